@@ -1,0 +1,50 @@
+# auth0link — developer entry points. `make demo` and `make test` work on a fresh Debian machine.
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: help venv system-deps lint types test unit e2e demo bench docs clean
+
+help: ## Show the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check pip==26.0.1
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[emulator,qr]' --group test --group lint
+	touch $(STAMP)
+
+venv: $(STAMP) ## Create .venv with the project, its extras and the pinned tools
+
+system-deps: ## Install gnome-keyring, dbus and chromium if missing (apt)
+	@scripts/install-system-deps.sh
+
+lint: venv ## ruff check + ruff format --check + test docstrings (interrogate)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/interrogate -c pyproject.toml tests
+
+types: venv ## mypy --strict
+	$(BIN)/mypy
+
+test: venv system-deps lint types ## Lint, types and every test (unit, emulator, end-to-end)
+	$(BIN)/python -m pytest -p no:cacheprovider
+
+unit: venv ## Only the fast tests (no subprocess, no browser)
+	$(BIN)/python -m pytest -p no:cacheprovider -m "not e2e and not browser and not keyring"
+
+demo: venv system-deps ## Emulator + login -> link -> identities -> unlink, end to end
+	$(BIN)/python scripts/demo.py
+
+bench: venv ## Benchmarks (figures for the README's Performance section)
+	@scripts/install-system-deps.sh --bench
+	$(BIN)/python benchmarks/startup.py
+	$(BIN)/python benchmarks/emulator.py
+	$(BIN)/python benchmarks/batch.py
+
+docs: venv ## Regenerate README help output and the identities SVG
+	$(BIN)/python scripts/gen_docs.py
+
+clean: ## Remove the venv and caches
+	rm -rf $(VENV) .mypy_cache .ruff_cache build dist

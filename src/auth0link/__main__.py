@@ -1,0 +1,5 @@
+"""``python -m auth0link``."""
+
+from auth0link.cli import main
+
+main()

@@ -1,0 +1,507 @@
+"""The command line: the only module that imports click.
+
+Commands are thin: they parse options, build the :class:`App` (settings, token store, client —
+once, in ``ctx.obj``), call a use-case function, and hand the result to :mod:`auth0link.output`.
+:class:`_Group.invoke` is the one place where errors become exit codes
+(:func:`auth0link.errors.exit_code_for`).
+
+Heavy modules (httpx, rich, keyring, jwt) are imported inside the commands that need them, so
+``auth0link --help`` starts about as fast as click itself.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+from auth0link import config
+from auth0link.errors import (
+    Auth0LinkError,
+    ConfigurationError,
+    ExitCode,
+    Interrupted,
+    exit_code_for,
+)
+
+if TYPE_CHECKING:
+    from auth0link.client import Auth0Client
+    from auth0link.output import Output
+    from auth0link.session import Access, SessionManager
+    from auth0link.tokens import TokenStore
+
+
+def _env_help(text: str, env_name: str) -> str:
+    return f"{text} [env var: {env_name}]"
+
+
+class App:
+    """Everything a command needs, built lazily once per invocation (hatch's Application)."""
+
+    def __init__(
+        self,
+        *,
+        env: dict[str, str],
+        profile: str | None,
+        domain: str | None,
+        client_id: str | None,
+        debug: bool,
+        no_input: bool,
+    ) -> None:
+        """Remember the global options; nothing is resolved until a command needs it."""
+        self.env = env
+        self._profile = profile
+        self._domain = domain
+        self._client_id = client_id
+        self._debug = debug
+        self._no_input = no_input
+        self.overrides: dict[str, str | None] = {}
+        self._clients: list[Auth0Client] = []
+
+    @cached_property
+    def settings(self) -> config.Settings:
+        """Resolved settings (flag → env → profile file → default)."""
+        return config.resolve_settings(
+            env=self.env,
+            profile=self._profile,
+            domain=self._domain,
+            client_id=self._client_id,
+            no_input=self._no_input,
+            debug=self._debug,
+            stdin_isatty=_stdin_isatty(),
+            **{k: v for k, v in self.overrides.items() if v is not None},
+        )
+
+    @cached_property
+    def output(self) -> Output:
+        """Streams and TTY state."""
+        from auth0link.output import Output
+
+        return Output()
+
+    @property
+    def debug(self) -> bool:
+        """``--debug`` or ``AUTH0LINK_DEBUG``."""
+        return self._debug or self.env.get(config.ENV_DEBUG, "") in {"1", "true", "yes"}
+
+    @cached_property
+    def store(self) -> TokenStore:
+        """The token store the profile is configured for."""
+        from auth0link.tokens import DEFAULT_KEYRING_TIMEOUT, open_store
+
+        raw = self.env.get(config.ENV_KEYRING_TIMEOUT)
+        try:
+            timeout = float(raw) if raw else DEFAULT_KEYRING_TIMEOUT
+        except ValueError:
+            timeout = DEFAULT_KEYRING_TIMEOUT
+        return open_store(self.settings.storage, config_dir=self.settings.config_dir, keyring_timeout=timeout)
+
+    @property
+    def store_key(self) -> str:
+        """Profile + tenant + application."""
+        from auth0link.tokens import store_key
+
+        settings = self.settings
+        return store_key(settings.profile, settings.base_url, settings.require_client_id)
+
+    def client(self, *, access_token: str | None = None, max_connections: int = 10) -> Auth0Client:
+        """An ``Auth0Client`` for the tenant (closed when the command ends)."""
+        from auth0link.client import Auth0Client
+
+        client = Auth0Client(
+            self.settings.base_url,
+            access_token=access_token,
+            timeout=self.settings.timeout,
+            debug=self.debug,
+            max_connections=max_connections,
+        )
+        self._clients.append(client)
+        return client
+
+    @cached_property
+    def sessions(self) -> SessionManager:
+        """Loads/refreshes the stored session."""
+        from auth0link.session import SessionManager
+
+        return SessionManager(
+            store=self.store,
+            key=self.store_key,
+            client_id=self.settings.require_client_id,
+            lock_dir=self.settings.config_dir,
+            env=self.env,
+            client_factory=self.client,
+        )
+
+    def access(self) -> Access:
+        """A valid access token for the primary user."""
+        if not self.env.get(config.ENV_ACCESS_TOKEN):
+            self.settings.require_client_id  # noqa: B018 - fail early with the config hint
+        return self.sessions.access()
+
+    def close(self) -> None:
+        """Close any HTTP clients."""
+        for client in self._clients:
+            client.close()
+
+
+def _stdin_isatty() -> bool:
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except (ValueError, AttributeError):
+        return False
+
+
+def _report(error: Auth0LinkError) -> None:
+    from auth0link.output import clean
+
+    print(f"error: {clean(error.message)}", file=sys.stderr, flush=True)
+    if error.hint:
+        print(f"hint: {clean(error.hint)}", file=sys.stderr, flush=True)
+
+
+class _Group(click.Group):
+    """The root group: maps every error to an exit code, in one place."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; turn errors into one-line messages and documented exit codes."""
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException):
+            raise
+        except (KeyboardInterrupt, click.Abort):
+            _report(Interrupted())
+            ctx.exit(ExitCode.INTERRUPTED)
+        except Auth0LinkError as exc:
+            if _debug_enabled(ctx):
+                import traceback
+
+                traceback.print_exc(file=sys.stderr)
+            _report(exc)
+            ctx.exit(exit_code_for(exc))
+        except BrokenPipeError:
+            # `auth0link identities | head -1`: the reader left; exit quietly.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(ExitCode.ERROR)
+        except Exception as exc:
+            if _debug_enabled(ctx):
+                raise
+            from auth0link._redact import redact_text
+
+            detail = redact_text(str(exc))[:300]
+            _report(
+                Auth0LinkError(
+                    f"Unexpected error: {type(exc).__name__}: {detail}",
+                    hint="run again with --debug for a traceback, and report it",
+                )
+            )
+            ctx.exit(ExitCode.ERROR)
+        finally:
+            app = ctx.obj
+            if isinstance(app, App):
+                app.close()
+
+
+def _debug_enabled(ctx: click.Context) -> bool:
+    app = ctx.obj
+    return isinstance(app, App) and app.debug
+
+
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from auth0link._version import __version__
+
+    click.echo(f"auth0link {__version__}")
+    ctx.exit()
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the version and exit.",
+)
+@click.option(
+    "--profile",
+    metavar="NAME",
+    help=_env_help("Profile to use (default: default).", config.ENV_PROFILE),
+)
+@click.option("--domain", metavar="DOMAIN", help=_env_help("Tenant domain or URL.", config.ENV_DOMAIN))
+@click.option(
+    "--client-id",
+    metavar="ID",
+    help=_env_help("Native application client ID.", config.ENV_CLIENT_ID),
+)
+@click.option(
+    "--debug",
+    is_flag=True,
+    help=_env_help("Tracebacks and a redacted HTTP log on stderr.", config.ENV_DEBUG),
+)
+@click.option(
+    "--no-input",
+    is_flag=True,
+    help=_env_help("Never prompt; fail instead (implied by CI or a non-TTY stdin).", config.ENV_NO_INPUT),
+)
+@click.pass_context
+def main(
+    ctx: click.Context,
+    *,
+    profile: str | None,
+    domain: str | None,
+    client_id: str | None,
+    debug: bool,
+    no_input: bool,
+) -> None:
+    """Link and unlink Auth0 user accounts from the terminal.
+
+    \b
+    Settings are resolved in this order: flag, environment variable,
+    profile file (auth0link config set), default.
+    Exit codes: 0 ok, 1 error, 2 usage/config, 3 login required, 4 API refused,
+    5 network/server, 6 not found, 7 conflict, 130 interrupted.
+    """
+    env = dict(os.environ)
+    app = App(env=env, profile=profile, domain=domain, client_id=client_id, debug=debug, no_input=no_input)
+    ctx.obj = app
+    if app.debug:
+        import logging
+
+        logging.basicConfig(stream=sys.stderr, level=logging.DEBUG, format="debug: %(name)s: %(message)s")
+        for noisy in ("httpcore", "httpx", "asyncio"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+# -- identities -------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="JSON with stable keys (for scripts).")
+@click.option("--no-header", is_flag=True, help="Omit the TSV header line when piped.")
+@click.option("--secondary-only", is_flag=True, help="Only linked identities (not the primary).")
+@click.pass_obj
+def identities(app: App, *, as_json: bool, no_header: bool, secondary_only: bool) -> None:
+    """List the logged-in user's identities.
+
+    A table on a terminal, TSV when piped (provider, user_id first, so it feeds
+    `auth0link unlink -`), JSON with --json.
+    """
+    from auth0link.identities import fetch_identities
+
+    access = app.access()
+    user = fetch_identities(app.client(access_token=access.token), access.user_id)
+    app.output.identities(user, as_json=as_json, header=not no_header, secondary_only=secondary_only)
+
+
+# -- config -----------------------------------------------------------------------------------
+
+
+@main.group(name="config")
+def config_group() -> None:
+    """Read and write the profile's settings file."""
+
+
+def _profile_file(app: App) -> config.ProfileFile:
+    profile = app._profile or app.env.get(config.ENV_PROFILE) or config.DEFAULT_PROFILE  # noqa: SLF001
+    return config.ProfileFile(config.default_config_dir(app.env), profile)
+
+
+@config_group.command(name="set")
+@click.argument("key", type=click.Choice(sorted(config.CONFIG_KEYS)))
+@click.argument("value")
+@click.pass_obj
+def config_set(app: App, key: str, value: str) -> None:
+    """Set KEY to VALUE in the profile (validated before it is written)."""
+    profile = _profile_file(app)
+    stored = profile.set(key, value)
+    app.output.success(f"Set {key} = {stored} in profile {profile.profile} ({profile.path})")
+
+
+@config_group.command(name="unset")
+@click.argument("key", type=click.Choice(sorted(config.CONFIG_KEYS)))
+@click.pass_obj
+def config_unset(app: App, key: str) -> None:
+    """Remove KEY from the profile."""
+    profile = _profile_file(app)
+    if profile.unset(key):
+        app.output.success(f"Removed {key} from profile {profile.profile}")
+    else:
+        app.output.info(f"{key} was not set in profile {profile.profile}")
+
+
+@config_group.command(name="get")
+@click.argument("key", type=click.Choice(sorted(config.CONFIG_KEYS)))
+@click.pass_obj
+def config_get(app: App, key: str) -> None:
+    """Print the effective value of KEY (exit 1 if unset)."""
+    value = _effective(app).get(key)
+    if value is None:
+        raise Auth0LinkError(f"{key} is not set.", hint=f"run: auth0link config set {key} VALUE")
+    app.output.data(value)
+
+
+def _effective(app: App) -> dict[str, str | None]:
+    settings = app.settings
+    return {
+        "domain": settings.domain,
+        "client_id": settings.client_id,
+        "audience": settings.audience or (f"{settings.domain}/api/v2/" if settings.domain else None),
+        "scopes": settings.scopes,
+        "callback_ports": ",".join(str(p) for p in settings.callback_ports),
+        "storage": settings.storage,
+    }
+
+
+@config_group.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="JSON with stable keys.")
+@click.pass_obj
+def config_list(app: App, *, as_json: bool) -> None:
+    """Show every effective setting and where it came from."""
+    values = _effective(app)
+    sources = app.settings.sources
+    if as_json:
+        app.output.json(
+            {
+                "profile": app.settings.profile,
+                "config_dir": str(app.settings.config_dir),
+                "settings": {k: {"value": v, "source": sources.get(k, "default")} for k, v in values.items()},
+            }
+        )
+        return
+    rows = [(k, v or "", sources.get(k, "default" if v else "")) for k, v in values.items()]
+    app.output.table(("key", "value", "source"), rows, title=f"Profile {app.settings.profile}")
+
+
+# -- shell completion -------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+def completion(shell: str) -> None:
+    """Print the shell completion script: eval "$(auth0link completion bash)"."""
+    from click.shell_completion import get_completion_class
+
+    cls = get_completion_class(shell)
+    assert cls is not None
+    ctx = click.get_current_context()
+    click.echo(cls(main, {}, "auth0link", "_AUTH0LINK_COMPLETE").source(), nl=False)
+    ctx.exit()
+
+
+# -- emulator ---------------------------------------------------------------------------------
+
+
+class _EmulatorCommand(click.Command):
+    """Loads the demo-user list for the help epilog only when help is shown."""
+
+    def format_epilog(self, _ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Append the demo users (kept beside the emulator, so help never drifts)."""
+        try:
+            from auth0link.emulator import DEMO_USERS_HELP
+        except ImportError:  # pragma: no cover - the emulator package ships with the wheel
+            return
+        formatter.write_paragraph()
+        with formatter.indentation():
+            for line in DEMO_USERS_HELP.strip("\n").splitlines():
+                formatter.write_text(line) if line.strip() else formatter.write_paragraph()
+
+
+@main.command(cls=_EmulatorCommand)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Loopback address to bind (others are refused).",
+)
+@click.option("--port", default=0, type=int, show_default=True, help="Port to bind; 0 picks a free one.")
+@click.option(
+    "--users",
+    "users_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="JSON file of users replacing the demo set.",
+)
+@click.option("--rate-limit", metavar="N/s", help="Management API rate limit, e.g. 50/s (burst N).")
+@click.option(
+    "--state",
+    "state_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Load state from FILE at start, save it on stop.",
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print one JSON line (URL, clients, demo users) instead of export lines.",
+)
+@click.option(
+    "--token-ttl",
+    type=click.IntRange(1),
+    default=86400,
+    show_default=True,
+    help="Access token lifetime in seconds.",
+)
+@click.option(
+    "--device-interval",
+    type=click.IntRange(0),
+    default=5,
+    show_default=True,
+    help="Device flow polling interval in seconds.",
+)
+@click.option(
+    "--skip-callback-confirmation",
+    is_flag=True,
+    help="Turn off the non-verifiable callback URI confirmation screen.",
+)
+@click.option("--faults", metavar="SPEC", help="Inject faults (see the README's emulator section).")
+def emulator(
+    *,
+    host: str,
+    port: int,
+    users_file: Path | None,
+    rate_limit: str | None,
+    state_file: Path | None,
+    as_json: bool,
+    token_ttl: int,
+    device_interval: int,
+    skip_callback_confirmation: bool,
+    faults: str | None,
+) -> None:
+    """Run a local Auth0 tenant (needs the 'emulator' extra).
+
+    It prints the AUTH0LINK_DOMAIN and AUTH0LINK_CLIENT_ID to use (or one JSON line
+    with --json) and serves until Ctrl-C.
+    """
+    try:
+        from auth0link.emulator import server
+    except ImportError as exc:
+        raise ConfigurationError(
+            f"The emulator is not installed ({exc.name} is missing).",
+            hint="pip install 'auth0link[emulator]'",
+        ) from None
+    server.run(
+        server.EmulatorOptions(
+            host=host,
+            port=port,
+            users_file=users_file,
+            rate_limit=rate_limit,
+            state_file=state_file,
+            as_json=as_json,
+            token_ttl=token_ttl,
+            device_interval=device_interval,
+            skip_callback_confirmation=skip_callback_confirmation,
+            faults=faults,
+        )
+    )
+
+
+def run() -> NoReturn:  # pragma: no cover - thin wrapper for `python -m`
+    """Entry point for ``python -m auth0link``."""
+    main()
+    raise SystemExit(0)

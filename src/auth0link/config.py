@@ -1,0 +1,400 @@
+"""Settings: which tenant, which application, which profile, and where files live.
+
+Precedence, written down once (highest first) — every setting is resolved the same way:
+
+1. the command-line flag (``--domain``, ``--client-id``, ``--profile`` …);
+2. the environment variable (names below, also shown in ``--help``);
+3. the profile's config file, ``<config dir>/profiles/<profile>.toml``
+   (written by ``auth0link config set``);
+4. the built-in default.
+
+The config directory is ``$AUTH0LINK_CONFIG_DIR`` if set, else the platform's user config
+directory (``~/.config/auth0link`` on Linux); the data directory (backups, journals) is
+``$AUTH0LINK_DATA_DIR``, else the platform's user data directory.
+
+This module does no network, keyring, prompting or printing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import json
+import os
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+from urllib.parse import urlsplit
+
+from auth0link.errors import ConfigurationError, UsageError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+APP_NAME: Final = "auth0link"
+
+# Environment variable names (documented in --help and the README).
+ENV_PROFILE: Final = "AUTH0LINK_PROFILE"
+ENV_DOMAIN: Final = "AUTH0LINK_DOMAIN"
+ENV_CLIENT_ID: Final = "AUTH0LINK_CLIENT_ID"
+ENV_AUDIENCE: Final = "AUTH0LINK_AUDIENCE"
+ENV_SCOPES: Final = "AUTH0LINK_SCOPES"
+ENV_CALLBACK_PORTS: Final = "AUTH0LINK_CALLBACK_PORTS"
+ENV_ACCESS_TOKEN: Final = "AUTH0LINK_ACCESS_TOKEN"  # noqa: S105 - a variable name, not a secret
+ENV_CLIENT_SECRET: Final = "AUTH0LINK_CLIENT_SECRET"  # noqa: S105 - a variable name
+ENV_DEBUG: Final = "AUTH0LINK_DEBUG"
+ENV_NO_INPUT: Final = "AUTH0LINK_NO_INPUT"
+ENV_CONFIG_DIR: Final = "AUTH0LINK_CONFIG_DIR"
+ENV_DATA_DIR: Final = "AUTH0LINK_DATA_DIR"
+ENV_STORAGE: Final = "AUTH0LINK_STORAGE"
+ENV_KEYRING_TIMEOUT: Final = "AUTH0LINK_KEYRING_TIMEOUT"
+ENV_TIMEOUT: Final = "AUTH0LINK_TIMEOUT"
+
+DEFAULT_PROFILE: Final = "default"
+DEFAULT_SCOPES: Final = (
+    "openid profile email offline_access read:current_user "
+    "update:current_user_identities update:current_user_metadata"
+)
+DEFAULT_CALLBACK_PORTS: Final = (8484, 8485, 8486)
+DEFAULT_TIMEOUT: Final = 15.0
+STORAGE_CHOICES: Final = ("keyring", "file")
+
+_PROFILE_RE: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_HOST_RE: Final = re.compile(
+    r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
+)
+_CLIENT_ID_RE: Final = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
+
+# The keys `auth0link config set` accepts, with a one-line description each.
+CONFIG_KEYS: Final[dict[str, str]] = {
+    "domain": "tenant domain (tenant.eu.auth0.com) or URL",
+    "client_id": "the Native application's client ID",
+    "audience": "API audience for the primary login (default: <domain>/api/v2/)",
+    "scopes": "space-separated scopes requested at login",
+    "callback_ports": "comma-separated loopback callback ports (default: 8484,8485,8486)",
+    "storage": "where tokens are stored: keyring (default) or file (insecure, 0600 file)",
+}
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for 127.0.0.0/8, ::1 and localhost (the only hosts allowed over plain http)."""
+    if host.lower() in {"localhost", "localhost."}:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def normalize_domain(value: str) -> str:
+    """Turn a tenant domain or URL into a base URL without a trailing slash.
+
+    ``tenant.auth0.com`` → ``https://tenant.auth0.com``; ``http://127.0.0.1:8080/`` →
+    ``http://127.0.0.1:8080``. Plain ``http://`` is accepted only for loopback hosts.
+    """
+    raw = value.strip()
+    if not raw or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in raw):  # noqa: PLR2004 - C0 controls
+        raise ConfigurationError(
+            f"Invalid tenant domain {raw[:80]!r}.",
+            hint="use a host name like tenant.eu.auth0.com or a URL like https://tenant.eu.auth0.com",
+        )
+    url = raw if "://" in raw else f"https://{raw}"
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise ConfigurationError(
+            f"Invalid tenant domain {raw[:80]!r}: {exc}.",
+            hint="use a host name like tenant.eu.auth0.com",
+        ) from None
+    host = parts.hostname or ""
+    scheme = parts.scheme.lower()
+    if scheme not in {"https", "http"}:
+        raise ConfigurationError(f"Unsupported scheme {scheme!r} in tenant domain.", hint="use https://")
+    if parts.path not in {"", "/"} or parts.query or parts.fragment or parts.username:
+        raise ConfigurationError(
+            f"The tenant domain {raw[:80]!r} must not contain a path, query or credentials.",
+            hint="use only the host, e.g. tenant.eu.auth0.com",
+        )
+    valid_host = bool(_HOST_RE.match(host)) or is_loopback_host(host)
+    if not valid_host:
+        try:
+            ipaddress.ip_address(host)
+            valid_host = True
+        except ValueError:
+            valid_host = False
+    if not valid_host:
+        raise ConfigurationError(
+            f"Invalid host name {host[:80]!r} in tenant domain.",
+            hint="use a host name like tenant.eu.auth0.com",
+        )
+    if scheme == "http" and not is_loopback_host(host):
+        raise ConfigurationError(
+            f"Refusing plain http:// for {host!r}: tokens would travel unencrypted.",
+            hint="use https:// (http is only allowed for loopback hosts such as 127.0.0.1)",
+        )
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None:
+        netloc = f"{netloc}:{port}"
+    return f"{scheme}://{netloc.lower()}"
+
+
+def validate_profile(name: str) -> str:
+    """Profile names become file names: letters, digits, ``_ . -``; no paths."""
+    if not _PROFILE_RE.match(name) or ".." in name:
+        raise ConfigurationError(
+            f"Invalid profile name {name[:40]!r}.",
+            hint="use letters, digits, '_', '.' or '-' (at most 64 characters)",
+        )
+    return name
+
+
+def validate_client_id(value: str) -> str:
+    """Client IDs are opaque but printable; refuse whitespace and control characters."""
+    if not _CLIENT_ID_RE.match(value):
+        raise ConfigurationError(
+            "Invalid client ID.",
+            hint="copy the Client ID from your Auth0 application's settings page",
+        )
+    return value
+
+
+def parse_callback_ports(value: str) -> tuple[int, ...]:
+    """Parse ``8484,8485`` into ports; each must be 1024-65535."""
+    ports: list[int] = []
+    for chunk in value.split(","):
+        item = chunk.strip()
+        if not item:
+            continue
+        if not item.isdigit() or not 1024 <= int(item) <= 65535:  # noqa: PLR2004 - port range
+            raise ConfigurationError(
+                f"Invalid callback port {item[:20]!r}.",
+                hint="use comma-separated port numbers between 1024 and 65535, e.g. 8484,8485",
+            )
+        ports.append(int(item))
+    if not ports:
+        raise ConfigurationError("No callback port given.", hint="e.g. 8484,8485,8486")
+    return tuple(dict.fromkeys(ports))
+
+
+def _validate_value(key: str, value: str) -> str:
+    """Check a value for `config set` and return its canonical form."""
+    if key == "domain":
+        return normalize_domain(value)
+    if key == "client_id":
+        return validate_client_id(value)
+    if key == "callback_ports":
+        return ",".join(str(p) for p in parse_callback_ports(value))
+    if key == "storage":
+        if value not in STORAGE_CHOICES:
+            raise ConfigurationError(
+                f"Invalid storage {value!r}.", hint=f"use one of: {', '.join(STORAGE_CHOICES)}"
+            )
+        return value
+    if key == "scopes":
+        scopes = value.split()
+        if not scopes or any(not s.isprintable() for s in scopes):
+            raise ConfigurationError("Invalid scopes.", hint="space-separated, e.g. 'openid email'")
+        return " ".join(scopes)
+    if key == "audience":
+        if not value.startswith(("https://", "http://")) or not value.isprintable():
+            raise ConfigurationError("Invalid audience.", hint="an API identifier URL")
+        return value
+    raise UsageError(f"Unknown config key {key!r}.", hint=f"known keys: {', '.join(CONFIG_KEYS)}")
+
+
+def default_config_dir(env: Mapping[str, str]) -> Path:
+    """``$AUTH0LINK_CONFIG_DIR`` or the platform's user config directory."""
+    if env.get(ENV_CONFIG_DIR):
+        return Path(env[ENV_CONFIG_DIR])
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+
+
+def default_data_dir(env: Mapping[str, str]) -> Path:
+    """``$AUTH0LINK_DATA_DIR`` or the platform's user data directory."""
+    if env.get(ENV_DATA_DIR):
+        return Path(env[ENV_DATA_DIR])
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+class ProfileFile:
+    """One profile's settings file: ``<config dir>/profiles/<name>.toml`` (flat string keys)."""
+
+    def __init__(self, config_dir: Path, profile: str) -> None:
+        """Point at a profile; nothing is read until :meth:`read`."""
+        self.profile = validate_profile(profile)
+        self.path = config_dir / "profiles" / f"{self.profile}.toml"
+
+    def read(self) -> dict[str, str]:
+        """The profile's values; an absent file is an empty profile."""
+        import tomllib
+
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return {}
+        except OSError as exc:
+            raise ConfigurationError(
+                f"Cannot read {self.path}: {exc.strerror}.", hint="check the file's permissions"
+            ) from None
+        try:
+            data = tomllib.loads(text)
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigurationError(
+                f"{self.path} is not valid TOML ({exc}).",
+                hint=f"fix or delete the file, then run: auth0link config set … --profile {self.profile}",
+            ) from None
+        return {k: str(v) for k, v in data.items() if k in CONFIG_KEYS}
+
+    def write(self, values: Mapping[str, str]) -> None:
+        """Write all values atomically (temp file + rename), keys sorted."""
+        from auth0link._files import atomic_write_text
+
+        lines = [f"{key} = {json.dumps(values[key])}" for key in sorted(values)]
+        atomic_write_text(self.path, "\n".join(lines) + ("\n" if lines else ""), mode=0o600)
+
+    def set(self, key: str, value: str) -> str:
+        """Validate and store one value; returns the stored (canonical) value."""
+        canonical = _validate_value(key, value)
+        values = self.read()
+        values[key] = canonical
+        self.write(values)
+        return canonical
+
+    def unset(self, key: str) -> bool:
+        """Remove a key; True if it was set."""
+        if key not in CONFIG_KEYS:
+            _validate_value(key, "")
+        values = self.read()
+        if key not in values:
+            return False
+        del values[key]
+        self.write(values)
+        return True
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """Everything a command needs to know about where and as whom it runs."""
+
+    profile: str
+    config_dir: Path
+    data_dir: Path
+    domain: str | None
+    client_id: str | None
+    audience: str | None
+    scopes: str
+    callback_ports: tuple[int, ...]
+    storage: str
+    timeout: float
+    no_input: bool
+    debug: bool
+    sources: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+    @property
+    def base_url(self) -> str:
+        """The tenant's base URL, or a configuration error naming the fix."""
+        if not self.domain:
+            raise ConfigurationError(
+                "No Auth0 tenant configured.",
+                hint=(
+                    "pass --domain, set AUTH0LINK_DOMAIN, or run: "
+                    "auth0link config set domain YOUR-TENANT.auth0.com"
+                ),
+            )
+        return self.domain
+
+    @property
+    def require_client_id(self) -> str:
+        """The application's client ID, or a configuration error naming the fix."""
+        if not self.client_id:
+            raise ConfigurationError(
+                "No client ID configured.",
+                hint=(
+                    "pass --client-id, set AUTH0LINK_CLIENT_ID, or run: "
+                    "auth0link config set client_id YOUR_CLIENT_ID"
+                ),
+            )
+        return self.client_id
+
+    @property
+    def api_audience(self) -> str:
+        """The Management API audience: configured, or ``<base>/api/v2/``."""
+        return self.audience or f"{self.base_url}/api/v2/"
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def resolve_settings(
+    *,
+    env: Mapping[str, str],
+    profile: str | None = None,
+    domain: str | None = None,
+    client_id: str | None = None,
+    audience: str | None = None,
+    scopes: str | None = None,
+    callback_ports: str | None = None,
+    storage: str | None = None,
+    no_input: bool = False,
+    debug: bool = False,
+    stdin_isatty: bool = True,
+) -> Settings:
+    """Resolve every setting by the precedence in the module docstring."""
+    profile_name = validate_profile(profile or env.get(ENV_PROFILE) or DEFAULT_PROFILE)
+    config_dir = default_config_dir(env)
+    file_values = ProfileFile(config_dir, profile_name).read()
+    sources: dict[str, str] = {}
+
+    def pick(key: str, flag: str | None, env_name: str) -> str | None:
+        for source, value in (("flag", flag), (f"env {env_name}", env.get(env_name))):
+            if value:
+                sources[key] = source
+                return value
+        if file_values.get(key):
+            sources[key] = f"profile {profile_name}"
+            return file_values[key]
+        return None
+
+    raw_domain = pick("domain", domain, ENV_DOMAIN)
+    raw_client = pick("client_id", client_id, ENV_CLIENT_ID)
+    raw_ports = pick("callback_ports", callback_ports, ENV_CALLBACK_PORTS)
+    raw_storage = pick("storage", storage, ENV_STORAGE) or "keyring"
+    if raw_storage not in STORAGE_CHOICES:
+        raise ConfigurationError(
+            f"Invalid storage {raw_storage!r}.", hint=f"use one of: {', '.join(STORAGE_CHOICES)}"
+        )
+    raw_timeout = env.get(ENV_TIMEOUT)
+    try:
+        timeout = float(raw_timeout) if raw_timeout else DEFAULT_TIMEOUT
+    except ValueError:
+        raise ConfigurationError(
+            f"Invalid {ENV_TIMEOUT} value.", hint="a number of seconds, e.g. 15"
+        ) from None
+    if not 0 < timeout <= 600:  # noqa: PLR2004 - sane bounds
+        raise ConfigurationError(f"{ENV_TIMEOUT} must be between 0 and 600 seconds.")
+    return Settings(
+        profile=profile_name,
+        config_dir=config_dir,
+        data_dir=default_data_dir(env),
+        domain=normalize_domain(raw_domain) if raw_domain else None,
+        client_id=validate_client_id(raw_client) if raw_client else None,
+        audience=pick("audience", audience, ENV_AUDIENCE),
+        scopes=" ".join((pick("scopes", scopes, ENV_SCOPES) or DEFAULT_SCOPES).split()),
+        callback_ports=parse_callback_ports(raw_ports) if raw_ports else DEFAULT_CALLBACK_PORTS,
+        storage=raw_storage,
+        timeout=timeout,
+        no_input=no_input or _truthy(env.get(ENV_NO_INPUT)) or _truthy(env.get("CI")) or not stdin_isatty,
+        debug=debug or _truthy(env.get(ENV_DEBUG)),
+        sources=sources,
+    )
+
+
+def env_snapshot() -> dict[str, str]:
+    """A copy of the process environment (so code below takes a mapping, not os.environ)."""
+    return dict(os.environ)

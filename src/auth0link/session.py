@@ -1,0 +1,169 @@
+"""Sessions: "give me a valid access token for this tenant".
+
+Order (see also ``config.py``): ``$AUTH0LINK_ACCESS_TOKEN`` wins (scripts, CI); otherwise the
+stored session for profile + tenant + client is loaded from the :class:`TokenStore`, refreshed
+with its rotating refresh token when it expires within 60 s, and saved again.
+
+Refreshing is serialised across processes by an advisory file lock in the config directory, and
+the session is re-read once the lock is held: with rotation, the refresh token a second process
+read before the first one refreshed is already spent, and using it would be "reuse" (which makes
+Auth0 revoke the whole family). So the second process simply uses the first one's new tokens.
+
+This module runs no interactive flow (the CLI chooses device or PKCE) and prints nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import os
+import time
+from typing import TYPE_CHECKING, Final
+
+from auth0link._jwt import unverified_claims
+from auth0link.config import ENV_ACCESS_TOKEN
+from auth0link.errors import LoginRequired, OAuthError, TokenStorageError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Mapping
+    from pathlib import Path
+
+    from auth0link.client import Auth0Client
+    from auth0link.tokens import TokenSet, TokenStore
+
+LOCK_TIMEOUT: Final = 30.0
+
+
+@dataclasses.dataclass(frozen=True)
+class Access:
+    """A usable access token and whose it is."""
+
+    token: str
+    user_id: str
+    source: str  # "env" or "store"
+    tokens: TokenSet | None = None
+
+    def __repr__(self) -> str:
+        """Never show the token."""
+        return f"Access(user_id={self.user_id!r}, source={self.source!r}, token=<hidden>)"
+
+
+def user_id_from_token(token: str) -> str | None:
+    """The ``sub`` claim of a JWT access token (no verification: it is our own token)."""
+    sub = unverified_claims(token).get("sub")
+    return sub if isinstance(sub, str) and sub else None
+
+
+@contextlib.contextmanager
+def file_lock(path: Path, *, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
+    """An exclusive advisory lock on ``path`` (created 0600), waiting at most ``timeout`` s."""
+    import fcntl
+
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise TokenStorageError(
+                        f"Another auth0link process holds {path.name} for more than {timeout:g} s.",
+                        hint="wait for it to finish, then try again",
+                    ) from None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+class SessionManager:
+    """Loads, refreshes and saves one profile's session."""
+
+    def __init__(
+        self,
+        *,
+        store: TokenStore,
+        key: str,
+        client_id: str,
+        lock_dir: Path,
+        env: Mapping[str, str],
+        client_factory: Callable[[], Auth0Client],
+        token_endpoint: Callable[[], str] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        """Wire the store, the session key and a way to build a client for refreshing."""
+        self.store = store
+        self.key = key
+        self.client_id = client_id
+        self.lock_path = lock_dir / "locks" / f"{hashlib.sha256(key.encode()).hexdigest()[:16]}.lock"
+        self.env = env
+        self._client_factory = client_factory
+        self._token_endpoint = token_endpoint
+        self._clock = clock
+
+    def access(self) -> Access:
+        """A valid access token, refreshing the stored session if needed."""
+        env_token = self.env.get(ENV_ACCESS_TOKEN, "").strip()
+        if env_token:
+            user_id = user_id_from_token(env_token)
+            if not user_id:
+                raise LoginRequired(
+                    f"{ENV_ACCESS_TOKEN} is not a JWT with a 'sub' claim.",
+                    hint="set it to a Management API access token, or unset it and run: auth0link login",
+                )
+            return Access(env_token, user_id, "env")
+        tokens = self.store.load(self.key)
+        if tokens is None:
+            raise LoginRequired
+        if tokens.is_expired(self._clock()):
+            tokens = self.refresh(tokens)
+        user_id = tokens.user_id or user_id_from_token(tokens.access_token)
+        if not user_id:
+            raise LoginRequired("The stored session has no user.", hint="run: auth0link login")
+        return Access(tokens.access_token, user_id, "store", tokens)
+
+    def refresh(self, stale: TokenSet) -> TokenSet:
+        """Refresh under the lock; reuse another process's fresh tokens if it got there first."""
+        with file_lock(self.lock_path):
+            current = self.store.load(self.key)
+            if current is None:
+                raise LoginRequired("The session was removed (logged out in another window?).")
+            if current.access_token != stale.access_token and not current.is_expired(self._clock()):
+                return current
+            if not current.refresh_token:
+                raise LoginRequired(
+                    "The session expired and has no refresh token.",
+                    hint="run: auth0link login",
+                )
+            client = self._client_factory()
+            endpoint = self._token_endpoint() if self._token_endpoint else "/oauth/token"
+            try:
+                response = client.token(
+                    {
+                        "grant_type": "refresh_token",
+                        "client_id": self.client_id,
+                        "refresh_token": current.refresh_token,
+                    },
+                    endpoint=endpoint,
+                )
+            except OAuthError as exc:
+                if exc.error in {"invalid_grant", "unauthorized_client", "access_denied"}:
+                    raise LoginRequired(
+                        "The session can no longer be refreshed (the refresh token was revoked or expired).",
+                        hint="run: auth0link login",
+                    ) from None
+                raise
+            fresh = dataclasses.replace(
+                current,
+                access_token=response.access_token,
+                expires_at=self._clock() + response.expires_in,
+                scope=response.scope or current.scope,
+                refresh_token=response.refresh_token or current.refresh_token,
+                id_token=response.id_token or current.id_token,
+            )
+            self.store.save(self.key, fresh)
+            return fresh
