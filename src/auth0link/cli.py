@@ -61,6 +61,8 @@ class App:
         self._no_input = no_input
         self.overrides: dict[str, str | None] = {}
         self._clients: list[Auth0Client] = []
+        #: tests may set an httpx transport here; None means the real network
+        self.transport: Any = None
 
     @cached_property
     def settings(self) -> config.Settings:
@@ -118,6 +120,7 @@ class App:
             timeout=self.settings.timeout,
             debug=self.debug,
             max_connections=max_connections,
+            transport=self.transport,
         )
         self._clients.append(client)
         return client

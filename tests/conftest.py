@@ -1,0 +1,103 @@
+"""Shared fixtures: an isolated environment for every test, a CliRunner wrapper, a real keyring."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from tests.support.keyring_service import SecretService
+
+_OUR_VARS = (
+    "AUTH0LINK_PROFILE",
+    "AUTH0LINK_DOMAIN",
+    "AUTH0LINK_CLIENT_ID",
+    "AUTH0LINK_AUDIENCE",
+    "AUTH0LINK_SCOPES",
+    "AUTH0LINK_CALLBACK_PORTS",
+    "AUTH0LINK_ACCESS_TOKEN",
+    "AUTH0LINK_CLIENT_SECRET",
+    "AUTH0LINK_DEBUG",
+    "AUTH0LINK_NO_INPUT",
+    "AUTH0LINK_STORAGE",
+    "AUTH0LINK_KEYRING_TIMEOUT",
+    "AUTH0LINK_TIMEOUT",
+    "NO_COLOR",
+    "BROWSER",
+)
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point config/data dirs at a temp dir, poison HOME, and clear our variables (llm, twine)."""
+    for name in _OUR_VARS:
+        monkeypatch.delenv(name, raising=False)
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(tmp_path / "nonexistent-home"))
+    monkeypatch.setenv("AUTH0LINK_CONFIG_DIR", str(home / "config"))
+    monkeypatch.setenv("AUTH0LINK_DATA_DIR", str(home / "data"))
+    # Unless a test starts a real keyring, keyring must not find one on the developer's machine.
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    return home
+
+
+class Runner:
+    """CliRunner with ``catch_exceptions=False`` by default (hatch's pattern)."""
+
+    def __init__(self) -> None:
+        """Separate stdout and stderr, as a terminal user sees them."""
+        self._runner = CliRunner()
+
+    def __call__(
+        self, *args: str, input: str | None = None, env: dict[str, str] | None = None, **kw: Any
+    ) -> Result:  # noqa: A002
+        """Invoke ``auth0link ARGS``."""
+        from auth0link.cli import main
+
+        kw.setdefault("catch_exceptions", False)
+        return self._runner.invoke(main, list(args), input=input, env=env, **kw)
+
+
+@pytest.fixture
+def cli() -> Runner:
+    """Run the CLI in-process."""
+    return Runner()
+
+
+@pytest.fixture(scope="session")
+def secret_service_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecretService]:
+    """One gnome-keyring on a private D-Bus for the whole run."""
+    from tests.support.keyring_service import secret_service
+
+    with secret_service(tmp_path_factory.mktemp("keyring")) as service:
+        yield service
+
+
+@pytest.fixture
+def real_keyring(secret_service_session: SecretService, monkeypatch: pytest.MonkeyPatch) -> SecretService:
+    """Make this test (and its subprocesses, via ``os.environ``) use the real SecretService."""
+    for key, value in secret_service_session.env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)
+    import keyring
+    import keyring.backends.SecretService
+
+    keyring.set_keyring(keyring.backends.SecretService.Keyring())
+    return secret_service_session
+
+
+@pytest.fixture(autouse=True)
+def _reset_keyring_backend() -> Iterator[None]:
+    """Each test starts with keyring's backend chosen afresh from the environment."""
+    yield
+    import sys
+
+    if "keyring" in sys.modules:
+        import keyring.core
+
+        keyring.core._keyring_backend = None  # noqa: SLF001 - keyring caches the backend globally
