@@ -55,7 +55,7 @@ class Runner:
 
     def __call__(
         self, *args: str, input: str | None = None, env: dict[str, str] | None = None, **kw: Any
-    ) -> Result:  # noqa: A002
+    ) -> Result:
         """Invoke ``auth0link ARGS``."""
         from auth0link.cli import main
 
@@ -87,7 +87,7 @@ def real_keyring(secret_service_session: SecretService, monkeypatch: pytest.Monk
     import keyring
     import keyring.backends.SecretService
 
-    keyring.set_keyring(keyring.backends.SecretService.Keyring())
+    keyring.set_keyring(keyring.backends.SecretService.Keyring())  # type: ignore[no-untyped-call]
     return secret_service_session
 
 
@@ -100,4 +100,4 @@ def _reset_keyring_backend() -> Iterator[None]:
     if "keyring" in sys.modules:
         import keyring.core
 
-        keyring.core._keyring_backend = None  # noqa: SLF001 - keyring caches the backend globally
+        keyring.core._keyring_backend = None

@@ -141,8 +141,9 @@ class App:
 
     def access(self) -> Access:
         """A valid access token for the primary user."""
+        self.settings.base_url  # noqa: B018 - fail early with the config hint
         if not self.env.get(config.ENV_ACCESS_TOKEN):
-            self.settings.require_client_id  # noqa: B018 - fail early with the config hint
+            self.settings.require_client_id  # noqa: B018 - likewise
         return self.sessions.access()
 
     def close(self) -> None:

@@ -12,18 +12,18 @@ import os
 import shutil
 import subprocess
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from pathlib import Path
 
 
 def require_tools(*tools: str) -> None:
     """Skip (or fail in CI) when a system tool is missing."""
-    missing = [t for t in tools if not shutil.which(t) and not os.path.exists(t)]
+    missing = [t for t in tools if not shutil.which(t) and not Path(t).exists()]
     if not missing:
         return
     message = f"missing system packages for {', '.join(missing)}: run scripts/install-system-deps.sh"

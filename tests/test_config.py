@@ -1,0 +1,165 @@
+"""Settings resolution: precedence, domain and profile validation, the profile file."""
+
+from __future__ import annotations
+
+import stat
+from typing import TYPE_CHECKING
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from auth0link import config
+from auth0link.errors import ConfigurationError, UsageError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def resolve(env: dict[str, str], **kw: object) -> config.Settings:
+    """resolve_settings with a given environment."""
+    return config.resolve_settings(env=env, **kw)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("tenant.eu.auth0.com", "https://tenant.eu.auth0.com"),
+        ("https://Tenant.EU.auth0.com/", "https://tenant.eu.auth0.com"),
+        ("http://127.0.0.1:8080", "http://127.0.0.1:8080"),
+        ("http://localhost:9/", "http://localhost:9"),
+        ("http://[::1]:8080", "http://[::1]:8080"),
+        ("http://127.5.6.7", "http://127.5.6.7"),
+        ("login.example.com:8443", "https://login.example.com:8443"),
+    ],
+)
+def test_normalize_domain_accepts(raw: str, expected: str) -> None:
+    """Host names imply https; URLs keep their scheme and port; loopback may use http."""
+    assert config.normalize_domain(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "fragment"),
+    [
+        ("http://tenant.auth0.com", "Refusing plain http"),
+        ("http://10.0.0.1", "Refusing plain http"),
+        ("ftp://tenant.auth0.com", "Unsupported scheme"),
+        ("https://tenant.auth0.com/path", "must not contain a path"),
+        ("https://user:pw@tenant.auth0.com", "must not contain"),
+        ("tenant auth0.com", "Invalid"),
+        ("", "Invalid tenant domain"),
+        ("tenant.auth0.com\x1b[31m", "Invalid tenant domain"),
+        ("https://tenant.auth0.com:99999", "Invalid tenant domain"),
+    ],
+)
+def test_normalize_domain_refuses(raw: str, fragment: str) -> None:
+    """Bad domains and plain http to non-loopback hosts are refused with a clear error."""
+    with pytest.raises(ConfigurationError, match=fragment) as info:
+        config.normalize_domain(raw)
+    assert info.value.hint
+
+
+@given(st.text(max_size=80))
+def test_normalize_domain_never_crashes(raw: str) -> None:
+    """Any input gives a base URL or a ConfigurationError, never another exception."""
+    try:
+        result = config.normalize_domain(raw)
+    except ConfigurationError:
+        return
+    assert result.startswith(("https://", "http://"))
+    assert "\n" not in result
+
+
+@pytest.mark.parametrize("name", ["../etc", "a/b", "", ".hidden", "x" * 65, "a..b", "bad name", "é"])
+def test_invalid_profile_names(name: str) -> None:
+    """Profile names that could escape the config dir (or are odd) are refused."""
+    with pytest.raises(ConfigurationError, match="Invalid profile name"):
+        config.validate_profile(name)
+
+
+def test_precedence_flag_over_env_over_file_over_default(isolated_env: Path) -> None:
+    """A flag beats the env var, which beats the profile file, which beats the default."""
+    profile = config.ProfileFile(isolated_env / "config", "default")
+    profile.set("domain", "file.example.com")
+    profile.set("client_id", "fileclient")
+    env = {"AUTH0LINK_CONFIG_DIR": str(isolated_env / "config"), "AUTH0LINK_DOMAIN": "env.example.com"}
+    s = resolve(env, domain="flag.example.com")
+    assert s.domain == "https://flag.example.com"
+    assert s.sources["domain"] == "flag"
+    s = resolve(env)
+    assert s.domain == "https://env.example.com"
+    assert s.sources["domain"] == "env AUTH0LINK_DOMAIN"
+    assert s.client_id == "fileclient"
+    assert s.sources["client_id"] == "profile default"
+    assert s.scopes == config.DEFAULT_SCOPES
+    assert s.callback_ports == (8484, 8485, 8486)
+    assert s.api_audience == "https://env.example.com/api/v2/"
+
+
+def test_profiles_are_separate(isolated_env: Path) -> None:
+    """--profile / AUTH0LINK_PROFILE select a different file."""
+    cfg = isolated_env / "config"
+    config.ProfileFile(cfg, "staging").set("domain", "staging.example.com")
+    env = {"AUTH0LINK_CONFIG_DIR": str(cfg)}
+    assert resolve(env).domain is None
+    assert resolve(env, profile="staging").domain == "https://staging.example.com"
+    assert resolve({**env, "AUTH0LINK_PROFILE": "staging"}).domain == "https://staging.example.com"
+
+
+def test_missing_domain_error_names_the_fix() -> None:
+    """Using the tenant without a domain says how to configure one."""
+    s = resolve({})
+    with pytest.raises(ConfigurationError, match="No Auth0 tenant") as info:
+        _ = s.base_url
+    assert info.value.hint is not None
+    assert "auth0link config set domain" in info.value.hint
+
+
+def test_no_input_from_ci_or_non_tty() -> None:
+    """CI, AUTH0LINK_NO_INPUT or a non-TTY stdin all mean: never prompt."""
+    assert resolve({"CI": "true"}).no_input
+    assert resolve({"AUTH0LINK_NO_INPUT": "1"}).no_input
+    assert resolve({}, stdin_isatty=False).no_input
+    assert not resolve({}, stdin_isatty=True).no_input
+
+
+def test_profile_file_is_private_and_round_trips(isolated_env: Path) -> None:
+    """The profile file is written 0600 with validated, canonical values."""
+    profile = config.ProfileFile(isolated_env / "config", "default")
+    assert profile.set("domain", "HTTPS://Tenant.Auth0.com/") == "https://tenant.auth0.com"
+    assert profile.set("callback_ports", "8484, 9000,8484") == "8484,9000"
+    assert profile.read() == {"domain": "https://tenant.auth0.com", "callback_ports": "8484,9000"}
+    assert stat.S_IMODE(profile.path.stat().st_mode) == 0o600
+    assert profile.unset("domain") is True
+    assert profile.unset("domain") is False
+
+
+def test_profile_file_rejects_bad_values_without_writing(isolated_env: Path) -> None:
+    """An invalid value is refused and the file keeps its previous content."""
+    profile = config.ProfileFile(isolated_env / "config", "default")
+    profile.set("domain", "good.example.com")
+    with pytest.raises(ConfigurationError):
+        profile.set("domain", "http://evil.example.com")
+    with pytest.raises(ConfigurationError):
+        profile.set("callback_ports", "80")
+    with pytest.raises(UsageError):
+        profile.set("nope", "x")
+    assert profile.read() == {"domain": "https://good.example.com"}
+
+
+def test_corrupt_profile_file_is_a_config_error(isolated_env: Path) -> None:
+    """A hand-broken TOML file gives a one-line error naming the file."""
+    profile = config.ProfileFile(isolated_env / "config", "default")
+    profile.path.parent.mkdir(parents=True)
+    profile.path.write_text("domain = [unterminated")
+    with pytest.raises(ConfigurationError, match="not valid TOML"):
+        profile.read()
+
+
+def test_timeout_env_validated() -> None:
+    """AUTH0LINK_TIMEOUT must be a positive number of seconds."""
+    assert resolve({"AUTH0LINK_TIMEOUT": "2.5"}).timeout == 2.5
+    with pytest.raises(ConfigurationError):
+        resolve({"AUTH0LINK_TIMEOUT": "soon"})
+    with pytest.raises(ConfigurationError):
+        resolve({"AUTH0LINK_TIMEOUT": "-1"})

@@ -1,0 +1,109 @@
+"""Rendering: rich table on a TTY, TSV when piped, JSON with stable keys, no escapes."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from auth0link.errors import LoginRequired
+from auth0link.models import User
+from auth0link.output import Output, clean
+
+USER = User.from_api(
+    {
+        "user_id": "auth0|abc",
+        "email": "alice@example.com",
+        "name": "Alice",
+        "identities": [
+            {
+                "provider": "auth0",
+                "user_id": "abc",
+                "connection": "Username-Password-Authentication",
+                "isSocial": False,
+            },
+            {
+                "provider": "google-oauth2",
+                "user_id": "109",
+                "connection": "google-oauth2",
+                "isSocial": True,
+                "profileData": {"email": "alice@gmail.example", "name": "Alice\x1b[31m G\tX"},
+            },
+        ],
+    }
+)
+
+
+def make(*, tty: bool) -> tuple[Output, io.StringIO, io.StringIO]:
+    """An Output on StringIO streams with a chosen TTY state."""
+    out, err = io.StringIO(), io.StringIO()
+    return (
+        Output(stdout=out, stderr=err, stdout_isatty=tty, stderr_isatty=tty, no_color=True, width=140),
+        out,
+        err,
+    )
+
+
+def test_tsv_when_piped_with_header() -> None:
+    """Piped output is TSV, header first, provider and user_id in the first two columns."""
+    output, out, err = make(tty=False)
+    output.identities(USER, as_json=False)
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "provider\tuser_id\tconnection\tsocial\tprimary\tname\temail"
+    assert lines[1].split("\t")[:2] == ["auth0", "abc"]
+    assert lines[1].split("\t")[4] == "yes"
+    assert lines[2].split("\t")[:2] == ["google-oauth2", "109"]
+    assert len(lines[2].split("\t")) == 7  # the tab inside the name was neutralised
+    assert "\x1b" not in out.getvalue()
+    assert err.getvalue() == ""
+
+
+def test_tsv_no_header_and_secondary_only() -> None:
+    """--no-header drops the header; --secondary-only drops the primary (the seeds' filter)."""
+    output, out, _ = make(tty=False)
+    output.identities(USER, as_json=False, header=False, secondary_only=True)
+    assert out.getvalue().splitlines() == [
+        "google-oauth2\t109\tgoogle-oauth2\tyes\tno\tAlice [31m G X\talice@gmail.example"
+    ]
+
+
+def test_json_has_stable_keys() -> None:
+    """--json gives the documented keys in a fixed order."""
+    output, out, _ = make(tty=False)
+    output.identities(USER, as_json=True)
+    data = json.loads(out.getvalue())
+    assert list(data) == ["user_id", "email", "identities"]
+    assert list(data["identities"][0]) == [
+        "provider",
+        "user_id",
+        "connection",
+        "is_social",
+        "is_primary",
+        "email",
+        "name",
+    ]
+    assert [i["is_primary"] for i in data["identities"]] == [True, False]
+
+
+def test_table_on_tty_without_escapes_from_data() -> None:
+    """On a TTY a table is drawn; control characters from profile data never reach the terminal."""
+    output, out, _ = make(tty=True)
+    output.identities(USER, as_json=False)
+    text = out.getvalue()
+    assert "google-oauth2" in text
+    assert "Identities of auth0|abc" in text
+    assert "\x1b[31m" not in text
+
+
+def test_errors_go_to_stderr_with_hint() -> None:
+    """Errors are one line on stderr plus a hint line; stdout stays clean."""
+    output, out, err = make(tty=False)
+    output.error(LoginRequired())
+    assert out.getvalue() == ""
+    assert err.getvalue() == "error: You are not logged in.\nhint: run: auth0link login\n"
+
+
+def test_clean_handles_none_bool_and_controls() -> None:
+    """clean() renders None as empty, booleans as yes/no and strips control characters."""
+    assert clean(None) == ""
+    assert clean(True) == "yes"
+    assert clean("a\nb\x07") == "a b "
