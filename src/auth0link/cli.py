@@ -14,21 +14,14 @@ from __future__ import annotations
 import os
 import sys
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from auth0link import config
-from auth0link.errors import (
-    Auth0LinkError,
-    ConfigurationError,
-    ExitCode,
-    Interrupted,
-    exit_code_for,
-)
+from auth0link import _constants as names
 
 if TYPE_CHECKING:
+    from auth0link import config
     from auth0link.client import Auth0Client
     from auth0link.output import Output
     from auth0link.session import Access, SessionManager
@@ -67,6 +60,8 @@ class App:
     @cached_property
     def settings(self) -> config.Settings:
         """Resolved settings (flag → env → profile file → default)."""
+        from auth0link import config
+
         return config.resolve_settings(
             env=self.env,
             profile=self._profile,
@@ -88,14 +83,14 @@ class App:
     @property
     def debug(self) -> bool:
         """``--debug`` or ``AUTH0LINK_DEBUG``."""
-        return self._debug or self.env.get(config.ENV_DEBUG, "") in {"1", "true", "yes"}
+        return self._debug or self.env.get(names.ENV_DEBUG, "") in {"1", "true", "yes"}
 
     @cached_property
     def store(self) -> TokenStore:
         """The token store the profile is configured for."""
         from auth0link.tokens import DEFAULT_KEYRING_TIMEOUT, open_store
 
-        raw = self.env.get(config.ENV_KEYRING_TIMEOUT)
+        raw = self.env.get(names.ENV_KEYRING_TIMEOUT)
         try:
             timeout = float(raw) if raw else DEFAULT_KEYRING_TIMEOUT
         except ValueError:
@@ -142,7 +137,7 @@ class App:
     def access(self) -> Access:
         """A valid access token for the primary user."""
         self.settings.base_url  # noqa: B018 - fail early with the config hint
-        if not self.env.get(config.ENV_ACCESS_TOKEN):
+        if not self.env.get(names.ENV_ACCESS_TOKEN):
             self.settings.require_client_id  # noqa: B018 - likewise
         return self.sessions.access()
 
@@ -159,7 +154,7 @@ def _stdin_isatty() -> bool:
         return False
 
 
-def _report(error: Auth0LinkError) -> None:
+def _report(error: Any) -> None:
     from auth0link.output import clean
 
     print(f"error: {clean(error.message)}", file=sys.stderr, flush=True)
@@ -172,6 +167,8 @@ class _Group(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; turn errors into one-line messages and documented exit codes."""
+        from auth0link.errors import Auth0LinkError, ExitCode, Interrupted, exit_code_for
+
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException):
@@ -224,7 +221,21 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
     ctx.exit()
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+def _terminal_width() -> int:
+    """The help width without importing shutil (≈4 ms of start-up): $COLUMNS, the TTY, or 80."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    try:
+        return os.get_terminal_size(sys.stdout.fileno()).columns
+    except (OSError, ValueError, AttributeError):
+        return 80
+
+
+@click.group(
+    cls=_Group,
+    context_settings={"help_option_names": ["-h", "--help"], "terminal_width": _terminal_width()},
+)
 @click.option(
     "--version",
     is_flag=True,
@@ -236,23 +247,23 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
 @click.option(
     "--profile",
     metavar="NAME",
-    help=_env_help("Profile to use (default: default).", config.ENV_PROFILE),
+    help=_env_help("Profile to use (default: default).", names.ENV_PROFILE),
 )
-@click.option("--domain", metavar="DOMAIN", help=_env_help("Tenant domain or URL.", config.ENV_DOMAIN))
+@click.option("--domain", metavar="DOMAIN", help=_env_help("Tenant domain or URL.", names.ENV_DOMAIN))
 @click.option(
     "--client-id",
     metavar="ID",
-    help=_env_help("Native application client ID.", config.ENV_CLIENT_ID),
+    help=_env_help("Native application client ID.", names.ENV_CLIENT_ID),
 )
 @click.option(
     "--debug",
     is_flag=True,
-    help=_env_help("Tracebacks and a redacted HTTP log on stderr.", config.ENV_DEBUG),
+    help=_env_help("Tracebacks and a redacted HTTP log on stderr.", names.ENV_DEBUG),
 )
 @click.option(
     "--no-input",
     is_flag=True,
-    help=_env_help("Never prompt; fail instead (implied by CI or a non-TTY stdin).", config.ENV_NO_INPUT),
+    help=_env_help("Never prompt; fail instead (implied by CI or a non-TTY stdin).", names.ENV_NO_INPUT),
 )
 @click.pass_context
 def main(
@@ -313,12 +324,14 @@ def config_group() -> None:
 
 
 def _profile_file(app: App) -> config.ProfileFile:
-    profile = app._profile or app.env.get(config.ENV_PROFILE) or config.DEFAULT_PROFILE  # noqa: SLF001
+    from auth0link import config
+
+    profile = app._profile or app.env.get(names.ENV_PROFILE) or names.DEFAULT_PROFILE  # noqa: SLF001
     return config.ProfileFile(config.default_config_dir(app.env), profile)
 
 
 @config_group.command(name="set")
-@click.argument("key", type=click.Choice(sorted(config.CONFIG_KEYS)))
+@click.argument("key", type=click.Choice(sorted(names.CONFIG_KEYS)))
 @click.argument("value")
 @click.pass_obj
 def config_set(app: App, key: str, value: str) -> None:
@@ -329,7 +342,7 @@ def config_set(app: App, key: str, value: str) -> None:
 
 
 @config_group.command(name="unset")
-@click.argument("key", type=click.Choice(sorted(config.CONFIG_KEYS)))
+@click.argument("key", type=click.Choice(sorted(names.CONFIG_KEYS)))
 @click.pass_obj
 def config_unset(app: App, key: str) -> None:
     """Remove KEY from the profile."""
@@ -341,12 +354,14 @@ def config_unset(app: App, key: str) -> None:
 
 
 @config_group.command(name="get")
-@click.argument("key", type=click.Choice(sorted(config.CONFIG_KEYS)))
+@click.argument("key", type=click.Choice(sorted(names.CONFIG_KEYS)))
 @click.pass_obj
 def config_get(app: App, key: str) -> None:
     """Print the effective value of KEY (exit 1 if unset)."""
     value = _effective(app).get(key)
     if value is None:
+        from auth0link.errors import Auth0LinkError
+
         raise Auth0LinkError(f"{key} is not set.", hint=f"run: auth0link config set {key} VALUE")
     app.output.data(value)
 
@@ -428,14 +443,18 @@ class _EmulatorCommand(click.Command):
 @click.option(
     "--users",
     "users_file",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False),
     help="JSON file of users replacing the demo set.",
 )
-@click.option("--rate-limit", metavar="N/s", help="Management API rate limit, e.g. 50/s (burst N).")
+@click.option(
+    "--rate-limit",
+    metavar="N/s[:BURST]",
+    help="Management API token bucket, e.g. 50/s (burst 50) or 16/s:50. Default: unlimited.",
+)
 @click.option(
     "--state",
     "state_file",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False),
     help="Load state from FILE at start, save it on stop.",
 )
 @click.option(
@@ -453,7 +472,7 @@ class _EmulatorCommand(click.Command):
 )
 @click.option(
     "--device-interval",
-    type=click.IntRange(0),
+    type=click.IntRange(1),
     default=5,
     show_default=True,
     help="Device flow polling interval in seconds.",
@@ -463,28 +482,37 @@ class _EmulatorCommand(click.Command):
     is_flag=True,
     help="Turn off the non-verifiable callback URI confirmation screen.",
 )
-@click.option("--faults", metavar="SPEC", help="Inject faults (see the README's emulator section).")
+@click.option(
+    "--faults",
+    metavar="SPEC",
+    multiple=True,
+    help="Inject faults, e.g. 'GET /api/v2/users/*=503x2' (repeatable; README's emulator section).",
+)
 def emulator(
     *,
     host: str,
     port: int,
-    users_file: Path | None,
+    users_file: str | None,
     rate_limit: str | None,
-    state_file: Path | None,
+    state_file: str | None,
     as_json: bool,
     token_ttl: int,
     device_interval: int,
     skip_callback_confirmation: bool,
-    faults: str | None,
+    faults: tuple[str, ...],
 ) -> None:
     """Run a local Auth0 tenant (needs the 'emulator' extra).
 
     It prints the AUTH0LINK_DOMAIN and AUTH0LINK_CLIENT_ID to use (or one JSON line
     with --json) and serves until Ctrl-C.
     """
+    from pathlib import Path
+
     try:
         from auth0link.emulator import server
     except ImportError as exc:
+        from auth0link.errors import ConfigurationError
+
         raise ConfigurationError(
             f"The emulator is not installed ({exc.name} is missing).",
             hint="pip install 'auth0link[emulator]'",
@@ -493,14 +521,14 @@ def emulator(
         server.EmulatorOptions(
             host=host,
             port=port,
-            users_file=users_file,
+            users_file=Path(users_file) if users_file else None,
             rate_limit=rate_limit,
-            state_file=state_file,
+            state_file=Path(state_file) if state_file else None,
             as_json=as_json,
             token_ttl=token_ttl,
             device_interval=device_interval,
             skip_callback_confirmation=skip_callback_confirmation,
-            faults=faults,
+            faults=tuple(faults),
         )
     )
 

@@ -31,26 +31,53 @@ from auth0link.errors import ConfigurationError, UsageError
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-APP_NAME: Final = "auth0link"
+from auth0link._constants import (  # re-exported: the one place these names are defined
+    APP_NAME,
+    CONFIG_KEYS,
+    DEFAULT_PROFILE,
+    ENV_ACCESS_TOKEN,
+    ENV_AUDIENCE,
+    ENV_CALLBACK_PORTS,
+    ENV_CLIENT_ID,
+    ENV_CLIENT_SECRET,
+    ENV_CONFIG_DIR,
+    ENV_DATA_DIR,
+    ENV_DEBUG,
+    ENV_DOMAIN,
+    ENV_KEYRING_TIMEOUT,
+    ENV_NO_INPUT,
+    ENV_PROFILE,
+    ENV_SCOPES,
+    ENV_STORAGE,
+    ENV_TIMEOUT,
+)
 
-# Environment variable names (documented in --help and the README).
-ENV_PROFILE: Final = "AUTH0LINK_PROFILE"
-ENV_DOMAIN: Final = "AUTH0LINK_DOMAIN"
-ENV_CLIENT_ID: Final = "AUTH0LINK_CLIENT_ID"
-ENV_AUDIENCE: Final = "AUTH0LINK_AUDIENCE"
-ENV_SCOPES: Final = "AUTH0LINK_SCOPES"
-ENV_CALLBACK_PORTS: Final = "AUTH0LINK_CALLBACK_PORTS"
-ENV_ACCESS_TOKEN: Final = "AUTH0LINK_ACCESS_TOKEN"  # noqa: S105 - a variable name, not a secret
-ENV_CLIENT_SECRET: Final = "AUTH0LINK_CLIENT_SECRET"  # noqa: S105 - a variable name
-ENV_DEBUG: Final = "AUTH0LINK_DEBUG"
-ENV_NO_INPUT: Final = "AUTH0LINK_NO_INPUT"
-ENV_CONFIG_DIR: Final = "AUTH0LINK_CONFIG_DIR"
-ENV_DATA_DIR: Final = "AUTH0LINK_DATA_DIR"
-ENV_STORAGE: Final = "AUTH0LINK_STORAGE"
-ENV_KEYRING_TIMEOUT: Final = "AUTH0LINK_KEYRING_TIMEOUT"
-ENV_TIMEOUT: Final = "AUTH0LINK_TIMEOUT"
+__all__ = [
+    "APP_NAME",
+    "CONFIG_KEYS",
+    "DEFAULT_PROFILE",
+    "ENV_ACCESS_TOKEN",
+    "ENV_AUDIENCE",
+    "ENV_CALLBACK_PORTS",
+    "ENV_CLIENT_ID",
+    "ENV_CLIENT_SECRET",
+    "ENV_CONFIG_DIR",
+    "ENV_DATA_DIR",
+    "ENV_DEBUG",
+    "ENV_DOMAIN",
+    "ENV_KEYRING_TIMEOUT",
+    "ENV_NO_INPUT",
+    "ENV_PROFILE",
+    "ENV_SCOPES",
+    "ENV_STORAGE",
+    "ENV_TIMEOUT",
+    "ProfileFile",
+    "Settings",
+    "normalize_domain",
+    "resolve_settings",
+    "validate_profile",
+]
 
-DEFAULT_PROFILE: Final = "default"
 DEFAULT_SCOPES: Final = (
     "openid profile email offline_access read:current_user "
     "update:current_user_identities update:current_user_metadata"
@@ -64,17 +91,6 @@ _HOST_RE: Final = re.compile(
     r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
 )
 _CLIENT_ID_RE: Final = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
-
-# The keys `auth0link config set` accepts, with a one-line description each.
-CONFIG_KEYS: Final[dict[str, str]] = {
-    "domain": "tenant domain (tenant.eu.auth0.com) or URL",
-    "client_id": "the Native application's client ID",
-    "audience": "API audience for the primary login (default: <domain>/api/v2/)",
-    "scopes": "space-separated scopes requested at login",
-    "callback_ports": "comma-separated loopback callback ports (default: 8484,8485,8486)",
-    "storage": "where tokens are stored: keyring (default) or file (insecure, 0600 file)",
-}
-
 
 def is_loopback_host(host: str) -> bool:
     """True for 127.0.0.0/8, ::1 and localhost (the only hosts allowed over plain http)."""

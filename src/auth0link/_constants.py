@@ -1,0 +1,38 @@
+"""Names the CLI needs at import time (for ``--help``), kept free of imports so start-up stays fast.
+
+``config.py`` re-exports them; other modules should import them from there.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+APP_NAME: Final = "auth0link"
+
+ENV_PROFILE: Final = "AUTH0LINK_PROFILE"
+ENV_DOMAIN: Final = "AUTH0LINK_DOMAIN"
+ENV_CLIENT_ID: Final = "AUTH0LINK_CLIENT_ID"
+ENV_AUDIENCE: Final = "AUTH0LINK_AUDIENCE"
+ENV_SCOPES: Final = "AUTH0LINK_SCOPES"
+ENV_CALLBACK_PORTS: Final = "AUTH0LINK_CALLBACK_PORTS"
+ENV_ACCESS_TOKEN: Final = "AUTH0LINK_ACCESS_TOKEN"  # noqa: S105 - a variable name, not a secret
+ENV_CLIENT_SECRET: Final = "AUTH0LINK_CLIENT_SECRET"  # noqa: S105 - a variable name
+ENV_DEBUG: Final = "AUTH0LINK_DEBUG"
+ENV_NO_INPUT: Final = "AUTH0LINK_NO_INPUT"
+ENV_CONFIG_DIR: Final = "AUTH0LINK_CONFIG_DIR"
+ENV_DATA_DIR: Final = "AUTH0LINK_DATA_DIR"
+ENV_STORAGE: Final = "AUTH0LINK_STORAGE"
+ENV_KEYRING_TIMEOUT: Final = "AUTH0LINK_KEYRING_TIMEOUT"
+ENV_TIMEOUT: Final = "AUTH0LINK_TIMEOUT"
+
+DEFAULT_PROFILE: Final = "default"
+
+# The keys `auth0link config set` accepts, with a one-line description each.
+CONFIG_KEYS: Final[dict[str, str]] = {
+    "domain": "tenant domain (tenant.eu.auth0.com) or URL",
+    "client_id": "the Native application's client ID",
+    "audience": "API audience for the primary login (default: <domain>/api/v2/)",
+    "scopes": "space-separated scopes requested at login",
+    "callback_ports": "comma-separated loopback callback ports (default: 8484,8485,8486)",
+    "storage": "where tokens are stored: keyring (default) or file (insecure, 0600 file)",
+}
