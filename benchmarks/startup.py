@@ -1,11 +1,11 @@
 """Start-up time: `auth0link --help` against `python -c "import click"`, measured in one run.
 
 Prints wall-clock medians over interleaved runs (so machine load affects both sides alike) and
-their ratio. Target (issue #3/#8): ``auth0link --help`` ≤ 1.25 × ``import click``.
+their ratio. Target (issue #3/#8): ``auth0link --help`` <= 1.25 x ``import click``.
 
 With ``--identities`` it also times ``auth0link identities --json`` with a stored token against
 a running emulator, relative to a minimal script doing the same keyring read and one httpx GET
-(target ≤ 1.3 ×). That part needs the emulator extra and a SecretService; see
+(target <= 1.3x). That part needs the emulator extra and a SecretService; see
 ``benchmarks/startup_identities.py``.
 
 Usage: python benchmarks/startup.py [--runs N]
@@ -25,7 +25,7 @@ from pathlib import Path
 def measure(commands: dict[str, list[str]], runs: int, env: dict[str, str] | None = None) -> dict[str, float]:
     """Median wall time (ms) per command, interleaving the commands run by run."""
     samples: dict[str, list[float]] = {name: [] for name in commands}
-    for name, argv in commands.items():  # warm-up: page cache, .pyc files
+    for argv in commands.values():  # warm-up: page cache, .pyc files
         for _ in range(3):
             subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, env=env)
     for _ in range(runs):
