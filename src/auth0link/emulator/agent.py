@@ -1,0 +1,410 @@
+"""A scripted "user" for the emulator's hosted login pages.
+
+There is no back door: it reads and submits the same HTML forms a person would, with httpx and
+a cookie jar kept across calls.
+
+From Python::
+
+    agent = LoginAgent()
+    callback = agent.complete_authorize(authorize_url, email="alice@example.com",
+                                        password="correct-horse-alice")
+    agent.approve_device(verification_uri_complete, email="bob@example.com",
+                         password="correct-horse-bob")
+
+``complete_authorize`` follows ``/authorize`` through the login page (or the SSO session), the
+social account chooser, the passwordless code (read from the emulator's test outbox, as a person
+would read their mail) and the non-verifiable-callback confirmation screen, until the redirect to
+the app's ``redirect_uri``; it then GETs that URL (so the app's loopback listener receives it) and
+returns it. ``approve_device`` does the user's part of the device flow from ``/activate``.
+
+As a browser, for code that calls :func:`webbrowser.open`::
+
+    BROWSER="/path/to/python -m auth0link.emulator.agent --email alice@example.com \
+        --password correct-horse-alice %s"
+
+It exits 0 on success and 1 with one line on stderr otherwise. Defaults come from
+``AUTH0LINK_AGENT_EMAIL``, ``AUTH0LINK_AGENT_PASSWORD``, ``AUTH0LINK_AGENT_CONNECTION`` and
+``AUTH0LINK_AGENT_COOKIES`` (a JSON file keeping the SSO cookie between runs).
+
+This module imports only the standard library and httpx (no Starlette), so the CLI's tests and
+demo can use it with the core dependencies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any, Self
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+import httpx
+
+DATABASE = "Username-Password-Authentication"
+MAX_STEPS = 30
+
+
+class AgentError(Exception):
+    """The scripted login could not be completed (the message is one line)."""
+
+
+@dataclass
+class _Form:
+    id: str
+    action: str
+    method: str
+    fields: dict[str, str] = field(default_factory=dict)
+    buttons: list[tuple[str, str, str, str]] = field(default_factory=list)  # id, name, value, text
+
+
+class _PageParser(HTMLParser):
+    """Collect forms, links, ``<main id>`` and the texts of elements with interesting ids."""
+
+    TEXT_IDS = frozenset({"error-message", "error-code", "error-description", "confirm-user-code"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.forms: dict[str, _Form] = {}
+        self.links: dict[str, str] = {}
+        self.main_id = ""
+        self.texts: dict[str, str] = {}
+        self._form: _Form | None = None
+        self._button: list[str] | None = None
+        self._text_id: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "main":
+            self.main_id = a.get("id", "")
+        elif tag == "form":
+            self._form = _Form(a.get("id", ""), a.get("action", ""), a.get("method", "get").lower())
+            self.forms[self._form.id] = self._form
+        elif tag == "input" and self._form is not None and a.get("name"):
+            self._form.fields[a["name"]] = a.get("value", "")
+        elif tag == "button" and self._form is not None:
+            self._button = [a.get("id", ""), a.get("name", ""), a.get("value", ""), ""]
+        elif tag == "a" and a.get("id"):
+            self.links[a["id"]] = a.get("href", "")
+        if a.get("id") in self.TEXT_IDS:
+            self._text_id = a["id"]
+            self.texts[self._text_id] = ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._form = None
+        elif tag == "button" and self._button is not None and self._form is not None:
+            bid, name, value, text = self._button
+            self._form.buttons.append((bid, name, value, text.strip()))
+            self._button = None
+        elif tag in ("p", "code", "div", "span"):
+            self._text_id = None
+
+    def handle_data(self, data: str) -> None:
+        if self._button is not None:
+            self._button[3] += data
+        if self._text_id is not None:
+            self.texts[self._text_id] += data
+
+
+@dataclass
+class _Goal:
+    email: str | None
+    password: str | None
+    connection: str | None
+    deny: bool
+    user_code: str | None = None
+    submitted: set[str] = field(default_factory=set)
+
+
+class LoginAgent:
+    """A browser-like user: one cookie jar for all its logins (so the SSO session persists)."""
+
+    def __init__(
+        self, *, client: httpx.Client | None = None, timeout: float = 10.0, outbox_wait: float = 5.0
+    ) -> None:
+        """Use ``client`` (e.g. with an ASGI transport) or a new httpx client."""
+        self.client = client or httpx.Client(timeout=timeout)
+        self.outbox_wait = outbox_wait
+
+    def close(self) -> None:
+        """Close the HTTP client."""
+        self.client.close()
+
+    def __enter__(self) -> Self:
+        """Context manager."""
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Close."""
+        self.close()
+
+    # -- public API ---------------------------------------------------------------------------
+
+    def complete_authorize(
+        self,
+        url: str,
+        *,
+        email: str | None = None,
+        password: str | None = None,
+        connection: str | None = None,
+        deny: bool = False,
+        deliver: bool = True,
+    ) -> str:
+        """Log in at ``url`` (an ``/authorize`` URL) and return the callback URL reached.
+
+        ``deny`` cancels the confirmation screen. With ``deliver`` (default) the callback URL is
+        fetched, so the application's loopback listener receives it.
+        """
+        goal = _Goal(email, password, connection, deny)
+        callback = self._drive(self._get(url), goal, origin=_origin(url))
+        if callback is None:
+            raise AgentError("the login ended without a redirect to the application")
+        if deliver:
+            try:
+                self.client.get(callback, follow_redirects=False)
+            except httpx.HTTPError as exc:
+                raise AgentError(f"could not deliver the callback to {_origin(callback)}: {exc}") from exc
+        return callback
+
+    def approve_device(
+        self,
+        url: str,
+        *,
+        user_code: str | None = None,
+        email: str | None = None,
+        password: str | None = None,
+        connection: str | None = None,
+        deny: bool = False,
+    ) -> None:
+        """Enter (or confirm) the user code at ``url`` (``/activate[?user_code=…]``) and log in."""
+        code = user_code or parse_qs(urlsplit(url).query).get("user_code", [None])[0]
+        goal = _Goal(email, password, connection, deny, user_code=code)
+        self._drive(self._get(url), goal, origin=_origin(url))
+
+    # -- the page loop ------------------------------------------------------------------------
+
+    def _get(self, url: str) -> httpx.Response:
+        try:
+            return self.client.get(url, follow_redirects=False)
+        except httpx.HTTPError as exc:
+            raise AgentError(f"GET {_origin(url)}{urlsplit(url).path} failed: {exc}") from exc
+
+    def _submit(self, response: httpx.Response, form: _Form, data: dict[str, str]) -> httpx.Response:
+        url = urljoin(str(response.url), form.action or str(response.url))
+        try:
+            if form.method == "post":
+                return self.client.post(url, data=data, follow_redirects=False)
+            return self.client.get(url, params=data, follow_redirects=False)
+        except httpx.HTTPError as exc:
+            raise AgentError(f"submitting {form.id} failed: {exc}") from exc
+
+    def _drive(self, response: httpx.Response, goal: _Goal, *, origin: str) -> str | None:  # noqa: C901, PLR0912, PLR0915 - one branch per page
+        for _ in range(MAX_STEPS):
+            if response.is_redirect:
+                location = urljoin(str(response.url), response.headers["location"])
+                if _origin(location) != origin:
+                    return location
+                response = self._get(location)
+                continue
+            page = _PageParser()
+            page.feed(response.text)
+            forms = page.forms
+            if page.main_id == "error-page":
+                raise AgentError(
+                    f"{page.texts.get('error-code', 'error').strip()}: "
+                    f"{page.texts.get('error-description', '').strip()}"
+                )
+            if page.main_id == "device-success":
+                return None
+            if page.main_id == "device-denied":
+                if goal.deny:
+                    return None
+                raise AgentError("the device request was denied")
+            error = page.texts.get("error-message", "").strip()
+            if "callback-confirm-form" in forms:
+                form = forms["callback-confirm-form"]
+                response = self._submit(
+                    response, form, {**form.fields, "action": "deny" if goal.deny else "accept"}
+                )
+            elif "device-confirm-form" in forms:
+                form = forms["device-confirm-form"]
+                response = self._submit(
+                    response, form, {**form.fields, "action": "cancel" if goal.deny else "confirm"}
+                )
+            elif "device-code-form" in forms:
+                self._once(goal, "device-code-form", error)
+                if not goal.user_code:
+                    raise AgentError("a user code is needed (pass the verification_uri_complete)")
+                form = forms["device-code-form"]
+                response = self._submit(response, form, {**form.fields, "user_code": goal.user_code})
+            elif "otp-form" in forms:
+                self._once(goal, "otp-form", error)
+                form = forms["otp-form"]
+                code = self._read_code(origin, goal)
+                response = self._submit(response, form, {**form.fields, "code": code})
+            elif "passwordless-start" in forms:
+                self._once(goal, "passwordless-start", error)
+                form = forms["passwordless-start"]
+                key = "phone_number" if "phone_number" in form.fields else "email"
+                response = self._submit(response, form, {**form.fields, key: self._email(goal)})
+            elif "idp-account-chooser" in forms:
+                self._once(goal, "idp", error)
+                response = self._choose_account(response, forms, goal)
+            elif page.main_id == "login":
+                wanted = goal.connection or (DATABASE if goal.password is not None else None)
+                if wanted in (None, DATABASE) and "login-form" in forms:
+                    self._once(goal, "login-form", error)
+                    if goal.password is None:
+                        raise AgentError("the login page asks for a password; pass --password")
+                    form = forms["login-form"]
+                    data = {**form.fields, "username": self._email(goal), "password": goal.password}
+                    response = self._submit(response, form, data)
+                elif f"connection-{wanted}" in page.links:
+                    response = self._get(urljoin(str(response.url), page.links[f"connection-{wanted}"]))
+                else:
+                    raise AgentError(
+                        f"the login page offers no connection {wanted!r}"
+                        if wanted
+                        else "cannot choose a connection: pass --password or --connection"
+                    )
+            else:
+                raise AgentError(
+                    f"unexpected page {response.url.path} (HTTP {response.status_code})"
+                    + (f": {error}" if error else "")
+                )
+        raise AgentError("too many steps; the login is looping")
+
+    @staticmethod
+    def _once(goal: _Goal, step: str, error: str) -> None:
+        """Refuse to submit the same form twice (the page came back with an error)."""
+        if step in goal.submitted:
+            raise AgentError(error or f"the {step} step was refused")
+        goal.submitted.add(step)
+
+    @staticmethod
+    def _email(goal: _Goal) -> str:
+        if not goal.email:
+            raise AgentError("the page asks for an email address; pass --email")
+        return goal.email
+
+    def _choose_account(
+        self, response: httpx.Response, forms: dict[str, _Form], goal: _Goal
+    ) -> httpx.Response:
+        email = self._email(goal).lower()
+        chooser = forms["idp-account-chooser"]
+        for _bid, name, value, text in chooser.buttons:
+            if text.lower().endswith(email) or value == email:
+                return self._submit(response, chooser, {**chooser.fields, name: value})
+        other = forms["idp-other-account"]
+        return self._submit(response, other, {**other.fields, "email": email})
+
+    def _read_code(self, origin: str, goal: _Goal) -> str:
+        """Read the newest one-time code sent to the user (the emulator's test outbox)."""
+        deadline = time.monotonic() + self.outbox_wait
+        to = self._email(goal)
+        while True:
+            reply = self.client.get(origin + "/__emulator/outbox", params={"to": to})
+            messages = reply.json().get("messages", []) if reply.status_code == 200 else []  # noqa: PLR2004 - HTTP status
+            if messages:
+                return str(messages[-1]["code"])
+            if time.monotonic() > deadline:
+                raise AgentError(f"no one-time code arrived for {to}")
+            time.sleep(0.05)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+_DEFAULT: LoginAgent | None = None
+
+
+def _default_agent() -> LoginAgent:
+    global _DEFAULT  # noqa: PLW0603 - one shared browser for the module-level helpers
+    if _DEFAULT is None:
+        _DEFAULT = LoginAgent()
+    return _DEFAULT
+
+
+def complete_authorize(url: str, **kwargs: Any) -> str:
+    """:meth:`LoginAgent.complete_authorize` on a shared agent (cookies kept across calls)."""
+    return _default_agent().complete_authorize(url, **kwargs)
+
+
+def approve_device(url: str, **kwargs: Any) -> None:
+    """:meth:`LoginAgent.approve_device` on a shared agent (cookies kept across calls)."""
+    _default_agent().approve_device(url, **kwargs)
+
+
+def _load_cookies(client: httpx.Client, path: Path) -> None:
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    for entry in entries if isinstance(entries, list) else []:
+        client.cookies.set(entry["name"], entry["value"], domain=entry["domain"], path=entry["path"])
+
+
+def _save_cookies(client: httpx.Client, path: Path) -> None:
+    entries = [
+        {"name": c.name, "value": c.value, "domain": c.domain, "path": c.path} for c in client.cookies.jar
+    ]
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(entries, handle)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m auth0link.emulator.agent [options] URL`` (usable as ``$BROWSER``)."""
+    env = os.environ
+    parser = argparse.ArgumentParser(
+        prog="python -m auth0link.emulator.agent",
+        description="Complete an emulator login (/authorize or /activate URL) like a user.",
+    )
+    parser.add_argument("url")
+    parser.add_argument("--email", default=env.get("AUTH0LINK_AGENT_EMAIL"))
+    parser.add_argument("--password", default=env.get("AUTH0LINK_AGENT_PASSWORD"))
+    parser.add_argument("--connection", default=env.get("AUTH0LINK_AGENT_CONNECTION"))
+    parser.add_argument("--user-code", default=None)
+    parser.add_argument("--deny", action="store_true")
+    parser.add_argument("--cookies", type=Path, default=env.get("AUTH0LINK_AGENT_COOKIES"))
+    args = parser.parse_args(argv)
+    agent = LoginAgent()
+    try:
+        if args.cookies:
+            _load_cookies(agent.client, args.cookies)
+        if urlsplit(args.url).path.rstrip("/").endswith("/activate"):
+            agent.approve_device(
+                args.url,
+                user_code=args.user_code,
+                email=args.email,
+                password=args.password,
+                connection=args.connection,
+                deny=args.deny,
+            )
+        else:
+            agent.complete_authorize(
+                args.url,
+                email=args.email,
+                password=args.password,
+                connection=args.connection,
+                deny=args.deny,
+            )
+        if args.cookies:
+            _save_cookies(agent.client, args.cookies)
+    except AgentError as exc:
+        sys.stderr.write(f"agent: error: {exc}\n")
+        return 1
+    finally:
+        agent.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""The emulator's ASGI application: access log → fault injection → routes.
+
+``/api/v2/*`` goes straight to the lean :class:`~.mgmtapi.ManagementAPI`; everything else
+(Authentication API, login pages, ``/__emulator`` admin) to a Starlette router.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import time
+from typing import TYPE_CHECKING
+
+from starlette.applications import Starlette
+
+from auth0link.emulator import admin, authapi
+from auth0link.emulator.faults import FaultMiddleware, FaultRegistry, FaultRule
+from auth0link.emulator.mgmtapi import ManagementAPI
+from auth0link.emulator.ratelimit import UNLIMITED, TokenBucket
+
+if TYPE_CHECKING:
+    from starlette.types import Message, Receive, Scope, Send
+
+    from auth0link.emulator.state import Tenant
+
+LOG = logging.getLogger("auth0link.emulator")
+
+
+class Emulator:
+    """One emulated tenant served over ASGI."""
+
+    def __init__(
+        self,
+        tenant: Tenant,
+        *,
+        rate_limit: tuple[float, int] | None = None,
+        faults: list[FaultRule] | None = None,
+        access_log: bool = False,
+    ) -> None:
+        """Wire the tenant, its rate limit, its fault rules and the routers together."""
+        self.tenant = tenant
+        self.clock_offset = 0.0
+        base_clock = tenant.clock
+        tenant.clock = lambda: base_clock() + self.clock_offset
+        self._initial_users = copy.deepcopy(tenant.users)
+        self._initial_passwords = dict(tenant.passwords)
+        rate, burst = rate_limit or (UNLIMITED, int(UNLIMITED))
+        self.bucket = TokenBucket(rate=rate, burst=burst, clock=time.monotonic)
+        self.faults = FaultRegistry(list(faults or []))
+        self.access_log = access_log
+        self.router = Starlette(routes=[*authapi.ROUTES, *admin.ROUTES])
+        self.router.state.tenant = tenant
+        self.router.state.emulator = self
+        self.management = ManagementAPI(tenant, self.bucket)
+        self._faulted = FaultMiddleware(self._dispatch, self.faults)
+
+    def reset(self) -> None:
+        """Back to the initial users; forget sessions, codes, tokens, outbox and faults."""
+        tenant = self.tenant
+        tenant.users = copy.deepcopy(self._initial_users)
+        tenant.passwords = dict(self._initial_passwords)
+        for store in (
+            tenant.sessions,
+            tenant.transactions,
+            tenant.codes,
+            tenant.device_codes,
+            tenant.refresh_tokens,
+        ):
+            store.clear()
+        tenant.revoked_families.clear()
+        tenant.outbox.clear()
+        self.faults.rules.clear()
+        self.clock_offset = 0.0
+        self.bucket = TokenBucket(rate=self.bucket.rate, burst=self.bucket.burst, clock=time.monotonic)
+        self.management.bucket = self.bucket
+
+    async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/api/v2/"):
+            await self.management(scope, receive, send)
+        else:
+            await self.router(scope, receive, send)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """ASGI entry point."""
+        if scope["type"] != "http" or not self.access_log:
+            await (self._faulted if scope["type"] == "http" else self.router)(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 0
+
+        async def logged_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self._faulted(scope, receive, logged_send)
+        finally:
+            # The path only: query strings may carry codes, states or user codes.
+            LOG.info(
+                "%s %s %s %.1fms",
+                scope["method"],
+                scope["path"],
+                status or "-",
+                (time.perf_counter() - started) * 1000,
+            )
+
+
+def create_app(
+    tenant: Tenant,
+    *,
+    rate_limit: tuple[float, int] | None = None,
+    faults: list[FaultRule] | None = None,
+    access_log: bool = False,
+) -> Emulator:
+    """Build the ASGI app for ``tenant``."""
+    return Emulator(tenant, rate_limit=rate_limit, faults=faults, access_log=access_log)

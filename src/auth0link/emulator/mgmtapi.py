@@ -1,0 +1,356 @@
+"""The Management API (``/api/v2``) as a lean raw ASGI app (the benchmarked hot path).
+
+Path segments are split on the *raw* path before percent-decoding, so an ID holding an encoded
+``/`` (``%2F``) or ``|`` (``%7C``) reaches the handler intact. Every response carries the
+``x-ratelimit-*`` headers; past the limit the answer is 429 ``too_many_requests``.
+
+Order of checks (as Auth0): rate limit → route → token (401) → scope (403) → body/query (400) →
+existence (404) → conflict (409).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, unquote
+
+from auth0link.emulator.state import ManagementError, Tenant, User
+
+if TYPE_CHECKING:
+    from starlette.types import Receive, Scope, Send
+
+    from auth0link.emulator.ratelimit import TokenBucket
+
+
+_REASONS = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    429: "Too Many Requests",
+}
+_PATCH_FIELDS = {
+    "user_metadata",
+    "app_metadata",
+    "name",
+    "nickname",
+    "picture",
+    "email",
+    "email_verified",
+    "given_name",
+    "family_name",
+    "blocked",
+}
+_QUERY_TERM = re.compile(r'([\w.]+):(?:"((?:[^"\\]|\\.)*)"|(\S+))')
+_SEARCH_FIELDS = {
+    "email",
+    "user_id",
+    "name",
+    "nickname",
+    "email_verified",
+    "identities.connection",
+    "identities.provider",
+    "identities.user_id",
+}
+MAX_PER_PAGE = 100
+
+
+def error_body(status: int, message: str, error_code: str) -> dict[str, Any]:
+    """Auth0's Management API error body."""
+    return {
+        "statusCode": status,
+        "error": _REASONS.get(status, "Error"),
+        "message": message,
+        "errorCode": error_code,
+    }
+
+
+def _insufficient(*expected: str) -> ManagementError:
+    return ManagementError(
+        403, "Insufficient scope, expected any of: " + ",".join(expected), "insufficient_scope"
+    )
+
+
+def _bad_body(message: str) -> ManagementError:
+    return ManagementError(400, f"Payload validation error: '{message}'.", "invalid_body")
+
+
+def _bad_query(message: str) -> ManagementError:
+    return ManagementError(400, f"Query validation error: '{message}'.", "invalid_query_string")
+
+
+class ManagementAPI:
+    """``/api/v2/*``: users, users-by-email, search, link and unlink."""
+
+    def __init__(self, tenant: Tenant, bucket: TokenBucket) -> None:
+        """Serve ``tenant`` under the rate limit ``bucket``."""
+        self.tenant = tenant
+        self.bucket = bucket
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer one request."""
+        allowed, headers = self.bucket.take()
+        if allowed:
+            body = b""
+            if scope["method"] in ("POST", "PATCH", "PUT"):
+                more = True
+                while more:
+                    message = await receive()
+                    body += message.get("body", b"")
+                    more = message.get("more_body", False)
+            try:
+                status, payload = self.dispatch(scope, body)
+            except ManagementError as exc:
+                status, payload = exc.status, error_body(exc.status, exc.message, exc.error_code)
+        else:
+            status = 429
+            payload = error_body(429, "Global limit has been reached", "too_many_requests")
+        data = json.dumps(payload, separators=(",", ":")).encode()
+        raw_headers = [
+            (b"content-type", b"application/json; charset=utf-8"),
+            (b"content-length", str(len(data)).encode()),
+            (b"cache-control", b"no-cache"),
+        ]
+        raw_headers += [(k.encode(), v.encode()) for k, v in headers.items()]
+        await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+        await send({"type": "http.response.body", "body": data})
+
+    # -- routing ------------------------------------------------------------------------------
+
+    def dispatch(self, scope: Scope, body: bytes) -> tuple[int, Any]:
+        """Route on method and raw path segments."""
+        raw: bytes = scope.get("raw_path") or scope["path"].encode()
+        path = raw.decode("latin-1").split("?", 1)[0]
+        prefix = path.find("/api/v2/")
+        parts = [unquote(p) for p in path[prefix + len("/api/v2/") :].split("/")] if prefix >= 0 else []
+        method = scope["method"]
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        route = (method, len(parts), parts[0] if parts else "")
+        if route == ("GET", 2, "users") and parts[1]:
+            claims = self._auth(scope)
+            return 200, self.get_user(claims, parts[1])
+        if route == ("PATCH", 2, "users") and parts[1]:
+            claims = self._auth(scope)
+            return 200, self.patch_user(claims, parts[1], body)
+        if route == ("POST", 3, "users") and parts[2] == "identities":
+            claims = self._auth(scope)
+            return 201, self.link(claims, parts[1], body)
+        if route == ("DELETE", 5, "users") and parts[2] == "identities":
+            claims = self._auth(scope)
+            return 200, self.unlink(claims, parts[1], parts[3], parts[4])
+        if route == ("GET", 1, "users-by-email"):
+            claims = self._auth(scope)
+            return 200, self.users_by_email(claims, query)
+        if route == ("GET", 1, "users"):
+            claims = self._auth(scope)
+            return 200, self.search(claims, query)
+        raise ManagementError(404, "Not Found", "not_found")
+
+    def _auth(self, scope: Scope) -> dict[str, Any]:
+        header = b""
+        for key, value in scope["headers"]:
+            if key == b"authorization":
+                header = value
+                break
+        if not header:
+            raise ManagementError(401, "Missing authentication", "missing_authentication")
+        kind, _, token = header.decode("latin-1").partition(" ")
+        tenant = self.tenant
+        claims = tenant.key.verify(token.strip()) if kind.lower() == "bearer" else None
+        if claims is None:
+            raise ManagementError(401, "Invalid token", "invalid_token")
+        if claims.get("iss") != tenant.issuer:
+            raise ManagementError(401, "Invalid token", "invalid_token")
+        aud = claims.get("aud")
+        if tenant.api_audience not in (aud if isinstance(aud, list) else [aud]):
+            raise ManagementError(401, f"Bad audience: {aud}", "invalid_token")
+        if not isinstance(claims.get("exp"), int) or claims["exp"] <= tenant.now():
+            raise ManagementError(
+                401, "Expired token received for JSON Web Token validation", "invalid_token"
+            )
+        return claims
+
+    @staticmethod
+    def _require(
+        claims: dict[str, Any], admin: tuple[str, ...], own: tuple[str, ...], target: str | None
+    ) -> None:
+        """Admin scopes act on anyone; ``*:current_user*`` scopes only on the token's own user."""
+        scopes = str(claims.get("scope", "")).split()
+        if any(s in scopes for s in admin):
+            return
+        if target is not None and claims.get("sub") == target and any(s in scopes for s in own):
+            return
+        raise _insufficient(*admin, *own)
+
+    # -- handlers -----------------------------------------------------------------------------
+
+    def get_user(self, claims: dict[str, Any], user_id: str) -> dict[str, Any]:
+        """``GET /users/{id}``."""
+        self._require(claims, ("read:users",), ("read:current_user",), user_id)
+        return self.tenant.get_user(user_id).to_json()
+
+    def patch_user(self, claims: dict[str, Any], user_id: str, raw: bytes) -> dict[str, Any]:
+        """``PATCH /users/{id}``: metadata merge; user tokens may touch ``user_metadata`` only."""
+        body = _json_object(raw)
+        if set(body) <= {"user_metadata"}:
+            self._require(
+                claims,
+                ("update:users",),
+                (
+                    "update:current_user_metadata",
+                    "create:current_user_metadata",
+                    "delete:current_user_metadata",
+                ),
+                user_id,
+            )
+        else:
+            self._require(claims, ("update:users",), (), None)
+        unknown = sorted(set(body) - _PATCH_FIELDS)
+        if unknown:
+            raise _bad_body(f"Additional properties not allowed: {','.join(unknown)}")
+        for key in ("user_metadata", "app_metadata"):
+            if key in body and body[key] is not None and not isinstance(body[key], dict):
+                raise _bad_body(f"Expected type object but found type {_json_type(body[key])}")
+        user = self.tenant.get_user(user_id)
+        self.tenant.patch_user(user, body)
+        return user.to_json()
+
+    def users_by_email(self, claims: dict[str, Any], query: dict[str, list[str]]) -> list[Any]:
+        """``GET /users-by-email?email=…``."""
+        self._require(claims, ("read:users",), (), None)
+        email = query.get("email", [""])[0]
+        if not email:
+            raise _bad_query("Missing required property: email")
+        return [user.to_json() for user in self.tenant.users_by_email(email)]
+
+    def search(self, claims: dict[str, Any], query: dict[str, list[str]]) -> Any:
+        """``GET /users?q=…&search_engine=v3&page=&per_page=&include_totals=``."""
+        self._require(claims, ("read:users",), (), None)
+        engine = query.get("search_engine", ["v3"])[0]
+        if engine not in ("v3", ""):
+            raise _bad_query(f"Invalid value for search_engine: {engine}")
+        try:
+            page = int(query.get("page", ["0"])[0] or 0)
+            per_page = int(query.get("per_page", ["50"])[0] or 50)
+        except ValueError:
+            raise _bad_query("page and per_page must be integers") from None
+        if page < 0 or not 0 < per_page <= MAX_PER_PAGE:
+            raise _bad_query(f"per_page must be between 1 and {MAX_PER_PAGE}, page >= 0")
+        users = [u for u in self.tenant.users.values() if _matches(u, query.get("q", [""])[0])]
+        window = [u.to_json() for u in users[page * per_page : (page + 1) * per_page]]
+        if query.get("include_totals", ["false"])[0].lower() == "true":
+            return {
+                "start": page * per_page,
+                "limit": per_page,
+                "length": len(window),
+                "total": len(users),
+                "users": window,
+            }
+        return window
+
+    def link(self, claims: dict[str, Any], user_id: str, raw: bytes) -> list[Any]:
+        """``POST /users/{id}/identities`` (``link_with`` or ``provider``/``user_id``)."""
+        body = _json_object(raw)
+        if "link_with" in body:
+            self._require(claims, ("update:users",), ("update:current_user_identities",), user_id)
+            extra = sorted({"provider", "user_id", "connection_id"} & set(body))
+            if extra:
+                raise _bad_body(f"Additional properties not allowed: {','.join(extra)}")
+            secondary = self._verify_link_with(body["link_with"], claims)
+            sec_provider, _, raw_id = secondary.partition("|")
+            return self.tenant.link(user_id, sec_provider, raw_id)
+        self._require(claims, ("update:users",), (), None)
+        provider: Any = body.get("provider")
+        secondary_id: Any = body.get("user_id")
+        if not (isinstance(provider, str) and provider):
+            raise _bad_body("Missing required property: provider")
+        if isinstance(secondary_id, int):
+            secondary_id = str(secondary_id)
+        if not isinstance(secondary_id, str) or not secondary_id:
+            raise _bad_body("Missing required property: user_id")
+        connection_id = body.get("connection_id")
+        if connection_id is not None and not isinstance(connection_id, str):
+            raise _bad_body("Expected type string but found type " + _json_type(connection_id))
+        return self.tenant.link(user_id, provider, secondary_id, connection_id)
+
+    def _verify_link_with(self, token: Any, claims: dict[str, Any]) -> str:
+        """Check the secondary ID token: RS256, this tenant's, unexpired, ``aud`` == ``azp``."""
+        tenant = self.tenant
+        if not isinstance(token, str) or not token:
+            raise _bad_body("Expected type string for link_with")
+        id_claims = tenant.key.verify(token)
+        if id_claims is None or id_claims.get("iss") != tenant.issuer:
+            # Undocumented wording; the ID token is refused as a bad body.
+            raise ManagementError(
+                400, "JWT (link_with) is not valid: invalid signature or issuer.", "invalid_body"
+            )
+        if not isinstance(id_claims.get("exp"), int) or id_claims["exp"] <= tenant.now():
+            raise ManagementError(400, "JWT (link_with) has expired.", "invalid_body")
+        if id_claims.get("aud") != claims.get("azp"):
+            raise ManagementError(
+                400,
+                "JWT (link_with) audience does not match the access token's azp.",
+                "invalid_body",
+            )
+        sub = id_claims.get("sub")
+        if not isinstance(sub, str) or "|" not in sub:
+            raise ManagementError(400, "JWT (link_with) has no valid sub.", "invalid_body")
+        return sub
+
+    def unlink(self, claims: dict[str, Any], user_id: str, provider: str, raw_id: str) -> list[Any]:
+        """``DELETE /users/{id}/identities/{provider}/{user_id}``."""
+        self._require(claims, ("update:users",), ("update:current_user_identities",), user_id)
+        return self.tenant.unlink(user_id, provider, raw_id)
+
+
+def _json_type(value: Any) -> str:
+    return {
+        dict: "object",
+        list: "array",
+        str: "string",
+        bool: "boolean",
+        int: "integer",
+        float: "number",
+    }.get(type(value), "null")
+
+
+def _json_object(raw: bytes) -> dict[str, Any]:
+    try:
+        body = json.loads(raw or b"null")
+    except (ValueError, UnicodeDecodeError):
+        raise ManagementError(400, "Invalid request payload JSON format", "invalid_body") from None
+    if not isinstance(body, dict):
+        raise _bad_body(f"Expected type object but found type {_json_type(body)}")
+    return body
+
+
+def _matches(user: User, q: str) -> bool:
+    """A small Lucene subset: ``field:value`` / ``field:"value"`` terms joined by AND/spaces."""
+    q = q.strip()
+    if not q or q == "*":
+        return True
+    rest = _QUERY_TERM.sub("", q).replace("AND", "").strip()
+    if rest:
+        raise _bad_query(f"Unsupported query syntax in q: {q}")
+    body = user.to_json()
+    for field, quoted, bare in _QUERY_TERM.findall(q):
+        if field not in _SEARCH_FIELDS:
+            raise _bad_query(f"Unsupported field in q: {field}")
+        value = quoted.replace('\\"', '"') if quoted else bare
+        if field.startswith("identities."):
+            key = field.split(".", 1)[1]
+            found = [str(i.get(key)) for i in body["identities"]]
+        else:
+            found = [str(body.get(field)).lower() if field == "email_verified" else str(body.get(field))]
+        if not any(_glob(value, item) for item in found):
+            return False
+    return True
+
+
+def _glob(pattern: str, value: str) -> bool:
+    if pattern.endswith("*"):
+        return value.startswith(pattern[:-1])
+    return value == pattern

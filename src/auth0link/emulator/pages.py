@@ -1,0 +1,211 @@
+"""The HTML pages of the hosted login: plain forms, no JavaScript, stable ids and names.
+
+Every page is easy to drive from a real browser (Playwright) or from httpx (see
+:mod:`auth0link.emulator.agent`): each form has a stable ``id``, each input a stable ``id`` and
+``name``, each button a stable ``id``. Form ids (the agent keys on them):
+
+==============================  ========================================================
+``login-form``                  database login: ``username``, ``password``
+``connection-<name>``           a link (``<a>``) to another connection's page
+``idp-account-chooser``         a social IdP's "continue as": one ``account`` button each
+``idp-other-account``           a social IdP's "use another account": ``email``
+``passwordless-start``          passwordless: ``email`` or ``phone_number``
+``otp-form``                    passwordless: ``code``
+``callback-confirm-form``       non-verifiable callback confirmation: ``action`` accept/deny
+``device-code-form``            ``/activate``: ``user_code``
+``device-confirm-form``         device confirmation: ``action`` confirm/cancel
+==============================  ========================================================
+
+Terminal pages carry ``<main id="…">``: ``device-success``, ``device-denied``, ``error-page``
+(with ``error-code`` and ``error-description``), ``logged-out``.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+_STYLE = (
+    "body{font-family:system-ui,sans-serif;background:#f2f4f7;margin:0}"
+    "main{max-width:420px;margin:48px auto;background:#fff;padding:32px;border-radius:8px;"
+    "box-shadow:0 2px 8px #0002}label{display:block;margin-top:12px}"
+    "input{width:100%;padding:8px;box-sizing:border-box}button{margin-top:16px;padding:8px 16px}"
+    ".error{color:#b00020}.code{font:700 28px monospace;letter-spacing:4px}"
+)
+
+
+def _page(title: str, body: str, *, main_id: str = "page") -> str:
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>{escape(title)}</title><style>{_STYLE}</style></head>"
+        f'<body><main id="{main_id}"><h1>{escape(title)}</h1>{body}</main></body></html>'
+    )
+
+
+def _error(message: str | None) -> str:
+    if not message:
+        return ""
+    return f'<p id="error-message" class="error" role="alert">{escape(message)}</p>'
+
+
+def _hidden(name: str, value: str) -> str:
+    return f'<input type="hidden" name="{name}" value="{escape(value)}">'
+
+
+def login(
+    *,
+    state: str,
+    client_name: str,
+    login_hint: str = "",
+    error: str | None = None,
+    others: list[str] | None = None,
+    database: bool = True,
+) -> str:
+    """The Universal Login page: database form plus links to other connections."""
+    parts = [f"<p>Log in to continue to {escape(client_name)}.</p>", _error(error)]
+    if database:
+        parts.append(
+            f'<form id="login-form" method="post" action="/u/login?state={escape(state)}">'
+            f"{_hidden('state', state)}"
+            '<label for="username">Email address</label>'
+            f'<input id="username" name="username" type="email" autocomplete="username" '
+            f'value="{escape(login_hint)}" required>'
+            '<label for="password">Password</label>'
+            '<input id="password" name="password" type="password" '
+            'autocomplete="current-password" required>'
+            '<button id="login-submit" type="submit" name="action" value="default">'
+            "Continue</button></form>"
+        )
+    parts.extend(
+        f'<p><a id="connection-{escape(name)}" '
+        f'href="/u/login/idp?state={escape(state)}&amp;connection={escape(name)}">'
+        f"Continue with {escape(name)}</a></p>"
+        for name in others or []
+    )
+    return _page("Welcome", "".join(parts), main_id="login")
+
+
+def idp_chooser(
+    *, state: str, connection: str, accounts: list[tuple[str, str]], error: str | None = None
+) -> str:
+    """A social IdP's account chooser: (identity id, label) pairs plus "another account"."""
+    buttons = "".join(
+        f'<button id="account-{index}" type="submit" name="account" value="{escape(account)}">'
+        f"Continue as {escape(label)}</button><br>"
+        for index, (account, label) in enumerate(accounts)
+    )
+    action = f"/u/login/idp?state={escape(state)}&amp;connection={escape(connection)}"
+    body = (
+        f"<p>Sign in with {escape(connection)} (emulated identity provider).</p>{_error(error)}"
+        f'<form id="idp-account-chooser" method="post" action="{action}">'
+        f"{_hidden('state', state)}{_hidden('connection', connection)}{buttons}</form>"
+        f'<form id="idp-other-account" method="post" action="{action}">'
+        f"{_hidden('state', state)}{_hidden('connection', connection)}"
+        '<label for="other-email">Use another account</label>'
+        '<input id="other-email" name="email" type="email" required>'
+        '<button id="other-submit" type="submit">Continue</button></form>'
+    )
+    return _page(f"Sign in with {connection}", body, main_id="idp")
+
+
+def passwordless_start(*, state: str, connection: str, login_hint: str = "", error: str | None = None) -> str:
+    """Ask for the email address or phone number to send a one-time code to."""
+    field = "phone_number" if connection == "sms" else "email"
+    kind = "tel" if connection == "sms" else "email"
+    label = "Phone number" if connection == "sms" else "Email address"
+    action = f"/u/login/idp?state={escape(state)}&amp;connection={escape(connection)}"
+    body = (
+        f"<p>We will send you a one-time code.</p>{_error(error)}"
+        f'<form id="passwordless-start" method="post" action="{action}">'
+        f"{_hidden('state', state)}{_hidden('connection', connection)}"
+        f'<label for="{field}">{label}</label>'
+        f'<input id="{field}" name="{field}" type="{kind}" value="{escape(login_hint)}" required>'
+        '<button id="passwordless-submit" type="submit">Send code</button></form>'
+    )
+    return _page("Passwordless login", body, main_id="passwordless")
+
+
+def otp(*, state: str, connection: str, to: str, error: str | None = None) -> str:
+    """Enter the one-time code that was sent."""
+    challenge = "sms" if connection == "sms" else "email"
+    body = (
+        f"<p>Enter the code sent to {escape(to)}.</p>{_error(error)}"
+        f'<form id="otp-form" method="post" '
+        f'action="/u/login/passwordless-{challenge}-challenge?state={escape(state)}">'
+        f"{_hidden('state', state)}"
+        '<label for="code">Code</label>'
+        '<input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" required>'
+        '<button id="otp-submit" type="submit">Continue</button></form>'
+    )
+    return _page("Verify your identity", body, main_id="otp")
+
+
+def callback_confirm(*, state: str, client_name: str, redirect_uri: str) -> str:
+    """Auth0's confirmation screen for non-verifiable (loopback/custom scheme) callbacks."""
+    body = (
+        f"<p>{escape(client_name)} is asking to complete your login and send you back to "
+        f'<code id="redirect-target">{escape(redirect_uri)}</code>, an address Auth0 cannot '
+        "verify. Continue only if you started this login.</p>"
+        f'<form id="callback-confirm-form" method="post" action="/u/consent?state={escape(state)}">'
+        f"{_hidden('state', state)}"
+        '<button id="confirm-accept" type="submit" name="action" value="accept">Continue</button>'
+        '<button id="confirm-deny" type="submit" name="action" value="deny">Cancel</button>'
+        "</form>"
+    )
+    return _page("Confirm your login", body, main_id="callback-confirm")
+
+
+def device_code(*, user_code: str = "", error: str | None = None) -> str:
+    """``/activate``: enter the code shown on the device."""
+    body = (
+        f"<p>Enter the code displayed on your device.</p>{_error(error)}"
+        '<form id="device-code-form" method="post" action="/activate">'
+        '<label for="user-code">Code</label>'
+        f'<input id="user-code" name="user_code" value="{escape(user_code)}" '
+        'autocomplete="off" required>'
+        '<button id="device-code-submit" type="submit">Continue</button></form>'
+    )
+    return _page("Device Activation", body, main_id="device-activation")
+
+
+def device_confirm(*, state: str, user_code: str, client_name: str) -> str:
+    """Confirm that the code matches the device."""
+    body = (
+        f"<p>{escape(client_name)} is asking to access your account. Confirm that this code "
+        f'matches the one on your device:</p><p id="confirm-user-code" class="code">'
+        f"{escape(user_code)}</p>"
+        f'<form id="device-confirm-form" method="post" '
+        f'action="/u/device-confirm?state={escape(state)}">{_hidden("state", state)}'
+        '<button id="device-confirm" type="submit" name="action" value="confirm">Confirm</button>'
+        '<button id="device-cancel" type="submit" name="action" value="cancel">Cancel</button>'
+        "</form>"
+    )
+    return _page("Device Confirmation", body, main_id="device-confirmation")
+
+
+def device_done(*, approved: bool) -> str:
+    """The last page of the device flow."""
+    if approved:
+        return _page(
+            "Congratulations, you're all set!",
+            "<p>Your device is now connected. You can close this window.</p>",
+            main_id="device-success",
+        )
+    return _page(
+        "Access denied",
+        "<p>You cancelled the request. Your device was not connected.</p>",
+        main_id="device-denied",
+    )
+
+
+def error(code: str, description: str) -> str:
+    """Auth0's hosted error page (shown when the error cannot be sent to the app)."""
+    body = (
+        f'<p id="error-code">{escape(code)}</p>'
+        f'<p id="error-description" class="error">{escape(description)}</p>'
+    )
+    return _page("Oops!, something went wrong", body, main_id="error-page")
+
+
+def logged_out() -> str:
+    """``/v2/logout`` without ``returnTo``."""
+    return _page("Logged out", "<p>OK</p>", main_id="logged-out")

@@ -1,0 +1,315 @@
+"""Start the emulator: options, validation, the start-up banner, uvicorn, clean stop.
+
+The CLI's ``auth0link emulator`` command builds an :class:`EmulatorOptions` and calls
+:func:`run`. ``python -m auth0link.emulator.server`` offers the same options without click
+(used by tests and before the CLI command exists). :class:`EmulatorThread` serves the same app
+from a background thread for in-process tests over real HTTP.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import ipaddress
+import json
+import logging
+import socket
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Self, TextIO
+
+import uvicorn
+
+from auth0link.emulator import demo
+from auth0link.emulator.app import Emulator, create_app
+from auth0link.emulator.faults import FaultRule, hide_drop_tracebacks, parse_faults
+from auth0link.emulator.ratelimit import parse_rate_limit
+from auth0link.emulator.state import build_tenant, load_state, read_users_file, save_state
+from auth0link.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from collections.abc import Generator
+
+LOG = logging.getLogger("auth0link.emulator")
+MAX_PORT = 65535
+
+
+@dataclass(frozen=True)
+class EmulatorOptions:
+    """Everything ``auth0link emulator`` accepts (see the field comments for the flags)."""
+
+    host: str = "127.0.0.1"  # --host: loopback only (127.0.0.0/8, ::1, localhost)
+    port: int = 0  # --port: 0 picks a free port
+    users_file: Path | None = None  # --users FILE: JSON users replacing the demo set
+    rate_limit: str | None = None  # --rate-limit N/s or N/s:BURST (default: unlimited)
+    state_file: Path | None = None  # --state FILE: load at start, save atomically on stop
+    as_json: bool = False  # --json: one JSON line on stdout instead of export lines
+    token_ttl: int = 86400  # --token-ttl SECONDS: access-token lifetime
+    device_interval: int = 5  # --device-interval SECONDS: device-flow polling interval
+    skip_callback_confirmation: bool = False  # --skip-callback-confirmation
+    faults: tuple[str, ...] = ()  # --faults SPEC (repeatable; see auth0link.emulator.faults)
+    access_log: bool = True  # log each request (method, path, status) to stderr
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    sock: socket.socket
+    base_url: str
+    emulator: Emulator
+
+
+def _check_host(host: str) -> str:
+    """Return the address to bind, refusing anything that is not loopback."""
+    if host == "localhost":
+        return "127.0.0.1"
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        address = None
+    if address is None or not address.is_loopback:
+        raise ConfigurationError(
+            f"refusing to listen on {host!r}: the emulator binds loopback only; "
+            "use --host 127.0.0.1, ::1 or localhost"
+        )
+    return str(address)
+
+
+def _validate(options: EmulatorOptions) -> tuple[str, tuple[float, int] | None, list[FaultRule]]:
+    address = _check_host(options.host)
+    if not 0 <= options.port <= MAX_PORT:
+        raise ConfigurationError(f"invalid --port {options.port}: use 0 (any free port) to 65535")
+    if options.token_ttl < 1:
+        raise ConfigurationError("invalid --token-ttl: use a positive number of seconds")
+    if options.device_interval < 1:
+        raise ConfigurationError("invalid --device-interval: use a positive number of seconds")
+    rate = parse_rate_limit(options.rate_limit) if options.rate_limit else None
+    specs = (options.faults,) if isinstance(options.faults, str) else options.faults
+    faults = [rule for spec in specs for rule in parse_faults(spec)]
+    return address, rate, faults
+
+
+def prepare(options: EmulatorOptions) -> _Prepared:
+    """Validate the options, bind the socket, build the tenant and the app."""
+    address, rate, faults = _validate(options)
+    users = read_users_file(options.users_file) if options.users_file else None
+    state = load_state(options.state_file) if options.state_file else None
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((address, options.port))
+    except OSError as exc:
+        sock.close()
+        raise ConfigurationError(
+            f"cannot listen on {address}:{options.port} ({exc.strerror}); "
+            "choose another --port or use --port 0"
+        ) from exc
+    port = sock.getsockname()[1]
+    host_in_url = f"[{address}]" if family == socket.AF_INET6 else address
+    base_url = f"http://{host_in_url}:{port}"
+    try:
+        tenant = build_tenant(
+            base_url,
+            users=users,
+            state=state,
+            token_ttl=options.token_ttl,
+            device_interval=options.device_interval,
+            skip_callback_confirmation=options.skip_callback_confirmation,
+        )
+    except BaseException:
+        sock.close()
+        raise
+    emulator = create_app(tenant, rate_limit=rate, faults=faults, access_log=options.access_log)
+    return _Prepared(sock=sock, base_url=base_url, emulator=emulator)
+
+
+def banner(emulator: Emulator, *, as_json: bool) -> str:
+    """The start-up output: ``export`` lines, or one JSON line with ``--json``."""
+    tenant = emulator.tenant
+    if not as_json:
+        return (
+            f"export AUTH0LINK_DOMAIN={tenant.base_url}\nexport AUTH0LINK_CLIENT_ID={demo.NATIVE_CLIENT_ID}\n"
+        )
+    users: list[dict[str, Any]] = []
+    for user in tenant.users.values():
+        primary = user.identities[0]
+        entry: dict[str, Any] = {
+            "user_id": user.user_id,
+            "email": user.email,
+            "connection": primary.connection,
+            "email_verified": user.email_verified,
+        }
+        if user.phone_number is not None:
+            entry["phone_number"] = user.phone_number
+        if user.user_id in tenant.passwords:
+            entry["password"] = tenant.passwords[user.user_id]
+        users.append(entry)
+    line = {
+        "base_url": tenant.base_url,
+        "domain": tenant.base_url,
+        "client_id": demo.NATIVE_CLIENT_ID,
+        "m2m_client_id": demo.M2M_CLIENT_ID,
+        "m2m_client_secret": demo.M2M_CLIENT_SECRET,
+        "audience": tenant.api_audience,
+        "callback_urls": list(demo.CALLBACK_URLS),
+        "users": users,
+    }
+    return json.dumps(line) + "\n"
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, minus re-raising the captured signal after a graceful stop.
+
+    uvicorn re-raises SIGINT/SIGTERM once it has shut down, which would kill the process before
+    ``--state`` is saved; the emulator returns normally instead and exits 0.
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        import signal
+
+        original = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in original.items():
+                signal.signal(sig, handler)
+
+
+def _configure_logging() -> None:
+    logger = logging.getLogger("auth0link.emulator")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("emulator: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+    hide_drop_tracebacks()
+
+
+def _uvicorn_config(emulator: Emulator) -> uvicorn.Config:
+    return uvicorn.Config(
+        emulator,
+        lifespan="off",
+        access_log=False,
+        log_level="warning",
+        timeout_graceful_shutdown=2,
+        server_header=False,
+    )
+
+
+def run(options: EmulatorOptions, *, stdout: TextIO | None = None) -> None:
+    """Serve until SIGINT/SIGTERM, then stop cleanly (saving ``--state`` if given).
+
+    Raises :class:`~auth0link.errors.ConfigurationError` for invalid options, before anything
+    is printed.
+    """
+    prepared = prepare(options)
+    _configure_logging()
+    out = stdout or sys.stdout
+    out.write(banner(prepared.emulator, as_json=options.as_json))
+    out.flush()
+    server = _Server(_uvicorn_config(prepared.emulator))
+    try:
+        server.run(sockets=[prepared.sock])
+    finally:
+        prepared.sock.close()
+        if options.state_file is not None:
+            save_state(options.state_file, prepared.emulator.tenant)
+            LOG.info("state saved to %s", options.state_file)
+
+
+class EmulatorThread:
+    """The emulator on a background thread (for tests over real HTTP, in process).
+
+    ``with EmulatorThread(EmulatorOptions()) as emu: httpx.get(emu.base_url + …)``.
+    """
+
+    def __init__(self, options: EmulatorOptions | None = None) -> None:
+        """Bind and build now; serve on :meth:`start`."""
+        self.options = options or EmulatorOptions(access_log=False)
+        self._prepared = prepare(self.options)
+        self.base_url = self._prepared.base_url
+        self.emulator = self._prepared.emulator
+        self._server = _Server(_uvicorn_config(self.emulator))
+        self._thread = threading.Thread(target=self._serve, name="emulator", daemon=True)
+
+    def _serve(self) -> None:
+        asyncio.run(self._server.serve(sockets=[self._prepared.sock]))
+
+    def start(self) -> Self:
+        """Start serving; return once the server accepts connections."""
+        hide_drop_tracebacks()
+        self._thread.start()
+        while not self._server.started and self._thread.is_alive():
+            self._thread.join(0.01)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and wait for the thread; save ``--state`` if configured."""
+        self._server.should_exit = True
+        self._thread.join(10)
+        self._prepared.sock.close()
+        if self.options.state_file is not None:
+            save_state(self.options.state_file, self.emulator.tenant)
+
+    def __enter__(self) -> Self:
+        """Start."""
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        """Stop."""
+        self.stop()
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m auth0link.emulator.server",
+        description="A local Auth0 tenant emulator (same options as `auth0link emulator`).",
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--users", type=Path, default=None)
+    parser.add_argument("--rate-limit", default=None)
+    parser.add_argument("--state", type=Path, default=None)
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--token-ttl", type=int, default=86400)
+    parser.add_argument("--device-interval", type=int, default=5)
+    parser.add_argument("--skip-callback-confirmation", action="store_true")
+    parser.add_argument("--faults", action="append", default=[])
+    parser.add_argument("--no-access-log", action="store_true")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``python -m auth0link.emulator.server``."""
+    args = _parser().parse_args(argv)
+    options = EmulatorOptions(
+        host=args.host,
+        port=args.port,
+        users_file=args.users,
+        rate_limit=args.rate_limit,
+        state_file=args.state,
+        as_json=args.json,
+        token_ttl=args.token_ttl,
+        device_interval=args.device_interval,
+        skip_callback_confirmation=args.skip_callback_confirmation,
+        faults=tuple(args.faults),
+        access_log=not args.no_access_log,
+    )
+    try:
+        run(options)
+    except ConfigurationError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,180 @@
+"""Start the emulator as a real subprocess for end-to-end tests.
+
+Usage::
+
+    from tests.support.emulator import start_emulator
+
+    with start_emulator("--token-ttl", "60") as emu:
+        emu.base_url, emu.client_id, emu.m2m_client_id, emu.m2m_client_secret, emu.users
+        ...
+    # stopped (SIGTERM, then SIGKILL after `stop_timeout`) on exit
+
+or as a pytest fixture (see ``tests/emulator/conftest.py``: ``emulator_process``).
+
+It runs ``sys.executable -m auth0link emulator --json --port 0 ARGS`` (``via="cli"``, default)
+or ``sys.executable -m auth0link.emulator.server --json --port 0 ARGS`` (``via="module"``),
+reads the one JSON line from stdout with a timeout, and keeps stderr in a temporary file whose
+text is attached to every failure (start-up error, early exit, non-zero exit on stop).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+
+class EmulatorFailed(RuntimeError):
+    """The emulator subprocess did not start or stop as expected (message includes stderr)."""
+
+
+@dataclass
+class RunningEmulator:
+    """A started emulator: its JSON start-up line, process and stderr log."""
+
+    info: dict[str, Any]
+    process: subprocess.Popen[bytes]
+    stderr_path: Path
+    returncode: int | None = field(default=None)
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:PORT`` (also the ``AUTH0LINK_DOMAIN`` to use)."""
+        return str(self.info["base_url"])
+
+    @property
+    def client_id(self) -> str:
+        """The native (public) client ID."""
+        return str(self.info["client_id"])
+
+    @property
+    def m2m_client_id(self) -> str:
+        """The M2M client ID."""
+        return str(self.info["m2m_client_id"])
+
+    @property
+    def m2m_client_secret(self) -> str:
+        """The M2M demo secret."""
+        return str(self.info["m2m_client_secret"])
+
+    @property
+    def users(self) -> list[dict[str, Any]]:
+        """The users listed at start-up (``user_id``, ``email``, ``connection``, …)."""
+        return list(self.info["users"])
+
+    def env(self) -> dict[str, str]:
+        """Environment variables pointing the CLI at this emulator."""
+        return {"AUTH0LINK_DOMAIN": self.base_url, "AUTH0LINK_CLIENT_ID": self.client_id}
+
+    def stderr_text(self) -> str:
+        """Everything the emulator wrote on stderr so far."""
+        return self.stderr_path.read_text(encoding="utf-8", errors="replace")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 10.0) -> int:
+        """Send ``sig``, wait up to ``timeout`` s (then SIGKILL); return the exit code."""
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+        self.returncode = self.process.returncode
+        return self.returncode
+
+
+def emulator_command(*args: str, via: Literal["cli", "module"] = "cli") -> list[str]:
+    """The argv that starts the emulator with ``--json --port 0`` and ``args``."""
+    if via == "cli":
+        return [sys.executable, "-m", "auth0link", "emulator", "--json", "--port", "0", *args]
+    return [sys.executable, "-m", "auth0link.emulator.server", "--json", "--port", "0", *args]
+
+
+def _parse_line(line: bytes) -> dict[str, Any] | None:
+    try:
+        info = json.loads(line)
+    except ValueError:
+        return None
+    return info if isinstance(info, dict) and "base_url" in info else None
+
+
+def launch(
+    *args: str,
+    via: Literal["cli", "module"] = "cli",
+    env: dict[str, str] | None = None,
+    timeout: float = 20.0,
+) -> RunningEmulator:
+    """Start the emulator and return once its JSON line has been read."""
+    fd, name = tempfile.mkstemp(prefix="emulator-", suffix=".stderr")
+    stderr_path = Path(name)
+    with os.fdopen(fd, "wb") as stderr:
+        process = subprocess.Popen(
+            emulator_command(*args, via=via),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            env={**os.environ, **(env or {})},
+        )
+    assert process.stdout is not None
+    line = b""
+    deadline = time.monotonic() + timeout
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ)
+        while not line.endswith(b"\n"):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not selector.select(remaining):
+                break
+            chunk = os.read(process.stdout.fileno(), 65536)
+            if not chunk:
+                break
+            line += chunk
+    running = RunningEmulator(info={}, process=process, stderr_path=stderr_path)
+    info = _parse_line(line)
+    if info is None:
+        code = running.stop(timeout=5)
+        raise EmulatorFailed(
+            f"the emulator did not print its JSON line within {timeout:.0f}s "
+            f"(exit code {code}, stdout {line[:200]!r}); stderr:\n{running.stderr_text()}"
+        ) from None
+    running.info = info
+    return running
+
+
+@contextlib.contextmanager
+def start_emulator(
+    *args: str,
+    via: Literal["cli", "module"] = "cli",
+    env: dict[str, str] | None = None,
+    timeout: float = 20.0,
+    stop_timeout: float = 10.0,
+    check_exit: bool = True,
+) -> Iterator[RunningEmulator]:
+    """Run the emulator for the ``with`` block; fail loudly (with stderr) if it misbehaves."""
+    running = launch(*args, via=via, env=env, timeout=timeout)
+    try:
+        yield running
+    except BaseException:
+        # Shown by pytest with the failure (captured stdout).
+        print(f"--- emulator stderr ---\n{running.stderr_text()}")
+        raise
+    finally:
+        code = running.stop(timeout=stop_timeout)
+        text = running.stderr_text()
+        running.stderr_path.unlink(missing_ok=True)
+    if check_exit and code != 0:
+        # A negative code is a signal that killed it: it crashed earlier or ignored SIGTERM.
+        raise EmulatorFailed(f"the emulator exited with {code} (expected 0); stderr:\n{text}")
