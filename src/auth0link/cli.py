@@ -136,9 +136,12 @@ class App:
 
     def access(self) -> Access:
         """A valid access token for the primary user."""
+        from auth0link.session import access_from_env
+
         self.settings.base_url  # noqa: B018 - fail early with the config hint
-        if not self.env.get(names.ENV_ACCESS_TOKEN):
-            self.settings.require_client_id  # noqa: B018 - likewise
+        from_env = access_from_env(self.env)
+        if from_env is not None:
+            return from_env
         return self.sessions.access()
 
     def close(self) -> None:

@@ -55,6 +55,20 @@ def user_id_from_token(token: str) -> str | None:
     return sub if isinstance(sub, str) and sub else None
 
 
+def access_from_env(env: Mapping[str, str]) -> Access | None:
+    """``$AUTH0LINK_ACCESS_TOKEN`` (scripts, CI) as an :class:`Access`, or None when unset."""
+    env_token = env.get(ENV_ACCESS_TOKEN, "").strip()
+    if not env_token:
+        return None
+    user_id = user_id_from_token(env_token)
+    if not user_id:
+        raise LoginRequired(
+            f"{ENV_ACCESS_TOKEN} is not a JWT with a 'sub' claim.",
+            hint="set it to a Management API access token, or unset it and run: auth0link login",
+        )
+    return Access(env_token, user_id, "env")
+
+
 @contextlib.contextmanager
 def file_lock(path: Path, *, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
     """An exclusive advisory lock on ``path`` (created 0600), waiting at most ``timeout`` s."""
@@ -107,15 +121,9 @@ class SessionManager:
 
     def access(self) -> Access:
         """A valid access token, refreshing the stored session if needed."""
-        env_token = self.env.get(ENV_ACCESS_TOKEN, "").strip()
-        if env_token:
-            user_id = user_id_from_token(env_token)
-            if not user_id:
-                raise LoginRequired(
-                    f"{ENV_ACCESS_TOKEN} is not a JWT with a 'sub' claim.",
-                    hint="set it to a Management API access token, or unset it and run: auth0link login",
-                )
-            return Access(env_token, user_id, "env")
+        from_env = access_from_env(self.env)
+        if from_env is not None:
+            return from_env
         tokens = self.store.load(self.key)
         if tokens is None:
             raise LoginRequired
