@@ -452,6 +452,9 @@ class Auth0Client:
     def token(self, data: Mapping[str, str], *, endpoint: str = "/oauth/token") -> TokenResponse:
         """``POST /oauth/token`` (any grant; form-encoded, as RFC 6749 requires)."""
         body = self._oauth_post(endpoint, data)
+        if isinstance(body, dict) and isinstance(body.get("error"), str):
+            # Decide on the `error` field, not the status: some servers answer 200 with an error.
+            raise self._oauth_error(httpx.Response(400, json=body))
         result = TokenResponse.from_api(body if isinstance(body, dict) else {})
         if not result.access_token:
             raise ServerError("The token endpoint returned no access token.", status_code=200)
@@ -480,3 +483,12 @@ class Auth0Client:
     def revoke(self, data: Mapping[str, str], *, endpoint: str = "/oauth/revoke") -> None:
         """``POST /oauth/revoke`` (a refresh token)."""
         self._oauth_post(endpoint, data)
+
+    def probe(self, url: str) -> tuple[int, str]:
+        """GET a page without following redirects: (status, first 4 KB of text).
+
+        Used to ask an authorize endpoint whether it accepts a ``redirect_uri`` before the user
+        is sent there (Auth0 shows "Callback URL mismatch" as a 400 page).
+        """
+        response = self.request("GET", url, headers={"Accept": "text/html,application/json"})
+        return response.status_code, response.content[:4096].decode("utf-8", "replace")

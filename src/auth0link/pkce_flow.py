@@ -1,0 +1,381 @@
+"""Authorization code + PKCE with a loopback redirect (RFC 7636, RFC 8252), for any OIDC provider.
+
+Sequence of :func:`run_pkce_login`:
+
+1. S256 ``code_verifier``/``code_challenge``, random ``state`` and ``nonce``;
+2. bind a one-shot listener on ``127.0.0.1``, path ``/callback``, on the first free port of
+   ``callback_ports`` (Auth0 matches ``redirect_uri`` exactly, so the ports are fixed and must be
+   registered as Allowed Callback URLs);
+3. ask the provider once whether it accepts the ``redirect_uri`` (a GET of the authorize URL
+   without following redirects): Auth0 answers "Callback URL mismatch" on a page the user would
+   otherwise stare at, so the CLI fails early naming the exact URLs to register;
+4. hand the authorize URL to ``on_url`` (always shown) and then to ``open_browser`` in a
+   background thread (``webbrowser`` may block until the browser command exits);
+5. wait for the callback (``timeout``); a wrong ``state`` is answered 400 and ignored, stray
+   requests (favicon) 404; an ``error=`` callback becomes an :class:`~auth0link.errors.OAuthError`
+   with the provider's text;
+6. exchange the code (same ``redirect_uri``, the ``code_verifier``) and validate the ID token.
+
+Nothing is stored here: the caller saves the result only after this returns. Ctrl-C raises
+:class:`~auth0link.errors.Interrupted`.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import dataclasses
+import hashlib
+import hmac
+import html
+import http.server
+import secrets
+import socket
+import threading
+import time
+from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from auth0link.errors import Auth0LinkError, IdTokenError, Interrupted, LoginRequired, OAuthError
+from auth0link.oidc import validate_with_provider
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from auth0link.client import Auth0Client
+    from auth0link.models import TokenResponse
+    from auth0link.oidc import Endpoints
+
+CALLBACK_PATH: Final = "/callback"
+CALLBACK_HOST: Final = "127.0.0.1"
+DEFAULT_CALLBACK_PORTS: Final = (8484, 8485, 8486)
+_MISMATCH_MARKERS: Final = ("callback url mismatch", "redirect_uri_mismatch", "invalid redirect_uri")
+
+
+@dataclasses.dataclass(frozen=True)
+class PkceResult:
+    """A completed login: the tokens, the validated ID token claims, and how it was done."""
+
+    tokens: TokenResponse
+    claims: dict[str, Any]
+    redirect_uri: str
+    started_at: float  # time.time() when the login started (for auth_time checks)
+
+
+def callback_urls(ports: Sequence[int], *, host: str = CALLBACK_HOST) -> list[str]:
+    """The exact redirect URIs the application must list as Allowed Callback URLs."""
+    return [f"http://{host}:{port}{CALLBACK_PATH}" for port in ports]
+
+
+def _register_hint(ports: Sequence[int]) -> str:
+    return (
+        "add these to the application's Allowed Callback URLs: "
+        + ", ".join(callback_urls(ports))
+        + " (see the README's 'Set up your Auth0 tenant'; auth0link doctor checks it)"
+    )
+
+
+def make_verifier() -> str:
+    """A 43-character base64url code verifier (32 random bytes; RFC 7636 §4.1)."""
+    return secrets.token_urlsafe(32)
+
+
+def challenge_for(verifier: str) -> str:
+    """The S256 code challenge: base64url(sha256(verifier)) without padding."""
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def authorize_url(
+    endpoint: str,
+    *,
+    client_id: str,
+    redirect_uri: str,
+    scope: str,
+    state: str,
+    nonce: str,
+    code_challenge: str,
+    audience: str | None = None,
+    connection: str | None = None,
+    prompt: str | None = None,
+    max_age: int | None = None,
+    login_hint: str | None = None,
+) -> str:
+    """The full authorize URL (optional parameters are left out when None)."""
+    params: dict[str, str] = {
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": redirect_uri,
+        "scope": scope,
+        "state": state,
+        "nonce": nonce,
+        "code_challenge": code_challenge,
+        "code_challenge_method": "S256",
+    }
+    optional = {
+        "audience": audience,
+        "connection": connection,
+        "prompt": prompt,
+        "max_age": str(max_age) if max_age is not None else None,
+        "login_hint": login_hint,
+    }
+    params.update({k: v for k, v in optional.items() if v is not None})
+    separator = "&" if urlsplit(endpoint).query else "?"
+    return endpoint + separator + urlencode(params)
+
+
+_PAGE: Final = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>auth0link</title>
+<style>body{{font-family:system-ui,sans-serif;margin:4em auto;max-width:34em;color:#222}}</style>
+</head><body><h1>{title}</h1><p>{text}</p></body></html>
+"""
+
+
+@dataclasses.dataclass
+class _Outcome:
+    code: str | None = None
+    error: str | None = None
+    error_description: str | None = None
+    rejected_state: int = 0
+
+
+class _Listener(http.server.HTTPServer):
+    """A loopback HTTP server that records the first valid callback."""
+
+    def __init__(self, port: int, expected_state: str) -> None:
+        self.expected_state = expected_state
+        self.outcome = _Outcome()
+        self.done = threading.Event()
+        super().__init__((CALLBACK_HOST, port), _Handler)
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    server: _Listener
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        """Silence the default access log (it would print the code on stderr)."""
+
+    def _page(self, status: int, title: str, text: str) -> None:
+        body = _PAGE.format(title=html.escape(title), text=html.escape(text)).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        """Handle the browser's redirect back (or anything else it asks for)."""
+        parts = urlsplit(self.path)
+        if parts.path != CALLBACK_PATH or self.server.done.is_set():
+            self._page(404, "Not found", "This is auth0link's login listener.")
+            return
+        query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+        state = query.get("state", "")
+        if not hmac.compare_digest(state.encode(), self.server.expected_state.encode()):
+            self.server.outcome.rejected_state += 1
+            self._page(
+                400,
+                "Login not accepted",
+                "This answer does not belong to the login auth0link started (state mismatch). "
+                "Go back to the terminal.",
+            )
+            return
+        outcome = self.server.outcome
+        if query.get("error"):
+            outcome.error = query["error"]
+            outcome.error_description = query.get("error_description") or query["error"]
+            self._page(
+                200,
+                "Login failed",
+                f"{outcome.error_description} You can close this tab and go back to the terminal.",
+            )
+        elif query.get("code"):
+            outcome.code = query["code"]
+            self._page(
+                200,
+                "You are logged in",
+                "auth0link received the login. It is safe to close this tab and return to the terminal.",
+            )
+        else:
+            self._page(400, "Login not accepted", "The answer has neither a code nor an error.")
+            return
+        self.server.done.set()
+
+
+def bind_listener(ports: Sequence[int], state: str) -> _Listener:
+    """Bind the first free port of ``ports`` on 127.0.0.1, or fail naming the URLs to register."""
+    busy: list[int] = []
+    for port in ports:
+        try:
+            return _Listener(port, state)
+        except OSError:
+            busy.append(port)
+    raise Auth0LinkError(
+        f"Cannot listen for the login callback: port{'s' if len(busy) > 1 else ''} "
+        f"{', '.join(map(str, busy))} on {CALLBACK_HOST} {'are' if len(busy) > 1 else 'is'} in use.",
+        hint=(
+            "stop the program using them, or pass --callback-port PORT and register "
+            f"http://{CALLBACK_HOST}:PORT{CALLBACK_PATH} in the application's Allowed Callback URLs "
+            f"(currently expected: {', '.join(callback_urls(ports))})"
+        ),
+    )
+
+
+def port_is_free(port: int) -> bool:
+    """True when ``127.0.0.1:port`` can be bound right now (used by ``doctor``)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((CALLBACK_HOST, port))
+        except OSError:
+            return False
+    return True
+
+
+def check_callback_accepted(client: Auth0Client, url: str, ports: Sequence[int]) -> None:
+    """Ask the authorize endpoint once (no redirects followed); fail on a callback URL mismatch."""
+    status, text = client.probe(url)
+    lowered = text.lower()
+    if status >= 400 and any(marker in lowered for marker in _MISMATCH_MARKERS):  # noqa: PLR2004 - HTTP
+        redirect = parse_qs(urlsplit(url).query).get("redirect_uri", ["?"])[0]
+        raise OAuthError(
+            f"The provider refused the callback URL {redirect} (Callback URL mismatch).",
+            error="unauthorized_client",
+            status_code=status,
+            hint=_register_hint(ports),
+        )
+
+
+def _wait(listener: _Listener, timeout: float, clock: Callable[[], float]) -> _Outcome:
+    deadline = clock() + timeout
+    while not listener.done.wait(0.1):
+        if clock() >= deadline:
+            extra = (
+                f" ({listener.outcome.rejected_state} answer(s) with a wrong state were rejected)"
+                if listener.outcome.rejected_state
+                else ""
+            )
+            raise LoginRequired(
+                f"No login arrived from the browser within {timeout:g} s{extra}.",
+                hint="run auth0link login again (--timeout SECONDS waits longer; --device logs in without "
+                "a local browser)",
+            )
+    return listener.outcome
+
+
+def run_pkce_login(
+    client: Auth0Client,
+    *,
+    endpoints: Endpoints,
+    jwks_provider: Callable[[], dict[str, Any]],
+    client_id: str,
+    scope: str,
+    audience: str | None,
+    callback_ports: Sequence[int] = DEFAULT_CALLBACK_PORTS,
+    connection: str | None = None,
+    prompt: str | None = None,
+    max_age: int | None = None,
+    login_hint: str | None = None,
+    open_browser: Callable[[str], bool],
+    on_url: Callable[[str], None],
+    timeout: float = 300.0,
+    require_fresh_auth: bool = False,
+    check_callback: bool = True,
+    clock: Callable[[], float] = time.monotonic,
+) -> PkceResult:
+    """Log a user in through the browser; see the module docstring for the steps.
+
+    ``require_fresh_auth`` demands ``auth_time`` ≥ the start of this login (use it with
+    ``prompt="login"``/``max_age=0`` for a second, linking login). ``check_callback=False`` skips
+    the early "Callback URL mismatch" probe.
+    """
+    started_at = time.time()
+    verifier = make_verifier()
+    state = secrets.token_urlsafe(24)
+    nonce = secrets.token_urlsafe(24)
+    try:
+        listener = bind_listener(callback_ports, state)
+    except KeyboardInterrupt:
+        raise Interrupted from None
+    redirect_uri = f"http://{CALLBACK_HOST}:{listener.server_address[1]}{CALLBACK_PATH}"
+    url = authorize_url(
+        endpoints.authorization_endpoint,
+        client_id=client_id,
+        redirect_uri=redirect_uri,
+        scope=scope,
+        state=state,
+        nonce=nonce,
+        code_challenge=challenge_for(verifier),
+        audience=audience,
+        connection=connection,
+        prompt=prompt,
+        max_age=max_age,
+        login_hint=login_hint,
+    )
+    server_thread = threading.Thread(
+        target=listener.serve_forever, kwargs={"poll_interval": 0.1}, name="pkce-listener", daemon=True
+    )
+    try:
+        server_thread.start()
+        if check_callback:
+            check_callback_accepted(client, url, callback_ports)
+        on_url(url)
+        threading.Thread(
+            target=_open_quietly, args=(open_browser, url), name="pkce-browser", daemon=True
+        ).start()
+        outcome = _wait(listener, timeout, clock)
+    except KeyboardInterrupt:
+        raise Interrupted("Interrupted: the login was cancelled; nothing was stored.") from None
+    finally:
+        listener.shutdown()
+        listener.server_close()
+    if outcome.error is not None:
+        raise _callback_error(outcome, callback_ports)
+    assert outcome.code is not None
+    try:
+        tokens = client.token(
+            {
+                "grant_type": "authorization_code",
+                "client_id": client_id,
+                "code": outcome.code,
+                "code_verifier": verifier,
+                "redirect_uri": redirect_uri,
+            },
+            endpoint=endpoints.token_endpoint,
+        )
+        if not tokens.id_token:
+            raise IdTokenError(
+                "The provider returned no ID token, so the user cannot be verified.",
+                hint="include 'openid' in the scopes (auth0link login --scopes 'openid …')",
+            )
+        claims = validate_with_provider(
+            tokens.id_token,
+            jwks_provider=jwks_provider,
+            issuer=endpoints.issuer,
+            client_id=client_id,
+            nonce=nonce,
+            auth_time_after=started_at if require_fresh_auth else None,
+        )
+    except KeyboardInterrupt:
+        raise Interrupted("Interrupted: the login was cancelled; nothing was stored.") from None
+    return PkceResult(tokens=tokens, claims=claims, redirect_uri=redirect_uri, started_at=started_at)
+
+
+def _open_quietly(open_browser: Callable[[str], bool], url: str) -> None:
+    # The URL is already printed: a failed launch changes nothing.
+    with contextlib.suppress(Exception):
+        open_browser(url)
+
+
+def _callback_error(outcome: _Outcome, ports: Sequence[int]) -> OAuthError:
+    error = outcome.error or "unknown_error"
+    description = (outcome.error_description or error).replace("\n", " ")[:300]
+    hint = "run: auth0link login"
+    if any(marker in description.lower() for marker in _MISMATCH_MARKERS):
+        hint = _register_hint(ports)
+    elif error == "access_denied":
+        hint = "the login was refused in the browser; run auth0link login to try again"
+    elif error in {"unauthorized_client", "invalid_request"}:
+        hint = "check the application's settings: run auth0link doctor"
+    return OAuthError(f"The login failed: {description} ({error}).", error=error, hint=hint)
