@@ -7,6 +7,7 @@ emulator in ``tests/e2e/test_exit_codes_e2e.py``.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import re
 import signal
@@ -119,6 +120,7 @@ class _SilentServer:
         self.sock.close()
 
 
+@contextlib.contextmanager
 def _silent_server() -> Iterator[_SilentServer]:
     server = _SilentServer()
     try:
@@ -129,9 +131,7 @@ def _silent_server() -> Iterator[_SilentServer]:
 
 def test_exit_130_interrupted(tmp_path: Path) -> None:
     """Ctrl-C (SIGINT) during a request exits 130 with one line and no traceback."""
-    gen = _silent_server()
-    server = next(gen)
-    try:
+    with _silent_server() as server:
         proc = subprocess.Popen(
             [sys.executable, "-m", "auth0link", "--domain", f"http://127.0.0.1:{server.port}", "identities"],
             env={
@@ -150,7 +150,5 @@ def test_exit_130_interrupted(tmp_path: Path) -> None:
         assert server.conns, "the CLI never connected"
         proc.send_signal(signal.SIGINT)
         _, stderr = proc.communicate(timeout=10)
-    finally:
-        gen.close()
     assert proc.returncode == ExitCode.INTERRUPTED
     assert stderr.strip() == "error: Interrupted."
