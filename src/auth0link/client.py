@@ -207,9 +207,14 @@ class Auth0Client:
         url: str,
         *,
         headers: Mapping[str, str] | None = None,
+        retry_rate_limit: bool = True,
         **kwargs: Any,
     ) -> httpx.Response:
-        """Send a request with the retry policy in the module docstring; never raises httpx errors."""
+        """Send a request with the retry policy in the module docstring; never raises httpx errors.
+
+        ``retry_rate_limit=False`` hands a 429 back to the caller (device flow polling must see
+        ``slow_down`` and lengthen its own interval).
+        """
         attempt = 0
         limited = 0
         host = urlsplit(url).hostname or urlsplit(self.base_url).hostname or "the server"
@@ -224,7 +229,11 @@ class Auth0Client:
                     continue
                 raise self._network_error(exc, method, host) from None
             self._remember_rate_limit(response)
-            if response.status_code == _HTTP_TOO_MANY and limited < self.max_rate_limit_retries:
+            if (
+                response.status_code == _HTTP_TOO_MANY
+                and retry_rate_limit
+                and limited < self.max_rate_limit_retries
+            ):
                 wait = self._rate_limit_wait(response)
                 if wait <= self.max_rate_limit_wait:
                     log.debug("rate limited: waiting %.2f s", wait)
@@ -443,15 +452,17 @@ class Auth0Client:
             raise ServerError("The discovery document is not a JSON object.", status_code=200)
         return data
 
-    def _oauth_post(self, url: str, data: Mapping[str, str]) -> Any:
-        response = self.request("POST", url, data=dict(data))
+    def _oauth_post(self, url: str, data: Mapping[str, str], *, retry_rate_limit: bool = True) -> Any:
+        response = self.request("POST", url, data=dict(data), retry_rate_limit=retry_rate_limit)
         if response.is_success:
             return self._json(response) if response.content else {}
         raise self._oauth_error(response)
 
     def token(self, data: Mapping[str, str], *, endpoint: str = "/oauth/token") -> TokenResponse:
         """``POST /oauth/token`` (any grant; form-encoded, as RFC 6749 requires)."""
-        body = self._oauth_post(endpoint, data)
+        # Device-code polling handles 429 `slow_down` itself (RFC 8628 §3.5).
+        polling = data.get("grant_type") == "urn:ietf:params:oauth:grant-type:device_code"
+        body = self._oauth_post(endpoint, data, retry_rate_limit=not polling)
         if isinstance(body, dict) and isinstance(body.get("error"), str):
             # Decide on the `error` field, not the status: some servers answer 200 with an error.
             raise self._oauth_error(httpx.Response(400, json=body))
