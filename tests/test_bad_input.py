@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -22,6 +21,8 @@ from hypothesis import strategies as st
 from auth0link.errors import ExitCode
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from tests.conftest import Runner
 
 DOCUMENTED = {int(code) for code in ExitCode}
@@ -109,7 +110,7 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _files_under(root: Path) -> set[Path]:
-    return {p for p in root.rglob("*")} if root.exists() else set()
+    return set(root.rglob("*")) if root.exists() else set()
 
 
 @settings(
