@@ -50,7 +50,7 @@ class EmulatorOptions:
     token_ttl: int = 86400  # --token-ttl SECONDS: access-token lifetime
     device_interval: int = 5  # --device-interval SECONDS: device-flow polling interval
     skip_callback_confirmation: bool = False  # --skip-callback-confirmation
-    faults: tuple[str, ...] = ()  # --faults SPEC (repeatable; see auth0link.emulator.faults)
+    faults: tuple[str, ...] | str = ()  # --faults SPEC (repeatable; see emulator.faults)
     access_log: bool = True  # log each request (method, path, status) to stderr
 
 

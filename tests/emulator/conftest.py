@@ -1,0 +1,215 @@
+"""Fixtures for the emulator tests: the app in process (sync httpx over ASGI), tokens, logins."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import httpx
+import pytest
+
+from auth0link.emulator import demo
+from auth0link.emulator.agent import LoginAgent
+from auth0link.emulator.app import Emulator, create_app
+from auth0link.emulator.state import build_tenant
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    from tests.support.emulator import RunningEmulator
+
+BASE = "http://emulator.test"
+CALLBACK = "http://127.0.0.1:8484/callback"
+ALICE = "auth0|65f0a11ce0000000000000a1"
+ALICE_ENC = "auth0%7C65f0a11ce0000000000000a1"
+GOOGLE = "google-oauth2|109876543210987654321"
+GITHUB = "github|4242424"
+EMAIL_USER = "email|65f0a11ce0000000000000e1"
+BOB = "auth0|65f0b0b0b0000000000000b1"
+USER_SCOPES = (
+    "openid profile email offline_access read:current_user update:current_user_identities "
+    "update:current_user_metadata"
+)
+DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+
+
+class SyncASGITransport(httpx.BaseTransport):
+    """Drive an ASGI app from a sync httpx client on a private event loop (no TestClient)."""
+
+    def __init__(self, app: Any) -> None:
+        """Wrap ``app``."""
+        self._inner = httpx.ASGITransport(app=app)
+        self._loop = asyncio.new_event_loop()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """Run one request to completion."""
+
+        async def run() -> httpx.Response:
+            body = b"".join([chunk async for chunk in request.stream])  # type: ignore[union-attr] # requests built by httpx.Client have async-iterable bytes streams too
+            request.stream = httpx.ByteStream(body)
+            response = await self._inner.handle_async_request(request)
+            content = await response.aread()
+            return httpx.Response(
+                response.status_code, headers=response.headers, content=content, request=request
+            )
+
+        return self._loop.run_until_complete(run())
+
+    def close(self) -> None:
+        """Close the loop."""
+        self._loop.close()
+
+
+@dataclass
+class Ctx:
+    """The emulator in process plus helpers to log users in and call its APIs."""
+
+    emulator: Emulator
+    client: httpx.Client
+    clock: list[float] = field(default_factory=lambda: [1_800_000_000.0])
+    opened: list[httpx.Client] = field(default_factory=list)
+
+    @property
+    def tenant(self) -> Any:
+        """The tenant state."""
+        return self.emulator.tenant
+
+    def advance(self, seconds: float) -> None:
+        """Move the tenant clock forward."""
+        self.clock[0] += seconds
+
+    def browser(self) -> LoginAgent:
+        """A fresh browser (own cookie jar) on the in-process app."""
+        client = new_client(self.emulator)
+        self.opened.append(client)
+        return LoginAgent(client=client)
+
+    def authorize_url(self, challenge: str, **params: str) -> str:
+        """An /authorize URL for the native client (PKCE S256)."""
+        query = {
+            "response_type": "code",
+            "client_id": demo.NATIVE_CLIENT_ID,
+            "redirect_uri": CALLBACK,
+            "scope": USER_SCOPES,
+            "audience": BASE + "/api/v2/",
+            "state": "xyz",
+            "nonce": "n-0S6",
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        }
+        query.update(params)
+        return BASE + "/authorize?" + urlencode({k: v for k, v in query.items() if v != ""})
+
+    def login(
+        self,
+        agent: LoginAgent | None = None,
+        *,
+        email: str = "alice@example.com",
+        password: str | None = demo.ALICE_PASSWORD,
+        connection: str | None = None,
+        **params: str,
+    ) -> dict[str, Any]:
+        """Full code flow through the real pages; return the token response."""
+        verifier = secrets.token_urlsafe(40)
+        agent = agent or self.browser()
+        callback = agent.complete_authorize(
+            self.authorize_url(pkce(verifier), **params),
+            email=email,
+            password=password,
+            connection=connection,
+            deliver=False,
+        )
+        code = query_of(callback)["code"]
+        reply = self.client.post(
+            "/oauth/token",
+            data={
+                "grant_type": "authorization_code",
+                "client_id": demo.NATIVE_CLIENT_ID,
+                "code": code,
+                "code_verifier": verifier,
+                "redirect_uri": CALLBACK,
+            },
+        )
+        assert reply.status_code == 200, reply.text
+        body: dict[str, Any] = reply.json()
+        return body
+
+    def m2m_token(self, scope: str | None = None) -> str:
+        """A client-credentials token for the Management API."""
+        data = {
+            "grant_type": "client_credentials",
+            "client_id": demo.M2M_CLIENT_ID,
+            "client_secret": demo.M2M_CLIENT_SECRET,
+            "audience": BASE + "/api/v2/",
+        }
+        if scope is not None:
+            data["scope"] = scope
+        reply = self.client.post("/oauth/token", data=data)
+        assert reply.status_code == 200, reply.text
+        return str(reply.json()["access_token"])
+
+    def api(self, method: str, path: str, token: str | None, **kw: Any) -> httpx.Response:
+        """Call the Management API."""
+        headers = {"authorization": f"Bearer {token}"} if token else {}
+        return self.client.request(method, "/api/v2" + path, headers=headers, **kw)
+
+
+def pkce(verifier: str) -> str:
+    """S256 challenge."""
+    digest = hashlib.sha256(verifier.encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def query_of(url: str) -> dict[str, str]:
+    """The query parameters of ``url`` (first values)."""
+    return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+
+
+def new_client(emulator: Emulator) -> httpx.Client:
+    """A sync httpx client talking to ``emulator`` in process."""
+    return httpx.Client(transport=SyncASGITransport(emulator), base_url=BASE)
+
+
+def make_emulator(clock: list[float], **kw: Any) -> Emulator:
+    """A fresh demo tenant on a controllable clock."""
+    settings = {k: kw.pop(k) for k in list(kw) if k not in ("rate_limit", "faults")}
+    users = settings.pop("users", None)
+    tenant = build_tenant(BASE, users=users, clock=lambda: clock[0], **settings)
+    return create_app(tenant, **kw)
+
+
+@pytest.fixture
+def make_ctx() -> Iterator[Callable[..., Ctx]]:
+    """Build in-process tenants with settings (``make_ctx(skip_callback_confirmation=True)``)."""
+    made: list[Ctx] = []
+
+    def factory(**settings: Any) -> Ctx:
+        clock = [1_800_000_000.0]
+        emulator = make_emulator(clock, **settings)
+        made.append(Ctx(emulator=emulator, client=new_client(emulator), clock=clock))
+        return made[-1]
+
+    yield factory
+    for item in made:
+        for client in (item.client, *item.opened):
+            client.close()
+
+
+@pytest.fixture
+def ctx(make_ctx: Callable[..., Ctx]) -> Ctx:
+    """The demo tenant in process, on a fake clock."""
+    return make_ctx()
+
+
+@pytest.fixture
+def emulator_process() -> Iterator[RunningEmulator]:
+    """The emulator as a real subprocess (``python -m auth0link.emulator.server``)."""
+    from tests.support.emulator import start_emulator
+
+    with start_emulator("--device-interval", "1", via="module") as running:
+        yield running

@@ -1,0 +1,78 @@
+"""Discovery, JWKS and token signing."""
+
+from __future__ import annotations
+
+import base64
+from typing import TYPE_CHECKING
+
+import jwt
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from auth0link.emulator.keys import SigningKey
+from tests.emulator.conftest import BASE
+
+if TYPE_CHECKING:
+    from tests.emulator.conftest import Ctx
+
+
+def test_discovery_document_points_at_tenant_endpoints(ctx: Ctx) -> None:
+    """The OIDC discovery document has Auth0's issuer (trailing slash) and endpoint paths."""
+    doc = ctx.client.get("/.well-known/openid-configuration").json()
+    assert doc["issuer"] == BASE + "/"
+    assert doc["authorization_endpoint"] == BASE + "/authorize"
+    assert doc["token_endpoint"] == BASE + "/oauth/token"
+    assert doc["device_authorization_endpoint"] == BASE + "/oauth/device/code"
+    assert doc["userinfo_endpoint"] == BASE + "/userinfo"
+    assert doc["jwks_uri"] == BASE + "/.well-known/jwks.json"
+    assert doc["revocation_endpoint"] == BASE + "/oauth/revoke"
+    assert doc["end_session_endpoint"] == BASE + "/oidc/logout"
+    assert doc["code_challenge_methods_supported"] == ["S256", "plain"]
+
+
+def test_jwks_has_rs256_key_with_kid_and_matching_x5c(ctx: Ctx) -> None:
+    """The JWKS key carries kid/use/alg and an x5c certificate for the same public key."""
+    (key,) = ctx.client.get("/.well-known/jwks.json").json()["keys"]
+    assert {key["kty"], key["use"], key["alg"]} == {"RSA", "sig", "RS256"}
+    assert key["kid"]
+    cert = x509.load_der_x509_certificate(base64.b64decode(key["x5c"][0]))
+    public = jwt.PyJWK(key).key
+    cert_key = cert.public_key()
+    assert isinstance(cert_key, rsa.RSAPublicKey)
+    assert isinstance(public, rsa.RSAPublicKey)
+    assert cert_key.public_numbers() == public.public_numbers()
+
+
+def test_tokens_verify_with_the_published_jwks(ctx: Ctx) -> None:
+    """A minted access token verifies with the JWKS key named by its kid header."""
+    token = ctx.m2m_token()
+    jwks = jwt.PyJWKSet.from_dict(ctx.client.get("/.well-known/jwks.json").json())
+    kid = jwt.get_unverified_header(token)["kid"]
+    key = next(k for k in jwks.keys if k.key_id == kid)
+    claims = jwt.decode(
+        token,
+        key.key,
+        algorithms=["RS256"],
+        audience=BASE + "/api/v2/",
+        issuer=BASE + "/",
+        options={"verify_exp": False, "verify_iat": False},
+    )
+    assert claims["gty"] == "client-credentials"
+
+
+def test_verify_rejects_foreign_and_unsigned_tokens() -> None:
+    """Tokens signed by another key, with HS256 or alg none are refused."""
+    key, other = SigningKey.generate(), SigningKey.generate()
+    assert key.verify(key.sign({"sub": "x"})) == {"sub": "x"}
+    assert key.verify(other.sign({"sub": "x"})) is None
+    assert key.verify(jwt.encode({"sub": "x"}, "secret-secret-secret-secret-32by", algorithm="HS256")) is None
+    unsigned = jwt.encode({"sub": "x"}, None, algorithm="none")  # type: ignore[arg-type] # PyJWT accepts None for alg none
+    assert key.verify(unsigned) is None
+
+
+def test_pem_round_trip_keeps_kid_and_jwk() -> None:
+    """A key saved as PEM reloads with the same kid and JWK (so --state keeps JWKS stable)."""
+    key = SigningKey.generate()
+    again = SigningKey.from_pem(key.to_pem())
+    assert again.kid == key.kid
+    assert again.jwk == key.jwk
