@@ -21,11 +21,15 @@ import click
 from auth0link import _constants as names
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
     from auth0link import config
     from auth0link.client import Auth0Client
+    from auth0link.linking import LoginRequest, SecondLogin
+    from auth0link.models import Identity, User
     from auth0link.output import Output
     from auth0link.session import Access, SessionManager
-    from auth0link.tokens import TokenStore
+    from auth0link.tokens import TokenSet, TokenStore
 
 
 def _env_help(text: str, env_name: str) -> str:
@@ -316,6 +320,268 @@ def identities(app: App, *, as_json: bool, no_header: bool, secondary_only: bool
     access = app.access()
     user = fetch_identities(app.client(access_token=access.token), access.user_id)
     app.output.identities(user, as_json=as_json, header=not no_header, secondary_only=secondary_only)
+
+
+# -- link / unlink ----------------------------------------------------------------------------
+
+
+def _require_yes_or_tty(app: App, *, yes: bool, what: str) -> None:
+    """Confirmation needs a TTY; without one (or with --no-input/CI) --yes is required."""
+    if not yes and app.settings.no_input:
+        from auth0link.errors import UsageError
+
+        raise UsageError(
+            f"{what} asks for confirmation, but there is no terminal to ask on (stdin is not a TTY, "
+            "or --no-input/CI is set). Nothing was changed.",
+            hint=f"pass --yes to {what} without asking",
+        )
+
+
+def _second_login(
+    app: App, *, id_token_from_stdin: bool, no_browser: bool, timeout: float
+) -> Callable[[LoginRequest], SecondLogin]:
+    """Build the second login: the browser (PKCE) flow, or the ID token on stdin."""
+    from auth0link import linking
+    from auth0link.oidc import JwksCache, discover
+
+    settings = app.settings
+    client = app.client()
+    cache_dir = settings.config_dir / "cache"
+    endpoints = discover(client, cache_dir=cache_dir)
+    jwks = JwksCache(client, endpoints.jwks_uri, cache_dir=cache_dir)
+    if id_token_from_stdin:
+        return linking.stdin_second_login(
+            sys.stdin.read(),
+            jwks_provider=jwks,
+            issuer=endpoints.issuer,
+            client_id=settings.require_client_id,
+        )
+
+    def open_browser(url: str) -> bool:
+        if no_browser:
+            return False
+        import webbrowser
+
+        return webbrowser.open(url)
+
+    def on_url(url: str) -> None:
+        app.output.info("Sign in to the account to link (a fresh login is required):")
+        app.output.info(f"  {url}")
+        if no_browser:
+            from urllib.parse import parse_qs, urlsplit
+
+            redirect = parse_qs(urlsplit(url).query).get("redirect_uri", [""])[0]
+            port = urlsplit(redirect).port or app.settings.callback_ports[0]
+            app.output.info(
+                f"  (browser on another machine? first run there: ssh -L {port}:127.0.0.1:{port} HOST)"
+            )
+
+    return linking.pkce_second_login(
+        client,
+        endpoints=endpoints,
+        jwks_provider=jwks,
+        client_id=settings.require_client_id,
+        scope=settings.scopes,
+        audience=settings.api_audience,
+        callback_ports=settings.callback_ports,
+        open_browser=open_browser,
+        on_url=on_url,
+        timeout=timeout,
+    )
+
+
+@main.command()
+@click.option(
+    "--connection",
+    metavar="NAME",
+    help="Connection of the account to attach (google-oauth2, github, email, sms, …); "
+    "the login page goes straight to it.",
+)
+@click.option(
+    "--login-hint",
+    metavar="EMAIL",
+    help="Pre-fill the second login; if another account signs in, nothing is linked.",
+)
+@click.option(
+    "--primary",
+    "primary_choice",
+    type=click.Choice(["current", "secondary"]),
+    default="current",
+    show_default=True,
+    help="Which account stays the primary user: the one logged in now, or the one you sign in "
+    "to now (then the stored session switches to it).",
+)
+@click.option(
+    "--no-merge-metadata",
+    is_flag=True,
+    help="Do not copy the other account's user_metadata (the backup is still written).",
+)
+@click.option(
+    "--prefer-secondary-metadata",
+    is_flag=True,
+    help="On conflicting user_metadata keys, take the absorbed account's value (default: the "
+    "primary's value wins).",
+)
+@click.option(
+    "--allow-unverified",
+    is_flag=True,
+    help="Link even if the account's email is not verified (account-takeover risk).",
+)
+@click.option(
+    "--no-browser",
+    is_flag=True,
+    help="Print the login URL instead of opening a browser (over SSH, forward the callback port).",
+)
+@click.option(
+    "--id-token",
+    "id_token_source",
+    metavar="-",
+    help="Read the secondary account's ID token from stdin ('-' only; never from arguments). "
+    "Signature, iss, aud and exp are checked; nonce and auth_time cannot be (auth0link did not "
+    "start that login). Needs --no-merge-metadata and --yes: without the account's access token "
+    "its user_metadata cannot be read.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(1, 3600),
+    default=300.0,
+    show_default=True,
+    help="Seconds to wait for the second login.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the resulting identities as JSON.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_obj
+def link(
+    app: App,
+    *,
+    connection: str | None,
+    login_hint: str | None,
+    primary_choice: str,
+    no_merge_metadata: bool,
+    prefer_secondary_metadata: bool,
+    allow_unverified: bool,
+    no_browser: bool,
+    id_token_source: str | None,
+    timeout: float,
+    as_json: bool,
+    yes: bool,
+) -> None:
+    """Link another of your accounts to the logged-in user.
+
+    \b
+    1. a fresh login of the other account (prompt=login, max_age=0);
+    2. checks: a different account, the --login-hint one, email verified,
+       not already linked;
+    3. a backup of both profiles in <data dir>/backups (path printed);
+    4. the other account's user_metadata merged in (shown, then confirmed);
+    5. the link (POST /api/v2/users/{primary}/identities), then the identities.
+    If a step fails, the message says what was and was not changed.
+    Auth0 does not allow linking through the device flow: on a remote machine
+    use --no-browser (and ssh -L 8484:127.0.0.1:8484) or --id-token -.
+    """
+    from auth0link import linking
+    from auth0link.errors import UsageError
+
+    if id_token_source is not None and id_token_source != "-":  # noqa: S105 - '-' means stdin
+        raise UsageError(
+            "--id-token only reads from stdin: pass --id-token - and pipe the token in.",
+            hint="tokens in arguments end up in shell history and process lists",
+        )
+    from_stdin = id_token_source == "-"  # noqa: S105 - '-' means stdin, not a secret
+    _require_yes_or_tty(app, yes=yes, what="link")
+    access = app.access()
+    primary = linking.Primary(
+        user_id=access.user_id,
+        access_token=access.token,
+        id_token=access.tokens.id_token if access.tokens else None,
+    )
+    options = linking.LinkOptions(
+        connection=connection,
+        login_hint=login_hint,
+        allow_unverified=allow_unverified,
+        merge_metadata=not no_merge_metadata,
+        prefer_secondary=prefer_secondary_metadata,
+        primary="secondary" if primary_choice == "secondary" else "current",
+        id_token_from_stdin=from_stdin,
+    )
+    import time
+
+    linking.check_link_preconditions(primary, options, now=time.time())
+
+    def confirm(plan: linking.LinkPlan) -> bool:
+        app.output.link_plan(plan)
+        return yes or click.confirm("Merge and link now?", default=False, err=True)
+
+    def save_session(tokens: TokenSet) -> None:
+        app.store.save(app.store_key, tokens)
+
+    result = linking.link_account(
+        primary=primary,
+        options=options,
+        second_login=_second_login(
+            app, id_token_from_stdin=from_stdin, no_browser=no_browser, timeout=timeout
+        ),
+        client_for=lambda token: app.client(access_token=token),
+        backup_dir=app.settings.data_dir / "backups",
+        confirm=confirm,
+        report=app.output.info,
+        save_session=save_session if access.source == "store" else None,
+    )
+    app.output.success(
+        f"Linked {result.absorbed_id} into {result.user.user_id} (backup: {result.backup_path})"
+    )
+    app.output.identities(result.user, as_json=as_json)
+
+
+@main.command()
+@click.argument("provider")
+@click.argument("user_id", required=False)
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (required with '-').")
+@click.option("--json", "as_json", is_flag=True, help="Print the remaining identities as JSON.")
+@click.option("--no-header", is_flag=True, help="Omit the TSV header line when piped.")
+@click.pass_obj
+def unlink(
+    app: App, *, provider: str, user_id: str | None, yes: bool, as_json: bool, no_header: bool
+) -> None:
+    """Unlink PROVIDER USER_ID from the logged-in user (it becomes a separate user again).
+
+    \b
+    With '-' instead of PROVIDER USER_ID, reads provider<TAB>user_id lines
+    from stdin (a header line and blank lines are skipped), e.g.
+      auth0link identities --secondary-only | grep github | auth0link unlink - --yes
+    The primary identity itself cannot be unlinked (exit 2); an identity that is
+    not linked is exit 7. Prints the remaining identities.
+    """
+    from auth0link import linking
+    from auth0link.errors import UsageError
+
+    if provider == "-":
+        if user_id is not None:
+            raise UsageError("Pass either '-' or PROVIDER USER_ID, not both.")
+        _require_yes_or_tty(app, yes=yes, what="unlink")
+        pairs = linking.parse_identity_lines(sys.stdin)
+    else:
+        if not user_id:
+            raise UsageError(
+                "Missing USER_ID.",
+                hint="auth0link unlink PROVIDER USER_ID (see: auth0link identities --secondary-only)",
+            )
+        _require_yes_or_tty(app, yes=yes, what="unlink")
+        pairs = [(provider, user_id)]
+    access = app.access()
+
+    def confirm(user: User, targets: Sequence[Identity]) -> bool:
+        app.output.unlink_plan(user, targets)
+        return yes or click.confirm("Unlink now?", default=False, err=True)
+
+    result = linking.unlink_identities(
+        app.client(access_token=access.token),
+        access.user_id,
+        pairs,
+        confirm=confirm,
+        report=app.output.success,
+    )
+    app.output.identities(result.user, as_json=as_json, header=not no_header)
 
 
 # -- config -----------------------------------------------------------------------------------

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from auth0link.errors import Auth0LinkError
-    from auth0link.models import User
+    from auth0link.linking import LinkPlan
+    from auth0link.models import Identity, User
 
 _CONTROL_RE: Final = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
@@ -43,6 +44,12 @@ def clean(value: object) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     return _CONTROL_RE.sub(" ", str(value))
+
+
+def _short(value: object, limit: int = 60) -> str:
+    """A JSON value on one line, cut to ``limit`` characters."""
+    text = clean(json.dumps(value, ensure_ascii=False, default=str))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class Output:
@@ -167,6 +174,50 @@ class Output:
             for i in identities
         ]
         self.table(IDENTITY_COLUMNS, rows, title=f"Identities of {clean(user.user_id)}", header=header)
+
+    def link_plan(self, plan: LinkPlan) -> None:
+        """What ``link`` is about to do (stderr): who is kept, the backup, the metadata merge."""
+        kept = plan.kept.user_id
+        self.info(f"Link {clean(plan.absorbed_id)} ({clean(plan.absorbed_email)}) into {clean(kept)}.")
+        self.info(
+            f"  {clean(kept)} stays the primary user; {clean(plan.absorbed_id)} becomes one of its identities"
+        )
+        self.info("  and Auth0 discards its own user_metadata and app_metadata.")
+        self.info(f"  Backup of both profiles: {plan.backup_path}")
+        merge = plan.merge
+        if merge is None:
+            reason = plan.merge_skipped_reason or "no access token for the secondary account"
+            self.info(f"  user_metadata: not merged ({clean(reason)}).")
+            return
+        if not merge.patch and not merge.conflicts:
+            self.info(f"  user_metadata: nothing to merge into {clean(kept)}.")
+            return
+        self.info(f"  user_metadata merge into {clean(kept)}:")
+        for key, value in merge.patch.items():
+            if key in merge.conflicts:
+                old = merge.conflicts[key][0]
+                self.info(f"    ~ {clean(key)}: {_short(value)} (replaces {_short(old)})")
+            else:
+                self.info(f"    + {clean(key)}: {_short(value)}")
+        for key, (kept_value, other) in merge.conflicts.items():
+            if key not in merge.patch:
+                self.info(
+                    f"    = {clean(key)}: {_short(kept_value)} (kept; the other account had {_short(other)})"
+                )
+
+    def unlink_plan(self, user: User, targets: Sequence[Identity]) -> None:
+        """What ``unlink`` is about to do (stderr)."""
+        for identity in targets:
+            self.info(
+                f"Unlink {clean(identity.full_id)} from {clean(user.user_id)}: it becomes a separate user "
+                "again, without the metadata it lost when it was linked."
+            )
+
+    def ansi_svg(self, ansi: str, path: str, *, title: str = "auth0link") -> None:
+        """Turn captured terminal output (ANSI) of a real run into an SVG (README screenshots)."""
+        from rich.text import Text
+
+        self.record_svg(lambda console: console.print(Text.from_ansi(ansi)), path, title=title)
 
     def record_svg(self, render: Any, path: str, *, title: str = "auth0link") -> None:
         """Render with ``render(console)`` into an SVG file (README screenshots)."""
