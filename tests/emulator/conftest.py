@@ -156,6 +156,7 @@ class Ctx:
     def api(self, method: str, path: str, token: str | None, **kw: Any) -> httpx.Response:
         """Call the Management API."""
         headers = {"authorization": f"Bearer {token}"} if token else {}
+        headers.update(kw.pop("headers", {}))
         return self.client.request(method, "/api/v2" + path, headers=headers, **kw)
 
 

@@ -193,8 +193,17 @@ class FaultMiddleware:
         if rule.fault in ("500", "502", "503", "429"):
             await self._reply(send, path, rule)
         elif rule.fault == "hang":
+            # Read the whole request first (the server got it), then stall: a client that
+            # times out meanwhile does not stop the change from happening.
+            messages = [await receive()]
+            while messages[-1].get("more_body", False):
+                messages.append(await receive())
             await asyncio.sleep(rule.seconds)
-            await self.app(scope, receive, send)
+
+            async def replay() -> Message:
+                return messages.pop(0) if messages else await receive()
+
+            await self.app(scope, replay, send)
         else:
             await self._mangle(scope, receive, send, drop=rule.fault == "drop")
 
