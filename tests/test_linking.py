@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import stat
 from typing import TYPE_CHECKING, Any
@@ -673,3 +674,67 @@ def test_unlink_dropped_request_read_back_still_linked() -> None:
     fake.fail[("DELETE", "identities")] = "drop"
     with pytest.raises(LinkAborted, match="still linked"):
         run_unlink(fake, [("github", "42")])
+
+
+# -- the second-login adapters -------------------------------------------------------------------
+
+
+def test_pkce_second_login_forces_fresh_login(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The browser second login passes prompt=login, max_age=0, connection, login_hint, require_fresh_auth."""
+    from auth0link import linking, pkce_flow
+
+    seen: dict[str, Any] = {}
+    tokens = TokenResponse("AT", "Bearer", 60, id_token=make_jwt({"sub": GOOGLE}))
+
+    def fake_run(_client: Any, **kw: Any) -> Any:
+        seen.update(kw)
+        return pkce_flow.PkceResult(tokens=tokens, claims={"sub": GOOGLE}, redirect_uri="r", started_at=NOW)
+
+    monkeypatch.setattr(pkce_flow, "run_pkce_login", fake_run)
+    login = linking.pkce_second_login(
+        object(),  # type: ignore[arg-type]
+        endpoints=object(),  # type: ignore[arg-type]
+        jwks_provider=dict,
+        client_id="c",
+        scope="openid",
+        audience="a",
+        callback_ports=(8484,),
+        open_browser=lambda _u: False,
+        on_url=lambda _u: None,
+    )
+    result = login(LoginRequest(connection="email", login_hint="a@example.com"))
+    assert (seen["prompt"], seen["max_age"], seen["require_fresh_auth"]) == ("login", 0, True)
+    assert (seen["connection"], seen["login_hint"]) == ("email", "a@example.com")
+    assert result.sub == GOOGLE
+    assert result.access_token == "AT"
+    assert result.started_at == NOW
+
+
+def test_stdin_second_login_empty_is_usage_error() -> None:
+    """An empty stdin for --id-token - is a usage error."""
+    from auth0link.linking import stdin_second_login
+
+    login = stdin_second_login("  \n", jwks_provider=dict, issuer="i", client_id="c")
+    with pytest.raises(UsageError, match="No ID token"):
+        login(LoginRequest(connection=None, login_hint=None))
+
+
+def test_link_plan_rendering_shows_added_kept_and_replaced_keys(tmp_path: Path) -> None:
+    """The plan on stderr marks added (+), kept (=) and replaced (~) keys and the backup path."""
+    import io
+
+    from auth0link.output import Output
+
+    plans: list[LinkPlan] = []
+    run_link(tenant(), tmp_path, plans=plans)
+    err = io.StringIO()
+    Output(stdout=io.StringIO(), stderr=err, stdout_isatty=False, stderr_isatty=False).link_plan(plans[0])
+    text = err.getvalue()
+    assert '+ locale: "fr"' in text
+    assert '= theme: "light" (kept; the other account had "dark")' in text
+    assert str(plans[0].backup_path) in text
+    replaced = merge_metadata({"theme": "light"}, {"theme": "dark"}, absorbed_wins=True)
+    err2 = io.StringIO()
+    out = Output(stdout=io.StringIO(), stderr=err2, stdout_isatty=False, stderr_isatty=False)
+    out.link_plan(dataclasses.replace(plans[0], merge=replaced))
+    assert '~ theme: "dark" (replaces "light")' in err2.getvalue()
