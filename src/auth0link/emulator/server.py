@@ -14,6 +14,7 @@ import contextlib
 import ipaddress
 import json
 import logging
+import signal
 import socket
 import sys
 import threading
@@ -32,9 +33,11 @@ from auth0link.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from collections.abc import Generator
+    from types import FrameType
 
 LOG = logging.getLogger("auth0link.emulator")
 MAX_PORT = 65535
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 @dataclass(frozen=True)
@@ -164,17 +167,25 @@ class _Server(uvicorn.Server):
     """uvicorn's server, minus re-raising the captured signal after a graceful stop.
 
     uvicorn re-raises SIGINT/SIGTERM once it has shut down, which would kill the process before
-    ``--state`` is saved; the emulator returns normally instead and exits 0.
+    ``--state`` is saved; the emulator returns normally instead and exits 0. A signal that
+    arrives between the banner and uvicorn's start (``remember``) stops it as soon as it starts.
     """
+
+    early_signal: int | None = None
+
+    def remember(self, sig: int, _frame: FrameType | None) -> None:
+        """Signal handler used before uvicorn takes over."""
+        self.early_signal = sig
 
     @contextlib.contextmanager
     def capture_signals(self) -> Generator[None, None, None]:
+        """Install uvicorn's exit handler for SIGINT/SIGTERM; restore the previous ones after."""
         if threading.current_thread() is not threading.main_thread():
             yield
             return
-        import signal
-
-        original = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+        original = {sig: signal.signal(sig, self.handle_exit) for sig in _SIGNALS}
+        if self.early_signal is not None:
+            self.handle_exit(self.early_signal, None)
         try:
             yield
         finally:
@@ -212,13 +223,17 @@ def run(options: EmulatorOptions, *, stdout: TextIO | None = None) -> None:
     """
     prepared = prepare(options)
     _configure_logging()
-    out = stdout or sys.stdout
-    out.write(banner(prepared.emulator, as_json=options.as_json))
-    out.flush()
     server = _Server(_uvicorn_config(prepared.emulator))
+    main_thread = threading.current_thread() is threading.main_thread()
+    original = {sig: signal.signal(sig, server.remember) for sig in _SIGNALS} if main_thread else {}
     try:
+        out = stdout or sys.stdout
+        out.write(banner(prepared.emulator, as_json=options.as_json))
+        out.flush()
         server.run(sockets=[prepared.sock])
     finally:
+        for sig, handler in original.items():
+            signal.signal(sig, handler)
         prepared.sock.close()
         if options.state_file is not None:
             save_state(options.state_file, prepared.emulator.tenant)

@@ -1,0 +1,256 @@
+"""Options, start-up output, state save/load, users files, and the real subprocess."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+from typing import TYPE_CHECKING
+
+import httpx
+import pytest
+
+from auth0link.emulator import DEMO_USERS_HELP, demo
+from auth0link.emulator.server import EmulatorOptions, EmulatorThread, banner, main, prepare, run
+from auth0link.emulator.state import build_tenant, load_state, read_users_file, save_state
+from auth0link.errors import ConfigurationError
+from tests.emulator.conftest import ALICE, ALICE_ENC, BASE
+from tests.support.emulator import EmulatorFailed, launch, start_emulator
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "example.com", "::"])  # noqa: S104 - refused on purpose
+def test_non_loopback_host_is_refused(host: str) -> None:
+    """Any non-loopback --host is a ConfigurationError naming the allowed values."""
+    with pytest.raises(ConfigurationError, match="binds loopback only"):
+        run(EmulatorOptions(host=host))
+
+
+@pytest.mark.parametrize("spec", ["fast", "10", "0/s", "5/m", "5/s:x"])
+def test_bad_rate_limit_is_refused(spec: str) -> None:
+    """A --rate-limit that is not N/s[:BURST] is a ConfigurationError."""
+    with pytest.raises(ConfigurationError, match="--rate-limit"):
+        run(EmulatorOptions(rate_limit=spec))
+
+
+def test_unreadable_or_invalid_users_file_is_refused(tmp_path: Path) -> None:
+    """A missing, non-JSON or badly shaped users file is a ConfigurationError."""
+    with pytest.raises(ConfigurationError, match="cannot read the users file"):
+        run(EmulatorOptions(users_file=tmp_path / "missing.json"))
+    bad = tmp_path / "bad.json"
+    bad.write_text("{", encoding="utf-8")
+    with pytest.raises(ConfigurationError, match="not valid JSON"):
+        run(EmulatorOptions(users_file=bad))
+    bad.write_text('{"users": [1]}', encoding="utf-8")
+    with pytest.raises(ConfigurationError, match="JSON list of user objects"):
+        run(EmulatorOptions(users_file=bad))
+    bad.write_text('[{"user_id": "nopipe"}]', encoding="utf-8")
+    with pytest.raises(ConfigurationError, match="invalid users file"):
+        run(EmulatorOptions(users_file=bad))
+
+
+def test_loopback_hosts_are_accepted() -> None:
+    """127.0.0.0/8, ::1 and localhost bind; localhost binds 127.0.0.1."""
+    import socket
+
+    hosts = [("127.0.0.2", "127.0.0.2"), ("localhost", "127.0.0.1")]
+    if socket.has_ipv6:
+        hosts.append(("::1", "[::1]"))
+    for host, url_host in hosts:
+        prepared = prepare(EmulatorOptions(host=host))
+        prepared.sock.close()
+        assert prepared.base_url.startswith(f"http://{url_host}:")
+
+
+def test_export_banner_and_json_banner() -> None:
+    """Without --json: two export lines; with --json: one line with clients and users."""
+    prepared = prepare(EmulatorOptions())
+    prepared.sock.close()
+    text = banner(prepared.emulator, as_json=False)
+    assert text == (
+        f"export AUTH0LINK_DOMAIN={prepared.base_url}\nexport AUTH0LINK_CLIENT_ID={demo.NATIVE_CLIENT_ID}\n"
+    )
+    line = banner(prepared.emulator, as_json=True)
+    assert line.count("\n") == 1
+    info = json.loads(line)
+    assert info["base_url"] == info["domain"] == prepared.base_url
+    assert info["m2m_client_secret"] == demo.M2M_CLIENT_SECRET
+    alice = next(u for u in info["users"] if u["user_id"] == ALICE)
+    assert alice == {
+        "user_id": ALICE,
+        "email": "alice@example.com",
+        "connection": "Username-Password-Authentication",
+        "email_verified": True,
+        "password": demo.ALICE_PASSWORD,
+    }
+
+
+def test_demo_users_help_lists_every_demo_user() -> None:
+    """DEMO_USERS_HELP (for --help) names every demo user, both client IDs and the secret."""
+    for user in demo.DEMO_USERS:
+        assert user["user_id"] in DEMO_USERS_HELP
+    for value in (demo.NATIVE_CLIENT_ID, demo.M2M_CLIENT_ID, demo.M2M_CLIENT_SECRET, demo.ALICE_PASSWORD):
+        assert value in DEMO_USERS_HELP
+
+
+def test_users_file_replaces_the_demo_set(tmp_path: Path) -> None:
+    """--users loads a custom list (or {"users": [...]}) instead of the demo users."""
+    path = tmp_path / "users.json"
+    path.write_text(
+        json.dumps({"users": [{"user_id": "auth0|x1", "email": "X@Example.com", "password": "p"}]})
+    )
+    tenant = build_tenant(BASE, users=read_users_file(path))
+    assert list(tenant.users) == ["auth0|x1"]
+    assert tenant.users["auth0|x1"].email == "x@example.com"
+
+
+def test_state_round_trip_keeps_key_users_and_refresh_tokens(tmp_path: Path) -> None:
+    """save_state/load_state keep the signing key (same JWKS), users (after a link) and RTs."""
+    tenant = build_tenant(BASE)
+    tenant.link(ALICE, "github", "4242424")
+    token = tenant.issue_refresh_token(client_id="c", user_id=ALICE, scope="openid", audience=None, sid=None)
+    path = tmp_path / "state.json"
+    save_state(path, tenant)
+    assert path.stat().st_mode & 0o777 == 0o600
+    again = build_tenant(BASE, state=load_state(path))
+    assert again.key.jwks() == tenant.key.jwks()
+    assert [i.provider for i in again.users[ALICE].identities] == ["auth0", "github"]
+    assert "github|4242424" not in again.users
+    assert again.refresh_tokens[token].user_id == ALICE
+    assert load_state(tmp_path / "absent.json") is None
+
+
+def test_corrupt_state_file_is_a_configuration_error(tmp_path: Path) -> None:
+    """A state file that is not ours is refused with a hint to delete it."""
+    path = tmp_path / "state.json"
+    path.write_text('{"version": 99}', encoding="utf-8")
+    with pytest.raises(ConfigurationError, match="delete it"):
+        load_state(path)
+
+
+def test_emulator_thread_serves_over_real_http_and_saves_state(tmp_path: Path) -> None:
+    """EmulatorThread serves real HTTP and saves --state when stopped."""
+    state = tmp_path / "state.json"
+    with EmulatorThread(EmulatorOptions(access_log=False, state_file=state)) as running:
+        doc = httpx.get(running.base_url + "/.well-known/openid-configuration").json()
+        assert doc["issuer"] == running.base_url + "/"
+    assert json.loads(state.read_text())["version"] == 1
+
+
+def test_module_main_reports_configuration_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    """python -m auth0link.emulator.server prints one error line and returns 2 on bad options."""
+    assert main(["--host", "0.0.0.0"]) == 2  # noqa: S104 - refused on purpose
+    err = capsys.readouterr().err
+    assert err.startswith("error: refusing to listen")
+    assert err.count("\n") == 1
+
+
+@pytest.mark.e2e
+def test_subprocess_json_line_sigterm_and_state(tmp_path: Path) -> None:
+    """The real process prints one JSON line, serves, and on SIGTERM exits 0 saving state."""
+    state = tmp_path / "state.json"
+    with start_emulator("--state", str(state), "--token-ttl", "60", via="module") as emu:
+        token = httpx.post(
+            emu.base_url + "/oauth/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": emu.m2m_client_id,
+                "client_secret": emu.m2m_client_secret,
+                "audience": emu.base_url + "/api/v2/",
+            },
+        ).json()
+        assert token["expires_in"] == 60
+        user = httpx.get(
+            f"{emu.base_url}/api/v2/users/{ALICE_ENC}",
+            headers={"authorization": f"Bearer {token['access_token']}"},
+        )
+        assert user.json()["user_id"] == ALICE
+        jwks = httpx.get(emu.base_url + "/.well-known/jwks.json").json()
+    assert emu.returncode == 0
+    with start_emulator("--state", str(state), via="module") as again:
+        assert httpx.get(again.base_url + "/.well-known/jwks.json").json() == jwks
+
+
+@pytest.mark.e2e
+def test_subprocess_sigint_also_stops_cleanly(tmp_path: Path) -> None:
+    """SIGINT (Ctrl-C) stops the emulator with exit code 0 and saves state."""
+    state = tmp_path / "state.json"
+    emu = launch("--state", str(state), via="module")
+    try:
+        assert httpx.get(emu.base_url + "/__emulator/health").json()["status"] == "ok"
+        log = emu.stderr_text()
+    finally:
+        code = emu.stop(signal.SIGINT)
+        emu.stderr_path.unlink()
+    assert code == 0
+    assert "GET /__emulator/health 200" in log
+    assert state.exists()
+
+
+@pytest.mark.e2e
+def test_subprocess_export_lines_without_json() -> None:
+    """Without --json the process prints the two export lines and flushes them."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "auth0link.emulator.server", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        first, second = process.stdout.readline(), process.stdout.readline()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(10)
+        assert process.stdout is not None
+        process.stdout.close()
+    assert first.startswith("export AUTH0LINK_DOMAIN=http://127.0.0.1:")
+    assert second == f"export AUTH0LINK_CLIENT_ID={demo.NATIVE_CLIENT_ID}\n"
+    assert process.returncode == 0
+
+
+@pytest.mark.e2e
+def test_helper_surfaces_stderr_when_start_fails() -> None:
+    """If the emulator cannot start, the helper raises with its stderr (here: bad host)."""
+    with pytest.raises(EmulatorFailed, match="refusing to listen"):
+        launch("--host", "10.0.0.1", via="module", timeout=10)
+
+
+@pytest.mark.e2e
+def test_cli_command_starts_the_emulator() -> None:
+    """`python -m auth0link emulator --json --port 0` starts the same server."""
+    with start_emulator("--device-interval", "1", via="cli") as emu:
+        reply = httpx.post(emu.base_url + "/oauth/device/code", data={"client_id": emu.client_id})
+        assert reply.json()["interval"] == 1
+
+
+def test_import_light_modules_do_not_import_starlette() -> None:
+    """auth0link.emulator and its agent import neither starlette nor uvicorn.
+
+    (click and rich may come in through httpx's own CLI; that is httpx's doing.)
+    """
+    code = (
+        "import sys, auth0link.emulator, auth0link.emulator.agent;"
+        "print(any(m.split('.')[0] in ('starlette', 'uvicorn') for m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env={**os.environ}
+    )
+    assert out.stdout.strip() == "False"
+
+
+def test_run_prints_banner_to_the_given_stream_before_serving(monkeypatch: pytest.MonkeyPatch) -> None:
+    """run() writes the banner first (then serves; the server is stubbed here)."""
+    import auth0link.emulator.server as server_module
+
+    served: list[object] = []
+    monkeypatch.setattr(server_module._Server, "run", lambda _self, sockets=None: served.append(sockets))
+    out = io.StringIO()
+    run(EmulatorOptions(as_json=True), stdout=out)
+    assert json.loads(out.getvalue())["client_id"] == demo.NATIVE_CLIENT_ID
+    assert len(served) == 1
