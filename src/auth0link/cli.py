@@ -22,6 +22,7 @@ from auth0link import _constants as names
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
+    from pathlib import Path
 
     from auth0link import config
     from auth0link.client import Auth0Client
@@ -147,6 +148,26 @@ class App:
         if from_env is not None:
             return from_env
         return self.sessions.access()
+
+    @cached_property
+    def admin(self) -> AdminSession:
+        """Machine (M2M) credentials for admin commands (``login --machine``)."""
+        from auth0link.machine import AdminSession
+
+        settings = self.settings
+        return AdminSession(
+            store=self.store,
+            profile=settings.profile,
+            domain=settings.base_url,
+            audience=f"{settings.base_url}/api/v2/",
+            config_dir=settings.config_dir,
+            env=self.env,
+            client_factory=self.client,
+        )
+
+    def admin_client(self, *, max_connections: int = 10) -> Auth0Client:
+        """A client carrying a valid machine token (admin commands)."""
+        return self.client(access_token=self.admin.access_token(), max_connections=max_connections)
 
     def close(self) -> None:
         """Close any HTTP clients."""
@@ -681,6 +702,316 @@ def completion(shell: str) -> None:
     ctx = click.get_current_context()
     click.echo(cls(main, {}, "auth0link", "_AUTH0LINK_COMPLETE").source(), nl=False)
     ctx.exit()
+
+
+# -- admin: suggest, batch-link, backups (issue #7) --------------------------------------------
+
+
+@main.command()
+@click.option("--email", metavar="EMAIL", help="Only users with this email (users-by-email).")
+@click.option("--all", "scan_all", is_flag=True, help="Scan the whole tenant (paged user search).")
+@click.option("--include-unverified", is_flag=True, help="Also users whose email is not verified (risky).")
+@click.option(
+    "--prefer-connection",
+    metavar="NAME",
+    help="Make a user of this connection the primary when a group has one.",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object a line (stable keys).")
+@click.option("--no-header", is_flag=True, help="Omit the TSV header line when piped.")
+@click.pass_obj
+def suggest(
+    app: App,
+    *,
+    email: str | None,
+    scan_all: bool,
+    include_unverified: bool,
+    prefer_connection: str | None,
+    as_json: bool,
+    no_header: bool,
+) -> None:
+    """Suggest pairs of accounts to link: users sharing a verified email (admin).
+
+    \b
+    Suggested primary: a --prefer-connection user, else one already holding linked
+    identities, else the oldest database (auth0|…) account, else the oldest account.
+    TSV when piped (primary_id, secondary_id, email, reason), so
+      auth0link suggest --all | auth0link batch-link -
+    works; a table on a terminal; JSON lines with --json. Needs read:users.
+    """
+    from auth0link import suggest as use_case
+    from auth0link.errors import UsageError
+
+    if bool(email) == scan_all:
+        raise UsageError("Pass either --email EMAIL or --all.", hint="e.g. auth0link suggest --all")
+    client = app.admin_client()
+    if email:
+        found: Any = use_case.suggest_for_email(
+            client, email, include_unverified=include_unverified, prefer_connection=prefer_connection
+        )
+    else:
+        progress = app.output.progress(total=None, label="scanning users")
+
+        def on_page(seen: int, _total: int | None) -> None:
+            progress.advance(f"{seen} users")
+
+        found = use_case.scan_tenant(
+            client,
+            include_unverified=include_unverified,
+            prefer_connection=prefer_connection,
+            on_page=on_page,
+        )
+        found = _close_after(found, progress.close)
+    count = app.output.rows(
+        use_case.SUGGEST_COLUMNS,
+        (s.row() for s in found),
+        as_json=as_json,
+        header=not no_header,
+        title="Suggested links",
+    )
+    app.output.info(f"{count} pair(s) suggested.")
+
+
+def _close_after(items: Any, close: Callable[[], None]) -> Any:
+    """Yield ``items``, calling ``close`` before the first one (the scan is over by then)."""
+    iterator = iter(items)
+    try:
+        first = next(iterator)
+    except StopIteration:
+        close()
+        return
+    close()
+    yield first
+    yield from iterator
+
+
+class _BatchReporter:
+    """Per-pair lines and the progress display for batch-link."""
+
+    def __init__(self, app: App, *, total: int | None) -> None:
+        from auth0link.batch import Summary
+
+        self.output = app.output
+        self.progress = app.output.progress(total=total, label="batch-link")
+        self.summary = Summary()
+
+    def pair_done(self, pair: Any, outcome: str, detail: str) -> None:
+        if outcome == "failed":
+            self.output.warn(f"line {pair.line}: {pair.primary_id} <- {pair.secondary_id}: failed: {detail}")
+        elif outcome == "skipped":
+            self.output.warn(f"line {pair.line}: {pair.primary_id} <- {pair.secondary_id}: skipped: {detail}")
+        self.progress.advance(outcome.replace("_", " "))
+
+    def invalid_line(self, item: Any) -> None:
+        self.output.warn(f"line {item.line}: {item.reason} (skipped)")
+
+    def planned(self, pair: Any) -> None:
+        self.output.data(f"{pair.primary_id}\t{pair.secondary_id}\twould link")
+
+
+def _count_lines(path: Path) -> int | None:
+    try:
+        with path.open("rb") as handle:
+            return sum(1 for _ in handle)
+    except OSError:
+        return None
+
+
+@main.command(name="batch-link")
+@click.argument("source", metavar="FILE|-")
+@click.option(
+    "--journal",
+    "journal_path",
+    type=click.Path(dir_okay=False),
+    help="Journal file for this run (default: <data dir>/journals/batch-<time>.jsonl).",
+)
+@click.option(
+    "--resume",
+    "resume_path",
+    type=click.Path(dir_okay=False, exists=True),
+    help="Continue an interrupted run from its journal: done pairs are skipped, half-done finished.",
+)
+@click.option("--dry-run", is_flag=True, help="Check the input and print the plan; change nothing.")
+@click.option("--strict", is_flag=True, help="Stop at the first invalid line (default: report and skip).")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 16),
+    default=4,
+    show_default=True,
+    help="Pairs in flight at once (one connection pool; the pacer keeps the tenant at its limit).",
+)
+@click.option(
+    "--prefer-secondary-metadata",
+    is_flag=True,
+    help="On conflicting user_metadata keys take the secondary's value (default: primary wins).",
+)
+@click.option(
+    "--include-unverified",
+    is_flag=True,
+    help="Link even when an email is unverified or the emails differ (account-takeover risk).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+@click.pass_obj
+def batch_link(
+    app: App,
+    *,
+    source: str,
+    journal_path: str | None,
+    resume_path: str | None,
+    dry_run: bool,
+    strict: bool,
+    workers: int,
+    prefer_secondary_metadata: bool,
+    include_unverified: bool,
+    as_json: bool,
+) -> None:
+    """Link many pairs (admin): PRIMARY_ID<TAB>SECONDARY_ID lines or JSON lines.
+
+    \b
+    Per pair: fetch both users, back them up (<data dir>/backups/batch-*.jsonl),
+    merge the secondary's user_metadata into the primary, link, verify. Every
+    step goes to an fsync'd journal: after a crash, kill or Ctrl-C (exit 130),
+    run again with --resume JOURNAL; nothing is linked twice or lost.
+    Exit 1 when any pair failed or any line was invalid. Needs update:users.
+    """
+    import datetime as dt
+    import threading
+    from pathlib import Path
+
+    from auth0link import batch
+    from auth0link.errors import Interrupted, UsageError
+    from auth0link.journal import AppendFile, Journal
+    from auth0link.pacer import Pacer
+
+    if resume_path is not None and journal_path is not None:
+        raise UsageError("Pass either --journal or --resume, not both.")
+    path = None if source == "-" else Path(source)
+    if path is not None and not path.is_file():
+        raise UsageError(f"No such input file: {source}.", hint="pass a file of pairs, or - for stdin")
+    options = batch.BatchOptions(
+        dry_run=dry_run,
+        strict=strict,
+        prefer_secondary=prefer_secondary_metadata,
+        include_unverified=include_unverified,
+        workers=workers,
+    )
+    stamp = dt.datetime.now(tz=dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    data_dir = app.settings.data_dir
+    journal: Journal | None = None
+    backups: AppendFile | None = None
+    if dry_run:
+        journal = Journal(Path(resume_path), backup_path=None, resume=True) if resume_path else None
+        client = app.client()
+    else:
+        client = app.admin_client(max_connections=workers)
+        client.max_rate_limit_retries = 0  # the pacer handles 429 for all workers at once
+        journal = Journal(
+            Path(resume_path or journal_path or data_dir / "journals" / f"batch-{stamp}.jsonl"),
+            backup_path=None if resume_path else data_dir / "backups" / f"batch-{stamp}.jsonl",
+            resume=resume_path is not None,
+        )
+        backups = AppendFile(journal.backup_path or data_dir / "backups" / f"batch-{stamp}.jsonl")
+        app.output.info(f"journal: {journal.path}")
+    total = _count_lines(path) if path is not None else None
+    reporter = _BatchReporter(app, total=total)
+    linker = batch.BatchLinker(
+        client,
+        journal=journal,
+        backups=backups,
+        pacer=Pacer(),
+        reporter=reporter,
+        options=options,
+        stop=threading.Event(),
+    )
+    try:
+        handle = path.open(encoding="utf-8", errors="replace") if path is not None else sys.stdin
+        with handle if path is not None else _nullcontext():
+            summary = linker.run(batch.read_pairs(handle))
+    finally:
+        reporter.progress.close()
+        if journal is not None:
+            journal.close()
+        if backups is not None:
+            backups.close()
+    _batch_summary(app, summary, as_json=as_json)
+    resume = f"auth0link batch-link {source} --resume {summary.journal}"
+    if summary.interrupted:
+        raise Interrupted("Interrupted; pairs in flight were finished.", hint=f"continue with: {resume}")
+    if summary.failed or summary.invalid:
+        from auth0link.errors import Auth0LinkError
+
+        raise Auth0LinkError(
+            f"{summary.failed} pair(s) failed and {summary.invalid} line(s) were invalid.",
+            hint=f"see the warnings above; after fixing, re-run: {resume}"
+            if summary.journal
+            else "see the warnings above",
+        )
+
+
+def _nullcontext() -> Any:
+    import contextlib
+
+    return contextlib.nullcontext()
+
+
+def _batch_summary(app: App, summary: Any, *, as_json: bool) -> None:
+    if as_json:
+        app.output.data(__import__("json").dumps(summary.to_json()))
+    if summary.planned or (not summary.journal and not summary.processed):
+        app.output.info(
+            f"dry run: {summary.planned} pair(s) would be linked, {summary.invalid} invalid line(s), "
+            f"{summary.done_before} already done in the journal."
+        )
+        return
+    rate = summary.requests / summary.elapsed if summary.elapsed else 0.0
+    app.output.info(
+        f"linked {summary.linked}, already linked {summary.already_linked}, skipped {summary.skipped}, "
+        f"failed {summary.failed}, invalid lines {summary.invalid}, done earlier {summary.done_before} "
+        f"in {summary.elapsed:.1f} s ({summary.requests} requests, {rate:.1f}/s, "
+        f"{summary.rate_limited} rate-limited)"
+    )
+    if summary.backup:
+        app.output.info(f"backup: {summary.backup}")
+
+
+@main.group()
+def backups() -> None:
+    """Find the backups written before each link (to restore metadata)."""
+
+
+@backups.command(name="list")
+@click.option("--user", "user_id", metavar="ID", help="Only backups involving this user.")
+@click.option("--json", "as_json", is_flag=True, help="JSON lines with stable keys.")
+@click.pass_obj
+def backups_list(app: App, *, user_id: str | None, as_json: bool) -> None:
+    """List backups (where, when, primary, secondary), oldest first."""
+    from auth0link.backups import find_backups
+
+    entries = find_backups(app.settings.data_dir / "backups", user_id)
+    app.output.rows(
+        ("location", "created_at", "primary_id", "secondary_id"),
+        ((e.location, e.created_at, e.kept_id, e.absorbed_id) for e in entries),
+        as_json=as_json,
+        title="Backups",
+    )
+
+
+@backups.command(name="show")
+@click.argument("location", required=False)
+@click.option("--user", "user_id", metavar="ID", help="The newest backup involving this user.")
+@click.pass_obj
+def backups_show(app: App, *, location: str | None, user_id: str | None) -> None:
+    """Print one backup record as JSON (LOCATION from `backups list`, or --user ID)."""
+    from auth0link.backups import find_backups
+    from auth0link.errors import NotFound, UsageError
+
+    if bool(location) == bool(user_id):
+        raise UsageError("Pass either LOCATION or --user ID.", hint="see: auth0link backups list")
+    entries = find_backups(app.settings.data_dir / "backups", user_id)
+    if location:
+        entries = [e for e in entries if location in {e.location, str(e.path)}]
+    if not entries:
+        raise NotFound("No matching backup.", status_code=404, hint="see: auth0link backups list --user ID")
+    app.output.json(max(entries, key=lambda e: e.created_at).record)
 
 
 # -- emulator ---------------------------------------------------------------------------------
