@@ -27,7 +27,9 @@ if TYPE_CHECKING:
     from auth0link import config
     from auth0link.client import Auth0Client
     from auth0link.linking import LoginRequest, SecondLogin
+    from auth0link.login import IndexEntry
     from auth0link.models import Identity, User
+    from auth0link.oidc import Endpoints, JwksCache
     from auth0link.output import Output
     from auth0link.session import Access, SessionManager
     from auth0link.tokens import TokenSet, TokenStore
@@ -110,12 +112,14 @@ class App:
         settings = self.settings
         return store_key(settings.profile, settings.base_url, settings.require_client_id)
 
-    def client(self, *, access_token: str | None = None, max_connections: int = 10) -> Auth0Client:
-        """An ``Auth0Client`` for the tenant (closed when the command ends)."""
+    def client(
+        self, *, access_token: str | None = None, max_connections: int = 10, base_url: str | None = None
+    ) -> Auth0Client:
+        """An ``Auth0Client`` for the tenant, or ``base_url`` (closed when the command ends)."""
         from auth0link.client import Auth0Client
 
         client = Auth0Client(
-            self.settings.base_url,
+            base_url or self.settings.base_url,
             access_token=access_token,
             timeout=self.settings.timeout,
             debug=self.debug,
@@ -137,7 +141,34 @@ class App:
             lock_dir=self.settings.config_dir,
             env=self.env,
             client_factory=self.client,
+            token_endpoint=lambda: self.endpoints.token_endpoint,
         )
+
+    @cached_property
+    def endpoints(self) -> Endpoints:
+        """The tenant's OAuth/OIDC endpoints (discovery, cached in the config dir)."""
+        from auth0link.oidc import discover
+
+        return discover(self.client(), cache_dir=self.settings.config_dir / "cache")
+
+    @cached_property
+    def jwks(self) -> JwksCache:
+        """The tenant's signing keys (cached; refetched on an unknown kid)."""
+        from auth0link.oidc import JwksCache
+
+        cache_dir = self.settings.config_dir / "cache"
+        return JwksCache(self.client(), self.endpoints.jwks_uri, cache_dir=cache_dir)
+
+    @property
+    def keyring_timeout(self) -> float:
+        """Seconds a keyring call may take (``AUTH0LINK_KEYRING_TIMEOUT``)."""
+        from auth0link.tokens import DEFAULT_KEYRING_TIMEOUT
+
+        raw = self.env.get(names.ENV_KEYRING_TIMEOUT)
+        try:
+            return float(raw) if raw else DEFAULT_KEYRING_TIMEOUT
+        except ValueError:
+            return DEFAULT_KEYRING_TIMEOUT
 
     def access(self) -> Access:
         """A valid access token for the primary user."""
@@ -341,6 +372,281 @@ def identities(app: App, *, as_json: bool, no_header: bool, secondary_only: bool
     access = app.access()
     user = fetch_identities(app.client(access_token=access.token), access.user_id)
     app.output.identities(user, as_json=as_json, header=not no_header, secondary_only=secondary_only)
+
+
+# -- login / logout / status / token / doctor -------------------------------------------------
+
+
+def _index_entry(app: App) -> IndexEntry:
+    """The session index entry of the active profile."""
+    from auth0link.login import IndexEntry
+
+    settings = app.settings
+    return IndexEntry(
+        key=app.store_key,
+        profile=settings.profile,
+        domain=settings.base_url,
+        client_id=settings.require_client_id,
+        storage=settings.storage,
+    )
+
+
+def _store_for(app: App, entry: IndexEntry, current_key: str | None) -> TokenStore:
+    """The active profile's store, or the store another indexed session lives in."""
+    if entry.key == current_key:
+        return app.store
+    from auth0link.tokens import open_store
+
+    return open_store(entry.storage, config_dir=app.settings.config_dir, keyring_timeout=app.keyring_timeout)
+
+
+def _profile_flag(profile: str) -> str:
+    return "" if profile == names.DEFAULT_PROFILE else f" --profile {profile}"
+
+
+@main.command()
+@click.option(
+    "--device",
+    is_flag=True,
+    help="Log in with a code entered on any device (automatic when no browser can open here).",
+)
+@click.option("--no-browser", is_flag=True, help="Do not launch a browser; only print the URL.")
+@click.option("--connection", metavar="NAME", help="Go straight to this connection (e.g. google-oauth2).")
+@click.option(
+    "--scopes", metavar="SCOPES", help=_env_help("Space-separated scopes to request.", names.ENV_SCOPES)
+)
+@click.option(
+    "--audience",
+    metavar="URL",
+    help=_env_help("API audience (default: <domain>/api/v2/).", names.ENV_AUDIENCE),
+)
+@click.option(
+    "--callback-port",
+    "callback_ports",
+    type=click.IntRange(1024, 65535),
+    multiple=True,
+    metavar="PORT",
+    help=_env_help(
+        "Loopback callback port; repeat for fallbacks (default: 8484, 8485, 8486).", names.ENV_CALLBACK_PORTS
+    ),
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1, max=3600),
+    default=300.0,
+    show_default=True,
+    help="Seconds to wait for the browser login.",
+)
+@click.option(
+    "--insecure-storage",
+    is_flag=True,
+    help="Keep tokens in a 0600 file in the config directory instead of the OS keyring (remembered).",
+)
+@click.pass_obj
+def login(
+    app: App,
+    *,
+    device: bool,
+    no_browser: bool,
+    connection: str | None,
+    scopes: str | None,
+    audience: str | None,
+    callback_ports: tuple[int, ...],
+    timeout: float,
+    insecure_storage: bool,
+) -> None:
+    """Log in as the primary user and keep the session in the OS keyring.
+
+    \b
+    Uses the browser (authorization code + PKCE, loopback callback on
+    http://127.0.0.1:8484/callback, then 8485, 8486) when one can be opened,
+    otherwise the device flow (a URL and code to enter on any device).
+    The URL is always printed on stderr. Nothing is stored unless the login
+    succeeds and its ID token is valid.
+    """
+    from auth0link import login as use_case
+
+    use_case.check_no_env_token(app.env)
+    app.overrides.update(
+        {
+            "scopes": scopes,
+            "audience": audience,
+            "callback_ports": ",".join(map(str, callback_ports)) if callback_ports else None,
+            "storage": "file" if insecure_storage else None,
+        }
+    )
+    settings = app.settings
+    use_case.check_store_usable(app.store, app.store_key)  # a missing keyring fails before the browser
+    flow, reason = use_case.choose_flow(app.env, device=device)
+    if flow == "device" and not device:
+        app.output.info(f"Using the device flow: {reason}.")
+    request = use_case.LoginRequest(
+        client_id=settings.require_client_id,
+        scope=settings.scopes,
+        audience=settings.api_audience,
+        flow=flow,
+        callback_ports=settings.callback_ports,
+        connection=connection,
+        timeout=timeout,
+        open_browser=not no_browser,
+    )
+    outcome = use_case.login(
+        app.client(),
+        request,
+        endpoints=app.endpoints,
+        jwks_provider=app.jwks,
+        store=app.store,
+        key=app.store_key,
+        ui=app.output,
+        env=app.env,
+    )
+    use_case.SessionIndex(settings.config_dir).add(_index_entry(app))
+    if insecure_storage:
+        from auth0link.config import ProfileFile
+
+        ProfileFile(settings.config_dir, settings.profile).set("storage", "file")
+        app.output.warn(
+            f"tokens are stored in plain text in {settings.config_dir / 'tokens.json'} (mode 0600); "
+            f"profile {settings.profile} now uses storage = file "
+            "(auth0link config set storage keyring switches back)"
+        )
+    app.output.login_done(outcome)
+
+
+@main.command()
+@click.option("--all", "all_profiles", is_flag=True, help="Log out of every stored session (all profiles).")
+@click.pass_obj
+def logout(app: App, *, all_profiles: bool) -> None:
+    """Revoke the refresh token and delete the stored session."""
+    from auth0link import login as use_case
+    from auth0link.errors import ConfigurationError
+    from auth0link.oidc import discover
+
+    settings = app.settings
+    index = use_case.SessionIndex(settings.config_dir)
+    entries = index.entries() if all_profiles else []
+    current_key = None
+    try:
+        current = _index_entry(app)
+        current_key = current.key
+        entries = [current, *(e for e in entries if e.key != current.key)]
+    except ConfigurationError:
+        if not all_profiles:
+            raise
+    done = 0
+    for entry in entries:
+        store = _store_for(app, entry, current_key)
+        result = use_case.logout(
+            entry,
+            store=store,
+            client_factory=lambda base: app.client(base_url=base),
+            endpoints_for=lambda client: discover(client, cache_dir=settings.config_dir / "cache"),
+            index=index,
+        )
+        if result.warning:
+            app.output.warn(result.warning)
+        if result.had_session:
+            done += 1
+            revoked = " (refresh token revoked)" if result.revoked else ""
+            app.output.success(f"Logged out of {result.domain}, profile {result.profile}{revoked}")
+    if not done:
+        app.output.info("Not logged in; nothing to do.")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="JSON with stable keys (for scripts).")
+@click.pass_obj
+def status(app: App, *, as_json: bool) -> None:
+    """Show who is logged in where, the scopes, expiry and where tokens are kept.
+
+    Exit 3 when the active profile is not logged in.
+    """
+    import time
+
+    from auth0link import login as use_case
+    from auth0link.errors import ConfigurationError, LoginRequired
+
+    settings = app.settings
+    entries = use_case.SessionIndex(settings.config_dir).entries()
+    current_key = None
+    try:
+        current = _index_entry(app)
+        current_key = current.key
+        entries = [current, *(e for e in entries if e.key != current.key)]
+    except ConfigurationError:
+        pass
+    now = time.time()
+    statuses = [
+        use_case.session_status(
+            entry,
+            store=_store_for(app, entry, current_key),
+            active=entry.key == current_key,
+            now=now,
+        )
+        for entry in entries
+    ]
+    env_token = bool(app.env.get(names.ENV_ACCESS_TOKEN, "").strip())
+    app.output.sessions(statuses, as_json=as_json, env_token=env_token)
+    if env_token:
+        return
+    active = next((s for s in statuses if s.active), None)
+    if active is None or not active.logged_in:
+        raise LoginRequired(
+            "You are not logged in." if active is None else f"Profile {active.profile} is not logged in.",
+            hint=f"run: auth0link login{_profile_flag(settings.profile)}",
+        )
+
+
+@main.command()
+@click.option("--force", is_flag=True, help="Print the token even when stdout is a terminal.")
+@click.pass_obj
+def token(app: App, *, force: bool) -> None:
+    """Print a valid access token for scripts (refreshed if needed).
+
+    Only to a pipe or file (auth0link token | ...), or with --force.
+    """
+    if app.output.stdout_isatty and not force:
+        from auth0link.errors import UsageError
+
+        raise UsageError(
+            "Refusing to print the access token to a terminal (it would stay in the scrollback).",
+            hint="pipe it, e.g. TOKEN=$(auth0link token), or pass --force",
+        )
+    app.output.data(app.access().token)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="JSON with stable keys.")
+@click.pass_obj
+def doctor(app: App, *, as_json: bool) -> None:
+    """Check this profile against the tenant and this machine, and say what to fix.
+
+    \b
+    Checks: discovery, signing keys, the callback port, the authorization
+    code grant (callback URL registered), the device code grant, the token
+    storage. Exit 1 when something is wrong.
+    """
+    from auth0link.errors import Auth0LinkError
+    from auth0link.login import run_doctor
+
+    settings = app.settings
+    checks = run_doctor(
+        app.client(),
+        client_id=settings.require_client_id,
+        scope=settings.scopes,
+        audience=settings.api_audience,
+        callback_ports=settings.callback_ports,
+        store=app.store,
+        key=app.store_key,
+        env=app.env,
+    )
+    app.output.doctor(checks, as_json=as_json)
+    failed = [c for c in checks if c.ok is False]
+    if failed:
+        raise Auth0LinkError(
+            f"auth0link doctor found {len(failed)} problem(s).",
+            hint="fix the lines marked X above, then run auth0link doctor again",
+        )
 
 
 # -- link / unlink ----------------------------------------------------------------------------

@@ -9,20 +9,22 @@ control characters, so a display name cannot smuggle terminal escapes.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import sys
-from typing import IO, TYPE_CHECKING, Any, Final
+from typing import IO, TYPE_CHECKING, Any, Final, TextIO, cast
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Sequence
 
     from rich.console import Console
 
     from auth0link.errors import Auth0LinkError
     from auth0link.linking import LinkPlan
-    from auth0link.models import Identity, User
+    from auth0link.login import Check, LoginOutcome, SessionStatus
+    from auth0link.models import DeviceAuthorization, Identity, User
 
 _CONTROL_RE: Final = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
@@ -218,6 +220,98 @@ class Output:
         from rich.text import Text
 
         self.record_svg(lambda console: console.print(Text.from_ansi(ansi)), path, title=title)
+
+    # -- login, status, doctor ------------------------------------------------------------
+
+    def login_url(self, url: str) -> None:
+        """The authorize URL, always on stderr (also when a browser opens)."""
+        self.info("Opening the login page in your browser. If it does not open, visit:")
+        self.info(f"  {clean(url)}")
+
+    def device_code(self, auth: DeviceAuthorization) -> None:
+        """The verification URL and user code (stderr), and a QR code on a terminal."""
+        self.info(f"To log in, visit {clean(auth.verification_uri)} and enter the code:")
+        self.info(f"  {clean(auth.user_code)}")
+        if auth.verification_uri_complete:
+            self.info(f"or open: {clean(auth.verification_uri_complete)}")
+            if self.stderr_isatty:
+                self.qr(auth.verification_uri_complete)
+
+    def qr(self, text: str) -> None:
+        """A QR code on stderr when segno (the 'qr' extra) is installed; otherwise nothing."""
+        try:
+            import segno
+        except ImportError:
+            return
+        segno.make(text, error="l").terminal(out=cast("TextIO", self.stderr), compact=True)
+        self.stderr.flush()
+
+    @contextlib.contextmanager
+    def waiting(self, message: str) -> Iterator[Callable[[float], None]]:
+        """A spinner with the time left on a terminal; silent otherwise.
+
+        Yields a callable taking the seconds remaining (called by the polling loop).
+        """
+        if not self.stderr_isatty:
+            yield lambda _remaining: None
+            return
+        status = self.console(stderr=True).status(message, spinner="dots")
+
+        def update(remaining: float) -> None:
+            minutes, seconds = divmod(int(remaining), 60)
+            status.update(f"{message} ({minutes}:{seconds:02d} left, Ctrl-C to cancel)")
+
+        with status:
+            yield update
+
+    def login_done(self, outcome: LoginOutcome) -> None:
+        """The success line after a login (stderr)."""
+        who = clean(outcome.email or outcome.name or outcome.user_id)
+        self.success(f"Logged in as {who} ({clean(outcome.user_id)})")
+        self.info(f"Tokens stored in {clean(outcome.storage)}.")
+
+    def sessions(self, statuses: Sequence[SessionStatus], *, as_json: bool, env_token: bool) -> None:
+        """``auth0link status``: one block per profile (stdout), or JSON."""
+        if as_json:
+            self.json({"env_token": env_token, "sessions": [s.to_json() for s in statuses]})
+            return
+        import time
+
+        lines: list[str] = []
+        if env_token:
+            lines.append("AUTH0LINK_ACCESS_TOKEN is set: commands use it, not the stored sessions.")
+            lines.append("  Fix: unset AUTH0LINK_ACCESS_TOKEN to use the stored login.")
+        for status in statuses:
+            marker = " (active)" if status.active else ""
+            lines.append(f"{clean(status.domain)} — profile {clean(status.profile)}{marker}")
+            if status.logged_in:
+                who = f"{clean(status.user_id)}" + (f" ({clean(status.email)})" if status.email else "")
+                lines.append(f"  ✓ Logged in as {who}")
+                if status.expires_at is not None:
+                    left = int(status.expires_at - time.time())
+                    if status.expired:
+                        state = "expired; refreshes on next use" if status.refreshable else "expired"
+                    else:
+                        state = f"expires in {left // 3600} h {left % 3600 // 60} min"
+                    lines.append(f"  - Access token: {state}")
+                lines.append(f"  - Refresh token: {'yes' if status.refreshable else 'no'}")
+                lines.append(f"  - Scopes: {clean(' '.join(status.scopes))}")
+            lines.append(f"  - Storage: {clean(status.storage)}")
+            lines.extend(f"  X {clean(problem)}" for problem in status.problems)
+        self.data("\n".join(lines) if lines else "No sessions.")
+
+    def doctor(self, checks: Sequence[Check], *, as_json: bool) -> None:
+        """``auth0link doctor``: one line per check, with the fix under each failure (stdout)."""
+        if as_json:
+            self.json({"ok": all(c.ok is not False for c in checks), "checks": [c.to_json() for c in checks]})
+            return
+        lines = []
+        for check in checks:
+            mark = {True: "✓", False: "X", None: "-"}[check.ok]
+            lines.append(f"{mark} {clean(check.name)}: {clean(check.detail)}")
+            if check.fix and check.ok is not True:
+                lines.append(f"    fix: {clean(check.fix)}")
+        self.data("\n".join(lines))
 
     def record_svg(self, render: Any, path: str, *, title: str = "auth0link") -> None:
         """Render with ``render(console)`` into an SVG file (README screenshots)."""

@@ -233,11 +233,19 @@ def port_is_free(port: int) -> bool:
     return True
 
 
-def check_callback_accepted(client: Auth0Client, url: str, ports: Sequence[int]) -> None:
-    """Ask the authorize endpoint once (no redirects followed); fail on a callback URL mismatch."""
-    status, text = client.probe(url)
+def is_callback_mismatch(status: int, text: str) -> bool:
+    """True when an authorize endpoint's answer says the redirect URI is not registered."""
     lowered = text.lower()
-    if status >= 400 and any(marker in lowered for marker in _MISMATCH_MARKERS):  # noqa: PLR2004 - HTTP
+    return status >= 400 and any(marker in lowered for marker in _MISMATCH_MARKERS)  # noqa: PLR2004 - HTTP
+
+
+def check_callback_accepted(client: Auth0Client, url: str, ports: Sequence[int]) -> tuple[int, str]:
+    """Ask the authorize endpoint once (no redirects followed); fail on a callback URL mismatch.
+
+    Returns the status and page text for callers that inspect other answers (``doctor``).
+    """
+    status, text = client.probe(url)
+    if is_callback_mismatch(status, text):
         redirect = parse_qs(urlsplit(url).query).get("redirect_uri", ["?"])[0]
         raise OAuthError(
             f"The provider refused the callback URL {redirect} (Callback URL mismatch).",
@@ -245,6 +253,7 @@ def check_callback_accepted(client: Auth0Client, url: str, ports: Sequence[int])
             status_code=status,
             hint=_register_hint(ports),
         )
+    return status, text
 
 
 def _wait(listener: _Listener, timeout: float, clock: Callable[[], float]) -> _Outcome:
