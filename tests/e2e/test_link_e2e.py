@@ -1,0 +1,333 @@
+"""End to end: the real ``auth0link`` CLI (subprocesses) links and unlinks against the emulator.
+
+The second login is completed by a browser the CLI opens through ``BROWSER`` (Python's
+``webbrowser`` honours it): the emulator's scripted user (:mod:`auth0link.emulator.agent`, which
+reads and submits the hosted login pages like a person) here, and a real headless Chromium in
+``test_link_google_in_chromium``. Results are checked through the Management API with the
+emulator's M2M client, not only through the CLI's own output.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from auth0link.client import Auth0Client
+from auth0link.emulator.agent import AgentError, LoginAgent
+from auth0link.errors import NotFound
+from tests.support.emulator import start_emulator
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from auth0link.models import TokenResponse
+    from tests.support.emulator import RunningEmulator
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
+
+ALICE = "auth0|65f0a11ce0000000000000a1"
+GOOGLE = "google-oauth2|109876543210987654321"
+GITHUB = "github|4242424"
+EMAIL_USER = "email|65f0a11ce0000000000000e1"
+ALICE_EMAIL = "alice@example.com"
+ALICE_PASSWORD = "correct-horse-alice"
+SCOPES = (
+    "openid profile email offline_access read:current_user update:current_user_identities "
+    "update:current_user_metadata"
+)
+
+
+@pytest.fixture
+def emu() -> Iterator[RunningEmulator]:
+    """A fresh emulator (demo tenant) for each test: linking changes its users."""
+    with start_emulator("--skip-callback-confirmation") as running:
+        yield running
+
+
+def agent_browser(*, connection: str, email: str = ALICE_EMAIL, password: str | None = None) -> str:
+    """A ``BROWSER`` value that completes the login as the emulator's scripted user."""
+    args = [sys.executable, "-m", "auth0link.emulator.agent", "--email", email, "--connection", connection]
+    if password:
+        args += ["--password", password]
+    return shlex.join(args) + " %s"
+
+
+def cli_env(emu: RunningEmulator, **extra: str) -> dict[str, str]:
+    """The environment of a CLI subprocess: this emulator, the test's isolated dirs, file storage."""
+    env = {
+        **os.environ,
+        **emu.env(),
+        "AUTH0LINK_STORAGE": "file",
+        "AUTH0LINK_CALLBACK_PORTS": "8484,8485,8486",
+    }
+    env.pop("AUTH0LINK_ACCESS_TOKEN", None)
+    env.update(extra)
+    return env
+
+
+def run(
+    args: list[str], env: dict[str, str], *, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``auth0link ARGS`` as a real process."""
+    return subprocess.run(
+        [sys.executable, "-m", "auth0link", *args],
+        env=env,
+        input=stdin if stdin is not None else "",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def login_alice(emu: RunningEmulator, env: dict[str, str]) -> None:
+    """Log in as the database user: the scripted user signs in, the session is stored (file store)."""
+    from auth0link.tokens import FileTokenStore, TokenSet, store_key
+
+    url, verifier = _authorize(emu)
+    with LoginAgent() as browser:
+        callback = browser.complete_authorize(url, email=ALICE_EMAIL, password=ALICE_PASSWORD, deliver=False)
+    tokens = _exchange(emu, callback, verifier)
+    FileTokenStore(Path(env["AUTH0LINK_CONFIG_DIR"]) / "tokens.json").save(
+        store_key("default", emu.base_url, emu.client_id),
+        TokenSet(
+            access_token=tokens.access_token,
+            expires_at=time.time() + tokens.expires_in,
+            scope=tokens.scope,
+            refresh_token=tokens.refresh_token,
+            id_token=tokens.id_token,
+            user_id=ALICE,
+        ),
+    )
+    status = run(["identities", "--json"], env)
+    assert status.returncode == 0, status.stderr
+    assert json.loads(status.stdout)["user_id"] == ALICE
+
+
+@pytest.fixture
+def admin(emu: RunningEmulator) -> Iterator[Auth0Client]:
+    """A Management API client with the emulator's M2M token (read:users …)."""
+    with Auth0Client(emu.base_url) as client:
+        token = client.token(
+            {
+                "grant_type": "client_credentials",
+                "client_id": emu.m2m_client_id,
+                "client_secret": emu.m2m_client_secret,
+                "audience": emu.base_url + "/api/v2/",
+            }
+        )
+        client.access_token = token.access_token
+        yield client
+
+
+def user_exists(client: Auth0Client, user_id: str) -> bool:
+    """Whether ``user_id`` is a separate user in the tenant."""
+    try:
+        client.get_user(user_id)
+    except NotFound:
+        return False
+    return True
+
+
+def identity_ids(stdout: str) -> list[str]:
+    """``provider|user_id`` of each identity in ``identities --json`` output."""
+    return [f"{i['provider']}|{i['user_id']}" for i in json.loads(stdout)["identities"]]
+
+
+def data_dir() -> Path:
+    """The isolated data dir the conftest points every test (and its subprocesses) at."""
+    return Path(os.environ["AUTH0LINK_DATA_DIR"])
+
+
+# -- the full walkthrough ------------------------------------------------------------------------
+
+
+def test_link_google_then_unlink_restores_two_users(emu: RunningEmulator, admin: Auth0Client) -> None:
+    """login → link Google (metadata merged, backup written) → identities → unlink → two users again."""
+    env = cli_env(emu)
+    login_alice(emu, env)
+    result = run(
+        ["link", "--connection", "google-oauth2", "--login-hint", ALICE_EMAIL, "--yes", "--json"],
+        {**env, "BROWSER": agent_browser(connection="google-oauth2")},
+    )
+    assert result.returncode == 0, result.stderr
+    assert identity_ids(result.stdout) == [ALICE, GOOGLE]
+    assert "prompt=login" in result.stderr
+    assert "max_age=0" in result.stderr
+
+    tenant = admin
+    alice = tenant.get_user(ALICE)
+    assert alice.user_metadata["locale"] == "fr"  # from the Google account
+    assert alice.user_metadata["theme"] == "light"  # the primary wins the conflict
+    assert not user_exists(tenant, GOOGLE)
+
+    [backup] = sorted((data_dir() / "backups").glob("link-*.json"))
+    assert str(backup) in result.stderr
+    assert stat.S_IMODE(backup.stat().st_mode) == 0o600
+    doc = json.loads(backup.read_text())
+    assert doc["kept"]["user_id"] == ALICE
+    assert doc["absorbed"]["user_metadata"] == {"theme": "dark", "locale": "fr"}
+
+    listed = run(["identities", "--json"], env)
+    assert identity_ids(listed.stdout) == [ALICE, GOOGLE]
+
+    unlinked = run(["unlink", "google-oauth2", "109876543210987654321", "--yes", "--json"], env)
+    assert unlinked.returncode == 0, unlinked.stderr
+    assert identity_ids(unlinked.stdout) == [ALICE]
+    assert user_exists(tenant, GOOGLE)
+    assert user_exists(tenant, ALICE)
+
+
+def test_unlink_pipeline_from_identities(emu: RunningEmulator, admin: Auth0Client) -> None:
+    """`identities --secondary-only | grep github | unlink - --yes` unlinks exactly GitHub."""
+    env = cli_env(emu)
+    login_alice(emu, env)
+    for connection, extra in (("google-oauth2", []), ("github", ["--allow-unverified"])):
+        linked = run(
+            ["link", "--connection", connection, "--yes", *extra],
+            {**env, "BROWSER": agent_browser(connection=connection)},
+        )
+        assert linked.returncode == 0, linked.stderr
+    cli = shlex.join([sys.executable, "-m", "auth0link"])
+    pipeline = subprocess.run(  # noqa: S602 - a shell pipeline is the behaviour under test
+        f"{cli} identities --secondary-only | grep github | {cli} unlink - --yes --json",
+        shell=True,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert pipeline.returncode == 0, pipeline.stderr
+    assert identity_ids(pipeline.stdout) == [ALICE, GOOGLE]
+    assert user_exists(admin, GITHUB)
+
+
+def test_unverified_github_refused_without_flag(emu: RunningEmulator, admin: Auth0Client) -> None:
+    """The GitHub account's email is unverified: link refuses (exit 1, says why), nothing changes."""
+    env = cli_env(emu)
+    login_alice(emu, env)
+    result = run(
+        ["link", "--connection", "github", "--yes"], {**env, "BROWSER": agent_browser(connection="github")}
+    )
+    assert result.returncode == 1
+    assert "take over" in result.stderr
+    assert "Nothing was changed" in result.stderr
+    assert user_exists(admin, GITHUB)
+
+
+def test_passwordless_email_secondary_links(emu: RunningEmulator) -> None:
+    """A passwordless (email code) account goes through the same link flow."""
+    env = cli_env(emu)
+    login_alice(emu, env)
+    result = run(
+        ["link", "--connection", "email", "--yes", "--json"],
+        {**env, "BROWSER": agent_browser(connection="email")},
+    )
+    assert result.returncode == 0, result.stderr
+    assert identity_ids(result.stdout) == [ALICE, EMAIL_USER]
+
+
+def test_primary_secondary_switches_session(emu: RunningEmulator, admin: Auth0Client) -> None:
+    """--primary secondary keeps Google as the user, absorbs Alice's database identity, switches session."""
+    env = cli_env(emu)
+    login_alice(emu, env)
+    result = run(
+        ["link", "--connection", "google-oauth2", "--primary", "secondary", "--yes", "--json"],
+        {**env, "BROWSER": agent_browser(connection="google-oauth2")},
+    )
+    assert result.returncode == 0, result.stderr
+    assert identity_ids(result.stdout) == [GOOGLE, ALICE]
+    tenant = admin
+    assert not user_exists(tenant, ALICE)
+    assert tenant.get_user(GOOGLE).user_metadata == {"theme": "dark", "locale": "fr", "newsletter": True}
+    listed = run(["identities", "--json"], env)
+    assert listed.returncode == 0, listed.stderr
+    assert json.loads(listed.stdout)["user_id"] == GOOGLE
+
+
+# -- why prompt=login matters ----------------------------------------------------------------------
+
+
+def _authorize(emu: RunningEmulator, **params: Any) -> tuple[str, str]:
+    """An authorize URL built by the product's own PKCE code, and its verifier."""
+    from auth0link import pkce_flow
+
+    verifier = pkce_flow.make_verifier()
+    url = pkce_flow.authorize_url(
+        emu.base_url + "/authorize",
+        client_id=emu.client_id,
+        redirect_uri="http://127.0.0.1:8484/callback",
+        scope=SCOPES,
+        state="st",
+        nonce="nn",
+        code_challenge=pkce_flow.challenge_for(verifier),
+        audience=emu.base_url + "/api/v2/",
+        **params,
+    )
+    return url, verifier
+
+
+def _exchange(emu: RunningEmulator, callback: str, verifier: str) -> TokenResponse:
+    """Exchange the callback's code at the token endpoint."""
+    code = parse_qs(urlsplit(callback).query)["code"][0]
+    with Auth0Client(emu.base_url) as client:
+        return client.token(
+            {
+                "grant_type": "authorization_code",
+                "client_id": emu.client_id,
+                "code": code,
+                "code_verifier": verifier,
+                "redirect_uri": "http://127.0.0.1:8484/callback",
+            }
+        )
+
+
+def _sub_for(emu: RunningEmulator, callback: str, verifier: str) -> tuple[Any, Any]:
+    """Exchange the callback's code and return the ID token's ``sub`` and ``auth_time``."""
+    from auth0link._jwt import unverified_claims
+
+    tokens = _exchange(emu, callback, verifier)
+    assert tokens.id_token is not None
+    claims = unverified_claims(tokens.id_token)
+    return claims["sub"], claims.get("auth_time")
+
+
+def test_without_prompt_login_sso_returns_the_primary_again(emu: RunningEmulator) -> None:
+    """With an SSO session, /authorize without prompt=login silently logs the primary in again.
+
+    The same browser (cookie jar) then gets a login page when the link's parameters
+    (prompt=login, max_age=0) are sent, and the new login is fresh (auth_time ≥ its start).
+    """
+    with LoginAgent() as browser:
+        url, verifier = _authorize(emu)
+        first = browser.complete_authorize(url, email=ALICE_EMAIL, password=ALICE_PASSWORD, deliver=False)
+        assert _sub_for(emu, first, verifier)[0] == ALICE
+
+        # No credentials given: it can only succeed through the SSO session.
+        silent_url, silent_verifier = _authorize(emu)
+        silent = browser.complete_authorize(silent_url, deliver=False)
+        assert _sub_for(emu, silent, silent_verifier)[0] == ALICE  # the primary, again
+
+        fresh_url, _ = _authorize(emu, prompt="login", max_age=0)
+        with pytest.raises(AgentError, match="asks for a password"):
+            browser.complete_authorize(fresh_url, deliver=False)  # a login page, not a silent login
+
+        started = time.time()
+        google_url, google_verifier = _authorize(emu, prompt="login", max_age=0, connection="google-oauth2")
+        google = browser.complete_authorize(
+            google_url, email=ALICE_EMAIL, connection="google-oauth2", deliver=False
+        )
+        sub, auth_time = _sub_for(emu, google, google_verifier)
+        assert sub == GOOGLE
+        assert auth_time >= int(started) - 1
