@@ -684,17 +684,21 @@ def _second_login(
             client_id=settings.require_client_id,
         )
 
-    def open_browser(url: str) -> bool:
-        if no_browser:
-            return False
-        import webbrowser
+    from auth0link.login import browser_unavailable_reason, open_system_browser
 
-        return webbrowser.open(url)
+    # Auth0 allows no linking through the device flow: without a browser, print the URL.
+    unavailable = None if no_browser else browser_unavailable_reason(app.env)
+    print_only = no_browser or unavailable is not None
+
+    def open_browser(url: str) -> bool:
+        return False if print_only else open_system_browser(url)
 
     def on_url(url: str) -> None:
+        if unavailable is not None:
+            app.output.info(f"No browser can be opened here ({unavailable}); open the URL elsewhere.")
         app.output.info("Sign in to the account to link (a fresh login is required):")
         app.output.info(f"  {url}")
-        if no_browser:
+        if print_only:
             from urllib.parse import parse_qs, urlsplit
 
             redirect = parse_qs(urlsplit(url).query).get("redirect_uri", [""])[0]

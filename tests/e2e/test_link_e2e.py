@@ -90,28 +90,14 @@ def run(
     )
 
 
-def login_alice(emu: RunningEmulator, env: dict[str, str]) -> None:
-    """Log in as the database user: the scripted user signs in, the session is stored (file store)."""
-    from auth0link.tokens import FileTokenStore, TokenSet, store_key
-
-    url, verifier = _authorize(emu)
-    with LoginAgent() as browser:
-        callback = browser.complete_authorize(url, email=ALICE_EMAIL, password=ALICE_PASSWORD, deliver=False)
-    tokens = _exchange(emu, callback, verifier)
-    FileTokenStore(Path(env["AUTH0LINK_CONFIG_DIR"]) / "tokens.json").save(
-        store_key("default", emu.base_url, emu.client_id),
-        TokenSet(
-            access_token=tokens.access_token,
-            expires_at=time.time() + tokens.expires_in,
-            scope=tokens.scope,
-            refresh_token=tokens.refresh_token,
-            id_token=tokens.id_token,
-            user_id=ALICE,
-        ),
-    )
-    status = run(["identities", "--json"], env)
-    assert status.returncode == 0, status.stderr
-    assert json.loads(status.stdout)["user_id"] == ALICE
+def login_alice(env: dict[str, str]) -> None:
+    """``auth0link login`` as the database user (the scripted user types the password)."""
+    browser = agent_browser(connection="Username-Password-Authentication", password=ALICE_PASSWORD)
+    result = run(["login", "--insecure-storage"], {**env, "BROWSER": browser})
+    assert result.returncode == 0, result.stderr
+    listed = run(["identities", "--json"], env)
+    assert listed.returncode == 0, listed.stderr
+    assert json.loads(listed.stdout)["user_id"] == ALICE
 
 
 @pytest.fixture
@@ -155,7 +141,7 @@ def data_dir() -> Path:
 def test_link_google_then_unlink_restores_two_users(emu: RunningEmulator, admin: Auth0Client) -> None:
     """login → link Google (metadata merged, backup written) → identities → unlink → two users again."""
     env = cli_env(emu)
-    login_alice(emu, env)
+    login_alice(env)
     result = run(
         ["link", "--connection", "google-oauth2", "--login-hint", ALICE_EMAIL, "--yes", "--json"],
         {**env, "BROWSER": agent_browser(connection="google-oauth2")},
@@ -191,7 +177,7 @@ def test_link_google_then_unlink_restores_two_users(emu: RunningEmulator, admin:
 def test_unlink_pipeline_from_identities(emu: RunningEmulator, admin: Auth0Client) -> None:
     """`identities --secondary-only | grep github | unlink - --yes` unlinks exactly GitHub."""
     env = cli_env(emu)
-    login_alice(emu, env)
+    login_alice(env)
     for connection, extra in (("google-oauth2", []), ("github", ["--allow-unverified"])):
         linked = run(
             ["link", "--connection", connection, "--yes", *extra],
@@ -216,7 +202,7 @@ def test_unlink_pipeline_from_identities(emu: RunningEmulator, admin: Auth0Clien
 def test_unverified_github_refused_without_flag(emu: RunningEmulator, admin: Auth0Client) -> None:
     """The GitHub account's email is unverified: link refuses (exit 1, says why), nothing changes."""
     env = cli_env(emu)
-    login_alice(emu, env)
+    login_alice(env)
     result = run(
         ["link", "--connection", "github", "--yes"], {**env, "BROWSER": agent_browser(connection="github")}
     )
@@ -229,7 +215,7 @@ def test_unverified_github_refused_without_flag(emu: RunningEmulator, admin: Aut
 def test_passwordless_email_secondary_links(emu: RunningEmulator) -> None:
     """A passwordless (email code) account goes through the same link flow."""
     env = cli_env(emu)
-    login_alice(emu, env)
+    login_alice(env)
     result = run(
         ["link", "--connection", "email", "--yes", "--json"],
         {**env, "BROWSER": agent_browser(connection="email")},
@@ -241,7 +227,7 @@ def test_passwordless_email_secondary_links(emu: RunningEmulator) -> None:
 def test_primary_secondary_switches_session(emu: RunningEmulator, admin: Auth0Client) -> None:
     """--primary secondary keeps Google as the user, absorbs Alice's database identity, switches session."""
     env = cli_env(emu)
-    login_alice(emu, env)
+    login_alice(env)
     result = run(
         ["link", "--connection", "google-oauth2", "--primary", "secondary", "--yes", "--json"],
         {**env, "BROWSER": agent_browser(connection="google-oauth2")},
