@@ -260,7 +260,10 @@ class LoginAgent:
                 if wanted in (None, DATABASE) and "login-form" in forms:
                     self._once(goal, "login-form", error)
                     if goal.password is None:
-                        raise AgentError("the login page asks for a password; pass --password")
+                        raise AgentError(
+                            "the login page asks for a password; pass --password "
+                            "(or --connection for a social or passwordless login)"
+                        )
                     form = forms["login-form"]
                     data = {**form.fields, "username": self._email(goal), "password": goal.password}
                     response = self._submit(response, form, data)

@@ -1,0 +1,118 @@
+"""Unmodified third-party clients against the emulator over real HTTP.
+
+auth0-python and Authlib are not project dependencies; these tests run where they are installed
+(``pip install auth0-python authlib``) and skip otherwise. PyJWT's JWKS client always runs.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import httpx
+import jwt
+import pytest
+
+from auth0link.emulator import demo
+from auth0link.emulator.agent import LoginAgent
+from auth0link.emulator.server import EmulatorOptions, EmulatorThread
+from tests.emulator.conftest import ALICE, GITHUB, query_of
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[EmulatorThread]:
+    """One emulator for the module, on a real socket."""
+    with EmulatorThread(EmulatorOptions(access_log=False, skip_callback_confirmation=True)) as running:
+        yield running
+
+
+def test_pyjwt_jwks_client_verifies_emulator_tokens(served: EmulatorThread) -> None:
+    """PyJWT's PyJWKClient fetches the JWKS by URL and verifies an M2M token (iss, aud, exp)."""
+    token = httpx.post(
+        served.base_url + "/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": demo.M2M_CLIENT_ID,
+            "client_secret": demo.M2M_CLIENT_SECRET,
+            "audience": served.base_url + "/api/v2/",
+        },
+    ).json()["access_token"]
+    jwks_uri = httpx.get(served.base_url + "/.well-known/openid-configuration").json()["jwks_uri"]
+    key = jwt.PyJWKClient(jwks_uri).get_signing_key_from_jwt(token)
+    claims = jwt.decode(
+        token,
+        key.key,
+        algorithms=["RS256"],
+        audience=served.base_url + "/api/v2/",
+        issuer=served.base_url + "/",
+    )
+    assert claims["sub"] == demo.M2M_CLIENT_ID + "@clients"
+
+
+def test_auth0_python_sdk_token_users_link_unlink(served: EmulatorThread) -> None:
+    """auth0-python (protocol="http"): client_credentials, get user, link and unlink."""
+    pytest.importorskip("auth0")
+    # Optional third-party packages: not installed in every venv that runs mypy.
+    from auth0.authentication import GetToken  # type: ignore[import-not-found,unused-ignore]
+    from auth0.management.client import Auth0  # type: ignore[import-not-found,unused-ignore]
+
+    domain = urlsplit(served.base_url).netloc
+    token = GetToken(
+        domain, demo.M2M_CLIENT_ID, client_secret=demo.M2M_CLIENT_SECRET, protocol="http"
+    ).client_credentials(served.base_url + "/api/v2/")["access_token"]
+    with httpx.Client() as http:
+        api = Auth0(base_url=served.base_url + "/api/v2", token=token, httpx_client=http)
+        check_sdk_link_unlink(api)
+
+
+def check_sdk_link_unlink(api: Any) -> None:
+    """Get alice, link and unlink her GitHub identity through the SDK."""
+    user = api.users.get(ALICE)
+    assert user.user_id == ALICE
+    provider, raw = GITHUB.split("|")
+    linked = api.users.identities.link(ALICE, provider=provider, user_id=raw)
+    assert [i.provider for i in linked] == ["auth0", "github"]
+    api.users.identities.delete(ALICE, provider, raw)
+    assert api.users.get(GITHUB).user_id == GITHUB
+
+
+def test_authlib_oauth2_session_pkce_code_flow(served: EmulatorThread) -> None:
+    """Authlib's OAuth2Session builds the authorize URL (PKCE) and exchanges the code."""
+    pytest.importorskip("authlib")
+    pytest.importorskip("requests")
+    # Optional, untyped third-party package.
+    from authlib.integrations.requests_client import (  # type: ignore[import-untyped,import-not-found,unused-ignore]
+        OAuth2Session,
+    )
+
+    redirect_uri = "http://127.0.0.1:8486/callback"
+    verifier = secrets.token_urlsafe(48)
+    with OAuth2Session(
+        client_id=demo.NATIVE_CLIENT_ID,
+        redirect_uri=redirect_uri,
+        scope="openid profile email offline_access",
+        code_challenge_method="S256",
+        token_endpoint_auth_method="none",
+    ) as client:
+        url, state = client.create_authorization_url(
+            served.base_url + "/authorize", code_verifier=verifier, nonce="n1"
+        )
+        with LoginAgent() as agent:
+            callback = agent.complete_authorize(
+                url, email="alice@example.com", password=demo.ALICE_PASSWORD, deliver=False
+            )
+        assert query_of(callback)["state"] == state
+        token: dict[str, Any] = client.fetch_token(
+            served.base_url + "/oauth/token", authorization_response=callback, code_verifier=verifier
+        )
+        assert token["refresh_token"]
+        refreshed = client.refresh_token(
+            served.base_url + "/oauth/token", refresh_token=token["refresh_token"]
+        )
+        assert refreshed["refresh_token"] != token["refresh_token"]
+        idt = jwt.decode(refreshed["id_token"], options={"verify_signature": False})
+        assert idt["sub"] == ALICE
