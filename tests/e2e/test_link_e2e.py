@@ -9,6 +9,7 @@ emulator's M2M client, not only through the CLI's own output.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shlex
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 
     from auth0link.models import TokenResponse
     from tests.support.emulator import RunningEmulator
+    from tests.support.keyring_service import SecretService
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 
@@ -240,6 +242,77 @@ def test_primary_secondary_switches_session(emu: RunningEmulator, admin: Auth0Cl
     listed = run(["identities", "--json"], env)
     assert listed.returncode == 0, listed.stderr
     assert json.loads(listed.stdout)["user_id"] == GOOGLE
+
+
+def start(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
+    """Start ``auth0link ARGS`` in the background (stdin closed, output piped)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "auth0link", *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def finish(proc: subprocess.Popen[str], timeout: float = 60.0) -> tuple[int, str, str]:
+    """Wait for a background CLI; return (exit code, stdout, stderr)."""
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+    return proc.returncode, out, err
+
+
+@pytest.mark.browser
+@pytest.mark.keyring
+def test_link_google_in_chromium(
+    emu: RunningEmulator, admin: Auth0Client, real_keyring: SecretService, tmp_path: Path
+) -> None:
+    """In one real Chromium: login, proof that SSO alone returns Alice, then link Google with prompt=login."""
+    from tests.support.browser import UrlHandoff, chromium, complete_emulator_login
+
+    handoff = UrlHandoff(tmp_path / "browser")
+    env = cli_env(emu, BROWSER=handoff.browser_command)
+    env.pop("AUTH0LINK_STORAGE")  # the real OS keyring (SecretService) this time
+    with chromium() as browser:
+        page = browser.new_context().new_page()
+        login = start(["login"], env)
+        page.goto(handoff.next_url())
+        complete_emulator_login(page, email=ALICE_EMAIL, password=ALICE_PASSWORD)
+        code, _out, err = finish(login)
+        assert code == 0, err
+
+        # This browser now holds Alice's SSO session: an /authorize without prompt=login is
+        # answered with a redirect carrying a code for Alice, no page shown. Nothing listens on
+        # the callback, so the redirect's Location is read from the response.
+        url, verifier = _authorize(emu)
+        redirects: list[str] = []
+        page.on("response", lambda r: redirects.append(r.headers.get("location") or ""))
+        with contextlib.suppress(Exception):  # the callback port has no listener
+            page.goto(url)
+        [callback] = [r for r in redirects if r.startswith("http://127.0.0.1:8484/callback?")]
+        assert _sub_for(emu, callback, verifier)[0] == ALICE
+
+        link = start(["link", "--connection", "google-oauth2", "--yes", "--json"], env)
+        link_url = handoff.next_url()
+        assert "prompt=login" in link_url
+        assert "max_age=0" in link_url
+        page.goto(link_url)
+        text = complete_emulator_login(
+            page, email=ALICE_EMAIL, password="", connection="google-oauth2", account=GOOGLE
+        )
+        assert "safe to close" in text
+        code, out, err = finish(link)
+    assert code == 0, err
+    assert identity_ids(out) == [ALICE, GOOGLE]
+    assert admin.get_user(ALICE).user_metadata["locale"] == "fr"
+    assert not user_exists(admin, GOOGLE)
+    assert list((data_dir() / "backups").glob("link-*.json"))
+    listed = run(["identities", "--json"], env)
+    assert identity_ids(listed.stdout) == [ALICE, GOOGLE]
 
 
 # -- why prompt=login matters ----------------------------------------------------------------------
