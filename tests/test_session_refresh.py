@@ -1,0 +1,151 @@
+"""Session refresh: rotation, revoked refresh tokens, the discovered endpoint, concurrent refreshes."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import pytest
+import respx
+
+from auth0link.client import Auth0Client
+from auth0link.errors import LoginRequired
+from auth0link.session import SessionManager
+from auth0link.tokens import FileTokenStore, MemoryTokenStore, TokenSet, TokenStore
+from tests.support import idp
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+KEY = "default:https://tenant.example.com:nativeClient123"
+
+
+class RotatingTokenEndpoint:
+    """/oauth/token with refresh token rotation and reuse detection (as Auth0 does)."""
+
+    def __init__(self, first: str = "RT-1", delay: float = 0.0) -> None:
+        """``first`` is the only valid refresh token at the start."""
+        self.valid = {first}
+        self.used: set[str] = set()
+        self.count = 0
+        self.delay = delay
+        self.lock = threading.Lock()
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        """Exchange a valid refresh token for a new pair; a reused one is invalid_grant."""
+        form = httpx.QueryParams(request.content.decode())
+        time.sleep(self.delay)
+        with self.lock:
+            token = form["refresh_token"]
+            if token not in self.valid:
+                return httpx.Response(403, json={"error": "invalid_grant", "error_description": "reused"})
+            self.valid.discard(token)
+            self.used.add(token)
+            self.count += 1
+            new = f"RT-{self.count + 1}"
+            self.valid.add(new)
+        return httpx.Response(
+            200,
+            json={"access_token": f"AT-{self.count + 1}", "expires_in": 3600, "refresh_token": new},
+        )
+
+
+def _manager(store: TokenStore, router: respx.Router, tmp_path: Path, **kw: Any) -> SessionManager:
+    def factory() -> Auth0Client:
+        return Auth0Client(idp.BASE, transport=httpx.MockTransport(router.handler), sleep=lambda _s: None)
+
+    return SessionManager(
+        store=store, key=KEY, client_id=idp.CLIENT_ID, lock_dir=tmp_path, env={}, client_factory=factory, **kw
+    )
+
+
+def _expired(refresh_token: str | None = "RT-1") -> TokenSet:  # noqa: S107 - a fake token
+    return TokenSet(
+        access_token="AT-1",
+        expires_at=time.time() - 10,
+        scope="openid read:current_user",
+        refresh_token=refresh_token,
+        user_id="auth0|alice",
+    )
+
+
+def test_expired_session_refreshes_and_saves_the_rotated_pair(tmp_path: Path) -> None:
+    """An expired access token is refreshed; the new access and refresh tokens are saved."""
+    router = respx.Router()
+    endpoint = RotatingTokenEndpoint()
+    router.post(idp.BASE + "/oauth/token").mock(side_effect=endpoint)
+    store = MemoryTokenStore()
+    store.save(KEY, _expired())
+    access = _manager(store, router, tmp_path).access()
+    assert access.token == "AT-2"
+    saved = store.load(KEY)
+    assert saved is not None
+    assert saved.refresh_token == "RT-2"
+    assert saved.access_token == "AT-2"
+    assert saved.scope == "openid read:current_user"
+    assert saved.expires_at > time.time() + 3000
+
+
+def test_fresh_session_makes_no_request(tmp_path: Path) -> None:
+    """A token valid for more than 60 s is used as is."""
+    router = respx.Router()
+    store = MemoryTokenStore()
+    store.save(KEY, TokenSet(access_token="AT", expires_at=time.time() + 600, user_id="auth0|alice"))
+    assert _manager(store, router, tmp_path).access().token == "AT"
+    assert not router.calls
+
+
+def test_revoked_refresh_token_says_login(tmp_path: Path) -> None:
+    """invalid_grant on refresh becomes LoginRequired (exit 3) naming auth0link login."""
+    router = respx.Router()
+    router.post(idp.BASE + "/oauth/token").mock(side_effect=RotatingTokenEndpoint(first="other"))
+    store = MemoryTokenStore()
+    store.save(KEY, _expired())
+    with pytest.raises(LoginRequired) as info:
+        _manager(store, router, tmp_path).access()
+    assert info.value.exit_code == 3
+    assert "auth0link login" in str(info.value)
+
+
+def test_refresh_uses_the_discovered_token_endpoint(tmp_path: Path) -> None:
+    """The refresh goes to the token endpoint discovery named, not a hard-coded path."""
+    router = respx.Router()
+    route = router.post("https://login.example.org/oauth2/token").mock(side_effect=RotatingTokenEndpoint())
+    store = MemoryTokenStore()
+    store.save(KEY, _expired())
+    manager = _manager(
+        store, router, tmp_path, token_endpoint=lambda: "https://login.example.org/oauth2/token"
+    )
+    assert manager.access().token == "AT-2"
+    assert route.call_count == 1
+
+
+def test_concurrent_refreshes_use_the_refresh_token_once(tmp_path: Path) -> None:
+    """Two refreshes at once (separate managers, one file store): one request, both get the new token."""
+    router = respx.Router()
+    endpoint = RotatingTokenEndpoint(delay=0.2)
+    router.post(idp.BASE + "/oauth/token").mock(side_effect=endpoint)
+    path = tmp_path / "tokens.json"
+    FileTokenStore(path).save(KEY, _expired())
+    results: list[str] = []
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            results.append(_manager(FileTokenStore(path), router, tmp_path).access().token)
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert not errors
+    assert results == ["AT-2", "AT-2"]
+    assert endpoint.count == 1
+    saved = FileTokenStore(path).load(KEY)
+    assert saved is not None
+    assert saved.refresh_token == "RT-2"
