@@ -100,9 +100,12 @@ def prepare(options: EmulatorOptions) -> _Prepared:
     users = read_users_file(options.users_file) if options.users_file else None
     state = load_state(options.state_file) if options.state_file else None
     family = socket.AF_INET6 if ":" in address else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY on accepted sockets only when the
+    # proto says TCP; without it every response waits ~40 ms (Nagle + delayed ACK).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind((address, options.port))
     except OSError as exc:
         sock.close()
