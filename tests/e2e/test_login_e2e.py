@@ -16,6 +16,7 @@ import json
 import os
 import selectors
 import shlex
+import signal
 import stat
 import subprocess
 import sys
@@ -266,3 +267,50 @@ def test_no_keyring_hint_then_insecure_storage(tmp_path: Path) -> None:
         listed = run(["identities", "--json"], {**env, "BROWSER": failing_browser()})
         assert listed.returncode == 0, listed.stderr
         assert json.loads(listed.stdout)["user_id"] == ALICE
+
+
+def test_ctrl_c_during_device_flow_exits_130_and_stores_nothing() -> None:
+    """SIGINT while polling exits 130 with 'nothing was stored', and nothing is."""
+    with start_emulator("--device-interval", "1") as emu:
+        env = cli_env(emu, AUTH0LINK_STORAGE="file")
+        proc = start(["login", "--device"], env)
+        read_stderr_until(proc, "or open: ")
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        code, _out, err = finish(proc)
+        assert code == 130, err
+        assert "nothing was stored" in err
+        assert not (Path(os.environ["AUTH0LINK_CONFIG_DIR"]) / "tokens.json").exists()
+
+
+def test_doctor_and_login_name_unregistered_callback_urls() -> None:
+    """A callback port the tenant does not list: doctor exits 1 and login fails fast, both naming the URL."""
+    with start_emulator() as emu:
+        env = cli_env(emu, AUTH0LINK_STORAGE="file")
+        healthy = run(["doctor"], env)
+        assert healthy.returncode == 0, healthy.stdout + healthy.stderr
+        assert "✓ device code grant" in healthy.stdout
+
+        port = "18484"
+        bad = run(["doctor"], {**env, "AUTH0LINK_CALLBACK_PORTS": port})
+        assert bad.returncode == 1
+        assert f"http://127.0.0.1:{port}/callback" in bad.stdout
+        assert "Allowed Callback URLs" in bad.stdout
+
+        refused = run(["login", "--callback-port", port, "--no-browser"], {**env, "DISPLAY": ":0"})
+        assert refused.returncode == 3
+        assert "Callback URL mismatch" in refused.stderr
+        assert f"http://127.0.0.1:{port}/callback" in refused.stderr
+
+
+def test_doctor_reports_an_unknown_client() -> None:
+    """A client ID the tenant does not know fails the grant checks (exit 1) with a fix line."""
+    with start_emulator() as emu:
+        env = cli_env(emu, AUTH0LINK_STORAGE="file", AUTH0LINK_CLIENT_ID="noSuchClient")
+        result = run(["doctor", "--json"], env)
+        assert result.returncode == 1
+        checks = {c["name"]: c for c in json.loads(result.stdout)["checks"]}
+        assert checks["discovery"]["ok"] is True
+        assert checks["authorization code grant"]["ok"] is False
+        assert checks["device code grant"]["ok"] is False
+        assert checks["device code grant"]["fix"]
