@@ -1,0 +1,97 @@
+"""The hosted pages in a real headless Chromium (Playwright, Debian's chromium)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import pytest
+
+from auth0link.emulator import demo
+from auth0link.emulator.server import EmulatorOptions, EmulatorThread
+from tests.emulator.conftest import DEVICE_GRANT
+from tests.emulator.test_agent import Listener, authorize_url
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("AUTH0LINK_CHROMIUM", "/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="module")
+def page() -> Iterator[Any]:
+    """A headless Chromium page (skips without Playwright or chromium)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not shutil.which(CHROMIUM):
+        pytest.skip(f"no chromium at {CHROMIUM}")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        context = browser.new_context()
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[EmulatorThread]:
+    """The emulator on a real socket."""
+    with EmulatorThread(EmulatorOptions(access_log=False)) as running:
+        yield running
+
+
+def test_chromium_logs_in_then_confirms_silent_sso(page: Any, served: EmulatorThread) -> None:
+    """Chromium fills the login form; the SSO re-login stops at the confirmation screen."""
+    listener = Listener()
+    try:
+        page.goto(authorize_url(served.base_url, listener.redirect_uri, "v" * 43))
+        page.fill("#username", "alice@example.com")
+        page.fill("#password", demo.ALICE_PASSWORD)
+        page.click("#login-submit")
+        page.wait_for_url(listener.redirect_uri + "?*")
+        assert "code=" in listener.paths[0]
+        page.goto(authorize_url(served.base_url, listener.redirect_uri, "w" * 43))
+        assert page.locator("#callback-confirm-form").is_visible()
+        page.click("#confirm-accept")
+        page.wait_for_url(listener.redirect_uri + "?*")
+        assert len(listener.paths) == 2
+    finally:
+        listener.close()
+
+
+def test_chromium_approves_a_device(page: Any, served: EmulatorThread) -> None:
+    """Chromium enters and confirms a device code, logs in if needed, and sees the success page."""
+    device = httpx.post(
+        served.base_url + "/oauth/device/code", data={"client_id": demo.NATIVE_CLIENT_ID}
+    ).json()
+    page.goto(device["verification_uri_complete"])
+    page.click("#device-code-submit")
+    assert page.locator("#confirm-user-code").inner_text() == device["user_code"]
+    page.click("#device-confirm")
+    if page.locator("#login-form").count():  # no SSO session yet in this browser
+        page.fill("#username", "alice@example.com")
+        page.fill("#password", demo.ALICE_PASSWORD)
+        page.click("#login-submit")
+    assert page.locator("#device-success").is_visible()
+    reply = httpx.post(
+        served.base_url + "/oauth/token",
+        data={
+            "grant_type": DEVICE_GRANT,
+            "client_id": demo.NATIVE_CLIENT_ID,
+            "device_code": device["device_code"],
+        },
+    )
+    assert reply.status_code == 200
