@@ -720,7 +720,7 @@ def test_stdin_second_login_empty_is_usage_error() -> None:
 
 
 def test_link_plan_rendering_shows_added_kept_and_replaced_keys(tmp_path: Path) -> None:
-    """The plan on stderr marks added (+), kept (=) and replaced (~) keys and the backup path."""
+    """The plan on stderr marks added (+), kept (=) and replaced (~) keys."""
     import io
 
     from auth0link.output import Output
@@ -732,7 +732,6 @@ def test_link_plan_rendering_shows_added_kept_and_replaced_keys(tmp_path: Path) 
     text = err.getvalue()
     assert '+ locale: "fr"' in text
     assert '= theme: "light" (kept; the other account had "dark")' in text
-    assert str(plans[0].backup_path) in text
     replaced = merge_metadata({"theme": "light"}, {"theme": "dark"}, absorbed_wins=True)
     err2 = io.StringIO()
     out = Output(stdout=io.StringIO(), stderr=err2, stdout_isatty=False, stderr_isatty=False)

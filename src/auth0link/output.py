@@ -178,14 +178,13 @@ class Output:
         self.table(IDENTITY_COLUMNS, rows, title=f"Identities of {clean(user.user_id)}", header=header)
 
     def link_plan(self, plan: LinkPlan) -> None:
-        """What ``link`` is about to do (stderr): who is kept, the backup, the metadata merge."""
+        """What ``link`` is about to do (stderr): who is kept, and the metadata merge."""
         kept = plan.kept.user_id
         self.info(f"Link {clean(plan.absorbed_id)} ({clean(plan.absorbed_email)}) into {clean(kept)}.")
         self.info(
             f"  {clean(kept)} stays the primary user; {clean(plan.absorbed_id)} becomes one of its identities"
         )
         self.info("  and Auth0 discards its own user_metadata and app_metadata.")
-        self.info(f"  Backup of both profiles: {plan.backup_path}")
         merge = plan.merge
         if merge is None:
             reason = plan.merge_skipped_reason or "no access token for the secondary account"
@@ -315,9 +314,13 @@ class Output:
 
     def record_svg(self, render: Any, path: str, *, title: str = "auth0link") -> None:
         """Render with ``render(console)`` into an SVG file (README screenshots)."""
+        import io
+
         from rich.console import Console
 
-        console = Console(record=True, width=self.width or 100, force_terminal=True, markup=False)
+        console = Console(
+            record=True, file=io.StringIO(), width=self.width or 100, force_terminal=True, markup=False
+        )
         render(console)
         console.save_svg(path, title=title)
 
