@@ -4,8 +4,8 @@ Used by ``scripts/gen_docs.py`` (which captures the output for the README) and r
 own (``python scripts/walkthrough.py``). Everything runs the real CLI as subprocesses against a
 local ``auth0link emulator``; the user's part of each browser login is done by the emulator's
 scripted user (``python -m auth0link.emulator.agent``, set as ``$BROWSER``), which fills in the
-same hosted pages a person would. Configuration, tokens (``--insecure-storage``, 0600) and
-backups live in a temporary directory that is removed at the end.
+same hosted pages a person would. Configuration, backups and (unless the OS keyring is used)
+tokens (``--insecure-storage``, 0600) live in a temporary directory that is removed at the end.
 """
 
 # ruff: noqa: T201, INP001 - a script (not a package) that reports on stdout
@@ -190,11 +190,16 @@ def walkthrough() -> Iterator[Walkthrough]:
         yield Walkthrough(base_url=info["base_url"], env=env, home=home)
 
 
-def run_all(w: Walkthrough, *, identities_tty: bool = False) -> str | None:
-    """The README's steps; returns the identities table as drawn on a terminal when asked."""
+def run_all(w: Walkthrough, *, identities_tty: bool = False, keyring: bool = False) -> str | None:
+    """The README's steps; returns the identities table as drawn on a terminal when asked.
+
+    ``keyring`` stores the session in the OS keyring (``make demo`` provides a private one)
+    instead of the temporary directory's 0600 file.
+    """
+    storage = [] if keyring else ["--insecure-storage"]
     w.run(
         "login",
-        "--insecure-storage",
+        *storage,
         browser=w.agent(connection="Username-Password-Authentication", password=ALICE_PASSWORD),
     )
     w.run("identities")
