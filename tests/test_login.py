@@ -412,3 +412,56 @@ def test_doctor_unreachable_discovery() -> None:
     assert checks["discovery"].ok is False
     assert "auth0link config set domain" in (checks["discovery"].fix or "")
     assert json.dumps(checks["discovery"].to_json())
+
+
+def test_new_login_revokes_the_replaced_refresh_token() -> None:
+    """Logging in again stores the new session and revokes the old refresh token (best effort)."""
+    router, browser = _pkce_router()
+    revoke = router.post(idp.BASE + "/oauth/revoke").mock(return_value=httpx.Response(200))
+    store = MemoryTokenStore()
+    store.save(KEY, _session(refresh_token="RT-old"))
+    login(
+        _client(router),
+        _request(),
+        endpoints=ENDPOINTS,
+        jwks_provider=idp.jwks,
+        store=store,
+        key=KEY,
+        ui=RecordingUI(),
+        env={},
+        browser=browser,
+    )
+    saved = store.load(KEY)
+    assert saved is not None
+    assert saved.refresh_token == "RT-1"
+    assert httpx.QueryParams(revoke.calls[0].request.content.decode())["token"] == "RT-old"
+
+
+def test_spinner_starts_only_after_the_url_is_shown() -> None:
+    """The spinner is entered after the authorize URL was printed (no garbled terminal)."""
+    router, browser = _pkce_router()
+    events: list[str] = []
+
+    class OrderUI(RecordingUI):
+        def login_url(self, url: str) -> None:
+            events.append("url")
+            super().login_url(url)
+
+        @contextlib.contextmanager
+        def waiting(self, message: str) -> Iterator[Callable[[float], None]]:
+            events.append("spinner")
+            with super().waiting(message) as tick:
+                yield tick
+
+    login(
+        _client(router),
+        _request(),
+        endpoints=ENDPOINTS,
+        jwks_provider=idp.jwks,
+        store=MemoryTokenStore(),
+        key=KEY,
+        ui=OrderUI(),
+        env={},
+        browser=browser,
+    )
+    assert events[:2] == ["url", "spinner"]

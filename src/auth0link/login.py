@@ -22,7 +22,7 @@ import dataclasses
 import json
 import sys
 import time
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol, Self
 
 from auth0link._jwt import unverified_claims
 from auth0link.config import ENV_ACCESS_TOKEN
@@ -208,9 +208,33 @@ def check_no_env_token(env: Mapping[str, str]) -> None:
         )
 
 
-def check_store_usable(store: TokenStore, key: str) -> None:
-    """Touch the store before the user logs in, so a missing keyring fails first, not last."""
-    store.load(key)
+def check_store_usable(store: TokenStore, key: str) -> TokenSet | None:
+    """Touch the store before the user logs in, so a missing keyring fails first, not last.
+
+    Returns the session stored now (its refresh token is revoked once a new login is stored).
+    """
+    return store.load(key)
+
+
+class _LazySpinner:
+    """Starts the UI's spinner on the first tick, i.e. after the URL or code has been printed."""
+
+    def __init__(self, ui: LoginUI, message: str) -> None:
+        self._ui = ui
+        self._message = message
+        self._stack = contextlib.ExitStack()
+        self._update: Callable[[float], None] | None = None
+
+    def tick(self, remaining: float) -> None:
+        if self._update is None:
+            self._update = self._stack.enter_context(self._ui.waiting(self._message))
+        self._update(remaining)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
 
 
 def login(
@@ -228,12 +252,12 @@ def login(
 ) -> LoginOutcome:
     """Run the chosen flow and store the session (only after validation succeeded)."""
     check_no_env_token(env)
-    check_store_usable(store, key)
+    previous = check_store_usable(store, key)
     opener = browser if request.open_browser else None
     if request.flow == "device":
         from auth0link.device_flow import run_device_login
 
-        with ui.waiting("Waiting for the login to be approved") as tick:
+        with _LazySpinner(ui, "Waiting for the login to be approved") as spinner:
             device = run_device_login(
                 client,
                 endpoints=endpoints,
@@ -243,13 +267,13 @@ def login(
                 audience=request.audience,
                 on_code=ui.device_code,
                 open_browser=opener,
-                on_wait=tick,
+                on_wait=spinner.tick,
             )
         tokens, claims = device.tokens, device.claims
     else:
         from auth0link.pkce_flow import run_pkce_login
 
-        with ui.waiting("Waiting for the browser login") as tick:
+        with _LazySpinner(ui, "Waiting for the browser login") as spinner:
             deadline = time.monotonic() + request.timeout
             result = run_pkce_login(
                 client,
@@ -263,11 +287,13 @@ def login(
                 open_browser=opener or (lambda _url: False),
                 on_url=ui.login_url,
                 timeout=request.timeout,
-                clock=_ticking_clock(tick, deadline),
+                clock=_ticking_clock(spinner.tick, deadline),
             )
         tokens, claims = result.tokens, result.claims
     session = token_set_from(tokens, claims, scope=request.scope, now=clock())
     store.save(key, session)
+    if previous is not None and previous.refresh_token and previous.refresh_token != session.refresh_token:
+        _revoke_quietly(client, endpoints, request.client_id, previous.refresh_token)
     return LoginOutcome(
         user_id=str(claims["sub"]),
         email=claims.get("email") if isinstance(claims.get("email"), str) else None,
@@ -277,6 +303,16 @@ def login(
         expires_at=session.expires_at,
         storage=store.description,
     )
+
+
+def _revoke_quietly(client: Auth0Client, endpoints: Endpoints, client_id: str, refresh_token: str) -> None:
+    """Revoke the replaced session's refresh token; a failure only leaves it to expire."""
+    if not endpoints.revocation_endpoint:
+        return
+    with contextlib.suppress(Auth0LinkError):
+        client.revoke(
+            {"client_id": client_id, "token": refresh_token}, endpoint=endpoints.revocation_endpoint
+        )
 
 
 def _ticking_clock(tick: Callable[[float], None], deadline: float) -> Callable[[], float]:
