@@ -480,6 +480,8 @@ def login(
     flow, reason = use_case.choose_flow(app.env, device=device)
     if flow == "device" and not device:
         app.output.info(f"Using the device flow: {reason}.")
+    if flow == "device" and connection:
+        app.output.warn("--connection is ignored by the device flow (pick the account when you sign in)")
     request = use_case.LoginRequest(
         client_id=settings.require_client_id,
         scope=settings.scopes,

@@ -314,3 +314,26 @@ def test_doctor_reports_an_unknown_client() -> None:
         assert checks["authorization code grant"]["ok"] is False
         assert checks["device code grant"]["ok"] is False
         assert checks["device code grant"]["fix"]
+
+
+def test_two_profiles_then_logout_all(tmp_path: Path) -> None:
+    """Sessions of two profiles are both shown by status and both removed by logout --all."""
+    with start_emulator("--skip-callback-confirmation") as emu:
+        env = cli_env(emu, AUTH0LINK_STORAGE="file")
+        for profile, email, password in (
+            ("default", "alice@example.com", "correct-horse-alice"),
+            ("bob", "bob@example.com", "correct-horse-bob"),
+        ):
+            browser = shlex.join(
+                [sys.executable, "-m", "auth0link.emulator.agent", "--email", email, "--password", password]
+            )
+            done = run(["--profile", profile, "login"], {**env, "BROWSER": browser + " %s"})
+            assert done.returncode == 0, done.stderr
+        status = json.loads(run(["status", "--json"], env).stdout)
+        users = {s["profile"]: s["user_id"] for s in status["sessions"]}
+        assert users == {"default": ALICE, "bob": BOB}
+        out = run(["logout", "--all"], env)
+        assert out.returncode == 0, out.stderr
+        assert out.stderr.count("Logged out of") == 2
+        assert run(["--profile", "bob", "status"], env).returncode == 3
+        assert run(["status"], env).returncode == 3
