@@ -57,8 +57,8 @@ def test_auth0_python_sdk_token_users_link_unlink(served: EmulatorThread) -> Non
     """auth0-python (protocol="http"): client_credentials, get user, link and unlink."""
     pytest.importorskip("auth0")
     # Optional third-party packages: not installed in every venv that runs mypy.
-    from auth0.authentication import GetToken  # type: ignore[import-not-found,unused-ignore]
-    from auth0.management.client import Auth0  # type: ignore[import-not-found,unused-ignore]
+    from auth0.authentication import GetToken  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    from auth0.management.client import Auth0  # type: ignore[import-not-found,import-untyped,unused-ignore]
 
     domain = urlsplit(served.base_url).netloc
     token = GetToken(
