@@ -12,16 +12,17 @@ from __future__ import annotations
 __all__ = ["DEMO_USERS_HELP"]
 
 DEMO_USERS_HELP = """\
-Clients: native (public, PKCE/device/refresh) client_id auth0linkEmulatorNativeClient001,
-callbacks http://127.0.0.1:8484-8486/callback and http://localhost:8484-8486/callback;
-M2M client_id auth0linkEmulatorM2MClient000001 with secret
-auth0link-emulator-demo-m2m-secret-not-a-real-secret-01234567890.
+Clients (fixed IDs):
+  native (public)  auth0linkEmulatorNativeClient001
+    callbacks http://127.0.0.1:8484/callback (also 8485, 8486; localhost)
+  M2M              auth0linkEmulatorM2MClient000001
+    secret auth0link-emulator-demo-m2m-secret-not-a-real-secret-01234567890
 
-Demo users (all alice@example.com except bob and the SMS user):
-  auth0|65f0a11ce0000000000000a1        alice@example.com  password correct-horse-alice
-  google-oauth2|109876543210987654321   alice@example.com  verified, other user_metadata
-  github|4242424                        alice@example.com  email NOT verified
-  email|65f0a11ce0000000000000e1        alice@example.com  passwordless (code in the outbox)
-  auth0|65f0b0b0b0000000000000b1        bob@example.com    password correct-horse-bob
-  sms|65f0ca401000000000000051          +15555550123       passwordless SMS
-One-time codes: GET /__emulator/outbox?to=EMAIL_OR_PHONE (and stderr)."""
+Demo users:
+  auth0|65f0a11ce0000000000000a1       alice@example.com correct-horse-alice
+  google-oauth2|109876543210987654321  alice@example.com (verified)
+  github|4242424                       alice@example.com (NOT verified)
+  email|65f0a11ce0000000000000e1       alice@example.com (email code)
+  auth0|65f0b0b0b0000000000000b1       bob@example.com correct-horse-bob
+  sms|65f0ca401000000000000051         +15555550123 (SMS code)
+One-time codes: GET /__emulator/outbox?to=ADDRESS (and stderr)."""
