@@ -46,6 +46,7 @@ class Wired:
         )
         self.login: Callable[[LoginRequest], SecondLogin] = second_login_as(auth_time=4_000_000_000)
         self.logins = 0
+        self.real_second_login: Any = None
 
     def handler(self, request: httpx.Request) -> httpx.Response:
         """Management API → fake tenant; discovery and JWKS → the test IdP."""
@@ -84,6 +85,7 @@ def wired(monkeypatch: pytest.MonkeyPatch) -> Wired:
         return login
 
     monkeypatch.setattr(cli_module, "_second_login", fake_second_login)
+    state.real_second_login = real_second_login
     return state
 
 
@@ -244,3 +246,37 @@ def test_unlink_missing_user_id_is_exit_2(cli: Runner, wired: Wired) -> None:
     result = cli("unlink", "github", "--yes")
     assert result.exit_code == 2
     assert "USER_ID" in result.stderr
+
+
+def test_no_browser_prints_url_and_ssh_forwarding(
+    cli: Runner, wired: Wired, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--no-browser never opens a browser and prints the URL with the ssh -L line for its port."""
+    from auth0link import pkce_flow
+    from auth0link.models import TokenResponse
+
+    monkeypatch.setattr(cli_module, "_second_login", wired.real_second_login)
+    monkeypatch.setenv("BROWSER", "/bin/false %s")
+    opened: list[bool] = []
+
+    def fake_run(_client: Any, **kw: Any) -> pkce_flow.PkceResult:
+        assert (kw["prompt"], kw["max_age"], kw["require_fresh_auth"]) == ("login", 0, True)
+        url = f"{BASE}/authorize?redirect_uri=http%3A%2F%2F127.0.0.1%3A8485%2Fcallback&prompt=login"
+        kw["on_url"](url)
+        opened.append(kw["open_browser"](url))
+        claims = {
+            "sub": GOOGLE,
+            "email": "alice@example.com",
+            "email_verified": True,
+            "auth_time": 4_000_000_000,
+        }
+        id_token = make_jwt(claims)
+        tokens = TokenResponse(FakeTenant.token_for(GOOGLE), "Bearer", 60, id_token=id_token)
+        return pkce_flow.PkceResult(tokens=tokens, claims=claims, redirect_uri="r", started_at=4_000_000_000)
+
+    monkeypatch.setattr(pkce_flow, "run_pkce_login", fake_run)
+    result = cli("link", "--no-browser", "--yes")
+    assert result.exit_code == 0, result.stderr
+    assert opened == [False]
+    assert "ssh -L 8485:127.0.0.1:8485" in result.stderr
+    assert f"{BASE}/authorize?" in result.stderr

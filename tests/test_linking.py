@@ -668,6 +668,23 @@ def test_unlink_lost_response_is_read_back() -> None:
     assert len(fake.writes()) == 1
 
 
+def test_unlink_lost_response_and_failed_read_back_is_unknown() -> None:
+    """If the read-back after a lost DELETE fails too, the message says the state is unknown."""
+    fake = linked_tenant()
+    fake.fail[("DELETE", "identities")] = "lost"
+    original = fake.handler
+
+    def readback_fails(request: Any) -> Any:
+        if request.method == "GET" and any(m == "DELETE" for m, _, _ in fake.requests):
+            fake.fail[("GET", "user")] = 404
+        return original(request)
+
+    fake.handler = readback_fails  # type: ignore[method-assign]
+    with pytest.raises(LinkAborted, match="unknown whether it was unlinked") as info:
+        run_unlink(fake, [("github", "42")])
+    assert "Unknown: github|42. Still linked: none." in info.value.message
+
+
 def test_unlink_dropped_request_read_back_still_linked() -> None:
     """A dropped DELETE: read back shows it still linked, and the message says so."""
     fake = linked_tenant()

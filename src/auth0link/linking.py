@@ -670,12 +670,14 @@ def unlink_identities(
     return UnlinkResult(user=dataclasses.replace(user, identities=tuple(remaining)), unlinked=tuple(done))
 
 
-def _unlink_progress(done: Sequence[Identity], targets: Sequence[Identity]) -> str:
-    left = [t.full_id for t in targets if t not in done]
-    return (
-        f"Unlinked: {', '.join(d.full_id for d in done) or 'none'}. "
-        f"Still linked: {', '.join(left) or 'none'}."
-    )
+def _unlink_progress(
+    done: Sequence[Identity], targets: Sequence[Identity], *, unknown: Identity | None = None
+) -> str:
+    left = [t.full_id for t in targets if t not in done and t != unknown]
+    text = f"Unlinked: {', '.join(d.full_id for d in done) or 'none'}. "
+    if unknown is not None:
+        text += f"Unknown: {unknown.full_id}. "
+    return text + f"Still linked: {', '.join(left) or 'none'}."
 
 
 def _read_back_unlink(
@@ -693,7 +695,7 @@ def _read_back_unlink(
         raise LinkAborted(
             f"The response to unlinking {identity.full_id} was lost ({lost.message}) and reading "
             f"{user_id} back failed ({exc.message}); it is unknown whether it was unlinked. "
-            + _unlink_progress(done, targets),
+            + _unlink_progress(done, targets, unknown=identity),
             hint="check with: auth0link identities",
         ) from None
     if user.find_identity(identity.provider, identity.user_id) is not None:

@@ -315,6 +315,28 @@ def test_link_google_in_chromium(
     assert identity_ids(listed.stdout) == [ALICE, GOOGLE]
 
 
+def test_id_token_from_stdin_links_without_a_browser(emu: RunningEmulator, admin: Auth0Client) -> None:
+    """Headless: a Google ID token piped to `link --id-token - --no-merge-metadata --yes` is linked."""
+    env = cli_env(emu)
+    login_alice(env)
+    url, verifier = _authorize(emu, prompt="login", max_age=0, connection="google-oauth2")
+    with LoginAgent() as browser:  # the login happens elsewhere (another machine)
+        callback = browser.complete_authorize(
+            url, email=ALICE_EMAIL, connection="google-oauth2", deliver=False
+        )
+    id_token = _exchange(emu, callback, verifier).id_token
+    assert id_token is not None
+    refused = run(["link", "--id-token", "-", "--yes"], env, stdin=id_token)
+    assert refused.returncode == 2
+    assert "--no-merge-metadata" in refused.stderr
+    result = run(["link", "--id-token", "-", "--no-merge-metadata", "--yes", "--json"], env, stdin=id_token)
+    assert result.returncode == 0, result.stderr
+    assert identity_ids(result.stdout) == [ALICE, GOOGLE]
+    assert "locale" not in admin.get_user(ALICE).user_metadata  # not merged, as documented
+    [backup] = sorted((data_dir() / "backups").glob("link-*.json"))
+    assert json.loads(backup.read_text())["absorbed"]["claims"]["sub"] == GOOGLE
+
+
 # -- why prompt=login matters ----------------------------------------------------------------------
 
 
@@ -363,11 +385,9 @@ def _sub_for(emu: RunningEmulator, callback: str, verifier: str) -> tuple[Any, A
 
 
 def test_without_prompt_login_sso_returns_the_primary_again(emu: RunningEmulator) -> None:
-    """With an SSO session, /authorize without prompt=login silently logs the primary in again.
-
-    The same browser (cookie jar) then gets a login page when the link's parameters
-    (prompt=login, max_age=0) are sent, and the new login is fresh (auth_time ≥ its start).
-    """
+    """With an SSO session only prompt=login/max_age=0 stop a silent re-login of the primary."""
+    # The same browser (cookie jar) logs Alice in silently without prompt=login, gets a login
+    # page with the link's parameters, and that new login is fresh (auth_time ≥ its start).
     with LoginAgent() as browser:
         url, verifier = _authorize(emu)
         first = browser.complete_authorize(url, email=ALICE_EMAIL, password=ALICE_PASSWORD, deliver=False)
