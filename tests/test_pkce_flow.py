@@ -331,3 +331,22 @@ def test_ctrl_c_while_waiting_is_interrupted(router: respx.Router) -> None:
     with pytest.raises(Interrupted):
         _login(router, lambda _u: True, on_url=on_url, clock=clock)
     assert port_is_free(ports[0])
+
+
+def test_an_idle_preconnected_socket_does_not_block_the_callback(router: respx.Router) -> None:
+    """A browser's speculative, silent connection cannot hold up the real callback."""
+    provider = FakeProvider(router)
+    idle: list[socket.socket] = []
+
+    def browser(url: str) -> bool:
+        port = urlsplit(_query(url)["redirect_uri"]).port
+        assert port is not None
+        idle.append(socket.create_connection(("127.0.0.1", port)))
+        return _browser(provider)(url)
+
+    try:
+        result = _login(router, browser, timeout=5.0)
+    finally:
+        for sock in idle:
+            sock.close()
+    assert result.claims["sub"] == "auth0|alice"

@@ -139,18 +139,26 @@ class _Outcome:
     rejected_state: int = 0
 
 
-class _Listener(http.server.HTTPServer):
-    """A loopback HTTP server that records the first valid callback."""
+class _Listener(http.server.ThreadingHTTPServer):
+    """A loopback HTTP server that records the first valid callback.
+
+    Threaded, so an idle connection a browser opens speculatively (preconnect) cannot hold up the
+    real callback; the first valid answer wins (under ``lock``).
+    """
+
+    daemon_threads = True
 
     def __init__(self, port: int, expected_state: str) -> None:
         self.expected_state = expected_state
         self.outcome = _Outcome()
         self.done = threading.Event()
+        self.lock = threading.Lock()
         super().__init__((CALLBACK_HOST, port), _Handler)
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     server: _Listener
+    timeout = 10  # seconds a connection may stay silent
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         """Silence the default access log (it would print the code on stderr)."""
@@ -167,6 +175,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         """Handle the browser's redirect back (or anything else it asks for)."""
+        with self.server.lock:
+            self._callback()
+
+    def _callback(self) -> None:
         parts = urlsplit(self.path)
         if parts.path != CALLBACK_PATH or self.server.done.is_set():
             self._page(404, "Not found", "This is auth0link's login listener.")
