@@ -325,3 +325,15 @@ def test_rate_limit_429_past_the_burst(make_ctx: Callable[..., Ctx]) -> None:
     assert replies[2].headers["x-ratelimit-limit"] == "2"
     assert replies[2].headers["x-ratelimit-remaining"] == "0"
     assert int(replies[2].headers["x-ratelimit-reset"]) >= int(time.time())
+
+
+def test_fields_and_include_fields_select_attributes(ctx: Ctx) -> None:
+    """fields=… keeps only those attributes; include_fields=false drops them instead."""
+    token = ctx.m2m_token()
+    only = ctx.api("GET", f"/users/{ALICE_ENC}", token, params={"fields": "user_id,identities"}).json()
+    assert set(only) == {"user_id", "identities"}
+    without = ctx.api(
+        "GET", f"/users/{ALICE_ENC}", token, params={"fields": "identities", "include_fields": "false"}
+    ).json()
+    assert "identities" not in without
+    assert without["user_id"] == ALICE

@@ -131,7 +131,7 @@ class ManagementAPI:
         route = (method, len(parts), parts[0] if parts else "")
         if route == ("GET", 2, "users") and parts[1]:
             claims = self._auth(scope)
-            return 200, self.get_user(claims, parts[1])
+            return 200, _project(self.get_user(claims, parts[1]), query)
         if route == ("PATCH", 2, "users") and parts[1]:
             claims = self._auth(scope)
             return 200, self.patch_user(claims, parts[1], body)
@@ -143,7 +143,7 @@ class ManagementAPI:
             return 200, self.unlink(claims, parts[1], parts[3], parts[4])
         if route == ("GET", 1, "users-by-email"):
             claims = self._auth(scope)
-            return 200, self.users_by_email(claims, query)
+            return 200, [_project(u, query) for u in self.users_by_email(claims, query)]
         if route == ("GET", 1, "users"):
             claims = self._auth(scope)
             return 200, self.search(claims, query)
@@ -240,7 +240,7 @@ class ManagementAPI:
         if page < 0 or not 0 < per_page <= MAX_PER_PAGE:
             raise _bad_query(f"per_page must be between 1 and {MAX_PER_PAGE}, page >= 0")
         users = [u for u in self.tenant.users.values() if _matches(u, query.get("q", [""])[0])]
-        window = [u.to_json() for u in users[page * per_page : (page + 1) * per_page]]
+        window = [_project(u.to_json(), query) for u in users[page * per_page : (page + 1) * per_page]]
         if query.get("include_totals", ["false"])[0].lower() == "true":
             return {
                 "start": page * per_page,
@@ -304,6 +304,16 @@ class ManagementAPI:
         """``DELETE /users/{id}/identities/{provider}/{user_id}``."""
         self._require(claims, ("update:users",), ("update:current_user_identities",), user_id)
         return self.tenant.unlink(user_id, provider, raw_id)
+
+
+def _project(user: dict[str, Any], query: dict[str, list[str]]) -> dict[str, Any]:
+    """Apply ``fields=a,b`` and ``include_fields=true|false`` (Auth0's field selection)."""
+    raw = query.get("fields", [""])[0]
+    if not raw:
+        return user
+    fields = {f.strip() for f in raw.split(",") if f.strip()}
+    include = query.get("include_fields", ["true"])[0].lower() != "false"
+    return {k: v for k, v in user.items() if (k in fields) == include}
 
 
 def _json_type(value: Any) -> str:
