@@ -4,10 +4,13 @@
   account, drawn by the real CLI on a pseudo-terminal and exported by rich
   (``Output.ansi_svg``);
 * the transcript between ``<!-- walkthrough-output:start -->`` and ``<!-- walkthrough-output:end -->``
-  in README.md (nothing else in the README is touched).
+  in README.md;
+* every ``<!-- help:COMMAND:start -->`` … ``<!-- help:COMMAND:end -->`` region in README.md gets
+  the output of ``auth0link COMMAND --help`` (80 columns), so the README's help never drifts.
 
-``--check`` exits 1 when the README's transcript region is missing (the SVG changes with every
-run because of time stamps, so it is not compared).
+Nothing else in the README is touched. ``--check`` regenerates only the help regions in memory
+and exits 1 if the README differs (the transcript and the SVG change with every run because of
+time stamps and random state, so they are not compared).
 """
 
 # ruff: noqa: T201, INP001 - a script (not a package) that reports on stdout
@@ -15,7 +18,10 @@ run because of time stamps, so it is not compared).
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import shlex
+import subprocess
 import sys
 from pathlib import Path
 
@@ -59,6 +65,33 @@ def update_readme(text: str) -> None:
     README.write_text(head + body + END + tail, encoding="utf-8")
 
 
+_HELP_RE = re.compile(
+    r"(<!-- help:(?P<cmd>[a-z -]+):start -->\n)(?P<body>.*?)(<!-- help:(?P=cmd):end -->)", re.DOTALL
+)
+
+
+def help_text(command: str) -> str:
+    """``auth0link COMMAND --help`` as the real CLI prints it on an 80-column terminal."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTH0LINK_")}
+    env["COLUMNS"] = "80"
+    done = subprocess.run(  # noqa: S603 - argv built here
+        [sys.executable, "-m", "auth0link", *command.split(), "--help"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return done.stdout.replace("Usage: python -m auth0link", "Usage: auth0link")
+
+
+def with_help(readme: str) -> str:
+    """The README with every help region regenerated."""
+    return _HELP_RE.sub(
+        lambda m: f"{m.group(1)}```text\n{help_text(m.group('cmd')).rstrip()}\n```\n{m.group(4)}", readme
+    )
+
+
 def main() -> int:
     """Run the walkthrough, write the SVG and the README transcript."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -66,7 +99,14 @@ def main() -> int:
     args = parser.parse_args()
     if args.check:
         readme = README.read_text(encoding="utf-8")
-        return 0 if START in readme and END in readme else 1
+        if START not in readme or END not in readme:
+            print(f"README.md has no {START} region")
+            return 1
+        if with_help(readme) != readme:
+            print("README.md's --help output is stale: run make docs")
+            return 1
+        return 0
+    README.write_text(with_help(README.read_text(encoding="utf-8")), encoding="utf-8")
 
     from auth0link.output import Output
 
@@ -76,7 +116,7 @@ def main() -> int:
         SVG.parent.mkdir(parents=True, exist_ok=True)
         Output(width=150).ansi_svg(w.redact(table), str(SVG), title="auth0link identities")
         update_readme(transcript(w, list(w.steps)))
-    print(f"wrote {SVG.relative_to(ROOT)} and the README walkthrough transcript")
+    print(f"wrote {SVG.relative_to(ROOT)}, the README walkthrough transcript and --help regions")
     return 0
 
 
