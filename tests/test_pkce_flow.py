@@ -350,3 +350,45 @@ def test_an_idle_preconnected_socket_does_not_block_the_callback(router: respx.R
         for sock in idle:
             sock.close()
     assert result.claims["sub"] == "auth0|alice"
+
+
+def test_works_with_a_non_auth0_provider_layout() -> None:
+    """Endpoints and issuer come from discovery: a Keycloak-style layout logs in the same way."""
+    realm = idp.BASE + "/realms/demo"
+    endpoints = Endpoints(
+        issuer=realm,
+        authorization_endpoint=realm + "/protocol/openid-connect/auth",
+        token_endpoint=realm + "/protocol/openid-connect/token",
+        device_authorization_endpoint=None,
+        userinfo_endpoint=None,
+        jwks_uri=realm + "/protocol/openid-connect/certs",
+        revocation_endpoint=None,
+        end_session_endpoint=None,
+    )
+    router = respx.Router(assert_all_called=False)
+    nonce: list[str] = []
+    router.get(endpoints.authorization_endpoint).mock(return_value=httpx.Response(200, text="<form>"))
+    router.post(endpoints.token_endpoint).mock(
+        side_effect=lambda _r: httpx.Response(
+            200, json=idp.token_body(id_token=idp.id_token(iss=realm, nonce=nonce[0]))
+        )
+    )
+
+    def browser(url: str) -> bool:
+        assert url.startswith(endpoints.authorization_endpoint + "?")
+        query = _query(url)
+        nonce.append(query["nonce"])
+        httpx.get(query["redirect_uri"], params={"code": "C", "state": query["state"]})
+        return True
+
+    result = _login(router, browser, endpoints=endpoints, audience=None)
+    assert result.claims["iss"] == realm
+    assert "audience" not in _query(str(router.calls[0].request.url))
+
+
+def test_keycloak_style_mismatch_is_recognised(router: respx.Router) -> None:
+    """Keycloak's 'Invalid parameter: redirect_uri' page also names the URLs to register."""
+    FakeProvider(router, authorize_status=400, authorize_text="<p>Invalid parameter: redirect_uri</p>")
+    with pytest.raises(OAuthError) as info:
+        _login(router, lambda _u: True)
+    assert "Allowed Callback URLs" in (info.value.hint or "")

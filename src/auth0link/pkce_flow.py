@@ -49,7 +49,12 @@ if TYPE_CHECKING:
 CALLBACK_PATH: Final = "/callback"
 CALLBACK_HOST: Final = "127.0.0.1"
 DEFAULT_CALLBACK_PORTS: Final = (8484, 8485, 8486)
-_MISMATCH_MARKERS: Final = ("callback url mismatch", "redirect_uri_mismatch", "invalid redirect_uri")
+_MISMATCH_MARKERS: Final = (
+    "callback url mismatch",  # Auth0
+    "redirect_uri_mismatch",  # Google, RFC-style error codes
+    "invalid redirect_uri",
+    "invalid parameter: redirect_uri",  # Keycloak
+)
 
 
 @dataclasses.dataclass(frozen=True)
