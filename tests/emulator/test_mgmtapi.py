@@ -130,10 +130,10 @@ def test_user_token_cannot_patch_app_metadata_or_others(ctx: Ctx) -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [b"[]", b"{", b'{"user_metadata": "x"}', b'{"user_id": "y"}'],
+    [b"[]", b"{", b"{}", b'{"user_metadata": "x"}', b'{"user_id": "y"}'],
 )
 def test_patch_bad_bodies_are_400_invalid_body(ctx: Ctx, body: bytes) -> None:
-    """Non-object bodies, bad JSON, wrong types and unknown fields are 400 invalid_body."""
+    """Non-object, empty or bad JSON, wrong types and unknown fields are 400 invalid_body."""
     reply = ctx.api(
         "PATCH",
         f"/users/{ALICE_ENC}",

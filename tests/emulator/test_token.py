@@ -172,6 +172,7 @@ def test_client_credentials_with_post_and_basic_auth(ctx: Ctx) -> None:
     ("data", "status", "error"),
     [
         ({"client_secret": "wrong"}, 401, "access_denied"),
+        ({"scope": "read:users read:clients"}, 403, "access_denied"),
         ({"audience": ""}, 403, "access_denied"),
         ({"audience": "https://other.example/"}, 403, "access_denied"),
         ({"client_id": "unknown"}, 401, "access_denied"),

@@ -59,7 +59,8 @@ async def outbox(request: Request) -> Response:
     """The messages sent to ``to`` (all messages without ``to``)."""
     to = request.query_params.get("to")
     messages = _emulator(request).tenant.outbox
-    return JSONResponse({"messages": [m for m in messages if to is None or m["to"] == to]})
+    wanted = to.lower() if to is not None else None
+    return JSONResponse({"messages": [m for m in messages if wanted is None or m["to"].lower() == wanted]})
 
 
 async def clear_outbox(request: Request) -> Response:

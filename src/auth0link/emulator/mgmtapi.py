@@ -195,6 +195,8 @@ class ManagementAPI:
     def patch_user(self, claims: dict[str, Any], user_id: str, raw: bytes) -> dict[str, Any]:
         """``PATCH /users/{id}``: metadata merge; user tokens may touch ``user_metadata`` only."""
         body = _json_object(raw)
+        if not body:
+            raise _bad_body("Too few properties defined (0), minimum 1")
         if set(body) <= {"user_metadata"}:
             self._require(
                 claims,

@@ -286,7 +286,12 @@ def _client_credentials(tenant: Tenant, client: Client, params: dict[str, str]) 
         return oauth_error(403, "access_denied", f"Service not enabled within domain: {audience}")
     scopes = list(client.scopes)
     if params.get("scope"):
-        scopes = [s for s in params["scope"].split() if s in client.scopes]
+        scopes = params["scope"].split()
+        missing = [s for s in scopes if s not in client.scopes]
+        if missing:
+            return oauth_error(
+                403, "access_denied", f"Client has not been granted scopes: {','.join(missing)}"
+            )
     scope = " ".join(scopes)
     token = access_token(
         tenant,
