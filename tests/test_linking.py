@@ -14,6 +14,7 @@ from auth0link.errors import (
     Conflict,
     ExitCode,
     IdTokenError,
+    Interrupted,
     LinkAborted,
     LoginRequired,
     OAuthError,
@@ -458,6 +459,45 @@ def test_lost_link_response_and_failed_readback_is_unknown(tmp_path: Path) -> No
     with pytest.raises(LinkAborted, match="Link: unknown"):
         run_link(fake, tmp_path)
     assert calls["n"] >= 1
+
+
+def test_ctrl_c_during_link_says_merged_keys_and_unknown_link(tmp_path: Path) -> None:
+    """Ctrl-C while the link POST is in flight: exit 130, merged keys named, link state unknown."""
+    fake = tenant()
+    original = fake.handler
+
+    def interrupt_post(request: Any) -> Any:
+        if request.method == "POST":
+            raise KeyboardInterrupt
+        return original(request)
+
+    fake.handler = interrupt_post  # type: ignore[method-assign]
+    with pytest.raises(Interrupted) as info:
+        run_link(fake, tmp_path)
+    message = info.value.message
+    assert message.startswith("Interrupted while linking.")
+    assert "user_metadata keys locale were merged" in message
+    assert "Link: unknown" in message
+    assert str(backups(tmp_path)[0]) in message
+    assert info.value.exit_code == ExitCode.INTERRUPTED
+
+
+def test_ctrl_c_during_unlink_reports_progress() -> None:
+    """Ctrl-C during a DELETE: exit 130, the message lists what was unlinked and what is unknown."""
+    fake = linked_tenant()
+    original = fake.handler
+    count = {"n": 0}
+
+    def interrupt_second(request: Any) -> Any:
+        if request.method == "DELETE":
+            count["n"] += 1
+            if count["n"] == 2:
+                raise KeyboardInterrupt
+        return original(request)
+
+    fake.handler = interrupt_second  # type: ignore[method-assign]
+    with pytest.raises(Interrupted, match=f"Unlinked: github\\|42. Unknown: {GOOGLE}."):
+        run_unlink(fake, [("github", "42"), ("google-oauth2", "g1")])
 
 
 # -- --primary secondary --------------------------------------------------------------------

@@ -44,6 +44,7 @@ from auth0link.errors import (
     Auth0LinkError,
     Conflict,
     IdTokenError,
+    Interrupted,
     LinkAborted,
     LoginRequired,
     NetworkError,
@@ -379,6 +380,16 @@ class _Ledger:
     backup: Path | None = None
     patched: tuple[str, ...] = ()
     patch_unknown: bool = False
+    stage: str = "preparing"
+
+    def interrupted(self) -> str:
+        """The message for Ctrl-C at the current stage."""
+        linked = (
+            "unknown (interrupted while the request was in flight)"
+            if self.stage == "linking"
+            else f"not attempted; {self.absorbed_id} is still a separate user"
+        )
+        return f"Interrupted while {self.stage}. " + self.describe(linked=linked)
 
     def describe(self, *, linked: str) -> str:
         changed: list[str] = []
@@ -416,8 +427,8 @@ def link_account(  # noqa: C901, PLR0912, PLR0915 - one linear sequence, each st
 
     absorbed_token: str | None
     if options.primary == "secondary":
-        assert login.access_token is not None  # checked by check_link_preconditions
-        assert primary.id_token is not None
+        if login.access_token is None or primary.id_token is None:  # see check_link_preconditions
+            raise UsageError(f"--primary secondary needs both accounts' tokens. {_NOTHING_CHANGED}")
         kept_id, kept_token = login.sub, login.access_token
         absorbed_id, absorbed_token, link_with = primary.user_id, primary.access_token, primary.id_token
     else:
@@ -500,42 +511,12 @@ def link_account(  # noqa: C901, PLR0912, PLR0915 - one linear sequence, each st
             hint="run auth0link link again when ready",
         )
 
-    # -- merge user_metadata --
-    if merge is not None and merge.changes:
-        keys = tuple(merge.patch)
-        try:
-            kept_client.patch_user_metadata(kept_id, merge.patch)
-        except NetworkError as exc:
-            ledger.patched, ledger.patch_unknown = keys, True
-            raise LinkAborted(
-                f"Merging user_metadata into {kept_id} failed: {exc.message} "
-                + ledger.describe(linked=f"not attempted; {absorbed_id} is still a separate user"),
-                hint="run auth0link link again (merging the same keys twice is harmless)",
-            ) from None
-        except Auth0LinkError as exc:
-            raise LinkAborted(
-                f"Merging user_metadata into {kept_id} failed: {exc.message} "
-                + ledger.describe(linked=f"not attempted; {absorbed_id} is still a separate user"),
-                hint=exc.hint or "fix the cause and run auth0link link again",
-            ) from None
-        ledger.patched = keys
-        report(f"Merged user_metadata keys into {kept_id}: {', '.join(keys)}")
-
-    # -- link --
-    verified_by_readback = False
     try:
-        identities = kept_client.link_identity(kept_id, link_with=link_with)
-    except NetworkError as exc:
-        identities = _read_back_link(kept_client, kept_id, absorbed_id, ledger, exc)
-        verified_by_readback = True
-        report(f"The link response was lost; read back {kept_id}: {absorbed_id} is linked.")
-    except Auth0LinkError as exc:
-        hint = exc.hint if isinstance(exc, ApiError | LoginRequired) else None
-        raise LinkAborted(
-            f"Linking {absorbed_id} into {kept_id} failed: {exc.message} "
-            + ledger.describe(linked=f"not done; {absorbed_id} is still a separate user"),
-            hint=hint or "fix the cause and run auth0link link again",
-        ) from None
+        identities, verified_by_readback = _merge_and_link(
+            kept_client, link_with=link_with, merge=merge, ledger=ledger, report=report
+        )
+    except KeyboardInterrupt:
+        raise Interrupted(ledger.interrupted(), hint="check with: auth0link identities") from None
 
     user = dataclasses.replace(
         kept_user,
@@ -567,6 +548,55 @@ def link_account(  # noqa: C901, PLR0912, PLR0915 - one linear sequence, each st
         session_switched=switched,
         verified_by_readback=verified_by_readback,
     )
+
+
+def _merge_and_link(
+    kept_client: Auth0Client,
+    *,
+    link_with: str,
+    merge: MetadataMerge | None,
+    ledger: _Ledger,
+    report: Callable[[str], None],
+) -> tuple[list[Identity], bool]:
+    """PATCH the merged ``user_metadata`` (if any key changes), then POST the link.
+
+    Returns the kept user's identities and whether a lost link response was resolved by reading
+    the user back. ``ledger`` is kept current so an error or Ctrl-C can say what changed.
+    """
+    kept_id, absorbed_id = ledger.kept_id, ledger.absorbed_id
+    if merge is not None and merge.changes:
+        ledger.stage = "merging user_metadata"
+        ledger.patched, ledger.patch_unknown = tuple(merge.patch), True
+        try:
+            kept_client.patch_user_metadata(kept_id, merge.patch)
+        except Auth0LinkError as exc:
+            ledger.patch_unknown = isinstance(exc, NetworkError)
+            if not ledger.patch_unknown:
+                ledger.patched = ()
+            raise LinkAborted(
+                f"Merging user_metadata into {kept_id} failed: {exc.message} "
+                + ledger.describe(linked=f"not attempted; {absorbed_id} is still a separate user"),
+                hint="run auth0link link again (merging the same keys twice is harmless)"
+                if ledger.patch_unknown
+                else exc.hint or "fix the cause and run auth0link link again",
+            ) from None
+        ledger.patch_unknown = False
+        report(f"Merged user_metadata keys into {kept_id}: {', '.join(ledger.patched)}")
+
+    ledger.stage = "linking"
+    try:
+        return kept_client.link_identity(kept_id, link_with=link_with), False
+    except NetworkError as exc:
+        identities = _read_back_link(kept_client, kept_id, absorbed_id, ledger, exc)
+        report(f"The link response was lost; read back {kept_id}: {absorbed_id} is linked.")
+        return identities, True
+    except Auth0LinkError as exc:
+        hint = exc.hint if isinstance(exc, ApiError | LoginRequired) else None
+        raise LinkAborted(
+            f"Linking {absorbed_id} into {kept_id} failed: {exc.message} "
+            + ledger.describe(linked=f"not done; {absorbed_id} is still a separate user"),
+            hint=hint or "fix the cause and run auth0link link again",
+        ) from None
 
 
 def _read_back_link(
@@ -656,6 +686,12 @@ def unlink_identities(
     for identity in targets:
         try:
             remaining = client.unlink_identity(user_id, identity.provider, identity.user_id)
+        except KeyboardInterrupt:
+            raise Interrupted(
+                f"Interrupted while unlinking {identity.full_id}. "
+                + _unlink_progress(done, targets, unknown=identity),
+                hint="check with: auth0link identities",
+            ) from None
         except NetworkError as exc:
             remaining = _read_back_unlink(
                 client, user_id=user_id, identity=identity, done=done, targets=targets, lost=exc
