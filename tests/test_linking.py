@@ -794,3 +794,16 @@ def test_link_plan_rendering_shows_added_kept_and_replaced_keys(tmp_path: Path) 
     out = Output(stdout=io.StringIO(), stderr=err2, stdout_isatty=False, stderr_isatty=False)
     out.link_plan(dataclasses.replace(plans[0], merge=replaced))
     assert '~ theme: "dark" (replaces "light")' in err2.getvalue()
+
+
+def test_machine_token_is_refused_for_link_and_unlink(tmp_path: Path) -> None:
+    """A client-credentials token (sub ends in @clients) is exit 2 for link and unlink, before any call."""
+    fake = tenant()
+    machine = Primary(user_id="m2m@clients", access_token="tok:m2m@clients")
+    with pytest.raises(UsageError, match="belongs to an application"):
+        run_link(fake, tmp_path, primary=machine)
+    with pytest.raises(UsageError, match="belongs to an application"):
+        unlink_identities(
+            fake.client("tok:m2m@clients"), "m2m@clients", [("github", "1")], confirm=lambda _u, _t: True
+        )
+    assert fake.requests == []

@@ -297,8 +297,20 @@ def _id_token_expired(id_token: str, now: float) -> bool:
 # -- link ------------------------------------------------------------------------------------
 
 
+def require_user_session(user_id: str) -> None:
+    """Refuse a machine (client-credentials) token: link and unlink act for a signed-in user."""
+    if user_id.endswith("@clients"):
+        raise UsageError(
+            f"The access token belongs to an application ({user_id}), not to a user: link and "
+            "unlink act on the signed-in user's own account. Nothing was changed.",
+            hint="unset AUTH0LINK_ACCESS_TOKEN and run: auth0link login (administrators: "
+            "auth0link batch-link)",
+        )
+
+
 def check_link_preconditions(primary: Primary, options: LinkOptions, *, now: float) -> None:
     """Refuse impossible combinations before anyone logs in again (exit 2, nothing changed)."""
+    require_user_session(primary.user_id)
     if options.id_token_from_stdin and options.merge_metadata:
         raise UsageError(
             "With --id-token - there is no access token for the secondary account, so its "
@@ -677,6 +689,7 @@ def unlink_identities(
     report: Callable[[str], None] = lambda _msg: None,
 ) -> UnlinkResult:
     """Check every pair against the user's identities, confirm once, then DELETE each."""
+    require_user_session(user_id)
     user = client.get_user(user_id)
     targets = check_unlink(user, pairs)
     if not confirm(user, targets):
