@@ -11,8 +11,7 @@ import pytest
 from auth0link import cli as cli_module
 from auth0link.tokens import MemoryTokenStore, TokenSet
 from tests.support import idp
-from tests.support.fake_tenant import BASE, GOOGLE, PRIMARY, FakeTenant, make_jwt, user
-from tests.test_linking import second_login_as
+from tests.support.fake_tenant import BASE, GOOGLE, PRIMARY, FakeTenant, make_jwt, second_login_as, user
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -35,51 +35,16 @@ from auth0link.linking import (
 )
 from auth0link.models import TokenResponse, User
 from auth0link.tokens import MemoryTokenStore, TokenSet
-from tests.support.fake_tenant import GOOGLE, PRIMARY, FakeTenant, make_jwt, user
+from tests.support.fake_tenant import GOOGLE, NOW, PRIMARY, FakeTenant, make_jwt, second_login_as, user
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
-NOW = 1_800_000_000.0
-
 
 def primary_session(*, id_token: str | None = None) -> Primary:
     """The logged-in primary as the CLI would pass it."""
     return Primary(user_id=PRIMARY, access_token=FakeTenant.token_for(PRIMARY), id_token=id_token)
-
-
-def second_login_as(
-    sub: str = GOOGLE,
-    *,
-    seen: list[LoginRequest] | None = None,
-    with_tokens: bool = True,
-    **claims: Any,
-) -> Callable[[LoginRequest], SecondLogin]:
-    """A stand-in for the browser login that returns ``sub`` freshly authenticated."""
-    full = {"sub": sub, "email": "alice@example.com", "email_verified": True, "auth_time": NOW, **claims}
-    id_token = make_jwt({**full, "exp": NOW + 3600})
-
-    def login(request: LoginRequest) -> SecondLogin:
-        if seen is not None:
-            seen.append(request)
-        tokens = (
-            TokenResponse(
-                access_token=FakeTenant.token_for(sub),
-                token_type="Bearer",
-                expires_in=3600,
-                scope="openid read:current_user",
-                id_token=id_token,
-                refresh_token="rt-new",
-            )
-            if with_tokens
-            else None
-        )
-        return SecondLogin(
-            id_token=id_token, claims=full, tokens=tokens, started_at=NOW if with_tokens else None
-        )
-
-    return login
 
 
 def tenant() -> FakeTenant:

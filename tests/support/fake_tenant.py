@@ -5,7 +5,7 @@ users, enforces that a user token acts only on its own user (as Auth0 does), app
 ``PATCH user_metadata`` top-level merges, links with ``link_with`` (moving the secondary into
 the primary's identities and deleting it as a user) and unlinks. ``fail`` injects a failure on
 the next matching request: an HTTP status, or ``"lost"`` (apply, then drop the response) /
-``"drop"`` (drop without applying).
+``"drop"`` (drop without applying). :func:`second_login_as` stands in for the browser login.
 """
 
 from __future__ import annotations
@@ -13,14 +13,21 @@ from __future__ import annotations
 import base64
 import copy
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 import httpx
 
+from auth0link.linking import LoginRequest, SecondLogin
+from auth0link.models import TokenResponse
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 BASE = "https://tenant.example.com"
 PRIMARY = "auth0|p1"
 GOOGLE = "google-oauth2|g1"
+NOW = 1_800_000_000.0
 
 
 def make_jwt(claims: dict[str, Any]) -> str:
@@ -152,3 +159,36 @@ class FakeTenant:
         return Auth0Client(
             BASE, access_token=token, transport=httpx.MockTransport(self.handler), sleep=lambda _s: None
         )
+
+
+def second_login_as(
+    sub: str = GOOGLE,
+    *,
+    seen: list[LoginRequest] | None = None,
+    with_tokens: bool = True,
+    **claims: Any,
+) -> Callable[[LoginRequest], SecondLogin]:
+    """A stand-in for the browser login that returns ``sub`` freshly authenticated."""
+    full = {"sub": sub, "email": "alice@example.com", "email_verified": True, "auth_time": NOW, **claims}
+    id_token = make_jwt({**full, "exp": NOW + 3600})
+
+    def login(request: LoginRequest) -> SecondLogin:
+        if seen is not None:
+            seen.append(request)
+        tokens = (
+            TokenResponse(
+                access_token=FakeTenant.token_for(sub),
+                token_type="Bearer",
+                expires_in=3600,
+                scope="openid read:current_user",
+                id_token=id_token,
+                refresh_token="rt-new",
+            )
+            if with_tokens
+            else None
+        )
+        return SecondLogin(
+            id_token=id_token, claims=full, tokens=tokens, started_at=NOW if with_tokens else None
+        )
+
+    return login
