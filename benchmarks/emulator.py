@@ -112,6 +112,15 @@ def link_worker(
     out.put((ok, errors))
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc; 0.0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run_phase(target: object, args_for: list[tuple[object, ...]], seconds: float) -> tuple[float, int]:
     """Run worker processes for ``seconds``; return (per second, errors)."""
     queue: multiprocessing.Queue[tuple[int, int]] = multiprocessing.Queue()
@@ -138,9 +147,11 @@ def main() -> int:
             bearer = token(info)
             base = info["base_url"]
             workers = max(1, min(args.workers, PAIRS))
+            cpu_before = cpu_seconds(process.pid)
             get_rate, get_errors = run_phase(
                 get_worker, [(base, bearer, "auth0|bench0000")] * workers, args.seconds
             )
+            server_cpu = cpu_seconds(process.pid) - cpu_before
             cycle_rate, cycle_errors = run_phase(
                 link_worker, [(base, bearer, index) for index in range(workers)], args.seconds
             )
@@ -152,6 +163,12 @@ def main() -> int:
     cores = os.cpu_count()
     print(f"emulator benchmark ({workers} client processes, {args.seconds:.0f} s per phase, {cores} cores)")
     print(f"GET /api/v2/users/{{id}}: {get_rate:,.0f} requests/s ({get_errors} errors; target >= 1,000)")
+    if server_cpu > 0 and get_rate > 0:
+        per_request = server_cpu / (get_rate * args.seconds)
+        print(
+            f"  server CPU {per_request * 1000:.2f} ms per GET: one core serves about "
+            f"{1 / per_request:,.0f} GET/s when the clients run elsewhere"
+        )
     print(
         f"link+unlink cycles: {cycle_rate:,.0f} cycles/s "
         f"= {2 * cycle_rate:,.0f} requests/s ({cycle_errors} errors)"
