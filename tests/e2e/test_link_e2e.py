@@ -337,6 +337,67 @@ def test_id_token_from_stdin_links_without_a_browser(emu: RunningEmulator, admin
     assert json.loads(backup.read_text())["absorbed"]["claims"]["sub"] == GOOGLE
 
 
+def inject(emu: RunningEmulator, spec: str) -> None:
+    """Arm the emulator's fault injection (``POST /__emulator/faults``)."""
+    import httpx
+
+    response = httpx.post(emu.base_url + "/__emulator/faults", json={"spec": spec}, timeout=10)
+    assert response.is_success, response.text
+
+
+def test_lost_link_response_is_read_back_not_retried(emu: RunningEmulator, admin: Auth0Client) -> None:
+    """The link POST is applied but its response is cut: link reads Alice back and succeeds."""
+    env = cli_env(emu)
+    login_alice(env)
+    inject(emu, "POST /api/v2/users/*/identities=drop")
+    result = run(
+        ["link", "--connection", "google-oauth2", "--yes", "--json"],
+        {**env, "BROWSER": agent_browser(connection="google-oauth2")},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "response was lost; read back" in result.stderr
+    assert identity_ids(result.stdout) == [ALICE, GOOGLE]
+    assert not user_exists(admin, GOOGLE)
+
+
+def test_failed_metadata_merge_changes_nothing_and_names_backup(
+    emu: RunningEmulator, admin: Auth0Client
+) -> None:
+    """A 503 on the metadata PATCH: exit 1, 'Changed: nothing', not linked, backup path named."""
+    env = cli_env(emu)
+    login_alice(env)
+    inject(emu, "PATCH /api/v2/users/*=503")
+    result = run(
+        ["link", "--connection", "google-oauth2", "--yes"],
+        {**env, "BROWSER": agent_browser(connection="google-oauth2")},
+    )
+    assert result.returncode == 1
+    assert "Changed: nothing." in result.stderr
+    assert "is still a separate user" in result.stderr
+    [backup] = sorted((data_dir() / "backups").glob("link-*.json"))
+    assert str(backup) in result.stderr
+    assert user_exists(admin, GOOGLE)
+    assert "locale" not in admin.get_user(ALICE).user_metadata
+
+
+def test_unlink_exit_codes_and_lost_delete_response(emu: RunningEmulator, admin: Auth0Client) -> None:
+    """unlink: primary identity exit 2, unknown identity exit 7, a cut DELETE response read back."""
+    env = cli_env(emu)
+    login_alice(env)
+    linked = run(
+        ["link", "--connection", "google-oauth2", "--yes"],
+        {**env, "BROWSER": agent_browser(connection="google-oauth2")},
+    )
+    assert linked.returncode == 0, linked.stderr
+    assert run(["unlink", "auth0", ALICE.split("|")[1], "--yes"], env).returncode == 2
+    assert run(["unlink", "github", "4242424", "--yes"], env).returncode == 7
+    inject(emu, "DELETE /api/v2/users/*/identities/*=drop")
+    result = run(["unlink", "google-oauth2", GOOGLE.split("|")[1], "--yes", "--json"], env)
+    assert result.returncode == 0, result.stderr
+    assert identity_ids(result.stdout) == [ALICE]
+    assert user_exists(admin, GOOGLE)
+
+
 # -- why prompt=login matters ----------------------------------------------------------------------
 
 
