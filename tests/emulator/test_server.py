@@ -254,3 +254,23 @@ def test_run_prints_banner_to_the_given_stream_before_serving(monkeypatch: pytes
     run(EmulatorOptions(as_json=True), stdout=out)
     assert json.loads(out.getvalue())["client_id"] == demo.NATIVE_CLIENT_ID
     assert len(served) == 1
+
+
+@pytest.mark.e2e
+def test_support_helpers_drive_the_admin_endpoints() -> None:
+    """The helper's inject/user/outbox/advance_clock/reset work against the real process."""
+    with start_emulator(via="module") as emu:
+        token = emu.m2m_token(scope="read:users")
+        emu.inject("GET /api/v2/users/*=503")
+        url = f"{emu.base_url}/api/v2/users/{ALICE_ENC}"
+        assert httpx.get(url, headers={"authorization": f"Bearer {token}"}).status_code == 503
+        assert emu.user(ALICE)["user_id"] == ALICE
+        emu.inject("GET /api/v2/users/*=500x*")
+        emu.clear_faults()
+        assert emu.user(ALICE)["email"] == "alice@example.com"
+        assert emu.outbox("alice@example.com") == []
+        emu.advance_clock(86401)
+        assert httpx.get(url, headers={"authorization": f"Bearer {token}"}).status_code == 401
+        emu.reset()
+        assert httpx.get(url, headers={"authorization": f"Bearer {token}"}).status_code == 200
+        assert emu.env() == {"AUTH0LINK_DOMAIN": emu.base_url, "AUTH0LINK_CLIENT_ID": demo.NATIVE_CLIENT_ID}

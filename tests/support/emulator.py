@@ -9,6 +9,11 @@ Usage::
         ...
     # stopped (SIGTERM, then SIGKILL after `stop_timeout`) on exit
 
+Helpers on the running emulator: ``emu.env()`` (AUTH0LINK_DOMAIN/CLIENT_ID for a CLI subprocess),
+``emu.inject("POST /api/v2/users/*/identities=drop")``, ``emu.clear_faults()``,
+``emu.outbox("alice@example.com")``, ``emu.reset()``, ``emu.advance_clock(901)``,
+``emu.user("auth0|…")`` and ``emu.m2m_token()``.
+
 or as a pytest fixture (see ``tests/emulator/conftest.py``: ``emulator_process``).
 
 It runs ``sys.executable -m auth0link emulator --json --port 0 ARGS`` (``via="cli"``, default)
@@ -31,6 +36,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
+
+import httpx
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -77,6 +84,60 @@ class RunningEmulator:
     def env(self) -> dict[str, str]:
         """Environment variables pointing the CLI at this emulator."""
         return {"AUTH0LINK_DOMAIN": self.base_url, "AUTH0LINK_CLIENT_ID": self.client_id}
+
+    def admin(self, method: str, path: str, **kw: Any) -> httpx.Response:
+        """Call a test-only ``/__emulator/…`` endpoint (raises on an HTTP error)."""
+        reply = httpx.request(method, f"{self.base_url}/__emulator/{path}", timeout=10, **kw)
+        reply.raise_for_status()
+        return reply
+
+    def inject(self, spec: str) -> None:
+        """Add fault rules, e.g. ``emu.inject("POST /api/v2/users/*/identities=drop")``."""
+        self.admin("POST", "faults", json={"spec": spec})
+
+    def clear_faults(self) -> None:
+        """Remove every fault rule."""
+        self.admin("DELETE", "faults")
+
+    def outbox(self, to: str) -> list[dict[str, Any]]:
+        """One-time codes sent to ``to`` (email or phone), oldest first."""
+        messages: list[dict[str, Any]] = self.admin("GET", "outbox", params={"to": to}).json()["messages"]
+        return messages
+
+    def reset(self) -> None:
+        """Back to the initial users; forget sessions, tokens, outbox and faults."""
+        self.admin("POST", "reset")
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move the tenant clock forward (token/device-code expiry)."""
+        self.admin("POST", "clock", json={"advance": seconds})
+
+    def user(self, user_id: str) -> dict[str, Any]:
+        """The user as the Management API returns it (``GET /api/v2/users/{id}``, M2M token)."""
+        from urllib.parse import quote
+
+        reply = httpx.get(
+            f"{self.base_url}/api/v2/users/{quote(user_id, safe='')}",
+            headers={"authorization": f"Bearer {self.m2m_token()}"},
+            timeout=10,
+        )
+        reply.raise_for_status()
+        body: dict[str, Any] = reply.json()
+        return body
+
+    def m2m_token(self, scope: str | None = None) -> str:
+        """A client-credentials access token for the Management API."""
+        data = {
+            "grant_type": "client_credentials",
+            "client_id": self.m2m_client_id,
+            "client_secret": self.m2m_client_secret,
+            "audience": self.base_url + "/api/v2/",
+        }
+        if scope is not None:
+            data["scope"] = scope
+        reply = httpx.post(self.base_url + "/oauth/token", data=data, timeout=10)
+        reply.raise_for_status()
+        return str(reply.json()["access_token"])
 
     def stderr_text(self) -> str:
         """Everything the emulator wrote on stderr so far."""
