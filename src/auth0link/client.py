@@ -456,6 +456,13 @@ class Auth0Client:
         response = self.request("POST", url, data=dict(data), retry_rate_limit=retry_rate_limit)
         if response.is_success:
             return self._json(response) if response.content else {}
+        if response.status_code >= _HTTP_SERVER_ERROR:
+            # A failing server is not a refusal: exit 5 ("try again"), not 3 ("log in again").
+            raise ServerError(
+                f"The authorization server failed (HTTP {response.status_code}).",
+                status_code=response.status_code,
+                hint="try again later; nothing was stored",
+            )
         raise self._oauth_error(response)
 
     def token(self, data: Mapping[str, str], *, endpoint: str = "/oauth/token") -> TokenResponse:

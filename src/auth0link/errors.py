@@ -19,7 +19,8 @@ The tree (indentation is inheritance)::
     │   └── ServerError                 exit 5   5xx after retries
     ├── NetworkError                    exit 5   DNS, connect, TLS, timeout, dropped connection
     ├── TokenStorageError               exit 1   keyring missing, locked or too slow
-    ├── LinkAborted                     exit 1   a link/unlink sequence stopped part way (says what changed)
+    ├── LinkAborted                     exit 1*  a link/unlink sequence stopped part way (says what changed;
+    │                                            *its cause's code when a specific failure stopped it)
     └── Interrupted                     exit 130 Ctrl-C
 """
 
@@ -163,7 +164,17 @@ class TokenStorageError(Auth0LinkError):
 
 
 class LinkAborted(Auth0LinkError):
-    """A link or unlink sequence stopped part way; the message says what was changed."""
+    """A link or unlink sequence stopped part way; the message says what was changed.
+
+    Its exit code is its cause's when there is one (5 when the tenant failed, 3 when the login
+    was refused …), so scripts can tell "try again" from "fix something"; otherwise 1.
+    """
+
+    def __init__(self, message: str, *, hint: str | None = None, cause: Auth0LinkError | None = None) -> None:
+        """Keep the cause's exit code when a specific failure stopped the sequence."""
+        super().__init__(message, hint=hint)
+        if cause is not None:
+            self.exit_code = cause.exit_code
 
 
 class Interrupted(Auth0LinkError):

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Final
 
 from auth0link._jwt import unverified_claims
 from auth0link.config import ENV_ACCESS_TOKEN
-from auth0link.errors import LoginRequired, OAuthError, TokenStorageError
+from auth0link.errors import LoginRequired, NetworkError, OAuthError, TokenStorageError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
@@ -149,15 +149,19 @@ class SessionManager:
                 )
             client = self._client_factory()
             endpoint = self._token_endpoint() if self._token_endpoint else "/oauth/token"
+            grant = {
+                "grant_type": "refresh_token",
+                "client_id": self.client_id,
+                "refresh_token": current.refresh_token,
+            }
             try:
-                response = client.token(
-                    {
-                        "grant_type": "refresh_token",
-                        "client_id": self.client_id,
-                        "refresh_token": current.refresh_token,
-                    },
-                    endpoint=endpoint,
-                )
+                try:
+                    response = client.token(grant, endpoint=endpoint)
+                except NetworkError:
+                    # The answer may have been lost after the server rotated the token. Auth0
+                    # accepts the same refresh token again within its reuse interval, so one
+                    # immediate retry recovers the session instead of stranding it.
+                    response = client.token(grant, endpoint=endpoint)
             except OAuthError as exc:
                 if exc.error in {"invalid_grant", "unauthorized_client", "access_denied"}:
                     raise LoginRequired(
