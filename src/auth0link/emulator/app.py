@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from starlette.applications import Starlette
 
 from auth0link.emulator import admin, authapi
-from auth0link.emulator.faults import FaultMiddleware, FaultRegistry, FaultRule
+from auth0link.emulator.faults import DropConnection, FaultMiddleware, FaultRegistry, FaultRule
 from auth0link.emulator.mgmtapi import ManagementAPI
 from auth0link.emulator.ratelimit import UNLIMITED, TokenBucket
 
@@ -86,7 +86,7 @@ class Emulator:
             await (self._faulted if scope["type"] == "http" else self.router)(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 0
+        status: int | str = 0
 
         async def logged_send(message: Message) -> None:
             nonlocal status
@@ -96,6 +96,9 @@ class Emulator:
 
         try:
             await self._faulted(scope, receive, logged_send)
+        except DropConnection:
+            status = f"{status} (dropped)"
+            raise
         finally:
             # The path only: query strings may carry codes, states or user codes.
             LOG.info(
