@@ -149,3 +149,39 @@ def test_concurrent_refreshes_use_the_refresh_token_once(tmp_path: Path) -> None
     saved = FileTokenStore(path).load(KEY)
     assert saved is not None
     assert saved.refresh_token == "RT-2"
+
+
+def test_refresh_whose_answer_was_lost_is_retried_once(tmp_path: Path) -> None:
+    """A dropped refresh answer is retried at once (Auth0 accepts the same token within its reuse interval)."""
+    router = respx.Router()
+    route = router.post(idp.BASE + "/oauth/token").mock(
+        side_effect=[
+            httpx.RemoteProtocolError("connection dropped"),
+            httpx.Response(200, json={"access_token": "AT-2", "expires_in": 3600, "refresh_token": "RT-2"}),
+        ]
+    )
+    store = MemoryTokenStore()
+    store.save(KEY, _expired())
+    access = _manager(store, router, tmp_path).access()
+    assert access.token == "AT-2"
+    assert route.call_count == 2
+    saved = store.load(KEY)
+    assert saved is not None
+    assert saved.refresh_token == "RT-2"
+
+
+def test_refresh_on_failing_server_keeps_the_session(tmp_path: Path) -> None:
+    """A 503 from the token endpoint is a server error (exit 5), and the stored session is untouched."""
+    from auth0link.errors import ServerError
+
+    router = respx.Router()
+    router.post(idp.BASE + "/oauth/token").mock(
+        return_value=httpx.Response(503, json={"error": "server_error"})
+    )
+    store = MemoryTokenStore()
+    store.save(KEY, _expired())
+    with pytest.raises(ServerError, match="HTTP 503"):
+        _manager(store, router, tmp_path).access()
+    kept = store.load(KEY)
+    assert kept is not None
+    assert (kept.access_token, kept.refresh_token) == ("AT-1", "RT-1")
