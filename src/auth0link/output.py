@@ -211,7 +211,8 @@ class Output:
         for identity in targets:
             self.info(
                 f"Unlink {clean(identity.full_id)} from {clean(user.user_id)}: it becomes a separate user "
-                "again, without the metadata it lost when it was linked."
+                "again, without the metadata it lost when it was linked (find that in the link "
+                f"backup: auth0link backups list --user '{clean(identity.full_id)}')."
             )
 
     def ansi_svg(self, ansi: str, path: str, *, title: str = "auth0link") -> None:
