@@ -407,3 +407,13 @@ def test_debug_log_redacts_secrets(router: respx.Router, caplog: pytest.LogCaptu
     assert "cid" in text
     for secret in ("SECRET-AT", "SECRET-RT", "SECRET-CS"):
         assert secret not in text
+
+
+def test_token_endpoint_5xx_is_server_error_not_refusal(router: respx.Router) -> None:
+    """A failing authorization server is exit 5 ("try again"), never exit 3 ("log in again")."""
+    route = router.post("/oauth/token").mock(return_value=httpx.Response(503, json={"error": "server_error"}))
+    client, slept = make_client(router)
+    with pytest.raises(ServerError, match="HTTP 503"):
+        client.token({"grant_type": "authorization_code", "code": "c"})
+    assert route.call_count == 1  # a code exchange is never blindly retried
+    assert slept == []
