@@ -59,13 +59,22 @@ MAX_PER_PAGE = 100
 
 
 def error_body(status: int, message: str, error_code: str) -> dict[str, Any]:
-    """Auth0's Management API error body."""
-    return {
+    """Auth0's Management API error body.
+
+    ``{statusCode, error, message, errorCode}``, except for 401s, which come from Auth0's token
+    check (hapi) without an ``errorCode``: "Missing authentication" is bare, and token errors
+    carry ``attributes: {error: message}``, as real tenants answer.
+    """
+    body: dict[str, Any] = {
         "statusCode": status,
         "error": _REASONS.get(status, "Error"),
         "message": message,
-        "errorCode": error_code,
     }
+    if status != 401:  # noqa: PLR2004 - HTTP status
+        body["errorCode"] = error_code
+    elif error_code != "missing_authentication":
+        body["attributes"] = {"error": message}
+    return body
 
 
 def _insufficient(*expected: str) -> ManagementError:
