@@ -290,7 +290,7 @@ def _client_credentials(tenant: Tenant, client: Client, params: dict[str, str]) 
         missing = [s for s in scopes if s not in client.scopes]
         if missing:
             return oauth_error(
-                403, "access_denied", f"Client has not been granted scopes: {','.join(missing)}"
+                403, "access_denied", f"Client has not been granted scopes: {' '.join(missing)}"
             )
     scope = " ".join(scopes)
     token = access_token(
