@@ -185,3 +185,18 @@ def test_refresh_on_failing_server_keeps_the_session(tmp_path: Path) -> None:
     kept = store.load(KEY)
     assert kept is not None
     assert (kept.access_token, kept.refresh_token) == ("AT-1", "RT-1")
+
+
+def test_refresh_with_garbled_answer_is_retried_once(tmp_path: Path) -> None:
+    """A refresh answered with invalid JSON (rotated server-side, reply garbled) is retried at once."""
+    router = respx.Router()
+    route = router.post(idp.BASE + "/oauth/token").mock(
+        side_effect=[
+            httpx.Response(200, text='{"access_token": "AT-2", "refre'),
+            httpx.Response(200, json={"access_token": "AT-2", "expires_in": 3600, "refresh_token": "RT-2"}),
+        ]
+    )
+    store = MemoryTokenStore()
+    store.save(KEY, _expired())
+    assert _manager(store, router, tmp_path).access().token == "AT-2"
+    assert route.call_count == 2

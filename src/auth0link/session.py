@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Final
 
 from auth0link._jwt import unverified_claims
 from auth0link.config import ENV_ACCESS_TOKEN
-from auth0link.errors import LoginRequired, NetworkError, OAuthError, TokenStorageError
+from auth0link.errors import LoginRequired, NetworkError, OAuthError, ServerError, TokenStorageError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
@@ -157,9 +157,9 @@ class SessionManager:
             try:
                 try:
                     response = client.token(grant, endpoint=endpoint)
-                except NetworkError:
-                    # The answer may have been lost after the server rotated the token. Auth0
-                    # accepts the same refresh token again within its reuse interval, so one
+                except (NetworkError, ServerError):
+                    # The answer may have been lost or garbled after the server rotated the token.
+                    # Auth0 accepts the same refresh token again within its reuse interval, so one
                     # immediate retry recovers the session instead of stranding it.
                     response = client.token(grant, endpoint=endpoint)
             except OAuthError as exc:
