@@ -24,8 +24,8 @@ from auth0link.tokens import FileTokenStore
 from tests.support.e2e import (
     DATABASE,
     admin_client,
-    cli_env,
     clear_faults,
+    cli_env,
     login_alice,
     run,
     set_faults,
@@ -69,7 +69,7 @@ def secrets_of(env: dict[str, str]) -> list[str]:
     """The stored session's tokens, and their signature segments (a partial leak counts)."""
     store = FileTokenStore(Path(env["AUTH0LINK_CONFIG_DIR"]) / "tokens.json")
     found: list[str] = []
-    for key in store.keys():
+    for key in store:
         tokens = store.load(key)
         assert tokens is not None
         for token in (tokens.access_token, tokens.refresh_token, tokens.id_token):
@@ -154,7 +154,7 @@ def test_no_secret_in_any_output_file_or_child_argv(emu: RunningEmulator, tmp_pa
     secrets.append(marked)
     secrets.append("SECRET-MARKER-SIGNATURE")
     for name, text in outputs:
-        assert "[redacted]" in text or name not in {"identities"}, name
+        assert "[redacted]" in text or name != "identities", name
         assert_no_secret(text, secrets, f"the output of {name}")
     assert argv_log.exists()
     assert_no_secret(argv_log.read_text(errors="replace"), secrets, "a child process's argv")
