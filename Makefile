@@ -39,7 +39,7 @@ demo: venv system-deps ## Emulator + login -> link -> identities -> unlink, end 
 
 bench: venv ## Benchmarks (figures for the README's Performance section)
 	@scripts/install-system-deps.sh --bench
-	$(BIN)/python benchmarks/startup.py
+	scripts/with-keyring.sh $(BIN)/python benchmarks/startup.py
 	$(BIN)/python benchmarks/emulator.py
 	$(BIN)/python benchmarks/batch.py
 

@@ -3,10 +3,10 @@
 Prints wall-clock medians over interleaved runs (so machine load affects both sides alike) and
 their ratio. Target (issue #3/#8): ``auth0link --help`` <= 1.25 x ``import click``.
 
-With ``--identities`` it also times ``auth0link identities --json`` with a stored token against
-a running emulator, relative to a minimal script doing the same keyring read and one httpx GET
-(target <= 1.3x). That part needs the emulator extra and a SecretService; see
-``benchmarks/startup_identities.py``.
+It also times ``auth0link identities --json`` with a session stored in the OS keyring against a
+running emulator, relative to a minimal script doing the same keyring read and one httpx GET
+(target <= 1.3x). That part needs the emulator extra and a SecretService: ``make bench`` runs
+this script under ``scripts/with-keyring.sh``; without a keyring it is skipped with a note.
 
 Usage: python benchmarks/startup.py [--runs N]
 """
@@ -14,6 +14,9 @@ Usage: python benchmarks/startup.py [--runs N]
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -58,6 +61,67 @@ def main() -> None:
     ratio = medians["auth0link --help"] / baseline
     verdict = "OK" if ratio <= 1.25 else "OVER TARGET"
     print(f"ratio auth0link --help / import click = {ratio:.2f}x (target <= 1.25x) {verdict}")
+    identities(python, script, max(10, args.runs // 2))
+
+
+MINIMAL = """
+import json, sys
+import httpx, keyring
+service, key, base = sys.argv[1:4]
+head = json.loads(keyring.get_password(service, key))
+record = json.loads("".join(keyring.get_password(service, f"{key}#{head['gen']}#{i}") for i in range(head["chunks"])))
+user = record["user_id"].replace("|", "%7C")
+response = httpx.get(f"{base}/api/v2/users/{user}", headers={"Authorization": "Bearer " + record["access_token"]})
+response.raise_for_status()
+print(json.dumps(response.json()["identities"]))
+"""
+
+
+def identities(python: str, script: str, runs: int) -> None:
+    """``auth0link identities --json`` vs. a minimal keyring read + one GET, same session."""
+    if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        print("identities: skipped (no SecretService; run under scripts/with-keyring.sh, as make bench does)")
+        return
+    import tempfile
+
+    tmp = tempfile.mkdtemp(prefix="auth0link-bench-")
+    emulator = subprocess.Popen(
+        [python, "-m", "auth0link", "emulator", "--json", "--port", "0", "--skip-callback-confirmation"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+    )
+    try:
+        assert emulator.stdout is not None
+        info = json.loads(emulator.stdout.readline())
+        env = {
+            **os.environ,
+            "AUTH0LINK_DOMAIN": info["base_url"],
+            "AUTH0LINK_CLIENT_ID": info["client_id"],
+            "AUTH0LINK_CONFIG_DIR": f"{tmp}/config",
+            "AUTH0LINK_DATA_DIR": f"{tmp}/data",
+        }
+        agent = [python, "-m", "auth0link.emulator.agent", "--email", "alice@example.com"]
+        agent += ["--password", "correct-horse-alice", "--connection", "Username-Password-Authentication"]
+        login_env = {**env, "BROWSER": shlex.join(agent) + " %s"}
+        subprocess.run([script, "login"], env=login_env, check=True, capture_output=True)
+        key = f"default:{info['base_url']}:{info['client_id']}"
+        commands = {
+            "minimal keyring read + httpx GET": [python, "-c", MINIMAL, "auth0link", key, info["base_url"]],
+            "auth0link identities --json": [script, "identities", "--json"],
+        }
+        medians = measure(commands, runs, env=env)
+    finally:
+        emulator.terminate()
+        emulator.wait(10)
+        shutil.rmtree(tmp, ignore_errors=True)
+    width = max(len(k) for k in medians)
+    print(f"identities with a stored session (SecretService), median of {runs} interleaved runs:")
+    for name, ms in medians.items():
+        print(f"  {name:<{width}}  {ms:7.1f} ms")
+    ratio = medians["auth0link identities --json"] / medians["minimal keyring read + httpx GET"]
+    verdict = "OK" if ratio <= 1.3 else "OVER TARGET"
+    print(f"ratio auth0link identities --json / minimal script = {ratio:.2f}x (target <= 1.3x) {verdict}")
 
 
 if __name__ == "__main__":
