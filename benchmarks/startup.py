@@ -69,9 +69,11 @@ import json, sys
 import httpx, keyring
 service, key, base = sys.argv[1:4]
 head = json.loads(keyring.get_password(service, key))
-record = json.loads("".join(keyring.get_password(service, f"{key}#{head['gen']}#{i}") for i in range(head["chunks"])))
+chunks = [keyring.get_password(service, f"{key}#{head['gen']}#{i}") for i in range(head["chunks"])]
+record = json.loads("".join(chunks))
 user = record["user_id"].replace("|", "%7C")
-response = httpx.get(f"{base}/api/v2/users/{user}", headers={"Authorization": "Bearer " + record["access_token"]})
+headers = {"Authorization": "Bearer " + record["access_token"]}
+response = httpx.get(f"{base}/api/v2/users/{user}", headers=headers)
 response.raise_for_status()
 print(json.dumps(response.json()["identities"]))
 """
