@@ -183,9 +183,9 @@ def test_subprocess_sigint_also_stops_cleanly(tmp_path: Path) -> None:
     emu = launch("--state", str(state), via="module")
     try:
         assert httpx.get(emu.base_url + "/__emulator/health").json()["status"] == "ok"
-        log = emu.stderr_text()
     finally:
         code = emu.stop(signal.SIGINT)
+        log = emu.stderr_text()  # read after the stop: the log line follows the response
         emu.stderr_path.unlink()
     assert code == 0
     assert "GET /__emulator/health 200" in log
