@@ -274,3 +274,20 @@ def test_support_helpers_drive_the_admin_endpoints() -> None:
         emu.reset()
         assert httpx.get(url, headers={"authorization": f"Bearer {token}"}).status_code == 200
         assert emu.env() == {"AUTH0LINK_DOMAIN": emu.base_url, "AUTH0LINK_CLIENT_ID": demo.NATIVE_CLIENT_ID}
+
+
+@pytest.mark.e2e
+def test_cli_bad_options_exit_2_with_one_line() -> None:
+    """`auth0link emulator` with a bad option exits 2 with one error line and no traceback."""
+    for args in (["--host", "0.0.0.0"], ["--rate-limit", "lots"], ["--faults", "nonsense"]):  # noqa: S104 - refused on purpose
+        done = subprocess.run(
+            [sys.executable, "-m", "auth0link", "emulator", *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 2, done.stderr
+        assert done.stdout == ""
+        assert done.stderr.startswith("error: ")
+        assert "Traceback" not in done.stderr
