@@ -197,11 +197,12 @@ def device_done(*, approved: bool) -> str:
     )
 
 
-def error(code: str, description: str) -> str:
+def error(code: str, description: str, hint: str = "") -> str:
     """Auth0's hosted error page (shown when the error cannot be sent to the app)."""
     body = (
         f'<p id="error-code">{escape(code)}</p>'
         f'<p id="error-description" class="error">{escape(description)}</p>'
+        + (f'<p id="error-hint">{escape(hint)}</p>' if hint else "")
     )
     return _page("Oops!, something went wrong", body, main_id="error-page")
 
