@@ -215,6 +215,8 @@ async def authorize(request: Request) -> Response:  # noqa: C901, PLR0911 - one 
             pages.error(
                 "unauthorized_client",
                 f"Callback URL mismatch. {redirect_uri} is not in the list of allowed callback URLs",
+                "Please go to the Application Settings page and make sure you are sending a "
+                "valid callback url from your application.",
             ),
             400,
         )
