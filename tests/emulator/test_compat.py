@@ -80,6 +80,57 @@ def check_sdk_link_unlink(api: Any) -> None:
     assert api.users.get(GITHUB).user_id == GITHUB
 
 
+def test_auth0_python_native_login_verify_refresh_userinfo_revoke(served: EmulatorThread) -> None:
+    """auth0-python: PKCE exchange, TokenVerifier on the ID token, refresh, userinfo, revoke."""
+    pytest.importorskip("auth0")
+    # Optional third-party package: not installed in every venv that runs mypy.
+    from auth0.authentication import (  # type: ignore[import-not-found,import-untyped,unused-ignore]
+        GetToken,
+        RevokeToken,
+        Users,
+    )
+    from auth0.authentication.token_verifier import (  # type: ignore[import-not-found,import-untyped,unused-ignore]
+        AsymmetricSignatureVerifier,
+        TokenVerifier,
+    )
+
+    from tests.emulator.test_agent import authorize_url
+
+    domain = urlsplit(served.base_url).netloc
+    verifier = secrets.token_urlsafe(48)
+    redirect_uri = "http://127.0.0.1:8484/callback"
+    url = authorize_url(served.base_url, redirect_uri, verifier, nonce="n-42", max_age="600")
+    with LoginAgent() as agent:
+        callback = agent.complete_authorize(
+            url, email="alice@example.com", password=demo.ALICE_PASSWORD, deliver=False
+        )
+    get_token = GetToken(domain, demo.NATIVE_CLIENT_ID, protocol="http")
+    tokens = get_token.authorization_code_pkce(verifier, query_of(callback)["code"], redirect_uri)
+    verifier_ = TokenVerifier(
+        signature_verifier=AsymmetricSignatureVerifier(served.base_url + "/.well-known/jwks.json"),
+        issuer=served.base_url + "/",
+        audience=demo.NATIVE_CLIENT_ID,
+    )
+    claims = verifier_.verify(tokens["id_token"], nonce="n-42", max_age=600)
+    assert claims["sub"] == ALICE
+    refreshed = get_token.refresh_token(tokens["refresh_token"])
+    assert refreshed["refresh_token"] != tokens["refresh_token"]
+    profile = Users(domain, protocol="http").userinfo(refreshed["access_token"])
+    assert profile["email"] == "alice@example.com"
+    RevokeToken(domain, demo.NATIVE_CLIENT_ID, protocol="http").revoke_refresh_token(
+        refreshed["refresh_token"]
+    )
+    reply = httpx.post(
+        served.base_url + "/oauth/token",
+        data={
+            "grant_type": "refresh_token",
+            "client_id": demo.NATIVE_CLIENT_ID,
+            "refresh_token": refreshed["refresh_token"],
+        },
+    )
+    assert reply.status_code == 403
+
+
 def test_authlib_oauth2_session_pkce_code_flow(served: EmulatorThread) -> None:
     """Authlib's OAuth2Session builds the authorize URL (PKCE) and exchanges the code."""
     pytest.importorskip("authlib")
