@@ -43,6 +43,16 @@ _PATCH_FIELDS = {
     "given_name",
     "family_name",
     "blocked",
+    # Accepted like Auth0's PATCH schema; the emulator stores only the fields above.
+    "phone_number",
+    "phone_verified",
+    "username",
+    "connection",
+    "client_id",
+    "password",
+    "verify_email",
+    "verify_phone_number",
+    "verify_password",
 }
 _QUERY_TERM = re.compile(r'([\w.]+):(?:"((?:[^"\\]|\\.)*)"|(\S+))')
 _SEARCH_FIELDS = {
