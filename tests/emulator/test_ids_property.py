@@ -11,11 +11,13 @@ from hypothesis import strategies as st
 if TYPE_CHECKING:
     from tests.emulator.conftest import Ctx
 
+# "." and ".." are dot segments: every HTTP client removes them from paths (RFC 3986 §5.2.4),
+# so no server, Auth0 included, can receive them as an ID segment.
 RAW_IDS = st.text(
     alphabet=st.characters(blacklist_categories=("Cs", "Cc")),
     min_size=1,
     max_size=40,
-)
+).filter(lambda raw: raw not in (".", ".."))
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
