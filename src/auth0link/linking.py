@@ -548,6 +548,7 @@ def link_account(  # noqa: C901, PLR0912, PLR0915 - one linear sequence, each st
                 f"The stored session still belongs to {absorbed_id}, which is no longer a separate user. "
                 f"Backup: {path}",
                 hint="run: auth0link login (sign in as any of the linked accounts)",
+                cause=exc,
             ) from None
         switched = True
         report(f"Switched the stored session to {kept_id}")
@@ -591,6 +592,7 @@ def _merge_and_link(
                 hint="run auth0link link again (merging the same keys twice is harmless)"
                 if ledger.patch_unknown
                 else exc.hint or "fix the cause and run auth0link link again",
+                cause=exc,
             ) from None
         ledger.patch_unknown = False
         report(f"Merged user_metadata keys into {kept_id}: {', '.join(ledger.patched)}")
@@ -608,6 +610,7 @@ def _merge_and_link(
             f"Linking {absorbed_id} into {kept_id} failed: {exc.message} "
             + ledger.describe(linked=f"not done; {absorbed_id} is still a separate user"),
             hint=hint or "fix the cause and run auth0link link again",
+            cause=exc,
         ) from None
 
 
@@ -624,6 +627,7 @@ def _read_back_link(
             f"({exc.message}), so it is unknown whether {absorbed_id} was linked. "
             + ledger.describe(linked="unknown"),
             hint="check with: auth0link identities (then run auth0link link again if it is not listed)",
+            cause=exc,
         ) from None
     if user.find_identity(provider, user_id) is None:
         raise LinkAborted(
@@ -713,6 +717,7 @@ def unlink_identities(
             raise LinkAborted(
                 f"Unlinking {identity.full_id} failed: {exc.message} " + _unlink_progress(done, targets),
                 hint=exc.hint or "fix the cause and run the same unlink again",
+                cause=exc,
             ) from None
         done.append(identity)
         report(f"Unlinked {identity.full_id}; it is a separate user again")
@@ -746,6 +751,7 @@ def _read_back_unlink(
             f"{user_id} back failed ({exc.message}); it is unknown whether it was unlinked. "
             + _unlink_progress(done, targets, unknown=identity),
             hint="check with: auth0link identities",
+            cause=exc,
         ) from None
     if user.find_identity(identity.provider, identity.user_id) is not None:
         raise LinkAborted(
