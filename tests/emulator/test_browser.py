@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -13,6 +12,7 @@ from auth0link.emulator import demo
 from auth0link.emulator.server import EmulatorOptions, EmulatorThread
 from tests.emulator.conftest import DEVICE_GRANT
 from tests.emulator.test_agent import Listener, authorize_url
+from tests.support.keyring_service import require_tools
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -35,9 +35,9 @@ ARGS = [
 @pytest.fixture(scope="module")
 def page() -> Iterator[Any]:
     """A headless Chromium page (skips without Playwright or chromium)."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not shutil.which(CHROMIUM):
-        pytest.skip(f"no chromium at {CHROMIUM}")
+    from playwright import sync_api
+
+    require_tools(CHROMIUM)  # skips loudly outside CI, fails in CI
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         context = browser.new_context()

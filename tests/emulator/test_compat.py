@@ -55,7 +55,6 @@ def test_pyjwt_jwks_client_verifies_emulator_tokens(served: EmulatorThread) -> N
 
 def test_auth0_python_sdk_token_users_link_unlink(served: EmulatorThread) -> None:
     """auth0-python (protocol="http"): client_credentials, get user, link and unlink."""
-    pytest.importorskip("auth0")
     # Optional third-party packages: not installed in every venv that runs mypy.
     from auth0.authentication import GetToken  # type: ignore[import-not-found,import-untyped,unused-ignore]
     from auth0.management.client import Auth0  # type: ignore[import-not-found,import-untyped,unused-ignore]
@@ -82,7 +81,6 @@ def check_sdk_link_unlink(api: Any) -> None:
 
 def test_auth0_python_native_login_verify_refresh_userinfo_revoke(served: EmulatorThread) -> None:
     """auth0-python: PKCE exchange, TokenVerifier on the ID token, refresh, userinfo, revoke."""
-    pytest.importorskip("auth0")
     # Optional third-party package: not installed in every venv that runs mypy.
     from auth0.authentication import (  # type: ignore[import-not-found,import-untyped,unused-ignore]
         GetToken,
@@ -133,8 +131,6 @@ def test_auth0_python_native_login_verify_refresh_userinfo_revoke(served: Emulat
 
 def test_authlib_oauth2_session_pkce_code_flow(served: EmulatorThread) -> None:
     """Authlib's OAuth2Session builds the authorize URL (PKCE) and exchanges the code."""
-    pytest.importorskip("authlib")
-    pytest.importorskip("requests")
     # Optional, untyped third-party package.
     from authlib.integrations.requests_client import (  # type: ignore[import-untyped,import-not-found,unused-ignore]
         OAuth2Session,
