@@ -69,7 +69,7 @@ def secrets_of(env: dict[str, str]) -> list[str]:
     """The stored session's tokens, and their signature segments (a partial leak counts)."""
     store = FileTokenStore(Path(env["AUTH0LINK_CONFIG_DIR"]) / "tokens.json")
     found: list[str] = []
-    for key in store:
+    for key in store.keys():  # noqa: SIM118 - a TokenStore, not a dict
         tokens = store.load(key)
         assert tokens is not None
         for token in (tokens.access_token, tokens.refresh_token, tokens.id_token):
