@@ -268,11 +268,16 @@ class BatchLinker:
             self.stop.set()
             self.summary.interrupted = True
         finally:
-            if self.stop.is_set():
-                self.summary.interrupted = True
+            if self.stop.is_set() or self._errors:
+                self.summary.interrupted = self.stop.is_set() and not self._errors
                 _drain(work)
             for _ in threads:
-                work.put(None)
+                while any(t.is_alive() for t in threads):  # a dead worker never takes its sentinel
+                    try:
+                        work.put(None, timeout=0.2)
+                        break
+                    except queue.Full:
+                        continue
             self._join(threads)
         if self._errors:
             raise self._errors[0]
@@ -304,8 +309,8 @@ class BatchLinker:
             except Auth0LinkError as exc:
                 outcome, detail = "failed", exc.message
             except BaseException as exc:  # noqa: BLE001 - surfaced in the main thread
-                self._errors.append(exc)
                 self.stop.set()
+                self._errors.append(exc)
                 return
             self._count(pair, outcome, detail)
 
