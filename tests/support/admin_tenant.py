@@ -86,7 +86,7 @@ class AdminTenant:
     def _error(self, status: int, message: str) -> httpx.Response:
         return self._json(status, {"statusCode": status, "error": "x", "message": message, "errorCode": "x"})
 
-    def _route(self, request: httpx.Request) -> httpx.Response:  # noqa: PLR0911 - a router
+    def _route(self, request: httpx.Request) -> httpx.Response:  # noqa: C901, PLR0911 - a router
         parts = [unquote(p) for p in request.url.raw_path.decode().split("?")[0].split("/")[3:]]
         method = request.method
         if method == "GET" and parts == ["users"]:
