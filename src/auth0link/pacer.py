@@ -5,8 +5,10 @@ burst), ``x-ratelimit-remaining`` the tokens left, ``x-ratelimit-reset`` the UNI
 is full again. The sustained (refill) rate is **not** sent, so the pacer measures it:
 
 * It mirrors the server's bucket. Each request takes one token from the mirror before it is
-  sent (:meth:`Pacer.acquire`); each response re-synchronises the mirror to
-  ``remaining - requests still in flight`` (:meth:`Pacer.observe`), so errors never accumulate.
+  sent (:meth:`Pacer.acquire`), keeping a reserve of 2 tokens (or a tenth of a small bucket)
+  for jitter — in steady state this costs nothing, the send rate is the refill rate; each
+  response re-synchronises the mirror to ``remaining - requests still in flight``
+  (:meth:`Pacer.observe`), so errors never accumulate.
 * The refill rate is measured over a sliding window while the bucket is not full:
   ``rate = (requests answered + Δremaining) / Δt``. Before the first measurement it is estimated
   from ``x-ratelimit-reset``. The mirror refills at 99 % of the measured rate (a small safety
@@ -31,8 +33,9 @@ if TYPE_CHECKING:
     from auth0link.models import RateLimit
 
 SAFETY: Final = 0.99
-WINDOW: Final = 3.0  # seconds of history used to measure the refill rate
-MIN_SPAN: Final = 1.0  # measure only over at least this many seconds
+WINDOW: Final = 5.0  # seconds of history used to measure the refill rate
+RESERVE: Final = 2.0  # tokens left in the server's bucket for jitter (free in steady state)
+MIN_SPAN: Final = 0.5  # measure only over at least this many seconds
 MAX_WAIT: Final = 60.0
 
 
@@ -57,6 +60,8 @@ class Pacer:
         self.rate: float | None = None
         self.unlimited = False
         self._tokens = 0.0
+        self._last_seen: RateLimit | None = None
+        self._measured = False
         self._stamp = clock()
         self._inflight = 0
         self._paused_until = 0.0
@@ -83,11 +88,12 @@ class Pacer:
         if self.limit is None:  # nothing known yet: one probe request at a time
             return None if self._inflight == 0 else 0.05
         self._refill(now)
-        if self._tokens >= 1.0:
+        needed = 1.0 + min(RESERVE, self.limit / 10)
+        if self._tokens >= needed:
             return None
         if not self.rate:
             return 0.05
-        return (1.0 - self._tokens) / (self.rate * self._safety)
+        return (needed - self._tokens) / (self.rate * self._safety)
 
     def acquire(self, stop: threading.Event | None = None) -> bool:
         """Block until a request may be sent; False if ``stop`` was set while waiting."""
@@ -117,6 +123,12 @@ class Pacer:
                 self._cond.notify_all()
                 return
             self.unlimited = False
+            if rate_limit is self._last_seen and not limited:
+                # The client keeps the *last* headers seen by any worker: already accounted for.
+                self._answered += 1
+                self._cond.notify_all()
+                return
+            self._last_seen = rate_limit
             self.limit = rate_limit.limit
             remaining = rate_limit.remaining
             if limited:
@@ -152,7 +164,9 @@ class Pacer:
             measured = ((self._answered - answered0) + (remaining - remaining0)) / span
             if measured > 0:
                 self.rate = measured
-        elif self.rate is None and reset is not None and remaining < limit:
-            # A first guess: the deficit refills by `reset`. Reset is rounded up to a whole
-            # second, so this underestimates the rate (the safe side).
-            self.rate = max(1.0, (limit - remaining) / max(1.0, reset - self._wall()))
+                self._measured = True
+        elif not self._measured and reset is not None and remaining < limit:
+            # Until measured: the deficit refills by `reset`. Reset is rounded up to a whole
+            # second, so this underestimates the rate (the safe side); keep the best guess.
+            guess = (limit - remaining) / max(1.0, reset - self._wall())
+            self.rate = max(self.rate or 1.0, guess)
