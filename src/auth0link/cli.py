@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from auth0link.client import Auth0Client
     from auth0link.linking import LoginRequest, SecondLogin
     from auth0link.login import IndexEntry
+    from auth0link.machine import AdminSession
     from auth0link.models import Identity, User
     from auth0link.oidc import Endpoints, JwksCache
     from auth0link.output import Output
@@ -442,10 +443,31 @@ def _profile_flag(profile: str) -> str:
     is_flag=True,
     help="Keep tokens in a 0600 file in the config directory instead of the OS keyring (remembered).",
 )
+@click.option(
+    "--machine",
+    is_flag=True,
+    help="Admin mode: machine (M2M) credentials, client credentials grant, for suggest/batch-link "
+    "and the --user forms of identities/link/unlink.",
+)
+@click.option(
+    "--client-id", "machine_client_id", metavar="ID", help="With --machine: the M2M application's ID."
+)
+@click.option(
+    "--client-secret",
+    "client_secret",
+    metavar="-",
+    help=_env_help(
+        "With --machine: '-' reads the secret from stdin (never pass it as an argument).",
+        names.ENV_CLIENT_SECRET,
+    ),
+)
 @click.pass_obj
 def login(
     app: App,
     *,
+    machine: bool = False,
+    machine_client_id: str | None = None,
+    client_secret: str | None = None,
     device: bool,
     no_browser: bool,
     connection: str | None,
@@ -464,6 +486,9 @@ def login(
     The URL is always printed on stderr. Nothing is stored unless the login
     succeeds and its ID token is valid.
     """
+    if machine or machine_client_id or client_secret:
+        _machine_login(app, client_id=machine_client_id, secret_source=client_secret, machine=machine)
+        return
     from auth0link import login as use_case
 
     use_case.check_no_env_token(app.env)
@@ -1081,6 +1106,30 @@ def suggest(
         title="Suggested links",
     )
     app.output.info(f"{count} pair(s) suggested.")
+
+
+def _machine_login(app: App, *, client_id: str | None, secret_source: str | None, machine: bool) -> None:
+    """``login --machine``: client credentials; the secret from stdin or the environment only."""
+    from auth0link.errors import UsageError
+    from auth0link.machine import read_secret
+
+    if not machine:
+        raise UsageError(
+            "--client-id and --client-secret after `login` are for --machine.",
+            hint="auth0link login --machine --client-id M2M_ID (or: auth0link --client-id ID login)",
+        )
+    if not client_id:
+        raise UsageError("--machine needs --client-id (the M2M application's client ID).")
+    secret = read_secret(secret_source, app.env, sys.stdin.read)
+    result = app.admin.login(client_id, secret)
+    scopes = result.scope or "(no scopes granted)"
+    app.output.success(
+        f"Machine credentials stored for {app.settings.base_url} (client {client_id}; {scopes})"
+    )
+    if "update:users" not in result.scope.split():
+        app.output.warn(
+            "the token lacks update:users: batch-link and the --user forms of link/unlink will fail"
+        )
 
 
 def _close_after(items: Any, close: Callable[[], None]) -> Any:
