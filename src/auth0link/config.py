@@ -92,6 +92,7 @@ _HOST_RE: Final = re.compile(
 )
 _CLIENT_ID_RE: Final = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
 
+
 def is_loopback_host(host: str) -> bool:
     """True for 127.0.0.0/8, ::1 and localhost (the only hosts allowed over plain http)."""
     if host.lower() in {"localhost", "localhost."}:
