@@ -361,8 +361,11 @@ def main(
 @click.option("--json", "as_json", is_flag=True, help="JSON with stable keys (for scripts).")
 @click.option("--no-header", is_flag=True, help="Omit the TSV header line when piped.")
 @click.option("--secondary-only", is_flag=True, help="Only linked identities (not the primary).")
+@click.option("--user", "admin_user", metavar="ID", help="Admin: any user's identities (login --machine).")
 @click.pass_obj
-def identities(app: App, *, as_json: bool, no_header: bool, secondary_only: bool) -> None:
+def identities(
+    app: App, *, as_json: bool, no_header: bool, secondary_only: bool, admin_user: str | None = None
+) -> None:
     """List the logged-in user's identities.
 
     A table on a terminal, TSV when piped (provider, user_id first, so it feeds
@@ -370,6 +373,10 @@ def identities(app: App, *, as_json: bool, no_header: bool, secondary_only: bool
     """
     from auth0link.identities import fetch_identities
 
+    if admin_user:
+        user = fetch_identities(app.admin_client(), admin_user)
+        app.output.identities(user, as_json=as_json, header=not no_header, secondary_only=secondary_only)
+        return
     access = app.access()
     user = fetch_identities(app.client(access_token=access.token), access.user_id)
     app.output.identities(user, as_json=as_json, header=not no_header, secondary_only=secondary_only)
@@ -808,10 +815,22 @@ def _second_login(
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the resulting identities as JSON.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.option(
+    "--user", "admin_user", metavar="PRIMARY_ID", help="Admin: link into this user (login --machine)."
+)
+@click.option(
+    "--provider", "admin_provider", metavar="P", help="Admin: the secondary's provider (with --user)."
+)
+@click.option("--user-id", "admin_user_id", metavar="U", help="Admin: the secondary's user_id (with --user).")
+@click.option("--connection-id", metavar="C", help="Admin: the secondary's connection ID (optional).")
 @click.pass_obj
 def link(
     app: App,
     *,
+    admin_user: str | None = None,
+    admin_provider: str | None = None,
+    admin_user_id: str | None = None,
+    connection_id: str | None = None,
     connection: str | None,
     login_hint: str | None,
     primary_choice: str,
@@ -840,6 +859,18 @@ def link(
     from auth0link import linking
     from auth0link.errors import UsageError
 
+    if admin_user or admin_provider or admin_user_id or connection_id:
+        _admin_link(
+            app,
+            primary_id=admin_user,
+            provider=admin_provider,
+            user_id=admin_user_id,
+            connection_id=connection_id,
+            prefer_secondary=prefer_secondary_metadata,
+            allow_unverified=allow_unverified,
+            as_json=as_json,
+        )
+        return
     if id_token_source is not None and id_token_source != "-":  # noqa: S105 - '-' means stdin
         raise UsageError(
             "--id-token only reads from stdin: pass --id-token - and pipe the token in.",
@@ -897,9 +928,25 @@ def link(
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (required with '-').")
 @click.option("--json", "as_json", is_flag=True, help="Print the remaining identities as JSON.")
 @click.option("--no-header", is_flag=True, help="Omit the TSV header line when piped.")
+@click.option(
+    "--user", "admin_user", metavar="PRIMARY_ID", help="Admin: unlink from this user (login --machine)."
+)
+@click.option(
+    "--restore-metadata",
+    is_flag=True,
+    help="Admin: put the unlinked user's metadata back from its link-time backup.",
+)
 @click.pass_obj
 def unlink(
-    app: App, *, provider: str, user_id: str | None, yes: bool, as_json: bool, no_header: bool
+    app: App,
+    *,
+    provider: str,
+    user_id: str | None,
+    yes: bool,
+    as_json: bool,
+    no_header: bool,
+    admin_user: str | None = None,
+    restore_metadata: bool = False,
 ) -> None:
     """Unlink PROVIDER USER_ID from the logged-in user (it becomes a separate user again).
 
@@ -913,6 +960,16 @@ def unlink(
     from auth0link import linking
     from auth0link.errors import UsageError
 
+    if admin_user or restore_metadata:
+        _admin_unlink(
+            app,
+            primary_id=admin_user,
+            provider=provider,
+            user_id=user_id,
+            restore=restore_metadata,
+            as_json=as_json,
+        )
+        return
     if provider == "-":
         if user_id is not None:
             raise UsageError("Pass either '-' or PROVIDER USER_ID, not both.")
@@ -1130,6 +1187,68 @@ def _machine_login(app: App, *, client_id: str | None, secret_source: str | None
         app.output.warn(
             "the token lacks update:users: batch-link and the --user forms of link/unlink will fail"
         )
+
+
+def _admin_link(
+    app: App,
+    *,
+    primary_id: str | None,
+    provider: str | None,
+    user_id: str | None,
+    connection_id: str | None,
+    prefer_secondary: bool,
+    allow_unverified: bool,
+    as_json: bool,
+) -> None:
+    """``link --user PRIMARY --provider P --user-id U``: admin link with backup and merge."""
+    from auth0link.admin import admin_link
+    from auth0link.errors import UsageError
+
+    if not (primary_id and provider and user_id):
+        raise UsageError(
+            "The admin form needs --user PRIMARY_ID --provider P --user-id U.",
+            hint="e.g. auth0link link --user 'auth0|abc' --provider google-oauth2 --user-id 1093",
+        )
+    result = admin_link(
+        app.admin_client(),
+        primary_id=primary_id,
+        provider=provider,
+        user_id=user_id,
+        connection_id=connection_id,
+        backup_dir=app.settings.data_dir / "backups",
+        prefer_secondary=prefer_secondary,
+        allow_unverified=allow_unverified,
+    )
+    merged = f", merged user_metadata keys {', '.join(result.merged_keys)}" if result.merged_keys else ""
+    app.output.success(
+        f"Linked {provider}|{user_id} into {primary_id}{merged} (backup: {result.backup_path})"
+    )
+    app.output.identities(result.user, as_json=as_json)
+
+
+def _admin_unlink(
+    app: App, *, primary_id: str | None, provider: str, user_id: str | None, restore: bool, as_json: bool
+) -> None:
+    """``unlink --user PRIMARY P U [--restore-metadata]``."""
+    from auth0link.admin import admin_unlink
+    from auth0link.errors import UsageError
+
+    if not primary_id or not user_id or provider == "-":
+        raise UsageError(
+            "The admin form is: auth0link unlink --user PRIMARY_ID PROVIDER USER_ID [--restore-metadata].",
+        )
+    primary, restored, entry = admin_unlink(
+        app.admin_client(),
+        primary_id=primary_id,
+        provider=provider,
+        user_id=user_id,
+        backup_dir=app.settings.data_dir / "backups",
+        restore_metadata=restore,
+    )
+    app.output.success(f"Unlinked {provider}|{user_id} from {primary_id}")
+    if restored is not None and entry is not None:
+        app.output.success(f"Restored the metadata of {restored.user_id} from {entry.location}")
+    app.output.identities(primary, as_json=as_json)
 
 
 def _close_after(items: Any, close: Callable[[], None]) -> Any:
