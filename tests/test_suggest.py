@@ -1,0 +1,74 @@
+"""suggest: pairs among users sharing an email, the documented primary rule, streaming pages."""
+
+from __future__ import annotations
+
+from auth0link.suggest import Candidate, scan_tenant, suggest_for_email, suggest_group
+from tests.support.admin_tenant import AdminTenant, user
+
+
+def cand(
+    user_id: str, created: str, *, identities: int = 1, verified: bool = True, connection: str = ""
+) -> Candidate:
+    """A compact candidate."""
+    return Candidate(user_id, connection or user_id.split("|", maxsplit=1)[0], created, verified, identities)
+
+
+def test_oldest_database_account_is_primary() -> None:
+    """A database account wins over an older social one; every other member pairs with it."""
+    pairs = suggest_group(
+        "a@x.com",
+        [cand("google-oauth2|1", "2019"), cand("auth0|new", "2022"), cand("auth0|old", "2021")],
+    )
+    assert [(p.primary_id, p.secondary_id) for p in pairs] == [
+        ("auth0|old", "auth0|new"),
+        ("auth0|old", "google-oauth2|1"),
+    ]
+    assert pairs[0].reason == "same verified email; primary: oldest database account"
+
+
+def test_existing_primary_and_preferred_connection_win() -> None:
+    """A user with linked identities beats a database account; --prefer-connection beats both."""
+    members = [
+        cand("auth0|db", "2019"),
+        cand("github|7", "2023", identities=2),
+        cand("google-oauth2|1", "2024"),
+    ]
+    assert suggest_group("a@x.com", members)[0].primary_id == "github|7"
+    preferred = suggest_group("a@x.com", members, prefer_connection="google-oauth2")
+    assert preferred[0].primary_id == "google-oauth2|1"
+    assert preferred[0].reason.endswith("preferred connection google-oauth2")
+
+
+def test_single_user_gives_no_pair() -> None:
+    """A group of one suggests nothing."""
+    assert suggest_group("a@x.com", [cand("auth0|a", "2020")]) == []
+
+
+def test_scan_pages_through_the_tenant_and_skips_unverified() -> None:
+    """--all pages (small pages here) and groups by email; unverified users are left out by default."""
+    tenant = AdminTenant(
+        user("auth0|a1", email="a@x.com"),
+        user("google-oauth2|a2", email="a@x.com", created_at="2021-01-01T00:00:00.000Z"),
+        user("github|a3", email="a@x.com", verified=False),
+        user("auth0|b1", email="b@x.com"),
+        user("auth0|c1", email="c@x.com"),
+        user("github|c2", email="C@x.com", created_at="2022-01-01T00:00:00.000Z"),
+    )
+    pages: list[int] = []
+    found = list(scan_tenant(tenant.client(), per_page=2, on_page=lambda seen, _t: pages.append(seen)))
+    assert [(s.primary_id, s.secondary_id, s.email) for s in found] == [
+        ("auth0|a1", "google-oauth2|a2", "a@x.com"),
+        ("auth0|c1", "github|c2", "c@x.com"),
+    ]
+    assert pages == [2, 4, 5]
+
+
+def test_include_unverified_says_so_in_the_reason() -> None:
+    """With unverified users included, the reason warns that not all emails are verified."""
+    tenant = AdminTenant(
+        user("auth0|a1", email="a@x.com"), user("github|a3", email="a@x.com", verified=False)
+    )
+    assert suggest_for_email(tenant.client(), "a@x.com") == []
+    found = suggest_for_email(tenant.client(), "a@x.com", include_unverified=True)
+    assert [(s.primary_id, s.secondary_id) for s in found] == [("auth0|a1", "github|a3")]
+    assert "NOT all verified" in found[0].reason
