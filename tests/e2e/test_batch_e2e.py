@@ -159,3 +159,42 @@ def test_sigkill_midway_then_resume_links_every_pair_once(tmp_path: Path) -> Non
         assert summary["failed"] == 0
         assert summary["done_before"] + summary["linked"] + summary["already_linked"] == pairs
         assert_all_linked(final_users(emu), pairs)
+
+
+@pytest.mark.timeout(300)
+def test_ctrl_c_finishes_in_flight_pairs_exits_130_and_resumes(tmp_path: Path) -> None:
+    """SIGINT: exit 130 with a resume hint; --resume then links the rest, each pair once."""
+    pairs = 600
+    write_tenant(tmp_path / "users.json", pairs)
+    journal = tmp_path / "run.jsonl"
+    with start_emulator("--users", str(tmp_path / "users.json"), "--rate-limit", "100/s", timeout=120) as emu:
+        env = cli_env(emu)
+        with (tmp_path / "pairs.tsv").open("w") as out:
+            subprocess.run(cli("suggest", "--all"), stdout=out, env=env, check=True)
+        run = subprocess.Popen(
+            cli("batch-link", str(tmp_path / "pairs.tsv"), "--journal", str(journal)),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509 - test only
+        )
+        deadline = time.monotonic() + 60
+        while _linked_count(journal) < pairs // 4 and time.monotonic() < deadline and run.poll() is None:
+            time.sleep(0.05)
+        run.send_signal(signal.SIGINT)
+        _, stderr = run.communicate(timeout=60)
+        assert run.returncode == 130, stderr[-2000:]
+        assert "--resume" in stderr
+        result = subprocess.run(
+            cli("batch-link", str(tmp_path / "pairs.tsv"), "--resume", str(journal), "--json"),
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr[-2000:]
+        summary = json.loads(result.stdout.splitlines()[-1])
+        assert summary["done_before"] + summary["linked"] == pairs
+        assert summary["already_linked"] == 0
+        assert_all_linked(final_users(emu), pairs)
