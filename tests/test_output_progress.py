@@ -1,0 +1,56 @@
+"""The batch progress display: a rich bar on a terminal, plain periodic lines otherwise."""
+
+from __future__ import annotations
+
+import io
+
+from auth0link.output import Output
+
+
+def test_plain_lines_when_stderr_is_not_a_terminal() -> None:
+    """Not a TTY: a line with count, total, rate and ETA (interval 0 prints every time), no escapes."""
+    err = io.StringIO()
+    progress = Output(stdout=io.StringIO(), stderr=err, stderr_isatty=False).progress(
+        total=4, label="batch-link", interval=0.0
+    )
+    for _ in range(2):
+        progress.advance("linked")
+    progress.close()
+    lines = err.getvalue().splitlines()
+    assert lines[0].startswith("batch-link: 1/4 (")
+    assert "ETA" in lines[0]
+    assert lines[0].endswith("linked")
+    assert "\x1b" not in err.getvalue()
+
+
+def test_rich_bar_on_a_terminal() -> None:
+    """On a TTY the rich bar shows done/total and the status, and closes cleanly."""
+    err = io.StringIO()
+    progress = Output(stdout=io.StringIO(), stderr=err, stderr_isatty=True, width=120).progress(
+        total=3, label="batch-link"
+    )
+    for _ in range(3):
+        progress.advance("linked")
+    progress.close()
+    text = err.getvalue()
+    assert "3/3" in text
+    assert "linked" in text
+
+
+def test_rows_stream_tsv_json_and_table() -> None:
+    """rows(): TSV with header when piped, JSON lines with --json, a table on a terminal."""
+    columns = ("primary_id", "secondary_id")
+    out = io.StringIO()
+    assert Output(stdout=out, stderr=io.StringIO(), stdout_isatty=False).rows(columns, [("a|1", "b|2")]) == 1
+    assert out.getvalue() == "primary_id\tsecondary_id\na|1\tb|2\n"
+    out = io.StringIO()
+    Output(stdout=out, stderr=io.StringIO(), stdout_isatty=False).rows(
+        columns, [("a|1", "b|2")], as_json=True
+    )
+    assert out.getvalue() == '{"primary_id": "a|1", "secondary_id": "b|2"}\n'
+    out = io.StringIO()
+    Output(stdout=out, stderr=io.StringIO(), stdout_isatty=True, no_color=True, width=80).rows(
+        columns, [("a|1", "b|2")]
+    )
+    assert "a|1" in out.getvalue()
+    assert "primary_id" in out.getvalue()
