@@ -148,3 +148,43 @@ def test_cli_refuses_a_secret_in_argv(cli: Runner) -> None:
     )
     assert result.exit_code == 2
     assert "hunter2" not in result.output + result.stderr
+
+
+def test_cli_machine_login_and_logout_with_the_file_store(
+    cli: Runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`login --machine --client-secret -` stores token and secret; `logout --machine` removes both."""
+    endpoint = TokenEndpoint()
+    import auth0link.cli
+
+    original_init = auth0link.cli.App.__init__
+
+    def init(self: auth0link.cli.App, **kw: Any) -> None:
+        original_init(self, **kw)
+        self.transport = httpx.MockTransport(endpoint.handler)
+
+    monkeypatch.setattr(auth0link.cli.App, "__init__", init)
+    env = {"AUTH0LINK_STORAGE": "file"}
+    result = cli(
+        "--domain",
+        "tenant.example.com",
+        "login",
+        "--machine",
+        "--client-id",
+        "m2mClient",
+        "--client-secret",
+        "-",
+        input=f"{SECRET}\n",
+        env=env,
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "Machine credentials stored" in result.stderr
+    assert SECRET not in result.output + result.stderr
+    config_dir = tmp_path / "home" / "config"
+    stored = (config_dir / "tokens.json").read_text()
+    assert "m2m-token-1" in stored
+    assert (config_dir / "tokens.json").stat().st_mode & 0o777 == 0o600
+    result = cli("--domain", "tenant.example.com", "logout", "--machine", env=env)
+    assert result.exit_code == 0
+    assert "removed" in result.stderr
+    assert not (config_dir / "tokens.json").exists()

@@ -549,9 +549,16 @@ def login(
 
 @main.command()
 @click.option("--all", "all_profiles", is_flag=True, help="Log out of every stored session (all profiles).")
+@click.option("--machine", is_flag=True, help="Forget the machine (M2M) token and client secret instead.")
 @click.pass_obj
-def logout(app: App, *, all_profiles: bool) -> None:
+def logout(app: App, *, all_profiles: bool, machine: bool = False) -> None:
     """Revoke the refresh token and delete the stored session."""
+    if machine:
+        if app.admin.logout():
+            app.output.success("Machine credentials removed.")
+        else:
+            app.output.info("No machine credentials stored; nothing to do.")
+        return
     from auth0link import login as use_case
     from auth0link.errors import ConfigurationError
     from auth0link.oidc import discover
