@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -22,8 +23,6 @@ import pytest
 from tests.support.emulator import start_emulator
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from tests.support.emulator import RunningEmulator
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -114,6 +113,12 @@ def test_suggest_all_piped_into_batch_link_links_5000_pairs(tmp_path: Path) -> N
         assert summary["failed"] == 0
         assert_all_linked(final_users(emu), pairs)
         assert emu.m2m_client_secret not in result.stderr + result.stdout
+        data_dir = Path(os.environ["AUTH0LINK_DATA_DIR"])
+        written = [p for p in data_dir.rglob("*") if p.is_file()]
+        assert {p.parent.name for p in written} == {"journals", "backups"}
+        for path in written:
+            assert path.stat().st_mode & 0o777 == 0o600
+            assert emu.m2m_client_secret not in path.read_text(encoding="utf-8")
 
 
 def _linked_count(journal: Path) -> int:
