@@ -447,19 +447,6 @@ class BatchLinker:
 
 
 BACKUP_FORMAT: Final = "auth0link-link-backup/1"
-_IDP_TOKEN_KEYS: Final = frozenset({"access_token", "refresh_token", "access_token_secret"})
-
-
-def strip_idp_tokens(user: dict[str, Any]) -> dict[str, Any]:
-    """The user without identity-provider tokens (``identities[].access_token`` …)."""
-    data = dict(user)
-    identities = data.get("identities")
-    if isinstance(identities, list):
-        data["identities"] = [
-            {k: v for k, v in i.items() if k not in _IDP_TOKEN_KEYS} if isinstance(i, dict) else i
-            for i in identities
-        ]
-    return data
 
 
 def backup_record(primary: User, secondary: User, *, journal: Journal | None) -> dict[str, Any]:
@@ -469,6 +456,8 @@ def backup_record(primary: User, secondary: User, *, journal: Journal | None) ->
     backups`` and ``unlink --restore-metadata`` read both.
     """
     import datetime as dt
+
+    from auth0link.linking import strip_idp_tokens
 
     return {
         "format": BACKUP_FORMAT,

@@ -231,7 +231,8 @@ def is_verified(claims: Mapping[str, Any]) -> bool:
     return claims.get("phone_verified") is True
 
 
-def _strip_idp_tokens(profile: Mapping[str, Any]) -> dict[str, Any]:
+def strip_idp_tokens(profile: Mapping[str, Any]) -> dict[str, Any]:
+    """The user without identity-provider tokens (``identities[].access_token``); backups hold no secrets."""
     data = dict(profile)
     identities = data.get("identities")
     if isinstance(identities, list):
@@ -478,7 +479,7 @@ def link_account(  # noqa: C901, PLR0912, PLR0915 - one linear sequence, each st
     # -- backup --
     path = backup_path_for(backup_dir, clock())
     absorbed_doc: dict[str, Any] = (
-        _strip_idp_tokens(absorbed_user.raw)
+        strip_idp_tokens(absorbed_user.raw)
         if absorbed_user is not None
         else {"source": "id_token_claims", "claims": dict(login.claims)}
     )
@@ -486,7 +487,7 @@ def link_account(  # noqa: C901, PLR0912, PLR0915 - one linear sequence, each st
         "format": "auth0link-link-backup/1",
         "created_at": dt.datetime.fromtimestamp(clock(), tz=dt.UTC).isoformat(),
         "direction": options.primary,
-        "kept": _strip_idp_tokens(kept_user.raw),
+        "kept": strip_idp_tokens(kept_user.raw),
         "absorbed": absorbed_doc,
     }
     try:
