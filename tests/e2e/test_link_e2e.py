@@ -25,7 +25,7 @@ import pytest
 
 from auth0link.client import Auth0Client
 from auth0link.emulator.agent import AgentError, LoginAgent
-from auth0link.errors import NotFound
+from tests.support.e2e import admin_client, agent_browser, identity_ids, login_alice, run, user_exists
 from tests.support.emulator import start_emulator
 
 if TYPE_CHECKING:
@@ -56,14 +56,6 @@ def emu() -> Iterator[RunningEmulator]:
         yield running
 
 
-def agent_browser(*, connection: str, email: str = ALICE_EMAIL, password: str | None = None) -> str:
-    """A ``BROWSER`` value that completes the login as the emulator's scripted user."""
-    args = [sys.executable, "-m", "auth0link.emulator.agent", "--email", email, "--connection", connection]
-    if password:
-        args += ["--password", password]
-    return shlex.join(args) + " %s"
-
-
 def cli_env(emu: RunningEmulator, **extra: str) -> dict[str, str]:
     """The environment of a CLI subprocess: this emulator, the test's isolated dirs, file storage."""
     env = {
@@ -77,59 +69,11 @@ def cli_env(emu: RunningEmulator, **extra: str) -> dict[str, str]:
     return env
 
 
-def run(
-    args: list[str], env: dict[str, str], *, stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run ``auth0link ARGS`` as a real process."""
-    return subprocess.run(
-        [sys.executable, "-m", "auth0link", *args],
-        env=env,
-        input=stdin if stdin is not None else "",
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-def login_alice(env: dict[str, str]) -> None:
-    """``auth0link login`` as the database user (the scripted user types the password)."""
-    browser = agent_browser(connection="Username-Password-Authentication", password=ALICE_PASSWORD)
-    result = run(["login", "--insecure-storage"], {**env, "BROWSER": browser})
-    assert result.returncode == 0, result.stderr
-    listed = run(["identities", "--json"], env)
-    assert listed.returncode == 0, listed.stderr
-    assert json.loads(listed.stdout)["user_id"] == ALICE
-
-
 @pytest.fixture
 def admin(emu: RunningEmulator) -> Iterator[Auth0Client]:
     """A Management API client with the emulator's M2M token (read:users …)."""
-    with Auth0Client(emu.base_url) as client:
-        token = client.token(
-            {
-                "grant_type": "client_credentials",
-                "client_id": emu.m2m_client_id,
-                "client_secret": emu.m2m_client_secret,
-                "audience": emu.base_url + "/api/v2/",
-            }
-        )
-        client.access_token = token.access_token
+    with admin_client(emu) as client:
         yield client
-
-
-def user_exists(client: Auth0Client, user_id: str) -> bool:
-    """Whether ``user_id`` is a separate user in the tenant."""
-    try:
-        client.get_user(user_id)
-    except NotFound:
-        return False
-    return True
-
-
-def identity_ids(stdout: str) -> list[str]:
-    """``provider|user_id`` of each identity in ``identities --json`` output."""
-    return [f"{i['provider']}|{i['user_id']}" for i in json.loads(stdout)["identities"]]
 
 
 def data_dir() -> Path:
