@@ -287,6 +287,9 @@ class Tenant:
     revoked_families: set[str] = field(default_factory=set)
     outbox: list[dict[str, Any]] = field(default_factory=list)
     clients: dict[str, Client] = field(default_factory=dict)
+    # "provider|id" of every linked (non-primary) identity -> the user_id that holds it, so that
+    # find_identity_owner is O(1) (loading a tenant of N users was O(N^2) with a scan).
+    linked_owners: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         """Register the two fixed demo clients."""
@@ -390,11 +393,14 @@ class Tenant:
         direct = self.users.get(f"{provider}|{raw_id}")
         if direct is not None:
             return direct
-        for user in self.users.values():
-            for identity in user.identities:
-                if identity.provider == provider and identity.user_id == raw_id:
-                    return user
-        return None
+        owner = self.linked_owners.get(f"{provider}|{raw_id}")
+        return self.users.get(owner) if owner is not None else None
+
+    def reindex_linked(self) -> None:
+        """Rebuild :attr:`linked_owners` from the users (after loading state)."""
+        self.linked_owners = {
+            identity.full_id: user.user_id for user in self.users.values() for identity in user.identities[1:]
+        }
 
     def accounts_for(self, connection: str) -> list[tuple[Identity, User]]:
         """Every identity of ``connection`` with its owning user (for account choosers)."""
@@ -509,6 +515,8 @@ class Tenant:
         moved = [Identity(**i.__dict__) for i in secondary.identities]
         moved[0].profile_data = secondary.profile()
         primary.identities.extend(moved)
+        for identity in moved:
+            self.linked_owners[identity.full_id] = primary.user_id
         primary.updated_at = iso(self.now())
         del self.users[secondary_id]  # its user_metadata/app_metadata are discarded
         return [identity.to_json() for identity in primary.identities]
@@ -531,6 +539,7 @@ class Tenant:
                 "inexistent_identity",
             )
         primary.identities.remove(identity)
+        self.linked_owners.pop(identity.full_id, None)
         primary.updated_at = iso(self.now())
         profile = dict(identity.profile_data or {})
         stamp = iso(self.now())
@@ -616,6 +625,7 @@ class Tenant:
     def restore(self, data: dict[str, Any]) -> None:
         """Load users, passwords and refresh tokens from :meth:`to_json` output."""
         self.users = {u["user_id"]: User.from_json(u) for u in data.get("users", [])}
+        self.reindex_linked()
         self.passwords = {str(k): str(v) for k, v in data.get("passwords", {}).items()}
         self.refresh_tokens = {t: RefreshToken(**r) for t, r in data.get("refresh_tokens", {}).items()}
         self.revoked_families = set(data.get("revoked_families", []))
