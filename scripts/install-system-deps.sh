@@ -12,6 +12,10 @@ command -v dbus-send >/dev/null 2>&1 || want+=(dbus-bin)
 command -v gnome-keyring-daemon >/dev/null 2>&1 || want+=(gnome-keyring)
 [ -x /usr/bin/chromium ] || want+=(chromium)
 if [ "${1:-}" = "--bench" ]; then command -v hyperfine >/dev/null 2>&1 || want+=(hyperfine); fi
+if [ "${1:-}" = "--python-venv" ]; then
+  # Debian splits venv/ensurepip out of the interpreter package.
+  want=("${2:-python3}-venv")
+fi
 
 if [ ${#want[@]} -eq 0 ]; then
   exit 0
