@@ -13,7 +13,11 @@ if TYPE_CHECKING:
 
     from tests.support.keyring_service import SecretService
 
+# Imported here so that it reads CI before the autouse fixture below removes it from os.environ.
+from tests.support.keyring_service import IN_CI  # noqa: F401
+
 _OUR_VARS = (
+    "CI",  # the runner's CI must not change the CLI behaviour under test (tests set it explicitly)
     "AUTH0LINK_PROFILE",
     "AUTH0LINK_DOMAIN",
     "AUTH0LINK_CLIENT_ID",

@@ -126,6 +126,13 @@ def test_device_flag_forces_the_device_flow() -> None:
     assert choose_flow({"DISPLAY": ":0"}, device=True, platform="linux") == ("device", "--device was given")
 
 
+def test_no_browser_flag_keeps_the_browser_flow_even_in_ci() -> None:
+    """--no-browser means "print the authorize URL", so it stays PKCE even where no browser can open."""
+    flow, reason = choose_flow({"CI": "true"}, device=False, no_browser=True, platform="linux")
+    assert flow == "pkce"
+    assert "--no-browser" in reason
+
+
 # -- login --------------------------------------------------------------------------------------
 
 

@@ -509,7 +509,7 @@ def login(
     )
     settings = app.settings
     use_case.check_store_usable(app.store, app.store_key)  # a missing keyring fails before the browser
-    flow, reason = use_case.choose_flow(app.env, device=device)
+    flow, reason = use_case.choose_flow(app.env, device=device, no_browser=no_browser)
     if flow == "device" and not device:
         app.output.info(f"Using the device flow: {reason}.")
     if flow == "device" and connection:

@@ -62,10 +62,14 @@ def browser_unavailable_reason(env: Mapping[str, str], platform: str = sys.platf
     return None
 
 
-def choose_flow(env: Mapping[str, str], *, device: bool, platform: str = sys.platform) -> tuple[str, str]:
-    """``("device" | "pkce", reason)``."""
+def choose_flow(
+    env: Mapping[str, str], *, device: bool, no_browser: bool = False, platform: str = sys.platform
+) -> tuple[str, str]:
+    """``("device" | "pkce", reason)``. ``--no-browser`` asks for the browser flow, printed only."""
     if device:
         return "device", "--device was given"
+    if no_browser:
+        return "pkce", "--no-browser was given (open the printed URL yourself)"
     reason = browser_unavailable_reason(env, platform)
     if reason is not None:
         return "device", f"no browser can be opened ({reason})"

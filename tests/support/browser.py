@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 
-from tests.support.keyring_service import require_tools
+from tests.support.keyring_service import IN_CI, require_tools
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -63,10 +63,9 @@ def require_chromium() -> None:
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        import os
 
         message = "playwright is not installed: run make venv"
-        if os.environ.get("CI"):
+        if IN_CI:
             pytest.fail(message)
         pytest.skip(message)
 

@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import pytest
 
@@ -27,9 +27,13 @@ def require_tools(*tools: str) -> None:
     if not missing:
         return
     message = f"missing system packages for {', '.join(missing)}: run scripts/install-system-deps.sh"
-    if os.environ.get("CI"):
+    if IN_CI:
         pytest.fail(message)
     pytest.skip(message)
+
+
+# Read once at import (conftest imports this module), before tests remove CI from their environment.
+IN_CI: Final = bool(os.environ.get("CI"))
 
 
 class SecretService:
