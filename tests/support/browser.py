@@ -63,7 +63,6 @@ def require_chromium() -> None:
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-
         message = "playwright is not installed: run make venv"
         if IN_CI:
             pytest.fail(message)
