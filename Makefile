@@ -22,8 +22,8 @@ system-deps: ## Install gnome-keyring, dbus and chromium if missing (apt)
 	@scripts/install-system-deps.sh
 
 lint: venv ## ruff check + ruff format --check + test docstrings (interrogate)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
 	$(BIN)/interrogate -c pyproject.toml tests
 
 types: venv ## mypy --strict
