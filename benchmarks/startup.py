@@ -46,6 +46,13 @@ def main() -> None:
     args = parser.parse_args()
     python = sys.executable
     script = shutil.which("auth0link", path=str(Path(python).parent)) or "auth0link"
+    # Measure an installed tool as pip leaves it: byte-compiled. In an editable checkout with
+    # PYTHONDONTWRITEBYTECODE set (as on CI machines) a stale .pyc would be recompiled on every
+    # start, which measures the compiler, not auth0link.
+    import auth0link
+
+    package_dir = str(Path(auth0link.__file__).parent)
+    subprocess.run([python, "-m", "compileall", "-q", package_dir], check=True)
     commands = {
         "python -c pass": [python, "-c", "pass"],
         'python -c "import click"': [python, "-c", "import click"],
