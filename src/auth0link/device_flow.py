@@ -24,7 +24,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any, Final
 
-from auth0link.errors import DeviceFlowError, IdTokenError, Interrupted, OAuthError
+from auth0link.errors import DeviceFlowError, Interrupted, OAuthError
 from auth0link.oidc import validate_with_provider
 
 if TYPE_CHECKING:
@@ -162,11 +162,6 @@ def run_device_login(
             clock=clock,
             on_wait=on_wait,
         )
-        if not tokens.id_token:
-            raise IdTokenError(
-                "The provider returned no ID token, so the user cannot be verified.",
-                hint="include 'openid' in the scopes (auth0link login --scopes 'openid …')",
-            )
         claims = validate_with_provider(
             tokens.id_token,
             jwks_provider=jwks_provider,

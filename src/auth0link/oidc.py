@@ -335,7 +335,7 @@ def validate_id_token(  # noqa: C901, PLR0912, PLR0915 - one check per claim, in
 
 
 def validate_with_provider(
-    id_token: str,
+    id_token: str | None,
     *,
     jwks_provider: Callable[[], Mapping[str, Any]],
     issuer: str,
@@ -348,7 +348,13 @@ def validate_with_provider(
     """:func:`validate_id_token` with keys from ``jwks_provider``, refetched once on an unknown kid.
 
     The refetch happens when the provider has a ``refresh()`` method (as :class:`JwksCache` does).
+    A token response without an ID token (``id_token=None``) cannot be verified and is refused.
     """
+    if not id_token:
+        raise IdTokenError(
+            "The provider returned no ID token, so the user cannot be verified.",
+            hint="include 'openid' in the scopes (auth0link login --scopes 'openid …')",
+        )
     kwargs: dict[str, Any] = {
         "issuer": issuer,
         "client_id": client_id,

@@ -36,7 +36,7 @@ import time
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from auth0link.errors import Auth0LinkError, IdTokenError, Interrupted, LoginRequired, OAuthError
+from auth0link.errors import Auth0LinkError, Interrupted, LoginRequired, OAuthError
 from auth0link.oidc import validate_with_provider
 
 if TYPE_CHECKING:
@@ -370,11 +370,6 @@ def run_pkce_login(
             },
             endpoint=endpoints.token_endpoint,
         )
-        if not tokens.id_token:
-            raise IdTokenError(
-                "The provider returned no ID token, so the user cannot be verified.",
-                hint="include 'openid' in the scopes (auth0link login --scopes 'openid …')",
-            )
         claims = validate_with_provider(
             tokens.id_token,
             jwks_provider=jwks_provider,
