@@ -32,37 +32,12 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402 - after the path set-up
 from tests.support.emulator import RunningEmulator, start_emulator  # noqa: E402
+from tests.support.tenants import write_duplicate_pairs  # noqa: E402
 
 LIMIT = 50.0
 PACED_PAIRS = 400
 NAIVE_PAIRS = 200
 RSS_PAIRS = 5000
-
-
-def write_tenant(path: Path, pairs: int) -> None:
-    """Per pair: a database user and a Google user with the same verified email."""
-    users: list[dict[str, Any]] = []
-    for i in range(pairs):
-        email = f"user{i:06d}@example.com"
-        users.append(
-            {
-                "user_id": f"auth0|db{i:020d}",
-                "email": email,
-                "email_verified": True,
-                "created_at": "2020-01-01T00:00:00.000Z",
-                "user_metadata": {"theme": "light"},
-            }
-        )
-        users.append(
-            {
-                "user_id": f"google-oauth2|{i:021d}",
-                "email": email,
-                "email_verified": True,
-                "created_at": "2021-01-01T00:00:00.000Z",
-                "user_metadata": {"locale": "fr"},
-            }
-        )
-    path.write_text(json.dumps(users), encoding="utf-8")
 
 
 def write_pairs(path: Path, start: int, stop: int) -> None:
@@ -164,7 +139,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         total = PACED_PAIRS + NAIVE_PAIRS
-        write_tenant(tmp / "users.json", total)
+        write_duplicate_pairs(tmp / "users.json", total)
         write_pairs(tmp / "paced.tsv", 0, PACED_PAIRS)
         print(
             f"# batch-link benchmark ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs, Python "
@@ -190,7 +165,7 @@ def main() -> None:
                 f"naive : {NAIVE_PAIRS} pairs, {ok} requests in {elapsed:.1f} s -> {rate:.1f} req/s "
                 f"sustained = {rate / LIMIT:.1%} of 50/s; 429s: {limited}"
             )
-        write_tenant(tmp / "users5k.json", RSS_PAIRS)
+        write_duplicate_pairs(tmp / "users5k.json", RSS_PAIRS)
         write_pairs(tmp / "rss5k.tsv", 0, RSS_PAIRS)
         with start_emulator(
             "--users", str(tmp / "users5k.json"), "--rate-limit", "400/s", timeout=120

@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from tests.support.emulator import start_emulator
+from tests.support.tenants import write_duplicate_pairs
 
 if TYPE_CHECKING:
     from tests.support.emulator import RunningEmulator
@@ -28,32 +29,6 @@ if TYPE_CHECKING:
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 RATE = "400/s"
-
-
-def write_tenant(path: Path, pairs: int) -> None:
-    """A --users file: per pair an older database user and a newer Google user, same verified email."""
-    users: list[dict[str, Any]] = []
-    for i in range(pairs):
-        email = f"user{i:06d}@example.com"
-        users.append(
-            {
-                "user_id": f"auth0|db{i:020d}",
-                "email": email,
-                "email_verified": True,
-                "created_at": "2020-01-01T00:00:00.000Z",
-                "user_metadata": {"theme": "light", "n": i},
-            }
-        )
-        users.append(
-            {
-                "user_id": f"google-oauth2|{i:021d}",
-                "email": email,
-                "email_verified": True,
-                "created_at": "2021-01-01T00:00:00.000Z",
-                "user_metadata": {"theme": "dark", "locale": "fr", "g": i},
-            }
-        )
-    path.write_text(json.dumps(users), encoding="utf-8")
 
 
 def cli_env(emu: RunningEmulator) -> dict[str, str]:
@@ -92,7 +67,7 @@ def assert_all_linked(users: dict[str, dict[str, Any]], pairs: int) -> None:
 def test_suggest_all_piped_into_batch_link_links_5000_pairs(tmp_path: Path) -> None:
     """`suggest --all | batch-link -` links all 5,000 pairs, merging metadata, without failures."""
     pairs = 5000
-    write_tenant(tmp_path / "users.json", pairs)
+    write_duplicate_pairs(tmp_path / "users.json", pairs)
     with start_emulator("--users", str(tmp_path / "users.json"), "--rate-limit", RATE, timeout=120) as emu:
         env = cli_env(emu)
         suggest = subprocess.Popen(cli("suggest", "--all"), stdout=subprocess.PIPE, env=env)
@@ -132,7 +107,7 @@ def _linked_count(journal: Path) -> int:
 def test_sigkill_midway_then_resume_links_every_pair_once(tmp_path: Path) -> None:
     """kill -9 during batch-link, then --resume: every pair linked exactly once, no metadata lost."""
     pairs = 2000
-    write_tenant(tmp_path / "users.json", pairs)
+    write_duplicate_pairs(tmp_path / "users.json", pairs)
     journal = tmp_path / "run.jsonl"
     with start_emulator("--users", str(tmp_path / "users.json"), "--rate-limit", RATE, timeout=120) as emu:
         env = cli_env(emu)
@@ -170,7 +145,7 @@ def test_sigkill_midway_then_resume_links_every_pair_once(tmp_path: Path) -> Non
 def test_ctrl_c_finishes_in_flight_pairs_exits_130_and_resumes(tmp_path: Path) -> None:
     """SIGINT: exit 130 with a resume hint; --resume then links the rest, each pair once."""
     pairs = 600
-    write_tenant(tmp_path / "users.json", pairs)
+    write_duplicate_pairs(tmp_path / "users.json", pairs)
     journal = tmp_path / "run.jsonl"
     with start_emulator("--users", str(tmp_path / "users.json"), "--rate-limit", "100/s", timeout=120) as emu:
         env = cli_env(emu)
