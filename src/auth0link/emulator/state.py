@@ -12,15 +12,11 @@ its ``user_metadata``/``app_metadata``; unlinking recreates the identity as a se
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import json
-import os
 import secrets
-import tempfile
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from auth0link.emulator import demo
@@ -29,6 +25,7 @@ from auth0link.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
+    from pathlib import Path
 
 STATE_VERSION = 1
 USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"  # Auth0's default: consonants, no vowels
@@ -701,17 +698,6 @@ def load_state(path: Path) -> dict[str, Any] | None:
 
 def save_state(path: Path, tenant: Tenant) -> None:
     """Write the state atomically (temp file in the same directory, fsync, rename), mode 0600."""
-    data = json.dumps(tenant.to_json(), indent=1, sort_keys=True)
-    directory = path.parent if str(path.parent) else Path()
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            os.fchmod(handle.fileno(), 0o600)
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(tmp).replace(path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            Path(tmp).unlink()
-        raise
+    from auth0link._files import atomic_write_text
+
+    atomic_write_text(path, json.dumps(tenant.to_json(), indent=1, sort_keys=True), mode=0o600)
