@@ -347,3 +347,22 @@ def test_fields_and_include_fields_select_attributes(ctx: Ctx) -> None:
     ).json()
     assert "identities" not in without
     assert without["user_id"] == ALICE
+
+
+def test_delete_user_needs_delete_users_and_answers_204(ctx: Ctx) -> None:
+    """DELETE /users/{id} deletes the user and its linked identities (204; 204 again when gone)."""
+    ctx.tenant.link(ALICE, "github", "4242424")
+    reader = ctx.m2m_token(scope="read:users update:users")
+    refused = ctx.api("DELETE", f"/users/{ALICE_ENC}", reader)
+    assert error_of(refused) == (403, "insufficient_scope", "Insufficient scope, expected any of: delete:users")
+    user_token = ctx.login()["access_token"]
+    assert error_of(ctx.api("DELETE", f"/users/{ALICE_ENC}", user_token))[:2] == (403, "insufficient_scope")
+    assert ALICE in ctx.tenant.users
+    m2m = ctx.m2m_token()
+    reply = ctx.api("DELETE", f"/users/{ALICE_ENC}", m2m)
+    assert (reply.status_code, reply.content) == (204, b"")
+    assert "x-ratelimit-limit" in reply.headers
+    assert ALICE not in ctx.tenant.users
+    assert ctx.tenant.find_identity_owner("github", "4242424") is None
+    assert ctx.api("GET", f"/users/{ALICE_ENC}", m2m).status_code == 404
+    assert ctx.api("DELETE", f"/users/{ALICE_ENC}", m2m).status_code == 204

@@ -102,7 +102,7 @@ def _bad_query(message: str) -> ManagementError:
 
 
 class ManagementAPI:
-    """``/api/v2/*``: users, users-by-email, search, link and unlink."""
+    """``/api/v2/*``: users (get, patch, delete), users-by-email, search, link and unlink."""
 
     def __init__(self, tenant: Tenant, bucket: TokenBucket) -> None:
         """Serve ``tenant`` under the rate limit ``bucket``."""
@@ -127,12 +127,10 @@ class ManagementAPI:
         else:
             status = 429
             payload = error_body(429, "Global limit has been reached", "too_many_requests")
-        data = json.dumps(payload, separators=(",", ":")).encode()
-        raw_headers = [
-            (b"content-type", b"application/json; charset=utf-8"),
-            (b"content-length", str(len(data)).encode()),
-            (b"cache-control", b"no-cache"),
-        ]
+        data = b"" if status == 204 else json.dumps(payload, separators=(",", ":")).encode()  # noqa: PLR2004
+        raw_headers = [(b"content-length", str(len(data)).encode()), (b"cache-control", b"no-cache")]
+        if data:
+            raw_headers.append((b"content-type", b"application/json; charset=utf-8"))
         raw_headers += [(k.encode(), v.encode()) for k, v in headers.items()]
         await send({"type": "http.response.start", "status": status, "headers": raw_headers})
         await send({"type": "http.response.body", "body": data})
@@ -151,6 +149,11 @@ class ManagementAPI:
         if route == ("GET", 2, "users") and parts[1]:
             claims = self._auth(scope)
             return 200, _project(self.get_user(claims, parts[1]), query)
+        if route == ("DELETE", 2, "users") and parts[1]:
+            claims = self._auth(scope)
+            self._require(claims, ("delete:users",), (), None)
+            self.tenant.delete_user(parts[1])
+            return 204, None
         if route == ("PATCH", 2, "users") and parts[1]:
             claims = self._auth(scope)
             return 200, self.patch_user(claims, parts[1], body)

@@ -473,6 +473,17 @@ class Tenant:
             user.email = str(body["email"]).lower()
         user.updated_at = iso(self.now())
 
+    def delete_user(self, user_id: str) -> None:
+        """Delete a user and every identity linked to it (Auth0 answers 204 even when absent)."""
+        user = self.users.pop(user_id, None)
+        if user is None:
+            return
+        for identity in user.identities[1:]:
+            self.linked_owners.pop(identity.full_id, None)
+        self.passwords.pop(user_id, None)
+        for token in [t for t, r in self.refresh_tokens.items() if r.user_id == user_id]:
+            del self.refresh_tokens[token]
+
     # -- linking ------------------------------------------------------------------------------
 
     def link(
