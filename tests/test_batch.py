@@ -6,6 +6,7 @@ import json
 import threading
 from typing import TYPE_CHECKING, Any
 
+import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -163,6 +164,61 @@ def test_already_linked_is_reported_not_relinked(tmp_path: Path) -> None:
     linker, _ = run(tenant, lines_for(1), tmp_path / "second")
     assert linker.summary.already_linked == 1
     assert tenant.links == {"google-oauth2|s0": 1}
+
+
+class RacedTenant(AdminTenant):
+    """Another client links each pair just before this run's POST arrives (a concurrent batch run)."""
+
+    def _link(self, primary: dict[str, Any], body: dict[str, Any]) -> httpx.Response:
+        super()._link(primary, body)  # "someone else" wins the race
+        return super()._link(primary, body)  # this run's POST: 409, already linked
+
+
+def test_pair_linked_by_someone_else_meanwhile_counts_as_already_linked(tmp_path: Path) -> None:
+    """A 409 to this run's own POST is "already linked" (what the tenant said), never "linked"."""
+    tenant = RacedTenant(*tenant_of(5).users.values())
+    linker, recorder = run(tenant, lines_for(5), tmp_path)
+    assert (linker.summary.linked, linker.summary.already_linked, linker.summary.failed) == (0, 5, 0)
+    assert {outcome for _, outcome in recorder.done} == {"already_linked"}
+    assert all(count == 1 for count in tenant.links.values())
+
+
+def test_concurrent_runs_on_different_journals_count_each_link_once(tmp_path: Path) -> None:
+    """Two runs over the same pairs at once: "linked" adds up to the number of pairs, not more."""
+    tenant = tenant_of(60)
+    results: list[BatchLinker] = []
+
+    def one(name: str) -> None:
+        folder = tmp_path / name
+        folder.mkdir()
+        results.append(run(tenant, lines_for(60), folder, workers=4)[0])
+
+    threads = [threading.Thread(target=one, args=(name,)) for name in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    linked = sum(r.summary.linked for r in results)
+    assert linked == 60
+    assert sum(r.summary.linked + r.summary.already_linked for r in results) == 120
+    assert sum(tenant.links.values()) == 60
+
+
+class LostAnswerTenant(AdminTenant):
+    """Every link is applied, but its answer is lost (a dropped connection)."""
+
+    def _link(self, primary: dict[str, Any], body: dict[str, Any]) -> httpx.Response:
+        super()._link(primary, body)
+        raise httpx.ReadError("connection reset after the link was applied")
+
+
+def test_dropped_link_answer_is_read_back_before_deciding(tmp_path: Path) -> None:
+    """A link whose answer was lost but which the tenant shows is "linked", not "failed"."""
+    tenant = LostAnswerTenant(*tenant_of(3).users.values())
+    linker, _ = run(tenant, lines_for(3), tmp_path)
+    assert (linker.summary.linked, linker.summary.failed) == (3, 0)
+    journal = [json.loads(line) for line in (tmp_path / "journal.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in journal if r.get("step") == "linked"] == ["linked"] * 3
 
 
 def test_missing_users_fail_and_invalid_lines_are_counted(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from auth0link.errors import (
     NotFound,
     OAuthError,
     ServerError,
+    UsageError,
 )
 
 if TYPE_CHECKING:
@@ -81,6 +82,40 @@ USER = {
 def test_encode_segment_escapes_pipe_and_slash() -> None:
     """User IDs are percent-encoded as one path segment, `|` and `/` included."""
     assert encode_segment("auth0|a/b c") == "auth0%7Ca%2Fb%20c"
+
+
+@pytest.mark.parametrize(
+    ("call", "args"),
+    [
+        ("get_user", ("..",)),
+        ("get_user", ("",)),
+        ("patch_user_metadata", (".", {"a": 1})),
+        ("patch_user", ("..", {"name": "x"})),
+        ("unlink_identity", ("auth0|X", "..", ".")),
+        ("unlink_identity", ("auth0|X", "..", "authenticators")),
+        ("unlink_identity", ("auth0|X", "..", "..")),
+        ("unlink_identity", ("auth0|X", "github", "")),
+        ("unlink_identity", ("..", "github", "1")),
+    ],
+)
+def test_dot_and_empty_segments_are_refused_before_any_request(
+    router: respx.Router, call: str, args: tuple[object, ...]
+) -> None:
+    """'.', '..' and '' path segments raise UsageError and send nothing (httpx would collapse them)."""
+    route = router.route().mock(return_value=httpx.Response(204))
+    client, _ = make_client(router)
+    with pytest.raises(UsageError, match="Nothing was sent"):
+        getattr(client, call)(*args)
+    assert not route.called
+
+
+def test_link_into_a_dot_segment_primary_is_refused(router: respx.Router) -> None:
+    """POST /users/../identities would become POST /users/identities: refused, nothing sent."""
+    route = router.route().mock(return_value=httpx.Response(201, json=[]))
+    client, _ = make_client(router)
+    with pytest.raises(UsageError):
+        client.link_identity("..", provider="github", user_id="1")
+    assert not route.called
 
 
 def test_get_user_sends_bearer_and_encodes_id(router: respx.Router) -> None:

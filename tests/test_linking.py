@@ -34,6 +34,7 @@ from auth0link.linking import (
     unlink_identities,
 )
 from auth0link.models import TokenResponse, User
+from auth0link.readback import DELAYS
 from auth0link.tokens import MemoryTokenStore, TokenSet
 from tests.support.fake_tenant import GOOGLE, NOW, PRIMARY, FakeTenant, make_jwt, second_login_as, user
 
@@ -81,6 +82,7 @@ def run_link(
         backup_dir=tmp_path / "backups",
         confirm=answer,
         clock=lambda: NOW,
+        sleep=kw.pop("sleep", lambda _seconds: None),
         **kw,
     )
 
@@ -397,14 +399,40 @@ def test_lost_link_response_read_back_as_linked(tmp_path: Path) -> None:
     assert [m for m, _, _ in fake.writes()].count("POST") == 1
 
 
-def test_lost_link_request_read_back_as_not_linked(tmp_path: Path) -> None:
-    """A dropped POST: read back shows no link; the message says so and names the backup."""
+def test_lost_link_request_never_seen_is_unknown_not_not_done(tmp_path: Path) -> None:
+    """A dropped POST never seen on read-back is reported as unknown (never "not done"), after retries."""
     fake = tenant()
     fake.fail[("POST", "identities")] = "drop"
-    with pytest.raises(LinkAborted, match="is not linked") as info:
-        run_link(fake, tmp_path)
+    slept: list[float] = []
+    with pytest.raises(LinkAborted, match="whether it was linked is unknown") as info:
+        run_link(fake, tmp_path, sleep=slept.append)
+    assert "Link: unknown." in info.value.message
+    assert "not done" not in info.value.message
     assert str(backups(tmp_path)[0]) in info.value.message
+    assert info.value.exit_code == ExitCode.NETWORK
     assert [m for m, _, _ in fake.writes()].count("POST") == 1
+    reads_after_post = [m for m, _, _ in fake.requests[fake.requests.index(fake.writes()[-1]) :]]
+    assert reads_after_post.count("GET") == len(DELAYS)
+    assert slept == [d for d in DELAYS if d]
+
+
+def test_link_applied_after_the_client_gave_up_is_seen_on_read_back(tmp_path: Path) -> None:
+    """A POST the server applies after the client timed out is found by a later read-back: success."""
+    fake = tenant()
+    fake.fail[("POST", "identities")] = "late:2"
+    result = run_link(fake, tmp_path)
+    assert result.verified_by_readback
+    assert [i.full_id for i in result.user.identities] == [PRIMARY, GOOGLE]
+    assert GOOGLE not in fake.users
+
+
+def test_garbled_link_answer_is_read_back_as_linked(tmp_path: Path) -> None:
+    """A 201 with an unreadable body: the link happened; read back, report success (not "not done")."""
+    fake = tenant()
+    fake.fail[("POST", "identities")] = "garbled"
+    result = run_link(fake, tmp_path)
+    assert result.verified_by_readback
+    assert [i.full_id for i in result.user.identities] == [PRIMARY, GOOGLE]
 
 
 def test_lost_link_response_and_failed_readback_is_unknown(tmp_path: Path) -> None:
@@ -594,9 +622,13 @@ def linked_tenant() -> FakeTenant:
 
 
 def run_unlink(fake: FakeTenant, pairs: list[tuple[str, str]], *, confirm: bool = True) -> Any:
-    """Call ``unlink_identities`` as the primary."""
+    """Call ``unlink_identities`` as the primary (read-backs do not sleep)."""
     return unlink_identities(
-        fake.client(FakeTenant.token_for(PRIMARY)), PRIMARY, pairs, confirm=lambda _u, _t: confirm
+        fake.client(FakeTenant.token_for(PRIMARY)),
+        PRIMARY,
+        pairs,
+        confirm=lambda _u, _t: confirm,
+        sleep=lambda _seconds: None,
     )
 
 
@@ -685,17 +717,35 @@ def test_unlink_lost_response_and_failed_read_back_is_unknown() -> None:
         return original(request)
 
     fake.handler = readback_fails  # type: ignore[method-assign]
-    with pytest.raises(LinkAborted, match="unknown whether it was unlinked") as info:
+    with pytest.raises(LinkAborted, match="whether it was unlinked is unknown") as info:
         run_unlink(fake, [("github", "42")])
     assert "Unknown: github|42. Still linked: none." in info.value.message
 
 
-def test_unlink_dropped_request_read_back_still_linked() -> None:
-    """A dropped DELETE: read back shows it still linked, and the message says so."""
+def test_unlink_dropped_request_still_listed_is_unknown() -> None:
+    """A dropped DELETE still listed after the read-backs is reported as unknown, not "still linked"."""
     fake = linked_tenant()
     fake.fail[("DELETE", "identities")] = "drop"
-    with pytest.raises(LinkAborted, match="still linked"):
+    with pytest.raises(LinkAborted, match="whether it was unlinked is unknown") as info:
         run_unlink(fake, [("github", "42")])
+    assert "Unknown: github|42." in info.value.message
+
+
+def test_garbled_unlink_answer_is_read_back_as_unlinked() -> None:
+    """A 200 with an unreadable body: the unlink happened; read back and report it done."""
+    fake = linked_tenant()
+    fake.fail[("DELETE", "identities")] = "garbled"
+    result = run_unlink(fake, [("github", "42")])
+    assert [i.full_id for i in result.unlinked] == ["github|42"]
+    assert "github|42" not in [i.full_id for i in result.user.identities]
+
+
+def test_unlink_applied_late_is_seen_on_read_back() -> None:
+    """A DELETE the server applies after the client gave up is found by a later read-back."""
+    fake = linked_tenant()
+    fake.fail[("DELETE", "identities")] = "late:2"
+    result = run_unlink(fake, [("github", "42")])
+    assert [i.full_id for i in result.unlinked] == ["github|42"]
 
 
 # -- the second-login adapters -------------------------------------------------------------------

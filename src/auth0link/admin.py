@@ -106,6 +106,7 @@ def admin_unlink(
     """Unlink; optionally restore the recreated user's metadata. Returns (primary, restored, backup)."""
     from auth0link import backups
     from auth0link.errors import NotFound
+    from auth0link.linking import unlink_checked
 
     secondary_id = f"{provider}|{user_id}"
     if restore_metadata and not any(
@@ -117,8 +118,9 @@ def admin_unlink(
             status_code=404,
             hint="unlink without --restore-metadata, or copy the backup into that directory first",
         )
-    client.unlink_identity(primary_id, provider, user_id)
-    primary = client.get_user(primary_id)
+    # Check the identity is linked to that user before deleting anything (as user unlink does).
+    result = unlink_checked(client, primary_id, [(provider, user_id)], confirm=lambda _u, _t: True)
+    primary = result.user
     if not restore_metadata:
         return primary, None, None
     restored, entry = backups.restore_metadata(

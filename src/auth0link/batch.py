@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from auth0link.errors import ApiError, Auth0LinkError, Conflict, NotFound, UsageError
 from auth0link.journal import pair_key
+from auth0link.readback import maybe_applied, read_back
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
@@ -185,6 +186,7 @@ class BatchLinker:
         options: BatchOptions,
         stop: threading.Event | None = None,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         """Wire the collaborators; ``client`` must not retry 429 itself (the pacer does)."""
         self.client = client
@@ -195,6 +197,7 @@ class BatchLinker:
         self.options = options
         self.stop = stop or threading.Event()
         self._clock = clock
+        self._sleep = sleep
         self.summary = Summary(
             journal=str(journal.path) if journal else None,
             backup=str(backups.path) if backups else None,
@@ -380,11 +383,49 @@ class BatchLinker:
         """The secondary is gone: linked already (by an earlier, interrupted run or by someone)."""
         if primary.find_identity(provider, user_id) is None:
             raise _Outcome("failed", f"secondary {pair.secondary_id} does not exist")
-        if self.journal is not None and self.journal.was_started(pair.key):
+        if self.journal is not None and self.journal.was_started_earlier(pair.key):
             self._record(pair, "linked", resumed=True)
             return "linked", "finished a link interrupted in an earlier run"
         self._record(pair, "already_linked")
         return "already_linked", "already linked"
+
+    def _link(self, pair: Pair, provider: str, raw_id: str) -> tuple[str, str] | None:
+        """POST the link; None when this run linked it, else the outcome the tenant showed.
+
+        A 409 means someone else linked it meanwhile ("already linked" if it is in the primary);
+        a lost or unreadable answer is read back (:mod:`auth0link.readback`) before deciding.
+        """
+        client = self.client
+        try:
+            identities = self._call(
+                lambda: client.link_identity(pair.primary_id, provider=provider, user_id=raw_id)
+            )
+        except Conflict:
+            primary = self._call(lambda: client.get_user(pair.primary_id))
+            if primary.find_identity(provider, raw_id) is None:
+                raise _Outcome("failed", f"{pair.secondary_id} is linked to another user") from None
+            self._record(pair, "already_linked")
+            return "already_linked", "already linked (by someone else meanwhile)"
+        except Auth0LinkError as exc:
+            if not maybe_applied(exc):
+                raise
+            applied, _ = read_back(
+                lambda: (
+                    self._call(lambda: client.get_user(pair.primary_id)).find_identity(provider, raw_id)
+                    is not None
+                ),
+                sleep=self._sleep,
+            )
+            if not applied:
+                raise _Outcome(
+                    "failed",
+                    f"the answer to the link was lost ({exc.message}) and reading back does not show it "
+                    "yet: unknown whether it was linked (--resume checks again)",
+                ) from None
+            return None
+        if not any(i.provider == provider and i.user_id == raw_id for i in identities):
+            raise _Outcome("failed", "the link answer does not show the secondary identity")
+        return None
 
     def _link_pair(self, pair: Pair) -> tuple[str, str]:
         client = self.client
@@ -421,15 +462,9 @@ class BatchLinker:
             if merged.user_id and lost:
                 raise _Outcome("failed", f"metadata merge not applied for keys {lost}; nothing linked")
         self._record(pair, "merged", keys=sorted(patch))
-        try:
-            identities = self._call(
-                lambda: client.link_identity(pair.primary_id, provider=provider, user_id=raw_id)
-            )
-        except Conflict:
-            primary = self._call(lambda: client.get_user(pair.primary_id))
-            return self._finished_before(pair, primary, provider, raw_id)
-        if not any(i.provider == provider and i.user_id == raw_id for i in identities):
-            raise _Outcome("failed", "the link answer does not show the secondary identity")
+        other = self._link(pair, provider, raw_id)
+        if other is not None:
+            return other
         self._record(pair, "linked")
         return "linked", f"merged {len(patch)} metadata key(s)" if patch else "linked"
 

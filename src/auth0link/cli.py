@@ -1362,6 +1362,7 @@ def batch_link(
     Exit 1 when any pair failed or any line was invalid. Needs update:users.
     """
     import datetime as dt
+    import secrets
     import threading
     from pathlib import Path
 
@@ -1382,7 +1383,8 @@ def batch_link(
         include_unverified=include_unverified,
         workers=workers,
     )
-    stamp = dt.datetime.now(tz=dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    # Unique per run: two runs started in the same second must not share a journal.
+    stamp = f"{dt.datetime.now(tz=dt.UTC).strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
     data_dir = app.settings.data_dir
     journal: Journal | None = None
     backups: AppendFile | None = None

@@ -42,6 +42,7 @@ from auth0link.errors import (
     NotFound,
     OAuthError,
     ServerError,
+    UsageError,
 )
 from auth0link.models import DeviceAuthorization, Identity, RateLimit, TokenResponse, User
 
@@ -62,9 +63,33 @@ def _user_agent() -> str:
     return f"auth0link/{__version__} (+https://github.com/auth0link/auth0link) httpx/{httpx.__version__}"
 
 
+_DOT_SEGMENTS: Final = frozenset({"", ".", ".."})
+
+
 def encode_segment(value: str) -> str:
-    """Percent-encode one path segment: ``auth0|a/b`` → ``auth0%7Ca%2Fb``."""
+    """Percent-encode one path segment: ``auth0|a/b`` → ``auth0%7Ca%2Fb``.
+
+    An empty, ``.`` or ``..`` segment is refused before any request: HTTP clients collapse dot
+    segments (RFC 3986 §5.2.4), so ``DELETE /users/{id}/identities/../.`` would become
+    ``DELETE /users/{id}`` (deleting the user). No Auth0 user ID or provider is one of them.
+    """
+    if value in _DOT_SEGMENTS:
+        raise UsageError(
+            f"{value!r} is not a valid user ID, provider or identity ID. Nothing was sent.",
+            hint="copy the IDs from: auth0link identities",
+        )
     return quote(value, safe="")
+
+
+def api_path(*segments: str) -> str:
+    """``/users/{id}/identities/…``: the one place Management API paths are built.
+
+    ``api_path("users", user_id)`` → ``/users/auth0%7Cabc``: every segment after the first is
+    percent-encoded with :func:`encode_segment` (so dot and empty segments are refused); the first
+    names the collection and is fixed text.
+    """
+    first, *rest = segments
+    return "/" + "/".join([first, *(encode_segment(s) for s in rest)])
 
 
 def _redacted_url(url: httpx.URL) -> str:
@@ -227,7 +252,7 @@ class Auth0Client:
                     self._sleep(self._backoff(attempt))
                     attempt += 1
                     continue
-                raise self._network_error(exc, method, host) from None
+                raise self._network_error(exc, method, host, sent=not never_sent) from None
             self._remember_rate_limit(response)
             if (
                 response.status_code == _HTTP_TOO_MANY
@@ -250,21 +275,26 @@ class Auth0Client:
                 continue
             return response
 
-    def _network_error(self, exc: httpx.TransportError, method: str, host: str) -> NetworkError:
-        unknown = "" if method in IDEMPOTENT else " The request may or may not have been applied."
-        if isinstance(exc, httpx.TimeoutException):
-            return NetworkError(
-                f"{host} did not answer within {self.timeout:g} s.{unknown}",
-                hint="check your network, then try again (AUTH0LINK_TIMEOUT raises the limit)",
-            )
-        if isinstance(exc, httpx.ConnectError):
+    def _network_error(
+        self, exc: httpx.TransportError, method: str, host: str, *, sent: bool
+    ) -> NetworkError:
+        maybe_applied = sent and method not in IDEMPOTENT
+        unknown = " The request may or may not have been applied." if maybe_applied else ""
+        if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
             return NetworkError(
                 f"Could not connect to {host}.",
                 hint="check the tenant domain (auth0link config get domain) and your network",
             )
+        if isinstance(exc, httpx.TimeoutException):
+            return NetworkError(
+                f"{host} did not answer within {self.timeout:g} s.{unknown}",
+                hint="check your network, then try again (AUTH0LINK_TIMEOUT raises the limit)",
+                maybe_applied=maybe_applied,
+            )
         return NetworkError(
             f"The connection to {host} failed ({type(exc).__name__}).{unknown}",
             hint="try again; if it persists, run with --debug",
+            maybe_applied=maybe_applied,
         )
 
     # -- response decoding ---------------------------------------------------------------------
@@ -356,7 +386,7 @@ class Auth0Client:
 
     def get_user(self, user_id: str) -> User:
         """``GET /api/v2/users/{id}``."""
-        data = self._mgmt("GET", f"/users/{encode_segment(user_id)}")
+        data = self._mgmt("GET", api_path("users", user_id))
         if not isinstance(data, dict):
             raise ServerError("The tenant sent an unexpected user body.", status_code=200)
         return User.from_api(data)
@@ -365,14 +395,14 @@ class Auth0Client:
         """``PATCH /api/v2/users/{id}`` with ``user_metadata`` (merged at the top level by Auth0)."""
         data = self._mgmt(
             "PATCH",
-            f"/users/{encode_segment(user_id)}",
+            api_path("users", user_id),
             json={"user_metadata": dict(user_metadata)},
         )
         return User.from_api(data if isinstance(data, dict) else {})
 
     def patch_user(self, user_id: str, body: Mapping[str, Any]) -> User:
         """``PATCH /api/v2/users/{id}`` with any body (admin: ``update:users``)."""
-        data = self._mgmt("PATCH", f"/users/{encode_segment(user_id)}", json=dict(body))
+        data = self._mgmt("PATCH", api_path("users", user_id), json=dict(body))
         return User.from_api(data if isinstance(data, dict) else {})
 
     def link_identity(
@@ -396,15 +426,12 @@ class Auth0Client:
                 body["connection_id"] = connection_id
         else:
             raise ValueError("link_identity needs link_with or provider and user_id")
-        data = self._mgmt("POST", f"/users/{encode_segment(primary_user_id)}/identities", json=body)
+        data = self._mgmt("POST", api_path("users", primary_user_id) + "/identities", json=body)
         return [Identity.from_api(i) for i in data or [] if isinstance(i, dict)]
 
     def unlink_identity(self, primary_user_id: str, provider: str, user_id: str) -> list[Identity]:
         """``DELETE /api/v2/users/{primary}/identities/{provider}/{user_id}``."""
-        path = (
-            f"/users/{encode_segment(primary_user_id)}/identities/"
-            f"{encode_segment(provider)}/{encode_segment(user_id)}"
-        )
+        path = api_path("users", primary_user_id) + api_path("identities", provider, user_id)
         data = self._mgmt("DELETE", path)
         return [Identity.from_api(i) for i in data or [] if isinstance(i, dict)]
 

@@ -154,9 +154,18 @@ class ServerError(ApiError):
 
 
 class NetworkError(Auth0LinkError):
-    """The server could not be reached or did not answer in time."""
+    """The server could not be reached or did not answer in time.
+
+    ``maybe_applied`` is True when a write was sent but its answer never arrived (a timeout or a
+    dropped connection after sending): the server may have applied it, or may still apply it.
+    """
 
     exit_code = ExitCode.NETWORK
+
+    def __init__(self, message: str, *, hint: str | None = None, maybe_applied: bool = False) -> None:
+        """Remember whether the failed request may still have taken effect."""
+        super().__init__(message, hint=hint)
+        self.maybe_applied = maybe_applied
 
 
 class TokenStorageError(Auth0LinkError):

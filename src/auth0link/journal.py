@@ -106,6 +106,7 @@ class Journal:
         self.path = path
         self._done: set[int] = set()
         self._started: set[int] = set()
+        self._started_earlier: set[int] = set()  # started by an earlier run (read at --resume)
         self.done_before = 0
         if resume and not path.exists():
             raise UsageError(f"No journal at {path}.", hint="pass the journal path printed by the first run")
@@ -168,6 +169,7 @@ class Journal:
                     self._started.discard(digest)
                 elif step in STARTED_STEPS:
                     self._started.add(digest)
+        self._started_earlier = set(self._started)
         if last_byte != b"\n":
             os.write(self._file.fd, b"\n")  # the next record starts on its own line
             os.fsync(self._file.fd)
@@ -181,6 +183,10 @@ class Journal:
     def was_started(self, key: str) -> bool:
         """True when a run backed up or merged the pair without recording its end."""
         return _digest(key) in self._started
+
+    def was_started_earlier(self, key: str) -> bool:
+        """True when an *earlier* run (read at ``--resume``) started the pair and never finished it."""
+        return _digest(key) in self._started_earlier
 
     def record(self, key: str, step: str, **fields: Any) -> None:
         """Append one step (fsync'd) and update the in-memory sets."""

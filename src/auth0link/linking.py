@@ -47,9 +47,9 @@ from auth0link.errors import (
     Interrupted,
     LinkAborted,
     LoginRequired,
-    NetworkError,
     UsageError,
 )
+from auth0link.readback import DELAYS, maybe_applied, read_back
 from auth0link.tokens import TokenSet
 
 if TYPE_CHECKING:
@@ -428,6 +428,7 @@ def link_account(  # noqa: C901, PLR0912, PLR0915 - one linear sequence, each st
     report: Callable[[str], None] = lambda _msg: None,
     save_session: Callable[[TokenSet], None] | None = None,
     clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> LinkResult:
     """Run the safe link sequence (module docstring); raise with what changed on any failure."""
     check_link_preconditions(primary, options, now=clock())
@@ -526,7 +527,7 @@ def link_account(  # noqa: C901, PLR0912, PLR0915 - one linear sequence, each st
 
     try:
         identities, verified_by_readback = _merge_and_link(
-            kept_client, link_with=link_with, merge=merge, ledger=ledger, report=report
+            kept_client, link_with=link_with, merge=merge, ledger=ledger, report=report, sleep=sleep
         )
     except KeyboardInterrupt:
         raise Interrupted(ledger.interrupted(), hint="check with: auth0link identities") from None
@@ -571,6 +572,7 @@ def _merge_and_link(
     merge: MetadataMerge | None,
     ledger: _Ledger,
     report: Callable[[str], None],
+    sleep: Callable[[float], None],
 ) -> tuple[list[Identity], bool]:
     """PATCH the merged ``user_metadata`` (if any key changes), then POST the link.
 
@@ -584,7 +586,7 @@ def _merge_and_link(
         try:
             kept_client.patch_user_metadata(kept_id, merge.patch)
         except Auth0LinkError as exc:
-            ledger.patch_unknown = isinstance(exc, NetworkError)
+            ledger.patch_unknown = maybe_applied(exc)
             if not ledger.patch_unknown:
                 ledger.patched = ()
             raise LinkAborted(
@@ -601,11 +603,11 @@ def _merge_and_link(
     ledger.stage = "linking"
     try:
         return kept_client.link_identity(kept_id, link_with=link_with), False
-    except NetworkError as exc:
-        identities = _read_back_link(kept_client, kept_id, absorbed_id, ledger, exc)
-        report(f"The link response was lost; read back {kept_id}: {absorbed_id} is linked.")
-        return identities, True
     except Auth0LinkError as exc:
+        if maybe_applied(exc):
+            identities = _read_back_link(kept_client, kept_id, absorbed_id, ledger, exc, sleep)
+            report(f"The link response was lost; read back {kept_id}: {absorbed_id} is linked.")
+            return identities, True
         hint = exc.hint if isinstance(exc, ApiError | LoginRequired) else None
         raise LinkAborted(
             f"Linking {absorbed_id} into {kept_id} failed: {exc.message} "
@@ -615,29 +617,39 @@ def _merge_and_link(
         ) from None
 
 
-def _read_back_link(
-    client: Auth0Client, kept_id: str, absorbed_id: str, ledger: _Ledger, lost: NetworkError
+def _read_back_link(  # noqa: PLR0917 - the sequence's state, passed explicitly
+    client: Auth0Client,
+    kept_id: str,
+    absorbed_id: str,
+    ledger: _Ledger,
+    lost: Auth0LinkError,
+    sleep: Callable[[float], None],
 ) -> list[Identity]:
-    """The link POST's answer was lost: read the kept user to learn whether it applied."""
+    """The link POST's answer was lost: read the kept user back until the link shows, or say unknown."""
     provider, user_id = split_user_id(absorbed_id)
-    try:
+    seen: list[Identity] = []
+
+    def linked() -> bool:
         user = client.get_user(kept_id)
-    except Auth0LinkError as exc:
-        raise LinkAborted(
-            f"The link request's response was lost ({lost.message}) and reading {kept_id} back failed "
-            f"({exc.message}), so it is unknown whether {absorbed_id} was linked. "
-            + ledger.describe(linked="unknown"),
-            hint="check with: auth0link identities (then run auth0link link again if it is not listed)",
-            cause=exc,
-        ) from None
-    if user.find_identity(provider, user_id) is None:
-        raise LinkAborted(
-            f"The link request's response was lost ({lost.message}); reading {kept_id} back shows "
-            f"{absorbed_id} is not linked. "
-            + ledger.describe(linked=f"not done; {absorbed_id} is still a separate user"),
-            hint="run auth0link link again",
-        )
-    return list(user.identities)
+        seen[:] = user.identities
+        return user.find_identity(provider, user_id) is not None
+
+    applied, read_error = read_back(linked, sleep=sleep)
+    if applied:
+        return seen
+    why = (
+        f"reading {kept_id} back failed ({read_error.message})"
+        if read_error is not None
+        else f"reading {kept_id} back for {sum(DELAYS):g} s does not show it yet, but the tenant may "
+        "still apply the request"
+    )
+    raise LinkAborted(
+        f"The answer to linking {absorbed_id} into {kept_id} was lost ({lost.message.rstrip('.')}); "
+        f"{why}, so whether it was linked is unknown. " + ledger.describe(linked="unknown"),
+        hint="check in a minute with: auth0link identities (run auth0link link again only if "
+        f"{absorbed_id} is not listed)",
+        cause=read_error or lost,
+    )
 
 
 def session_from_login(login: SecondLogin, *, now: float) -> TokenSet:
@@ -692,9 +704,23 @@ def unlink_identities(
     *,
     confirm: Callable[[User, Sequence[Identity]], bool],
     report: Callable[[str], None] = lambda _msg: None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> UnlinkResult:
+    """The signed-in user unlinks from their own account: :func:`unlink_checked` for a user token."""
+    require_user_session(user_id)
+    return unlink_checked(client, user_id, pairs, confirm=confirm, report=report, sleep=sleep)
+
+
+def unlink_checked(
+    client: Auth0Client,
+    user_id: str,
+    pairs: Sequence[tuple[str, str]],
+    *,
+    confirm: Callable[[User, Sequence[Identity]], bool],
+    report: Callable[[str], None] = lambda _msg: None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> UnlinkResult:
     """Check every pair against the user's identities, confirm once, then DELETE each."""
-    require_user_session(user_id)
     user = client.get_user(user_id)
     targets = check_unlink(user, pairs)
     if not confirm(user, targets):
@@ -710,16 +736,16 @@ def unlink_identities(
                 + _unlink_progress(done, targets, unknown=identity),
                 hint="check with: auth0link identities",
             ) from None
-        except NetworkError as exc:
-            remaining = _read_back_unlink(
-                client, user_id=user_id, identity=identity, done=done, targets=targets, lost=exc
-            )
         except Auth0LinkError as exc:
-            raise LinkAborted(
-                f"Unlinking {identity.full_id} failed: {exc.message} " + _unlink_progress(done, targets),
-                hint=exc.hint or "fix the cause and run the same unlink again",
-                cause=exc,
-            ) from None
+            if not maybe_applied(exc):
+                raise LinkAborted(
+                    f"Unlinking {identity.full_id} failed: {exc.message} " + _unlink_progress(done, targets),
+                    hint=exc.hint or "fix the cause and run the same unlink again",
+                    cause=exc,
+                ) from None
+            remaining = _read_back_unlink(
+                client, user_id=user_id, identity=identity, done=done, targets=targets, lost=exc, sleep=sleep
+            )
         done.append(identity)
         report(f"Unlinked {identity.full_id}; it is a separate user again")
     return UnlinkResult(user=dataclasses.replace(user, identities=tuple(remaining)), unlinked=tuple(done))
@@ -742,25 +768,32 @@ def _read_back_unlink(
     identity: Identity,
     done: Sequence[Identity],
     targets: Sequence[Identity],
-    lost: NetworkError,
+    lost: Auth0LinkError,
+    sleep: Callable[[float], None],
 ) -> list[Identity]:
-    try:
+    """The unlink's answer was lost: read the user back until the identity is gone, or say unknown."""
+    seen: list[Identity] = []
+
+    def gone() -> bool:
         user = client.get_user(user_id)
-    except Auth0LinkError as exc:
-        raise LinkAborted(
-            f"The response to unlinking {identity.full_id} was lost ({lost.message}) and reading "
-            f"{user_id} back failed ({exc.message}); it is unknown whether it was unlinked. "
-            + _unlink_progress(done, targets, unknown=identity),
-            hint="check with: auth0link identities",
-            cause=exc,
-        ) from None
-    if user.find_identity(identity.provider, identity.user_id) is not None:
-        raise LinkAborted(
-            f"The response to unlinking {identity.full_id} was lost ({lost.message}); reading back "
-            f"shows it is still linked. " + _unlink_progress(done, targets),
-            hint="run the same unlink again",
-        )
-    return list(user.identities)
+        seen[:] = user.identities
+        return user.find_identity(identity.provider, identity.user_id) is None
+
+    applied, read_error = read_back(gone, sleep=sleep)
+    if applied:
+        return seen
+    why = (
+        f"reading {user_id} back failed ({read_error.message})"
+        if read_error is not None
+        else f"reading {user_id} back for {sum(DELAYS):g} s still lists it, but the tenant may still "
+        "apply the request"
+    )
+    raise LinkAborted(
+        f"The answer to unlinking {identity.full_id} was lost ({lost.message.rstrip('.')}); {why}, so "
+        "whether it was unlinked is unknown. " + _unlink_progress(done, targets, unknown=identity),
+        hint="check in a minute with: auth0link identities",
+        cause=read_error or lost,
+    )
 
 
 # -- the second login: adapters over the login flows --------------------------------------------

@@ -178,3 +178,25 @@ def test_ctrl_c_finishes_in_flight_pairs_exits_130_and_resumes(tmp_path: Path) -
         assert summary["done_before"] + summary["linked"] == pairs
         assert summary["already_linked"] == 0
         assert_all_linked(final_users(emu), pairs)
+
+
+def test_runs_started_in_the_same_second_get_their_own_journals(tmp_path: Path) -> None:
+    """Two batch-link runs started at once without --journal both succeed, each with its own journal."""
+    with start_emulator() as emu:
+        env = {**cli_env(emu), "AUTH0LINK_DATA_DIR": str(tmp_path / "data")}
+        runs = [
+            subprocess.Popen(
+                cli("batch-link", "-"),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=env,
+            )
+            for _ in range(4)
+        ]
+        outputs = [run.communicate(timeout=60) for run in runs]
+    assert [run.returncode for run in runs] == [0] * 4, outputs
+    journals = {line for _, err in outputs for line in err.splitlines() if line.startswith("journal: ")}
+    assert len(journals) == 4
+    assert len(list((tmp_path / "data" / "journals").iterdir())) == 4

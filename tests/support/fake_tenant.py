@@ -5,7 +5,10 @@ users, enforces that a user token acts only on its own user (as Auth0 does), app
 ``PATCH user_metadata`` top-level merges, links with ``link_with`` (moving the secondary into
 the primary's identities and deleting it as a user) and unlinks. ``fail`` injects a failure on
 the next matching request: an HTTP status, or ``"lost"`` (apply, then drop the response) /
-``"drop"`` (drop without applying). :func:`second_login_as` stands in for the browser login.
+``"drop"`` (drop without applying) / ``"garbled"`` (apply, then answer with a truncated body) /
+``"late:N"`` (drop the response, and apply the request only after N more requests, as a server
+still working on a request the client gave up on). :func:`second_login_as` stands in for the
+browser login.
 """
 
 from __future__ import annotations
@@ -77,6 +80,7 @@ class FakeTenant:
         self.users: dict[str, dict[str, Any]] = {u["user_id"]: copy.deepcopy(u) for u in users}
         self.requests: list[tuple[str, str, Any]] = []
         self.fail: dict[tuple[str, str], int | str] = {}
+        self._late: list[tuple[int, Callable[[], Any]]] = []
 
     @staticmethod
     def token_for(user_id: str) -> str:
@@ -99,15 +103,30 @@ class FakeTenant:
         self.requests.append((method, unquote(path), body))
         parts = [unquote(p) for p in path.removeprefix("/api/v2/").split("/")]
         kind = "identities" if len(parts) > 2 else "user"
+        self._apply_late()
         injected = self.fail.pop((method, kind), None)
         if isinstance(injected, int):
             return self._error(injected, f"injected {injected}")
         if injected == "drop":
             raise httpx.ReadTimeout("dropped", request=request)
+        if isinstance(injected, str) and injected.startswith("late:"):
+            countdown = int(injected.partition(":")[2])
+            self._late.append((countdown, lambda: self._route(request, method, parts, body)))
+            raise httpx.ReadTimeout("still being processed", request=request)
         response = self._route(request, method, parts, body)
         if injected == "lost":
             raise httpx.ReadTimeout("response lost", request=request)
+        if injected == "garbled":
+            return httpx.Response(response.status_code, content=b'{"truncat')
         return response
+
+    def _apply_late(self) -> None:
+        """Count down the requests still "being processed"; apply those whose time has come."""
+        waiting = [(n - 1, apply) for n, apply in self._late]
+        self._late = [(n, apply) for n, apply in waiting if n > 0]
+        for n, apply in waiting:
+            if n <= 0:
+                apply()
 
     def _route(  # noqa: C901, PLR0911 - one branch per endpoint, like the real router
         self, request: httpx.Request, method: str, parts: list[str], body: Any

@@ -137,7 +137,7 @@ class ManagementAPI:
 
     # -- routing ------------------------------------------------------------------------------
 
-    def dispatch(self, scope: Scope, body: bytes) -> tuple[int, Any]:
+    def dispatch(self, scope: Scope, body: bytes) -> tuple[int, Any]:  # noqa: PLR0911 - one return per route
         """Route on method and raw path segments."""
         raw: bytes = scope.get("raw_path") or scope["path"].encode()
         path = raw.decode("latin-1").split("?", 1)[0]
