@@ -21,11 +21,19 @@ if TYPE_CHECKING:
 DELAYS: Final = (0.0, 1.0, 2.0, 4.0)
 
 
+_NOT_PROCESSED: Final = 503  # "Service Unavailable": refused before processing
+
+
 def maybe_applied(error: Auth0LinkError) -> bool:
-    """True when a write failed in a way that leaves its effect unknown."""
+    """True when a write failed in a way that leaves its effect unknown.
+
+    A timeout or dropped connection after sending, a 5xx other than 503 (a gateway may time out
+    while the tenant finishes the work), and a 2xx whose body could not be read (it *was*
+    applied; reading back recovers the answer).
+    """
     if isinstance(error, NetworkError):
         return error.maybe_applied
-    return isinstance(error, ServerError)
+    return isinstance(error, ServerError) and error.status_code != _NOT_PROCESSED
 
 
 def read_back(

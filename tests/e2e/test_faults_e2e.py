@@ -240,3 +240,40 @@ def test_refresh_lost_answer_recovers_within_rotation_leeway(short_emu: RunningE
     status = run(["status", "--json"], environment)
     assert status.returncode == 0, status.stderr
     assert json.loads(status.stdout)
+
+
+def test_link_with_unreadable_answer_reports_the_link(emu: RunningEmulator, env: dict[str, str]) -> None:
+    """A link applied but answered with invalid JSON is read back and reported as linked (exit 0)."""
+    set_faults(emu, "POST /api/v2/users/*/identities=badjson")
+    result = run(
+        ["link", "--connection", "google-oauth2", "--yes", "--json"],
+        {**env, "BROWSER": agent_browser(connection="google-oauth2")},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "not done" not in result.stderr
+    assert GOOGLE in identity_ids(result.stdout)
+
+
+def test_link_applied_after_the_cli_timed_out_is_reported_linked(
+    emu: RunningEmulator, env: dict[str, str]
+) -> None:
+    """AUTH0LINK_TIMEOUT=1 against a 3 s hang: the read-backs wait for the link to land; never "not done"."""
+    set_faults(emu, "POST /api/v2/users/*/identities=hang:3")
+    result = run(
+        ["link", "--connection", "google-oauth2", "--yes", "--json"],
+        {**env, "AUTH0LINK_TIMEOUT": "1", "BROWSER": agent_browser(connection="google-oauth2")},
+    )
+    assert result.returncode == 0, result.stderr
+    assert GOOGLE in identity_ids(result.stdout)
+    with admin_client(emu) as admin:
+        assert not user_exists(admin, GOOGLE)
+
+
+def test_unlink_with_unreadable_answer_reports_the_unlink(emu: RunningEmulator, env: dict[str, str]) -> None:
+    """An unlink applied but answered with invalid JSON is reported as done, not "still linked"."""
+    link_google(emu, env)
+    set_faults(emu, "DELETE /api/v2/users/*=badjson")
+    result = run(["unlink", "google-oauth2", "109876543210987654321", "--yes", "--json"], env)
+    assert result.returncode == 0, result.stderr
+    assert "Still linked" not in result.stderr
+    assert identity_ids(result.stdout) == [ALICE]
