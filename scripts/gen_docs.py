@@ -96,6 +96,7 @@ def main() -> int:
     """Run the walkthrough, write the SVG and the README transcript."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only check that the README region exists")
+    parser.add_argument("--help-only", action="store_true", help="only regenerate the --help regions")
     args = parser.parse_args()
     if args.check:
         readme = README.read_text(encoding="utf-8")
@@ -107,6 +108,8 @@ def main() -> int:
             return 1
         return 0
     README.write_text(with_help(README.read_text(encoding="utf-8")), encoding="utf-8")
+    if args.help_only:
+        return 0
 
     from auth0link.output import Output
 

@@ -270,6 +270,64 @@ def test_login_hint_mismatch_names_both_identities(tmp_path: Path) -> None:
     assert fake.writes() == []
 
 
+def mallory_tenant() -> FakeTenant:
+    """Alice (primary) and a Google account with another person's verified email."""
+    return FakeTenant(user(PRIMARY, theme="light"), user(GOOGLE, email="mallory@example.com", theme="x"))
+
+
+def test_different_email_under_yes_is_refused_before_anything_changes(tmp_path: Path) -> None:
+    """Another email and no terminal to ask on (--yes / no TTY): refused, no backup, no write."""
+    fake = mallory_tenant()
+    login = second_login_as(email="mallory@example.com")
+    with pytest.raises(LinkAborted, match="does not have the email") as info:
+        run_link(fake, tmp_path, login=login, options=LinkOptions(interactive=False))
+    message = info.value.message
+    assert "mallory@example.com" in message
+    assert "alice@example.com" in message
+    assert "--allow-different-email" in (info.value.hint or "")
+    assert fake.writes() == []
+    assert backups(tmp_path) == []
+
+
+def test_different_email_is_shown_and_asked_on_a_terminal(tmp_path: Path) -> None:
+    """On a terminal the plan names both accounts and the person decides (here: no → cancelled)."""
+    fake = mallory_tenant()
+    plans: list[LinkPlan] = []
+    with pytest.raises(LinkAborted, match="Cancelled"):
+        run_link(
+            fake,
+            tmp_path,
+            login=second_login_as(email="mallory@example.com"),
+            options=LinkOptions(interactive=True),
+            confirm=False,
+            plans=plans,
+        )
+    assert plans[0].different_accounts == (
+        f"{PRIMARY} (alice@example.com)",
+        f"{GOOGLE} (mallory@example.com)",
+    )
+    assert [m for m, _, _ in fake.writes()] == []
+
+
+@pytest.mark.parametrize(
+    "options",
+    [LinkOptions(allow_different_email=True), LinkOptions(login_hint="mallory@example.com")],
+    ids=["--allow-different-email", "--login-hint names it"],
+)
+def test_different_email_allowed_by_flag_or_naming_hint(tmp_path: Path, options: LinkOptions) -> None:
+    """--allow-different-email, or a --login-hint that names the second account, lets it link."""
+    fake = mallory_tenant()
+    result = run_link(fake, tmp_path, login=second_login_as(email="mallory@example.com"), options=options)
+    assert GOOGLE in [i.full_id for i in result.user.identities]
+
+
+def test_same_email_in_another_case_is_not_different(tmp_path: Path) -> None:
+    """Emails compare case-insensitively: ALICE@example.com is the same person."""
+    fake = tenant()
+    result = run_link(fake, tmp_path, login=second_login_as(email="ALICE@Example.com"))
+    assert GOOGLE in [i.full_id for i in result.user.identities]
+
+
 def test_stale_auth_time_is_refused(tmp_path: Path) -> None:
     """An auth_time older than the start of the login (minus skew) means a reused session."""
     fake = tenant()

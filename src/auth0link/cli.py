@@ -267,6 +267,12 @@ class _Group(click.Group):
                 app.close()
 
 
+def _keep_secrets_from_children() -> None:
+    """Secret variables are read once (into ``App.env``); no child process (the browser) inherits them."""
+    for name in (names.ENV_ACCESS_TOKEN, names.ENV_CLIENT_SECRET):
+        os.environ.pop(name, None)
+
+
 def _debug_enabled(ctx: click.Context) -> bool:
     app = ctx.obj
     return isinstance(app, App) and app.debug
@@ -344,6 +350,7 @@ def main(
     5 network/server, 6 not found, 7 conflict, 130 interrupted.
     """
     env = dict(os.environ)
+    _keep_secrets_from_children()
     app = App(env=env, profile=profile, domain=domain, client_id=client_id, debug=debug, no_input=no_input)
     ctx.obj = app
     if app.debug:
@@ -800,6 +807,12 @@ def _second_login(
     help="Link even if the account's email is not verified (account-takeover risk).",
 )
 @click.option(
+    "--allow-different-email",
+    is_flag=True,
+    help="Link even if the second account's email differs from yours, without asking "
+    "(otherwise that needs a yes on a terminal, or --login-hint naming it).",
+)
+@click.option(
     "--no-browser",
     is_flag=True,
     help="Print the login URL instead of opening a browser (over SSH, forward the callback port).",
@@ -846,6 +859,7 @@ def link(
     allow_unverified: bool,
     no_browser: bool,
     id_token_source: str | None,
+    allow_different_email: bool = False,
     timeout: float,
     as_json: bool,
     yes: bool,
@@ -899,6 +913,8 @@ def link(
         prefer_secondary=prefer_secondary_metadata,
         primary="secondary" if primary_choice == "secondary" else "current",
         id_token_from_stdin=from_stdin,
+        allow_different_email=allow_different_email,
+        interactive=not yes and not app.settings.no_input,
     )
     import time
 

@@ -131,6 +131,9 @@ class LinkOptions:
     prefer_secondary: bool = False
     primary: PrimaryChoice = "current"
     id_token_from_stdin: bool = False
+    allow_different_email: bool = False
+    #: True when ``confirm`` will really ask a person (a terminal and no ``--yes``)
+    interactive: bool = False
 
 
 # -- results -----------------------------------------------------------------------------------
@@ -164,6 +167,8 @@ class LinkPlan:
     backup_path: Path
     direction: PrimaryChoice
     merge_skipped_reason: str | None = None
+    #: ``(logged-in account, second login)`` as ``id (email)`` when their emails differ
+    different_accounts: tuple[str, str] | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -384,6 +389,41 @@ def _check_second_login(primary: Primary, login: SecondLogin, options: LinkOptio
         )
 
 
+def _contact(claims: Mapping[str, Any]) -> str:
+    value = claims.get("email") or claims.get("phone_number") or ""
+    return str(value).strip().lower()
+
+
+def _different_accounts(
+    current: User | None, login: SecondLogin, options: LinkOptions
+) -> tuple[str, str] | None:
+    """Both accounts, when the second login's email differs from the logged-in one's.
+
+    The authorize URL sits in the browser's argv, so another local program could complete it
+    signed in as *its* account. A second account with another email is linked only after a
+    person said yes on a terminal (or ``--allow-different-email``, or a ``--login-hint`` that
+    names it); under ``--yes`` or without a terminal it is refused before anything is written.
+    """
+    if current is None or options.login_hint:
+        return None  # --login-hint was checked against the login already
+    ours = _contact(current.raw)
+    theirs = _contact(login.claims)
+    if ours and theirs == ours:
+        return None
+    pair = (
+        f"{current.user_id} ({ours or 'no email'})",
+        f"{login.sub} ({theirs or 'no email'})",
+    )
+    if options.allow_different_email or options.interactive:
+        return pair
+    raise LinkAborted(
+        f"The account you signed in to, {pair[1]}, does not have the email of the logged-in account "
+        f"{pair[0]}; refusing to link it without a person confirming on a terminal. {_NOTHING_CHANGED}",
+        hint="run auth0link link again without --yes on a terminal, name the account with --login-hint "
+        "EMAIL, or pass --allow-different-email if both accounts are yours",
+    )
+
+
 @dataclasses.dataclass
 class _Ledger:
     """What the sequence has done so far, for the failure message."""
@@ -477,6 +517,9 @@ def link_account(  # noqa: C901, PLR0912, PLR0915 - one linear sequence, each st
             hint="verify the email first, or pass --allow-unverified if you are certain you own it",
         )
 
+    current_user = kept_user if options.primary == "current" else absorbed_user
+    different = _different_accounts(current_user, login, options)
+
     # -- backup --
     path = backup_path_for(backup_dir, clock())
     absorbed_doc: dict[str, Any] = (
@@ -518,6 +561,7 @@ def link_account(  # noqa: C901, PLR0912, PLR0915 - one linear sequence, each st
         backup_path=path,
         direction=options.primary,
         merge_skipped_reason=skipped,
+        different_accounts=different,
     )
     if not confirm(plan):
         raise LinkAborted(

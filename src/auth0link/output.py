@@ -180,6 +180,12 @@ class Output:
     def link_plan(self, plan: LinkPlan) -> None:
         """What ``link`` is about to do (stderr): who is kept, and the metadata merge."""
         kept = plan.kept.user_id
+        if plan.different_accounts is not None:
+            current, second = plan.different_accounts
+            self.warn("the two accounts have different emails:")
+            self.info(f"  logged in:        {clean(current)}")
+            self.info(f"  just signed in:   {clean(second)}")
+            self.info("  Link them only if both are yours and you just signed in to the second one yourself.")
         self.info(f"Link {clean(plan.absorbed_id)} ({clean(plan.absorbed_email)}) into {clean(kept)}.")
         self.info(
             f"  {clean(kept)} stays the primary user; {clean(plan.absorbed_id)} becomes one of its identities"

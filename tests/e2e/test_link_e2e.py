@@ -25,7 +25,15 @@ import pytest
 
 from auth0link.client import Auth0Client
 from auth0link.emulator.agent import AgentError, LoginAgent
-from tests.support.e2e import admin_client, agent_browser, identity_ids, login_alice, run, user_exists
+from tests.support.e2e import (
+    DATABASE,
+    admin_client,
+    agent_browser,
+    identity_ids,
+    login_alice,
+    run,
+    user_exists,
+)
 from tests.support.emulator import start_emulator
 
 if TYPE_CHECKING:
@@ -156,6 +164,25 @@ def test_unverified_github_refused_without_flag(emu: RunningEmulator, admin: Aut
     assert "take over" in result.stderr
     assert "Nothing was changed" in result.stderr
     assert user_exists(admin, GITHUB)
+
+
+BOB = "auth0|65f0b0b0b0000000000000b1"
+
+
+def test_someone_elses_account_is_not_linked_under_yes(emu: RunningEmulator, admin: Auth0Client) -> None:
+    """A local program completing the login URL as another person (bob): refused under --yes."""
+    env = cli_env(emu)
+    login_alice(env)
+    as_bob = agent_browser(connection=DATABASE, email="bob@example.com", password="correct-horse-bob")
+    result = run(["link", "--yes"], {**env, "BROWSER": as_bob})
+    assert result.returncode != 0
+    assert "bob@example.com" in result.stderr
+    assert "Nothing was changed" in result.stderr
+    assert user_exists(admin, BOB)
+    assert [i.full_id for i in admin.get_user(ALICE).identities] == [ALICE]
+    allowed = run(["link", "--yes", "--allow-different-email", "--json"], {**env, "BROWSER": as_bob})
+    assert allowed.returncode == 0, allowed.stderr
+    assert identity_ids(allowed.stdout) == [ALICE, BOB]
 
 
 def test_passwordless_email_secondary_links(emu: RunningEmulator) -> None:

@@ -182,3 +182,34 @@ def test_token_file_is_private_and_atomic(emu: RunningEmulator) -> None:
     with admin_client(emu) as admin:
         assert admin.get_user("auth0|65f0a11ce0000000000000a1").email == "alice@example.com"
     assert os.environ.get("AUTH0LINK_CONFIG_DIR")
+
+
+ENV_DUMPING_BROWSER = """
+import json, os, pathlib, sys
+pathlib.Path(sys.argv[1]).write_text(json.dumps(dict(os.environ)))
+"""
+
+
+def test_children_do_not_inherit_secret_variables(emu: RunningEmulator, tmp_path: Path) -> None:
+    """The browser the CLI starts gets neither AUTH0LINK_ACCESS_TOKEN nor AUTH0LINK_CLIENT_SECRET."""
+    script = tmp_path / "dump_env.py"
+    script.write_text(ENV_DUMPING_BROWSER)
+    seen = tmp_path / "child-env.json"
+    marked = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhdXRoMHxlbnYtdXNlciJ9.ENV-TOKEN-SIGNATURE-0123456789"
+    browser = shlex.join([sys.executable, str(script), str(seen)]) + " %s"
+    env = cli_env(emu, AUTH0LINK_CLIENT_SECRET="m2m-secret-in-the-environment", BROWSER=browser)
+    for argv, extra in (
+        (["login", "--timeout", "2"], {}),
+        (["link", "--timeout", "2", "--yes"], {"AUTH0LINK_ACCESS_TOKEN": marked}),
+    ):
+        seen.unlink(missing_ok=True)
+        result = run(argv, {**env, **extra})
+        assert result.returncode != 0  # nobody completes the login
+        deadline = time.monotonic() + 10
+        while not seen.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        child_env = json.loads(seen.read_text())
+        assert "AUTH0LINK_CLIENT_SECRET" not in child_env, argv
+        assert "AUTH0LINK_ACCESS_TOKEN" not in child_env, argv
+        assert_no_secret(seen.read_text(), [marked, "m2m-secret-in-the-environment"], "a child's environment")
+        assert child_env.get("AUTH0LINK_DOMAIN") == emu.base_url  # the rest is inherited as usual
