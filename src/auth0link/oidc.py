@@ -1,9 +1,9 @@
 """OpenID Connect plumbing: discovery, the JWKS, and ID token validation.
 
-* :func:`discover` reads ``<domain>/.well-known/openid-configuration`` into :class:`Endpoints`,
-  caches it per domain in ``<config dir>/cache/`` for :data:`DISCOVERY_TTL`, and falls back to
-  Auth0's fixed paths when the document cannot be fetched (so a flaky discovery never blocks a
-  login against Auth0; any other standards-compliant provider works through discovery).
+* :func:`discover` reads ``<domain>/.well-known/openid-configuration`` into :class:`Endpoints`
+  (all ``https://``; ``http://`` only when it and the issuer are loopback), caches it in
+  ``<config dir>/cache/`` for :data:`DISCOVERY_TTL`, and falls back to Auth0's fixed paths when
+  it cannot be fetched (a flaky discovery never blocks an Auth0 login; other providers work too).
 * :class:`JwksCache` fetches the provider's signing keys (also cached on disk) and is refetched
   once when an ID token names a key id it has not seen (key rotation).
 * :func:`validate_id_token` checks an ID token with PyJWT: RS256 only (``none``, HS256 and
@@ -25,6 +25,7 @@ import hmac
 import json
 import time
 from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import urlsplit
 
 from auth0link.errors import Auth0LinkError, ConfigurationError, IdTokenError
 
@@ -81,10 +82,16 @@ class Endpoints:
     @classmethod
     def from_document(cls, doc: Mapping[str, Any], *, base_url: str, source: str = "discovery") -> Endpoints:
         """Parse a discovery document; the issuer must be the domain we asked (OIDC Discovery §4.3)."""
+        loopback_issuer = _loopback_http(doc.get("issuer"))
 
         def url(key: str, *, required: bool) -> str | None:
             value = doc.get(key)
             if isinstance(value, str) and value.startswith(("https://", "http://")):
+                if value.startswith("http://") and not (loopback_issuer and _loopback_http(value)):
+                    raise ConfigurationError(
+                        f"The discovery document lists a plain http:// {key} ({value[:80]}).",
+                        hint="the provider must publish https:// endpoints (http only for a loopback tenant)",
+                    )
                 return value
             if required:
                 raise ConfigurationError(
@@ -117,6 +124,16 @@ class Endpoints:
         data = dataclasses.asdict(self)
         data.pop("source")
         return data
+
+
+def _loopback_http(value: object) -> bool:
+    """True for a plain ``http://`` URL on a loopback host (a local test tenant)."""
+    from auth0link.config import is_loopback_host
+
+    with contextlib.suppress(ValueError):  # urlsplit: a malformed IPv6 host
+        if isinstance(value, str) and value.startswith("http://"):
+            return is_loopback_host(urlsplit(value).hostname or "")
+    return False
 
 
 def _cache_path(cache_dir: Path, kind: str, base_url: str) -> Path:
