@@ -335,3 +335,24 @@ def test_garbage_is_refused() -> None:
 def test_token_without_kid_uses_the_single_key() -> None:
     """Providers that omit kid work when they publish exactly one signing key."""
     assert _validate(idp.id_token(kid=None))["sub"] == "auth0|alice"
+
+
+def test_token_not_valid_yet_is_refused_beyond_the_leeway() -> None:
+    """nbf is enforced with the iat leeway: 30 s ahead passes, an hour ahead is refused."""
+    now = time.time()
+    assert _validate(idp.id_token(nbf=int(now) + 30), now=now)["sub"] == "auth0|alice"
+    with pytest.raises(IdTokenError, match="not valid yet"):
+        _validate(idp.id_token(nbf=int(now) + 3600), now=now)
+
+
+@pytest.mark.parametrize("nbf", ["0", True, [1], {"at": 1}, float("nan"), float("inf")])
+def test_nbf_that_is_not_a_number_is_refused(nbf: object) -> None:
+    """An nbf claim that is present must be a number."""
+    with pytest.raises(IdTokenError, match="nbf"):
+        _validate(idp.id_token(nbf=nbf))
+
+
+def test_exp_that_is_not_finite_is_refused() -> None:
+    """exp = NaN (which JSON parsers accept) would never expire: it is refused as no expiry."""
+    with pytest.raises(IdTokenError, match="exp"):
+        _validate(idp.id_token(exp=float("nan")))

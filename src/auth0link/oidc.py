@@ -8,7 +8,7 @@
   once when an ID token names a key id it has not seen (key rotation).
 * :func:`validate_id_token` checks an ID token with PyJWT: RS256 only (``none``, HS256 and
   everything else are refused, which also defeats the "HS256 signed with the RSA public key"
-  confusion), ``iss``, ``aud`` (and ``azp`` when there are several audiences), ``exp``/``iat``
+  confusion), ``iss``, ``aud`` (and ``azp`` when there are several audiences), ``exp``/``iat``/``nbf``
   with a small leeway, ``nonce``, and optionally ``auth_time`` for logins that must be fresh.
   Any failure is an :class:`~auth0link.errors.IdTokenError`; nothing is stored after one.
 
@@ -23,8 +23,9 @@ import dataclasses
 import hashlib
 import hmac
 import json
+import math
 import time
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeGuard
 from urllib.parse import urlsplit
 
 from auth0link.errors import Auth0LinkError, ConfigurationError, IdTokenError
@@ -249,6 +250,11 @@ def _fail(message: str) -> IdTokenError:
     )
 
 
+def _is_time(value: object) -> TypeGuard[float]:
+    """A NumericDate claim: a finite number (not a bool, not NaN or infinity)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def _select_key(jwks: Mapping[str, Any], kid: str | None) -> dict[str, Any]:
     keys = [k for k in jwks.get("keys", []) if isinstance(k, dict)]
     rsa = [k for k in keys if k.get("kty") == "RSA" and k.get("use", "sig") == "sig"]
@@ -326,22 +332,26 @@ def validate_id_token(  # noqa: C901, PLR0912, PLR0915 - one check per claim, in
         raise _fail("it has several audiences but its azp is not this application")
     if not isinstance(claims.get("sub"), str) or not claims["sub"]:
         raise _fail("it has no subject (sub)")
-    exp, iat = claims.get("exp"), claims.get("iat")
-    if not isinstance(exp, int | float) or isinstance(exp, bool):
+    exp, iat, nbf = claims.get("exp"), claims.get("iat"), claims.get("nbf")
+    if not _is_time(exp):
         raise _fail("it has no expiry (exp)")
-    if not isinstance(iat, int | float) or isinstance(iat, bool):
+    if not _is_time(iat):
         raise _fail("it has no issue time (iat)")
+    if nbf is not None and not _is_time(nbf):
+        raise _fail("its not-before time (nbf) is not a number")
     if current >= exp + leeway:
         raise _fail("it has expired (check this computer's clock if you just logged in)")
     if iat > current + leeway:
         raise _fail("it was issued in the future (check this computer's clock)")
+    if nbf is not None and nbf > current + leeway:
+        raise _fail("it is not valid yet (nbf is in the future; check this computer's clock)")
     if nonce is not None:
         token_nonce = claims.get("nonce")
         if not isinstance(token_nonce, str) or not hmac.compare_digest(token_nonce, nonce):
             raise _fail("its nonce does not match this login (a replayed or injected token)")
     if auth_time_after is not None:
         auth_time = claims.get("auth_time")
-        if not isinstance(auth_time, int | float) or isinstance(auth_time, bool):
+        if not _is_time(auth_time):
             raise _fail("it carries no auth_time, so a fresh login cannot be proven")
         if auth_time < auth_time_after - leeway:
             raise _fail(
