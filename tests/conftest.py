@@ -58,7 +58,7 @@ class Runner:
         self._runner = CliRunner()
 
     def __call__(
-        self, *args: str, input: str | None = None, env: dict[str, str] | None = None, **kw: Any
+        self, *args: str, input: str | bytes | None = None, env: dict[str, str] | None = None, **kw: Any
     ) -> Result:
         """Invoke ``auth0link ARGS``."""
         from auth0link.cli import main

@@ -45,6 +45,8 @@ COMMANDS = [
     ["backups", "list"],
     ["suggest", "--email"],
     ["batch-link", "--dry-run", "-"],
+    ["link", "--id-token", "-", "--no-merge-metadata", "--yes"],
+    ["login", "--machine", "--client-id", "m2m", "--client-secret", "-"],
 ]
 
 NASTY = st.sampled_from(
@@ -124,7 +126,10 @@ def _files_under(root: Path) -> set[Path]:
     global_opts=GLOBAL,
     env=ENV,
     stdin=st.one_of(
-        st.none(), st.text(max_size=200), st.sampled_from(["provider\tuser_id\n", "github\t1\n\n\tx\n"])
+        st.none(),
+        st.text(max_size=200),
+        st.binary(max_size=200),  # not UTF-8, NUL bytes, torn characters
+        st.sampled_from(["provider\tuser_id\n", "github\t1\n\n\tx\n"]),
     ),
 )
 def test_random_input_never_crashes(
@@ -137,7 +142,7 @@ def test_random_input_never_crashes(
     extra: list[str],
     global_opts: list[str],
     env: dict[str, str],
-    stdin: str | None,
+    stdin: str | bytes | None,
 ) -> None:
     """Any argv/env/stdin combination exits with a documented code and (without --debug) no traceback."""
     work = tmp_path / "cwd"

@@ -100,3 +100,27 @@ def test_python_dash_m_runs() -> None:
     )
     assert result.returncode == 0
     assert result.stdout.startswith("auth0link ")
+
+
+def test_config_set_into_an_unwritable_place_is_exit_2(cli: Runner, isolated_env: Path) -> None:
+    """config set where the profiles folder cannot be created: one line naming it, exit 2."""
+    config_dir = isolated_env / "config"
+    config_dir.mkdir(parents=True)
+    (config_dir / "profiles").symlink_to(isolated_env / "gone" / "profiles")  # a dangling link
+    result = cli("config", "set", "domain", "tenant.example.com")
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr.splitlines() == [
+        f"error: Cannot write {config_dir / 'profiles' / 'default.toml'}: {config_dir / 'profiles'} is not a folder.",
+        f"hint: remove or move {config_dir / 'profiles'}, or point AUTH0LINK_CONFIG_DIR at a folder",
+    ]
+
+
+def test_config_dir_that_is_a_file_names_the_fix(cli: Runner, tmp_path: Path) -> None:
+    """AUTH0LINK_CONFIG_DIR pointing at a regular file: exit 2, and the hint says to point it at a folder."""
+    a_file = tmp_path / "config-file"
+    a_file.write_text("")
+    result = cli("config", "set", "domain", "tenant.example.com", env={"AUTH0LINK_CONFIG_DIR": str(a_file)})
+    assert result.exit_code == 2, result.stderr
+    assert f"{a_file} is not a folder" in result.stderr
+    assert "point AUTH0LINK_CONFIG_DIR at a folder" in result.stderr
+    assert "Unexpected" not in result.stderr

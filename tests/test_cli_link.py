@@ -279,3 +279,12 @@ def test_no_browser_prints_url_and_ssh_forwarding(
     assert opened == [False]
     assert "ssh -L 8485:127.0.0.1:8485" in result.stderr
     assert f"{BASE}/authorize?" in result.stderr
+
+
+def test_id_token_stdin_that_is_not_utf8_is_exit_2(cli: Runner, wired: Wired) -> None:
+    """--id-token - with binary stdin: one line saying stdin is not UTF-8, exit 2, nothing changed."""
+    result = cli("link", "--id-token", "-", "--no-merge-metadata", "--yes", input=b"eyJ\xff\xfe\x00garbage")
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr.splitlines()[0] == "error: stdin is not UTF-8 text (expected an ID token)."
+    assert "--id-token -" in result.stderr.splitlines()[1]
+    assert wired.tenant.writes() == []

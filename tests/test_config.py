@@ -163,3 +163,56 @@ def test_timeout_env_validated() -> None:
         resolve({"AUTH0LINK_TIMEOUT": "soon"})
     with pytest.raises(ConfigurationError):
         resolve({"AUTH0LINK_TIMEOUT": "-1"})
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        (b'domain = "\xff\xfe.example.com"\n', "not UTF-8 text"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not UTF-8 text"),
+        (b'domain = "a\x00b"\n', "not valid TOML"),
+        (b"domain = [unterminated", "not valid TOML"),
+        (b'domain = ["tenant.example.com"]\n', "domain is an array"),
+        (b"[domain]\nhost = 1\n", "domain is a table"),
+        (b"storage = true\n", "storage is a boolean"),
+    ],
+)
+def test_malformed_profile_file_is_one_config_error(
+    isolated_env: Path, content: bytes, fragment: str
+) -> None:
+    """Binary, NUL, invalid TOML, or a table/array value: a ConfigurationError naming the file and fix."""
+    profile = config.ProfileFile(isolated_env / "config", "work")
+    profile.path.parent.mkdir(parents=True)
+    profile.path.write_bytes(content)
+    with pytest.raises(ConfigurationError, match=fragment) as info:
+        profile.read()
+    assert str(profile.path) in info.value.message
+    assert info.value.hint == "fix or delete it, then run: auth0link --profile work config set KEY VALUE"
+
+
+def test_profile_numbers_are_read_as_strings(isolated_env: Path) -> None:
+    """A hand-written number (callback_ports = 8484) is still accepted, as its string."""
+    profile = config.ProfileFile(isolated_env / "config", "default")
+    profile.path.parent.mkdir(parents=True)
+    profile.path.write_text("callback_ports = 8484\nunknown = [1]\n")
+    assert profile.read() == {"callback_ports": "8484"}
+
+
+def test_directory_in_place_of_the_profile_file(isolated_env: Path) -> None:
+    """A directory where the profile file belongs is named as such, with the fix."""
+    profile = config.ProfileFile(isolated_env / "config", "default")
+    profile.path.mkdir(parents=True)
+    with pytest.raises(ConfigurationError, match="it is a directory") as info:
+        profile.read()
+    assert info.value.hint == f"remove or rename the directory {profile.path}"
+
+
+def test_profile_write_under_a_regular_file_is_a_config_error(tmp_path: Path) -> None:
+    """A config dir that is a regular file: writing names the file in the way (not an OSError)."""
+    in_the_way = tmp_path / "not-a-dir"
+    in_the_way.write_text("")
+    profile = config.ProfileFile(in_the_way, "default")
+    with pytest.raises(ConfigurationError, match=f"{in_the_way} is not a folder") as info:
+        profile.write({"domain": "https://tenant.example.com"})
+    assert "AUTH0LINK_CONFIG_DIR" in (info.value.hint or "")
+    assert in_the_way.read_text() == ""

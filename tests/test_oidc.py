@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -113,6 +114,58 @@ def test_discover_refuses_a_foreign_issuer() -> None:
     )
     with pytest.raises(ConfigurationError, match="another issuer"):
         discover(_client(router), cache_dir=None)
+
+
+_ENDPOINT_KEYS = (
+    "authorization_endpoint",
+    "token_endpoint",
+    "device_authorization_endpoint",
+    "userinfo_endpoint",
+    "jwks_uri",
+    "revocation_endpoint",
+    "end_session_endpoint",
+)
+
+
+@pytest.mark.parametrize("key", _ENDPOINT_KEYS)
+def test_discover_refuses_a_plain_http_endpoint_for_an_https_tenant(key: str) -> None:
+    """An https tenant whose document lists any http:// endpoint is refused, naming the key."""
+    router = respx.Router()
+    doc = idp.discovery_document()
+    doc[key] = doc[key].replace("https://", "http://")
+    router.get(idp.BASE + "/.well-known/openid-configuration").mock(
+        return_value=httpx.Response(200, json=doc)
+    )
+    with pytest.raises(ConfigurationError, match=f"plain http:// {key} ") as info:
+        discover(_client(router), cache_dir=None)
+    assert "https://" in (info.value.hint or "")
+    assert "\n" not in str(info.value)
+
+
+def test_loopback_http_tenant_may_use_loopback_http_endpoints() -> None:
+    """A loopback http issuer (the emulator) keeps its http endpoints; a remote http one is refused."""
+    local = "http://127.0.0.1:8080"
+    endpoints = Endpoints.from_document(idp.discovery_document(local), base_url=local)
+    assert endpoints.token_endpoint == local + "/oauth/token"
+    doc = idp.discovery_document(local)
+    doc["token_endpoint"] = "http://tokens.example.com/oauth/token"
+    with pytest.raises(ConfigurationError, match="plain http:// token_endpoint"):
+        Endpoints.from_document(doc, base_url=local)
+
+
+def test_a_cached_http_endpoint_is_revalidated_and_rediscovered(tmp_path: Path) -> None:
+    """A fresh cache entry listing an http:// endpoint is not used: discovery runs again."""
+    router = respx.Router(assert_all_called=False)
+    idp.mount(router)
+    discover(_client(router), cache_dir=tmp_path, clock=lambda: 1000.0)
+    [cache_file] = tmp_path.glob("discovery-*.json")
+    cached = json.loads(cache_file.read_text())
+    cached["value"]["jwks_uri"] = "http://tenant.example.com/.well-known/jwks.json"
+    cache_file.write_text(json.dumps(cached))
+    again = discover(_client(router), cache_dir=tmp_path, clock=lambda: 1001.0)
+    assert again.source == "discovery"
+    assert again.jwks_uri == idp.BASE + "/.well-known/jwks.json"
+    assert router.routes[0].call_count == 2
 
 
 # -- JWKS ---------------------------------------------------------------------------------------
@@ -282,3 +335,24 @@ def test_garbage_is_refused() -> None:
 def test_token_without_kid_uses_the_single_key() -> None:
     """Providers that omit kid work when they publish exactly one signing key."""
     assert _validate(idp.id_token(kid=None))["sub"] == "auth0|alice"
+
+
+def test_token_not_valid_yet_is_refused_beyond_the_leeway() -> None:
+    """nbf is enforced with the iat leeway: 30 s ahead passes, an hour ahead is refused."""
+    now = time.time()
+    assert _validate(idp.id_token(nbf=int(now) + 30), now=now)["sub"] == "auth0|alice"
+    with pytest.raises(IdTokenError, match="not valid yet"):
+        _validate(idp.id_token(nbf=int(now) + 3600), now=now)
+
+
+@pytest.mark.parametrize("nbf", ["0", True, [1], {"at": 1}, float("nan"), float("inf")])
+def test_nbf_that_is_not_a_number_is_refused(nbf: object) -> None:
+    """An nbf claim that is present must be a number."""
+    with pytest.raises(IdTokenError, match="nbf"):
+        _validate(idp.id_token(nbf=nbf))
+
+
+def test_exp_that_is_not_finite_is_refused() -> None:
+    """exp = NaN (which JSON parsers accept) would never expire: it is refused as no expiry."""
+    with pytest.raises(IdTokenError, match="exp"):
+        _validate(idp.id_token(exp=float("nan")))

@@ -81,8 +81,8 @@ def iter_backups(backup_dir: Path) -> Iterator[BackupEntry]:
     for path in sorted(backup_dir.iterdir()):
         if path.suffix == ".json":
             try:
-                entry = _entry(path, None, json.loads(path.read_text(encoding="utf-8")))
-            except (OSError, ValueError):
+                entry = _entry(path, None, json.loads(path.read_bytes().decode("utf-8")))
+            except (OSError, ValueError, RecursionError):  # unreadable, not UTF-8, not JSON: skipped
                 continue
             if entry is not None:
                 yield entry
@@ -91,15 +91,20 @@ def iter_backups(backup_dir: Path) -> Iterator[BackupEntry]:
 
 
 def _iter_lines(path: Path) -> Iterator[BackupEntry]:
+    """Records of an append-only JSON-lines file, read as bytes.
+
+    A line that is not UTF-8 or not JSON (a write torn by a crash, usually the last one) is
+    skipped, so one bad line never hides the others.
+    """
     try:
-        handle = path.open(encoding="utf-8")
+        handle = path.open("rb")
     except OSError:
         return
     with handle:
-        for number, text in enumerate(handle, start=1):
+        for number, raw in enumerate(handle, start=1):
             try:
-                entry = _entry(path, number, json.loads(text))
-            except ValueError:
+                entry = _entry(path, number, json.loads(raw.decode("utf-8")))
+            except (ValueError, RecursionError):  # not UTF-8 (a torn write), not JSON, too deep
                 continue
             if entry is not None:
                 yield entry

@@ -105,9 +105,18 @@ def parse_line(text: str, number: int) -> Pair | InvalidLine | None:  # noqa: PL
     return Pair(primary, secondary, number, email)
 
 
-def read_pairs(lines: Iterable[str]) -> Iterator[Pair | InvalidLine]:
-    """Stream pairs (and invalid lines) from any line iterable, 1-based line numbers."""
-    for number, text in enumerate(lines, start=1):
+def read_pairs(lines: Iterable[str | bytes]) -> Iterator[Pair | InvalidLine]:
+    """Stream pairs (and invalid lines) from any line iterable, 1-based line numbers.
+
+    Byte lines (a file or stdin read in binary) are decoded here: one that is not UTF-8 is an
+    invalid line, reported and skipped like any other.
+    """
+    for number, raw in enumerate(lines, start=1):
+        try:
+            text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        except UnicodeDecodeError:
+            yield InvalidLine(number, "not UTF-8 text")
+            continue
         parsed = parse_line(text, number)
         if parsed is not None:
             yield parsed

@@ -21,7 +21,7 @@ import click
 from auth0link import _constants as names
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterator, Sequence
     from pathlib import Path
 
     from auth0link import config
@@ -716,17 +716,21 @@ def _second_login(
     app: App, *, id_token_from_stdin: bool, no_browser: bool, timeout: float
 ) -> Callable[[LoginRequest], SecondLogin]:
     """Build the second login: the browser (PKCE) flow, or the ID token on stdin."""
-    from auth0link import linking
+    from auth0link import _stdin, linking
     from auth0link.oidc import JwksCache, discover
 
+    id_token = None
+    if id_token_from_stdin:  # read first: a closed or binary stdin fails before any request
+        hint = "pipe the secondary account's ID token in: … | auth0link link --id-token - --no-merge-metadata"
+        id_token = _stdin.read_text(sys.stdin, what="an ID token", hint=hint)
     settings = app.settings
     client = app.client()
     cache_dir = settings.config_dir / "cache"
     endpoints = discover(client, cache_dir=cache_dir)
     jwks = JwksCache(client, endpoints.jwks_uri, cache_dir=cache_dir)
-    if id_token_from_stdin:
+    if id_token is not None:
         return linking.stdin_second_login(
-            sys.stdin.read(),
+            id_token,
             jwks_provider=jwks,
             issuer=endpoints.issuer,
             client_id=settings.require_client_id,
@@ -997,7 +1001,14 @@ def unlink(
         if user_id is not None:
             raise UsageError("Pass either '-' or PROVIDER USER_ID, not both.")
         _require_yes_or_tty(app, yes=yes, what="unlink")
-        pairs = linking.parse_identity_lines(sys.stdin)
+        from auth0link import _stdin
+
+        text = _stdin.read_text(
+            sys.stdin,
+            what="provider<TAB>user_id lines",
+            hint="pipe them in: auth0link identities --secondary-only | auth0link unlink - --yes",
+        )
+        pairs = linking.parse_identity_lines(text.split("\n"))
     else:
         if not user_id:
             raise UsageError(
@@ -1200,7 +1211,12 @@ def _machine_login(app: App, *, client_id: str | None, secret_source: str | None
         )
     if not client_id:
         raise UsageError("--machine needs --client-id (the M2M application's client ID).")
-    secret = read_secret(secret_source, app.env, sys.stdin.read)
+    from auth0link import _stdin
+
+    hint = "pipe it in: … | auth0link login --machine --client-id ID --client-secret -"
+    secret = read_secret(
+        secret_source, app.env, lambda: _stdin.read_text(sys.stdin, what="a client secret", hint=hint)
+    )
     result = app.admin.login(client_id, secret)
     scopes = result.scope or "(no scopes granted)"
     app.output.success(
@@ -1392,6 +1408,7 @@ def batch_link(
     path = None if source == "-" else Path(source)
     if path is not None and not path.is_file():
         raise UsageError(f"No such input file: {source}.", hint="pass a file of pairs, or - for stdin")
+    stdin_lines = _stdin_pairs() if path is None else None  # a closed stdin fails before the journal
     options = batch.BatchOptions(
         dry_run=dry_run,
         strict=strict,
@@ -1429,9 +1446,8 @@ def batch_link(
         stop=threading.Event(),
     )
     try:
-        handle = path.open(encoding="utf-8", errors="replace") if path is not None else sys.stdin
-        with handle if path is not None else _nullcontext():
-            summary = linker.run(batch.read_pairs(handle))
+        with path.open("rb") if path is not None else _nullcontext(stdin_lines) as lines:
+            summary = linker.run(batch.read_pairs(lines))  # byte lines: read_pairs decodes each one
     finally:
         reporter.progress.close()
         if journal is not None:
@@ -1453,10 +1469,18 @@ def batch_link(
         )
 
 
-def _nullcontext() -> Any:
+def _stdin_pairs() -> Iterator[bytes]:
+    """The lines of stdin for ``batch-link -`` (a closed stdin is refused now, not mid-run)."""
+    from auth0link import _stdin
+
+    hint = "pipe the pairs in, or pass a file of pairs instead of -"
+    return _stdin.iter_lines(sys.stdin, what="primary<TAB>secondary lines", hint=hint)
+
+
+def _nullcontext(value: Any = None) -> Any:
     import contextlib
 
-    return contextlib.nullcontext()
+    return contextlib.nullcontext(value)
 
 
 def _batch_summary(app: App, summary: Any, *, as_json: bool) -> None:

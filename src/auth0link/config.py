@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
-import json
 import os
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 from urllib.parse import urlsplit
 
+from auth0link import _profile_file
 from auth0link.errors import ConfigurationError, UsageError
 
 if TYPE_CHECKING:
@@ -247,32 +247,12 @@ class ProfileFile:
         self.path = config_dir / "profiles" / f"{self.profile}.toml"
 
     def read(self) -> dict[str, str]:
-        """The profile's values; an absent file is an empty profile."""
-        import tomllib
-
-        try:
-            text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return {}
-        except OSError as exc:
-            raise ConfigurationError(
-                f"Cannot read {self.path}: {exc.strerror}.", hint="check the file's permissions"
-            ) from None
-        try:
-            data = tomllib.loads(text)
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigurationError(
-                f"{self.path} is not valid TOML ({exc}).",
-                hint=f"fix or delete the file, then run: auth0link config set … --profile {self.profile}",
-            ) from None
-        return {k: str(v) for k, v in data.items() if k in CONFIG_KEYS}
+        """The profile's values; an absent file is an empty profile, a malformed one an error."""
+        return _profile_file.read_profile(self.path, self.profile)
 
     def write(self, values: Mapping[str, str]) -> None:
-        """Write all values atomically (temp file + rename), keys sorted."""
-        from auth0link._files import atomic_write_text
-
-        lines = [f"{key} = {json.dumps(values[key])}" for key in sorted(values)]
-        atomic_write_text(self.path, "\n".join(lines) + ("\n" if lines else ""), mode=0o600)
+        """Write all values atomically (temp file + rename), keys sorted; errors name the fix."""
+        _profile_file.write_profile(self.path, values)
 
     def set(self, key: str, value: str) -> str:
         """Validate and store one value; returns the stored (canonical) value."""

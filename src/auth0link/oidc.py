@@ -1,14 +1,14 @@
 """OpenID Connect plumbing: discovery, the JWKS, and ID token validation.
 
-* :func:`discover` reads ``<domain>/.well-known/openid-configuration`` into :class:`Endpoints`,
-  caches it per domain in ``<config dir>/cache/`` for :data:`DISCOVERY_TTL`, and falls back to
-  Auth0's fixed paths when the document cannot be fetched (so a flaky discovery never blocks a
-  login against Auth0; any other standards-compliant provider works through discovery).
+* :func:`discover` reads ``<domain>/.well-known/openid-configuration`` into :class:`Endpoints`
+  (all ``https://``; ``http://`` only when it and the issuer are loopback), caches it in
+  ``<config dir>/cache/`` for :data:`DISCOVERY_TTL`, and falls back to Auth0's fixed paths when
+  it cannot be fetched (a flaky discovery never blocks an Auth0 login; other providers work too).
 * :class:`JwksCache` fetches the provider's signing keys (also cached on disk) and is refetched
   once when an ID token names a key id it has not seen (key rotation).
 * :func:`validate_id_token` checks an ID token with PyJWT: RS256 only (``none``, HS256 and
   everything else are refused, which also defeats the "HS256 signed with the RSA public key"
-  confusion), ``iss``, ``aud`` (and ``azp`` when there are several audiences), ``exp``/``iat``
+  confusion), ``iss``, ``aud`` (and ``azp`` when there are several audiences), ``exp``/``iat``/``nbf``
   with a small leeway, ``nonce``, and optionally ``auth_time`` for logins that must be fresh.
   Any failure is an :class:`~auth0link.errors.IdTokenError`; nothing is stored after one.
 
@@ -23,8 +23,10 @@ import dataclasses
 import hashlib
 import hmac
 import json
+import math
 import time
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeGuard
+from urllib.parse import urlsplit
 
 from auth0link.errors import Auth0LinkError, ConfigurationError, IdTokenError
 
@@ -81,10 +83,16 @@ class Endpoints:
     @classmethod
     def from_document(cls, doc: Mapping[str, Any], *, base_url: str, source: str = "discovery") -> Endpoints:
         """Parse a discovery document; the issuer must be the domain we asked (OIDC Discovery §4.3)."""
+        loopback_issuer = _loopback_http(doc.get("issuer"))
 
         def url(key: str, *, required: bool) -> str | None:
             value = doc.get(key)
             if isinstance(value, str) and value.startswith(("https://", "http://")):
+                if value.startswith("http://") and not (loopback_issuer and _loopback_http(value)):
+                    raise ConfigurationError(
+                        f"The discovery document lists a plain http:// {key} ({value[:80]}).",
+                        hint="the provider must publish https:// endpoints (http only for a loopback tenant)",
+                    )
                 return value
             if required:
                 raise ConfigurationError(
@@ -117,6 +125,16 @@ class Endpoints:
         data = dataclasses.asdict(self)
         data.pop("source")
         return data
+
+
+def _loopback_http(value: object) -> bool:
+    """True for a plain ``http://`` URL on a loopback host (a local test tenant)."""
+    from auth0link.config import is_loopback_host
+
+    with contextlib.suppress(ValueError):  # urlsplit: a malformed IPv6 host
+        if isinstance(value, str) and value.startswith("http://"):
+            return is_loopback_host(urlsplit(value).hostname or "")
+    return False
 
 
 def _cache_path(cache_dir: Path, kind: str, base_url: str) -> Path:
@@ -232,6 +250,11 @@ def _fail(message: str) -> IdTokenError:
     )
 
 
+def _is_time(value: object) -> TypeGuard[float]:
+    """A NumericDate claim: a finite number (not a bool, not NaN or infinity)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def _select_key(jwks: Mapping[str, Any], kid: str | None) -> dict[str, Any]:
     keys = [k for k in jwks.get("keys", []) if isinstance(k, dict)]
     rsa = [k for k in keys if k.get("kty") == "RSA" and k.get("use", "sig") == "sig"]
@@ -309,22 +332,26 @@ def validate_id_token(  # noqa: C901, PLR0912, PLR0915 - one check per claim, in
         raise _fail("it has several audiences but its azp is not this application")
     if not isinstance(claims.get("sub"), str) or not claims["sub"]:
         raise _fail("it has no subject (sub)")
-    exp, iat = claims.get("exp"), claims.get("iat")
-    if not isinstance(exp, int | float) or isinstance(exp, bool):
+    exp, iat, nbf = claims.get("exp"), claims.get("iat"), claims.get("nbf")
+    if not _is_time(exp):
         raise _fail("it has no expiry (exp)")
-    if not isinstance(iat, int | float) or isinstance(iat, bool):
+    if not _is_time(iat):
         raise _fail("it has no issue time (iat)")
+    if nbf is not None and not _is_time(nbf):
+        raise _fail("its not-before time (nbf) is not a number")
     if current >= exp + leeway:
         raise _fail("it has expired (check this computer's clock if you just logged in)")
     if iat > current + leeway:
         raise _fail("it was issued in the future (check this computer's clock)")
+    if nbf is not None and nbf > current + leeway:
+        raise _fail("it is not valid yet (nbf is in the future; check this computer's clock)")
     if nonce is not None:
         token_nonce = claims.get("nonce")
         if not isinstance(token_nonce, str) or not hmac.compare_digest(token_nonce, nonce):
             raise _fail("its nonce does not match this login (a replayed or injected token)")
     if auth_time_after is not None:
         auth_time = claims.get("auth_time")
-        if not isinstance(auth_time, int | float) or isinstance(auth_time, bool):
+        if not _is_time(auth_time):
             raise _fail("it carries no auth_time, so a fresh login cannot be proven")
         if auth_time < auth_time_after - leeway:
             raise _fail(

@@ -1,0 +1,76 @@
+"""Reading and writing a profile's TOML file, where every failure is one clear line.
+
+``config.ProfileFile`` delegates here. A profile file that is missing is an empty profile;
+anything else that is wrong with it (not UTF-8, not TOML, a value that is a table or an array,
+a directory in its place, a folder that cannot be read or written) is a
+:class:`~auth0link.errors.ConfigurationError` (exit 2) naming the file and the fix.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from auth0link._constants import CONFIG_KEYS, ENV_CONFIG_DIR
+from auth0link.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path
+
+
+def read_profile(path: Path, profile: str) -> dict[str, str]:
+    """The file's known keys as strings; ``{}`` when the file does not exist."""
+    import tomllib
+
+    fix = f"fix or delete it, then run: auth0link --profile {profile} config set KEY VALUE"
+    try:
+        data = tomllib.loads(path.read_bytes().decode("utf-8"))
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise _os_error("read", path, exc) from None
+    except UnicodeDecodeError:
+        raise ConfigurationError(f"{path} is not UTF-8 text.", hint=fix) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"{path} is not valid TOML ({exc}).", hint=fix) from None
+    values: dict[str, str] = {}
+    for key, value in data.items():
+        if key not in CONFIG_KEYS:
+            continue
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            kind = {dict: "a table", list: "an array", bool: "a boolean"}.get(type(value), "a date or time")
+            raise ConfigurationError(f"{path}: {key} is {kind}, not a string.", hint=fix)
+        values[key] = str(value)
+    return values
+
+
+def write_profile(path: Path, values: Mapping[str, str]) -> None:
+    """Write all values atomically (temp file + rename, mode 0600), keys sorted."""
+    from auth0link._files import atomic_write_text
+
+    lines = [f"{key} = {json.dumps(values[key])}" for key in sorted(values)]
+    try:
+        atomic_write_text(path, "\n".join(lines) + ("\n" if lines else ""), mode=0o600)
+    except OSError as exc:
+        raise _os_error("write", path, exc) from None
+
+
+def _os_error(verb: str, path: Path, exc: OSError) -> ConfigurationError:
+    """One line naming the file and what to do about a profile that cannot be read or written."""
+    if isinstance(exc, IsADirectoryError):
+        return ConfigurationError(
+            f"Cannot {verb} {path}: it is a directory.", hint=f"remove or rename the directory {path}"
+        )
+    # A regular file (or a dangling link) where a folder of the path should be.
+    blocker = next((p for p in path.parents if (p.is_symlink() or p.exists()) and not p.is_dir()), None)
+    if blocker is not None:
+        return ConfigurationError(
+            f"Cannot {verb} {path}: {blocker} is not a folder.",
+            hint=f"remove or move {blocker}, or point {ENV_CONFIG_DIR} at a folder",
+        )
+    if isinstance(exc, PermissionError):
+        hint = f"check the permissions of {path} and of its folder"
+    else:
+        hint = f"make {path.parent} a folder you can write, or point {ENV_CONFIG_DIR} at one"
+    return ConfigurationError(f"Cannot {verb} {path}: {exc.strerror or exc}.", hint=hint)
