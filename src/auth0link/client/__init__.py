@@ -1,0 +1,38 @@
+"""``Auth0Client``: the only package that makes HTTP requests (and the only one importing httpx).
+
+One small typed method per endpoint auth0link uses, on both Auth0 APIs:
+
+* Authentication API (OIDC discovery, JWKS, ``/oauth/device/code``, ``/oauth/token``,
+  ``/userinfo``, ``/oauth/revoke``) — errors become :class:`~auth0link.errors.OAuthError`
+  carrying the RFC 6749 ``error`` code;
+* Management API v2 (users, identities) — errors become :class:`~auth0link.errors.ApiError`
+  subclasses carrying Auth0's ``statusCode``/``error``/``message``/``errorCode``.
+
+Retry policy (as auth0-python and auth0-cli do, but never blind for writes):
+
+* 429 on any method: the request was not processed, so wait until ``Retry-After`` /
+  ``x-ratelimit-reset`` (bounded by ``max_rate_limit_wait``) and retry, at most
+  ``max_rate_limit_retries`` times;
+* 5xx, timeouts and dropped connections: retried only for GET (idempotent), with jittered
+  exponential backoff; a POST/PATCH/DELETE is retried only if the connection was never made;
+* 409 and other 4xx: never retried.
+
+The transport is injectable (``transport=httpx.MockTransport(router.handler)`` in tests). With
+``debug=True`` every request and response is logged on the ``auth0link.http`` logger with
+tokens, secrets and codes redacted.
+
+Layout: :mod:`._http` (the request loop, retries, debug log), :mod:`._errors` (answers to
+typed errors), :mod:`._management` and :mod:`._authentication` (one method per endpoint).
+"""
+
+from __future__ import annotations
+
+from auth0link.client._authentication import AuthenticationAPI
+from auth0link.client._http import DEFAULT_TIMEOUT, IDEMPOTENT
+from auth0link.client._management import ManagementAPI, api_path, encode_segment
+
+__all__ = ["DEFAULT_TIMEOUT", "IDEMPOTENT", "Auth0Client", "api_path", "encode_segment"]
+
+
+class Auth0Client(ManagementAPI, AuthenticationAPI):
+    """A typed client for one Auth0 tenant (or any OIDC provider, for the auth endpoints)."""

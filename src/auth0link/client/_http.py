@@ -1,0 +1,243 @@
+"""The HTTP core of :class:`~auth0link.client.Auth0Client`: one request loop with the retry policy.
+
+See the package docstring for the policy. This module owns the ``httpx.Client`` (transport
+injection, connection pool, timeouts), the redacted ``--debug`` log and the last rate-limit
+headers seen; the API modules build on :meth:`HttpCore.request`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from typing import TYPE_CHECKING, Any, Final, Self
+from urllib.parse import urlsplit
+
+import httpx
+
+from auth0link._redact import REDACTED, SECRET_FIELDS, redact_text, redact_value
+from auth0link.errors import NetworkError
+from auth0link.models import RateLimit
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+log = logging.getLogger("auth0link.http")
+
+DEFAULT_TIMEOUT: Final = 15.0
+IDEMPOTENT: Final = frozenset({"GET", "HEAD", "OPTIONS"})
+HTTP_SERVER_ERROR: Final = 500
+HTTP_TOO_MANY: Final = 429
+
+
+def _user_agent() -> str:
+    from auth0link._version import __version__
+
+    return f"auth0link/{__version__} (+https://github.com/auth0link/auth0link) httpx/{httpx.__version__}"
+
+
+def _redacted_url(url: httpx.URL) -> str:
+    if not url.query:
+        return str(url)
+    params: list[tuple[str, str | int | float | bool | None]] = [
+        (k, REDACTED if k.lower() in SECRET_FIELDS else v)
+        for k, v in httpx.QueryParams(url.query).multi_items()
+    ]
+    return str(url.copy_with(query=None)) + "?" + str(httpx.QueryParams(params))
+
+
+def _redacted_body(content: bytes, content_type: str) -> str:
+    if not content:
+        return ""
+    text = content[:4000].decode("utf-8", "replace")
+    try:
+        if "json" in content_type:
+            return json.dumps(redact_value(json.loads(content)))
+        if "x-www-form-urlencoded" in content_type:
+            params = httpx.QueryParams(text)
+            return str(
+                httpx.QueryParams(
+                    [(k, REDACTED if k.lower() in SECRET_FIELDS else v) for k, v in params.multi_items()]
+                )
+            )
+    except ValueError:
+        pass
+    return redact_text(text)
+
+
+class HttpCore:
+    """The connection pool, the debug log and the request loop shared by both APIs."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        access_token: str | None = None,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        debug: bool = False,
+        max_retries: int = 2,
+        max_rate_limit_retries: int = 3,
+        max_rate_limit_wait: float = 60.0,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+        max_connections: int = 10,
+    ) -> None:
+        """Build a client for ``base_url`` (``https://tenant.auth0.com``)."""
+        self.base_url = base_url.rstrip("/")
+        self.access_token = access_token
+        self.max_retries = max_retries
+        self.max_rate_limit_retries = max_rate_limit_retries
+        self.max_rate_limit_wait = max_rate_limit_wait
+        self.rate_limit = RateLimit(None, None, None)
+        self._sleep = sleep
+        self._clock = clock
+        self._debug = debug
+        hooks: dict[str, list[Callable[..., Any]]] = (
+            {"request": [self._log_request], "response": [self._log_response]} if debug else {}
+        )
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            transport=transport,
+            timeout=timeout,
+            headers={"User-Agent": _user_agent(), "Accept": "application/json"},
+            follow_redirects=False,
+            event_hooks=hooks,
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+        )
+        self.timeout = timeout
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    def __enter__(self) -> Self:
+        """Use as a context manager."""
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Close on exit."""
+        self.close()
+
+    # -- debug log -----------------------------------------------------------------------------
+
+    def _log_request(self, request: httpx.Request) -> None:
+        headers = {k: (REDACTED if k.lower() in SECRET_FIELDS else v) for k, v in request.headers.items()}
+        body = _redacted_body(request.content, request.headers.get("content-type", ""))
+        log.debug("> %s %s %s %s", request.method, _redacted_url(request.url), headers, body)
+
+    def _log_response(self, response: httpx.Response) -> None:
+        response.read()
+        body = _redacted_body(response.content, response.headers.get("content-type", ""))
+        log.debug("< %s %s %s", response.status_code, _redacted_url(response.request.url), body)
+
+    # -- core request loop ---------------------------------------------------------------------
+
+    def _backoff(self, attempt: int) -> float:
+        base: float = min(8.0, 0.25 * (2**attempt))
+        return base * (0.5 + random.random() / 2)  # noqa: S311 - jitter
+
+    def _rate_limit_wait(self, response: httpx.Response) -> float:
+        """Seconds to wait after a 429: Retry-After, else x-ratelimit-reset, else 1 s."""
+        retry_after = response.headers.get("retry-after")
+        if retry_after and retry_after.strip().isdigit():
+            return float(retry_after)
+        reset = response.headers.get("x-ratelimit-reset")
+        if reset:
+            try:
+                return max(0.0, float(reset) - self._clock()) + 0.05
+            except ValueError:
+                pass
+        return 1.0
+
+    def _remember_rate_limit(self, response: httpx.Response) -> None:
+        headers = response.headers
+        if "x-ratelimit-limit" not in headers:
+            return
+
+        def num(name: str) -> float | None:
+            try:
+                return float(headers[name])
+            except (KeyError, ValueError):
+                return None
+
+        limit, remaining = num("x-ratelimit-limit"), num("x-ratelimit-remaining")
+        self.rate_limit = RateLimit(
+            int(limit) if limit is not None else None,
+            int(remaining) if remaining is not None else None,
+            num("x-ratelimit-reset"),
+        )
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        retry_rate_limit: bool = True,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        """Send a request with the retry policy in the module docstring; never raises httpx errors.
+
+        ``retry_rate_limit=False`` hands a 429 back to the caller (device flow polling must see
+        ``slow_down`` and lengthen its own interval).
+        """
+        attempt = 0
+        limited = 0
+        host = urlsplit(url).hostname or urlsplit(self.base_url).hostname or "the server"
+        while True:
+            try:
+                response = self._http.request(method, url, headers=headers, **kwargs)
+            except httpx.TransportError as exc:
+                never_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+                if (method in IDEMPOTENT or never_sent) and attempt < self.max_retries:
+                    self._sleep(self._backoff(attempt))
+                    attempt += 1
+                    continue
+                raise self._network_error(exc, method, host, sent=not never_sent) from None
+            self._remember_rate_limit(response)
+            if (
+                response.status_code == HTTP_TOO_MANY
+                and retry_rate_limit
+                and limited < self.max_rate_limit_retries
+            ):
+                wait = self._rate_limit_wait(response)
+                if wait <= self.max_rate_limit_wait:
+                    log.debug("rate limited: waiting %.2f s", wait)
+                    self._sleep(wait)
+                    limited += 1
+                    continue
+            if (
+                response.status_code >= HTTP_SERVER_ERROR
+                and method in IDEMPOTENT
+                and attempt < self.max_retries
+            ):
+                self._sleep(self._backoff(attempt))
+                attempt += 1
+                continue
+            return response
+
+    def _network_error(
+        self, exc: httpx.TransportError, method: str, host: str, *, sent: bool
+    ) -> NetworkError:
+        maybe_applied = sent and method not in IDEMPOTENT
+        unknown = " The request may or may not have been applied." if maybe_applied else ""
+        if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+            return NetworkError(
+                f"Could not connect to {host}.",
+                hint="check the tenant domain (auth0link config get domain) and your network",
+            )
+        if isinstance(exc, httpx.TimeoutException):
+            return NetworkError(
+                f"{host} did not answer within {self.timeout:g} s.{unknown}",
+                hint="check your network, then try again (AUTH0LINK_TIMEOUT raises the limit)",
+                maybe_applied=maybe_applied,
+            )
+        return NetworkError(
+            f"The connection to {host} failed ({type(exc).__name__}).{unknown}",
+            hint="try again; if it persists, run with --debug",
+            maybe_applied=maybe_applied,
+        )
