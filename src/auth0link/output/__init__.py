@@ -1,0 +1,23 @@
+"""Rendering: the only package that imports rich.
+
+Data goes to stdout, everything else (status, warnings, errors, prompts) to stderr. Data is
+rendered three ways: a rich table when stdout is a terminal, TSV (with a header unless
+``--no-header``) when it is not, and ``--json`` with stable keys for scripts. Colour is off
+when ``NO_COLOR`` is set or the stream is not a terminal. Every value shown is stripped of
+control characters, so a display name cannot smuggle terminal escapes.
+
+Layout: :mod:`._streams` (streams, TTY state, tables, rows), :mod:`._render` (the domain views:
+identities, link plans, sessions, doctor, login prompts), :mod:`._progress` (batch progress) and
+:mod:`._svg` (README screenshots).
+"""
+
+from __future__ import annotations
+
+from auth0link.output._render import Renderings
+from auth0link.output._streams import IDENTITY_COLUMNS, clean
+
+__all__ = ["IDENTITY_COLUMNS", "Output", "clean"]
+
+
+class Output(Renderings):
+    """Streams and TTY state, injected (tests pass StringIO and flags), and every rendering."""

@@ -1,0 +1,85 @@
+"""Progress of long runs (batch-link, suggest): a rich bar on a terminal, plain lines otherwise."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from auth0link.output._streams import clean
+
+if TYPE_CHECKING:
+    from auth0link.output._streams import Streams
+
+
+class BatchProgress:
+    """Progress of a long run: rich bar (rate, ETA) on a TTY; a plain line every few seconds otherwise."""
+
+    def __init__(self, output: Streams, *, total: int | None, label: str, interval: float) -> None:
+        """Start the display now."""
+        import time
+
+        self._output = output
+        self._label = label
+        self._total = total
+        self._interval = interval
+        self._done = 0
+        self._status = ""
+        self._started = time.monotonic()
+        self._last = self._started
+        self._bar: Any = None
+        self._task: Any = None
+        if output.stderr_isatty:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+
+            self._bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[rate]}"),
+                TimeElapsedColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+                TextColumn("{task.fields[status]}"),
+                console=output.console(stderr=True),
+                transient=False,
+            )
+            self._task = self._bar.add_task(label, total=total, rate="", status="")
+            self._bar.start()
+
+    def advance(self, status: str = "") -> None:
+        """One more item done; ``status`` is a short summary shown beside the bar."""
+        import time
+
+        self._done += 1
+        self._status = status or self._status
+        now = time.monotonic()
+        rate = self._done / max(now - self._started, 1e-6)
+        if self._bar is not None:
+            self._bar.update(self._task, advance=1, rate=f"{rate:.1f}/s", status=clean(self._status))
+            return
+        if now - self._last >= self._interval:
+            self._last = now
+            self._line(rate)
+
+    def _line(self, rate: float) -> None:
+        total = f"/{self._total}" if self._total is not None else ""
+        eta = ""
+        if self._total and rate > 0:
+            eta = f", ETA {max(0.0, (self._total - self._done) / rate):.0f} s"
+        self._output.info(f"{self._label}: {self._done}{total} ({rate:.1f}/s{eta}) {clean(self._status)}")
+
+    def close(self) -> None:
+        """Stop the bar (or print a last plain line)."""
+        import time
+
+        if self._bar is not None:
+            self._bar.stop()
+            return
+        if self._done:
+            self._line(self._done / max(time.monotonic() - self._started, 1e-6))

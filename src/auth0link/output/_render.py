@@ -1,0 +1,184 @@
+"""The domain views: identities, link and unlink plans, login prompts, sessions, doctor."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING, TextIO, cast
+
+from auth0link.output._streams import IDENTITY_COLUMNS, Streams, clean, short
+from auth0link.output._svg import Screenshots
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Sequence
+
+    from auth0link.linking import LinkPlan
+    from auth0link.login import Check, LoginOutcome, SessionStatus
+    from auth0link.models import DeviceAuthorization, Identity, User
+
+
+class Renderings(Screenshots, Streams):
+    """How each result is shown (tables and data on stdout, plans and prompts on stderr)."""
+
+    def identities(
+        self, user: User, *, as_json: bool, header: bool = True, secondary_only: bool = False
+    ) -> None:
+        """The user's identities as a table, TSV or JSON."""
+        identities = user.secondary_identities if secondary_only else user.identities
+        if as_json:
+            self.json(
+                {
+                    "user_id": user.user_id,
+                    "email": user.email,
+                    "identities": [i.to_json(primary_user_id=user.user_id) for i in identities],
+                }
+            )
+            return
+        rows = [
+            (
+                i.provider,
+                i.user_id,
+                i.connection,
+                i.is_social,
+                i.full_id == user.user_id,
+                i.profile_data.get("name") or (user.name if i.full_id == user.user_id else ""),
+                i.profile_data.get("email") or (user.email if i.full_id == user.user_id else ""),
+            )
+            for i in identities
+        ]
+        self.table(IDENTITY_COLUMNS, rows, title=f"Identities of {clean(user.user_id)}", header=header)
+
+    def link_plan(self, plan: LinkPlan) -> None:
+        """What ``link`` is about to do (stderr): who is kept, and the metadata merge."""
+        kept = plan.kept.user_id
+        if plan.different_accounts is not None:
+            current, second = plan.different_accounts
+            self.warn("the two accounts have different emails:")
+            self.info(f"  logged in:        {clean(current)}")
+            self.info(f"  just signed in:   {clean(second)}")
+            self.info("  Link them only if both are yours and you just signed in to the second one yourself.")
+        self.info(f"Link {clean(plan.absorbed_id)} ({clean(plan.absorbed_email)}) into {clean(kept)}.")
+        self.info(
+            f"  {clean(kept)} stays the primary user; {clean(plan.absorbed_id)} becomes one of its identities"
+        )
+        self.info("  and Auth0 discards its own user_metadata and app_metadata.")
+        merge = plan.merge
+        if merge is None:
+            reason = plan.merge_skipped_reason or "no access token for the secondary account"
+            self.info(f"  user_metadata: not merged ({clean(reason)}).")
+            return
+        if not merge.patch and not merge.conflicts:
+            self.info(f"  user_metadata: nothing to merge into {clean(kept)}.")
+            return
+        self.info(f"  user_metadata merge into {clean(kept)}:")
+        for key, value in merge.patch.items():
+            if key in merge.conflicts:
+                old = merge.conflicts[key][0]
+                self.info(f"    ~ {clean(key)}: {short(value)} (replaces {short(old)})")
+            else:
+                self.info(f"    + {clean(key)}: {short(value)}")
+        for key, (kept_value, other) in merge.conflicts.items():
+            if key not in merge.patch:
+                self.info(
+                    f"    = {clean(key)}: {short(kept_value)} (kept; the other account had {short(other)})"
+                )
+
+    def unlink_plan(self, user: User, targets: Sequence[Identity]) -> None:
+        """What ``unlink`` is about to do (stderr)."""
+        for identity in targets:
+            self.info(
+                f"Unlink {clean(identity.full_id)} from {clean(user.user_id)}: it becomes a separate user "
+                "again, without the metadata it lost when it was linked (find that in the link "
+                f"backup: auth0link backups list --user '{clean(identity.full_id)}')."
+            )
+
+    # -- login, status, doctor ------------------------------------------------------------
+
+    def login_url(self, url: str) -> None:
+        """The authorize URL, always on stderr (also when a browser opens)."""
+        self.info("Opening the login page in your browser. If it does not open, visit:")
+        self.info(f"  {clean(url)}")
+
+    def device_code(self, auth: DeviceAuthorization) -> None:
+        """The verification URL and user code (stderr), and a QR code on a terminal."""
+        self.info(f"To log in, visit {clean(auth.verification_uri)} and enter the code:")
+        self.info(f"  {clean(auth.user_code)}")
+        if auth.verification_uri_complete:
+            self.info(f"or open: {clean(auth.verification_uri_complete)}")
+            if self.stderr_isatty:
+                self.qr(auth.verification_uri_complete)
+
+    def qr(self, text: str) -> None:
+        """A QR code on stderr when segno (the 'qr' extra) is installed; otherwise nothing."""
+        try:
+            import segno
+        except ImportError:
+            return
+        segno.make(text, error="l").terminal(out=cast("TextIO", self.stderr), compact=True)
+        self.stderr.flush()
+
+    @contextlib.contextmanager
+    def waiting(self, message: str) -> Iterator[Callable[[float], None]]:
+        """A spinner with the time left on a terminal; silent otherwise.
+
+        Yields a callable taking the seconds remaining (called by the polling loop).
+        """
+        if not self.stderr_isatty:
+            yield lambda _remaining: None
+            return
+        status = self.console(stderr=True).status(message, spinner="dots")
+
+        def update(remaining: float) -> None:
+            minutes, seconds = divmod(int(remaining), 60)
+            status.update(f"{message} ({minutes}:{seconds:02d} left, Ctrl-C to cancel)")
+
+        with status:
+            yield update
+
+    def login_done(self, outcome: LoginOutcome) -> None:
+        """The success line after a login (stderr)."""
+        who = clean(outcome.email or outcome.name or outcome.user_id)
+        self.success(f"Logged in as {who} ({clean(outcome.user_id)})")
+        self.info(f"Tokens stored in {clean(outcome.storage)}.")
+
+    def sessions(self, statuses: Sequence[SessionStatus], *, as_json: bool, env_token: bool) -> None:
+        """``auth0link status``: one block per profile (stdout), or JSON."""
+        if as_json:
+            self.json({"env_token": env_token, "sessions": [s.to_json() for s in statuses]})
+            return
+        import time
+
+        lines: list[str] = []
+        if env_token:
+            lines.append("AUTH0LINK_ACCESS_TOKEN is set: commands use it, not the stored sessions.")
+            lines.append("  Fix: unset AUTH0LINK_ACCESS_TOKEN to use the stored login.")
+        for status in statuses:
+            marker = " (active)" if status.active else ""
+            lines.append(f"{clean(status.domain)} — profile {clean(status.profile)}{marker}")
+            if status.logged_in:
+                who = f"{clean(status.user_id)}" + (f" ({clean(status.email)})" if status.email else "")
+                lines.append(f"  ✓ Logged in as {who}")
+                if status.expires_at is not None:
+                    left = int(status.expires_at - time.time())
+                    if status.expired:
+                        state = "expired; refreshes on next use" if status.refreshable else "expired"
+                    else:
+                        state = f"expires in {left // 3600} h {left % 3600 // 60} min"
+                    lines.append(f"  - Access token: {state}")
+                lines.append(f"  - Refresh token: {'yes' if status.refreshable else 'no'}")
+                lines.append(f"  - Scopes: {clean(' '.join(status.scopes))}")
+            lines.append(f"  - Storage: {clean(status.storage)}")
+            lines.extend(f"  X {clean(problem)}" for problem in status.problems)
+        self.data("\n".join(lines) if lines else "No sessions.")
+
+    def doctor(self, checks: Sequence[Check], *, as_json: bool) -> None:
+        """``auth0link doctor``: one line per check, with the fix under each failure (stdout)."""
+        if as_json:
+            self.json({"ok": all(c.ok is not False for c in checks), "checks": [c.to_json() for c in checks]})
+            return
+        lines = []
+        for check in checks:
+            mark = {True: "✓", False: "X", None: "-"}[check.ok]
+            lines.append(f"{mark} {clean(check.name)}: {clean(check.detail)}")
+            if check.fix and check.ok is not True:
+                lines.append(f"    fix: {clean(check.fix)}")
+        self.data("\n".join(lines))

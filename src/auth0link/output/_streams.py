@@ -1,0 +1,179 @@
+"""Streams and TTY state: status lines on stderr, data on stdout, tables, TSV and JSON rows."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from typing import IO, TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    from rich.console import Console
+
+    from auth0link.errors import Auth0LinkError
+    from auth0link.output._progress import BatchProgress
+
+_CONTROL_RE: Final = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+IDENTITY_COLUMNS: Final = (
+    "provider",
+    "user_id",
+    "connection",
+    "social",
+    "primary",
+    "name",
+    "email",
+)
+
+
+def clean(value: object) -> str:
+    """A value as one safe line: None → '', control characters → a space."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return _CONTROL_RE.sub(" ", str(value))
+
+
+def short(value: object, limit: int = 60) -> str:
+    """A JSON value on one line, cut to ``limit`` characters."""
+    text = clean(json.dumps(value, ensure_ascii=False, default=str))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class Streams:
+    """Where output goes and how: the process streams (or injected ones) and their TTY state."""
+
+    def __init__(
+        self,
+        *,
+        stdout: IO[str] | None = None,
+        stderr: IO[str] | None = None,
+        stdout_isatty: bool | None = None,
+        stderr_isatty: bool | None = None,
+        no_color: bool | None = None,
+        width: int | None = None,
+    ) -> None:
+        """Default to the process streams and their real TTY state."""
+        self.stdout = stdout or sys.stdout
+        self.stderr = stderr or sys.stderr
+        self.stdout_isatty = self.stdout.isatty() if stdout_isatty is None else stdout_isatty
+        self.stderr_isatty = self.stderr.isatty() if stderr_isatty is None else stderr_isatty
+        self.no_color = bool(os.environ.get("NO_COLOR")) if no_color is None else no_color
+        self.width = width
+
+    # -- status lines (stderr) ---------------------------------------------------------------
+
+    def info(self, message: str) -> None:
+        """A status line on stderr."""
+        print(message, file=self.stderr, flush=True)
+
+    def success(self, message: str) -> None:
+        """A success line on stderr ("✓ …" on a terminal)."""
+        mark = "✓ " if self.stderr_isatty else ""
+        print(f"{mark}{message}", file=self.stderr, flush=True)
+
+    def warn(self, message: str) -> None:
+        """A warning on stderr."""
+        print(f"warning: {message}", file=self.stderr, flush=True)
+
+    def error(self, error: Auth0LinkError) -> None:
+        """An error as one line, plus its hint on a second line."""
+        print(f"error: {clean(error.message)}", file=self.stderr, flush=True)
+        if error.hint:
+            print(f"hint: {clean(error.hint)}", file=self.stderr, flush=True)
+
+    # -- data (stdout) ---------------------------------------------------------------------
+
+    def data(self, text: str) -> None:
+        """Raw text on stdout."""
+        self.stdout.write(text if text.endswith("\n") else text + "\n")
+        self.stdout.flush()
+
+    def json(self, value: Any) -> None:
+        """JSON on stdout (keys in the order the caller built them; they are stable)."""
+        self.data(json.dumps(value, indent=2, ensure_ascii=False))
+
+    def console(self, *, stderr: bool = False) -> Console:
+        """A rich Console for the stream (markup, emoji and highlighting off: data is data)."""
+        from rich.console import Console
+
+        stream = self.stderr if stderr else self.stdout
+        isatty = self.stderr_isatty if stderr else self.stdout_isatty
+        return Console(
+            file=stream,
+            force_terminal=isatty,
+            no_color=self.no_color or not isatty,
+            markup=False,
+            emoji=False,
+            highlight=False,
+            width=self.width,
+        )
+
+    def table(
+        self,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[object]],
+        *,
+        title: str | None = None,
+        header: bool = True,
+    ) -> None:
+        """A rich table on a TTY; TSV (header first unless ``header=False``) otherwise."""
+        if not self.stdout_isatty:
+            lines = ["\t".join(columns)] if header else []
+            lines += ["\t".join(clean(v).replace("\t", " ") for v in row) for row in rows]
+            if lines:
+                self.data("\n".join(lines))
+            return
+        from rich.table import Table
+
+        table = Table(title=title, show_header=header, header_style="bold", title_justify="left")
+        for column in columns:
+            table.add_column(column)
+        for row in rows:
+            table.add_row(*(clean(v) for v in row))
+        self.console().print(table)
+
+    # -- suggest (stdout) ------------------------------------------------------------------
+
+    def rows(
+        self,
+        columns: Sequence[str],
+        rows: Iterable[Sequence[object]],
+        *,
+        as_json: bool = False,
+        header: bool = True,
+        title: str | None = None,
+    ) -> int:
+        """Stream rows: JSON lines with ``--json``, TSV when piped (one line each, flushed), else a table.
+
+        Returns the number of rows written.
+        """
+        count = 0
+        if as_json:
+            for row in rows:
+                self.data(json.dumps(dict(zip(columns, row, strict=True)), ensure_ascii=False))
+                count += 1
+            return count
+        if not self.stdout_isatty:
+            if header:
+                self.data("\t".join(columns))
+            for row in rows:
+                self.data("\t".join(clean(v).replace("\t", " ") for v in row))
+                count += 1
+            return count
+        materialised = [tuple(row) for row in rows]
+        if materialised:
+            self.table(columns, materialised, title=title, header=header)
+        return len(materialised)
+
+    # -- batch progress (stderr) -------------------------------------------------------------
+
+    def progress(self, *, total: int | None, label: str, interval: float = 5.0) -> BatchProgress:
+        """A progress display on stderr: a rich bar with rate and ETA on a TTY, else plain lines."""
+        from auth0link.output._progress import BatchProgress
+
+        return BatchProgress(self, total=total, label=label, interval=interval)
