@@ -16,7 +16,7 @@ import pytest
 from auth0link.emulator import demo
 from auth0link.emulator.agent import LoginAgent
 from auth0link.emulator.app import Emulator, create_app
-from auth0link.emulator.state import build_tenant
+from auth0link.emulator.persistence import build_tenant
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -209,7 +209,7 @@ def ctx(make_ctx: Callable[..., Ctx]) -> Ctx:
 
 @pytest.fixture
 def emulator_process() -> Iterator[RunningEmulator]:
-    """The emulator as a real subprocess (``python -m auth0link.emulator.server``)."""
+    """The emulator as a real subprocess (``python -m auth0link.emulator``)."""
     from tests.support.emulator import start_emulator
 
     with start_emulator("--device-interval", "1", via="module") as running:

@@ -26,7 +26,7 @@ def test_any_encoded_id_round_trips(ctx: Ctx, raw: str) -> None:
     """GET /users/{quote(id)} and unlink paths decode IDs with '/', '|', '%', spaces, unicode."""
     user_id = f"github|{raw}"
     if user_id not in ctx.tenant.users:
-        ctx.tenant.add_user({"user_id": user_id, "email": "p@example.com"})
+        ctx.tenant.users.add({"user_id": user_id, "email": "p@example.com"})
     token = ctx.emulator.tenant.key.sign(
         {
             "iss": ctx.tenant.issuer,

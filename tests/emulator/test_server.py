@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-from auth0link.emulator import DEMO_USERS_HELP, demo
-from auth0link.emulator.server import EmulatorOptions, EmulatorThread, banner, main, prepare, run
-from auth0link.emulator.state import build_tenant, load_state, read_users_file, save_state
-from auth0link.errors import ConfigurationError
+from auth0link.emulator import DEMO_USERS_HELP, EmulatorError, demo
+from auth0link.emulator.command import main
+from auth0link.emulator.options import EmulatorOptions
+from auth0link.emulator.persistence import build_tenant, load_state, read_users_file, save_state
+from auth0link.emulator.server import EmulatorThread, banner, prepare, run
 from tests.emulator.conftest import ALICE, ALICE_ENC, BASE
 from tests.support.emulator import EmulatorFailed, launch, start_emulator
 
@@ -26,31 +27,31 @@ if TYPE_CHECKING:
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "example.com", "::"])  # noqa: S104 - refused on purpose
 def test_non_loopback_host_is_refused(host: str) -> None:
-    """Any non-loopback --host is a ConfigurationError naming the allowed values."""
-    with pytest.raises(ConfigurationError, match="binds loopback only"):
+    """Any non-loopback --host is a EmulatorError naming the allowed values."""
+    with pytest.raises(EmulatorError, match="binds loopback only"):
         run(EmulatorOptions(host=host))
 
 
 @pytest.mark.parametrize("spec", ["fast", "10", "0/s", "5/m", "5/s:x"])
 def test_bad_rate_limit_is_refused(spec: str) -> None:
-    """A --rate-limit that is not N/s[:BURST] is a ConfigurationError."""
-    with pytest.raises(ConfigurationError, match="--rate-limit"):
+    """A --rate-limit that is not N/s[:BURST] is a EmulatorError."""
+    with pytest.raises(EmulatorError, match="--rate-limit"):
         run(EmulatorOptions(rate_limit=spec))
 
 
 def test_unreadable_or_invalid_users_file_is_refused(tmp_path: Path) -> None:
-    """A missing, non-JSON or badly shaped users file is a ConfigurationError."""
-    with pytest.raises(ConfigurationError, match="cannot read the users file"):
+    """A missing, non-JSON or badly shaped users file is a EmulatorError."""
+    with pytest.raises(EmulatorError, match="cannot read the users file"):
         run(EmulatorOptions(users_file=tmp_path / "missing.json"))
     bad = tmp_path / "bad.json"
     bad.write_text("{", encoding="utf-8")
-    with pytest.raises(ConfigurationError, match="not valid JSON"):
+    with pytest.raises(EmulatorError, match="not valid JSON"):
         run(EmulatorOptions(users_file=bad))
     bad.write_text('{"users": [1]}', encoding="utf-8")
-    with pytest.raises(ConfigurationError, match="JSON list of user objects"):
+    with pytest.raises(EmulatorError, match="JSON list of user objects"):
         run(EmulatorOptions(users_file=bad))
     bad.write_text('[{"user_id": "nopipe"}]', encoding="utf-8")
-    with pytest.raises(ConfigurationError, match="invalid users file"):
+    with pytest.raises(EmulatorError, match="invalid users file"):
         run(EmulatorOptions(users_file=bad))
 
 
@@ -112,7 +113,7 @@ def test_users_file_replaces_the_demo_set(tmp_path: Path) -> None:
 def test_state_round_trip_keeps_key_users_and_refresh_tokens(tmp_path: Path) -> None:
     """save_state/load_state keep the signing key (same JWKS), users (after a link) and RTs."""
     tenant = build_tenant(BASE)
-    tenant.link(ALICE, "github", "4242424")
+    tenant.users.link(ALICE, "github", "4242424")
     token = tenant.issue_refresh_token(client_id="c", user_id=ALICE, scope="openid", audience=None, sid=None)
     path = tmp_path / "state.json"
     save_state(path, tenant)
@@ -121,7 +122,9 @@ def test_state_round_trip_keeps_key_users_and_refresh_tokens(tmp_path: Path) -> 
     assert again.key.jwks() == tenant.key.jwks()
     assert [i.provider for i in again.users[ALICE].identities] == ["auth0", "github"]
     assert "github|4242424" not in again.users
-    assert again.refresh_tokens[token].user_id == ALICE
+    refreshed = again.refresh_token(token)
+    assert refreshed is not None
+    assert refreshed.user_id == ALICE
     assert load_state(tmp_path / "absent.json") is None
 
 
@@ -129,7 +132,7 @@ def test_corrupt_state_file_is_a_configuration_error(tmp_path: Path) -> None:
     """A state file that is not ours is refused with a hint to delete it."""
     path = tmp_path / "state.json"
     path.write_text('{"version": 99}', encoding="utf-8")
-    with pytest.raises(ConfigurationError, match="delete it"):
+    with pytest.raises(EmulatorError, match="delete it"):
         load_state(path)
 
 
@@ -143,7 +146,7 @@ def test_emulator_thread_serves_over_real_http_and_saves_state(tmp_path: Path) -
 
 
 def test_module_main_reports_configuration_errors(capsys: pytest.CaptureFixture[str]) -> None:
-    """python -m auth0link.emulator.server prints one error line and returns 2 on bad options."""
+    """python -m auth0link.emulator prints one error line and returns 2 on bad options."""
     assert main(["--host", "0.0.0.0"]) == 2  # noqa: S104 - refused on purpose
     err = capsys.readouterr().err
     assert err.startswith("error: refusing to listen")
@@ -196,7 +199,7 @@ def test_subprocess_sigint_also_stops_cleanly(tmp_path: Path) -> None:
 def test_subprocess_export_lines_without_json() -> None:
     """Without --json the process prints the two export lines and flushes them."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "auth0link.emulator.server", "--port", "0"],
+        [sys.executable, "-m", "auth0link.emulator", "--port", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,

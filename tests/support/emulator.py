@@ -162,7 +162,7 @@ def emulator_command(*args: str, via: Literal["cli", "module"] = "cli") -> list[
     """The argv that starts the emulator with ``--json --port 0`` and ``args``."""
     if via == "cli":
         return [sys.executable, "-m", "auth0link", "emulator", "--json", "--port", "0", *args]
-    return [sys.executable, "-m", "auth0link.emulator.server", "--json", "--port", "0", *args]
+    return [sys.executable, "-m", "auth0link.emulator", "--json", "--port", "0", *args]
 
 
 def _parse_line(line: bytes) -> dict[str, Any] | None:

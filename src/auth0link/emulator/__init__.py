@@ -9,7 +9,16 @@ and the scripted browser user in :mod:`.agent` (core dependencies only).
 
 from __future__ import annotations
 
-__all__ = ["DEMO_USERS_HELP"]
+__all__ = ["DEMO_USERS_HELP", "EmulatorError"]
+
+
+class EmulatorError(Exception):
+    """The emulator cannot do what was asked: a bad option, users or state file, a busy port.
+
+    The message is one line naming the problem and the fix; :func:`.command.main` prints it as
+    ``error: …`` and exits 2 (the admin endpoints answer it as a 400).
+    """
+
 
 DEMO_USERS_HELP = """\
 Clients (fixed IDs):

@@ -15,12 +15,14 @@ import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote
 
-from auth0link.emulator.state import ManagementError, Tenant, User
+from auth0link.emulator.model import ManagementError
 
 if TYPE_CHECKING:
     from starlette.types import Receive, Scope, Send
 
+    from auth0link.emulator.model import User
     from auth0link.emulator.ratelimit import TokenBucket
+    from auth0link.emulator.tenant import Tenant
 
 
 _REASONS = {
@@ -137,7 +139,7 @@ class ManagementAPI:
 
     # -- routing ------------------------------------------------------------------------------
 
-    def dispatch(self, scope: Scope, body: bytes) -> tuple[int, Any]:
+    def dispatch(self, scope: Scope, body: bytes) -> tuple[int, Any]:  # noqa: PLR0911 - one return per route (no table lookup on the hot path)
         """Route on method and raw path segments."""
         raw: bytes = scope.get("raw_path") or scope["path"].encode()
         path = raw.decode("latin-1").split("?", 1)[0]
@@ -212,7 +214,7 @@ class ManagementAPI:
     def get_user(self, claims: dict[str, Any], user_id: str) -> dict[str, Any]:
         """``GET /users/{id}``."""
         self._require(claims, ("read:users",), ("read:current_user",), user_id)
-        return self.tenant.get_user(user_id).to_json()
+        return self.tenant.users.get_user(user_id).to_json()
 
     def patch_user(self, claims: dict[str, Any], user_id: str, raw: bytes) -> dict[str, Any]:
         """``PATCH /users/{id}``: metadata merge; user tokens may touch ``user_metadata`` only."""
@@ -238,8 +240,9 @@ class ManagementAPI:
         for key in ("user_metadata", "app_metadata"):
             if key in body and body[key] is not None and not isinstance(body[key], dict):
                 raise _bad_body(f"Expected type object but found type {_json_type(body[key])}")
-        user = self.tenant.get_user(user_id)
-        self.tenant.patch_user(user, body)
+        users = self.tenant.users
+        user = users.get_user(user_id)
+        users.patch(user, body)
         return user.to_json()
 
     def users_by_email(self, claims: dict[str, Any], query: dict[str, list[str]]) -> list[Any]:
@@ -248,7 +251,7 @@ class ManagementAPI:
         email = query.get("email", [""])[0]
         if not email:
             raise _bad_query("Missing required property: email")
-        return [user.to_json() for user in self.tenant.users_by_email(email)]
+        return [user.to_json() for user in self.tenant.users.by_email(email)]
 
     def search(self, claims: dict[str, Any], query: dict[str, list[str]]) -> Any:
         """``GET /users?q=…&search_engine=v3&page=&per_page=&include_totals=``."""
@@ -285,7 +288,7 @@ class ManagementAPI:
                 raise _bad_body(f"Additional properties not allowed: {','.join(extra)}")
             secondary = self._verify_link_with(body["link_with"], claims)
             sec_provider, _, raw_id = secondary.partition("|")
-            return self.tenant.link(user_id, sec_provider, raw_id)
+            return self.tenant.users.link(user_id, sec_provider, raw_id)
         self._require(claims, ("update:users",), (), None)
         provider: Any = body.get("provider")
         secondary_id: Any = body.get("user_id")
@@ -298,7 +301,7 @@ class ManagementAPI:
         connection_id = body.get("connection_id")
         if connection_id is not None and not isinstance(connection_id, str):
             raise _bad_body("Expected type string but found type " + _json_type(connection_id))
-        return self.tenant.link(user_id, provider, secondary_id, connection_id)
+        return self.tenant.users.link(user_id, provider, secondary_id, connection_id)
 
     def _verify_link_with(self, token: Any, claims: dict[str, Any]) -> str:
         """Check the secondary ID token: RS256, this tenant's, unexpired, ``aud`` == ``azp``."""
@@ -327,7 +330,7 @@ class ManagementAPI:
     def unlink(self, claims: dict[str, Any], user_id: str, provider: str, raw_id: str) -> list[Any]:
         """``DELETE /users/{id}/identities/{provider}/{user_id}``."""
         self._require(claims, ("update:users",), ("update:current_user_identities",), user_id)
-        return self.tenant.unlink(user_id, provider, raw_id)
+        return self.tenant.users.unlink(user_id, provider, raw_id)
 
 
 def _project(user: dict[str, Any], query: dict[str, list[str]]) -> dict[str, Any]:
