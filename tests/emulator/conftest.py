@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
+import jwt
 import pytest
 
 from auth0link.emulator import demo
@@ -169,6 +170,41 @@ def pkce(verifier: str) -> str:
 def query_of(url: str) -> dict[str, str]:
     """The query parameters of ``url`` (first values)."""
     return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+
+
+def claims(token: str) -> dict[str, object]:
+    """Unverified claims (signature is covered elsewhere)."""
+    result: dict[str, object] = jwt.decode(token, options={"verify_signature": False})
+    return result
+
+
+def code_for(ctx: Ctx, verifier: str) -> str:
+    """A fresh authorization code for alice."""
+    url = ctx.browser().complete_authorize(
+        ctx.authorize_url(pkce(verifier)),
+        email="alice@example.com",
+        password=demo.ALICE_PASSWORD,
+        deliver=False,
+    )
+    return query_of(url)["code"]
+
+
+def exchange(
+    ctx: Ctx, code: str, verifier: str, *, as_json: bool = False, **extra: str
+) -> tuple[int, dict[str, Any]]:
+    """POST the authorization_code grant."""
+    data = {
+        "grant_type": "authorization_code",
+        "client_id": demo.NATIVE_CLIENT_ID,
+        "code": code,
+        "code_verifier": verifier,
+        "redirect_uri": CALLBACK,
+        **extra,
+    }
+    reply = (
+        ctx.client.post("/oauth/token", json=data) if as_json else ctx.client.post("/oauth/token", data=data)
+    )
+    return reply.status_code, reply.json()
 
 
 def new_client(emulator: Emulator) -> httpx.Client:

@@ -354,7 +354,11 @@ def test_delete_user_needs_delete_users_and_answers_204(ctx: Ctx) -> None:
     ctx.tenant.users.link(ALICE, "github", "4242424")
     reader = ctx.m2m_token(scope="read:users update:users")
     refused = ctx.api("DELETE", f"/users/{ALICE_ENC}", reader)
-    assert error_of(refused) == (403, "insufficient_scope", "Insufficient scope, expected any of: delete:users")
+    assert error_of(refused) == (
+        403,
+        "insufficient_scope",
+        "Insufficient scope, expected any of: delete:users",
+    )
     user_token = ctx.login()["access_token"]
     assert error_of(ctx.api("DELETE", f"/users/{ALICE_ENC}", user_token))[:2] == (403, "insufficient_scope")
     assert ALICE in ctx.tenant.users

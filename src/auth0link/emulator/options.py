@@ -64,9 +64,39 @@ def build_parser() -> argparse.ArgumentParser:
         argument_default=argparse.SUPPRESS,  # an option not given keeps the dataclass default
         allow_abbrev=False,
     )
+    _add_server_options(parser)
+    _add_tenant_options(parser)
+    return parser
+
+
+def _add_server_options(parser: argparse.ArgumentParser) -> None:
+    """Where and how it serves: address, output, access log, rate limit, faults."""
     add = parser.add_argument
     add("--host", help=f"Loopback address to bind; others are refused (default: {_DEFAULTS.host}).")
     add("--port", type=int, help=f"Port to bind; 0 picks a free one (default: {_DEFAULTS.port}).")
+    add(
+        "--json",
+        dest="as_json",
+        action="store_true",
+        help="Print one JSON line (URL, clients, demo users) instead of export lines.",
+    )
+    add("--no-access-log", dest="access_log", action="store_false", help="Do not log each request on stderr.")
+    add(
+        "--rate-limit",
+        metavar="N/s[:BURST]",
+        help="Management API token bucket, e.g. 50/s (burst 50) or 16/s:50 (default: unlimited).",
+    )
+    add(
+        "--faults",
+        action="append",
+        metavar="SPEC",
+        help="Inject faults, e.g. 'GET /api/v2/users/*=503x2' (repeatable; README's emulator section).",
+    )
+
+
+def _add_tenant_options(parser: argparse.ArgumentParser) -> None:
+    """What it serves: users, saved state, lifetimes, the confirmation screen."""
+    add = parser.add_argument
     add(
         "--users",
         dest="users_file",
@@ -75,22 +105,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="JSON file of users replacing the demo set.",
     )
     add(
-        "--rate-limit",
-        metavar="N/s[:BURST]",
-        help="Management API token bucket, e.g. 50/s (burst 50) or 16/s:50 (default: unlimited).",
-    )
-    add(
         "--state",
         dest="state_file",
         type=Path,
         metavar="FILE",
         help="Load state from FILE at start, save it on stop.",
-    )
-    add(
-        "--json",
-        dest="as_json",
-        action="store_true",
-        help="Print one JSON line (URL, clients, demo users) instead of export lines.",
     )
     add(
         "--token-ttl",
@@ -109,14 +128,6 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="Turn off the non-verifiable callback URI confirmation screen.",
     )
-    add(
-        "--faults",
-        action="append",
-        metavar="SPEC",
-        help="Inject faults, e.g. 'GET /api/v2/users/*=503x2' (repeatable; README's emulator section).",
-    )
-    add("--no-access-log", dest="access_log", action="store_false", help="Do not log each request on stderr.")
-    return parser
 
 
 def parse_options(argv: list[str] | None = None) -> EmulatorOptions:
