@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
+from typing import TYPE_CHECKING
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from auth0link.emulator.keys import SigningKey
 from auth0link.emulator.model import ManagementError
 from auth0link.emulator.persistence import apply_state, build_tenant, decode_state, state_json
 from auth0link.emulator.tenant import Tenant
 from tests.emulator.conftest import ALICE, BASE, BOB, GITHUB, GOOGLE
+
+if TYPE_CHECKING:
+    from auth0link.emulator.directory import UserDirectory
 
 
 def test_linking_a_user_with_linked_identities_moves_them_all() -> None:
@@ -103,3 +111,56 @@ def test_owner_follows_link_unlink_and_restore() -> None:
     assert back is not None
     assert back.user_id == "google-oauth2|g1"
     assert "google-oauth2|g1" not in tenant.users.linked_index()
+
+
+KEY = SigningKey.generate()
+POOL = [
+    "auth0|p1",
+    "auth0|p2",
+    "google-oauth2|g1",
+    "google-oauth2|g2",
+    "github|h1",
+    "email|e1",
+    "sms|s1",
+]
+OPERATIONS = st.lists(
+    st.tuples(
+        st.sampled_from(["link", "unlink", "delete"]),
+        st.sampled_from(POOL),
+        st.sampled_from(POOL),
+    ),
+    max_size=25,
+)
+
+
+def _index_is_right(users: UserDirectory) -> None:
+    """The linked index equals what the users hold, and every identity has at most one owner."""
+    expected = {i.full_id: u.user_id for u in users.values() for i in u.identities[1:]}
+    assert dict(users.linked_index()) == expected
+    holders = [i.full_id for u in users.values() for i in u.identities]
+    assert len(holders) == len(set(holders))
+    for full_id in POOL:
+        provider, _, raw = full_id.partition("|")
+        owner = users.find_identity_owner(provider, raw)
+        holder = next((u for u in users.values() if any(i.full_id == full_id for i in u.identities)), None)
+        assert owner is holder
+
+
+@settings(max_examples=150, deadline=None)
+@given(operations=OPERATIONS)
+def test_linked_index_stays_right_through_any_link_unlink_delete(
+    operations: list[tuple[str, str, str]],
+) -> None:
+    """After any sequence of link/unlink/delete (refused ones included) the linked index matches the users."""
+    tenant = Tenant("http://127.0.0.1:1", KEY)
+    tenant.users.load([{"user_id": full_id, "email": "x@example.com"} for full_id in POOL])
+    for operation, first, second in operations:
+        provider, _, raw = second.partition("|")
+        with contextlib.suppress(ManagementError):
+            if operation == "link":
+                tenant.users.link(first, provider, raw)
+            elif operation == "unlink":
+                tenant.users.unlink(first, provider, raw)
+            else:
+                tenant.delete_user(first)
+        _index_is_right(tenant.users)

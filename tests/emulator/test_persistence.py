@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from typing import TYPE_CHECKING
 
 import pytest
 
 from auth0link.emulator import EmulatorError
+from auth0link.emulator.command import main
 from auth0link.emulator.options import EmulatorOptions
 from auth0link.emulator.persistence import build_tenant, load_state, read_users_file, save_state
 from auth0link.emulator.server import run
 from tests.emulator.conftest import ALICE, BASE
+from tests.support.emulator import emulator_command
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -68,3 +71,68 @@ def test_corrupt_state_file_is_a_configuration_error(tmp_path: Path) -> None:
     path.write_text('{"version": 99}', encoding="utf-8")
     with pytest.raises(EmulatorError, match="delete it"):
         load_state(path)
+
+
+DAMAGED_STATES = {
+    "garbage key": {"version": 1, "signing_key_pem": "-----BEGIN PRIVATE KEY-----\nnot a key\n"},
+    "key of the wrong type": {"version": 1, "signing_key_pem": 42},
+    "users not a list": {"version": 1, "users": "alice"},
+    "user without identities": {"version": 1, "users": [{"user_id": "auth0|x", "identities": []}]},
+    "user missing its id": {"version": 1, "users": [{"identities": []}]},
+    "passwords not an object": {"version": 1, "users": [], "passwords": ["x"]},
+    "refresh token with unknown fields": {"version": 1, "refresh_tokens": {"t": {"who": "me"}}},
+}
+
+
+@pytest.mark.parametrize("content", DAMAGED_STATES.values(), ids=DAMAGED_STATES.keys())
+def test_damaged_state_is_one_error_naming_the_file(tmp_path: Path, content: dict[str, object]) -> None:
+    """A state file that is valid JSON but malformed (a garbage key, …) is an EmulatorError naming file and fix."""
+    path = tmp_path / "state.json"
+    path.write_text(json.dumps(content), encoding="utf-8")
+    with pytest.raises(EmulatorError, match="delete it to start fresh") as caught:
+        load_state(path)
+    assert str(path) in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_damaged_state_exits_2_with_one_error_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """main(["--state", FILE]) with a garbage signing key prints one error: line and returns 2."""
+    path = tmp_path / "state.json"
+    path.write_text(json.dumps(DAMAGED_STATES["garbage key"]), encoding="utf-8")
+    assert main(["--port", "0", "--state", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith(f"error: the state file {path} is damaged")
+    assert captured.err.count("\n") == 1
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("via", ["cli", "module"])
+def test_damaged_state_real_process_exits_2(tmp_path: Path, via: str) -> None:
+    """The real process (auth0link emulator / python -m auth0link.emulator) exits 2 with one line, no traceback."""
+    path = tmp_path / "state.json"
+    path.write_text(json.dumps(DAMAGED_STATES["garbage key"]), encoding="utf-8")
+    done = subprocess.run(
+        emulator_command("--state", str(path), via="cli" if via == "cli" else "module"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""
+    assert done.stderr.startswith(f"error: the state file {path} is damaged")
+    assert done.stderr.count("\n") == 1
+    assert path.read_text(encoding="utf-8") == json.dumps(DAMAGED_STATES["garbage key"])
+
+
+def test_state_folder_is_created_and_file_is_private(tmp_path: Path) -> None:
+    """save_state creates a missing folder (0700) and writes the file 0600, atomically (no temp left)."""
+    path = tmp_path / "new" / "dir" / "state.json"
+    save_state(path, build_tenant(BASE))
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert path.parent.stat().st_mode & 0o777 == 0o700
+    assert [p.name for p in path.parent.iterdir()] == ["state.json"]
+    assert json.loads(path.read_text(encoding="utf-8"))["version"] == 1

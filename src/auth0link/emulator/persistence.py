@@ -67,12 +67,19 @@ def decode_state(data: dict[str, Any]) -> SavedState:
     if not (isinstance(passwords, dict) and isinstance(tokens, dict) and isinstance(revoked, list)):
         raise TypeError("passwords and refresh_tokens must be objects, revoked_families a list")
     return SavedState(
-        key=SigningKey.from_pem(pem) if pem is not None else None,
+        key=_signing_key(pem) if pem is not None else None,
         users=[User.from_json(u) for u in users] if users is not None else None,
         passwords={str(k): str(v) for k, v in passwords.items()},
         refresh_tokens={str(t): RefreshToken(**r) for t, r in tokens.items()},
         revoked_families=frozenset(str(f) for f in revoked),
     )
+
+
+def _signing_key(pem: str) -> SigningKey:
+    try:
+        return SigningKey.from_pem(pem)
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+        raise ValueError("signing_key_pem is not a PEM RSA private key") from exc
 
 
 def apply_state(tenant: Tenant, state: SavedState) -> None:
