@@ -39,14 +39,24 @@ def _tx(kind: str = "authorize") -> Transaction:
 def test_authorize_path_with_consent_reaches_done() -> None:
     """LOGIN → AUTHENTICATED (silent) → CONSENT → AUTHENTICATED (prompted) → DONE."""
     tx = _tx()
-    assert tx.state is TxState.LOGIN
+    seen = [tx.state]
     tx.resume("auth0|a", "db", 5)
-    assert (tx.state, tx.prompted, tx.user_id) == (TxState.AUTHENTICATED, False, "auth0|a")
+    seen.append(tx.state)
+    assert (tx.prompted, tx.user_id) == (False, "auth0|a")
     tx.ask_consent()
+    seen.append(tx.state)
     tx.accept_consent()
-    assert (tx.state, tx.prompted) == (TxState.AUTHENTICATED, True)
+    seen.append(tx.state)
+    assert tx.prompted
     tx.finish()
-    assert tx.state is TxState.DONE
+    seen.append(tx.state)
+    assert seen == [
+        TxState.LOGIN,
+        TxState.AUTHENTICATED,
+        TxState.CONSENT,
+        TxState.AUTHENTICATED,
+        TxState.DONE,
+    ]
 
 
 def test_passwordless_and_device_paths() -> None:
