@@ -1,6 +1,6 @@
 """Emulator throughput: sustained GET /api/v2/users/{id} per second and link+unlink cycles.
 
-Starts the emulator as a real subprocess (``python -m auth0link.emulator.server``, access log
+Starts the emulator as a real subprocess (``python -m auth0link.emulator``, access log
 off), then drives it over real HTTP with a few concurrent httpx clients. Client worker
 *processes* are used so the measurement is not capped by one client interpreter's GIL; they
 share the machine's cores with the server, as a CLI benchmark would. Bounded: about 20 s total.
@@ -46,7 +46,7 @@ def start(directory: Path) -> tuple[subprocess.Popen[bytes], dict[str, str]]:
         [
             sys.executable,
             "-m",
-            "auth0link.emulator.server",
+            "auth0link.emulator",
             "--json",
             "--port",
             "0",

@@ -1547,120 +1547,21 @@ def backups_show(app: App, *, location: str | None, user_id: str | None) -> None
 # -- emulator ---------------------------------------------------------------------------------
 
 
-class _EmulatorCommand(click.Command):
-    """Loads the demo-user list for the help epilog only when help is shown."""
-
-    def format_epilog(self, _ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        """Append the demo users (kept beside the emulator, so help never drifts)."""
-        try:
-            from auth0link.emulator import DEMO_USERS_HELP
-        except ImportError:  # pragma: no cover - the emulator package ships with the wheel
-            return
-        formatter.write_paragraph()
-        with formatter.indentation():
-            for line in DEMO_USERS_HELP.strip("\n").splitlines():
-                formatter.write_text(line) if line.strip() else formatter.write_paragraph()
-
-
-@main.command(cls=_EmulatorCommand)
-@click.option(
-    "--host",
-    default="127.0.0.1",
-    show_default=True,
-    help="Loopback address to bind (others are refused).",
+@main.command(
+    add_help_option=False,
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
 )
-@click.option("--port", default=0, type=int, show_default=True, help="Port to bind; 0 picks a free one.")
-@click.option(
-    "--users",
-    "users_file",
-    type=click.Path(dir_okay=False),
-    help="JSON file of users replacing the demo set.",
-)
-@click.option(
-    "--rate-limit",
-    metavar="N/s[:BURST]",
-    help="Management API token bucket, e.g. 50/s (burst 50) or 16/s:50. Default: unlimited.",
-)
-@click.option(
-    "--state",
-    "state_file",
-    type=click.Path(dir_okay=False),
-    help="Load state from FILE at start, save it on stop.",
-)
-@click.option(
-    "--json",
-    "as_json",
-    is_flag=True,
-    help="Print one JSON line (URL, clients, demo users) instead of export lines.",
-)
-@click.option(
-    "--token-ttl",
-    type=click.IntRange(1),
-    default=86400,
-    show_default=True,
-    help="Access token lifetime in seconds.",
-)
-@click.option(
-    "--device-interval",
-    type=click.IntRange(1),
-    default=5,
-    show_default=True,
-    help="Device flow polling interval in seconds.",
-)
-@click.option(
-    "--skip-callback-confirmation",
-    is_flag=True,
-    help="Turn off the non-verifiable callback URI confirmation screen.",
-)
-@click.option(
-    "--faults",
-    metavar="SPEC",
-    multiple=True,
-    help="Inject faults, e.g. 'GET /api/v2/users/*=503x2' (repeatable; README's emulator section).",
-)
-def emulator(
-    *,
-    host: str,
-    port: int,
-    users_file: str | None,
-    rate_limit: str | None,
-    state_file: str | None,
-    as_json: bool,
-    token_ttl: int,
-    device_interval: int,
-    skip_callback_confirmation: bool,
-    faults: tuple[str, ...],
-) -> None:
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+@click.pass_context
+def emulator(ctx: click.Context, args: tuple[str, ...]) -> None:
     """Run a local Auth0 tenant (needs the 'emulator' extra).
 
-    It prints the AUTH0LINK_DOMAIN and AUTH0LINK_CLIENT_ID to use (or one JSON line
-    with --json) and serves until Ctrl-C.
+    Every argument, --help included, goes to the emulator's own parser (the same one as
+    ``python -m auth0link.emulator``), which also prints its errors and sets the exit code.
     """
-    from pathlib import Path
+    from auth0link.emulator.command import main as emulator_main
 
-    try:
-        from auth0link.emulator import server
-    except ImportError as exc:
-        from auth0link.errors import ConfigurationError
-
-        raise ConfigurationError(
-            f"The emulator is not installed ({exc.name} is missing).",
-            hint="pip install 'auth0link[emulator]'",
-        ) from None
-    server.run(
-        server.EmulatorOptions(
-            host=host,
-            port=port,
-            users_file=Path(users_file) if users_file else None,
-            rate_limit=rate_limit,
-            state_file=Path(state_file) if state_file else None,
-            as_json=as_json,
-            token_ttl=token_ttl,
-            device_interval=device_interval,
-            skip_callback_confirmation=skip_callback_confirmation,
-            faults=tuple(faults),
-        )
-    )
+    ctx.exit(emulator_main(list(args)))
 
 
 def run() -> NoReturn:  # pragma: no cover - thin wrapper for `python -m`

@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
+import jwt
 import pytest
 
 from auth0link.emulator import demo
 from auth0link.emulator.agent import LoginAgent
 from auth0link.emulator.app import Emulator, create_app
-from auth0link.emulator.state import build_tenant
+from auth0link.emulator.persistence import build_tenant
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -171,6 +172,41 @@ def query_of(url: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
 
 
+def claims(token: str) -> dict[str, object]:
+    """Unverified claims (signature is covered elsewhere)."""
+    result: dict[str, object] = jwt.decode(token, options={"verify_signature": False})
+    return result
+
+
+def code_for(ctx: Ctx, verifier: str) -> str:
+    """A fresh authorization code for alice."""
+    url = ctx.browser().complete_authorize(
+        ctx.authorize_url(pkce(verifier)),
+        email="alice@example.com",
+        password=demo.ALICE_PASSWORD,
+        deliver=False,
+    )
+    return query_of(url)["code"]
+
+
+def exchange(
+    ctx: Ctx, code: str, verifier: str, *, as_json: bool = False, **extra: str
+) -> tuple[int, dict[str, Any]]:
+    """POST the authorization_code grant."""
+    data = {
+        "grant_type": "authorization_code",
+        "client_id": demo.NATIVE_CLIENT_ID,
+        "code": code,
+        "code_verifier": verifier,
+        "redirect_uri": CALLBACK,
+        **extra,
+    }
+    reply = (
+        ctx.client.post("/oauth/token", json=data) if as_json else ctx.client.post("/oauth/token", data=data)
+    )
+    return reply.status_code, reply.json()
+
+
 def new_client(emulator: Emulator) -> httpx.Client:
     """A sync httpx client talking to ``emulator`` in process."""
     return httpx.Client(transport=SyncASGITransport(emulator), base_url=BASE)
@@ -209,7 +245,7 @@ def ctx(make_ctx: Callable[..., Ctx]) -> Ctx:
 
 @pytest.fixture
 def emulator_process() -> Iterator[RunningEmulator]:
-    """The emulator as a real subprocess (``python -m auth0link.emulator.server``)."""
+    """The emulator as a real subprocess (``python -m auth0link.emulator``)."""
     from tests.support.emulator import start_emulator
 
     with start_emulator("--device-interval", "1", via="module") as running:

@@ -17,7 +17,8 @@ import pytest
 
 from auth0link.emulator import demo
 from auth0link.emulator.agent import AgentError, LoginAgent, main
-from auth0link.emulator.server import EmulatorOptions, EmulatorThread
+from auth0link.emulator.options import EmulatorOptions
+from auth0link.emulator.server import EmulatorThread
 from tests.emulator.conftest import DEVICE_GRANT, pkce, query_of
 
 if TYPE_CHECKING:

@@ -9,7 +9,8 @@ import httpx
 import pytest
 
 from auth0link.emulator import demo
-from auth0link.emulator.server import EmulatorOptions, EmulatorThread
+from auth0link.emulator.options import EmulatorOptions
+from auth0link.emulator.server import EmulatorThread
 from tests.emulator.conftest import DEVICE_GRANT
 from tests.emulator.test_agent import Listener, authorize_url
 from tests.support.keyring_service import require_tools

@@ -16,7 +16,8 @@ import pytest
 
 from auth0link.emulator import demo
 from auth0link.emulator.agent import LoginAgent
-from auth0link.emulator.server import EmulatorOptions, EmulatorThread
+from auth0link.emulator.options import EmulatorOptions
+from auth0link.emulator.server import EmulatorThread
 from tests.emulator.conftest import ALICE, GITHUB, query_of
 
 if TYPE_CHECKING:

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
+from auth0link.emulator import EmulatorError
 from auth0link.emulator.faults import DropConnection, parse_faults
-from auth0link.emulator.server import EmulatorOptions, EmulatorThread
-from auth0link.errors import ConfigurationError
+from auth0link.emulator.options import EmulatorOptions
+from auth0link.emulator.server import EmulatorThread
 from tests.emulator.conftest import ALICE, ALICE_ENC
 
 if TYPE_CHECKING:
@@ -32,8 +33,8 @@ def test_parse_spec_rules() -> None:
 
 @pytest.mark.parametrize("spec", ["GET /x=404", "/x", "GET /x=hang", "GET /x=503x0x", "=503"])
 def test_bad_specs_are_configuration_errors(spec: str) -> None:
-    """Malformed rules raise ConfigurationError with the syntax in the message."""
-    with pytest.raises(ConfigurationError, match=r"\[METHOD \]PATH=FAULT"):
+    """Malformed rules raise EmulatorError with the syntax in the message."""
+    with pytest.raises(EmulatorError, match=r"\[METHOD \]PATH=FAULT"):
         parse_faults(spec)
 
 

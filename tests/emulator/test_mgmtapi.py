@@ -236,7 +236,7 @@ def test_unlink_recreates_a_bare_separate_user(ctx: Ctx) -> None:
 
 def test_user_token_can_unlink_its_own_identities(ctx: Ctx) -> None:
     """update:current_user_identities allows unlinking from the token's own user."""
-    ctx.tenant.link(ALICE, "github", "4242424")
+    ctx.tenant.users.link(ALICE, "github", "4242424")
     token = ctx.login()["access_token"]
     assert ctx.api("DELETE", f"/users/{ALICE_ENC}/identities/github/4242424", token).status_code == 200
     other = ctx.api("DELETE", f"/users/{enc(BOB)}/identities/github/4242424", token)
@@ -351,7 +351,7 @@ def test_fields_and_include_fields_select_attributes(ctx: Ctx) -> None:
 
 def test_delete_user_needs_delete_users_and_answers_204(ctx: Ctx) -> None:
     """DELETE /users/{id} deletes the user and its linked identities (204; 204 again when gone)."""
-    ctx.tenant.link(ALICE, "github", "4242424")
+    ctx.tenant.users.link(ALICE, "github", "4242424")
     reader = ctx.m2m_token(scope="read:users update:users")
     refused = ctx.api("DELETE", f"/users/{ALICE_ENC}", reader)
     assert error_of(refused) == (
@@ -367,6 +367,6 @@ def test_delete_user_needs_delete_users_and_answers_204(ctx: Ctx) -> None:
     assert (reply.status_code, reply.content) == (204, b"")
     assert "x-ratelimit-limit" in reply.headers
     assert ALICE not in ctx.tenant.users
-    assert ctx.tenant.find_identity_owner("github", "4242424") is None
+    assert ctx.tenant.users.find_identity_owner("github", "4242424") is None
     assert ctx.api("GET", f"/users/{ALICE_ENC}", m2m).status_code == 404
     assert ctx.api("DELETE", f"/users/{ALICE_ENC}", m2m).status_code == 204

@@ -1,10 +1,9 @@
-"""Options, start-up output, state save/load, users files, and the real subprocess."""
+"""Serving: host checks, the banner, the in-process thread, the real subprocess and its signals."""
 
 from __future__ import annotations
 
 import io
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -13,11 +12,10 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-from auth0link.emulator import DEMO_USERS_HELP, demo
-from auth0link.emulator.server import EmulatorOptions, EmulatorThread, banner, main, prepare, run
-from auth0link.emulator.state import build_tenant, load_state, read_users_file, save_state
-from auth0link.errors import ConfigurationError
-from tests.emulator.conftest import ALICE, ALICE_ENC, BASE
+from auth0link.emulator import EmulatorError, demo
+from auth0link.emulator.options import EmulatorOptions
+from auth0link.emulator.server import EmulatorThread, banner, prepare, run
+from tests.emulator.conftest import ALICE, ALICE_ENC
 from tests.support.emulator import EmulatorFailed, launch, start_emulator
 
 if TYPE_CHECKING:
@@ -26,32 +24,16 @@ if TYPE_CHECKING:
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "example.com", "::"])  # noqa: S104 - refused on purpose
 def test_non_loopback_host_is_refused(host: str) -> None:
-    """Any non-loopback --host is a ConfigurationError naming the allowed values."""
-    with pytest.raises(ConfigurationError, match="binds loopback only"):
+    """Any non-loopback --host is a EmulatorError naming the allowed values."""
+    with pytest.raises(EmulatorError, match="binds loopback only"):
         run(EmulatorOptions(host=host))
 
 
 @pytest.mark.parametrize("spec", ["fast", "10", "0/s", "5/m", "5/s:x"])
 def test_bad_rate_limit_is_refused(spec: str) -> None:
-    """A --rate-limit that is not N/s[:BURST] is a ConfigurationError."""
-    with pytest.raises(ConfigurationError, match="--rate-limit"):
+    """A --rate-limit that is not N/s[:BURST] is a EmulatorError."""
+    with pytest.raises(EmulatorError, match="--rate-limit"):
         run(EmulatorOptions(rate_limit=spec))
-
-
-def test_unreadable_or_invalid_users_file_is_refused(tmp_path: Path) -> None:
-    """A missing, non-JSON or badly shaped users file is a ConfigurationError."""
-    with pytest.raises(ConfigurationError, match="cannot read the users file"):
-        run(EmulatorOptions(users_file=tmp_path / "missing.json"))
-    bad = tmp_path / "bad.json"
-    bad.write_text("{", encoding="utf-8")
-    with pytest.raises(ConfigurationError, match="not valid JSON"):
-        run(EmulatorOptions(users_file=bad))
-    bad.write_text('{"users": [1]}', encoding="utf-8")
-    with pytest.raises(ConfigurationError, match="JSON list of user objects"):
-        run(EmulatorOptions(users_file=bad))
-    bad.write_text('[{"user_id": "nopipe"}]', encoding="utf-8")
-    with pytest.raises(ConfigurationError, match="invalid users file"):
-        run(EmulatorOptions(users_file=bad))
 
 
 def test_loopback_hosts_are_accepted() -> None:
@@ -90,49 +72,6 @@ def test_export_banner_and_json_banner() -> None:
     }
 
 
-def test_demo_users_help_lists_every_demo_user() -> None:
-    """DEMO_USERS_HELP (for --help) names every demo user, both client IDs and the secret."""
-    for user in demo.DEMO_USERS:
-        assert user["user_id"] in DEMO_USERS_HELP
-    for value in (demo.NATIVE_CLIENT_ID, demo.M2M_CLIENT_ID, demo.M2M_CLIENT_SECRET, demo.ALICE_PASSWORD):
-        assert value in DEMO_USERS_HELP
-
-
-def test_users_file_replaces_the_demo_set(tmp_path: Path) -> None:
-    """--users loads a custom list (or {"users": [...]}) instead of the demo users."""
-    path = tmp_path / "users.json"
-    path.write_text(
-        json.dumps({"users": [{"user_id": "auth0|x1", "email": "X@Example.com", "password": "p"}]})
-    )
-    tenant = build_tenant(BASE, users=read_users_file(path))
-    assert list(tenant.users) == ["auth0|x1"]
-    assert tenant.users["auth0|x1"].email == "x@example.com"
-
-
-def test_state_round_trip_keeps_key_users_and_refresh_tokens(tmp_path: Path) -> None:
-    """save_state/load_state keep the signing key (same JWKS), users (after a link) and RTs."""
-    tenant = build_tenant(BASE)
-    tenant.link(ALICE, "github", "4242424")
-    token = tenant.issue_refresh_token(client_id="c", user_id=ALICE, scope="openid", audience=None, sid=None)
-    path = tmp_path / "state.json"
-    save_state(path, tenant)
-    assert path.stat().st_mode & 0o777 == 0o600
-    again = build_tenant(BASE, state=load_state(path))
-    assert again.key.jwks() == tenant.key.jwks()
-    assert [i.provider for i in again.users[ALICE].identities] == ["auth0", "github"]
-    assert "github|4242424" not in again.users
-    assert again.refresh_tokens[token].user_id == ALICE
-    assert load_state(tmp_path / "absent.json") is None
-
-
-def test_corrupt_state_file_is_a_configuration_error(tmp_path: Path) -> None:
-    """A state file that is not ours is refused with a hint to delete it."""
-    path = tmp_path / "state.json"
-    path.write_text('{"version": 99}', encoding="utf-8")
-    with pytest.raises(ConfigurationError, match="delete it"):
-        load_state(path)
-
-
 def test_emulator_thread_serves_over_real_http_and_saves_state(tmp_path: Path) -> None:
     """EmulatorThread serves real HTTP and saves --state when stopped."""
     state = tmp_path / "state.json"
@@ -140,14 +79,6 @@ def test_emulator_thread_serves_over_real_http_and_saves_state(tmp_path: Path) -
         doc = httpx.get(running.base_url + "/.well-known/openid-configuration").json()
         assert doc["issuer"] == running.base_url + "/"
     assert json.loads(state.read_text())["version"] == 1
-
-
-def test_module_main_reports_configuration_errors(capsys: pytest.CaptureFixture[str]) -> None:
-    """python -m auth0link.emulator.server prints one error line and returns 2 on bad options."""
-    assert main(["--host", "0.0.0.0"]) == 2  # noqa: S104 - refused on purpose
-    err = capsys.readouterr().err
-    assert err.startswith("error: refusing to listen")
-    assert err.count("\n") == 1
 
 
 @pytest.mark.e2e
@@ -196,7 +127,7 @@ def test_subprocess_sigint_also_stops_cleanly(tmp_path: Path) -> None:
 def test_subprocess_export_lines_without_json() -> None:
     """Without --json the process prints the two export lines and flushes them."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "auth0link.emulator.server", "--port", "0"],
+        [sys.executable, "-m", "auth0link.emulator", "--port", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -219,29 +150,6 @@ def test_helper_surfaces_stderr_when_start_fails() -> None:
     """If the emulator cannot start, the helper raises with its stderr (here: bad host)."""
     with pytest.raises(EmulatorFailed, match="refusing to listen"):
         launch("--host", "10.0.0.1", via="module", timeout=10)
-
-
-@pytest.mark.e2e
-def test_cli_command_starts_the_emulator() -> None:
-    """`python -m auth0link emulator --json --port 0` starts the same server."""
-    with start_emulator("--device-interval", "1", via="cli") as emu:
-        reply = httpx.post(emu.base_url + "/oauth/device/code", data={"client_id": emu.client_id})
-        assert reply.json()["interval"] == 1
-
-
-def test_import_light_modules_do_not_import_starlette() -> None:
-    """auth0link.emulator and its agent import neither starlette nor uvicorn.
-
-    (click and rich may come in through httpx's own CLI; that is httpx's doing.)
-    """
-    code = (
-        "import sys, auth0link.emulator, auth0link.emulator.agent;"
-        "print(any(m.split('.')[0] in ('starlette', 'uvicorn') for m in sys.modules))"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env={**os.environ}
-    )
-    assert out.stdout.strip() == "False"
 
 
 def test_run_prints_banner_to_the_given_stream_before_serving(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -274,20 +182,3 @@ def test_support_helpers_drive_the_admin_endpoints() -> None:
         emu.reset()
         assert httpx.get(url, headers={"authorization": f"Bearer {token}"}).status_code == 200
         assert emu.env() == {"AUTH0LINK_DOMAIN": emu.base_url, "AUTH0LINK_CLIENT_ID": demo.NATIVE_CLIENT_ID}
-
-
-@pytest.mark.e2e
-def test_cli_bad_options_exit_2_with_one_line() -> None:
-    """`auth0link emulator` with a bad option exits 2 with one error line and no traceback."""
-    for args in (["--host", "0.0.0.0"], ["--rate-limit", "lots"], ["--faults", "nonsense"]):  # noqa: S104 - refused on purpose
-        done = subprocess.run(
-            [sys.executable, "-m", "auth0link", "emulator", *args],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        assert done.returncode == 2, done.stderr
-        assert done.stdout == ""
-        assert done.stderr.startswith("error: ")
-        assert "Traceback" not in done.stderr

@@ -17,7 +17,7 @@ Helpers on the running emulator: ``emu.env()`` (AUTH0LINK_DOMAIN/CLIENT_ID for a
 or as a pytest fixture (see ``tests/emulator/conftest.py``: ``emulator_process``).
 
 It runs ``sys.executable -m auth0link emulator --json --port 0 ARGS`` (``via="cli"``, default)
-or ``sys.executable -m auth0link.emulator.server --json --port 0 ARGS`` (``via="module"``),
+or ``sys.executable -m auth0link.emulator --json --port 0 ARGS`` (``via="module"``, the same parser),
 reads the one JSON line from stdout with a timeout, and keeps stderr in a temporary file whose
 text is attached to every failure (start-up error, early exit, non-zero exit on stop).
 """
@@ -162,7 +162,7 @@ def emulator_command(*args: str, via: Literal["cli", "module"] = "cli") -> list[
     """The argv that starts the emulator with ``--json --port 0`` and ``args``."""
     if via == "cli":
         return [sys.executable, "-m", "auth0link", "emulator", "--json", "--port", "0", *args]
-    return [sys.executable, "-m", "auth0link.emulator.server", "--json", "--port", "0", *args]
+    return [sys.executable, "-m", "auth0link.emulator", "--json", "--port", "0", *args]
 
 
 def _parse_line(line: bytes) -> dict[str, Any] | None:

@@ -1,15 +1,51 @@
 """A faithful local Auth0 tenant (``auth0link emulator``), for demos and end-to-end tests.
 
-Starlette and uvicorn come with the ``emulator`` extra; this package's ``__init__`` imports
-neither (the CLI reads :data:`DEMO_USERS_HELP` from here for its ``--help``). The server lives in
-:mod:`auth0link.emulator.server`, the routes in :mod:`.app`, :mod:`.authapi`, :mod:`.mgmtapi`
-and :mod:`.admin`, the tenant data in :mod:`.state`, keys in :mod:`.keys`, HTML in :mod:`.pages`,
-and the scripted browser user in :mod:`.agent` (core dependencies only).
+A package apart: it imports nothing of auth0link outside ``auth0link.emulator`` (a test walks
+every module's imports), so it could ship on its own. Starlette and uvicorn come with the
+``emulator`` extra; this ``__init__``, :mod:`.options`, :mod:`.command` and :mod:`.agent` import
+neither, so ``--help`` and the scripted user work with the core dependencies only.
+
+Where things are (and where a new one goes):
+
+- Command line: :mod:`.options` (the one ``EmulatorOptions`` dataclass and the one argparse
+  parser: a new option is a field plus an ``add_argument``), :mod:`.command` (``main(argv)``,
+  exit codes; ``python -m auth0link.emulator`` and ``auth0link emulator`` both run it),
+  :mod:`.server` (checks, bind, banner, uvicorn, ``EmulatorThread``).
+- Wiring: :mod:`.app` builds the one ASGI app (access log → :mod:`.faults` → routes; a new group
+  of endpoints adds its ``ROUTES`` there), :mod:`.ratelimit` the Management API token bucket.
+- Authentication API (Starlette routes; shared helpers and the transaction guard in :mod:`.web`):
+  :mod:`.discovery` (OIDC document, JWKS), :mod:`.authorize` (``/authorize``, the confirmation
+  screen), :mod:`.universal_login` (``/u/login`` pages, passwordless codes), :mod:`.device`
+  (``/activate``, ``/u/device-confirm``), :mod:`.completion` (a known user: consent, code or
+  device approval), :mod:`.oauth` (``/oauth/token``, ``/oauth/device/code``, ``/oauth/revoke``,
+  ``/userinfo`` over HTTP), :mod:`.sso` (session cookie, logout), HTML in :mod:`.pages`.
+- Protocol logic without HTTP: :mod:`.grants` (token grants, device polling, revocation),
+  :mod:`.minting` (what ID and access tokens hold), :mod:`.keys` (RS256 key, JWKS).
+- Management API: :mod:`.mgmtapi`, a lean raw ASGI app (the benchmarked hot path), with user
+  search in :mod:`.usersearch`.
+- State: :mod:`.model` (users, identities, clients, codes, sessions), :mod:`.transaction` (the
+  login transaction's state machine), :mod:`.directory` (users, linking rules and the
+  linked-identity index), :mod:`.tenant` (everything, changed only through its methods),
+  :mod:`.persistence` (``--users``/``--state`` files, atomic 0600 writes), :mod:`.demo` (the
+  fixed demo clients and users).
+- Test-only: :mod:`.control` (``/__emulator/*``), :mod:`.agent` with :mod:`.pageread` (a scripted
+  user that reads and submits the real pages).
+
+Errors meant for the user are :class:`EmulatorError` (one line, exit 2).
 """
 
 from __future__ import annotations
 
-__all__ = ["DEMO_USERS_HELP"]
+__all__ = ["DEMO_USERS_HELP", "EmulatorError"]
+
+
+class EmulatorError(Exception):
+    """The emulator cannot do what was asked: a bad option, users or state file, a busy port.
+
+    The message is one line naming the problem and the fix; :func:`.command.main` prints it as
+    ``error: …`` and exits 2 (the admin endpoints answer it as a 400).
+    """
+
 
 DEMO_USERS_HELP = """\
 Clients (fixed IDs):

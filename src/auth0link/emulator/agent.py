@@ -38,12 +38,13 @@ import os
 import sys
 import time
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Self
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
+
+from auth0link.emulator.pageread import Form, PageParser
 
 DATABASE = "Username-Password-Authentication"
 MAX_STEPS = 30
@@ -51,64 +52,6 @@ MAX_STEPS = 30
 
 class AgentError(Exception):
     """The scripted login could not be completed (the message is one line)."""
-
-
-@dataclass
-class _Form:
-    id: str
-    action: str
-    method: str
-    fields: dict[str, str] = field(default_factory=dict)
-    buttons: list[tuple[str, str, str, str]] = field(default_factory=list)  # id, name, value, text
-
-
-class _PageParser(HTMLParser):
-    """Collect forms, links, ``<main id>`` and the texts of elements with interesting ids."""
-
-    TEXT_IDS = frozenset({"error-message", "error-code", "error-description", "confirm-user-code"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.forms: dict[str, _Form] = {}
-        self.links: dict[str, str] = {}
-        self.main_id = ""
-        self.texts: dict[str, str] = {}
-        self._form: _Form | None = None
-        self._button: list[str] | None = None
-        self._text_id: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {k: v or "" for k, v in attrs}
-        if tag == "main":
-            self.main_id = a.get("id", "")
-        elif tag == "form":
-            self._form = _Form(a.get("id", ""), a.get("action", ""), a.get("method", "get").lower())
-            self.forms[self._form.id] = self._form
-        elif tag == "input" and self._form is not None and a.get("name"):
-            self._form.fields[a["name"]] = a.get("value", "")
-        elif tag == "button" and self._form is not None:
-            self._button = [a.get("id", ""), a.get("name", ""), a.get("value", ""), ""]
-        elif tag == "a" and a.get("id"):
-            self.links[a["id"]] = a.get("href", "")
-        if a.get("id") in self.TEXT_IDS:
-            self._text_id = a["id"]
-            self.texts[self._text_id] = ""
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "form":
-            self._form = None
-        elif tag == "button" and self._button is not None and self._form is not None:
-            bid, name, value, text = self._button
-            self._form.buttons.append((bid, name, value, text.strip()))
-            self._button = None
-        elif tag in ("p", "code", "div", "span"):
-            self._text_id = None
-
-    def handle_data(self, data: str) -> None:
-        if self._button is not None:
-            self._button[3] += data
-        if self._text_id is not None:
-            self.texts[self._text_id] += data
 
 
 @dataclass
@@ -194,7 +137,7 @@ class LoginAgent:
         except httpx.HTTPError as exc:
             raise AgentError(f"GET {_origin(url)}{urlsplit(url).path} failed: {exc}") from exc
 
-    def _submit(self, response: httpx.Response, form: _Form, data: dict[str, str]) -> httpx.Response:
+    def _submit(self, response: httpx.Response, form: Form, data: dict[str, str]) -> httpx.Response:
         url = urljoin(str(response.url), form.action or str(response.url))
         try:
             if form.method == "post":
@@ -203,7 +146,8 @@ class LoginAgent:
         except httpx.HTTPError as exc:
             raise AgentError(f"submitting {form.id} failed: {exc}") from exc
 
-    def _drive(self, response: httpx.Response, goal: _Goal, *, origin: str) -> str | None:  # noqa: C901, PLR0912, PLR0915 - one branch per page
+    def _drive(self, response: httpx.Response, goal: _Goal, *, origin: str) -> str | None:
+        """Follow redirects and answer pages until the app's callback (returned) or a last page."""
         for _ in range(MAX_STEPS):
             if response.is_redirect:
                 location = urljoin(str(response.url), response.headers["location"])
@@ -211,76 +155,66 @@ class LoginAgent:
                     return location
                 response = self._get(location)
                 continue
-            page = _PageParser()
+            page = PageParser()
             page.feed(response.text)
-            forms = page.forms
-            if page.main_id == "error-page":
-                raise AgentError(
-                    f"{page.texts.get('error-code', 'error').strip()}: "
-                    f"{page.texts.get('error-description', '').strip()}"
-                )
-            if page.main_id == "device-success":
+            if _last_page(page, goal):
                 return None
-            if page.main_id == "device-denied":
-                if goal.deny:
-                    return None
-                raise AgentError("the device request was denied")
-            error = page.texts.get("error-message", "").strip()
-            if "callback-confirm-form" in forms:
-                form = forms["callback-confirm-form"]
-                response = self._submit(
-                    response, form, {**form.fields, "action": "deny" if goal.deny else "accept"}
-                )
-            elif "device-confirm-form" in forms:
-                form = forms["device-confirm-form"]
-                response = self._submit(
-                    response, form, {**form.fields, "action": "cancel" if goal.deny else "confirm"}
-                )
-            elif "device-code-form" in forms:
-                self._once(goal, "device-code-form", error)
-                if not goal.user_code:
-                    raise AgentError("a user code is needed (pass the verification_uri_complete)")
-                form = forms["device-code-form"]
-                response = self._submit(response, form, {**form.fields, "user_code": goal.user_code})
-            elif "otp-form" in forms:
-                self._once(goal, "otp-form", error)
-                form = forms["otp-form"]
-                code = self._read_code(origin, goal)
-                response = self._submit(response, form, {**form.fields, "code": code})
-            elif "passwordless-start" in forms:
-                self._once(goal, "passwordless-start", error)
-                form = forms["passwordless-start"]
-                key = "phone_number" if "phone_number" in form.fields else "email"
-                response = self._submit(response, form, {**form.fields, key: self._email(goal)})
-            elif "idp-account-chooser" in forms:
-                self._once(goal, "idp", error)
-                response = self._choose_account(response, forms, goal)
-            elif page.main_id == "login":
-                wanted = goal.connection or (DATABASE if goal.password is not None else None)
-                if wanted in (None, DATABASE) and "login-form" in forms:
-                    self._once(goal, "login-form", error)
-                    if goal.password is None:
-                        raise AgentError(
-                            "the login page asks for a password; pass --password "
-                            "(or --connection for a social or passwordless login)"
-                        )
-                    form = forms["login-form"]
-                    data = {**form.fields, "username": self._email(goal), "password": goal.password}
-                    response = self._submit(response, form, data)
-                elif f"connection-{wanted}" in page.links:
-                    response = self._get(urljoin(str(response.url), page.links[f"connection-{wanted}"]))
-                else:
-                    raise AgentError(
-                        f"the login page offers no connection {wanted!r}"
-                        if wanted
-                        else "cannot choose a connection: pass --password or --connection"
-                    )
-            else:
-                raise AgentError(
-                    f"unexpected page {response.url.path} (HTTP {response.status_code})"
-                    + (f": {error}" if error else "")
-                )
+            response = self._answer(response, page, goal, origin)
         raise AgentError("too many steps; the login is looping")
+
+    def _answer(self, response: httpx.Response, page: PageParser, goal: _Goal, origin: str) -> httpx.Response:
+        """Fill in and submit the one form this page is about."""
+        forms = page.forms
+        error = page.texts.get("error-message", "").strip()
+        for form_id, (yes, no) in _CHOICES.items():
+            if form_id in forms:
+                form = forms[form_id]
+                return self._submit(response, form, {**form.fields, "action": no if goal.deny else yes})
+        if "device-code-form" in forms:
+            self._once(goal, "device-code-form", error)
+            if not goal.user_code:
+                raise AgentError("a user code is needed (pass the verification_uri_complete)")
+            form = forms["device-code-form"]
+            return self._submit(response, form, {**form.fields, "user_code": goal.user_code})
+        if "otp-form" in forms:
+            self._once(goal, "otp-form", error)
+            form = forms["otp-form"]
+            return self._submit(response, form, {**form.fields, "code": self._read_code(origin, goal)})
+        if "passwordless-start" in forms:
+            self._once(goal, "passwordless-start", error)
+            form = forms["passwordless-start"]
+            key = "phone_number" if "phone_number" in form.fields else "email"
+            return self._submit(response, form, {**form.fields, key: self._email(goal)})
+        if "idp-account-chooser" in forms:
+            self._once(goal, "idp", error)
+            return self._choose_account(response, forms, goal)
+        if page.main_id == "login":
+            return self._login(response, page, goal, error)
+        raise AgentError(
+            f"unexpected page {response.url.path} (HTTP {response.status_code})"
+            + (f": {error}" if error else "")
+        )
+
+    def _login(self, response: httpx.Response, page: PageParser, goal: _Goal, error: str) -> httpx.Response:
+        """The Universal Login page: the password form, or the link to the wanted connection."""
+        wanted = goal.connection or (DATABASE if goal.password is not None else None)
+        if wanted in (None, DATABASE) and "login-form" in page.forms:
+            self._once(goal, "login-form", error)
+            if goal.password is None:
+                raise AgentError(
+                    "the login page asks for a password; pass --password "
+                    "(or --connection for a social or passwordless login)"
+                )
+            form = page.forms["login-form"]
+            data = {**form.fields, "username": self._email(goal), "password": goal.password}
+            return self._submit(response, form, data)
+        if f"connection-{wanted}" in page.links:
+            return self._get(urljoin(str(response.url), page.links[f"connection-{wanted}"]))
+        raise AgentError(
+            f"the login page offers no connection {wanted!r}"
+            if wanted
+            else "cannot choose a connection: pass --password or --connection"
+        )
 
     @staticmethod
     def _once(goal: _Goal, step: str, error: str) -> None:
@@ -296,7 +230,7 @@ class LoginAgent:
         return goal.email
 
     def _choose_account(
-        self, response: httpx.Response, forms: dict[str, _Form], goal: _Goal
+        self, response: httpx.Response, forms: dict[str, Form], goal: _Goal
     ) -> httpx.Response:
         email = self._email(goal).lower()
         chooser = forms["idp-account-chooser"]
@@ -318,6 +252,23 @@ class LoginAgent:
             if time.monotonic() > deadline:
                 raise AgentError(f"no one-time code arrived for {to}")
             time.sleep(0.05)
+
+
+# Forms answered with a button: form id -> (value to go on, value to refuse).
+_CHOICES = {
+    "callback-confirm-form": ("accept", "deny"),
+    "device-confirm-form": ("confirm", "cancel"),
+}
+
+
+def _last_page(page: PageParser, goal: _Goal) -> bool:
+    """Whether ``page`` ends the login without a callback (device done); raise if it failed."""
+    if page.main_id == "error-page":
+        code = page.texts.get("error-code", "error").strip()
+        raise AgentError(f"{code}: {page.texts.get('error-description', '').strip()}")
+    if page.main_id == "device-denied" and not goal.deny:
+        raise AgentError("the device request was denied")
+    return page.main_id in ("device-success", "device-denied")
 
 
 def _origin(url: str) -> str:

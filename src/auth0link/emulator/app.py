@@ -1,19 +1,20 @@
-"""The emulator's ASGI application: access log → fault injection → routes.
+"""The emulator's ASGI application, wired in one place: access log → fault injection → routes.
 
-``/api/v2/*`` goes straight to the lean :class:`~.mgmtapi.ManagementAPI`; everything else
-(Authentication API, login pages, ``/__emulator`` admin) to a Starlette router.
+``/api/v2/*`` goes straight to the lean :class:`~.mgmtapi.ManagementAPI`; everything else goes to
+one Starlette router built from the route lists of the Authentication API modules (discovery,
+authorize, the login pages, the device pages, the token endpoints, SSO/logout) and of the
+``/__emulator`` control endpoints. A new group of endpoints adds its ``ROUTES`` to :data:`ROUTES`.
 """
 
 from __future__ import annotations
 
-import copy
 import logging
 import time
 from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 
-from auth0link.emulator import admin, authapi
+from auth0link.emulator import authorize, control, device, discovery, oauth, sso, universal_login
 from auth0link.emulator.faults import DropConnection, FaultMiddleware, FaultRegistry, FaultRule
 from auth0link.emulator.mgmtapi import ManagementAPI
 from auth0link.emulator.ratelimit import UNLIMITED, TokenBucket
@@ -21,9 +22,18 @@ from auth0link.emulator.ratelimit import UNLIMITED, TokenBucket
 if TYPE_CHECKING:
     from starlette.types import Message, Receive, Scope, Send
 
-    from auth0link.emulator.state import Tenant
+    from auth0link.emulator.tenant import Tenant
 
 LOG = logging.getLogger("auth0link.emulator")
+ROUTES = [
+    *discovery.ROUTES,
+    *authorize.ROUTES,
+    *universal_login.ROUTES,
+    *device.ROUTES,
+    *oauth.ROUTES,
+    *sso.ROUTES,
+    *control.ROUTES,
+]
 
 
 class Emulator:
@@ -39,38 +49,21 @@ class Emulator:
     ) -> None:
         """Wire the tenant, its rate limit, its fault rules and the routers together."""
         self.tenant = tenant
-        self.clock_offset = 0.0
-        base_clock = tenant.clock
-        tenant.clock = lambda: base_clock() + self.clock_offset
-        self._initial_users = copy.deepcopy(tenant.users)
-        self._initial_passwords = dict(tenant.passwords)
+        self._initial_users = tenant.users.snapshot()
         rate, burst = rate_limit or (UNLIMITED, int(UNLIMITED))
         self.bucket = TokenBucket(rate=rate, burst=burst, clock=time.monotonic)
         self.faults = FaultRegistry(list(faults or []))
         self.access_log = access_log
-        self.router = Starlette(routes=[*authapi.ROUTES, *admin.ROUTES])
+        self.router = Starlette(routes=ROUTES)
         self.router.state.tenant = tenant
         self.router.state.emulator = self
         self.management = ManagementAPI(tenant, self.bucket)
         self._faulted = FaultMiddleware(self._dispatch, self.faults)
 
     def reset(self) -> None:
-        """Back to the initial users; forget sessions, codes, tokens, outbox and faults."""
-        tenant = self.tenant
-        tenant.users = copy.deepcopy(self._initial_users)
-        tenant.passwords = dict(self._initial_passwords)
-        for store in (
-            tenant.sessions,
-            tenant.transactions,
-            tenant.codes,
-            tenant.device_codes,
-            tenant.refresh_tokens,
-        ):
-            store.clear()
-        tenant.revoked_families.clear()
-        tenant.outbox.clear()
+        """Back to the initial users; forget sessions, codes, tokens, outbox, faults, clock moves."""
+        self.tenant.reset(self._initial_users)
         self.faults.rules.clear()
-        self.clock_offset = 0.0
         self.bucket = TokenBucket(rate=self.bucket.rate, burst=self.bucket.burst, clock=time.monotonic)
         self.management.bucket = self.bucket
 

@@ -32,7 +32,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from auth0link.errors import ConfigurationError
+from auth0link.emulator import EmulatorError
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -94,7 +94,7 @@ def parse_faults(spec: str) -> list[FaultRule]:
     for part in (p for p in spec.split(";") if p.strip()):
         match = _RULE.match(part)
         if match is None:
-            raise ConfigurationError(
+            raise EmulatorError(
                 f"invalid --faults rule {part.strip()!r}: use [METHOD ]PATH=FAULT[xCOUNT], "
                 "FAULT one of 500|502|503|drop|badjson|hang:SECONDS|429:RESET, "
                 "e.g. 'GET /api/v2/users/*=503x2'"

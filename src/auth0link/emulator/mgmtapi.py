@@ -11,16 +11,17 @@ existence (404) → conflict (409).
 from __future__ import annotations
 
 import json
-import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote
 
-from auth0link.emulator.state import ManagementError, Tenant, User
+from auth0link.emulator.model import ManagementError
+from auth0link.emulator.usersearch import bad_query, matches, project
 
 if TYPE_CHECKING:
     from starlette.types import Receive, Scope, Send
 
     from auth0link.emulator.ratelimit import TokenBucket
+    from auth0link.emulator.tenant import Tenant
 
 
 _REASONS = {
@@ -54,17 +55,6 @@ _PATCH_FIELDS = {
     "verify_phone_number",
     "verify_password",
 }
-_QUERY_TERM = re.compile(r'([\w.]+):(?:"((?:[^"\\]|\\.)*)"|(\S+))')
-_SEARCH_FIELDS = {
-    "email",
-    "user_id",
-    "name",
-    "nickname",
-    "email_verified",
-    "identities.connection",
-    "identities.provider",
-    "identities.user_id",
-}
 MAX_PER_PAGE = 100
 
 
@@ -95,10 +85,6 @@ def _insufficient(*expected: str) -> ManagementError:
 
 def _bad_body(message: str) -> ManagementError:
     return ManagementError(400, f"Payload validation error: '{message}'.", "invalid_body")
-
-
-def _bad_query(message: str) -> ManagementError:
-    return ManagementError(400, f"Query validation error: '{message}'.", "invalid_query_string")
 
 
 class ManagementAPI:
@@ -137,7 +123,7 @@ class ManagementAPI:
 
     # -- routing ------------------------------------------------------------------------------
 
-    def dispatch(self, scope: Scope, body: bytes) -> tuple[int, Any]:  # noqa: PLR0911 - one return per route
+    def dispatch(self, scope: Scope, body: bytes) -> tuple[int, Any]:  # noqa: PLR0911 - one return per route (no table lookup on the hot path)
         """Route on method and raw path segments."""
         raw: bytes = scope.get("raw_path") or scope["path"].encode()
         path = raw.decode("latin-1").split("?", 1)[0]
@@ -148,7 +134,7 @@ class ManagementAPI:
         route = (method, len(parts), parts[0] if parts else "")
         if route == ("GET", 2, "users") and parts[1]:
             claims = self._auth(scope)
-            return 200, _project(self.get_user(claims, parts[1]), query)
+            return 200, project(self.get_user(claims, parts[1]), query)
         if route == ("DELETE", 2, "users") and parts[1]:
             claims = self._auth(scope)
             self._require(claims, ("delete:users",), (), None)
@@ -165,7 +151,7 @@ class ManagementAPI:
             return 200, self.unlink(claims, parts[1], parts[3], parts[4])
         if route == ("GET", 1, "users-by-email"):
             claims = self._auth(scope)
-            return 200, [_project(u, query) for u in self.users_by_email(claims, query)]
+            return 200, [project(u, query) for u in self.users_by_email(claims, query)]
         if route == ("GET", 1, "users"):
             claims = self._auth(scope)
             return 200, self.search(claims, query)
@@ -212,7 +198,7 @@ class ManagementAPI:
     def get_user(self, claims: dict[str, Any], user_id: str) -> dict[str, Any]:
         """``GET /users/{id}``."""
         self._require(claims, ("read:users",), ("read:current_user",), user_id)
-        return self.tenant.get_user(user_id).to_json()
+        return self.tenant.users.get_user(user_id).to_json()
 
     def patch_user(self, claims: dict[str, Any], user_id: str, raw: bytes) -> dict[str, Any]:
         """``PATCH /users/{id}``: metadata merge; user tokens may touch ``user_metadata`` only."""
@@ -238,8 +224,9 @@ class ManagementAPI:
         for key in ("user_metadata", "app_metadata"):
             if key in body and body[key] is not None and not isinstance(body[key], dict):
                 raise _bad_body(f"Expected type object but found type {_json_type(body[key])}")
-        user = self.tenant.get_user(user_id)
-        self.tenant.patch_user(user, body)
+        users = self.tenant.users
+        user = users.get_user(user_id)
+        users.patch(user, body)
         return user.to_json()
 
     def users_by_email(self, claims: dict[str, Any], query: dict[str, list[str]]) -> list[Any]:
@@ -247,24 +234,24 @@ class ManagementAPI:
         self._require(claims, ("read:users",), (), None)
         email = query.get("email", [""])[0]
         if not email:
-            raise _bad_query("Missing required property: email")
-        return [user.to_json() for user in self.tenant.users_by_email(email)]
+            raise bad_query("Missing required property: email")
+        return [user.to_json() for user in self.tenant.users.by_email(email)]
 
     def search(self, claims: dict[str, Any], query: dict[str, list[str]]) -> Any:
         """``GET /users?q=…&search_engine=v3&page=&per_page=&include_totals=``."""
         self._require(claims, ("read:users",), (), None)
         engine = query.get("search_engine", ["v3"])[0]
         if engine not in ("v3", ""):
-            raise _bad_query(f"Invalid value for search_engine: {engine}")
+            raise bad_query(f"Invalid value for search_engine: {engine}")
         try:
             page = int(query.get("page", ["0"])[0] or 0)
             per_page = int(query.get("per_page", ["50"])[0] or 50)
         except ValueError:
-            raise _bad_query("page and per_page must be integers") from None
+            raise bad_query("page and per_page must be integers") from None
         if page < 0 or not 0 < per_page <= MAX_PER_PAGE:
-            raise _bad_query(f"per_page must be between 1 and {MAX_PER_PAGE}, page >= 0")
-        users = [u for u in self.tenant.users.values() if _matches(u, query.get("q", [""])[0])]
-        window = [_project(u.to_json(), query) for u in users[page * per_page : (page + 1) * per_page]]
+            raise bad_query(f"per_page must be between 1 and {MAX_PER_PAGE}, page >= 0")
+        users = [u for u in self.tenant.users.values() if matches(u, query.get("q", [""])[0])]
+        window = [project(u.to_json(), query) for u in users[page * per_page : (page + 1) * per_page]]
         if query.get("include_totals", ["false"])[0].lower() == "true":
             return {
                 "start": page * per_page,
@@ -285,7 +272,7 @@ class ManagementAPI:
                 raise _bad_body(f"Additional properties not allowed: {','.join(extra)}")
             secondary = self._verify_link_with(body["link_with"], claims)
             sec_provider, _, raw_id = secondary.partition("|")
-            return self.tenant.link(user_id, sec_provider, raw_id)
+            return self.tenant.users.link(user_id, sec_provider, raw_id)
         self._require(claims, ("update:users",), (), None)
         provider: Any = body.get("provider")
         secondary_id: Any = body.get("user_id")
@@ -298,7 +285,7 @@ class ManagementAPI:
         connection_id = body.get("connection_id")
         if connection_id is not None and not isinstance(connection_id, str):
             raise _bad_body("Expected type string but found type " + _json_type(connection_id))
-        return self.tenant.link(user_id, provider, secondary_id, connection_id)
+        return self.tenant.users.link(user_id, provider, secondary_id, connection_id)
 
     def _verify_link_with(self, token: Any, claims: dict[str, Any]) -> str:
         """Check the secondary ID token: RS256, this tenant's, unexpired, ``aud`` == ``azp``."""
@@ -327,17 +314,7 @@ class ManagementAPI:
     def unlink(self, claims: dict[str, Any], user_id: str, provider: str, raw_id: str) -> list[Any]:
         """``DELETE /users/{id}/identities/{provider}/{user_id}``."""
         self._require(claims, ("update:users",), ("update:current_user_identities",), user_id)
-        return self.tenant.unlink(user_id, provider, raw_id)
-
-
-def _project(user: dict[str, Any], query: dict[str, list[str]]) -> dict[str, Any]:
-    """Apply ``fields=a,b`` and ``include_fields=true|false`` (Auth0's field selection)."""
-    raw = query.get("fields", [""])[0]
-    if not raw:
-        return user
-    fields = {f.strip() for f in raw.split(",") if f.strip()}
-    include = query.get("include_fields", ["true"])[0].lower() != "false"
-    return {k: v for k, v in user.items() if (k in fields) == include}
+        return self.tenant.users.unlink(user_id, provider, raw_id)
 
 
 def _json_type(value: Any) -> str:
@@ -359,32 +336,3 @@ def _json_object(raw: bytes) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise _bad_body(f"Expected type object but found type {_json_type(body)}")
     return body
-
-
-def _matches(user: User, q: str) -> bool:
-    """A small Lucene subset: ``field:value`` / ``field:"value"`` terms joined by AND/spaces."""
-    q = q.strip()
-    if not q or q == "*":
-        return True
-    rest = _QUERY_TERM.sub("", q).replace("AND", "").strip()
-    if rest:
-        raise _bad_query(f"Unsupported query syntax in q: {q}")
-    body = user.to_json()
-    for field, quoted, bare in _QUERY_TERM.findall(q):
-        if field not in _SEARCH_FIELDS:
-            raise _bad_query(f"Unsupported field in q: {field}")
-        value = quoted.replace('\\"', '"') if quoted else bare
-        if field.startswith("identities."):
-            key = field.split(".", 1)[1]
-            found = [str(i.get(key)) for i in body["identities"]]
-        else:
-            found = [str(body.get(field)).lower() if field == "email_verified" else str(body.get(field))]
-        if not any(_glob(value, item) for item in found):
-            return False
-    return True
-
-
-def _glob(pattern: str, value: str) -> bool:
-    if pattern.endswith("*"):
-        return value.startswith(pattern[:-1])
-    return value == pattern

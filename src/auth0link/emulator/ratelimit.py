@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from auth0link.errors import ConfigurationError
+from auth0link.emulator import EmulatorError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -26,13 +26,11 @@ def parse_rate_limit(spec: str) -> tuple[float, int]:
     """Parse ``N/s`` or ``N/s:BURST`` into ``(rate, burst)``."""
     match = _SPEC.match(spec)
     if match is None or float(match.group(1)) <= 0:
-        raise ConfigurationError(
-            f"invalid --rate-limit {spec!r}: use N/s or N/s:BURST with N > 0, e.g. 16/s:50"
-        )
+        raise EmulatorError(f"invalid --rate-limit {spec!r}: use N/s or N/s:BURST with N > 0, e.g. 16/s:50")
     rate = float(match.group(1))
     burst = int(match.group(2)) if match.group(2) else max(1, math.ceil(rate))
     if burst < 1:
-        raise ConfigurationError(f"invalid --rate-limit {spec!r}: the burst must be at least 1")
+        raise EmulatorError(f"invalid --rate-limit {spec!r}: the burst must be at least 1")
     return rate, burst
 
 

@@ -1,14 +1,13 @@
-"""Start the emulator: options, validation, the start-up banner, uvicorn, clean stop.
+"""Serve the emulator: check the options, bind, build the tenant, print the banner, run uvicorn.
 
-The CLI's ``auth0link emulator`` command builds an :class:`EmulatorOptions` and calls
-:func:`run`. ``python -m auth0link.emulator.server`` offers the same options without click
-(used by tests and before the CLI command exists). :class:`EmulatorThread` serves the same app
-from a background thread for in-process tests over real HTTP.
+:func:`.command.main` parses the command line into an :class:`~.options.EmulatorOptions` and
+calls :func:`run`, which serves until SIGINT/SIGTERM and then saves ``--state``.
+:class:`EmulatorThread` serves the same app from a background thread for in-process tests over
+real HTTP.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import ipaddress
@@ -19,17 +18,16 @@ import socket
 import sys
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self, TextIO
 
 import uvicorn
 
-from auth0link.emulator import demo
+from auth0link.emulator import EmulatorError, demo
 from auth0link.emulator.app import Emulator, create_app
 from auth0link.emulator.faults import FaultRule, hide_drop_tracebacks, parse_faults
+from auth0link.emulator.options import EmulatorOptions
+from auth0link.emulator.persistence import build_tenant, load_state, read_users_file, save_state
 from auth0link.emulator.ratelimit import parse_rate_limit
-from auth0link.emulator.state import build_tenant, load_state, read_users_file, save_state
-from auth0link.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from collections.abc import Generator
@@ -38,23 +36,6 @@ if TYPE_CHECKING:
 LOG = logging.getLogger("auth0link.emulator")
 MAX_PORT = 65535
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-
-@dataclass(frozen=True)
-class EmulatorOptions:
-    """Everything ``auth0link emulator`` accepts (see the field comments for the flags)."""
-
-    host: str = "127.0.0.1"  # --host: loopback only (127.0.0.0/8, ::1, localhost)
-    port: int = 0  # --port: 0 picks a free port
-    users_file: Path | None = None  # --users FILE: JSON users replacing the demo set
-    rate_limit: str | None = None  # --rate-limit N/s or N/s:BURST (default: unlimited)
-    state_file: Path | None = None  # --state FILE: load at start, save atomically on stop
-    as_json: bool = False  # --json: one JSON line on stdout instead of export lines
-    token_ttl: int = 86400  # --token-ttl SECONDS: access-token lifetime
-    device_interval: int = 5  # --device-interval SECONDS: device-flow polling interval
-    skip_callback_confirmation: bool = False  # --skip-callback-confirmation
-    faults: tuple[str, ...] | str = ()  # --faults SPEC (repeatable; see emulator.faults)
-    access_log: bool = True  # log each request (method, path, status) to stderr
 
 
 @dataclass(frozen=True)
@@ -73,7 +54,7 @@ def _check_host(host: str) -> str:
     except ValueError:
         address = None
     if address is None or not address.is_loopback:
-        raise ConfigurationError(
+        raise EmulatorError(
             f"refusing to listen on {host!r}: the emulator binds loopback only; "
             "use --host 127.0.0.1, ::1 or localhost"
         )
@@ -83,11 +64,11 @@ def _check_host(host: str) -> str:
 def _validate(options: EmulatorOptions) -> tuple[str, tuple[float, int] | None, list[FaultRule]]:
     address = _check_host(options.host)
     if not 0 <= options.port <= MAX_PORT:
-        raise ConfigurationError(f"invalid --port {options.port}: use 0 (any free port) to 65535")
+        raise EmulatorError(f"invalid --port {options.port}: use 0 (any free port) to 65535")
     if options.token_ttl < 1:
-        raise ConfigurationError("invalid --token-ttl: use a positive number of seconds")
+        raise EmulatorError("invalid --token-ttl: use a positive number of seconds")
     if options.device_interval < 1:
-        raise ConfigurationError("invalid --device-interval: use a positive number of seconds")
+        raise EmulatorError("invalid --device-interval: use a positive number of seconds")
     rate = parse_rate_limit(options.rate_limit) if options.rate_limit else None
     specs = (options.faults,) if isinstance(options.faults, str) else options.faults
     faults = [rule for spec in specs for rule in parse_faults(spec)]
@@ -109,7 +90,7 @@ def prepare(options: EmulatorOptions) -> _Prepared:
         sock.bind((address, options.port))
     except OSError as exc:
         sock.close()
-        raise ConfigurationError(
+        raise EmulatorError(
             f"cannot listen on {address}:{options.port} ({exc.strerror}); "
             "choose another --port or use --port 0"
         ) from exc
@@ -150,8 +131,9 @@ def banner(emulator: Emulator, *, as_json: bool) -> str:
         }
         if user.phone_number is not None:
             entry["phone_number"] = user.phone_number
-        if user.user_id in tenant.passwords:
-            entry["password"] = tenant.passwords[user.user_id]
+        password = tenant.users.password(user.user_id)
+        if password is not None:
+            entry["password"] = password
         users.append(entry)
     line = {
         "base_url": tenant.base_url,
@@ -221,7 +203,7 @@ def _uvicorn_config(emulator: Emulator) -> uvicorn.Config:
 def run(options: EmulatorOptions, *, stdout: TextIO | None = None) -> None:
     """Serve until SIGINT/SIGTERM, then stop cleanly (saving ``--state`` if given).
 
-    Raises :class:`~auth0link.errors.ConfigurationError` for invalid options, before anything
+    Raises :class:`~auth0link.emulator.EmulatorError` for invalid options, before anything
     is printed.
     """
     prepared = prepare(options)
@@ -284,50 +266,3 @@ class EmulatorThread:
     def __exit__(self, *exc: object) -> None:
         """Stop."""
         self.stop()
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m auth0link.emulator.server",
-        description="A local Auth0 tenant emulator (same options as `auth0link emulator`).",
-    )
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--users", type=Path, default=None)
-    parser.add_argument("--rate-limit", default=None)
-    parser.add_argument("--state", type=Path, default=None)
-    parser.add_argument("--json", action="store_true")
-    parser.add_argument("--token-ttl", type=int, default=86400)
-    parser.add_argument("--device-interval", type=int, default=5)
-    parser.add_argument("--skip-callback-confirmation", action="store_true")
-    parser.add_argument("--faults", action="append", default=[])
-    parser.add_argument("--no-access-log", action="store_true")
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``python -m auth0link.emulator.server``."""
-    args = _parser().parse_args(argv)
-    options = EmulatorOptions(
-        host=args.host,
-        port=args.port,
-        users_file=args.users,
-        rate_limit=args.rate_limit,
-        state_file=args.state,
-        as_json=args.json,
-        token_ttl=args.token_ttl,
-        device_interval=args.device_interval,
-        skip_callback_confirmation=args.skip_callback_confirmation,
-        faults=tuple(args.faults),
-        access_log=not args.no_access_log,
-    )
-    try:
-        run(options)
-    except ConfigurationError as exc:
-        sys.stderr.write(f"error: {exc}\n")
-        return 2
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

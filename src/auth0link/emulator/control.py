@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from auth0link.emulator import EmulatorError
 from auth0link.emulator.faults import parse_faults, rule_from_json
-from auth0link.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -57,15 +57,12 @@ async def health(request: Request) -> Response:
 
 async def outbox(request: Request) -> Response:
     """The messages sent to ``to`` (all messages without ``to``)."""
-    to = request.query_params.get("to")
-    messages = _emulator(request).tenant.outbox
-    wanted = to.lower() if to is not None else None
-    return JSONResponse({"messages": [m for m in messages if wanted is None or m["to"].lower() == wanted]})
+    return JSONResponse({"messages": _emulator(request).tenant.messages(request.query_params.get("to"))})
 
 
 async def clear_outbox(request: Request) -> Response:
     """Empty the outbox."""
-    _emulator(request).tenant.outbox.clear()
+    _emulator(request).tenant.clear_outbox()
     return Response(status_code=204)
 
 
@@ -86,7 +83,7 @@ async def add_faults(request: Request) -> Response:
             rules = [rule_from_json(item) for item in body]
         else:
             return _bad('send {"spec": "..."} or {"faults": [...]}')
-    except (ConfigurationError, ValueError) as exc:
+    except (EmulatorError, ValueError) as exc:
         return _bad(str(exc))
     registry = _emulator(request).faults
     registry.rules.extend(rules)
@@ -105,9 +102,7 @@ async def dump_state(request: Request) -> Response:
     return JSONResponse(
         {
             "users": [u.to_json() for u in tenant.users.values()],
-            "sessions": len(tenant.sessions),
-            "refresh_tokens": len(tenant.refresh_tokens),
-            "device_codes": len(tenant.device_codes),
+            **tenant.counters(),
             "now": tenant.now(),
         }
     )
@@ -122,14 +117,14 @@ async def reset(request: Request) -> Response:
 async def clock(request: Request) -> Response:
     """Move the tenant clock: ``{"advance": seconds}`` or ``{"reset": true}``."""
     body = await _body(request)
-    emulator = _emulator(request)
+    tenant = _emulator(request).tenant
     if isinstance(body, dict) and body.get("reset") is True:
-        emulator.clock_offset = 0.0
+        tenant.reset_clock()
     elif isinstance(body, dict) and isinstance(body.get("advance"), int | float):
-        emulator.clock_offset += float(body["advance"])
+        tenant.advance_clock(float(body["advance"]))
     else:
         return _bad('send {"advance": SECONDS} or {"reset": true}')
-    return JSONResponse({"offset": emulator.clock_offset, "now": emulator.tenant.now()})
+    return JSONResponse({"offset": tenant.clock_offset, "now": tenant.now()})
 
 
 ROUTES = [

@@ -1,22 +1,23 @@
-"""``POST /oauth/token`` and friends: grants, token minting, revocation, ``/userinfo`` claims.
+"""The grants of ``POST /oauth/token``, device authorization, revocation, ``/userinfo`` claims.
 
-Pure functions over a :class:`~auth0link.emulator.state.Tenant` returning ``(status, body)``, so
-the HTTP layer stays thin. Error bodies are Auth0's ``{"error", "error_description"}`` with
-Auth0's status codes (``invalid_grant`` 403, ``authorization_pending`` 403, ``slow_down`` 429, …).
+Pure functions over a :class:`~auth0link.emulator.tenant.Tenant` returning ``(status, body)``, so
+the HTTP layer (:mod:`.oauth`) stays thin; what a token holds is :mod:`.minting`'s business.
+Error bodies are Auth0's ``{"error", "error_description"}`` with Auth0's status codes
+(``invalid_grant`` 403, ``authorization_pending`` 403, ``slow_down`` 429, …).
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
-import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from auth0link.emulator.state import AuthCode, Client, DeviceCode, Tenant, User
+from auth0link.emulator.minting import access_token, grant_scope, pkce_challenge, user_claims, user_tokens
+from auth0link.emulator.model import Client
+
+if TYPE_CHECKING:
+    from auth0link.emulator.tenant import Tenant
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
-OIDC_SCOPES = ("openid", "profile", "email", "offline_access")
 
 Result = tuple[int, dict[str, Any]]
 
@@ -28,142 +29,6 @@ def oauth_error(status: int, error: str, description: str) -> Result:
 
 UNAUTHORIZED_CLIENT = oauth_error(401, "access_denied", "Unauthorized")
 BAD_REFRESH = oauth_error(403, "invalid_grant", "Unknown or invalid refresh token.")
-
-
-def pkce_challenge(verifier: str) -> str:
-    """The S256 ``code_challenge`` of ``verifier``."""
-    digest = hashlib.sha256(verifier.encode("ascii", "replace")).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
-
-
-def grant_scope(tenant: Tenant, client: Client, requested: str, audience: str | None) -> str:
-    """Scopes granted: the OIDC ones asked for plus the API scopes the client may have.
-
-    Auth0 silently drops scopes an application may not get (a user token never carries
-    ``read:users``); the granted set is echoed in the token response's ``scope``.
-    """
-    asked = requested.split()
-    granted = [s for s in asked if s in OIDC_SCOPES]
-    if audience == tenant.api_audience:
-        granted += [s for s in asked if s in client.scopes and s not in granted]
-    return " ".join(granted)
-
-
-def _user_claims(user: User, scope: str) -> dict[str, Any]:
-    # Auth0 puts profile claims in the ID token / userinfo only for the `profile` and
-    # `email` scopes.
-    scopes = scope.split()
-    claims: dict[str, Any] = {}
-    if "profile" in scopes:
-        claims.update(
-            name=user.name, nickname=user.nickname, picture=user.picture, updated_at=user.updated_at
-        )
-    if "email" in scopes and user.email is not None:
-        claims.update(email=user.email, email_verified=user.email_verified)
-    return claims
-
-
-def id_token(
-    tenant: Tenant,
-    user: User,
-    *,
-    client_id: str,
-    scope: str,
-    nonce: str | None,
-    sid: str | None,
-    auth_time: int | None,
-) -> str:
-    """Mint an RS256 ID token (``exp`` 10 h after ``iat``, as Auth0's default)."""
-    now = int(tenant.now())
-    claims: dict[str, Any] = _user_claims(user, scope)
-    claims.update(iss=tenant.issuer, aud=client_id, sub=user.user_id, iat=now)
-    claims["exp"] = now + tenant.id_token_ttl
-    if sid is not None:
-        claims["sid"] = sid
-    if auth_time is not None:
-        claims["auth_time"] = auth_time
-    if nonce:
-        claims["nonce"] = nonce
-    return tenant.key.sign(claims)
-
-
-def access_token(
-    tenant: Tenant, *, sub: str, client_id: str, scope: str, audience: str | None, m2m: bool
-) -> str:
-    """Mint an RS256 access token.
-
-    User tokens for the Management API carry ``aud`` = [API, ``BASE/userinfo``]. Without an
-    audience Auth0 issues an opaque token good only for ``/userinfo``; the emulator issues a JWT
-    whose only audience is ``BASE/userinfo`` (it cannot call the Management API either).
-    """
-    now = int(tenant.now())
-    aud: str | list[str]
-    if m2m:
-        aud = audience or tenant.api_audience
-    elif audience:
-        aud = [audience, tenant.base_url + "/userinfo"]
-    else:
-        aud = tenant.base_url + "/userinfo"
-    claims: dict[str, Any] = {
-        "iss": tenant.issuer,
-        "sub": sub,
-        "aud": aud,
-        "iat": now,
-        "exp": now + tenant.token_ttl,
-        "scope": scope,
-        "azp": client_id,
-    }
-    if m2m:
-        claims["gty"] = "client-credentials"
-    return tenant.key.sign(claims)
-
-
-def _user_tokens(
-    tenant: Tenant,
-    client: Client,
-    user: User,
-    *,
-    scope: str,
-    audience: str | None,
-    nonce: str | None,
-    sid: str | None,
-    auth_time: int | None,
-    refresh_family: str | None = None,
-    new_refresh: bool | None = None,
-) -> dict[str, Any]:
-    if new_refresh is None:
-        new_refresh = "offline_access" in scope.split()
-    body: dict[str, Any] = {
-        "access_token": access_token(
-            tenant,
-            sub=user.user_id,
-            client_id=client.client_id,
-            scope=scope,
-            audience=audience,
-            m2m=False,
-        ),
-    }
-    if "openid" in scope.split():
-        body["id_token"] = id_token(
-            tenant,
-            user,
-            client_id=client.client_id,
-            scope=scope,
-            nonce=nonce,
-            sid=sid,
-            auth_time=auth_time,
-        )
-    if new_refresh and "refresh_token" in client.grant_types:
-        body["refresh_token"] = tenant.issue_refresh_token(
-            client_id=client.client_id,
-            user_id=user.user_id,
-            scope=scope,
-            audience=audience,
-            sid=sid,
-            family=refresh_family,
-        )
-    body.update(scope=scope, expires_in=tenant.token_ttl, token_type="Bearer")  # noqa: S106 - not a password
-    return body
 
 
 def authenticate_client(
@@ -209,7 +74,7 @@ def _authorization_code(tenant: Tenant, client: Client, params: dict[str, str]) 
     code = params.get("code")
     if not code:
         return oauth_error(400, "invalid_request", "Missing required parameter: code")
-    record: AuthCode | None = tenant.codes.pop(code, None)  # single use, even on failure
+    record = tenant.take_code(code)  # single use, even on failure
     if record is None or record.client_id != client.client_id or record.expires <= tenant.now():
         return oauth_error(403, "invalid_grant", "Invalid authorization code")
     if params.get("redirect_uri") != record.redirect_uri:
@@ -226,7 +91,7 @@ def _authorization_code(tenant: Tenant, client: Client, params: dict[str, str]) 
     user = tenant.users.get(record.user_id)
     if user is None:
         return oauth_error(403, "invalid_grant", "Invalid authorization code")
-    return 200, _user_tokens(
+    return 200, user_tokens(
         tenant,
         client,
         user,
@@ -242,7 +107,7 @@ def _refresh_token(tenant: Tenant, client: Client, params: dict[str, str]) -> Re
     token = params.get("refresh_token")
     if not token:
         return oauth_error(400, "invalid_request", "Missing required parameter: refresh_token")
-    record = tenant.refresh_tokens.get(token)
+    record = tenant.refresh_token(token)
     if record is None or record.client_id != client.client_id:
         return BAD_REFRESH
     now = tenant.now()
@@ -260,7 +125,7 @@ def _refresh_token(tenant: Tenant, client: Client, params: dict[str, str]) -> Re
         scope = " ".join(kept)
     if record.used_at is None:
         record.used_at = now
-    return 200, _user_tokens(
+    return 200, user_tokens(
         tenant,
         client,
         user,
@@ -309,37 +174,32 @@ def _client_credentials(tenant: Tenant, client: Client, params: dict[str, str]) 
     }
 
 
-def _device_code(tenant: Tenant, client: Client, params: dict[str, str]) -> Result:  # noqa: PLR0911 - one return per RFC 8628 state
+_DEVICE_ERRORS: dict[str, Result] = {
+    "invalid": oauth_error(403, "invalid_grant", "Invalid or expired device code."),
+    "expired": oauth_error(403, "expired_token", "The device_code has expired."),
+    "denied": oauth_error(403, "access_denied", "User cancelled the confirmation prompt or consent page."),
+    "pending": oauth_error(403, "authorization_pending", "User has yet to authorize device code."),
+}
+
+
+def _device_code(tenant: Tenant, client: Client, params: dict[str, str]) -> Result:
     code = params.get("device_code")
     if not code:
         return oauth_error(400, "invalid_request", "Missing required parameter: device_code")
-    record: DeviceCode | None = tenant.device_codes.get(code)
-    if record is None or record.client_id != client.client_id or record.status == "used":
-        return oauth_error(403, "invalid_grant", "Invalid or expired device code.")
-    now = tenant.now()
-    if now >= record.expires and record.status != "approved":
-        if record.expired_reported:
-            return oauth_error(403, "invalid_grant", "Invalid or expired device code.")
-        record.expired_reported = True
-        return oauth_error(403, "expired_token", "The device_code has expired.")
-    if record.status == "denied":
-        record.status = "used"
-        return oauth_error(403, "access_denied", "User cancelled the confirmation prompt or consent page.")
-    if record.status == "pending":
-        last, record.last_poll = record.last_poll, now
-        # Undocumented tolerance: polls sooner than 80 % of the interval are "too fast".
-        if last is not None and now - last < tenant.device_interval * 0.8:
-            return oauth_error(
-                429,
-                "slow_down",
-                f"You are polling faster than the specified interval of {tenant.device_interval} seconds.",
-            )
-        return oauth_error(403, "authorization_pending", "User has yet to authorize device code.")
-    record.status = "used"
-    user = tenant.users.get(record.user_id or "")
+    record = tenant.device_code(code)
+    if record is None or record.client_id != client.client_id:
+        return _DEVICE_ERRORS["invalid"]
+    outcome = record.poll(tenant.now(), tenant.device_interval)
+    if outcome == "slow_down":
+        return oauth_error(
+            429,
+            "slow_down",
+            f"You are polling faster than the specified interval of {tenant.device_interval} seconds.",
+        )
+    user = tenant.users.get(record.user_id or "") if outcome == "approved" else None
     if user is None:
-        return oauth_error(403, "invalid_grant", "Invalid or expired device code.")
-    return 200, _user_tokens(
+        return _DEVICE_ERRORS.get(outcome, _DEVICE_ERRORS["invalid"])
+    return 200, user_tokens(
         tenant,
         client,
         user,
@@ -367,19 +227,11 @@ def device_authorization(tenant: Tenant, params: dict[str, str]) -> Result:
     if audience is not None and audience != tenant.api_audience:
         return oauth_error(403, "access_denied", f"Service not enabled within domain: {audience}")
     scope = grant_scope(tenant, client, params.get("scope", ""), audience)
-    device_code = secrets.token_urlsafe(18)
-    user_code = tenant.new_user_code()
-    tenant.device_codes[device_code] = DeviceCode(
-        device_code=device_code,
-        user_code=user_code,
-        client_id=client_id,
-        scope=scope,
-        audience=audience,
-        expires=tenant.now() + tenant.device_ttl,
-    )
+    record = tenant.start_device_authorization(client_id, scope, audience)
     verification_uri = tenant.base_url + "/activate"
+    user_code = record.user_code
     return 200, {
-        "device_code": device_code,
+        "device_code": record.device_code,
         "user_code": user_code,
         "verification_uri": verification_uri,
         "expires_in": tenant.device_ttl,
@@ -396,7 +248,7 @@ def revoke(tenant: Tenant, params: dict[str, str], basic: tuple[str, str] | None
     token = params.get("token")
     if not token:
         return oauth_error(400, "invalid_request", "Missing required parameter: token")
-    record = tenant.refresh_tokens.get(token)
+    record = tenant.refresh_token(token)
     if record is not None and record.client_id == client.client_id:
         tenant.revoke_family(record.family)
     return 200, {}
@@ -411,4 +263,4 @@ def userinfo_claims(tenant: Tenant, claims: dict[str, Any]) -> dict[str, Any] | 
     user = tenant.users.get(str(claims.get("sub")))
     if user is None:
         return None
-    return {"sub": user.user_id, **_user_claims(user, str(claims.get("scope", "")))}
+    return {"sub": user.user_id, **user_claims(user, str(claims.get("scope", "")))}

@@ -1,0 +1,191 @@
+"""``GET /authorize`` and the non-verifiable callback confirmation screen (``/u/consent``).
+
+Flow of a browser login, as on Auth0's Universal Login::
+
+    GET /authorize ──(SSO session, no prompt)──────────────────────────┐
+        │ login needed                                                 │
+        ▼                                                              ▼
+    /u/login?state=T  (database form + links)      non-verifiable callback and nothing
+    /u/login/idp?state=T&connection=C  (social chooser / passwordless)  shown yet?
+    /u/login/passwordless-{email,sms}-challenge?state=T (code)      → /u/consent?state=T
+        │                                                              │
+        └──────────────► 302 redirect_uri?code=…&state=… ◄─────────────┘
+
+The login pages live in :mod:`.universal_login`, the end of the flow in :mod:`.completion`, the
+transaction's states in :mod:`.transaction`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from starlette.responses import Response
+from starlette.routing import Route
+
+from auth0link.emulator import demo, pages
+from auth0link.emulator.completion import complete
+from auth0link.emulator.sso import current_session
+from auth0link.emulator.transaction import TxState
+from auth0link.emulator.web import (
+    html,
+    in_transaction,
+    needs_confirmation,
+    page_url,
+    redirect,
+    tenant_of,
+    with_query,
+)
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+
+    from auth0link.emulator.model import Client, SsoSession
+    from auth0link.emulator.tenant import Tenant
+    from auth0link.emulator.transaction import Transaction
+
+
+def _authorize_error(redirect_uri: str, state: str | None, error: str, desc: str) -> Response:
+    params = {"error": error, "error_description": desc}
+    if state is not None:
+        params["state"] = state
+    return redirect(with_query(redirect_uri, params))
+
+
+def _check_client(tenant: Tenant, params: dict[str, str]) -> Client | Response:
+    """The native client and its exact callback, or Auth0's error page (nothing to redirect to)."""
+    client = tenant.clients.get(params.get("client_id", ""))
+    if client is None or client.app_type != "native":
+        return html(pages.error("invalid_request", "Unknown client: " + params.get("client_id", "")), 400)
+    redirect_uri = params.get("redirect_uri", "")
+    if redirect_uri not in client.callbacks:
+        # Exact string match, as Auth0 (no RFC 8252 any-port loopback matching).
+        return html(
+            pages.error(
+                "unauthorized_client",
+                f"Callback URL mismatch. {redirect_uri} is not in the list of allowed callback URLs",
+                "Please go to the Application Settings page and make sure you are sending a "
+                "valid callback url from your application.",
+            ),
+            400,
+        )
+    return client
+
+
+def _check_params(tenant: Tenant, params: dict[str, str]) -> tuple[str, str] | None:  # noqa: PLR0911 - one return per check, in Auth0's order
+    """The first problem with the request as ``(error, description)``, or ``None``."""
+    if params.get("response_type") != "code":
+        return "unsupported_response_type", f"Unsupported response type: {params.get('response_type', '')}"
+    # Public (token endpoint auth "none") clients must use PKCE with S256 here.
+    if not params.get("code_challenge"):
+        return "invalid_request", "Parameter 'code_challenge' is required"
+    if params.get("code_challenge_method", "plain") != "S256":
+        return "invalid_request", "Parameter 'code_challenge_method' must be S256"
+    audience = params.get("audience") or None
+    if audience is not None and audience != tenant.api_audience:
+        return "access_denied", f"Service not enabled within domain: {audience}"
+    connection = params.get("connection") or None
+    if connection is not None and connection not in demo.CONNECTIONS:
+        return "invalid_request", f"the connection was not found: {connection}"
+    max_age = params.get("max_age")
+    if max_age is not None and not max_age.isdigit():
+        return "invalid_request", "max_age must be a number"
+    return None
+
+
+def _needs_login(tenant: Tenant, session: SsoSession | None, params: dict[str, str]) -> bool:
+    max_age = params.get("max_age")
+    connection = params.get("connection") or None
+    return (
+        session is None
+        or "login" in params.get("prompt", "").split()
+        or (max_age is not None and tenant.now() - session.auth_time >= int(max_age))
+        # Plausible (undocumented): a session from another connection does not satisfy an
+        # explicit `connection=`.
+        or (connection is not None and session.connection != connection)
+    )
+
+
+def _silent_refusal(*, confirm_on: bool, needs_login: bool) -> tuple[str, str] | None:
+    """Why ``prompt=none`` cannot be honoured, if it cannot."""
+    if confirm_on:
+        # Auth0 rejects prompt=none while the confirmation screen is enabled; the exact error
+        # code is undocumented, invalid_request is the most plausible.
+        return "invalid_request", "prompt=none is not supported with non-verifiable callback URIs"
+    if needs_login:
+        return "login_required", "Login required"
+    return None
+
+
+async def authorize(request: Request) -> Response:
+    """``GET /authorize``: validate, then SSO, login pages, or the confirmation screen."""
+    tenant = tenant_of(request)
+    params = dict(request.query_params)
+    client = _check_client(tenant, params)
+    if isinstance(client, Response):
+        return client
+    redirect_uri, state = params["redirect_uri"], params.get("state")
+    problem = _check_params(tenant, params)
+    if problem is None and "none" in params.get("prompt", "").split():
+        session = current_session(request)
+        problem = _silent_refusal(
+            confirm_on=needs_confirmation(client, redirect_uri),
+            needs_login=_needs_login(tenant, session, params),
+        )
+    if problem is not None:
+        return _authorize_error(redirect_uri, state, *problem)
+    session = current_session(request)
+    connection = params.get("connection") or None
+    tx = tenant.begin_transaction("authorize", client.client_id, params, connection=connection)
+    if session is None or _needs_login(tenant, session, params):
+        return redirect(_login_url(tx))
+    tx.resume(session.user_id, session.connection, session.auth_time)
+    return complete(request, tx, session)
+
+
+def _login_url(tx: Transaction) -> str:
+    if tx.connection is not None and tx.connection != demo.DATABASE:
+        return page_url("/u/login/idp", tx, connection=tx.connection)
+    return page_url("/u/login", tx)
+
+
+@in_transaction(TxState.CONSENT)
+async def consent_page(request: Request, tx: Transaction, _form: dict[str, str]) -> Response:
+    """``GET /u/consent``: the non-verifiable callback confirmation screen."""
+    return html(
+        pages.callback_confirm(
+            state=tx.id,
+            client_name=tenant_of(request).clients[tx.client_id].name,
+            redirect_uri=tx.params["redirect_uri"],
+        )
+    )
+
+
+@in_transaction(TxState.CONSENT)
+async def consent_submit(request: Request, tx: Transaction, form: dict[str, str]) -> Response:
+    """``POST /u/consent``: continue to the callback, or cancel with ``access_denied``."""
+    if form.get("action") != "accept":
+        tx.cancel()
+        tenant_of(request).end_transaction(tx)
+        return _authorize_error(
+            tx.params["redirect_uri"],
+            tx.params.get("state"),
+            "access_denied",
+            "User did not authorize the request",
+        )
+    tx.accept_consent()
+    return complete(request, tx, _matching_session(request, tx))
+
+
+def _matching_session(request: Request, tx: Transaction) -> SsoSession | None:
+    """The current SSO session if it is the one this transaction logged in silently with."""
+    session = current_session(request)
+    if session is not None and session.user_id == tx.user_id and session.auth_time == tx.auth_time:
+        return session
+    return None
+
+
+ROUTES = [
+    Route("/authorize", authorize, methods=["GET"]),
+    Route("/u/consent", consent_page, methods=["GET"]),
+    Route("/u/consent", consent_submit, methods=["POST"]),
+]

@@ -1,0 +1,296 @@
+"""The tenant's records: users and identities, clients, SSO sessions, codes, refresh tokens.
+
+Plain dataclasses with no knowledge of HTTP. Users and identities serialise exactly as the
+Management API shows them (``to_json``); the other records live only in memory, except refresh
+tokens, which ``--state`` keeps (see :mod:`.persistence`).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from auth0link.emulator import demo
+
+
+def iso(ts: float) -> str:
+    """Format a UNIX time the way Auth0 does (``2024-03-12T10:00:00.000Z``)."""
+    dt = datetime.datetime.fromtimestamp(ts, tz=datetime.UTC)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+
+
+class ManagementError(Exception):
+    """A Management API failure with Auth0's error body fields."""
+
+    def __init__(self, status: int, message: str, error_code: str) -> None:
+        """Keep the HTTP status, the message and Auth0's ``errorCode``."""
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.error_code = error_code
+
+
+@dataclass
+class Identity:
+    """One entry of a user's ``identities`` array."""
+
+    connection: str
+    provider: str
+    user_id: str
+    is_social: bool
+    profile_data: dict[str, Any] | None = None
+
+    @property
+    def full_id(self) -> str:
+        """``provider|user_id``, the user ID this identity had (or has) as its own user."""
+        return f"{self.provider}|{self.user_id}"
+
+    def to_json(self) -> dict[str, Any]:
+        """The identity as the Management API shows it."""
+        body: dict[str, Any] = {
+            "connection": self.connection,
+            "provider": self.provider,
+            "user_id": self.user_id,
+            "isSocial": self.is_social,
+        }
+        if self.profile_data is not None:
+            body["profileData"] = dict(self.profile_data)
+        return body
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Identity:
+        """Inverse of :meth:`to_json`."""
+        profile = data.get("profileData")
+        if profile is not None and not isinstance(profile, dict):
+            raise TypeError("profileData must be an object")
+        return cls(
+            connection=str(data["connection"]),
+            provider=str(data["provider"]),
+            user_id=str(data["user_id"]),
+            is_social=bool(data.get("isSocial", False)),
+            profile_data=profile,
+        )
+
+
+_PROFILE_FIELDS = ("email", "email_verified", "name", "nickname", "picture", "phone_number")
+
+
+@dataclass
+class User:
+    """A tenant user, serialised exactly as ``GET /api/v2/users/{id}`` returns it."""
+
+    user_id: str
+    identities: list[Identity]
+    email: str | None = None
+    email_verified: bool = False
+    phone_number: str | None = None
+    phone_verified: bool = False
+    name: str = ""
+    nickname: str = ""
+    picture: str = ""
+    user_metadata: dict[str, Any] = field(default_factory=dict)
+    app_metadata: dict[str, Any] = field(default_factory=dict)
+    created_at: str = ""
+    updated_at: str = ""
+    last_login: str | None = None
+    logins_count: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        """The Management API representation.
+
+        Like Auth0, ``user_metadata``/``app_metadata`` are omitted while empty, ``last_login``
+        before the first login, and ``email``/``phone_number`` when the user has none.
+        """
+        body: dict[str, Any] = {"user_id": self.user_id}
+        if self.email is not None:
+            body["email"] = self.email
+            body["email_verified"] = self.email_verified
+        if self.phone_number is not None:
+            body["phone_number"] = self.phone_number
+            body["phone_verified"] = self.phone_verified
+        body.update(
+            name=self.name,
+            nickname=self.nickname,
+            picture=self.picture,
+            created_at=self.created_at,
+            updated_at=self.updated_at,
+            identities=[identity.to_json() for identity in self.identities],
+            logins_count=self.logins_count,
+        )
+        if self.last_login is not None:
+            body["last_login"] = self.last_login
+        if self.user_metadata:
+            body["user_metadata"] = self.user_metadata
+        if self.app_metadata:
+            body["app_metadata"] = self.app_metadata
+        return body
+
+    def profile(self) -> dict[str, Any]:
+        """The profile attributes copied into ``profileData`` when this user becomes secondary."""
+        body = self.to_json()
+        return {key: body[key] for key in (*_PROFILE_FIELDS, "phone_verified") if key in body}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> User:
+        """Inverse of :meth:`to_json` (extra keys are ignored; a user has at least one identity)."""
+        identities = [Identity.from_json(i) for i in data["identities"]]
+        if not identities:
+            raise ValueError(f"user {data['user_id']!r} has no identities")
+        return cls(
+            user_id=str(data["user_id"]),
+            identities=identities,
+            email=data.get("email"),
+            email_verified=bool(data.get("email_verified", False)),
+            phone_number=data.get("phone_number"),
+            phone_verified=bool(data.get("phone_verified", False)),
+            name=str(data.get("name", "")),
+            nickname=str(data.get("nickname", "")),
+            picture=str(data.get("picture", "")),
+            user_metadata=dict(data.get("user_metadata") or {}),
+            app_metadata=dict(data.get("app_metadata") or {}),
+            created_at=str(data.get("created_at", "")),
+            updated_at=str(data.get("updated_at", "")),
+            last_login=data.get("last_login"),
+            logins_count=int(data.get("logins_count", 0)),
+        )
+
+
+@dataclass(frozen=True)
+class Client:
+    """An application registered in the tenant."""
+
+    client_id: str
+    name: str
+    app_type: str  # "native" | "non_interactive"
+    grant_types: tuple[str, ...]
+    client_secret: str | None = None
+    callbacks: tuple[str, ...] = ()
+    scopes: tuple[str, ...] = ()  # Management API scopes it may obtain
+    skip_non_verifiable_callback_uri_confirmation_prompt: bool = False
+
+
+def demo_clients(*, skip_callback_confirmation: bool) -> dict[str, Client]:
+    """The two fixed demo clients (native and M2M), by client ID."""
+    native = Client(
+        client_id=demo.NATIVE_CLIENT_ID,
+        name="auth0link (native)",
+        app_type="native",
+        grant_types=(
+            "authorization_code",
+            "refresh_token",
+            "urn:ietf:params:oauth:grant-type:device_code",
+        ),
+        callbacks=demo.CALLBACK_URLS,
+        scopes=demo.CURRENT_USER_SCOPES,
+        skip_non_verifiable_callback_uri_confirmation_prompt=skip_callback_confirmation,
+    )
+    m2m = Client(
+        client_id=demo.M2M_CLIENT_ID,
+        name="auth0link (machine to machine)",
+        app_type="non_interactive",
+        grant_types=("client_credentials",),
+        client_secret=demo.M2M_CLIENT_SECRET,
+        scopes=demo.M2M_SCOPES,
+    )
+    return {native.client_id: native, m2m.client_id: m2m}
+
+
+@dataclass
+class SsoSession:
+    """The browser's SSO session (cookie ``auth0`` holds ``sid``)."""
+
+    sid: str
+    user_id: str
+    auth_time: int
+    connection: str
+
+
+@dataclass
+class AuthCode:
+    """An authorization code (single use, 60 s; undocumented lifetime, 60 s is common)."""
+
+    client_id: str
+    redirect_uri: str
+    code_challenge: str | None
+    user_id: str
+    scope: str
+    audience: str | None
+    nonce: str | None
+    sid: str
+    auth_time: int
+    include_auth_time: bool
+    expires: float
+
+
+@dataclass
+class DeviceCode:
+    """A device authorization (RFC 8628): pending → approved | denied → used."""
+
+    device_code: str
+    user_code: str
+    client_id: str
+    scope: str
+    audience: str | None
+    expires: float
+    status: str = "pending"  # pending | approved | denied | used
+    user_id: str | None = None
+    sid: str | None = None
+    auth_time: int | None = None
+    last_poll: float | None = None
+    expired_reported: bool = False
+
+    def awaiting_user(self, now: float) -> bool:
+        """Still waiting for the user at ``/activate`` (pending and unexpired)."""
+        return self.status == "pending" and self.expires > now
+
+    def approve(self, session: SsoSession) -> None:
+        """The user confirmed and is logged in: the next poll gets tokens for ``session``."""
+        self.status = "approved"
+        self.user_id = session.user_id
+        self.sid = session.sid
+        self.auth_time = session.auth_time
+
+    def deny(self) -> None:
+        """The user cancelled the confirmation."""
+        self.status = "denied"
+
+    def poll(self, now: float, interval: int) -> str:
+        """Account for one token-endpoint poll and return its outcome.
+
+        One of ``invalid``, ``expired`` (reported once, then ``invalid``), ``denied``,
+        ``slow_down`` (sooner than 80 % of the interval: an undocumented tolerance), ``pending``
+        or ``approved``; ``denied`` and ``approved`` use the code up.
+        """
+        if self.status == "used":
+            return "invalid"
+        if now >= self.expires and self.status != "approved":
+            if self.expired_reported:
+                return "invalid"
+            self.expired_reported = True
+            return "expired"
+        if self.status == "denied":
+            self.status = "used"
+            return "denied"
+        if self.status == "pending":
+            last, self.last_poll = self.last_poll, now
+            return "slow_down" if last is not None and now - last < interval * 0.8 else "pending"
+        self.status = "used"
+        return "approved"
+
+
+@dataclass
+class RefreshToken:
+    """A rotating refresh token; tokens of one login share a ``family``."""
+
+    client_id: str
+    user_id: str
+    scope: str
+    audience: str | None
+    family: str
+    sid: str | None = None
+    used_at: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """For the state file."""
+        return dict(self.__dict__)

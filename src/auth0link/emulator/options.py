@@ -1,0 +1,138 @@
+"""The emulator's options: one dataclass and the one command-line parser that fills it.
+
+``auth0link emulator ARGS`` and ``python -m auth0link.emulator ARGS`` both parse ``ARGS`` here
+(:func:`parse_options`), so they cannot drift apart. A new option is one field of
+:class:`EmulatorOptions` (its default lives only there) and one ``add_argument`` whose ``dest``
+is the field's name; :func:`.server.prepare` checks the values. This module imports only the
+standard library, so ``--help`` works without the ``emulator`` extra.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NoReturn
+
+from auth0link.emulator import DEMO_USERS_HELP
+
+PROG = "auth0link emulator"
+
+
+@dataclass(frozen=True)
+class EmulatorOptions:
+    """Everything the emulator accepts (see the field comments for the flags)."""
+
+    host: str = "127.0.0.1"  # --host: loopback only (127.0.0.0/8, ::1, localhost)
+    port: int = 0  # --port: 0 picks a free port
+    users_file: Path | None = None  # --users FILE: JSON users replacing the demo set
+    rate_limit: str | None = None  # --rate-limit N/s or N/s:BURST (default: unlimited)
+    state_file: Path | None = None  # --state FILE: load at start, save atomically on stop
+    as_json: bool = False  # --json: one JSON line on stdout instead of export lines
+    token_ttl: int = 86400  # --token-ttl SECONDS: access-token lifetime
+    device_interval: int = 5  # --device-interval SECONDS: device-flow polling interval
+    skip_callback_confirmation: bool = False  # --skip-callback-confirmation
+    faults: tuple[str, ...] | str = ()  # --faults SPEC (repeatable; see emulator.faults)
+    access_log: bool = True  # --no-access-log turns off the per-request log on stderr
+
+
+_DEFAULTS = EmulatorOptions()
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, except that a usage error is one ``error:`` line with the next step (exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``error: MESSAGE; see auth0link emulator --help`` and exit 2."""
+        self.exit(2, f"error: {message}; see {self.prog} --help\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The one parser of ``auth0link emulator`` / ``python -m auth0link.emulator``."""
+    parser = _Parser(
+        prog=PROG,
+        description=(
+            "Run a local Auth0 tenant on loopback (needs the 'emulator' extra).\n\n"
+            "It prints the AUTH0LINK_DOMAIN and AUTH0LINK_CLIENT_ID to use (or one JSON line\n"
+            "with --json) and serves until Ctrl-C or SIGTERM (exit 0, saving --state first).\n"
+            "Bad options, files or a busy port: one error: line and exit 2."
+        ),
+        epilog=DEMO_USERS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        argument_default=argparse.SUPPRESS,  # an option not given keeps the dataclass default
+        allow_abbrev=False,
+    )
+    _add_server_options(parser)
+    _add_tenant_options(parser)
+    return parser
+
+
+def _add_server_options(parser: argparse.ArgumentParser) -> None:
+    """Where and how it serves: address, output, access log, rate limit, faults."""
+    add = parser.add_argument
+    add("--host", help=f"Loopback address to bind; others are refused (default: {_DEFAULTS.host}).")
+    add("--port", type=int, help=f"Port to bind; 0 picks a free one (default: {_DEFAULTS.port}).")
+    add(
+        "--json",
+        dest="as_json",
+        action="store_true",
+        help="Print one JSON line (URL, clients, demo users) instead of export lines.",
+    )
+    add("--no-access-log", dest="access_log", action="store_false", help="Do not log each request on stderr.")
+    add(
+        "--rate-limit",
+        metavar="N/s[:BURST]",
+        help="Management API token bucket, e.g. 50/s (burst 50) or 16/s:50 (default: unlimited).",
+    )
+    add(
+        "--faults",
+        action="append",
+        metavar="SPEC",
+        help="Inject faults, e.g. 'GET /api/v2/users/*=503x2' (repeatable; README's emulator section).",
+    )
+
+
+def _add_tenant_options(parser: argparse.ArgumentParser) -> None:
+    """What it serves: users, saved state, lifetimes, the confirmation screen."""
+    add = parser.add_argument
+    add(
+        "--users",
+        dest="users_file",
+        type=Path,
+        metavar="FILE",
+        help="JSON file of users replacing the demo set.",
+    )
+    add(
+        "--state",
+        dest="state_file",
+        type=Path,
+        metavar="FILE",
+        help="Load state from FILE at start, save it on stop.",
+    )
+    add(
+        "--token-ttl",
+        type=int,
+        metavar="SECONDS",
+        help=f"Access token lifetime (default: {_DEFAULTS.token_ttl}).",
+    )
+    add(
+        "--device-interval",
+        type=int,
+        metavar="SECONDS",
+        help=f"Device flow polling interval (default: {_DEFAULTS.device_interval}).",
+    )
+    add(
+        "--skip-callback-confirmation",
+        action="store_true",
+        help="Turn off the non-verifiable callback URI confirmation screen.",
+    )
+
+
+def parse_options(argv: list[str] | None = None) -> EmulatorOptions:
+    """Parse ``argv`` (default: ``sys.argv[1:]``); exits 0 after ``--help``, 2 on a usage error."""
+    values = vars(build_parser().parse_args(sys.argv[1:] if argv is None else argv))
+    if "faults" in values:
+        values["faults"] = tuple(values["faults"])
+    return dataclasses.replace(_DEFAULTS, **values)

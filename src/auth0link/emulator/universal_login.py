@@ -1,0 +1,183 @@
+"""The hosted login pages: ``/u/login`` (database), ``/u/login/idp`` (social or passwordless), codes.
+
+Each page needs a login transaction in ``LOGIN`` or ``CODE_SENT`` (the code page: ``CODE_SENT``);
+a successful answer hands over to :func:`~auth0link.emulator.completion.authenticated`.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from typing import TYPE_CHECKING
+
+from starlette.routing import Route
+
+from auth0link.emulator import demo, pages
+from auth0link.emulator.completion import authenticated
+from auth0link.emulator.transaction import LOGIN_OPEN, PendingCode, TxState
+from auth0link.emulator.web import html, in_transaction, page_url, redirect, tenant_of
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+    from starlette.responses import Response
+
+    from auth0link.emulator.transaction import Transaction
+
+LOG = logging.getLogger("auth0link.emulator")
+_PASSWORDLESS = ("email", "sms")
+
+
+def _login_page(request: Request, tx: Transaction, error: str | None = None, status: int = 200) -> Response:
+    others = [] if tx.connection is not None else [name for name in demo.CONNECTIONS if name != demo.DATABASE]
+    return html(
+        pages.login(
+            state=tx.id,
+            client_name=tenant_of(request).clients[tx.client_id].name,
+            login_hint=tx.params.get("login_hint", ""),
+            error=error,
+            others=others,
+            database=tx.connection in (None, demo.DATABASE),
+        ),
+        status,
+    )
+
+
+@in_transaction(*LOGIN_OPEN)
+async def login_page(request: Request, tx: Transaction, _form: dict[str, str]) -> Response:
+    """``GET /u/login``: the Universal Login page."""
+    return _login_page(request, tx)
+
+
+@in_transaction(*LOGIN_OPEN)
+async def login_submit(request: Request, tx: Transaction, form: dict[str, str]) -> Response:
+    """``POST /u/login``: check the database email and password."""
+    users = tenant_of(request).users
+    email = form.get("username", "").strip().lower()
+    password = form.get("password", "")
+    for identity, owner in users.accounts_for(demo.DATABASE):
+        expected = users.password(identity.full_id)
+        if (
+            users.identity_profile(identity, owner).get("email") == email
+            and expected is not None
+            and hmac.compare_digest(expected.encode(), password.encode())
+        ):
+            return authenticated(request, tx, owner, demo.DATABASE)
+    return _login_page(request, tx, "Wrong email or password.", 400)
+
+
+def _idp_page(
+    request: Request, tx: Transaction, connection: str, error: str | None = None, status: int = 200
+) -> Response:
+    if connection in _PASSWORDLESS:
+        return html(
+            pages.passwordless_start(
+                state=tx.id, connection=connection, login_hint=tx.params.get("login_hint", ""), error=error
+            ),
+            status,
+        )
+    users = tenant_of(request).users
+    accounts = []
+    for identity, owner in users.accounts_for(connection):
+        profile = users.identity_profile(identity, owner)
+        accounts.append((identity.full_id, str(profile.get("email") or profile.get("name"))))
+    return html(pages.idp_chooser(state=tx.id, connection=connection, accounts=accounts, error=error), status)
+
+
+def _unknown_connection(connection: str) -> Response | None:
+    if connection not in demo.CONNECTIONS or connection == demo.DATABASE:
+        return html(pages.error("invalid_request", f"Unknown connection: {connection}"), 400)
+    return None
+
+
+@in_transaction(*LOGIN_OPEN)
+async def idp_page(request: Request, tx: Transaction, _form: dict[str, str]) -> Response:
+    """``GET /u/login/idp``: an emulated social IdP or the passwordless start page."""
+    connection = request.query_params.get("connection", "")
+    return _unknown_connection(connection) or _idp_page(request, tx, connection)
+
+
+@in_transaction(*LOGIN_OPEN)
+async def idp_submit(request: Request, tx: Transaction, form: dict[str, str]) -> Response:
+    """``POST /u/login/idp``: pick an account (social) or send a code (passwordless)."""
+    connection = form.get("connection") or request.query_params.get("connection", "")
+    refused = _unknown_connection(connection)
+    if refused is not None:
+        return refused
+    if connection in _PASSWORDLESS:
+        return _send_code(request, tx, connection, form)
+    users = tenant_of(request).users
+    account = form.get("account")
+    if account:
+        provider, _, raw = account.partition("|")
+        owner = users.find_identity_owner(provider, raw)
+        if owner is None or all(i.connection != connection for i in owner.identities):
+            return _idp_page(request, tx, connection, "Unknown account.", 400)
+        return authenticated(request, tx, owner, connection)
+    email = form.get("email", "").strip().lower()
+    if not email:
+        return _idp_page(request, tx, connection, "Choose an account.", 400)
+    return _sign_in(request, tx, connection, "email", email)
+
+
+def _send_code(request: Request, tx: Transaction, connection: str, form: dict[str, str]) -> Response:
+    field = "phone_number" if connection == "sms" else "email"
+    to = form.get(field, "").strip()
+    if connection == "email":
+        to = to.lower()
+    if not to:
+        return _idp_page(request, tx, connection, f"Enter your {field.replace('_', ' ')}.", 400)
+    code = tenant_of(request).send_code(to, connection)
+    tx.send_code(PendingCode(to=to, code=code, connection=connection))
+    # The "email"/"SMS" goes to the outbox and to stderr (never the code in the pages).
+    LOG.warning("outbox: %s code for %s: %s", connection, to, code)
+    challenge = "sms" if connection == "sms" else "email"
+    return redirect(page_url(f"/u/login/passwordless-{challenge}-challenge", tx))
+
+
+def _sign_in(request: Request, tx: Transaction, connection: str, key: str, value: str) -> Response:
+    """Log in the account of ``connection`` whose profile ``key`` is ``value``, or sign it up."""
+    users = tenant_of(request).users
+    for identity, owner in users.accounts_for(connection):
+        if users.identity_profile(identity, owner).get(key) == value:
+            return authenticated(request, tx, owner, connection)
+    return authenticated(request, tx, users.create_social_user(connection, value), connection)
+
+
+@in_transaction(TxState.CODE_SENT)
+async def otp_page(_request: Request, tx: Transaction, _form: dict[str, str]) -> Response:
+    """``GET /u/login/passwordless-{email,sms}-challenge``: enter the code."""
+    pending = tx.pending
+    assert pending is not None
+    return html(pages.otp(state=tx.id, connection=pending.connection, to=pending.to))
+
+
+@in_transaction(TxState.CODE_SENT)
+async def otp_submit(request: Request, tx: Transaction, form: dict[str, str]) -> Response:
+    """``POST /u/login/passwordless-…-challenge``: check the code, log in (or sign up)."""
+    pending = tx.pending
+    assert pending is not None
+    if not hmac.compare_digest(form.get("code", "").strip().encode(), pending.code.encode()):
+        what = "email" if pending.connection == "email" else "phone number"
+        return html(
+            pages.otp(
+                state=tx.id,
+                connection=pending.connection,
+                to=pending.to,
+                error=f"Wrong {what} or verification code.",
+            ),
+            400,
+        )
+    key = "phone_number" if pending.connection == "sms" else "email"
+    return _sign_in(request, tx, pending.connection, key, pending.to)
+
+
+ROUTES = [
+    Route("/u/login", login_page, methods=["GET"]),
+    Route("/u/login", login_submit, methods=["POST"]),
+    Route("/u/login/idp", idp_page, methods=["GET"]),
+    Route("/u/login/idp", idp_submit, methods=["POST"]),
+    Route("/u/login/passwordless-email-challenge", otp_page, methods=["GET"]),
+    Route("/u/login/passwordless-email-challenge", otp_submit, methods=["POST"]),
+    Route("/u/login/passwordless-sms-challenge", otp_page, methods=["GET"]),
+    Route("/u/login/passwordless-sms-challenge", otp_submit, methods=["POST"]),
+]

@@ -1,0 +1,107 @@
+"""What the Starlette routes share: the tenant of a request, responses, forms, the transaction guard.
+
+:func:`in_transaction` is the one guard of the hosted pages: it reads the form (for a POST),
+finds the login transaction named by ``state`` in one of the states the page accepts, and answers
+"unknown or expired" itself when there is none, so a handler always gets a live transaction.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse
+
+from auth0link.emulator import pages
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from starlette.requests import Request
+    from starlette.responses import Response
+
+    from auth0link.emulator.model import Client
+    from auth0link.emulator.tenant import Tenant
+    from auth0link.emulator.transaction import Transaction, TxState
+
+    Handler = Callable[[Request], Awaitable[Response]]
+    TxHandler = Callable[[Request, Transaction, dict[str, str]], Awaitable[Response]]
+
+_LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+
+
+def tenant_of(request: Request) -> Tenant:
+    """The tenant this app serves."""
+    tenant: Tenant = request.app.state.tenant
+    return tenant
+
+
+def html(body: str, status: int = 200) -> HTMLResponse:
+    """An uncacheable HTML page."""
+    return HTMLResponse(body, status_code=status, headers={"cache-control": "no-store"})
+
+
+def json_reply(status: int, body: dict[str, Any]) -> JSONResponse:
+    """An uncacheable JSON answer (as Auth0's token endpoints send)."""
+    return JSONResponse(body, status_code=status, headers={"cache-control": "no-store", "pragma": "no-cache"})
+
+
+def redirect(url: str) -> RedirectResponse:
+    """A 302 that no cache keeps."""
+    return RedirectResponse(url, status_code=302, headers={"cache-control": "no-store"})
+
+
+def with_query(uri: str, params: dict[str, str]) -> str:
+    """``uri`` with ``params`` appended to its query."""
+    separator = "&" if urlsplit(uri).query else "?"
+    return f"{uri}{separator}{urlencode(params)}"
+
+
+def page_url(path: str, tx: Transaction, **extra: str) -> str:
+    """A hosted page of transaction ``tx`` (``/u/…?state=…``)."""
+    return f"{path}?{urlencode({'state': tx.id, **extra})}"
+
+
+def is_non_verifiable(uri: str) -> bool:
+    """Loopback HTTP and custom-scheme callbacks cannot be verified (``.localhost`` can)."""
+    parts = urlsplit(uri)
+    if parts.scheme not in ("http", "https"):
+        return True
+    return (parts.hostname or "") in _LOOPBACK_HOSTS or parts.netloc.startswith("[::1]")
+
+
+def needs_confirmation(client: Client, redirect_uri: str) -> bool:
+    """Whether Auth0 shows the non-verifiable callback confirmation screen for this callback."""
+    return is_non_verifiable(redirect_uri) and not client.skip_non_verifiable_callback_uri_confirmation_prompt
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    """A plain urlencoded form (no python-multipart dependency); the last value wins."""
+    raw = await request.body()
+    return dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+
+
+def expired_page() -> Response:
+    """The page for a login transaction that is unknown, expired, or past this step."""
+    return html(pages.error("invalid_request", "The login transaction is unknown or has expired."), 400)
+
+
+def in_transaction(
+    *states: TxState, missing: Callable[[], Response] = expired_page
+) -> Callable[[TxHandler], Handler]:
+    """Turn ``handler(request, tx, form)`` into a route that needs a live transaction in ``states``."""
+
+    def decorate(handler: TxHandler) -> Handler:
+        @functools.wraps(handler)
+        async def endpoint(request: Request) -> Response:
+            form = await read_form(request) if request.method == "POST" else {}
+            tx_id = form.get("state") or request.query_params.get("state", "")
+            tx = tenant_of(request).transaction(tx_id, states)
+            if tx is None:
+                return missing()
+            return await handler(request, tx, form)
+
+        return endpoint
+
+    return decorate

@@ -1,0 +1,67 @@
+"""The emulator stands apart: no imports of auth0link outside it, no clashing names, small modules."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import auth0link
+import auth0link.emulator
+
+EMULATOR = Path(auth0link.emulator.__file__).parent
+MAIN = Path(auth0link.__file__).parent
+MAX_LINES = 400
+MAX_FUNCTION_LINES = 60
+
+
+def _modules() -> list[Path]:
+    """Every module of the emulator package."""
+    return sorted(EMULATOR.glob("*.py"))
+
+
+def _imported(tree: ast.Module) -> list[str]:
+    """The absolute names every import statement of a module reaches (relative ones stay inside)."""
+    names: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module is not None:
+            names += [f"{node.module}.{alias.name}" for alias in node.names]
+    return names
+
+
+def test_emulator_imports_nothing_of_auth0link_outside_itself() -> None:
+    """No emulator module imports auth0link.* outside auth0link.emulator (at any depth of the code)."""
+    outside = {
+        f"{path.name}: {name}"
+        for path in _modules()
+        for name in _imported(ast.parse(path.read_text(encoding="utf-8")))
+        if (name == "auth0link" or name.startswith("auth0link."))
+        and not (name == "auth0link.emulator" or name.startswith("auth0link.emulator."))
+    }
+    assert len(_modules()) > 10
+    assert outside == set()
+
+
+def test_module_names_do_not_clash_with_the_main_package() -> None:
+    """No emulator module shares its name with a module or package of auth0link (tokens, admin, …)."""
+    main_names = {p.stem for p in MAIN.glob("*.py")} | {
+        p.name for p in MAIN.iterdir() if (p / "__init__.py").exists()
+    }
+    emulator_names = {p.stem for p in _modules()} - {"__init__", "__main__"}
+    assert emulator_names & main_names == set()
+
+
+def test_modules_and_functions_stay_small() -> None:
+    """Every emulator module is under 400 lines and every function under 60."""
+    too_long: list[str] = []
+    for path in _modules():
+        text = path.read_text(encoding="utf-8")
+        if len(text.splitlines()) >= MAX_LINES:
+            too_long.append(f"{path.name}: {len(text.splitlines())} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                if length >= MAX_FUNCTION_LINES:
+                    too_long.append(f"{path.name}: {node.name}() {length} lines")
+    assert too_long == []
