@@ -67,10 +67,11 @@ class App:
 
     @cached_property
     def settings(self) -> config.Settings:
-        """Resolved settings (flag → env → profile file → default)."""
+        """Resolved settings (flag → env → profile file → default); makes their dirs private."""
         from auth0link import config
+        from auth0link._files import make_private
 
-        return config.resolve_settings(
+        settings = config.resolve_settings(
             env=self.env,
             profile=self._profile,
             domain=self._domain,
@@ -80,6 +81,9 @@ class App:
             stdin_isatty=_stdin_isatty(),
             **{k: v for k, v in self.overrides.items() if v is not None},
         )
+        make_private(settings.config_dir, own=names.CONFIG_DIR_ENTRIES)  # 0755 from older versions
+        make_private(settings.data_dir, own=names.DATA_DIR_ENTRIES)
+        return settings
 
     @cached_property
     def output(self) -> Output:

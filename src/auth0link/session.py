@@ -14,25 +14,22 @@ This module runs no interactive flow (the CLI chooses device or PKCE) and prints
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
-import os
 import time
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
+from auth0link._files import file_lock
 from auth0link._jwt import unverified_claims
 from auth0link.config import ENV_ACCESS_TOKEN
-from auth0link.errors import LoginRequired, NetworkError, OAuthError, ServerError, TokenStorageError
+from auth0link.errors import LoginRequired, NetworkError, OAuthError, ServerError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping
+    from collections.abc import Callable, Mapping
     from pathlib import Path
 
     from auth0link.client import Auth0Client
     from auth0link.tokens import TokenSet, TokenStore
-
-LOCK_TIMEOUT: Final = 30.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,31 +64,6 @@ def access_from_env(env: Mapping[str, str]) -> Access | None:
             hint="set it to a Management API access token, or unset it and run: auth0link login",
         )
     return Access(env_token, user_id, "env")
-
-
-@contextlib.contextmanager
-def file_lock(path: Path, *, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
-    """An exclusive advisory lock on ``path`` (created 0600), waiting at most ``timeout`` s."""
-    import fcntl
-
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise TokenStorageError(
-                        f"Another auth0link process holds {path.name} for more than {timeout:g} s.",
-                        hint="wait for it to finish, then try again",
-                    ) from None
-                time.sleep(0.05)
-        yield
-    finally:
-        os.close(fd)  # closing releases the lock
 
 
 class SessionManager:
