@@ -190,3 +190,17 @@ def test_spinner_is_silent_when_piped_and_counts_down_on_a_tty() -> None:
         tick(125)
         time.sleep(0.2)
     assert "2:05 left" in tty.getvalue()
+
+
+def test_a_damaged_record_in_tokens_json_reads_as_logged_out(cli: Runner, isolated_env: Path) -> None:
+    """A record with a string expires_at: status, token and logout say "not logged in", no "Unexpected error"."""
+    path = isolated_env / "config" / "tokens.json"
+    path.parent.mkdir(parents=True)
+    record = json.dumps({"access_token": "a", "expires_at": "soon", "refresh_token": "r"})
+    path.write_text(json.dumps({store_key("default", DOMAIN, CLIENT): record}))
+    env = {**ENV, "AUTH0LINK_STORAGE": "file"}
+    for args, code in ((["status"], 3), (["token"], 3), (["logout"], 0)):
+        result = cli(*args, env=env)
+        assert result.exit_code == code, (args, result.stderr)
+        assert "Unexpected" not in result.stderr
+    assert not path.exists()  # logout removed the damaged entry
