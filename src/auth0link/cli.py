@@ -100,14 +100,12 @@ class App:
     @cached_property
     def store(self) -> TokenStore:
         """The token store the profile is configured for."""
-        from auth0link.tokens import DEFAULT_KEYRING_TIMEOUT, open_store
+        from auth0link.tokens import open_store
 
-        raw = self.env.get(names.ENV_KEYRING_TIMEOUT)
-        try:
-            timeout = float(raw) if raw else DEFAULT_KEYRING_TIMEOUT
-        except ValueError:
-            timeout = DEFAULT_KEYRING_TIMEOUT
-        return open_store(self.settings.storage, config_dir=self.settings.config_dir, keyring_timeout=timeout)
+        settings = self.settings
+        return open_store(
+            settings.storage, config_dir=settings.config_dir, keyring_timeout=settings.keyring_timeout
+        )
 
     @property
     def store_key(self) -> str:
@@ -166,14 +164,8 @@ class App:
 
     @property
     def keyring_timeout(self) -> float:
-        """Seconds a keyring call may take (``AUTH0LINK_KEYRING_TIMEOUT``)."""
-        from auth0link.tokens import DEFAULT_KEYRING_TIMEOUT
-
-        raw = self.env.get(names.ENV_KEYRING_TIMEOUT)
-        try:
-            return float(raw) if raw else DEFAULT_KEYRING_TIMEOUT
-        except ValueError:
-            return DEFAULT_KEYRING_TIMEOUT
+        """Seconds a keyring call may take (``AUTH0LINK_KEYRING_TIMEOUT``, checked in config)."""
+        return self.settings.keyring_timeout
 
     def access(self) -> Access:
         """A valid access token for the primary user."""

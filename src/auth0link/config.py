@@ -83,7 +83,8 @@ DEFAULT_SCOPES: Final = (
     "update:current_user_identities update:current_user_metadata"
 )
 DEFAULT_CALLBACK_PORTS: Final = (8484, 8485, 8486)
-DEFAULT_TIMEOUT: Final = 15.0
+DEFAULT_TIMEOUT: Final = 15.0  # seconds, at most 600
+DEFAULT_KEYRING_TIMEOUT: Final = 5.0  # seconds, at most 300
 STORAGE_CHOICES: Final = ("keyring", "file")
 
 _PROFILE_RE: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -225,6 +226,7 @@ class Settings:
     no_input: bool
     debug: bool
     sources: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    keyring_timeout: float = DEFAULT_KEYRING_TIMEOUT
 
     @property
     def base_url(self) -> str:
@@ -256,6 +258,21 @@ class Settings:
     def api_audience(self) -> str:
         """The Management API audience: configured, or ``<base>/api/v2/``."""
         return self.audience or f"{self.base_url}/api/v2/"
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float, maximum: float) -> float:
+    """A duration from the environment: finite, above 0 and at most ``maximum`` seconds."""
+    raw = env.get(name, "").strip()
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= maximum:  # also false for nan; inf is above any maximum
+        raise ConfigurationError(
+            f"Invalid {name} value {raw[:20]!r}: use a number of seconds above 0, at most {maximum:g}.",
+            hint=f"set it to e.g. {default:g}, or unset it: unset {name}",
+        )
+    return value
 
 
 def _truthy(value: str | None) -> bool:
@@ -300,15 +317,6 @@ def resolve_settings(
         raise ConfigurationError(
             f"Invalid storage {raw_storage!r}.", hint=f"use one of: {', '.join(STORAGE_CHOICES)}"
         )
-    raw_timeout = env.get(ENV_TIMEOUT)
-    try:
-        timeout = float(raw_timeout) if raw_timeout else DEFAULT_TIMEOUT
-    except ValueError:
-        raise ConfigurationError(
-            f"Invalid {ENV_TIMEOUT} value.", hint="a number of seconds, e.g. 15"
-        ) from None
-    if not 0 < timeout <= 600:  # noqa: PLR2004 - sane bounds
-        raise ConfigurationError(f"{ENV_TIMEOUT} must be between 0 and 600 seconds.")
     return Settings(
         profile=profile_name,
         config_dir=config_dir,
@@ -319,7 +327,8 @@ def resolve_settings(
         scopes=" ".join((pick("scopes", scopes, ENV_SCOPES) or DEFAULT_SCOPES).split()),
         callback_ports=parse_callback_ports(raw_ports) if raw_ports else DEFAULT_CALLBACK_PORTS,
         storage=raw_storage,
-        timeout=timeout,
+        timeout=_seconds(env, ENV_TIMEOUT, DEFAULT_TIMEOUT, 600),
+        keyring_timeout=_seconds(env, ENV_KEYRING_TIMEOUT, DEFAULT_KEYRING_TIMEOUT, 300),
         no_input=no_input or _truthy(env.get(ENV_NO_INPUT)) or _truthy(env.get("CI")) or not stdin_isatty,
         debug=debug or _truthy(env.get(ENV_DEBUG)),
         sources=sources,

@@ -27,6 +27,7 @@ import time
 from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 
 from auth0link._files import atomic_write_text, file_lock
+from auth0link.config import DEFAULT_KEYRING_TIMEOUT
 from auth0link.errors import TokenStorageError
 
 if TYPE_CHECKING:
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
 SERVICE: Final = "auth0link"
 CHUNK_SIZE: Final = 2000  # characters; below Windows' 2,560-byte CredWrite limit with margin
 MAX_CHUNKS: Final = 50
-DEFAULT_KEYRING_TIMEOUT: Final = 5.0
 REFRESH_LEEWAY: Final = 60.0  # refresh when the access token expires within this many seconds
 
 _T = TypeVar("_T")
