@@ -496,8 +496,10 @@ def login(
     The URL is always printed on stderr. Nothing is stored unless the login
     succeeds and its ID token is valid.
     """
+    app.overrides["storage"] = "file" if insecure_storage else None
     if machine or machine_client_id or client_secret:
         _machine_login(app, client_id=machine_client_id, secret_source=client_secret, machine=machine)
+        _announce_file_storage(app, "the client secret and token are", remember=insecure_storage)
         return
     from auth0link import login as use_case
 
@@ -507,7 +509,6 @@ def login(
             "scopes": scopes,
             "audience": audience,
             "callback_ports": ",".join(map(str, callback_ports)) if callback_ports else None,
-            "storage": "file" if insecure_storage else None,
         }
     )
     settings = app.settings
@@ -538,16 +539,28 @@ def login(
         env=app.env,
     )
     use_case.SessionIndex(settings.config_dir).add(_index_entry(app))
-    if insecure_storage:
+    _announce_file_storage(app, "tokens are", remember=insecure_storage)
+    app.output.login_done(outcome)
+
+
+def _announce_file_storage(app: App, what: str, *, remember: bool) -> None:
+    """After a login into the file store: say on stderr that secrets are in plain text, and where.
+
+    With ``--insecure-storage`` the profile remembers ``storage = file``.
+    """
+    settings = app.settings
+    if settings.storage != "file":
+        return
+    message = f"{what} stored in plain text in {settings.config_dir / 'tokens.json'} (mode 0600)"
+    if remember:
         from auth0link.config import ProfileFile
 
         ProfileFile(settings.config_dir, settings.profile).set("storage", "file")
-        app.output.warn(
-            f"tokens are stored in plain text in {settings.config_dir / 'tokens.json'} (mode 0600); "
-            f"profile {settings.profile} now uses storage = file "
+        message += (
+            f"; profile {settings.profile} now uses storage = file "
             "(auth0link config set storage keyring switches back)"
         )
-    app.output.login_done(outcome)
+    app.output.warn(message)
 
 
 @main.command()
