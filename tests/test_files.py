@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from auth0link._files import atomic_write_text, file_lock
+from auth0link._files import atomic_write_text
 from auth0link.config import ProfileFile
 from auth0link.journal import AppendFile
 from auth0link.linking import write_backup
 from auth0link.login import IndexEntry, SessionIndex
 from auth0link.machine import MachineProfile
+from auth0link.session import SessionLock
 from auth0link.tokens import FileTokenStore, TokenSet
 
 if TYPE_CHECKING:
@@ -66,8 +67,9 @@ def test_every_config_and_data_dir_is_0700_under_umask_000(isolated_env: Path, u
     FileTokenStore(config / "tokens.json").save("k", TokenSet(access_token="a", expires_at=1.0))
     MachineProfile(config, "default").write("https://tenant.example.com", "m2mClient")
     SessionIndex(config).add(IndexEntry("k", "default", "https://t.example.com", "c", "file"))
-    with file_lock(config / "locks" / "k.lock"):  # the session lock (refresh, login, logout)
-        pass
+    lock = SessionLock(config, "k")
+    with lock.hold():  # the session lock and generation (refresh, login, logout)
+        lock.renew()
     atomic_write_text(config / "cache" / "jwks-k.json", "{}")  # the OIDC cache writer's call
     write_backup(data / "backups" / "link-1.json", {"user": "x"})
     AppendFile(data / "journals" / "batch-1.jsonl").append({"n": 1})

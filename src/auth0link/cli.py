@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from auth0link import config
     from auth0link.client import Auth0Client
     from auth0link.linking import LoginRequest, SecondLogin
-    from auth0link.login import IndexEntry
+    from auth0link.login import IndexEntry, SessionIndex
     from auth0link.machine import AdminSession
     from auth0link.models import Identity, User
     from auth0link.oidc import Endpoints, JwksCache
@@ -502,6 +502,7 @@ def login(
         _announce_file_storage(app, "the client secret and token are", remember=insecure_storage)
         return
     from auth0link import login as use_case
+    from auth0link.session import SessionLock
 
     use_case.check_no_env_token(app.env)
     app.overrides.update(
@@ -537,6 +538,7 @@ def login(
         key=app.store_key,
         ui=app.output,
         env=app.env,
+        lock=SessionLock(settings.config_dir, app.store_key),
     )
     use_case.SessionIndex(settings.config_dir).add(_index_entry(app))
     _announce_file_storage(app, "tokens are", remember=insecure_storage)
@@ -576,8 +578,7 @@ def logout(app: App, *, all_profiles: bool, machine: bool = False) -> None:
             app.output.info("No machine credentials stored; nothing to do.")
         return
     from auth0link import login as use_case
-    from auth0link.errors import ConfigurationError
-    from auth0link.oidc import discover
+    from auth0link.errors import Auth0LinkError, ConfigurationError
 
     settings = app.settings
     index = use_case.SessionIndex(settings.config_dir)
@@ -590,24 +591,45 @@ def logout(app: App, *, all_profiles: bool, machine: bool = False) -> None:
     except ConfigurationError:
         if not all_profiles:
             raise
-    done = 0
+    done = failed = 0
     for entry in entries:
-        store = _store_for(app, entry, current_key)
-        result = use_case.logout(
-            entry,
-            store=store,
-            client_factory=lambda base: app.client(base_url=base),
-            endpoints_for=lambda client: discover(client, cache_dir=settings.config_dir / "cache"),
-            index=index,
+        try:
+            done += _logout_one(app, entry, current_key=current_key, index=index)
+        except Auth0LinkError as exc:
+            if not all_profiles:
+                raise
+            failed += 1  # --all goes on: one broken store must not keep the other sessions
+            app.output.warn(f"could not log out of {entry.domain}, profile {entry.profile}: {exc}")
+    if failed:
+        raise Auth0LinkError(
+            f"{failed} of {len(entries)} session(s) could not be logged out (see the warnings above).",
+            hint="fix what each warning names (e.g. unlock the keyring), then run: auth0link logout --all",
         )
-        if result.warning:
-            app.output.warn(result.warning)
-        if result.had_session:
-            done += 1
-            revoked = " (refresh token revoked)" if result.revoked else ""
-            app.output.success(f"Logged out of {result.domain}, profile {result.profile}{revoked}")
     if not done:
         app.output.info("Not logged in; nothing to do.")
+
+
+def _logout_one(app: App, entry: IndexEntry, *, current_key: str | None, index: SessionIndex) -> bool:
+    """Log out of one indexed session and say so; True if there was a session."""
+    from auth0link import login as use_case
+    from auth0link.oidc import discover
+    from auth0link.session import SessionLock
+
+    config_dir = app.settings.config_dir
+    result = use_case.logout(
+        entry,
+        store=_store_for(app, entry, current_key),
+        client_factory=lambda base: app.client(base_url=base),
+        endpoints_for=lambda client: discover(client, cache_dir=config_dir / "cache"),
+        index=index,
+        lock=SessionLock(config_dir, entry.key),
+    )
+    if result.warning:
+        app.output.warn(result.warning)
+    if result.had_session:
+        revoked = " (refresh token revoked)" if result.revoked else ""
+        app.output.success(f"Logged out of {result.domain}, profile {result.profile}{revoked}")
+    return result.had_session
 
 
 @main.command()
@@ -938,7 +960,7 @@ def link(
         return yes or click.confirm("Merge and link now?", default=False, err=True)
 
     def save_session(tokens: TokenSet) -> None:
-        app.store.save(app.store_key, tokens)
+        app.sessions.save(tokens)  # refused (LoginRequired) if a logout came in the meantime
 
     result = linking.link_account(
         primary=primary,
