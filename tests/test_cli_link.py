@@ -160,6 +160,26 @@ def test_link_primary_secondary_switches_session(cli: Runner, wired: Wired) -> N
     assert "Switched the stored session" in result.stderr
 
 
+def test_logout_during_link_primary_secondary_wins(cli: Runner, wired: Wired) -> None:
+    """A logout while `link --primary secondary` waits for the login: the link does not store a session again."""
+    inner = second_login_as(auth_time=4_000_000_000)
+    logouts = []
+
+    def login_while_another_terminal_logs_out(request: LoginRequest) -> SecondLogin:
+        logouts.append(cli("logout"))  # the user logs out elsewhere while the browser is open
+        return inner(request)
+
+    wired.login = login_while_another_terminal_logs_out
+    result = cli("link", "--primary", "secondary", "--yes")
+    assert logouts[0].exit_code == 0, logouts[0].stderr
+    assert "Logged out of" in logouts[0].stderr
+    assert result.exit_code == 3, result.stderr
+    assert "logged out" in result.stderr
+    assert "Switched the stored session" not in result.stderr
+    assert wired.store.load(KEY) is None
+    assert PRIMARY not in wired.tenant.users  # the link itself was done (into the secondary)
+
+
 def test_id_token_argument_other_than_dash_is_refused(cli: Runner, wired: Wired) -> None:
     """--id-token never takes the token itself (argv leaks): exit 2."""
     result = cli("link", "--id-token", "eyJhbGciOi.x.y", "--yes", "--no-merge-metadata")

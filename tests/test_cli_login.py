@@ -190,3 +190,44 @@ def test_spinner_is_silent_when_piped_and_counts_down_on_a_tty() -> None:
         tick(125)
         time.sleep(0.2)
     assert "2:05 left" in tty.getvalue()
+
+
+def test_logout_all_goes_on_past_a_broken_store(cli: Runner, isolated_env: Path) -> None:
+    """The active profile's keyring is unusable: --all still logs out the others, warns, and exits 1."""
+    config_dir = isolated_env / "config"
+    _store_file_session(config_dir, profile="work")
+    SessionIndex(config_dir).add(
+        IndexEntry(store_key("default", DOMAIN, CLIENT), "default", DOMAIN, CLIENT, "keyring")
+    )
+    result = cli("logout", "--all", env=ENV)  # the default profile uses the keyring: keyring's fail backend
+    assert result.exit_code == 1
+    assert (
+        "warning: could not log out of http://127.0.0.1:9, profile default: No usable OS keyring"
+        in result.stderr
+    )
+    assert "Logged out of http://127.0.0.1:9, profile work" in result.stderr
+    assert "1 of 2 session(s) could not be logged out" in result.stderr
+    assert FileTokenStore(config_dir / "tokens.json").load(store_key("work", DOMAIN, CLIENT)) is None
+    assert "Traceback" not in result.stderr
+
+
+def test_plain_logout_with_a_broken_store_still_fails_with_its_hint(cli: Runner) -> None:
+    """Without --all, an unusable keyring is the error itself (exit 1), naming the way out."""
+    result = cli("logout", env=ENV)
+    assert result.exit_code == 1
+    assert "No usable OS keyring" in result.stderr
+    assert "--insecure-storage" in result.stderr
+
+
+def test_a_damaged_record_in_tokens_json_reads_as_logged_out(cli: Runner, isolated_env: Path) -> None:
+    """A record with a string expires_at: status, token and logout say "not logged in", no "Unexpected error"."""
+    path = isolated_env / "config" / "tokens.json"
+    path.parent.mkdir(parents=True)
+    record = json.dumps({"access_token": "a", "expires_at": "soon", "refresh_token": "r"})
+    path.write_text(json.dumps({store_key("default", DOMAIN, CLIENT): record}))
+    env = {**ENV, "AUTH0LINK_STORAGE": "file"}
+    for args, code in ((["status"], 3), (["token"], 3), (["logout"], 0)):
+        result = cli(*args, env=env)
+        assert result.exit_code == code, (args, result.stderr)
+        assert "Unexpected" not in result.stderr
+    assert not path.exists()  # logout removed the damaged entry

@@ -15,6 +15,8 @@ from auth0link.errors import ConfigurationError, UsageError
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from tests.conftest import Runner
+
 
 def resolve(env: dict[str, str], **kw: object) -> config.Settings:
     """resolve_settings with a given environment."""
@@ -216,3 +218,36 @@ def test_profile_write_under_a_regular_file_is_a_config_error(tmp_path: Path) ->
         profile.write({"domain": "https://tenant.example.com"})
     assert "AUTH0LINK_CONFIG_DIR" in (info.value.hint or "")
     assert in_the_way.read_text() == ""
+
+
+@pytest.mark.parametrize("raw", ["nan", "inf", "-inf", "0", "-1", "abc", "301", "1e400"])
+def test_keyring_timeout_env_validated_once(raw: str) -> None:
+    """A keyring timeout that is not finite, above 0 and at most 300 s is a config error naming the fix."""
+    with pytest.raises(ConfigurationError) as info:
+        resolve({"AUTH0LINK_KEYRING_TIMEOUT": raw})
+    assert info.value.exit_code == 2
+    assert "AUTH0LINK_KEYRING_TIMEOUT" in info.value.message
+    assert "unset AUTH0LINK_KEYRING_TIMEOUT" in str(info.value.hint)
+
+
+def test_keyring_timeout_default_and_value() -> None:
+    """Unset (or empty) means 5 s; a valid value is used as given."""
+    assert resolve({}).keyring_timeout == 5.0
+    assert resolve({"AUTH0LINK_KEYRING_TIMEOUT": ""}).keyring_timeout == 5.0
+    assert resolve({"AUTH0LINK_KEYRING_TIMEOUT": "0.5"}).keyring_timeout == 0.5
+
+
+@pytest.mark.parametrize("raw", ["nan", "inf", "0", "-1", "abc"])
+def test_cli_bad_keyring_timeout_is_exit_2_not_a_keyring_error(cli: Runner, raw: str) -> None:
+    """The CLI names the variable (exit 2) instead of blaming the keyring or crashing."""
+    env = {
+        "AUTH0LINK_KEYRING_TIMEOUT": raw,
+        "AUTH0LINK_DOMAIN": "tenant.example.com",
+        "AUTH0LINK_CLIENT_ID": "c",
+    }
+    for args in (["status"], ["login", "--no-browser"], ["logout", "--all"]):
+        result = cli(*args, env=env)
+        assert result.exit_code == 2, (args, result.stderr)
+        assert result.stderr.startswith("error: Invalid AUTH0LINK_KEYRING_TIMEOUT value")
+        assert "OS keyring" not in result.stderr
+        assert "Unexpected" not in result.stderr

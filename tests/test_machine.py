@@ -11,7 +11,7 @@ import pytest
 from auth0link.client import Auth0Client
 from auth0link.errors import LoginRequired, TokenStorageError, UsageError
 from auth0link.machine import AdminSession, machine_key, read_secret, secret_key
-from auth0link.tokens import MemoryTokenStore
+from auth0link.tokens import FileTokenStore, MemoryTokenStore
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -188,3 +188,73 @@ def test_cli_machine_login_and_logout_with_the_file_store(
     assert result.exit_code == 0
     assert "removed" in result.stderr
     assert not (config_dir / "tokens.json").exists()
+
+
+@pytest.fixture
+def m2m_endpoint(monkeypatch: pytest.MonkeyPatch) -> TokenEndpoint:
+    """Route the CLI's HTTP calls to a fake token endpoint."""
+    endpoint = TokenEndpoint()
+    import auth0link.cli
+
+    original_init = auth0link.cli.App.__init__
+
+    def init(self: auth0link.cli.App, **kw: Any) -> None:
+        original_init(self, **kw)
+        self.transport = httpx.MockTransport(endpoint.handler)
+
+    monkeypatch.setattr(auth0link.cli.App, "__init__", init)
+    return endpoint
+
+
+def _machine_login(cli: Runner, *flags: str, env: dict[str, str] | None = None) -> Any:
+    return cli(
+        "--domain",
+        "tenant.example.com",
+        "login",
+        "--machine",
+        "--client-id",
+        "m2mClient",
+        "--client-secret",
+        "-",
+        *flags,
+        input=f"{SECRET}\n",
+        env=env,
+    )
+
+
+def test_machine_login_insecure_storage_works_without_a_keyring(
+    cli: Runner, m2m_endpoint: TokenEndpoint, isolated_env: Path
+) -> None:
+    """`login --machine --insecure-storage` with no keyring stores in the 0600 file, says so, and remembers it."""
+    result = _machine_login(cli, "--insecure-storage")
+    assert result.exit_code == 0, result.stderr
+    config_dir = isolated_env / "config"
+    store = FileTokenStore(config_dir / "tokens.json")
+    secret = store.load(secret_key("default", BASE, "m2mClient"))
+    assert secret is not None
+    assert secret.access_token == SECRET
+    warning = next(line for line in result.stderr.splitlines() if line.startswith("warning:"))
+    assert "plain text" in warning
+    assert str(config_dir / "tokens.json") in warning
+    assert "0600" in warning
+    assert "storage = file" in warning
+    assert SECRET not in result.output + result.stderr
+    assert 'storage = "file"' in (config_dir / "profiles" / "default.toml").read_text()
+    again = cli("--domain", "tenant.example.com", "logout", "--machine")  # no flag: the profile remembers
+    assert again.exit_code == 0, again.stderr
+    assert "removed" in again.stderr
+
+
+def test_machine_login_into_a_file_profile_announces_plain_text(
+    cli: Runner, m2m_endpoint: TokenEndpoint, isolated_env: Path
+) -> None:
+    """With storage = file already set, the plain-text client secret is announced on stderr, not silent."""
+    assert cli("config", "set", "storage", "file").exit_code == 0
+    result = _machine_login(cli)
+    assert result.exit_code == 0, result.stderr
+    assert "Machine credentials stored" in result.stderr
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert any(
+        "client secret" in w and "plain text" in w and str(isolated_env / "config" / "tokens.json") in w
+        for w in warnings
+    ), result.stderr

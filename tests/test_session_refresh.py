@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 from typing import TYPE_CHECKING, Any
@@ -200,3 +202,83 @@ def test_refresh_with_garbled_answer_is_retried_once(tmp_path: Path) -> None:
     store.save(KEY, _expired())
     assert _manager(store, router, tmp_path).access().token == "AT-2"
     assert route.call_count == 2
+
+
+# -- logout wins (issue #11, item 10) -------------------------------------------------------------
+
+LOGOUT_DOMAIN = "http://127.0.0.1:9"  # nothing listens: the logout's revoke fails fast (a warning)
+
+
+def test_logout_during_a_refresh_is_not_undone_by_its_save(
+    isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`auth0link logout` in another process while a refresh is on the wire: the session stays gone."""
+    config = isolated_env / "config"
+    key = f"default:{LOGOUT_DOMAIN}:{idp.CLIENT_ID}"
+    store = FileTokenStore(config / "tokens.json")
+    store.save(key, _expired())
+    for name, value in {
+        "AUTH0LINK_DOMAIN": LOGOUT_DOMAIN,
+        "AUTH0LINK_CLIENT_ID": idp.CLIENT_ID,
+        "AUTH0LINK_STORAGE": "file",
+    }.items():
+        monkeypatch.setenv(name, value)
+    rotating = RotatingTokenEndpoint()
+    logout: list[subprocess.Popen[str]] = []
+
+    def token_endpoint(request: httpx.Request) -> httpx.Response:
+        logout.append(
+            subprocess.Popen([sys.executable, "-m", "auth0link", "logout"], stderr=subprocess.PIPE, text=True)
+        )
+        deadline = time.monotonic() + 3  # today's logout deletes at once; a waiting one never will
+        while store.load(key) is not None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return rotating(request)
+
+    router = respx.Router()
+    router.post(idp.BASE + "/oauth/token").mock(side_effect=token_endpoint)
+    manager = SessionManager(
+        store=store,
+        key=key,
+        client_id=idp.CLIENT_ID,
+        lock_dir=config,
+        env={},
+        client_factory=lambda: Auth0Client(idp.BASE, transport=httpx.MockTransport(router.handler)),
+    )
+    assert manager.access().token == "AT-2"  # the refresh itself completed
+    _, err = logout[0].communicate(timeout=60)
+    assert logout[0].returncode == 0, err
+    assert "Logged out of" in err
+    assert store.load(key) is None
+
+
+def test_a_save_after_logout_or_a_new_login_is_refused(tmp_path: Path) -> None:
+    """A session read before a logout (or a newer login) cannot be saved over what came after."""
+    from auth0link.login import IndexEntry, SessionIndex, logout, save_new_session
+    from auth0link.session import SessionLock
+
+    store = MemoryTokenStore()
+    store.save(KEY, TokenSet(access_token="AT", expires_at=time.time() + 600, user_id="auth0|alice"))
+    manager = _manager(store, respx.Router(), tmp_path)
+    manager.access()
+    entry = IndexEntry(KEY, "default", idp.BASE, idp.CLIENT_ID, "file")
+    logout(
+        entry,
+        store=store,
+        client_factory=lambda _base: pytest.fail("no refresh token: nothing to revoke"),
+        endpoints_for=lambda _client: pytest.fail("no request expected"),
+        index=SessionIndex(tmp_path),
+        lock=SessionLock(tmp_path, KEY),
+    )
+    switched = TokenSet(access_token="AT-switched", expires_at=time.time() + 600, user_id="auth0|bob")
+    with pytest.raises(LoginRequired, match="logged out"):
+        manager.save(switched)
+    assert store.load(KEY) is None
+    fresh = TokenSet(access_token="AT-new-login", expires_at=time.time() + 600, user_id="auth0|carol")
+    save_new_session(store, KEY, fresh, SessionLock(tmp_path, KEY))
+    later = _manager(store, respx.Router(), tmp_path)
+    later.access()
+    save_new_session(store, KEY, fresh, SessionLock(tmp_path, KEY))  # another login after that read
+    with pytest.raises(LoginRequired):
+        later.save(switched)
+    assert store.load(KEY) == fresh

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import stat
+import subprocess
+import sys
 import threading
 import time
 from typing import TYPE_CHECKING, Any
@@ -83,7 +85,7 @@ def test_file_store_corrupt_file_is_storage_error(tmp_path: Path) -> None:
     path.write_text("{nope")
     with pytest.raises(TokenStorageError, match="corrupt") as info:
         FileTokenStore(path).load("a")
-    assert info.value.hint == "run: auth0link login"
+    assert f"rm {path}" in str(info.value.hint)  # `login` alone would fail on the same file
 
 
 def test_no_keyring_backend_is_one_friendly_error() -> None:
@@ -208,3 +210,115 @@ def test_open_store_chooses_backend(tmp_path: Path) -> None:
     store = tokens.open_store("file", config_dir=tmp_path, keyring_timeout=1)
     assert isinstance(store, FileTokenStore)
     assert store.path == tmp_path / "tokens.json"
+
+
+# -- the file store under concurrency (issue #11, item 3) ------------------------------------
+
+SAVER = """
+import sys, time
+from pathlib import Path
+from auth0link.tokens import FileTokenStore, TokenSet
+path, name, count, go = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), Path(sys.argv[4])
+while not go.exists():
+    time.sleep(0.005)
+store = FileTokenStore(path)
+for i in range(count):
+    store.save(name, TokenSet(access_token=f"{name}-{i}", expires_at=1e10, refresh_token=f"RT-{name}-{i}"))
+"""
+
+HOLDER = """
+import fcntl, json, os, sys, time
+from pathlib import Path
+path, lock_path = Path(sys.argv[1]), Path(sys.argv[2])
+fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+fcntl.flock(fd, fcntl.LOCK_EX)
+data = json.loads(path.read_text())  # read under the lock ...
+print("locked", flush=True)
+time.sleep(0.6)  # ... while another process wants to save ...
+data["other"] = data["first"]
+tmp = path.with_suffix(".holder")
+tmp.write_text(json.dumps(data))
+tmp.replace(path)  # ... then write back what it read, plus its own change
+os.close(fd)
+"""
+
+
+def _python(code: str, *args: object) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", code, *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_parallel_processes_saving_different_profiles_lose_nothing(tmp_path: Path) -> None:
+    """Six processes each saving their own key 25 times: every key ends with its last value."""
+    path, go, names = tmp_path / "cfg" / "tokens.json", tmp_path / "go", [f"p{i}" for i in range(6)]
+    workers = [_python(SAVER, path, name, 25, go) for name in names]
+    time.sleep(0.5)  # let them start (imports) so that they save at the same time
+    go.touch()
+    for worker in workers:
+        _, err = worker.communicate(timeout=120)
+        assert worker.returncode == 0, err
+    store = FileTokenStore(path)
+    assert store.keys() == names
+    assert {name: store.load(name) for name in names} == {
+        name: TokenSet(access_token=f"{name}-24", expires_at=1e10, refresh_token=f"RT-{name}-24")
+        for name in names
+    }
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_save_reads_the_file_only_once_it_holds_the_lock(tmp_path: Path) -> None:
+    """A save waits for another process's read-modify-write and keeps what that process wrote."""
+    store = FileTokenStore(tmp_path / "tokens.json")
+    store.save("first", TOKENS)
+    holder = _python(HOLDER, store.path, store.path.with_name("tokens.json.lock"))
+    assert holder.stdout is not None
+    assert holder.stdout.readline().strip() == "locked"
+    started = time.monotonic()
+    store.save("mine", TOKENS)
+    _, err = holder.communicate(timeout=60)
+    assert holder.returncode == 0, err
+    assert time.monotonic() - started > 0.3  # it waited for the lock
+    assert store.keys() == ["first", "mine", "other"]
+
+
+# -- damaged records (issue #11, item 11) -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        5,
+        '{"access_token": "a", "expires_at": "soon"}',
+        '{"access_token": "a"}',
+        '{"access_token": 5, "expires_at": 1}',
+        '{"access_token": "a", "expires_at": true}',
+        '{"access_token": "a", "expires_at": NaN}',
+        '{"access_token": "a", "expires_at": 1, "user_id": 5}',
+        '{"access_token": "a", "expires_at": 1, "scope": ["openid"]}',
+        '{"access_token": "a", "expires_at": 1, "refresh_token": {}}',
+        '["a", 1]',
+    ],
+)
+def test_a_record_with_wrong_types_reads_as_no_session(tmp_path: Path, record: object) -> None:
+    """A record with a field of the wrong type is no session (login replaces it), not a crash later."""
+    path = tmp_path / "tokens.json"
+    path.write_text(json.dumps({"k": record, "good": TOKENS.to_json()}))
+    store = FileTokenStore(path)
+    assert store.load("k") is None
+    assert store.load("good") == TOKENS
+    store.save("k", TOKENS)
+    assert store.load("k") == TOKENS
+
+
+def test_a_token_file_that_is_not_utf8_names_the_file_and_the_fix(tmp_path: Path) -> None:
+    """Undecodable bytes in tokens.json: one TokenStorageError naming the file and how to recover."""
+    path = tmp_path / "tokens.json"
+    path.write_bytes(b'{"k": "\xff\xfe"}')
+    with pytest.raises(TokenStorageError) as info:
+        FileTokenStore(path).load("k")
+    assert str(path) in info.value.message
+    assert f"rm {path}" in str(info.value.hint)

@@ -27,6 +27,13 @@ ENV_TIMEOUT: Final = "AUTH0LINK_TIMEOUT"
 
 DEFAULT_PROFILE: Final = "default"
 
+# What auth0link keeps directly in its config and data directories (a directory holding only
+# these is ours, so the CLI may make it private: _files.make_private).
+CONFIG_DIR_ENTRIES: Final = frozenset(
+    {"profiles", "machine", "locks", "cache", "tokens.json", "tokens.json.lock", "sessions.json"}
+)
+DATA_DIR_ENTRIES: Final = frozenset({"backups", "journals"})
+
 # The keys `auth0link config set` accepts, with a one-line description each.
 CONFIG_KEYS: Final[dict[str, str]] = {
     "domain": "tenant domain (tenant.eu.auth0.com) or URL",

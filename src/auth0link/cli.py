@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from auth0link import config
     from auth0link.client import Auth0Client
     from auth0link.linking import LoginRequest, SecondLogin
-    from auth0link.login import IndexEntry
+    from auth0link.login import IndexEntry, SessionIndex
     from auth0link.machine import AdminSession
     from auth0link.models import Identity, User
     from auth0link.oidc import Endpoints, JwksCache
@@ -67,10 +67,11 @@ class App:
 
     @cached_property
     def settings(self) -> config.Settings:
-        """Resolved settings (flag → env → profile file → default)."""
+        """Resolved settings (flag → env → profile file → default); makes their dirs private."""
         from auth0link import config
+        from auth0link._files import make_private
 
-        return config.resolve_settings(
+        settings = config.resolve_settings(
             env=self.env,
             profile=self._profile,
             domain=self._domain,
@@ -80,6 +81,9 @@ class App:
             stdin_isatty=_stdin_isatty(),
             **{k: v for k, v in self.overrides.items() if v is not None},
         )
+        make_private(settings.config_dir, own=names.CONFIG_DIR_ENTRIES)  # 0755 from older versions
+        make_private(settings.data_dir, own=names.DATA_DIR_ENTRIES)
+        return settings
 
     @cached_property
     def output(self) -> Output:
@@ -96,14 +100,12 @@ class App:
     @cached_property
     def store(self) -> TokenStore:
         """The token store the profile is configured for."""
-        from auth0link.tokens import DEFAULT_KEYRING_TIMEOUT, open_store
+        from auth0link.tokens import open_store
 
-        raw = self.env.get(names.ENV_KEYRING_TIMEOUT)
-        try:
-            timeout = float(raw) if raw else DEFAULT_KEYRING_TIMEOUT
-        except ValueError:
-            timeout = DEFAULT_KEYRING_TIMEOUT
-        return open_store(self.settings.storage, config_dir=self.settings.config_dir, keyring_timeout=timeout)
+        settings = self.settings
+        return open_store(
+            settings.storage, config_dir=settings.config_dir, keyring_timeout=settings.keyring_timeout
+        )
 
     @property
     def store_key(self) -> str:
@@ -162,14 +164,8 @@ class App:
 
     @property
     def keyring_timeout(self) -> float:
-        """Seconds a keyring call may take (``AUTH0LINK_KEYRING_TIMEOUT``)."""
-        from auth0link.tokens import DEFAULT_KEYRING_TIMEOUT
-
-        raw = self.env.get(names.ENV_KEYRING_TIMEOUT)
-        try:
-            return float(raw) if raw else DEFAULT_KEYRING_TIMEOUT
-        except ValueError:
-            return DEFAULT_KEYRING_TIMEOUT
+        """Seconds a keyring call may take (``AUTH0LINK_KEYRING_TIMEOUT``, checked in config)."""
+        return self.settings.keyring_timeout
 
     def access(self) -> Access:
         """A valid access token for the primary user."""
@@ -500,10 +496,13 @@ def login(
     The URL is always printed on stderr. Nothing is stored unless the login
     succeeds and its ID token is valid.
     """
+    app.overrides["storage"] = "file" if insecure_storage else None
     if machine or machine_client_id or client_secret:
         _machine_login(app, client_id=machine_client_id, secret_source=client_secret, machine=machine)
+        _announce_file_storage(app, "the client secret and token are", remember=insecure_storage)
         return
     from auth0link import login as use_case
+    from auth0link.session import SessionLock
 
     use_case.check_no_env_token(app.env)
     app.overrides.update(
@@ -511,7 +510,6 @@ def login(
             "scopes": scopes,
             "audience": audience,
             "callback_ports": ",".join(map(str, callback_ports)) if callback_ports else None,
-            "storage": "file" if insecure_storage else None,
         }
     )
     settings = app.settings
@@ -540,18 +538,31 @@ def login(
         key=app.store_key,
         ui=app.output,
         env=app.env,
+        lock=SessionLock(settings.config_dir, app.store_key),
     )
     use_case.SessionIndex(settings.config_dir).add(_index_entry(app))
-    if insecure_storage:
+    _announce_file_storage(app, "tokens are", remember=insecure_storage)
+    app.output.login_done(outcome)
+
+
+def _announce_file_storage(app: App, what: str, *, remember: bool) -> None:
+    """After a login into the file store: say on stderr that secrets are in plain text, and where.
+
+    With ``--insecure-storage`` the profile remembers ``storage = file``.
+    """
+    settings = app.settings
+    if settings.storage != "file":
+        return
+    message = f"{what} stored in plain text in {settings.config_dir / 'tokens.json'} (mode 0600)"
+    if remember:
         from auth0link.config import ProfileFile
 
         ProfileFile(settings.config_dir, settings.profile).set("storage", "file")
-        app.output.warn(
-            f"tokens are stored in plain text in {settings.config_dir / 'tokens.json'} (mode 0600); "
-            f"profile {settings.profile} now uses storage = file "
+        message += (
+            f"; profile {settings.profile} now uses storage = file "
             "(auth0link config set storage keyring switches back)"
         )
-    app.output.login_done(outcome)
+    app.output.warn(message)
 
 
 @main.command()
@@ -567,8 +578,7 @@ def logout(app: App, *, all_profiles: bool, machine: bool = False) -> None:
             app.output.info("No machine credentials stored; nothing to do.")
         return
     from auth0link import login as use_case
-    from auth0link.errors import ConfigurationError
-    from auth0link.oidc import discover
+    from auth0link.errors import Auth0LinkError, ConfigurationError
 
     settings = app.settings
     index = use_case.SessionIndex(settings.config_dir)
@@ -581,24 +591,45 @@ def logout(app: App, *, all_profiles: bool, machine: bool = False) -> None:
     except ConfigurationError:
         if not all_profiles:
             raise
-    done = 0
+    done = failed = 0
     for entry in entries:
-        store = _store_for(app, entry, current_key)
-        result = use_case.logout(
-            entry,
-            store=store,
-            client_factory=lambda base: app.client(base_url=base),
-            endpoints_for=lambda client: discover(client, cache_dir=settings.config_dir / "cache"),
-            index=index,
+        try:
+            done += _logout_one(app, entry, current_key=current_key, index=index)
+        except Auth0LinkError as exc:
+            if not all_profiles:
+                raise
+            failed += 1  # --all goes on: one broken store must not keep the other sessions
+            app.output.warn(f"could not log out of {entry.domain}, profile {entry.profile}: {exc}")
+    if failed:
+        raise Auth0LinkError(
+            f"{failed} of {len(entries)} session(s) could not be logged out (see the warnings above).",
+            hint="fix what each warning names (e.g. unlock the keyring), then run: auth0link logout --all",
         )
-        if result.warning:
-            app.output.warn(result.warning)
-        if result.had_session:
-            done += 1
-            revoked = " (refresh token revoked)" if result.revoked else ""
-            app.output.success(f"Logged out of {result.domain}, profile {result.profile}{revoked}")
     if not done:
         app.output.info("Not logged in; nothing to do.")
+
+
+def _logout_one(app: App, entry: IndexEntry, *, current_key: str | None, index: SessionIndex) -> bool:
+    """Log out of one indexed session and say so; True if there was a session."""
+    from auth0link import login as use_case
+    from auth0link.oidc import discover
+    from auth0link.session import SessionLock
+
+    config_dir = app.settings.config_dir
+    result = use_case.logout(
+        entry,
+        store=_store_for(app, entry, current_key),
+        client_factory=lambda base: app.client(base_url=base),
+        endpoints_for=lambda client: discover(client, cache_dir=config_dir / "cache"),
+        index=index,
+        lock=SessionLock(config_dir, entry.key),
+    )
+    if result.warning:
+        app.output.warn(result.warning)
+    if result.had_session:
+        revoked = " (refresh token revoked)" if result.revoked else ""
+        app.output.success(f"Logged out of {result.domain}, profile {result.profile}{revoked}")
+    return result.had_session
 
 
 @main.command()
@@ -929,7 +960,7 @@ def link(
         return yes or click.confirm("Merge and link now?", default=False, err=True)
 
     def save_session(tokens: TokenSet) -> None:
-        app.store.save(app.store_key, tokens)
+        app.sessions.save(tokens)  # refused (LoginRequired) if a logout came in the meantime
 
     result = linking.link_account(
         primary=primary,

@@ -18,14 +18,13 @@ This module does no network, keyring, prompting or printing.
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
 import os
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
-from urllib.parse import urlsplit
 
 from auth0link import _profile_file
+from auth0link._domain import is_loopback_host, normalize_domain
 from auth0link.errors import ConfigurationError, UsageError
 
 if TYPE_CHECKING:
@@ -73,6 +72,7 @@ __all__ = [
     "ENV_TIMEOUT",
     "ProfileFile",
     "Settings",
+    "is_loopback_host",
     "normalize_domain",
     "resolve_settings",
     "validate_profile",
@@ -83,77 +83,12 @@ DEFAULT_SCOPES: Final = (
     "update:current_user_identities update:current_user_metadata"
 )
 DEFAULT_CALLBACK_PORTS: Final = (8484, 8485, 8486)
-DEFAULT_TIMEOUT: Final = 15.0
+DEFAULT_TIMEOUT: Final = 15.0  # seconds, at most 600
+DEFAULT_KEYRING_TIMEOUT: Final = 5.0  # seconds, at most 300
 STORAGE_CHOICES: Final = ("keyring", "file")
 
 _PROFILE_RE: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-_HOST_RE: Final = re.compile(
-    r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
-)
 _CLIENT_ID_RE: Final = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
-
-
-def is_loopback_host(host: str) -> bool:
-    """True for 127.0.0.0/8, ::1 and localhost (the only hosts allowed over plain http)."""
-    if host.lower() in {"localhost", "localhost."}:
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def normalize_domain(value: str) -> str:
-    """Turn a tenant domain or URL into a base URL without a trailing slash.
-
-    ``tenant.auth0.com`` → ``https://tenant.auth0.com``; ``http://127.0.0.1:8080/`` →
-    ``http://127.0.0.1:8080``. Plain ``http://`` is accepted only for loopback hosts.
-    """
-    raw = value.strip()
-    if not raw or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in raw):  # noqa: PLR2004 - C0 controls
-        raise ConfigurationError(
-            f"Invalid tenant domain {raw[:80]!r}.",
-            hint="use a host name like tenant.eu.auth0.com or a URL like https://tenant.eu.auth0.com",
-        )
-    url = raw if "://" in raw else f"https://{raw}"
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as exc:
-        raise ConfigurationError(
-            f"Invalid tenant domain {raw[:80]!r}: {exc}.",
-            hint="use a host name like tenant.eu.auth0.com",
-        ) from None
-    host = parts.hostname or ""
-    scheme = parts.scheme.lower()
-    if scheme not in {"https", "http"}:
-        raise ConfigurationError(f"Unsupported scheme {scheme!r} in tenant domain.", hint="use https://")
-    if parts.path not in {"", "/"} or parts.query or parts.fragment or parts.username:
-        raise ConfigurationError(
-            f"The tenant domain {raw[:80]!r} must not contain a path, query or credentials.",
-            hint="use only the host, e.g. tenant.eu.auth0.com",
-        )
-    valid_host = bool(_HOST_RE.match(host)) or is_loopback_host(host)
-    if not valid_host:
-        try:
-            ipaddress.ip_address(host)
-            valid_host = True
-        except ValueError:
-            valid_host = False
-    if not valid_host:
-        raise ConfigurationError(
-            f"Invalid host name {host[:80]!r} in tenant domain.",
-            hint="use a host name like tenant.eu.auth0.com",
-        )
-    if scheme == "http" and not is_loopback_host(host):
-        raise ConfigurationError(
-            f"Refusing plain http:// for {host!r}: tokens would travel unencrypted.",
-            hint="use https:// (http is only allowed for loopback hosts such as 127.0.0.1)",
-        )
-    netloc = f"[{host}]" if ":" in host else host
-    if port is not None:
-        netloc = f"{netloc}:{port}"
-    return f"{scheme}://{netloc.lower()}"
 
 
 def validate_profile(name: str) -> str:
@@ -291,6 +226,7 @@ class Settings:
     no_input: bool
     debug: bool
     sources: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    keyring_timeout: float = DEFAULT_KEYRING_TIMEOUT
 
     @property
     def base_url(self) -> str:
@@ -322,6 +258,21 @@ class Settings:
     def api_audience(self) -> str:
         """The Management API audience: configured, or ``<base>/api/v2/``."""
         return self.audience or f"{self.base_url}/api/v2/"
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float, maximum: float) -> float:
+    """A duration from the environment: finite, above 0 and at most ``maximum`` seconds."""
+    raw = env.get(name, "").strip()
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= maximum:  # also false for nan; inf is above any maximum
+        raise ConfigurationError(
+            f"Invalid {name} value {raw[:20]!r}: use a number of seconds above 0, at most {maximum:g}.",
+            hint=f"set it to e.g. {default:g}, or unset it: unset {name}",
+        )
+    return value
 
 
 def _truthy(value: str | None) -> bool:
@@ -366,15 +317,6 @@ def resolve_settings(
         raise ConfigurationError(
             f"Invalid storage {raw_storage!r}.", hint=f"use one of: {', '.join(STORAGE_CHOICES)}"
         )
-    raw_timeout = env.get(ENV_TIMEOUT)
-    try:
-        timeout = float(raw_timeout) if raw_timeout else DEFAULT_TIMEOUT
-    except ValueError:
-        raise ConfigurationError(
-            f"Invalid {ENV_TIMEOUT} value.", hint="a number of seconds, e.g. 15"
-        ) from None
-    if not 0 < timeout <= 600:  # noqa: PLR2004 - sane bounds
-        raise ConfigurationError(f"{ENV_TIMEOUT} must be between 0 and 600 seconds.")
     return Settings(
         profile=profile_name,
         config_dir=config_dir,
@@ -385,7 +327,8 @@ def resolve_settings(
         scopes=" ".join((pick("scopes", scopes, ENV_SCOPES) or DEFAULT_SCOPES).split()),
         callback_ports=parse_callback_ports(raw_ports) if raw_ports else DEFAULT_CALLBACK_PORTS,
         storage=raw_storage,
-        timeout=timeout,
+        timeout=_seconds(env, ENV_TIMEOUT, DEFAULT_TIMEOUT, 600),
+        keyring_timeout=_seconds(env, ENV_KEYRING_TIMEOUT, DEFAULT_KEYRING_TIMEOUT, 300),
         no_input=no_input or _truthy(env.get(ENV_NO_INPUT)) or _truthy(env.get("CI")) or not stdin_isatty,
         debug=debug or _truthy(env.get(ENV_DEBUG)),
         sources=sources,

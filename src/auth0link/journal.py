@@ -34,6 +34,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any, Final
 
+from auth0link._files import private_dir
 from auth0link.errors import Conflict, UsageError
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ class AppendFile:
 
     def __init__(self, path: Path) -> None:
         """Create (0600, parent 0700) or open ``path`` for appending."""
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_dir(path.parent)
         existed = path.exists()
         self.path = path
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)

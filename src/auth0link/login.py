@@ -5,7 +5,8 @@
   counts as a browser);
 * :func:`login` — refuses while ``AUTH0LINK_ACCESS_TOKEN`` is set, checks the token store is
   usable *before* the user does anything, runs the flow, and saves the :class:`TokenSet` only
-  after a successful exchange and ID token validation;
+  after a successful exchange and ID token validation (under the session's lock, renewing its
+  generation: see :class:`auth0link.session.SessionLock`);
 * :class:`SessionIndex` — the keyring cannot enumerate its entries, so the keys of stored
   sessions (with their profile, tenant, client and storage) are listed in
   ``<config dir>/sessions.json`` for ``status`` and ``logout --all``;
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from auth0link.client import Auth0Client
     from auth0link.models import DeviceAuthorization, TokenResponse
     from auth0link.oidc import Endpoints
+    from auth0link.session import SessionLock
     from auth0link.tokens import TokenSet, TokenStore
 
 INDEX_FILE: Final = "sessions.json"
@@ -253,6 +255,7 @@ def login(
     env: Mapping[str, str],
     browser: Callable[[str], bool] = open_system_browser,
     clock: Callable[[], float] = time.time,
+    lock: SessionLock | None = None,
 ) -> LoginOutcome:
     """Run the chosen flow and store the session (only after validation succeeded)."""
     check_no_env_token(env)
@@ -295,7 +298,7 @@ def login(
             )
         tokens, claims = result.tokens, result.claims
     session = token_set_from(tokens, claims, scope=request.scope, now=clock())
-    store.save(key, session)
+    save_new_session(store, key, session, lock)
     if previous is not None and previous.refresh_token and previous.refresh_token != session.refresh_token:
         _revoke_quietly(client, endpoints, request.client_id, previous.refresh_token)
     return LoginOutcome(
@@ -307,6 +310,18 @@ def login(
         expires_at=session.expires_at,
         storage=store.description,
     )
+
+
+def save_new_session(store: TokenStore, key: str, session: TokenSet, lock: SessionLock | None) -> None:
+    """Store a fresh login, renewing the generation under ``lock``.
+
+    So a save still in flight from before this login (a refresh, a switched session) cannot
+    replace it.
+    """
+    with lock.hold() if lock is not None else contextlib.nullcontext():
+        store.save(key, session)
+        if lock is not None:
+            lock.renew()
 
 
 def _revoke_quietly(client: Auth0Client, endpoints: Endpoints, client_id: str, refresh_token: str) -> None:
@@ -351,9 +366,19 @@ def logout(
     client_factory: Callable[[str], Auth0Client],
     endpoints_for: Callable[[Auth0Client], Endpoints],
     index: SessionIndex,
+    lock: SessionLock | None = None,
 ) -> LogoutResult:
-    """Revoke the refresh token (best effort), delete the stored session, drop it from the index."""
-    tokens = store.load(entry.key)
+    """Delete the stored session, drop it from the index, revoke its refresh token (best effort).
+
+    With ``lock`` (the session's :class:`~auth0link.session.SessionLock`), the deletion waits for
+    a refresh in progress and renews the generation first, so no save in flight brings it back.
+    """
+    with lock.hold() if lock is not None else contextlib.nullcontext():
+        if lock is not None:
+            lock.renew()
+        tokens = store.load(entry.key)
+        had = store.delete(entry.key) or tokens is not None
+    index.remove(entry.key)
     revoked = False
     warning = None
     if tokens is not None and tokens.refresh_token:
@@ -367,8 +392,6 @@ def logout(
             revoked = True
         except Auth0LinkError as exc:
             warning = f"could not revoke the refresh token ({exc.message}); it was deleted locally"
-    had = store.delete(entry.key) or tokens is not None
-    index.remove(entry.key)
     return LogoutResult(entry.profile, entry.domain, had, revoked, warning)
 
 

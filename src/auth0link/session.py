@@ -9,30 +9,35 @@ the session is re-read once the lock is held: with rotation, the refresh token a
 read before the first one refreshed is already spent, and using it would be "reuse" (which makes
 Auth0 revoke the whole family). So the second process simply uses the first one's new tokens.
 
+Logout wins over saves in flight: ``login`` and ``logout`` renew the session's generation under
+the same lock (:class:`SessionLock`), and a refresh or a switched session (``link --primary
+secondary``) that started from a read under an older generation is refused, not saved.
+
 This module runs no interactive flow (the CLI chooses device or PKCE) and prints nothing.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
-import os
+import secrets
 import time
 from typing import TYPE_CHECKING, Final
 
+from auth0link._files import LOCK_TIMEOUT, atomic_write_text, file_lock
 from auth0link._jwt import unverified_claims
 from auth0link.config import ENV_ACCESS_TOKEN
-from auth0link.errors import LoginRequired, NetworkError, OAuthError, ServerError, TokenStorageError
+from auth0link.errors import LoginRequired, NetworkError, OAuthError, ServerError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping
+    from collections.abc import Callable, Mapping
+    from contextlib import AbstractContextManager
     from pathlib import Path
 
     from auth0link.client import Auth0Client
     from auth0link.tokens import TokenSet, TokenStore
 
-LOCK_TIMEOUT: Final = 30.0
+_LOGGED_OUT: Final = "You logged out (or in again) while this command ran, so its session was not saved."
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,29 +74,35 @@ def access_from_env(env: Mapping[str, str]) -> Access | None:
     return Access(env_token, user_id, "env")
 
 
-@contextlib.contextmanager
-def file_lock(path: Path, *, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
-    """An exclusive advisory lock on ``path`` (created 0600), waiting at most ``timeout`` s."""
-    import fcntl
+class SessionLock:
+    """The per-session lock, and the session's *generation* (which ``login``/``logout`` renew).
 
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise TokenStorageError(
-                        f"Another auth0link process holds {path.name} for more than {timeout:g} s.",
-                        hint="wait for it to finish, then try again",
-                    ) from None
-                time.sleep(0.05)
-        yield
-    finally:
-        os.close(fd)  # closing releases the lock
+    Refreshing, saving a switched session, logging in and logging out all happen while holding
+    ``<config dir>/locks/<hash of key>.lock``. ``login`` and ``logout`` also write a new random
+    generation next to it; a save that started from a session read under an older generation
+    (a refresh, ``link --primary secondary`` still running) is refused, so logout wins.
+    """
+
+    def __init__(self, config_dir: Path, key: str) -> None:
+        """Point at the lock and generation files of ``key`` (created on first use)."""
+        name = hashlib.sha256(key.encode()).hexdigest()[:16]
+        self.path = config_dir / "locks" / f"{name}.lock"
+        self.generation_path = config_dir / "locks" / f"{name}.generation"
+
+    def hold(self, *, timeout: float = LOCK_TIMEOUT) -> AbstractContextManager[None]:
+        """Hold the lock (exclusive, across processes)."""
+        return file_lock(self.path, timeout=timeout)
+
+    def generation(self) -> str:
+        """The current generation ("" before the first login/logout that wrote one)."""
+        try:
+            return self.generation_path.read_text(encoding="ascii").strip()
+        except (OSError, ValueError):
+            return ""
+
+    def renew(self) -> None:
+        """Start a new generation (call while holding the lock): older reads may no longer save."""
+        atomic_write_text(self.generation_path, secrets.token_hex(16))
 
 
 class SessionManager:
@@ -113,17 +124,20 @@ class SessionManager:
         self.store = store
         self.key = key
         self.client_id = client_id
-        self.lock_path = lock_dir / "locks" / f"{hashlib.sha256(key.encode()).hexdigest()[:16]}.lock"
+        self.lock = SessionLock(lock_dir, key)
+        self.lock_path = self.lock.path
         self.env = env
         self._client_factory = client_factory
         self._token_endpoint = token_endpoint
         self._clock = clock
+        self._generation: str | None = None  # read with the session by access()
 
     def access(self) -> Access:
         """A valid access token, refreshing the stored session if needed."""
         from_env = access_from_env(self.env)
         if from_env is not None:
             return from_env
+        self._generation = self.lock.generation()  # before the session: a logout after it shows
         tokens = self.store.load(self.key)
         if tokens is None:
             raise LoginRequired
@@ -136,7 +150,8 @@ class SessionManager:
 
     def refresh(self, stale: TokenSet) -> TokenSet:
         """Refresh under the lock; reuse another process's fresh tokens if it got there first."""
-        with file_lock(self.lock_path):
+        with self.lock.hold():
+            self._check_generation()
             current = self.store.load(self.key)
             if current is None:
                 raise LoginRequired("The session was removed (logged out in another window?).")
@@ -179,3 +194,17 @@ class SessionManager:
             )
             self.store.save(self.key, fresh)
             return fresh
+
+    def _check_generation(self) -> None:
+        """Refuse (LoginRequired) when a login or logout happened since :meth:`access` read."""
+        if self._generation is not None and self.lock.generation() != self._generation:
+            raise LoginRequired(_LOGGED_OUT, hint="run: auth0link login")
+
+    def save(self, tokens: TokenSet) -> None:
+        """Replace the session read by :meth:`access` (``link --primary secondary``).
+
+        Unless a logout or another login came in between: then nothing is saved (LoginRequired).
+        """
+        with self.lock.hold():
+            self._check_generation()
+            self.store.save(self.key, tokens)

@@ -9,7 +9,7 @@ Only this module imports :mod:`keyring`. Stores:
   generation; the old chunks are deleted last. A crash at any point leaves the previous session
   readable. Every keyring call runs with a timeout, so a hung Secret Service cannot hang the CLI.
 * :class:`FileTokenStore` — ``--insecure-storage``: a 0600 JSON file in the config directory,
-  written atomically. For machines with no keyring.
+  written atomically under a lock. For machines with no keyring.
 * :class:`MemoryTokenStore` — tests and ``--no-store`` runs.
 
 Keyring failures become one :class:`~auth0link.errors.TokenStorageError` with a hint.
@@ -17,23 +17,26 @@ Keyring failures become one :class:`~auth0link.errors.TokenStorageError` with a 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
+import math
 import secrets
 import threading
 import time
 from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 
+from auth0link._files import atomic_write_text, file_lock
+from auth0link.config import DEFAULT_KEYRING_TIMEOUT
 from auth0link.errors import TokenStorageError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
     from pathlib import Path
 
 SERVICE: Final = "auth0link"
 CHUNK_SIZE: Final = 2000  # characters; below Windows' 2,560-byte CredWrite limit with margin
 MAX_CHUNKS: Final = 50
-DEFAULT_KEYRING_TIMEOUT: Final = 5.0
 REFRESH_LEEWAY: Final = 60.0  # refresh when the access token expires within this many seconds
 
 _T = TypeVar("_T")
@@ -72,13 +75,20 @@ class TokenSet:
 
     @classmethod
     def from_json(cls, text: str) -> TokenSet:
-        """Parse the stored form; unknown keys are ignored (forward compatible)."""
+        """Parse the stored form (unknown keys ignored); a field of the wrong type is a ValueError."""
         data = json.loads(text)
-        if not isinstance(data, dict) or not isinstance(data.get("access_token"), str):
+        values = {k: v for k, v in data.items() if k in _FIELD_TYPES} if isinstance(data, dict) else {}
+        expires = values.get("expires_at")
+        if not (
+            "access_token" in values
+            and all(isinstance(value, _FIELD_TYPES[key]) for key, value in values.items())
+            and isinstance(expires, int | float)
+            and not isinstance(expires, bool)
+            and not math.isnan(expires)
+        ):
             msg = "not a token record"
-            raise ValueError(msg)  # noqa: TRY004 - callers catch ValueError for any bad record
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
+            raise ValueError(msg)
+        return cls(**values)
 
     def __repr__(self) -> str:
         """Never show a token in a repr (tracebacks, debug logs)."""
@@ -88,6 +98,13 @@ class TokenSet:
             f"refresh_token={'<hidden>' if self.refresh_token else None}, "
             f"id_token={'<hidden>' if self.id_token else None})"
         )
+
+
+_FIELD_TYPES: Final[dict[str, Any]] = {  # the type each stored field must have
+    **dict.fromkeys(("access_token", "token_type", "scope", "kind"), str),
+    **dict.fromkeys(("refresh_token", "id_token", "user_id"), (str, type(None))),
+    "expires_at": (int, float),  # +inf for a client secret (machine.py), never nan
+}
 
 
 def store_key(profile: str, domain: str, client_id: str) -> str:
@@ -148,16 +165,22 @@ class MemoryTokenStore:
 
 
 class FileTokenStore:
-    """``--insecure-storage``: sessions in one 0600 JSON file, written atomically."""
+    """``--insecure-storage``: sessions in one 0600 JSON file, written atomically.
+
+    Save and delete read, change and rewrite the file while holding a ``flock`` on the sibling
+    ``tokens.json.lock``, so processes saving different profiles at once cannot write back each
+    other's stale sessions. Reads need no lock: every write is an atomic rename.
+    """
 
     def __init__(self, path: Path) -> None:
         """Use ``path`` (created on first save)."""
         self.path = path
+        self.lock_path = path.with_name(f"{path.name}.lock")
         self.description = f"file {path} (insecure: plain text, mode 0600)"
 
     def _read_all(self) -> dict[str, str]:
         try:
-            raw = self.path.read_text(encoding="utf-8")
+            raw = self.path.read_bytes()
         except FileNotFoundError:
             return {}
         except OSError as exc:
@@ -166,18 +189,26 @@ class FileTokenStore:
                 hint="check its permissions, or run: auth0link logout",
             ) from None
         try:
-            data = json.loads(raw)
-        except json.JSONDecodeError:
+            data = json.loads(raw.decode("utf-8"))
+        except ValueError:  # not UTF-8, or not JSON
             raise TokenStorageError(
-                f"The token file {self.path} is corrupt.", hint="run: auth0link login"
+                f"The token file {self.path} is corrupt (not JSON).",
+                hint=f"delete it (rm {self.path}), then log in again: auth0link login --insecure-storage",
             ) from None
         return {k: v for k, v in data.items() if isinstance(v, str)} if isinstance(data, dict) else {}
 
-    def _write_all(self, data: dict[str, str]) -> None:
-        from auth0link._files import atomic_write_text
-
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[dict[str, str]]:
+        """Hold the file's lock; yield its sessions and write them back (or unlink an empty file)."""
         try:
-            atomic_write_text(self.path, json.dumps(data, indent=1, sort_keys=True), mode=0o600)
+            with file_lock(self.lock_path):
+                data = self._read_all()
+                before = dict(data)
+                yield data
+                if data and data != before:
+                    atomic_write_text(self.path, json.dumps(data, indent=1, sort_keys=True), mode=0o600)
+                elif not data:
+                    self.path.unlink(missing_ok=True)
         except OSError as exc:
             raise TokenStorageError(
                 f"Cannot write the token file {self.path}: {exc.strerror}.",
@@ -185,7 +216,7 @@ class FileTokenStore:
             ) from None
 
     def load(self, key: str) -> TokenSet | None:
-        """The stored session, or None."""
+        """The stored session, or None (also for a damaged record)."""
         raw = self._read_all().get(key)
         try:
             return TokenSet.from_json(raw) if raw else None
@@ -193,21 +224,14 @@ class FileTokenStore:
             return None
 
     def save(self, key: str, tokens: TokenSet) -> None:
-        """Replace one session; other profiles' sessions are kept."""
-        data = self._read_all()
-        data[key] = tokens.to_json()
-        self._write_all(data)
+        """Replace one session; other profiles' sessions are kept (read and written under the lock)."""
+        with self._locked() as data:
+            data[key] = tokens.to_json()
 
     def delete(self, key: str) -> bool:
         """Remove a session; removes the file when it becomes empty."""
-        data = self._read_all()
-        if data.pop(key, None) is None:
-            return False
-        if data:
-            self._write_all(data)
-        else:
-            self.path.unlink(missing_ok=True)
-        return True
+        with self._locked() as data:
+            return data.pop(key, None) is not None
 
     def keys(self) -> list[str]:
         """All keys in the file."""
