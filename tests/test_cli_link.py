@@ -176,6 +176,7 @@ def test_logout_during_link_primary_secondary_wins(cli: Runner, wired: Wired) ->
     assert result.exit_code == 3, result.stderr
     assert "logged out" in result.stderr
     assert "Switched the stored session" not in result.stderr
+    assert "still belongs to" not in result.stderr  # nothing is stored after the logout
     assert wired.store.load(KEY) is None
     assert PRIMARY not in wired.tenant.users  # the link itself was done (into the secondary)
 

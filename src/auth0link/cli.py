@@ -451,7 +451,8 @@ def _profile_flag(profile: str) -> str:
 @click.option(
     "--insecure-storage",
     is_flag=True,
-    help="Keep tokens in a 0600 file in the config directory instead of the OS keyring (remembered).",
+    help="Keep tokens (with --machine: the client secret) in a 0600 plain-text file in the config "
+    "directory instead of the OS keyring (remembered).",
 )
 @click.option(
     "--machine",

@@ -588,6 +588,13 @@ def link_account(  # noqa: C901, PLR0912, PLR0915 - one linear sequence, each st
         assert login.tokens is not None
         try:
             save_session(session_from_login(login, now=clock()))
+        except LoginRequired as exc:  # a logout (or another login) happened meanwhile: it wins
+            raise LinkAborted(
+                f"Linked {absorbed_id} into {kept_id}, but the new session was not saved: {exc.message} "
+                f"Backup: {path}",
+                hint="run: auth0link login (sign in as any of the linked accounts)",
+                cause=exc,
+            ) from None
         except Auth0LinkError as exc:
             raise LinkAborted(
                 f"Linked {absorbed_id} into {kept_id}, but saving the new session failed: {exc.message} "
