@@ -272,7 +272,7 @@ def test_no_browser_prints_url_and_ssh_forwarding(
     cli: Runner, wired: Wired, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """--no-browser never opens a browser and prints the URL with the ssh -L line for its port."""
-    from auth0link import pkce_flow
+    from auth0link.auth import pkce as pkce_flow
     from auth0link.models import TokenResponse
 
     monkeypatch.setattr(cli_module, "_second_login", wired.real_second_login)

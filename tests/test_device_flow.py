@@ -9,10 +9,10 @@ import httpx
 import pytest
 import respx
 
+from auth0link.auth.device import DEVICE_GRANT, run_device_login
+from auth0link.auth.oidc import Endpoints
 from auth0link.client import Auth0Client
-from auth0link.device_flow import DEVICE_GRANT, run_device_login
 from auth0link.errors import DeviceFlowError, IdTokenError, Interrupted, OAuthError
-from auth0link.oidc import Endpoints
 from tests.support import idp
 
 if TYPE_CHECKING:

@@ -811,7 +811,8 @@ def test_unlink_applied_late_is_seen_on_read_back() -> None:
 
 def test_pkce_second_login_forces_fresh_login(monkeypatch: pytest.MonkeyPatch) -> None:
     """The browser second login passes prompt=login, max_age=0, connection, login_hint, require_fresh_auth."""
-    from auth0link import linking, pkce_flow
+    from auth0link import linking
+    from auth0link.auth import pkce as pkce_flow
 
     seen: dict[str, Any] = {}
     tokens = TokenResponse("AT", "Bearer", 60, id_token=make_jwt({"sub": GOOGLE}))

@@ -12,19 +12,19 @@ import httpx
 import pytest
 import respx
 
+from auth0link.auth.browser import choose_flow
+from auth0link.auth.oidc import Endpoints
 from auth0link.client import Auth0Client
 from auth0link.errors import IdTokenError, TokenStorageError, UsageError
 from auth0link.login import (
     IndexEntry,
     LoginRequest,
     SessionIndex,
-    choose_flow,
     login,
     logout,
     run_doctor,
     session_status,
 )
-from auth0link.oidc import Endpoints
 from auth0link.tokens import KeyringTokenStore, MemoryTokenStore, TokenSet
 from tests.support import idp
 

@@ -11,9 +11,7 @@ import jwt
 import pytest
 import respx
 
-from auth0link.client import Auth0Client
-from auth0link.errors import ConfigurationError, IdTokenError
-from auth0link.oidc import (
+from auth0link.auth.oidc import (
     Endpoints,
     JwksCache,
     UnknownSigningKey,
@@ -21,6 +19,8 @@ from auth0link.oidc import (
     validate_id_token,
     validate_with_provider,
 )
+from auth0link.client import Auth0Client
+from auth0link.errors import ConfigurationError, IdTokenError
 from tests.support import idp
 
 if TYPE_CHECKING:

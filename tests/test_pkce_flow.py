@@ -14,10 +14,8 @@ import httpx
 import pytest
 import respx
 
-from auth0link.client import Auth0Client
-from auth0link.errors import Auth0LinkError, IdTokenError, Interrupted, LoginRequired, OAuthError
-from auth0link.oidc import Endpoints
-from auth0link.pkce_flow import (
+from auth0link.auth.oidc import Endpoints
+from auth0link.auth.pkce import (
     PkceResult,
     authorize_url,
     bind_listener,
@@ -27,6 +25,8 @@ from auth0link.pkce_flow import (
     port_is_free,
     run_pkce_login,
 )
+from auth0link.client import Auth0Client
+from auth0link.errors import Auth0LinkError, IdTokenError, Interrupted, LoginRequired, OAuthError
 from tests.support import idp
 
 if TYPE_CHECKING:

@@ -25,12 +25,12 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from auth0link import config
+    from auth0link.auth.oidc import Endpoints, JwksCache
     from auth0link.client import Auth0Client
     from auth0link.linking import LoginRequest, SecondLogin
     from auth0link.login import IndexEntry, SessionIndex
     from auth0link.machine import AdminSession
     from auth0link.models import Identity, User
-    from auth0link.oidc import Endpoints, JwksCache
     from auth0link.output import Output
     from auth0link.session import Access, SessionManager
     from auth0link.tokens import TokenSet, TokenStore
@@ -150,14 +150,14 @@ class App:
     @cached_property
     def endpoints(self) -> Endpoints:
         """The tenant's OAuth/OIDC endpoints (discovery, cached in the config dir)."""
-        from auth0link.oidc import discover
+        from auth0link.auth.oidc import discover
 
         return discover(self.client(), cache_dir=self.settings.config_dir / "cache")
 
     @cached_property
     def jwks(self) -> JwksCache:
         """The tenant's signing keys (cached; refetched on an unknown kid)."""
-        from auth0link.oidc import JwksCache
+        from auth0link.auth.oidc import JwksCache
 
         cache_dir = self.settings.config_dir / "cache"
         return JwksCache(self.client(), self.endpoints.jwks_uri, cache_dir=cache_dir)
@@ -515,7 +515,9 @@ def login(
     )
     settings = app.settings
     use_case.check_store_usable(app.store, app.store_key)  # a missing keyring fails before the browser
-    flow, reason = use_case.choose_flow(app.env, device=device, no_browser=no_browser)
+    from auth0link.auth.browser import choose_flow
+
+    flow, reason = choose_flow(app.env, device=device, no_browser=no_browser)
     if flow == "device" and not device:
         app.output.info(f"Using the device flow: {reason}.")
     if flow == "device" and connection:
@@ -613,7 +615,7 @@ def logout(app: App, *, all_profiles: bool, machine: bool = False) -> None:
 def _logout_one(app: App, entry: IndexEntry, *, current_key: str | None, index: SessionIndex) -> bool:
     """Log out of one indexed session and say so; True if there was a session."""
     from auth0link import login as use_case
-    from auth0link.oidc import discover
+    from auth0link.auth.oidc import discover
     from auth0link.session import SessionLock
 
     config_dir = app.settings.config_dir
@@ -749,7 +751,7 @@ def _second_login(
 ) -> Callable[[LoginRequest], SecondLogin]:
     """Build the second login: the browser (PKCE) flow, or the ID token on stdin."""
     from auth0link import _stdin, linking
-    from auth0link.oidc import JwksCache, discover
+    from auth0link.auth.oidc import JwksCache, discover
 
     id_token = None
     if id_token_from_stdin:  # read first: a closed or binary stdin fails before any request
@@ -768,7 +770,7 @@ def _second_login(
             client_id=settings.require_client_id,
         )
 
-    from auth0link.login import browser_unavailable_reason, open_system_browser
+    from auth0link.auth.browser import browser_unavailable_reason, open_system_browser
 
     # Auth0 allows no linking through the device flow: without a browser, print the URL.
     unavailable = None if no_browser else browser_unavailable_reason(app.env)

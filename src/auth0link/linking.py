@@ -56,9 +56,9 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
     from pathlib import Path
 
+    from auth0link.auth.oidc import Endpoints
     from auth0link.client import Auth0Client
     from auth0link.models import Identity, TokenResponse, User
-    from auth0link.oidc import Endpoints
 
 #: ``auth_time`` may be this many seconds older than the moment the second login started
 #: (clock skew between this machine and the tenant).
@@ -870,7 +870,7 @@ def pkce_second_login(
     """
 
     def login(request: LoginRequest) -> SecondLogin:
-        from auth0link.pkce_flow import run_pkce_login
+        from auth0link.auth.pkce import run_pkce_login
 
         result = run_pkce_login(
             client,
@@ -915,7 +915,7 @@ def stdin_second_login(
     token = id_token.strip()
 
     def login(_request: LoginRequest) -> SecondLogin:
-        from auth0link.oidc import validate_with_provider
+        from auth0link.auth.oidc import validate_with_provider
 
         if not token:
             raise UsageError(

@@ -21,11 +21,11 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
-import sys
 import time
 from typing import TYPE_CHECKING, Any, Final, Protocol, Self
 
 from auth0link._jwt import unverified_claims
+from auth0link.auth.browser import open_system_browser
 from auth0link.config import ENV_ACCESS_TOKEN
 from auth0link.errors import Auth0LinkError, OAuthError, TokenStorageError, UsageError
 
@@ -34,48 +34,13 @@ if TYPE_CHECKING:
     from contextlib import AbstractContextManager
     from pathlib import Path
 
+    from auth0link.auth.oidc import Endpoints
     from auth0link.client import Auth0Client
     from auth0link.models import DeviceAuthorization, TokenResponse
-    from auth0link.oidc import Endpoints
     from auth0link.session import SessionLock
     from auth0link.tokens import TokenSet, TokenStore
 
 INDEX_FILE: Final = "sessions.json"
-
-
-# -- choosing a flow ----------------------------------------------------------------------------
-
-
-def _truthy(value: str | None) -> bool:
-    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
-
-
-def browser_unavailable_reason(env: Mapping[str, str], platform: str = sys.platform) -> str | None:
-    """Why no browser can be opened here, or None when one can (``BROWSER`` always counts)."""
-    if env.get("BROWSER", "").strip():
-        return None
-    if _truthy(env.get("CI")):
-        return "CI is set"
-    if env.get("SSH_CONNECTION") or env.get("SSH_CLIENT") or env.get("SSH_TTY"):
-        return "this is an SSH session"
-    graphical = platform.startswith(("win", "darwin", "cygwin"))
-    if not graphical and not (env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")):
-        return "neither DISPLAY nor WAYLAND_DISPLAY is set"
-    return None
-
-
-def choose_flow(
-    env: Mapping[str, str], *, device: bool, no_browser: bool = False, platform: str = sys.platform
-) -> tuple[str, str]:
-    """``("device" | "pkce", reason)``. ``--no-browser`` asks for the browser flow, printed only."""
-    if device:
-        return "device", "--device was given"
-    if no_browser:
-        return "pkce", "--no-browser was given (open the printed URL yourself)"
-    reason = browser_unavailable_reason(env, platform)
-    if reason is not None:
-        return "device", f"no browser can be opened ({reason})"
-    return "pkce", "a browser can be opened"
 
 
 # -- the session index --------------------------------------------------------------------------
@@ -180,16 +145,6 @@ class LoginOutcome:
     storage: str
 
 
-def open_system_browser(url: str) -> bool:
-    """Python's :func:`webbrowser.open` (which honours ``BROWSER``)."""
-    import webbrowser
-
-    try:
-        return webbrowser.open(url)
-    except webbrowser.Error:
-        return False
-
-
 def token_set_from(tokens: TokenResponse, claims: Mapping[str, Any], *, scope: str, now: float) -> TokenSet:
     """The stored form of a validated login (``user_id`` is the ID token's ``sub``)."""
     from auth0link.tokens import TokenSet
@@ -262,7 +217,7 @@ def login(
     previous = check_store_usable(store, key)
     opener = browser if request.open_browser else None
     if request.flow == "device":
-        from auth0link.device_flow import run_device_login
+        from auth0link.auth.device import run_device_login
 
         with _LazySpinner(ui, "Waiting for the login to be approved") as spinner:
             device = run_device_login(
@@ -278,7 +233,7 @@ def login(
             )
         tokens, claims = device.tokens, device.claims
     else:
-        from auth0link.pkce_flow import run_pkce_login
+        from auth0link.auth.pkce import run_pkce_login
 
         with _LazySpinner(ui, "Waiting for the browser login") as spinner:
             deadline = time.monotonic() + request.timeout
@@ -523,8 +478,8 @@ def run_doctor(  # noqa: C901, PLR0912, PLR0915 - one block per check, in the or
     env: Mapping[str, str],
 ) -> list[Check]:
     """Check a profile against its tenant and this machine; each failure says what to fix."""
-    from auth0link.oidc import Endpoints, JwksCache, discover
-    from auth0link.pkce_flow import (
+    from auth0link.auth.oidc import Endpoints, JwksCache, discover
+    from auth0link.auth.pkce import (
         authorize_url,
         callback_urls,
         challenge_for,

@@ -374,7 +374,7 @@ def test_unlink_exit_codes_and_lost_delete_response(emu: RunningEmulator, admin:
 
 def _authorize(emu: RunningEmulator, **params: Any) -> tuple[str, str]:
     """An authorize URL built by the product's own PKCE code, and its verifier."""
-    from auth0link import pkce_flow
+    from auth0link.auth import pkce as pkce_flow
 
     verifier = pkce_flow.make_verifier()
     url = pkce_flow.authorize_url(

@@ -24,15 +24,15 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any, Final
 
+from auth0link.auth.oidc import validate_with_provider
 from auth0link.errors import DeviceFlowError, Interrupted, OAuthError
-from auth0link.oidc import validate_with_provider
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from auth0link.auth.oidc import Endpoints
     from auth0link.client import Auth0Client
     from auth0link.models import DeviceAuthorization, TokenResponse
-    from auth0link.oidc import Endpoints
 
 DEVICE_GRANT: Final = "urn:ietf:params:oauth:grant-type:device_code"
 SLOW_DOWN_STEP: Final = 5.0
