@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from auth0link.admin import admin_link, admin_unlink
-from auth0link.backups import find_backups, restore_metadata
 from auth0link.errors import Conflict, NotFound, UsageError
+from auth0link.usecases.admin import admin_link, admin_unlink
+from auth0link.usecases.backups import find_backups, restore_metadata
 from tests.support.admin_tenant import AdminTenant, user
 
 if TYPE_CHECKING:

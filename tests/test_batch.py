@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from auth0link.batch import BatchLinker, BatchOptions, InvalidLine, Pair, parse_line, read_pairs
 from auth0link.errors import Conflict, UsageError
-from auth0link.journal import AppendFile, Journal, pair_key
-from auth0link.pacer import Pacer
+from auth0link.usecases.batch import BatchLinker, BatchOptions, InvalidLine, Pair, parse_line, read_pairs
+from auth0link.usecases.journal import AppendFile, Journal, pair_key
+from auth0link.usecases.pacer import Pacer
 from tests.support.admin_tenant import AdminTenant, Crash, user
 
 if TYPE_CHECKING:

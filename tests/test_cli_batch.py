@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from auth0link.journal import Journal
+from auth0link.usecases.journal import Journal
 
 if TYPE_CHECKING:
     from pathlib import Path

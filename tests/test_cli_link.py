@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
-    from auth0link.linking import LoginRequest, SecondLogin
+    from auth0link.usecases.link import LoginRequest, SecondLogin
     from tests.conftest import Runner
 
 KEY = f"default:{BASE}:{idp.CLIENT_ID}"

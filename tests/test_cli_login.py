@@ -7,10 +7,10 @@ import json
 import time
 from typing import TYPE_CHECKING
 
-from auth0link.login import IndexEntry, SessionIndex
 from auth0link.models import DeviceAuthorization
 from auth0link.output import Output
 from auth0link.tokens import FileTokenStore, TokenSet, store_key
+from auth0link.usecases.login import IndexEntry, SessionIndex
 
 if TYPE_CHECKING:
     from pathlib import Path

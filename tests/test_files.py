@@ -10,12 +10,12 @@ import pytest
 
 from auth0link._files import atomic_write_text
 from auth0link.config import ProfileFile
-from auth0link.journal import AppendFile
-from auth0link.linking import write_backup
-from auth0link.login import IndexEntry, SessionIndex
 from auth0link.machine import MachineProfile
 from auth0link.session import SessionLock
 from auth0link.tokens import FileTokenStore, TokenSet
+from auth0link.usecases.journal import AppendFile
+from auth0link.usecases.link import write_backup
+from auth0link.usecases.login import IndexEntry, SessionIndex
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -1,4 +1,4 @@
-"""The link and unlink use-cases (``auth0link.linking``) against an in-memory tenant."""
+"""The link and unlink use-cases (``auth0link.usecases.link``) against an in-memory tenant."""
 
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ from auth0link.errors import (
     OAuthError,
     UsageError,
 )
-from auth0link.linking import (
+from auth0link.models import TokenResponse, User
+from auth0link.tokens import MemoryTokenStore, TokenSet
+from auth0link.usecases.link import (
     LinkOptions,
     LinkPlan,
     LoginRequest,
@@ -33,9 +35,7 @@ from auth0link.linking import (
     split_user_id,
     unlink_identities,
 )
-from auth0link.models import TokenResponse, User
-from auth0link.readback import DELAYS
-from auth0link.tokens import MemoryTokenStore, TokenSet
+from auth0link.usecases.readback import DELAYS
 from tests.support.fake_tenant import GOOGLE, NOW, PRIMARY, FakeTenant, make_jwt, second_login_as, user
 
 if TYPE_CHECKING:
@@ -811,8 +811,8 @@ def test_unlink_applied_late_is_seen_on_read_back() -> None:
 
 def test_pkce_second_login_forces_fresh_login(monkeypatch: pytest.MonkeyPatch) -> None:
     """The browser second login passes prompt=login, max_age=0, connection, login_hint, require_fresh_auth."""
-    from auth0link import linking
     from auth0link.auth import pkce as pkce_flow
+    from auth0link.usecases import link as linking
 
     seen: dict[str, Any] = {}
     tokens = TokenResponse("AT", "Bearer", 60, id_token=make_jwt({"sub": GOOGLE}))
@@ -843,7 +843,7 @@ def test_pkce_second_login_forces_fresh_login(monkeypatch: pytest.MonkeyPatch) -
 
 def test_stdin_second_login_empty_is_usage_error() -> None:
     """An empty stdin for --id-token - is a usage error."""
-    from auth0link.linking import stdin_second_login
+    from auth0link.usecases.link import stdin_second_login
 
     login = stdin_second_login("  \n", jwks_provider=dict, issuer="i", client_id="c")
     with pytest.raises(UsageError, match="No ID token"):

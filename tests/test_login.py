@@ -16,7 +16,8 @@ from auth0link.auth.browser import choose_flow
 from auth0link.auth.oidc import Endpoints
 from auth0link.client import Auth0Client
 from auth0link.errors import IdTokenError, TokenStorageError, UsageError
-from auth0link.login import (
+from auth0link.tokens import KeyringTokenStore, MemoryTokenStore, TokenSet
+from auth0link.usecases.login import (
     IndexEntry,
     LoginRequest,
     SessionIndex,
@@ -25,7 +26,6 @@ from auth0link.login import (
     run_doctor,
     session_status,
 )
-from auth0link.tokens import KeyringTokenStore, MemoryTokenStore, TokenSet
 from tests.support import idp
 
 if TYPE_CHECKING:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from auth0link.models import RateLimit
-from auth0link.pacer import Pacer
+from auth0link.usecases.pacer import Pacer
 
 
 class FakeTime:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from auth0link.suggest import Candidate, scan_tenant, suggest_for_email, suggest_group
+from auth0link.usecases.suggest import Candidate, scan_tenant, suggest_for_email, suggest_group
 from tests.support.admin_tenant import AdminTenant, user
 
 

@@ -27,13 +27,13 @@ if TYPE_CHECKING:
     from auth0link import config
     from auth0link.auth.oidc import Endpoints, JwksCache
     from auth0link.client import Auth0Client
-    from auth0link.linking import LoginRequest, SecondLogin
-    from auth0link.login import IndexEntry, SessionIndex
     from auth0link.machine import AdminSession
     from auth0link.models import Identity, User
     from auth0link.output import Output
     from auth0link.session import Access, SessionManager
     from auth0link.tokens import TokenSet, TokenStore
+    from auth0link.usecases.link import LoginRequest, SecondLogin
+    from auth0link.usecases.login import IndexEntry, SessionIndex
 
 
 def _env_help(text: str, env_name: str) -> str:
@@ -374,7 +374,7 @@ def identities(
     A table on a terminal, TSV when piped (provider, user_id first, so it feeds
     `auth0link unlink -`), JSON with --json.
     """
-    from auth0link.identities import fetch_identities
+    from auth0link.usecases.identities import fetch_identities
 
     if admin_user:
         user = fetch_identities(app.admin_client(), admin_user)
@@ -390,7 +390,7 @@ def identities(
 
 def _index_entry(app: App) -> IndexEntry:
     """The session index entry of the active profile."""
-    from auth0link.login import IndexEntry
+    from auth0link.usecases.login import IndexEntry
 
     settings = app.settings
     return IndexEntry(
@@ -502,8 +502,8 @@ def login(
         _machine_login(app, client_id=machine_client_id, secret_source=client_secret, machine=machine)
         _announce_file_storage(app, "the client secret and token are", remember=insecure_storage)
         return
-    from auth0link import login as use_case
     from auth0link.session import SessionLock
+    from auth0link.usecases import login as use_case
 
     use_case.check_no_env_token(app.env)
     app.overrides.update(
@@ -580,8 +580,8 @@ def logout(app: App, *, all_profiles: bool, machine: bool = False) -> None:
         else:
             app.output.info("No machine credentials stored; nothing to do.")
         return
-    from auth0link import login as use_case
     from auth0link.errors import Auth0LinkError, ConfigurationError
+    from auth0link.usecases import login as use_case
 
     settings = app.settings
     index = use_case.SessionIndex(settings.config_dir)
@@ -614,9 +614,9 @@ def logout(app: App, *, all_profiles: bool, machine: bool = False) -> None:
 
 def _logout_one(app: App, entry: IndexEntry, *, current_key: str | None, index: SessionIndex) -> bool:
     """Log out of one indexed session and say so; True if there was a session."""
-    from auth0link import login as use_case
     from auth0link.auth.oidc import discover
     from auth0link.session import SessionLock
+    from auth0link.usecases import login as use_case
 
     config_dir = app.settings.config_dir
     result = use_case.logout(
@@ -645,8 +645,8 @@ def status(app: App, *, as_json: bool) -> None:
     """
     import time
 
-    from auth0link import login as use_case
     from auth0link.errors import ConfigurationError, LoginRequired
+    from auth0link.usecases import login as use_case
 
     settings = app.settings
     entries = use_case.SessionIndex(settings.config_dir).entries()
@@ -709,7 +709,7 @@ def doctor(app: App, *, as_json: bool) -> None:
     storage. Exit 1 when something is wrong.
     """
     from auth0link.errors import Auth0LinkError
-    from auth0link.login import run_doctor
+    from auth0link.usecases.login import run_doctor
 
     settings = app.settings
     checks = run_doctor(
@@ -750,7 +750,8 @@ def _second_login(
     app: App, *, id_token_from_stdin: bool, no_browser: bool, timeout: float
 ) -> Callable[[LoginRequest], SecondLogin]:
     """Build the second login: the browser (PKCE) flow, or the ID token on stdin."""
-    from auth0link import _stdin, linking
+    from auth0link import _stdin
+    from auth0link.usecases import link as linking
     from auth0link.auth.oidc import JwksCache, discover
 
     id_token = None
@@ -915,8 +916,8 @@ def link(
     Auth0 does not allow linking through the device flow: on a remote machine
     use --no-browser (and ssh -L 8484:127.0.0.1:8484) or --id-token -.
     """
-    from auth0link import linking
     from auth0link.errors import UsageError
+    from auth0link.usecases import link as linking
 
     if admin_user or admin_provider or admin_user_id or connection_id:
         _admin_link(
@@ -1018,8 +1019,8 @@ def unlink(
     The primary identity itself cannot be unlinked (exit 2); an identity that is
     not linked is exit 7. Prints the remaining identities.
     """
-    from auth0link import linking
     from auth0link.errors import UsageError
+    from auth0link.usecases import link as linking
 
     if admin_user or restore_metadata:
         _admin_unlink(
@@ -1200,8 +1201,8 @@ def suggest(
       auth0link suggest --all | auth0link batch-link -
     works; a table on a terminal; JSON lines with --json. Needs read:users.
     """
-    from auth0link import suggest as use_case
     from auth0link.errors import UsageError
+    from auth0link.usecases import suggest as use_case
 
     if bool(email) == scan_all:
         raise UsageError("Pass either --email EMAIL or --all.", hint="e.g. auth0link suggest --all")
@@ -1274,8 +1275,8 @@ def _admin_link(
     as_json: bool,
 ) -> None:
     """``link --user PRIMARY --provider P --user-id U``: admin link with backup and merge."""
-    from auth0link.admin import admin_link
     from auth0link.errors import UsageError
+    from auth0link.usecases.admin import admin_link
 
     if not (primary_id and provider and user_id):
         raise UsageError(
@@ -1303,8 +1304,8 @@ def _admin_unlink(
     app: App, *, primary_id: str | None, provider: str, user_id: str | None, restore: bool, as_json: bool
 ) -> None:
     """``unlink --user PRIMARY P U [--restore-metadata]``."""
-    from auth0link.admin import admin_unlink
     from auth0link.errors import UsageError
+    from auth0link.usecases.admin import admin_unlink
 
     if not primary_id or not user_id or provider == "-":
         raise UsageError(
@@ -1341,7 +1342,7 @@ class _BatchReporter:
     """Per-pair lines and the progress display for batch-link."""
 
     def __init__(self, app: App, *, total: int | None) -> None:
-        from auth0link.batch import Summary
+        from auth0link.usecases.batch import Summary
 
         self.output = app.output
         self.progress = app.output.progress(total=total, label="batch-link")
@@ -1432,10 +1433,10 @@ def batch_link(
     import threading
     from pathlib import Path
 
-    from auth0link import batch
     from auth0link.errors import Interrupted, UsageError
-    from auth0link.journal import AppendFile, Journal
-    from auth0link.pacer import Pacer
+    from auth0link.usecases import batch
+    from auth0link.usecases.journal import AppendFile, Journal
+    from auth0link.usecases.pacer import Pacer
 
     if resume_path is not None and journal_path is not None:
         raise UsageError("Pass either --journal or --resume, not both.")
@@ -1548,7 +1549,7 @@ def backups() -> None:
 @click.pass_obj
 def backups_list(app: App, *, user_id: str | None, as_json: bool) -> None:
     """List backups (where, when, primary, secondary), oldest first."""
-    from auth0link.backups import find_backups
+    from auth0link.usecases.backups import find_backups
 
     entries = find_backups(app.settings.data_dir / "backups", user_id)
     app.output.rows(
@@ -1565,8 +1566,8 @@ def backups_list(app: App, *, user_id: str | None, as_json: bool) -> None:
 @click.pass_obj
 def backups_show(app: App, *, location: str | None, user_id: str | None) -> None:
     """Print one backup record as JSON (LOCATION from `backups list`, or --user ID)."""
-    from auth0link.backups import find_backups
     from auth0link.errors import NotFound, UsageError
+    from auth0link.usecases.backups import find_backups
 
     if bool(location) == bool(user_id):
         raise UsageError("Pass either LOCATION or --user ID.", hint="see: auth0link backups list")

@@ -21,8 +21,8 @@ from urllib.parse import unquote
 
 import httpx
 
-from auth0link.linking import LoginRequest, SecondLogin
 from auth0link.models import TokenResponse
+from auth0link.usecases.link import LoginRequest, SecondLogin
 
 if TYPE_CHECKING:
     from collections.abc import Callable

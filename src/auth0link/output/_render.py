@@ -11,9 +11,9 @@ from auth0link.output._svg import Screenshots
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
 
-    from auth0link.linking import LinkPlan
-    from auth0link.login import Check, LoginOutcome, SessionStatus
     from auth0link.models import DeviceAuthorization, Identity, User
+    from auth0link.usecases.link import LinkPlan
+    from auth0link.usecases.login import Check, LoginOutcome, SessionStatus
 
 
 class Renderings(Screenshots, Streams):

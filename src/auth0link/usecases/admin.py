@@ -3,11 +3,11 @@
 ``link --user PRIMARY --provider P --user-id U``: the same safe sequence as one ``batch-link``
 pair — fetch both users, refuse unverified or different emails (unless allowed), write a backup
 (``<data dir>/backups/link-*.json``, same format as the ``link`` command's), merge the secondary's
-``user_metadata`` into the primary (:func:`auth0link.linking.merge_metadata`), link, verify.
+``user_metadata`` into the primary (:func:`auth0link.usecases.link.merge_metadata`), link, verify.
 
 ``unlink --user PRIMARY P U [--restore-metadata]``: unlink; Auth0 recreates the secondary as a
 bare user, and ``--restore-metadata`` puts its ``user_metadata``/``app_metadata`` back from the
-newest backup (:func:`auth0link.backups.restore_metadata`).
+newest backup (:func:`auth0link.usecases.backups.restore_metadata`).
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from auth0link.errors import Conflict, LinkAborted, UsageError
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from auth0link.backups import BackupEntry
     from auth0link.client import Auth0Client
     from auth0link.models import User
+    from auth0link.usecases.backups import BackupEntry
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,8 +47,8 @@ def admin_link(
     allow_unverified: bool = False,
 ) -> AdminLinkResult:
     """Link ``provider|user_id`` into ``primary_id`` with backup and metadata merge."""
-    from auth0link.batch import backup_record
-    from auth0link.linking import backup_path_for, merge_metadata, write_backup
+    from auth0link.usecases.batch import backup_record
+    from auth0link.usecases.link import backup_path_for, merge_metadata, write_backup
 
     secondary_id = f"{provider}|{user_id}"
     if secondary_id == primary_id:
@@ -104,9 +104,9 @@ def admin_unlink(
     restore_metadata: bool = False,
 ) -> tuple[User, User | None, BackupEntry | None]:
     """Unlink; optionally restore the recreated user's metadata. Returns (primary, restored, backup)."""
-    from auth0link import backups
     from auth0link.errors import NotFound
-    from auth0link.linking import unlink_checked
+    from auth0link.usecases import backups
+    from auth0link.usecases.link import unlink_checked
 
     secondary_id = f"{provider}|{user_id}"
     if restore_metadata and not any(

@@ -5,16 +5,16 @@ reason]``, what ``auth0link suggest`` prints when piped; a ``primary_id…`` hea
 ``#`` comments are ignored) or JSON lines (``{"primary_id": …, "secondary_id": …}``).
 
 For each pair a worker (a few run concurrently over one HTTP connection pool, paced by
-:class:`~auth0link.pacer.Pacer`):
+:class:`~auth0link.usecases.pacer.Pacer`):
 
 1. fetches the secondary (if it is gone and the primary holds its identity: already linked);
 2. fetches the primary; refuses unverified or different emails unless ``include_unverified``;
 3. appends both users to the backup file (JSONL, 0600, fsync'd) — the undo source;
 4. PATCHes the secondary's ``user_metadata`` into the primary (the ``link`` command's rule,
-   :func:`auth0link.linking.merge_metadata`: the primary wins unless ``prefer_secondary``);
+   :func:`auth0link.usecases.link.merge_metadata`: the primary wins unless ``prefer_secondary``);
 5. links by provider/user_id and verifies the identity is in the answer.
 
-Each step is recorded in the :class:`~auth0link.journal.Journal` (see there why resuming is
+Each step is recorded in the :class:`~auth0link.usecases.journal.Journal` (see there why resuming is
 safe). The reader thread feeds a small bounded queue, so memory does not grow with the input.
 Setting ``stop`` (Ctrl-C) lets workers finish the pair in hand, then the run ends with the
 journal consistent.
@@ -30,16 +30,16 @@ import time
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from auth0link.errors import ApiError, Auth0LinkError, Conflict, NotFound, UsageError
-from auth0link.journal import pair_key
-from auth0link.readback import maybe_applied, read_back
+from auth0link.usecases.journal import pair_key
+from auth0link.usecases.readback import maybe_applied, read_back
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
 
     from auth0link.client import Auth0Client
-    from auth0link.journal import AppendFile, Journal
     from auth0link.models import User
-    from auth0link.pacer import Pacer
+    from auth0link.usecases.journal import AppendFile, Journal
+    from auth0link.usecases.pacer import Pacer
 
 DEFAULT_WORKERS: Final = 4
 MAX_429_RETRIES: Final = 20
@@ -402,7 +402,7 @@ class BatchLinker:
         """POST the link; None when this run linked it, else the outcome the tenant showed.
 
         A 409 means someone else linked it meanwhile ("already linked" if it is in the primary);
-        a lost or unreadable answer is read back (:mod:`auth0link.readback`) before deciding.
+        a lost or unreadable answer is read back (:mod:`auth0link.usecases.readback`) before deciding.
         """
         client = self.client
         try:
@@ -460,7 +460,7 @@ class BatchLinker:
         if self.backups is not None:
             self.backups.append(backup_record(primary, secondary, journal=self.journal))
         self._record(pair, "backup")
-        from auth0link.linking import merge_metadata
+        from auth0link.usecases.link import merge_metadata
 
         patch = merge_metadata(
             primary.user_metadata, secondary.user_metadata, absorbed_wins=self.options.prefer_secondary
@@ -501,7 +501,7 @@ def backup_record(primary: User, secondary: User, *, journal: Journal | None) ->
     """
     import datetime as dt
 
-    from auth0link.linking import strip_idp_tokens
+    from auth0link.usecases.link import strip_idp_tokens
 
     return {
         "format": BACKUP_FORMAT,

@@ -49,8 +49,8 @@ from auth0link.errors import (
     LoginRequired,
     UsageError,
 )
-from auth0link.readback import DELAYS, maybe_applied, read_back
 from auth0link.tokens import TokenSet
+from auth0link.usecases.readback import DELAYS, maybe_applied, read_back
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
