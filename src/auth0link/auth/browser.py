@@ -1,48 +1,25 @@
-"""Can a browser open here, and opening it: the choice between the browser and the device flow.
+"""The choice between the browser and the device flow, and opening the browser.
 
 :func:`choose_flow` picks PKCE when a browser can open, the device flow with ``--device`` or
-when none can (an SSH session, no ``DISPLAY``/``WAYLAND_DISPLAY`` on Linux, ``CI``; an explicit
-``BROWSER`` counts as a browser). :func:`open_system_browser` is Python's :mod:`webbrowser`.
+when none can (``config.browser_unavailable``: an SSH session, no ``DISPLAY``/``WAYLAND_DISPLAY``
+on Linux, ``CI``; an explicit ``BROWSER`` counts as a browser). :func:`open_system_browser` is
+Python's :mod:`webbrowser`.
 """
 
 from __future__ import annotations
 
-import sys
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from collections.abc import Mapping
+def choose_flow(unavailable: str | None, *, device: bool, no_browser: bool = False) -> tuple[str, str]:
+    """``("device" | "pkce", reason)``. ``--no-browser`` asks for the browser flow, printed only.
 
-
-def _truthy(value: str | None) -> bool:
-    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
-
-
-def browser_unavailable_reason(env: Mapping[str, str], platform: str = sys.platform) -> str | None:
-    """Why no browser can be opened here, or None when one can (``BROWSER`` always counts)."""
-    if env.get("BROWSER", "").strip():
-        return None
-    if _truthy(env.get("CI")):
-        return "CI is set"
-    if env.get("SSH_CONNECTION") or env.get("SSH_CLIENT") or env.get("SSH_TTY"):
-        return "this is an SSH session"
-    graphical = platform.startswith(("win", "darwin", "cygwin"))
-    if not graphical and not (env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")):
-        return "neither DISPLAY nor WAYLAND_DISPLAY is set"
-    return None
-
-
-def choose_flow(
-    env: Mapping[str, str], *, device: bool, no_browser: bool = False, platform: str = sys.platform
-) -> tuple[str, str]:
-    """``("device" | "pkce", reason)``. ``--no-browser`` asks for the browser flow, printed only."""
+    ``unavailable`` says why no browser can open here (``Settings.browser_unavailable``).
+    """
     if device:
         return "device", "--device was given"
     if no_browser:
         return "pkce", "--no-browser was given (open the printed URL yourself)"
-    reason = browser_unavailable_reason(env, platform)
-    if reason is not None:
-        return "device", f"no browser can be opened ({reason})"
+    if unavailable is not None:
+        return "device", f"no browser can be opened ({unavailable})"
     return "pkce", "a browser can be opened"
 
 

@@ -1,38 +1,89 @@
 """Admin (M2M) forms of link and unlink: act on any user by ID, with ``update:users``.
 
-``link --user PRIMARY --provider P --user-id U``: the same safe sequence as one ``batch-link``
-pair — fetch both users, refuse unverified or different emails (unless allowed), write a backup
-(``<data dir>/backups/link-*.json``, same format as the ``link`` command's), merge the secondary's
-``user_metadata`` into the primary (:func:`auth0link.usecases.link.merge_metadata`), link, verify.
+``link --user PRIMARY --provider P --user-id U`` runs the shared sequence
+(:func:`.safe_link.safe_link`) with one machine token: :class:`MachineTenant` reads and writes,
+:func:`admin_check` refuses unverified or different emails and a secondary that is itself a
+primary of other identities (``batch-link`` applies the same rules to every pair).
 
-``unlink --user PRIMARY P U [--restore-metadata]``: unlink; Auth0 recreates the secondary as a
-bare user, and ``--restore-metadata`` puts its ``user_metadata``/``app_metadata`` back from the
-newest backup (:func:`auth0link.usecases.backups.restore_metadata`).
+``unlink --user PRIMARY P U [--restore-metadata]`` checks the identity is linked to that user,
+unlinks it (Auth0 recreates the secondary as a bare user), and with ``--restore-metadata`` puts
+its ``user_metadata``/``app_metadata`` back from the newest backup
+(:func:`auth0link.usecases.backups.restore_metadata`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from auth0link.errors import Conflict, LinkAborted, UsageError
+from auth0link.errors import NotFound, Refused
+from auth0link.models import LinkResult
+from auth0link.usecases.safe_link import NOTHING_CHANGED, LinkSubject, MergeOptions, Observer, safe_link
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
     from pathlib import Path
 
     from auth0link.client import Auth0Client
-    from auth0link.models import User
-    from auth0link.usecases.backups import BackupEntry
+    from auth0link.models import Identity, User
+    from auth0link.usecases.backups import BackupEntry, BackupSink
+
+_OVERRIDE = "(--allow-unverified overrides this; account-takeover risk)"
+
+
+def admin_check(*, allow_unverified: bool, override: str = _OVERRIDE) -> Callable[[User, User], None]:
+    """Both contacts verified and equal, and a secondary with no linked identities of its own."""
+
+    def check(kept: User, absorbed: User) -> None:
+        if len(absorbed.identities) > 1:
+            raise Refused(
+                f"{absorbed.user_id} has linked identities of its own; link it as the primary instead. "
+                + NOTHING_CHANGED,
+                hint="swap the two IDs, or unlink its identities first",
+            )
+        if allow_unverified:
+            return
+        if not (kept.contact_verified and absorbed.contact_verified):
+            raise Refused(
+                f"Refusing to link {absorbed.user_id} into {kept.user_id}: an email is not verified "
+                f"{override}. {NOTHING_CHANGED}",
+                hint="verify both emails first",
+            )
+        same = (kept.contact or "").lower() == (absorbed.contact or "").lower()
+        if not kept.contact or not same:
+            raise Refused(
+                f"Refusing to link {absorbed.user_id} into {kept.user_id}: the emails differ "
+                f"({kept.contact or 'none'} and {absorbed.contact or 'none'}) {override}. {NOTHING_CHANGED}",
+                hint="check the users: auth0link identities --user ID",
+            )
+
+    return check
 
 
 @dataclasses.dataclass(frozen=True)
-class AdminLinkResult:
-    """The primary after linking, what was merged, and where the backup is."""
+class MachineTenant:
+    """One machine token for both users; links by ``provider``/``user_id``."""
 
-    user: User
-    merged_keys: tuple[str, ...]
-    backup_path: Path
+    client: Auth0Client
+
+    def read_pair(self, subject: LinkSubject) -> tuple[User, User | None]:
+        """Both users by ID."""
+        return self.client.get_user(subject.kept_id), self.client.get_user(subject.absorbed_id)
+
+    def read_user(self, user_id: str) -> User:
+        """One user by ID."""
+        return self.client.get_user(user_id)
+
+    def patch_metadata(self, user_id: str, patch: Mapping[str, Any]) -> User:
+        """PATCH ``user_metadata``."""
+        return self.client.patch_user_metadata(user_id, patch)
+
+    def link(self, subject: LinkSubject, provider: str, user_id: str) -> list[Identity]:
+        """POST ``{provider, user_id[, connection_id]}``."""
+        return self.client.link_identity(
+            subject.kept_id, provider=provider, user_id=user_id, connection_id=subject.connection_id
+        )
 
 
 def admin_link(
@@ -42,56 +93,33 @@ def admin_link(
     provider: str,
     user_id: str,
     connection_id: str | None,
-    backup_dir: Path,
+    backup: BackupSink,
     prefer_secondary: bool = False,
     allow_unverified: bool = False,
-) -> AdminLinkResult:
-    """Link ``provider|user_id`` into ``primary_id`` with backup and metadata merge."""
-    from auth0link.usecases.batch import backup_record
-    from auth0link.usecases.link import backup_path_for, merge_metadata, write_backup
-
-    secondary_id = f"{provider}|{user_id}"
-    if secondary_id == primary_id:
-        raise UsageError("The primary and the secondary are the same user.")
-    primary = client.get_user(primary_id)
-    if primary.find_identity(provider, user_id) is not None:
-        raise Conflict(
-            f"{secondary_id} is already linked to {primary_id}.", status_code=409, hint="nothing to do"
-        )
-    secondary = client.get_user(secondary_id)
-    if not allow_unverified and not (
-        primary.email_verified
-        and secondary.email_verified
-        and primary.email
-        and (primary.email or "").lower() == (secondary.email or "").lower()
-    ):
-        raise UsageError(
-            "Refusing to link: both emails must be verified and equal (account-takeover risk).",
-            hint="check the users; pass --allow-unverified only if you are sure",
-        )
-    path = backup_path_for(backup_dir, time.time())
-    write_backup(path, backup_record(primary, secondary, journal=None))
-    patch = merge_metadata(
-        primary.user_metadata, secondary.user_metadata, absorbed_wins=prefer_secondary
-    ).patch
-    if patch:
-        client.patch_user_metadata(primary_id, patch)
-    try:
-        identities = client.link_identity(
-            primary_id, provider=provider, user_id=user_id, connection_id=connection_id
-        )
-    except Exception as exc:
-        merged = f" The metadata keys {sorted(patch)} were already merged into {primary_id}." if patch else ""
-        raise LinkAborted(
-            f"Linking failed: {exc}.{merged} Backup: {path}",
-            hint="fix the cause and run the same command again (the merge is idempotent)",
-        ) from exc
-    if not any(i.provider == provider and i.user_id == user_id for i in identities):
-        raise LinkAborted(
-            f"The link answer does not show {secondary_id}. Backup: {path}",
-            hint="check: auth0link identities --user " + primary_id,
-        )
-    return AdminLinkResult(client.get_user(primary_id), tuple(sorted(patch)), path)
+    report: Callable[[str], None] = lambda _msg: None,
+    clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], None] = time.sleep,
+) -> LinkResult:
+    """Link ``provider|user_id`` into ``primary_id`` with checks, backup and metadata merge."""
+    subject = LinkSubject(primary_id, f"{provider}|{user_id}", connection_id=connection_id)
+    outcome = safe_link(
+        subject,
+        tenant=MachineTenant(client),
+        check=admin_check(allow_unverified=allow_unverified),
+        merge=MergeOptions(prefer_secondary=prefer_secondary),
+        backup=backup,
+        observer=Observer(report=report),
+        source="link --user",
+        clock=clock,
+        sleep=sleep,
+    )
+    return LinkResult(
+        user=outcome.user,
+        absorbed_id=subject.absorbed_id,
+        backup=outcome.plan.backup,
+        metadata_patched=outcome.patched,
+        verified_by_readback=outcome.verified_by_readback,
+    )
 
 
 def admin_unlink(
@@ -104,9 +132,8 @@ def admin_unlink(
     restore_metadata: bool = False,
 ) -> tuple[User, User | None, BackupEntry | None]:
     """Unlink; optionally restore the recreated user's metadata. Returns (primary, restored, backup)."""
-    from auth0link.errors import NotFound
     from auth0link.usecases import backups
-    from auth0link.usecases.link import unlink_checked
+    from auth0link.usecases.unlink import unlink_checked
 
     secondary_id = f"{provider}|{user_id}"
     if restore_metadata and not any(
@@ -114,13 +141,12 @@ def admin_unlink(
     ):
         raise NotFound(
             f"No backup of {secondary_id} in {backup_dir}: its metadata could not be restored. "
-            "Nothing was changed.",
+            + NOTHING_CHANGED,
             status_code=404,
             hint="unlink without --restore-metadata, or copy the backup into that directory first",
         )
     # Check the identity is linked to that user before deleting anything (as user unlink does).
-    result = unlink_checked(client, primary_id, [(provider, user_id)], confirm=lambda _u, _t: True)
-    primary = result.user
+    primary = unlink_checked(client, primary_id, [(provider, user_id)], confirm=lambda _u, _t: True).user
     if not restore_metadata:
         return primary, None, None
     restored, entry = backups.restore_metadata(

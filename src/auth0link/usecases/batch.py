@@ -1,153 +1,48 @@
 """``batch-link``: link many (primary, secondary) pairs, resumably, at the tenant's rate limit.
 
-Input is streamed, one pair a line, either TSV (``primary_id<TAB>secondary_id[<TAB>email<TAB>
-reason]``, what ``auth0link suggest`` prints when piped; a ``primary_id…`` header line and
-``#`` comments are ignored) or JSON lines (``{"primary_id": …, "secondary_id": …}``).
+Pairs come from :mod:`.batch_input`, streamed. Each pair runs the shared safe-link sequence
+(:func:`.safe_link.safe_link`) with :func:`.admin.admin_check`'s rules (both emails verified and
+equal unless ``include_unverified``, a secondary without linked identities of its own) through a
+:class:`PacedTenant`: every request is paced by :class:`~auth0link.usecases.pacer.Pacer`, and
+both users are read with one ``users-by-email`` request when the input names their shared email.
+So a pair costs three requests with a metadata merge and two without (read, [merge,] link).
 
-For each pair a worker (a few run concurrently over one HTTP connection pool, paced by
-:class:`~auth0link.usecases.pacer.Pacer`):
-
-1. fetches the secondary (if it is gone and the primary holds its identity: already linked);
-2. fetches the primary; refuses unverified or different emails unless ``include_unverified``;
-3. appends both users to the backup file (JSONL, 0600, fsync'd) — the undo source;
-4. PATCHes the secondary's ``user_metadata`` into the primary (the ``link`` command's rule,
-   :func:`auth0link.usecases.link.merge_metadata`: the primary wins unless ``prefer_secondary``);
-5. links by provider/user_id and verifies the identity is in the answer.
-
-Each step is recorded in the :class:`~auth0link.usecases.journal.Journal` (see there why resuming is
-safe). The reader thread feeds a small bounded queue, so memory does not grow with the input.
-Setting ``stop`` (Ctrl-C) lets workers finish the pair in hand, then the run ends with the
-journal consistent.
+Each step is recorded in the :class:`~auth0link.usecases.journal.Journal` (see there why
+resuming is safe) and the backup of both users goes to the run's backup file before any change.
+Outcomes: ``linked``; ``already_linked`` (the tenant said so; or ``linked`` when an earlier run
+of this journal started the pair); ``skipped`` (a safety rule said no); ``failed``. Workers (a
+few, over one connection pool) never hold the same user at once; a reader thread feeds a small
+bounded queue, so memory does not grow with the input. Setting ``stop`` (Ctrl-C) lets workers
+finish the pair in hand, then the run ends with the journal consistent.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import queue
 import threading
 import time
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
-from auth0link.errors import ApiError, Auth0LinkError, Conflict, NotFound, UsageError
-from auth0link.usecases.journal import pair_key
-from auth0link.usecases.readback import maybe_applied, read_back
+from auth0link.errors import AlreadyLinked, ApiError, Auth0LinkError, Refused, UsageError
+from auth0link.models import BatchSummary as Summary
+from auth0link.usecases.admin import admin_check
+from auth0link.usecases.backups import BackupLog
+from auth0link.usecases.batch_input import InvalidLine, Pair
+from auth0link.usecases.safe_link import LinkSubject, MergeOptions, Observer, safe_link
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator
+    from collections.abc import Callable, Iterable, Mapping
 
     from auth0link.client import Auth0Client
-    from auth0link.models import User
+    from auth0link.models import Identity, User
+    from auth0link.usecases.backups import BackupSink
     from auth0link.usecases.journal import AppendFile, Journal
     from auth0link.usecases.pacer import Pacer
 
 DEFAULT_WORKERS: Final = 4
 MAX_429_RETRIES: Final = 20
 _HTTP_TOO_MANY: Final = 429
-HEADER_PREFIX: Final = "primary_id"
-MAX_ID_LENGTH: Final = 512
-
-
-@dataclasses.dataclass(frozen=True)
-class Pair:
-    """One input line: link ``secondary_id`` into ``primary_id``."""
-
-    primary_id: str
-    secondary_id: str
-    line: int
-    email: str | None = None
-
-    @property
-    def key(self) -> str:
-        """The pair's journal key."""
-        return pair_key(self.primary_id, self.secondary_id)
-
-
-@dataclasses.dataclass(frozen=True)
-class InvalidLine:
-    """An input line that is not a pair (reported with its number, then skipped)."""
-
-    line: int
-    reason: str
-
-
-def _valid_id(value: object) -> bool:
-    return isinstance(value, str) and "|" in value and 0 < len(value) <= MAX_ID_LENGTH and value.isprintable()
-
-
-def parse_line(text: str, number: int) -> Pair | InvalidLine | None:  # noqa: PLR0911 - one return per case
-    """Parse one input line; None for blank lines, comments and the TSV header."""
-    stripped = text.strip()
-    if not stripped or stripped.startswith(("#", HEADER_PREFIX)):
-        return None
-    if stripped.startswith("{"):
-        try:
-            data = json.loads(stripped)
-        except ValueError:
-            return InvalidLine(number, "not valid JSON")
-        if not isinstance(data, dict):
-            return InvalidLine(number, "a JSON line must be an object")
-        primary = data.get("primary_id", data.get("primary"))
-        secondary = data.get("secondary_id", data.get("secondary"))
-        email = data.get("email") if isinstance(data.get("email"), str) else None
-    else:
-        fields = text.rstrip("\r\n").split("\t")
-        if len(fields) < 2:  # noqa: PLR2004 - primary and secondary
-            return InvalidLine(number, "expected primary_id<TAB>secondary_id")
-        primary, secondary = fields[0].strip(), fields[1].strip()
-        email = fields[2].strip() or None if len(fields) > 2 else None  # noqa: PLR2004
-    if not _valid_id(primary) or not _valid_id(secondary):
-        return InvalidLine(number, "user IDs must look like provider|id")
-    assert isinstance(primary, str)
-    assert isinstance(secondary, str)
-    if primary == secondary:
-        return InvalidLine(number, "primary and secondary are the same user")
-    return Pair(primary, secondary, number, email)
-
-
-def read_pairs(lines: Iterable[str | bytes]) -> Iterator[Pair | InvalidLine]:
-    """Stream pairs (and invalid lines) from any line iterable, 1-based line numbers.
-
-    Byte lines (a file or stdin read in binary) are decoded here: one that is not UTF-8 is an
-    invalid line, reported and skipped like any other.
-    """
-    for number, raw in enumerate(lines, start=1):
-        try:
-            text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-        except UnicodeDecodeError:
-            yield InvalidLine(number, "not UTF-8 text")
-            continue
-        parsed = parse_line(text, number)
-        if parsed is not None:
-            yield parsed
-
-
-@dataclasses.dataclass
-class Summary:
-    """Counts for the run's last line (and ``--json``)."""
-
-    linked: int = 0
-    already_linked: int = 0
-    skipped: int = 0
-    failed: int = 0
-    invalid: int = 0
-    done_before: int = 0
-    planned: int = 0
-    requests: int = 0
-    rate_limited: int = 0
-    elapsed: float = 0.0
-    interrupted: bool = False
-    journal: str | None = None
-    backup: str | None = None
-
-    @property
-    def processed(self) -> int:
-        """Pairs handled in this run (all outcomes)."""
-        return self.linked + self.already_linked + self.skipped + self.failed + self.done_before
-
-    def to_json(self) -> dict[str, Any]:
-        """Stable ``--json`` keys."""
-        return dataclasses.asdict(self)
 
 
 class Reporter(Protocol):
@@ -172,13 +67,6 @@ class BatchOptions:
     prefer_secondary: bool = False
     include_unverified: bool = False
     workers: int = DEFAULT_WORKERS
-
-
-class _Outcome(Exception):
-    def __init__(self, outcome: str, detail: str) -> None:
-        super().__init__(detail)
-        self.outcome = outcome
-        self.detail = detail
 
 
 class BatchLinker:
@@ -383,135 +271,87 @@ class BatchLinker:
     def _process(self, pair: Pair) -> tuple[str, str]:
         if self.journal is not None and self.journal.is_done(pair.key):
             return "done", "done in an earlier run"
-        try:
-            return self._link_pair(pair)
-        except _Outcome as outcome:
-            return outcome.outcome, outcome.detail
-
-    def _finished_before(self, pair: Pair, primary: User, provider: str, user_id: str) -> tuple[str, str]:
-        """The secondary is gone: linked already (by an earlier, interrupted run or by someone)."""
-        if primary.find_identity(provider, user_id) is None:
-            raise _Outcome("failed", f"secondary {pair.secondary_id} does not exist")
-        if self.journal is not None and self.journal.was_started_earlier(pair.key):
-            self._record(pair, "linked", resumed=True)
-            return "linked", "finished a link interrupted in an earlier run"
-        self._record(pair, "already_linked")
-        return "already_linked", "already linked"
-
-    def _link(self, pair: Pair, provider: str, raw_id: str) -> tuple[str, str] | None:
-        """POST the link; None when this run linked it, else the outcome the tenant showed.
-
-        A 409 means someone else linked it meanwhile ("already linked" if it is in the primary);
-        a lost or unreadable answer is read back (:mod:`auth0link.usecases.readback`) before deciding.
-        """
-        client = self.client
-        try:
-            identities = self._call(
-                lambda: client.link_identity(pair.primary_id, provider=provider, user_id=raw_id)
-            )
-        except Conflict:
-            primary = self._call(lambda: client.get_user(pair.primary_id))
-            if primary.find_identity(provider, raw_id) is None:
-                raise _Outcome("failed", f"{pair.secondary_id} is linked to another user") from None
-            self._record(pair, "already_linked")
-            return "already_linked", "already linked (by someone else meanwhile)"
-        except Auth0LinkError as exc:
-            if not maybe_applied(exc):
-                raise
-            applied, _ = read_back(
-                lambda: (
-                    self._call(lambda: client.get_user(pair.primary_id)).find_identity(provider, raw_id)
-                    is not None
-                ),
-                sleep=self._sleep,
-            )
-            if not applied:
-                raise _Outcome(
-                    "failed",
-                    f"the answer to the link was lost ({exc.message}) and reading back does not show it "
-                    "yet: unknown whether it was linked (--resume checks again)",
-                ) from None
-            return None
-        if not any(i.provider == provider and i.user_id == raw_id for i in identities):
-            raise _Outcome("failed", "the link answer does not show the secondary identity")
-        return None
+        return self._link_pair(pair)
 
     def _link_pair(self, pair: Pair) -> tuple[str, str]:
-        client = self.client
-        provider, _, raw_id = pair.secondary_id.partition("|")
+        """One pair through the safe-link sequence; the outcome and a short detail."""
+        journal_path = str(self.journal.path) if self.journal is not None else None
+        backup: BackupSink = (
+            BackupLog(self.backups, journal=journal_path) if self.backups is not None else _NoBackup()
+        )
         try:
-            secondary: User = self._call(lambda: client.get_user(pair.secondary_id))
-        except NotFound:
-            try:
-                primary: User = self._call(lambda: client.get_user(pair.primary_id))
-            except NotFound:
-                raise _Outcome(
-                    "failed", f"neither {pair.primary_id} nor {pair.secondary_id} exists"
-                ) from None
-            return self._finished_before(pair, primary, provider, raw_id)
-        try:
-            primary = self._call(lambda: client.get_user(pair.primary_id))
-        except NotFound:
-            raise _Outcome("failed", f"primary {pair.primary_id} does not exist") from None
-        self._check(pair, primary, secondary)
-        identity = secondary.primary_identity or (secondary.identities[0] if secondary.identities else None)
-        if identity is not None:
-            provider, raw_id = identity.provider, identity.user_id
-        if self.backups is not None:
-            self.backups.append(backup_record(primary, secondary, journal=self.journal))
-        self._record(pair, "backup")
-        from auth0link.usecases.link import merge_metadata
-
-        patch = merge_metadata(
-            primary.user_metadata, secondary.user_metadata, absorbed_wins=self.options.prefer_secondary
-        ).patch
-        if patch:
-            merged: User = self._call(lambda: client.patch_user_metadata(pair.primary_id, patch))
-            lost = [k for k, v in patch.items() if merged.user_metadata.get(k) != v]
-            if merged.user_id and lost:
-                raise _Outcome("failed", f"metadata merge not applied for keys {lost}; nothing linked")
-        self._record(pair, "merged", keys=sorted(patch))
-        other = self._link(pair, provider, raw_id)
-        if other is not None:
-            return other
-        self._record(pair, "linked")
-        return "linked", f"merged {len(patch)} metadata key(s)" if patch else "linked"
-
-    def _check(self, pair: Pair, primary: User, secondary: User) -> None:
-        if len(secondary.identities) > 1:
-            raise _Outcome(
-                "skipped", f"{pair.secondary_id} has linked identities of its own; link it as primary"
+            outcome = safe_link(
+                LinkSubject(pair.primary_id, pair.secondary_id),
+                tenant=PacedTenant(self.client, self._call, email=pair.email),
+                check=admin_check(
+                    allow_unverified=self.options.include_unverified,
+                    override="(--include-unverified overrides this; account-takeover risk)",
+                ),
+                merge=MergeOptions(prefer_secondary=self.options.prefer_secondary),
+                backup=backup,
+                observer=Observer(record=lambda step, **fields: self._step(pair, step, fields)),
+                source="batch-link",
+                sleep=self._sleep,
             )
-        if self.options.include_unverified:
-            return
-        if not (primary.email_verified and secondary.email_verified):
-            raise _Outcome("skipped", "an email is not verified (use --include-unverified to override)")
-        if (primary.email or "").lower() != (secondary.email or "").lower() or not primary.email:
-            raise _Outcome("skipped", "the emails differ (use --include-unverified to override)")
+        except AlreadyLinked:
+            if self.journal is not None and self.journal.was_started_earlier(pair.key):
+                self._record(pair, "linked", resumed=True)
+                return "linked", "finished a link interrupted in an earlier run"
+            self._record(pair, "already_linked")
+            return "already_linked", "already linked"
+        except Refused as exc:
+            return "skipped", exc.message
+        self._record(pair, "linked")
+        return "linked", f"merged {len(outcome.patched)} metadata key(s)" if outcome.patched else "linked"
+
+    def _step(self, pair: Pair, step: str, fields: dict[str, Any]) -> None:
+        """A step of the sequence into the journal (the backup's location is the run's file)."""
+        self._record(pair, step, **{k: v for k, v in fields.items() if k != "location"})
 
 
-BACKUP_FORMAT: Final = "auth0link-link-backup/1"
+@dataclasses.dataclass(frozen=True)
+class PacedTenant:
+    """The tenant as batch-link sees it: every request paced, both users in one request if it can."""
+
+    client: Auth0Client
+    call: Callable[[Callable[[], Any]], Any]
+    email: str | None = None
+
+    def read_pair(self, subject: LinkSubject) -> tuple[User, User | None]:
+        """``users-by-email`` when the shared email is known (one request), else one GET each."""
+        by_id: dict[str, User] = {}
+        email = self.email
+        if email:
+            by_id = {u.user_id: u for u in self.call(lambda: self.client.users_by_email(email))}
+        absorbed = by_id.get(subject.absorbed_id) or self.read_user(subject.absorbed_id)
+        kept = by_id.get(subject.kept_id) or self.read_user(subject.kept_id)
+        return kept, absorbed
+
+    def read_user(self, user_id: str) -> User:
+        """One user by ID."""
+        user: User = self.call(lambda: self.client.get_user(user_id))
+        return user
+
+    def patch_metadata(self, user_id: str, patch: Mapping[str, Any]) -> User:
+        """PATCH ``user_metadata``."""
+        user: User = self.call(lambda: self.client.patch_user_metadata(user_id, patch))
+        return user
+
+    def link(self, subject: LinkSubject, provider: str, user_id: str) -> list[Identity]:
+        """POST ``{provider, user_id}``."""
+        identities: list[Identity] = self.call(
+            lambda: self.client.link_identity(subject.kept_id, provider=provider, user_id=user_id)
+        )
+        return identities
 
 
-def backup_record(primary: User, secondary: User, *, journal: Journal | None) -> dict[str, Any]:
-    """One backup line: both users as Auth0 returned them (minus IdP tokens), before any change.
+class _NoBackup:
+    """Tests that run without a backup file (the CLI always passes one)."""
 
-    Same fields as the ``link`` command's backup files (``kept``/``absorbed``), so ``auth0link
-    backups`` and ``unlink --restore-metadata`` read both.
-    """
-    import datetime as dt
-
-    from auth0link.usecases.link import strip_idp_tokens
-
-    return {
-        "format": BACKUP_FORMAT,
-        "created_at": dt.datetime.now(tz=dt.UTC).isoformat(),
-        "direction": "current",
-        "source": "batch-link",
-        "journal": str(journal.path) if journal else None,
-        "kept": strip_idp_tokens(primary.raw),
-        "absorbed": strip_idp_tokens(secondary.raw),
-    }
+    def write(self, record: Mapping[str, Any]) -> str:
+        """Keep nothing."""
+        del record
+        return "(no backup file)"
 
 
 def _drain(work: queue.Queue[Pair | None]) -> None:

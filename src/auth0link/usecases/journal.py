@@ -27,6 +27,7 @@ Memory: resuming keeps one 64-bit hash per finished pair (about 60 bytes each), 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os
@@ -211,3 +212,47 @@ def _as_path(value: Any, journal: Path) -> Path | None:
         return None
     path = Path(value)
     return path if path.is_absolute() else journal.parent / path
+
+
+@dataclasses.dataclass
+class RunFiles:
+    """A run's journal and backup file (both None for a dry run without ``--resume``)."""
+
+    journal: Journal | None
+    backups: AppendFile | None
+
+    def close(self) -> None:
+        """Close both (releasing the journal's lock)."""
+        if self.journal is not None:
+            self.journal.close()
+        if self.backups is not None:
+            self.backups.close()
+
+
+def open_run_files(
+    data_dir: Path, *, journal_path: Path | None, resume_path: Path | None, dry_run: bool, now: float
+) -> RunFiles:
+    """Open (and lock) the journal and the backup file of a ``batch-link`` run.
+
+    Default names are unique per run (``batch-<UTC time>-<random>.jsonl``): two runs started in
+    the same second must not share a journal. A dry run writes nothing (it only reads a journal
+    given with ``--resume``, to skip what is done).
+    """
+    import datetime as dt
+    import secrets
+
+    if dry_run:
+        return RunFiles(Journal(resume_path, backup_path=None, resume=True) if resume_path else None, None)
+    stamp = f"{dt.datetime.fromtimestamp(now, tz=dt.UTC).strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
+    default_backup = data_dir / "backups" / f"batch-{stamp}.jsonl"
+    journal = Journal(
+        resume_path or journal_path or data_dir / "journals" / f"batch-{stamp}.jsonl",
+        backup_path=None if resume_path else default_backup,
+        resume=resume_path is not None,
+    )
+    try:
+        backups = AppendFile(journal.backup_path or default_backup)
+    except BaseException:
+        journal.close()
+        raise
+    return RunFiles(journal, backups)

@@ -1,4 +1,4 @@
-"""Typed results shared by the client, the use-cases and the output: users, identities, tokens.
+"""Typed values parsed from Auth0: users, identities, tokens, device authorizations, rate limits.
 
 Parsing from Auth0's JSON lives here (``from_api``) so that every layer above sees typed values
 with stable names, and ``to_json`` gives the stable ``--json`` keys.
@@ -9,6 +9,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from auth0link.errors import UsageError
+
 
 def _str(data: dict[str, Any], key: str, default: str = "") -> str:
     value = data.get(key, default)
@@ -18,6 +20,14 @@ def _str(data: dict[str, Any], key: str, default: str = "") -> str:
 def _dict(data: dict[str, Any], key: str) -> dict[str, Any]:
     value = data.get(key)
     return dict(value) if isinstance(value, dict) else {}
+
+
+def split_user_id(user_id: str) -> tuple[str, str]:
+    """``google-oauth2|109…`` → ``("google-oauth2", "109…")`` (provider is before the first ``|``)."""
+    provider, sep, rest = user_id.partition("|")
+    if not sep or not provider or not rest:
+        raise UsageError(f"{user_id!r} is not a provider|id user ID.", hint="e.g. google-oauth2|1093…")
+    return provider, rest
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,6 +82,8 @@ class User:
     user_metadata: dict[str, Any]
     app_metadata: dict[str, Any]
     raw: dict[str, Any] = dataclasses.field(repr=False, compare=False, default_factory=dict)
+    phone_number: str | None = None
+    phone_verified: bool = False
 
     @classmethod
     def from_api(cls, data: dict[str, Any]) -> User:
@@ -80,7 +92,7 @@ class User:
         return cls(
             user_id=_str(data, "user_id"),
             email=data.get("email") if isinstance(data.get("email"), str) else None,
-            email_verified=bool(data.get("email_verified", False)),
+            email_verified=data.get("email_verified") is True,
             name=data.get("name") if isinstance(data.get("name"), str) else None,
             identities=tuple(Identity.from_api(i) for i in identities if isinstance(i, dict))
             if isinstance(identities, list)
@@ -88,7 +100,24 @@ class User:
             user_metadata=_dict(data, "user_metadata"),
             app_metadata=_dict(data, "app_metadata"),
             raw=dict(data),
+            phone_number=data.get("phone_number") if isinstance(data.get("phone_number"), str) else None,
+            phone_verified=data.get("phone_verified") is True,
         )
+
+    @classmethod
+    def from_claims(cls, claims: dict[str, Any]) -> User:
+        """A stand-in built from ID token claims, for an account whose profile cannot be read."""
+        return cls.from_api({**claims, "user_id": claims.get("sub", "")})
+
+    @property
+    def contact(self) -> str | None:
+        """The email, or the phone number of an account without one (an SMS login)."""
+        return self.email or self.phone_number
+
+    @property
+    def contact_verified(self) -> bool:
+        """Whether :attr:`contact` is verified (``email_verified``, else ``phone_verified``)."""
+        return self.email_verified if self.email else self.phone_verified
 
     @property
     def primary_identity(self) -> Identity | None:
