@@ -13,19 +13,16 @@ import pytest
 import respx
 
 from auth0link.auth.browser import choose_flow
-from auth0link.auth.oidc import Endpoints
+from auth0link.auth.discovery import Endpoints
 from auth0link.client import Auth0Client
+from auth0link.config import browser_unavailable
 from auth0link.errors import IdTokenError, TokenStorageError, UsageError
 from auth0link.tokens import KeyringTokenStore, MemoryTokenStore, TokenSet
-from auth0link.usecases.login import (
-    IndexEntry,
-    LoginRequest,
-    SessionIndex,
-    login,
-    logout,
-    run_doctor,
-    session_status,
-)
+from auth0link.usecases.doctor import run_doctor
+from auth0link.usecases.login import LoginRequest, login
+from auth0link.usecases.logout import logout
+from auth0link.usecases.session_index import IndexEntry, SessionIndex
+from auth0link.usecases.status import session_status
 from tests.support import idp
 
 if TYPE_CHECKING:
@@ -118,17 +115,20 @@ def _pkce_router(
 )
 def test_choose_flow(env: dict[str, str], platform: str, flow: str) -> None:
     """PKCE when a browser can open; device flow over SSH, in CI, or with no display; BROWSER wins."""
-    assert choose_flow(env, device=False, platform=platform)[0] == flow
+    assert choose_flow(browser_unavailable(env, platform), device=False)[0] == flow
 
 
 def test_device_flag_forces_the_device_flow() -> None:
     """--device chooses the device flow even on a desktop."""
-    assert choose_flow({"DISPLAY": ":0"}, device=True, platform="linux") == ("device", "--device was given")
+    assert choose_flow(browser_unavailable({"DISPLAY": ":0"}, "linux"), device=True) == (
+        "device",
+        "--device was given",
+    )
 
 
 def test_no_browser_flag_keeps_the_browser_flow_even_in_ci() -> None:
     """--no-browser means "print the authorize URL", so it stays PKCE even where no browser can open."""
-    flow, reason = choose_flow({"CI": "true"}, device=False, no_browser=True, platform="linux")
+    flow, reason = choose_flow(browser_unavailable({"CI": "true"}, "linux"), device=False, no_browser=True)
     assert flow == "pkce"
     assert "--no-browser" in reason
 
@@ -149,7 +149,6 @@ def test_pkce_login_stores_the_validated_session() -> None:
         store=store,
         key=KEY,
         ui=ui,
-        env={},
         browser=browser,
     )
     saved = store.load(KEY)
@@ -175,7 +174,6 @@ def test_invalid_id_token_stores_nothing() -> None:
             store=store,
             key=KEY,
             ui=RecordingUI(),
-            env={},
             browser=browser,
         )
     assert store.keys() == []
@@ -209,7 +207,6 @@ def test_device_login_reports_the_code_and_stores() -> None:
         store=store,
         key=KEY,
         ui=ui,
-        env={},
         browser=lambda _u: False,
     )
     assert ui.codes == ["WXYZ-1234"]
@@ -231,7 +228,7 @@ def test_env_access_token_refuses_login_without_any_request() -> None:
             store=MemoryTokenStore(),
             key=KEY,
             ui=RecordingUI(),
-            env={"AUTH0LINK_ACCESS_TOKEN": "x"},
+            env_token="x",
         )
     assert "unset AUTH0LINK_ACCESS_TOKEN" in (info.value.hint or "")
     assert not router.calls
@@ -250,7 +247,6 @@ def test_missing_keyring_fails_before_the_browser_opens() -> None:
             store=KeyringTokenStore(timeout=5),
             key=KEY,
             ui=ui,
-            env={},
         )
     assert "--insecure-storage" in (info.value.hint or "")
     assert not ui.urls
@@ -369,7 +365,6 @@ def _doctor(router: respx.Router, store: Any = None) -> dict[str, Any]:
         callback_ports=[0],
         store=store or MemoryTokenStore(),
         key=KEY,
-        env={},
     )
     return {c.name: c for c in checks}
 
@@ -435,7 +430,6 @@ def test_new_login_revokes_the_replaced_refresh_token() -> None:
         store=store,
         key=KEY,
         ui=RecordingUI(),
-        env={},
         browser=browser,
     )
     saved = store.load(KEY)
@@ -468,7 +462,6 @@ def test_spinner_starts_only_after_the_url_is_shown() -> None:
         store=MemoryTokenStore(),
         key=KEY,
         ui=OrderUI(),
-        env={},
         browser=browser,
     )
     assert events[:2] == ["url", "spinner"]

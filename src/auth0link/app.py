@@ -23,10 +23,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
-    import httpx
-
-    from auth0link.auth.oidc import Endpoints, JwksCache
-    from auth0link.client import Auth0Client
+    from auth0link.auth.discovery import Endpoints, JwksCache
+    from auth0link.client import Auth0Client, Transport
     from auth0link.config import Settings
     from auth0link.machine import AdminSession
     from auth0link.output import Output
@@ -40,13 +38,15 @@ if TYPE_CHECKING:
 class Services:
     """What a caller (a test, a script) may inject into the application built for one command."""
 
-    transport: httpx.BaseTransport | None = None
+    transport: Transport | None = None
     store: TokenStore | None = None
     clock: Callable[[], float] | None = None
     sleep: Callable[[float], None] | None = None
     second_login: Callable[[LoginRequest], SecondLogin] | None = None
     output: Output | None = None
     browser: Callable[[str], bool] | None = None
+    #: whether stdin is a terminal (None: ask the process); decides if commands may prompt
+    stdin_isatty: bool | None = None
 
 
 class Application:
@@ -56,7 +56,7 @@ class Application:
         self,
         settings: Settings,
         *,
-        transport: httpx.BaseTransport | None = None,
+        transport: Transport | None = None,
         store: TokenStore | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
@@ -79,7 +79,11 @@ class Application:
     @classmethod
     def from_services(cls, settings: Settings, services: Services) -> Application:
         """An application with whatever ``services`` injects, the real thing for the rest."""
-        given = {k: v for k, v in dataclasses.asdict(services).items() if v is not None}
+        given = {
+            f.name: getattr(services, f.name)
+            for f in dataclasses.fields(services)
+            if f.name != "stdin_isatty" and getattr(services, f.name) is not None
+        }
         return cls(settings, **given)
 
     # -- terminal -------------------------------------------------------------------------------
@@ -225,14 +229,14 @@ class Application:
     @cached_property
     def endpoints(self) -> Endpoints:
         """The tenant's OAuth/OIDC endpoints (discovery, cached in the config dir)."""
-        from auth0link.auth.oidc import discover
+        from auth0link.auth.discovery import discover
 
         return discover(self.client(), cache_dir=self.cache_dir, clock=self.clock)
 
     @cached_property
     def jwks(self) -> JwksCache:
         """The tenant's signing keys (cached; refetched on an unknown kid)."""
-        from auth0link.auth.oidc import JwksCache
+        from auth0link.auth.discovery import JwksCache
 
         return JwksCache(self.client(), self.endpoints.jwks_uri, cache_dir=self.cache_dir, clock=self.clock)
 

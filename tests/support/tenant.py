@@ -154,6 +154,9 @@ class ClientFaults(httpx.BaseTransport):
             return httpx.Response(response.status_code, content=b'{"truncat', request=request)
         raise AssertionError(f"unknown fault {fault!r}")
 
+    def close(self) -> None:
+        """Clients come and go; the tenant (:meth:`LocalTenant.close`) closes the transport."""
+
     def _apply_late(self) -> None:
         due = [(n - 1, r) for n, r in self._late]
         self._late = [(n, r) for n, r in due if n > 0]
@@ -182,12 +185,14 @@ class LocalTenant:
     emulator: Emulator = field(init=False)
     faults: ClientFaults = field(init=False)
     opened: list[httpx.Client] = field(default_factory=list)
+    _asgi: SyncASGITransport = field(init=False)
 
     def __post_init__(self) -> None:
         """Build the tenant (the demo users unless ``users`` are given)."""
         tenant = build_tenant(BASE, users=self.users, skip_callback_confirmation=True)
         self.emulator = create_app(tenant)
-        self.faults = ClientFaults(SyncASGITransport(self.emulator))
+        self._asgi = SyncASGITransport(self.emulator)
+        self.faults = ClientFaults(self._asgi)
 
     @property
     def transport(self) -> httpx.BaseTransport:
@@ -291,3 +296,4 @@ class LocalTenant:
         """Close what was opened."""
         for http in self.opened:
             http.close()
+        self._asgi.close()

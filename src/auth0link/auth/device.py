@@ -30,7 +30,7 @@ from auth0link.errors import DeviceFlowError, Interrupted, OAuthError
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from auth0link.auth.oidc import Endpoints
+    from auth0link.auth.discovery import Endpoints
     from auth0link.client import Auth0Client
     from auth0link.models import DeviceAuthorization, TokenResponse
 

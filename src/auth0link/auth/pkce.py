@@ -47,7 +47,7 @@ from auth0link.errors import Interrupted, LoginRequired, OAuthError
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from auth0link.auth.oidc import Endpoints
+    from auth0link.auth.discovery import Endpoints
     from auth0link.client import Auth0Client
     from auth0link.models import TokenResponse
 
@@ -182,7 +182,7 @@ def _wait(listener: Listener, timeout: float, clock: Callable[[], float]) -> Out
     return listener.outcome
 
 
-def run_pkce_login(
+def run_pkce_login(  # long: one keyword per authorize parameter; the body is listen, wait, exchange
     client: Auth0Client,
     *,
     endpoints: Endpoints,
@@ -208,10 +208,8 @@ def run_pkce_login(
     ``prompt="login"``/``max_age=0`` for a second, linking login). ``check_callback=False`` skips
     the early "Callback URL mismatch" probe.
     """
-    started_at = time.time()
-    verifier = make_verifier()
-    state = secrets.token_urlsafe(24)
-    nonce = secrets.token_urlsafe(24)
+    started_at, verifier = time.time(), make_verifier()
+    state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
     try:
         listener = bind_listener(callback_ports, state)
     except KeyboardInterrupt:
@@ -231,13 +229,61 @@ def run_pkce_login(
         max_age=max_age,
         login_hint=login_hint,
     )
+    probe = (lambda: check_callback_accepted(client, url, callback_ports)) if check_callback else None
+    code = _await_code(
+        listener,
+        url,
+        probe=probe,
+        on_url=on_url,
+        open_browser=open_browser,
+        timeout=timeout,
+        clock=clock,
+        ports=callback_ports,
+    )
+    try:
+        tokens = client.token(
+            {
+                "grant_type": "authorization_code",
+                "client_id": client_id,
+                "code": code,
+                "code_verifier": verifier,
+                "redirect_uri": redirect_uri,
+            },
+            endpoint=endpoints.token_endpoint,
+        )
+        fresh = {"auth_time_after": started_at} if require_fresh_auth else {}
+        claims = validate_with_provider(
+            tokens.id_token,
+            jwks_provider=jwks_provider,
+            issuer=endpoints.issuer,
+            client_id=client_id,
+            nonce=nonce,
+            **fresh,
+        )
+    except KeyboardInterrupt:
+        raise Interrupted("Interrupted: the login was cancelled; nothing was stored.") from None
+    return PkceResult(tokens=tokens, claims=claims, redirect_uri=redirect_uri, started_at=started_at)
+
+
+def _await_code(
+    listener: Listener,
+    url: str,
+    *,
+    probe: Callable[[], object] | None,
+    on_url: Callable[[str], None],
+    open_browser: Callable[[str], bool],
+    timeout: float,
+    clock: Callable[[], float],
+    ports: Sequence[int],
+) -> str:
+    """Serve the callback, show and open the URL, and wait for the browser to come back."""
     server_thread = threading.Thread(
         target=listener.serve_forever, kwargs={"poll_interval": 0.1}, name="pkce-listener", daemon=True
     )
     try:
         server_thread.start()
-        if check_callback:
-            check_callback_accepted(client, url, callback_ports)
+        if probe is not None:
+            probe()
         on_url(url)
         threading.Thread(
             target=_open_quietly, args=(open_browser, url), name="pkce-browser", daemon=True
@@ -249,30 +295,9 @@ def run_pkce_login(
         listener.shutdown()
         listener.server_close()
     if outcome.error is not None:
-        raise _callback_error(outcome, callback_ports)
+        raise _callback_error(outcome, ports)
     assert outcome.code is not None
-    try:
-        tokens = client.token(
-            {
-                "grant_type": "authorization_code",
-                "client_id": client_id,
-                "code": outcome.code,
-                "code_verifier": verifier,
-                "redirect_uri": redirect_uri,
-            },
-            endpoint=endpoints.token_endpoint,
-        )
-        claims = validate_with_provider(
-            tokens.id_token,
-            jwks_provider=jwks_provider,
-            issuer=endpoints.issuer,
-            client_id=client_id,
-            nonce=nonce,
-            auth_time_after=started_at if require_fresh_auth else None,
-        )
-    except KeyboardInterrupt:
-        raise Interrupted("Interrupted: the login was cancelled; nothing was stored.") from None
-    return PkceResult(tokens=tokens, claims=claims, redirect_uri=redirect_uri, started_at=started_at)
+    return outcome.code
 
 
 def _open_quietly(open_browser: Callable[[str], bool], url: str) -> None:

@@ -168,9 +168,10 @@ def application(ctx: click.Context) -> Application:
     from auth0link.app import Application, Services
 
     given = flags(ctx)
+    services = root.obj if isinstance(root.obj, Services) else Services()
     settings = config.resolve_settings(
         env=environment(ctx),
-        stdin_isatty=_stdin_isatty(),
+        stdin_isatty=_stdin_isatty() if services.stdin_isatty is None else services.stdin_isatty,
         **{k: v for k, v in given.items() if k not in {"no_input", "debug"}},
         no_input=bool(given.get("no_input")),
         debug=bool(given.get("debug")),
@@ -179,7 +180,6 @@ def application(ctx: click.Context) -> Application:
     make_private(settings.data_dir, own=names.DATA_DIR_ENTRIES)
     if settings.debug:
         _debug_logging()
-    services = root.obj if isinstance(root.obj, Services) else Services()
     app = Application.from_services(settings, services)
     root.meta[APP] = app
     root.call_on_close(app.close)

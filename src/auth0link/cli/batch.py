@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
 @pass_app
-def batch_link(
+def batch_link(  # long: one parameter per option, and the help text
     app: Application,
     *,
     source: str,

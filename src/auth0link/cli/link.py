@@ -96,7 +96,7 @@ if TYPE_CHECKING:
 @click.option("--user-id", "admin_user_id", metavar="U", help="Admin: the secondary's user_id (with --user).")
 @click.option("--connection-id", metavar="C", help="Admin: the secondary's connection ID (optional).")
 @pass_app
-def link(
+def link(  # long: one parameter per option, and the help text; the body is three calls
     app: Application,
     *,
     admin_user: str | None,
@@ -134,15 +134,8 @@ def link(
 
     backup = BackupFiles(app.backups_dir, clock=app.clock)
     if admin_user or admin_provider or admin_user_id or connection_id:
-        from auth0link.usecases.admin import admin_link
-
-        if not (admin_user and admin_provider and admin_user_id):
-            raise UsageError(
-                "The admin form needs --user PRIMARY_ID --provider P --user-id U.",
-                hint="e.g. auth0link link --user 'auth0|abc' --provider google-oauth2 --user-id 1093",
-            )
-        result = admin_link(
-            app.admin_client(),
+        result = _admin_link(
+            app,
             primary_id=admin_user,
             provider=admin_provider,
             user_id=admin_user_id,
@@ -150,8 +143,6 @@ def link(
             backup=backup,
             prefer_secondary=prefer_secondary_metadata,
             allow_unverified=allow_unverified,
-            clock=app.clock,
-            sleep=app.sleep,
         )
     else:
         if id_token_source is not None and id_token_source != "-":  # noqa: S105 - '-' means stdin
@@ -182,6 +173,40 @@ def link(
     app.output.identities(result.user, as_json=as_json)
 
 
+def _admin_link(
+    app: Application,
+    *,
+    primary_id: str | None,
+    provider: str | None,
+    user_id: str | None,
+    connection_id: str | None,
+    backup: BackupSink,
+    prefer_secondary: bool,
+    allow_unverified: bool,
+) -> LinkResult:
+    """``link --user PRIMARY --provider P --user-id U``: the same sequence with machine credentials."""
+    from auth0link.errors import UsageError
+    from auth0link.usecases.admin import admin_link
+
+    if not (primary_id and provider and user_id):
+        raise UsageError(
+            "The admin form needs --user PRIMARY_ID --provider P --user-id U.",
+            hint="e.g. auth0link link --user 'auth0|abc' --provider google-oauth2 --user-id 1093",
+        )
+    return admin_link(
+        app.admin_client(),
+        primary_id=primary_id,
+        provider=provider,
+        user_id=user_id,
+        connection_id=connection_id,
+        backup=backup,
+        prefer_secondary=prefer_secondary,
+        allow_unverified=allow_unverified,
+        clock=app.clock,
+        sleep=app.sleep,
+    )
+
+
 def _user_link(
     app: Application, options: LinkOptions, *, backup: BackupSink, yes: bool, no_browser: bool, timeout: float
 ) -> LinkResult:
@@ -203,9 +228,7 @@ def _user_link(
     def save_session(tokens: TokenSet) -> None:
         app.sessions.save(tokens)
 
-    login = app.second_login or _second_login(
-        app, from_stdin=options.id_token_from_stdin, no_browser=no_browser, timeout=timeout
-    )
+    login = _second_login(app, from_stdin=options.id_token_from_stdin, no_browser=no_browser, timeout=timeout)
     return link_account(
         primary=primary,
         options=options,
@@ -223,7 +246,7 @@ def _user_link(
 def _second_login(
     app: Application, *, from_stdin: bool, no_browser: bool, timeout: float
 ) -> Callable[[LoginRequest], SecondLogin]:
-    """The real second login: the browser (PKCE, URL on stderr) or the ID token on stdin."""
+    """The second login: the ID token on stdin, or the browser (PKCE, URL on stderr; injectable)."""
     from auth0link import _stdin
     from auth0link.usecases import second_login
 
@@ -238,6 +261,8 @@ def _second_login(
             client_id=settings.require_client_id,
             clock=app.clock,
         )
+    if app.second_login is not None:  # injected (tests, scripts driving their own browser)
+        return app.second_login
     # Auth0 allows no linking through the device flow: without a browser, print the URL.
     unavailable = None if no_browser else settings.browser_unavailable
     print_only = no_browser or unavailable is not None

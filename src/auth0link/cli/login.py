@@ -112,6 +112,13 @@ def login(
         _machine_login(app, client_id=machine_client_id, secret_source=client_secret, machine=machine)
         _announce_file_storage(app, "the client secret and token are")
         return
+    _user_login(app, device=device, no_browser=no_browser, connection=connection, timeout=timeout)
+
+
+def _user_login(
+    app: Application, *, device: bool, no_browser: bool, connection: str | None, timeout: float
+) -> None:
+    """The primary user's login: the browser or the device flow, then the session is stored."""
     from auth0link.auth.browser import choose_flow
     from auth0link.usecases import login as use_case
     from auth0link.usecases.session_index import SessionIndex

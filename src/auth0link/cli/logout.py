@@ -58,7 +58,7 @@ def logout(app: Application, *, all_profiles: bool, machine: bool) -> None:
 
 def _logout_one(app: Application, entry: IndexEntry, *, index: SessionIndex) -> bool:
     """Log out of one indexed session and say so; True if there was a session."""
-    from auth0link.auth.oidc import discover
+    from auth0link.auth.discovery import discover
     from auth0link.usecases.logout import logout as use_case
 
     result = use_case(

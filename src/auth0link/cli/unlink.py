@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     help="Admin: put the unlinked user's metadata back from its link-time backup.",
 )
 @pass_app
-def unlink(
+def unlink(  # long: one parameter per option, and the help text
     app: Application,
     *,
     provider: str,

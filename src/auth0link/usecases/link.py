@@ -237,19 +237,7 @@ def link_account(
     except Auth0LinkError as exc:
         raise with_suffix(exc, NOTHING_CHANGED) from None
     check_second_login(primary, login)
-    absorbed_token: str | None
-    claims: Mapping[str, Any] | None
-    if options.primary == "secondary":
-        if login.access_token is None or primary.id_token is None:  # see check_link_preconditions
-            raise UsageError(f"--primary secondary needs both accounts' tokens. {NOTHING_CHANGED}")
-        kept_id, kept_token, absorbed_id = login.sub, login.access_token, primary.user_id
-        absorbed_token, link_with, claims = primary.access_token, primary.id_token, None
-    else:
-        kept_id, kept_token, absorbed_id = primary.user_id, primary.access_token, login.sub
-        absorbed_token, link_with, claims = login.access_token, login.id_token, login.claims
-    subject = LinkSubject(
-        kept_id, absorbed_id, link_with=link_with, direction=options.primary, absorbed_claims=claims
-    )
+    subject, kept_token, absorbed_token = _who_is_kept(primary, login, options.primary)
     outcome = safe_link(
         subject,
         tenant=UserTenant(client_for(kept_token), client_for(absorbed_token) if absorbed_token else None),
@@ -267,21 +255,40 @@ def link_account(
             login,
             save_session=save_session,
             backup=outcome.plan.backup,
-            kept_id=kept_id,
-            absorbed_id=absorbed_id,
+            kept_id=subject.kept_id,
+            absorbed_id=subject.absorbed_id,
             clock=clock,
         )
         switched = True
-        report(f"Switched the stored session to {kept_id}")
+        report(f"Switched the stored session to {subject.kept_id}")
     return LinkResult(
         user=outcome.user,
-        absorbed_id=absorbed_id,
+        absorbed_id=subject.absorbed_id,
         backup=outcome.plan.backup,
         metadata_patched=outcome.patched,
         direction=options.primary,
         session_switched=switched,
         verified_by_readback=outcome.verified_by_readback,
     )
+
+
+def _who_is_kept(
+    primary: Primary, login: SecondLogin, direction: PrimaryChoice
+) -> tuple[LinkSubject, str, str | None]:
+    """The link's subject, the kept account's token and the absorbed one's (None: unreadable)."""
+    if direction == "secondary":
+        if login.access_token is None or primary.id_token is None:  # see check_link_preconditions
+            raise UsageError(f"--primary secondary needs both accounts' tokens. {NOTHING_CHANGED}")
+        subject = LinkSubject(login.sub, primary.user_id, link_with=primary.id_token, direction=direction)
+        return subject, login.access_token, primary.access_token
+    subject = LinkSubject(
+        primary.user_id,
+        login.sub,
+        link_with=login.id_token,
+        direction=direction,
+        absorbed_claims=login.claims,
+    )
+    return subject, primary.access_token, login.access_token
 
 
 def _switch_session(

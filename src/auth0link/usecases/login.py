@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
     from contextlib import AbstractContextManager
 
-    from auth0link.auth.oidc import Endpoints
+    from auth0link.auth.discovery import Endpoints
     from auth0link.client import Auth0Client
     from auth0link.models import DeviceAuthorization, TokenResponse
     from auth0link.session import SessionLock
@@ -133,42 +133,10 @@ def login(
     check_no_env_token(env_token)
     previous = check_store_usable(store, key)
     opener = browser if request.open_browser else None
-    if request.flow == "device":
-        from auth0link.auth.device import run_device_login
-
-        with _LazySpinner(ui, "Waiting for the login to be approved") as spinner:
-            device = run_device_login(
-                client,
-                endpoints=endpoints,
-                jwks_provider=jwks_provider,
-                client_id=request.client_id,
-                scope=request.scope,
-                audience=request.audience,
-                on_code=ui.device_code,
-                open_browser=opener,
-                on_wait=spinner.tick,
-            )
-        tokens, claims = device.tokens, device.claims
-    else:
-        from auth0link.auth.pkce import run_pkce_login
-
-        with _LazySpinner(ui, "Waiting for the browser login") as spinner:
-            deadline = time.monotonic() + request.timeout
-            result = run_pkce_login(
-                client,
-                endpoints=endpoints,
-                jwks_provider=jwks_provider,
-                client_id=request.client_id,
-                scope=request.scope,
-                audience=request.audience,
-                callback_ports=request.callback_ports,
-                connection=request.connection,
-                open_browser=opener or (lambda _url: False),
-                on_url=ui.login_url,
-                timeout=request.timeout,
-                clock=_ticking_clock(spinner.tick, deadline),
-            )
-        tokens, claims = result.tokens, result.claims
+    run = _device_flow if request.flow == "device" else _browser_flow
+    tokens, claims = run(
+        client, request, endpoints=endpoints, jwks_provider=jwks_provider, ui=ui, opener=opener
+    )
     session = token_set_from(tokens, claims, scope=request.scope, now=clock())
     save_new_session(store, key, session, lock)
     if previous is not None and previous.refresh_token and previous.refresh_token != session.refresh_token:
@@ -182,6 +150,64 @@ def login(
         expires_at=session.expires_at,
         storage=store.description,
     )
+
+
+def _device_flow(
+    client: Auth0Client,
+    request: LoginRequest,
+    *,
+    endpoints: Endpoints,
+    jwks_provider: Callable[[], dict[str, Any]],
+    ui: LoginUI,
+    opener: Callable[[str], bool] | None,
+) -> tuple[TokenResponse, dict[str, Any]]:
+    """The device flow, with the code shown (and a spinner once it is)."""
+    from auth0link.auth.device import run_device_login
+
+    with _LazySpinner(ui, "Waiting for the login to be approved") as spinner:
+        device = run_device_login(
+            client,
+            endpoints=endpoints,
+            jwks_provider=jwks_provider,
+            client_id=request.client_id,
+            scope=request.scope,
+            audience=request.audience,
+            on_code=ui.device_code,
+            open_browser=opener,
+            on_wait=spinner.tick,
+        )
+    return device.tokens, device.claims
+
+
+def _browser_flow(
+    client: Auth0Client,
+    request: LoginRequest,
+    *,
+    endpoints: Endpoints,
+    jwks_provider: Callable[[], dict[str, Any]],
+    ui: LoginUI,
+    opener: Callable[[str], bool] | None,
+) -> tuple[TokenResponse, dict[str, Any]]:
+    """The browser (PKCE) flow, with the URL shown (and a spinner with the time left)."""
+    from auth0link.auth.pkce import run_pkce_login
+
+    with _LazySpinner(ui, "Waiting for the browser login") as spinner:
+        deadline = time.monotonic() + request.timeout
+        result = run_pkce_login(
+            client,
+            endpoints=endpoints,
+            jwks_provider=jwks_provider,
+            client_id=request.client_id,
+            scope=request.scope,
+            audience=request.audience,
+            callback_ports=request.callback_ports,
+            connection=request.connection,
+            open_browser=opener or (lambda _url: False),
+            on_url=ui.login_url,
+            timeout=request.timeout,
+            clock=_ticking_clock(spinner.tick, deadline),
+        )
+    return result.tokens, result.claims
 
 
 def save_new_session(store: TokenStore, key: str, session: TokenSet, lock: SessionLock | None) -> None:

@@ -11,7 +11,7 @@ from auth0link.models import LogoutResult
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from auth0link.auth.oidc import Endpoints
+    from auth0link.auth.discovery import Endpoints
     from auth0link.client import Auth0Client
     from auth0link.session import SessionLock
     from auth0link.tokens import TokenStore

@@ -145,16 +145,15 @@ def safe_link(
     kept, absorbed = _read(subject, tenant)
     profile = absorbed or backups.claims_user(subject.absorbed_claims, subject.absorbed_id)
     different = check(kept, profile)
-    location = backup.write(
-        backups.record(
-            kept,
-            absorbed,
-            claims=subject.absorbed_claims,
-            direction=subject.direction,
-            source=source,
-            clock=clock,
-        )
+    record = backups.record(
+        kept,
+        absorbed,
+        claims=subject.absorbed_claims,
+        direction=subject.direction,
+        source=source,
+        clock=clock,
     )
+    location = backup.write(record)
     observer.record("backup", location=location)
     observer.report(f"Backed up both profiles to {location}")
     plan = _plan(
@@ -178,12 +177,8 @@ def safe_link(
         )
     except KeyboardInterrupt:
         raise Interrupted(ledger.interrupted(), hint="check with: auth0link identities") from None
-    patched = bool(ledger.patched) and plan.merge is not None
-    user = dataclasses.replace(
-        kept,
-        identities=tuple(identities) or kept.identities,
-        user_metadata=plan.merge.merged if patched and plan.merge is not None else kept.user_metadata,
-    )
+    merged = plan.merge.merged if ledger.patched and plan.merge is not None else kept.user_metadata
+    user = dataclasses.replace(kept, identities=tuple(identities) or kept.identities, user_metadata=merged)
     return LinkOutcome(user=user, plan=plan, patched=ledger.patched, verified_by_readback=by_readback)
 
 

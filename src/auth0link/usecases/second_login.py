@@ -19,7 +19,7 @@ from auth0link.tokens import TokenSet
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
 
-    from auth0link.auth.oidc import Endpoints
+    from auth0link.auth.discovery import Endpoints
     from auth0link.client import Auth0Client
     from auth0link.models import TokenResponse
 

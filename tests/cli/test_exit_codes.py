@@ -24,9 +24,10 @@ from auth0link.errors import ExitCode
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from tests.cli.conftest import Wired
     from tests.conftest import Runner
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def fake_jwt(sub: str) -> str:
@@ -152,3 +153,52 @@ def test_exit_130_interrupted(tmp_path: Path) -> None:
         _, stderr = proc.communicate(timeout=10)
     assert proc.returncode == ExitCode.INTERRUPTED
     assert stderr.strip() == "error: Interrupted."
+
+
+def test_exit_8_refused_by_a_safety_check(wired: Wired) -> None:
+    """A safety refusal (GitHub's unverified email) is exit 8, whichever command meets it."""
+    wired.second_login = wired.tenant.second_login(connection="github")
+    result = wired("link", "--yes")
+    assert result.exit_code == ExitCode.REFUSED
+    assert "--allow-unverified" in result.stderr
+
+
+def test_exit_9_cancelled_at_a_confirmation(wired: Wired) -> None:
+    """Answering "no" is exit 9: nothing was changed, and it is not an error."""
+    wired.stdin_isatty = True
+    result = wired("link", input="n\n")
+    assert result.exit_code == ExitCode.CANCELLED
+    assert "Cancelled" in result.stderr
+
+
+def test_every_error_class_maps_to_its_documented_code() -> None:
+    """exit_code_for: one place, by class (subclasses inherit), LinkAborted takes its cause's code."""
+    from auth0link import errors
+    from auth0link.cli import exit_code_for
+
+    expected = {
+        errors.Auth0LinkError("x"): ExitCode.ERROR,
+        errors.TokenStorageError("x"): ExitCode.ERROR,
+        errors.UsageError("x"): ExitCode.USAGE,
+        errors.ConfigurationError("x"): ExitCode.USAGE,
+        errors.LoginRequired(): ExitCode.LOGIN_REQUIRED,
+        errors.OAuthError("x", error="invalid_grant"): ExitCode.LOGIN_REQUIRED,
+        errors.DeviceFlowError("x", error="expired_token"): ExitCode.LOGIN_REQUIRED,
+        errors.IdTokenError("x"): ExitCode.LOGIN_REQUIRED,
+        errors.ApiError("x", status_code=403): ExitCode.API_ERROR,
+        errors.NotFound("x", status_code=404): ExitCode.NOT_FOUND,
+        errors.Conflict("x", status_code=409): ExitCode.CONFLICT,
+        errors.AlreadyLinked("x", status_code=409): ExitCode.CONFLICT,
+        errors.ServerError("x", status_code=503): ExitCode.NETWORK,
+        errors.NetworkError("x"): ExitCode.NETWORK,
+        errors.Refused("x"): ExitCode.REFUSED,
+        errors.Cancelled("x"): ExitCode.CANCELLED,
+        errors.Interrupted(): ExitCode.INTERRUPTED,
+        errors.LinkAborted("x"): ExitCode.ERROR,
+        errors.LinkAborted("x", cause=errors.ServerError("y", status_code=500)): ExitCode.NETWORK,
+        KeyboardInterrupt(): ExitCode.INTERRUPTED,
+        ValueError("x"): ExitCode.ERROR,
+    }
+    assert {type(e).__name__ + str(i): exit_code_for(e) for i, e in enumerate(expected)} == {
+        type(e).__name__ + str(i): code for i, (e, code) in enumerate(expected.items())
+    }

@@ -10,7 +10,8 @@ import pytest
 import respx
 
 from auth0link.auth.device import DEVICE_GRANT, run_device_login
-from auth0link.auth.oidc import Endpoints
+from auth0link.auth.discovery import Endpoints
+from auth0link.cli import exit_code_for
 from auth0link.client import Auth0Client
 from auth0link.errors import DeviceFlowError, IdTokenError, Interrupted, OAuthError
 from tests.support import idp
@@ -141,7 +142,7 @@ def test_terminal_errors_become_device_flow_errors(error: str, message: str) -> 
     with pytest.raises(DeviceFlowError, match=message) as info:
         _run(router, Clock())
     assert info.value.error == error
-    assert info.value.exit_code == 3
+    assert exit_code_for(info.value) == 3
     assert "auth0link login --device" in (info.value.hint or "")
 
 
@@ -198,7 +199,7 @@ def test_ctrl_c_while_polling_is_interrupted() -> None:
 
     with pytest.raises(Interrupted) as info:
         _run(router, Clock(), sleep=sleep)
-    assert info.value.exit_code == 130
+    assert exit_code_for(info.value) == 130
 
 
 def test_on_wait_reports_remaining_time() -> None:

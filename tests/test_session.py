@@ -12,6 +12,7 @@ import httpx
 import pytest
 import respx
 
+from auth0link.cli import exit_code_for
 from auth0link.client import Auth0Client
 from auth0link.errors import LoginRequired
 from auth0link.session import SessionManager
@@ -59,7 +60,13 @@ def _manager(store: TokenStore, router: respx.Router, tmp_path: Path, **kw: Any)
         return Auth0Client(idp.BASE, transport=httpx.MockTransport(router.handler), sleep=lambda _s: None)
 
     return SessionManager(
-        store=store, key=KEY, client_id=idp.CLIENT_ID, lock_dir=tmp_path, env={}, client_factory=factory, **kw
+        store=store,
+        key=KEY,
+        client_id=idp.CLIENT_ID,
+        lock_dir=tmp_path,
+        env_token=None,
+        client_factory=factory,
+        **kw,
     )
 
 
@@ -107,7 +114,7 @@ def test_revoked_refresh_token_says_login(tmp_path: Path) -> None:
     store.save(KEY, _expired())
     with pytest.raises(LoginRequired) as info:
         _manager(store, router, tmp_path).access()
-    assert info.value.exit_code == 3
+    assert exit_code_for(info.value) == 3
     assert "auth0link login" in str(info.value)
 
 
@@ -242,7 +249,7 @@ def test_logout_during_a_refresh_is_not_undone_by_its_save(
         key=key,
         client_id=idp.CLIENT_ID,
         lock_dir=config,
-        env={},
+        env_token=None,
         client_factory=lambda: Auth0Client(idp.BASE, transport=httpx.MockTransport(router.handler)),
     )
     assert manager.access().token == "AT-2"  # the refresh itself completed
@@ -255,7 +262,9 @@ def test_logout_during_a_refresh_is_not_undone_by_its_save(
 def test_a_save_after_logout_or_a_new_login_is_refused(tmp_path: Path) -> None:
     """A session read before a logout (or a newer login) cannot be saved over what came after."""
     from auth0link.session import SessionLock
-    from auth0link.usecases.login import IndexEntry, SessionIndex, logout, save_new_session
+    from auth0link.usecases.login import save_new_session
+    from auth0link.usecases.logout import logout
+    from auth0link.usecases.session_index import IndexEntry, SessionIndex
 
     store = MemoryTokenStore()
     store.save(KEY, TokenSet(access_token="AT", expires_at=time.time() + 600, user_id="auth0|alice"))

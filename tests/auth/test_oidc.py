@@ -11,14 +11,8 @@ import jwt
 import pytest
 import respx
 
-from auth0link.auth.oidc import (
-    Endpoints,
-    JwksCache,
-    UnknownSigningKey,
-    discover,
-    validate_id_token,
-    validate_with_provider,
-)
+from auth0link.auth.discovery import Endpoints, JwksCache, discover
+from auth0link.auth.oidc import UnknownSigningKey, validate_id_token, validate_with_provider
 from auth0link.client import Auth0Client
 from auth0link.errors import ConfigurationError, IdTokenError
 from tests.support import idp

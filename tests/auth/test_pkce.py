@@ -14,7 +14,7 @@ import httpx
 import pytest
 import respx
 
-from auth0link.auth.oidc import Endpoints
+from auth0link.auth.discovery import Endpoints
 from auth0link.auth.pkce import (
     PkceResult,
     authorize_url,

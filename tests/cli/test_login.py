@@ -7,15 +7,14 @@ import json
 import time
 from typing import TYPE_CHECKING
 
+from auth0link.app import Services
 from auth0link.models import DeviceAuthorization
 from auth0link.output import Output
 from auth0link.tokens import FileTokenStore, TokenSet, store_key
-from auth0link.usecases.login import IndexEntry, SessionIndex
+from auth0link.usecases.session_index import IndexEntry, SessionIndex
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-    import pytest
 
     from tests.conftest import Runner
 
@@ -102,26 +101,25 @@ def test_token_prints_to_a_pipe(cli: Runner, isolated_env: Path) -> None:
     assert result.stdout.strip() == tokens.access_token
 
 
-def test_token_refuses_a_terminal_without_force(
-    cli: Runner, isolated_env: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_token_refuses_a_terminal_without_force(cli: Runner, isolated_env: Path) -> None:
     """On a TTY, token refuses (exit 2) unless --force."""
     tokens = _store_file_session(isolated_env / "config")
-
-    def tty_output(_app: object) -> Output:
-        import sys
-
-        return Output(stdout=sys.stdout, stderr=sys.stderr, stdout_isatty=True, stderr_isatty=False)
-
-    monkeypatch.setattr("auth0link.cli.App.output", property(tty_output))
     env = {**ENV, "AUTH0LINK_STORAGE": "file"}
-    refused = cli("token", env=env)
+
+    def on_a_terminal() -> tuple[Services, io.StringIO]:
+        stdout = io.StringIO()
+        output = Output(stdout=stdout, stderr=io.StringIO(), stdout_isatty=True, stderr_isatty=False)
+        return Services(output=output), stdout
+
+    services, stdout = on_a_terminal()
+    refused = cli("token", env=env, obj=services)
     assert refused.exit_code == 2
     assert "--force" in refused.stderr
-    assert tokens.access_token not in refused.stdout
-    forced = cli("token", "--force", env=env)
+    assert tokens.access_token not in stdout.getvalue()
+    services, stdout = on_a_terminal()
+    forced = cli("token", "--force", env=env, obj=services)
     assert forced.exit_code == 0
-    assert tokens.access_token in forced.stdout
+    assert tokens.access_token in stdout.getvalue()
 
 
 def test_logout_when_logged_out_is_a_no_op(cli: Runner) -> None:
