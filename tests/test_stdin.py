@@ -12,12 +12,22 @@ import pytest
 
 from auth0link import _stdin
 from auth0link.errors import UsageError
-from tests.support.fake_tenant import make_jwt
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from tests.conftest import Runner
+
+
+def make_jwt(claims: dict[str, object]) -> str:
+    """An unsigned JWT-shaped token carrying ``claims`` (the CLI only reads its ``sub``)."""
+    import base64
+    import json
+
+    def segment(data: dict[str, object]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    return f"{segment({'alg': 'RS256', 'typ': 'JWT'})}.{segment(claims)}.c2ln"
 
 
 def _stdin_of(data: bytes) -> io.TextIOWrapper:
