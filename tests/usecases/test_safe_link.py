@@ -22,6 +22,7 @@ from auth0link.errors import (
     Cancelled,
     ExitCode,
     LinkAborted,
+    NetworkError,
     NotFound,
     UsageError,
 )
@@ -244,6 +245,23 @@ def test_read_failure_changes_nothing(tenant: LocalTenant, tmp_path: Path) -> No
         run(tenant, tmp_path)
     assert exit_code_for(info.value) == ExitCode.API_ERROR
     assert tenant.faults.writes() == []
+    assert backups(tmp_path) == []
+
+
+class SecondReadFails(MachineTenant):
+    """A tenant that stops answering after the first reads."""
+
+    def read_user(self, user_id: str) -> User:
+        """Time out."""
+        raise NetworkError(f"tenant.test did not answer while reading {user_id}.")
+
+
+def test_read_failure_after_a_missing_user_changes_nothing(tenant: LocalTenant, tmp_path: Path) -> None:
+    """A missing absorbed user, then a failed read of the kept one: the failure says nothing changed."""
+    through = SecondReadFails(tenant.client(tenant.m2m_token()))
+    with pytest.raises(NetworkError, match=r"while reading the profiles\) Nothing was changed") as info:
+        run(tenant, tmp_path, through=through, subject=LinkSubject(ALICE, "google-oauth2|nobody"))
+    assert exit_code_for(info.value) == ExitCode.NETWORK
     assert backups(tmp_path) == []
 
 
