@@ -293,7 +293,7 @@ class LocalTenant:
             return client.token(data).access_token
 
     def close(self) -> None:
-        """Close what was opened."""
+        """Close what was opened, and the tenant's own event loop (else: ResourceWarning)."""
         for http in self.opened:
             http.close()
         self._asgi.close()

@@ -213,6 +213,8 @@ def _gone(subject: LinkSubject, tenant: Tenant, missing: NotFound) -> Auth0LinkE
             status_code=404,
             hint="check the user IDs",
         )
+    except Auth0LinkError as exc:
+        return with_suffix(exc, f"(while reading the profiles) {NOTHING_CHANGED}")
     provider, raw_id = split_user_id(subject.absorbed_id)
     if kept.find_identity(provider, raw_id) is not None:
         return AlreadyLinked(
