@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from auth0link.auth.oidc import Endpoints
+from auth0link.auth.discovery import Endpoints
 from auth0link.auth.pkce import DEFAULT_CALLBACK_PORTS
 from auth0link.cli import exit_code_for
 from auth0link.emulator.agent import LoginAgent
