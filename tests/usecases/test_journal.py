@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from auth0link.cli import exit_code_for
 from auth0link.errors import Conflict, ExitCode, UsageError
+from auth0link.usecases.backups import find_backups
 from auth0link.usecases.journal import Journal, open_run_files, pair_key
 from tests.support.batch import BatchTenant, Recorder, lines_for, path_of
 from tests.support.tenant import Crash
@@ -86,6 +87,20 @@ def test_torn_last_line_is_ignored_on_resume(tmp_path: Path) -> None:
     assert not again.is_done(pair_key("auth0|p", "github|2"))
     assert again.done_before == 2
     again.close()
+
+
+def test_dry_run_resume_leaves_a_torn_journal_as_it_is(tmp_path: Path) -> None:
+    """Opening a journal for a dry run writes nothing, not even the newline that ends a torn line."""
+    journal = Journal(tmp_path / "j.jsonl", backup_path=None, resume=False)
+    journal.record(pair_key("auth0|p", "github|1"), "linked")
+    journal.close()
+    with (tmp_path / "j.jsonl").open("a") as handle:
+        handle.write('{"pair": "auth0|p\\tgithub|2", "st')
+    before = (tmp_path / "j.jsonl").read_bytes()
+    open_run_files(
+        tmp_path, journal_path=None, resume_path=tmp_path / "j.jsonl", dry_run=True, now=1e9
+    ).close()
+    assert (tmp_path / "j.jsonl").read_bytes() == before
 
 
 def test_only_terminal_steps_are_done_and_started_pairs_are_remembered(tmp_path: Path) -> None:
@@ -186,6 +201,18 @@ def test_dry_run_with_resume_plans_only_what_is_not_done(tenant: BatchTenant, tm
     assert (run.summary.done_before, run.summary.planned) == (2, 4)
     assert [p.secondary_id for p in run.recorder.plan] == [secondary_id(i) for i in range(2, 6)]
     assert tenant.faults.requests == []
+
+
+def test_backup_records_after_a_torn_backup_line_stay_readable(tenant: BatchTenant, tmp_path: Path) -> None:
+    """A backup file torn by a power loss: the resumed run's records still start on their own lines."""
+    first = tenant.run(lines_for(range(1)), tmp_path)
+    assert first.backup is not None
+    with first.backup.open("a") as handle:
+        handle.write('{"format": "auth0link-link-backup/1", "kept": {"user_id": "auth0|x"')
+    resumed = tenant.run(lines_for(range(3)), tmp_path, resume=True)
+    assert resumed.backup == first.backup
+    found = [(e.kept_id, e.absorbed_id) for e in find_backups(first.backup.parent)]
+    assert found == [(primary_id(i), secondary_id(i)) for i in range(3)]
 
 
 def test_link_applied_before_a_crash_counts_as_linked_on_resume(tenant: BatchTenant, tmp_path: Path) -> None:
