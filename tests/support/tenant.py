@@ -22,6 +22,7 @@ import fnmatch
 import hashlib
 import json
 import secrets
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
@@ -59,12 +60,17 @@ class Crash(BaseException):
 
 
 class SyncASGITransport(httpx.BaseTransport):
-    """Drive an ASGI app from a sync httpx client on a private event loop."""
+    """Drive an ASGI app from a sync httpx client on a private event loop.
+
+    Requests from several threads (batch-link's workers) take turns, one at a time, as the
+    emulator's single event loop serves them over HTTP.
+    """
 
     def __init__(self, app: Any) -> None:
         """Wrap ``app``."""
         self._inner = httpx.ASGITransport(app=app)
         self._loop = asyncio.new_event_loop()
+        self._turn = threading.Lock()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         """Run one request to completion."""
@@ -78,7 +84,8 @@ class SyncASGITransport(httpx.BaseTransport):
                 response.status_code, headers=response.headers, content=content, request=request
             )
 
-        return self._loop.run_until_complete(run())
+        with self._turn:
+            return self._loop.run_until_complete(run())
 
     def close(self) -> None:
         """Close the loop."""

@@ -10,7 +10,8 @@ The journal records every step of every pair of a ``batch-link`` run, one JSON o
 Terminal steps are ``linked`` and ``already_linked`` (the pair is done and is skipped on
 ``--resume``); ``skipped`` and ``failed`` are re-tried on resume. Each record is written with
 one ``write`` on an ``O_APPEND`` descriptor and fsync'd before the next request, so after a crash
-or ``kill -9`` the journal holds every finished step; a torn last line (power loss) is ignored.
+or ``kill -9`` the journal holds every finished step; a torn last line (power loss) is ignored,
+and the next record (journal or backup file) starts on a line of its own.
 
 Why resuming is safe: each pair's steps are idempotent and ordered *backup → merge → link*. A
 re-run fetches the secondary again; if it is gone and the primary holds its identity, the link
@@ -64,8 +65,21 @@ def _fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
+def _ends_inside_a_line(path: Path) -> bool:
+    """True when a non-empty file's last byte is not a newline (a write torn by a power loss)."""
+    with path.open("rb") as handle:
+        if handle.seek(0, os.SEEK_END) == 0:
+            return False
+        handle.seek(-1, os.SEEK_END)
+        return handle.read(1) != b"\n"
+
+
 class AppendFile:
-    """A 0600 file opened for appending whole lines, each fsync'd (thread-safe)."""
+    """A 0600 file opened for appending whole lines, each fsync'd (thread-safe).
+
+    Opening writes nothing. When the file ends inside a line (a write torn by a power loss), the
+    first line appended starts with a newline, in the same ``write``, so it stays readable.
+    """
 
     def __init__(self, path: Path) -> None:
         """Create (0600, parent 0700) or open ``path`` for appending."""
@@ -74,8 +88,15 @@ class AppendFile:
         self.path = path
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         self._lock = threading.Lock()
+        self._torn = False
         if not existed:
             _fsync_dir(path.parent)
+        else:
+            try:
+                self._torn = _ends_inside_a_line(path)
+            except OSError:
+                self.close()
+                raise
 
     @property
     def fd(self) -> int:
@@ -86,11 +107,12 @@ class AppendFile:
         """Write one JSON line with a single ``write`` and fsync it."""
         data = (json.dumps(record, separators=(",", ":"), ensure_ascii=False) + "\n").encode()
         with self._lock:
-            view = memoryview(data)
+            view = memoryview(b"\n" + data if self._torn else data)
             while view:
                 written = os.write(self._fd, view)
                 view = view[written:]
             os.fsync(self._fd)
+            self._torn = False
 
     def close(self) -> None:
         """Close the descriptor (releases a lock held on it)."""
@@ -149,10 +171,8 @@ class Journal:
     def _load(self) -> dict[str, Any] | None:
         """Replay the journal into the done/started sets; returns the header record."""
         header: dict[str, Any] | None = None
-        last_byte = b"\n"
         with self.path.open("rb") as handle:
             for raw in handle:
-                last_byte = raw[-1:]
                 try:
                     record = json.loads(raw)
                 except ValueError:
@@ -172,9 +192,6 @@ class Journal:
                 elif step in STARTED_STEPS:
                     self._started.add(digest)
         self._started_earlier = set(self._started)
-        if last_byte != b"\n":
-            os.write(self._file.fd, b"\n")  # the next record starts on its own line
-            os.fsync(self._file.fd)
         self.done_before = len(self._done)
         return header
 
