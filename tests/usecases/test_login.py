@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
@@ -12,13 +11,10 @@ import httpx
 import pytest
 import respx
 
-from auth0link.auth.browser import choose_flow
 from auth0link.auth.discovery import Endpoints
 from auth0link.client import Auth0Client
-from auth0link.config import browser_unavailable
 from auth0link.errors import IdTokenError, TokenStorageError, UsageError
 from auth0link.tokens import KeyringTokenStore, MemoryTokenStore, TokenSet
-from auth0link.usecases.doctor import run_doctor
 from auth0link.usecases.login import LoginRequest, login
 from auth0link.usecases.logout import logout
 from auth0link.usecases.session_index import IndexEntry, SessionIndex
@@ -95,45 +91,6 @@ def _pkce_router(
         return True
 
     return router, browser
-
-
-# -- flow choice ------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("env", "platform", "flow"),
-    [
-        ({"DISPLAY": ":0"}, "linux", "pkce"),
-        ({"WAYLAND_DISPLAY": "wayland-0"}, "linux", "pkce"),
-        ({}, "linux", "device"),
-        ({"DISPLAY": ":0", "SSH_CONNECTION": "1.2.3.4 5 6.7.8.9 22"}, "linux", "device"),
-        ({"DISPLAY": ":0", "CI": "true"}, "linux", "device"),
-        ({"BROWSER": "firefox %s", "CI": "true"}, "linux", "pkce"),
-        ({}, "darwin", "pkce"),
-        ({}, "win32", "pkce"),
-    ],
-)
-def test_choose_flow(env: dict[str, str], platform: str, flow: str) -> None:
-    """PKCE when a browser can open; device flow over SSH, in CI, or with no display; BROWSER wins."""
-    assert choose_flow(browser_unavailable(env, platform), device=False)[0] == flow
-
-
-def test_device_flag_forces_the_device_flow() -> None:
-    """--device chooses the device flow even on a desktop."""
-    assert choose_flow(browser_unavailable({"DISPLAY": ":0"}, "linux"), device=True) == (
-        "device",
-        "--device was given",
-    )
-
-
-def test_no_browser_flag_keeps_the_browser_flow_even_in_ci() -> None:
-    """--no-browser means "print the authorize URL", so it stays PKCE even where no browser can open."""
-    flow, reason = choose_flow(browser_unavailable({"CI": "true"}, "linux"), device=False, no_browser=True)
-    assert flow == "pkce"
-    assert "--no-browser" in reason
-
-
-# -- login --------------------------------------------------------------------------------------
 
 
 def test_pkce_login_stores_the_validated_session() -> None:
@@ -351,69 +308,6 @@ def test_logout_deletes_even_when_revoke_fails(tmp_path: Path) -> None:
     assert result.warning is not None
     assert "deleted locally" in result.warning
     assert store.load(KEY) is None
-
-
-# -- doctor ---------------------------------------------------------------------------------
-
-
-def _doctor(router: respx.Router, store: Any = None) -> dict[str, Any]:
-    checks = run_doctor(
-        _client(router),
-        client_id=idp.CLIENT_ID,
-        scope="openid",
-        audience=None,
-        callback_ports=[0],
-        store=store or MemoryTokenStore(),
-        key=KEY,
-    )
-    return {c.name: c for c in checks}
-
-
-def test_doctor_all_good() -> None:
-    """Against a healthy provider every check passes."""
-    router = respx.Router(assert_all_called=False)
-    idp.mount(router)
-    router.get(idp.BASE + "/authorize").mock(return_value=httpx.Response(302))
-    router.post(idp.BASE + "/oauth/device/code").mock(
-        return_value=httpx.Response(
-            200, json={"device_code": "d", "user_code": "u", "verification_uri": idp.BASE + "/activate"}
-        )
-    )
-    checks = _doctor(router)
-    assert all(c.ok is not False for c in checks.values()), checks
-    assert checks["session"].ok is None
-
-
-def test_doctor_names_fixes() -> None:
-    """Unregistered callback, disabled device grant and no keyring each get a fix line."""
-    router = respx.Router(assert_all_called=False)
-    idp.mount(router)
-    router.get(idp.BASE + "/authorize").mock(
-        return_value=httpx.Response(400, text="Callback URL mismatch. is not in the list")
-    )
-    router.post(idp.BASE + "/oauth/device/code").mock(
-        return_value=httpx.Response(403, json={"error": "unauthorized_client", "error_description": "no"})
-    )
-    checks = _doctor(router, KeyringTokenStore(timeout=5))
-    assert checks["authorization code grant"].ok is False
-    assert "Allowed Callback URLs" in (checks["authorization code grant"].fix or "")
-    assert checks["device code grant"].ok is False
-    assert "Device Code grant" in (checks["device code grant"].fix or "")
-    assert checks["token storage"].ok is False
-    assert "--insecure-storage" in (checks["token storage"].fix or "")
-
-
-def test_doctor_unreachable_discovery() -> None:
-    """A tenant whose discovery fails is reported with the command that fixes the domain."""
-    router = respx.Router(assert_all_called=False)
-    router.get(idp.BASE + "/.well-known/openid-configuration").mock(return_value=httpx.Response(404))
-    router.get(idp.BASE + "/.well-known/jwks.json").mock(return_value=httpx.Response(404))
-    router.get(idp.BASE + "/authorize").mock(return_value=httpx.Response(404, text="nope"))
-    router.post(idp.BASE + "/oauth/device/code").mock(return_value=httpx.Response(404, json={}))
-    checks = _doctor(router)
-    assert checks["discovery"].ok is False
-    assert "auth0link config set domain" in (checks["discovery"].fix or "")
-    assert json.dumps(checks["discovery"].to_json())
 
 
 def test_new_login_revokes_the_replaced_refresh_token() -> None:
