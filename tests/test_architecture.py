@@ -43,7 +43,7 @@ LAYERS: dict[str, int] = {
     "session": 4,
     "machine": 4,
     "usecases": 5,
-    "app": 6,
+    "application": 6,
     "cli": 7,
     "__init__": 0,  # the package itself: only a lazy __version__
     "__main__": 7,
@@ -150,7 +150,7 @@ def test_help_and_version_load_no_command_and_nothing_heavy(flag: str) -> None:
         "loaded = [m for m in sys.modules if m.split('.')[0] in "
         "('httpx', 'rich', 'keyring', 'jwt', 'cryptography', 'starlette')\n"
         "          or (m.startswith('auth0link.cli.') and m != 'auth0link.cli._globals')\n"
-        "          or m.startswith(('auth0link.usecases', 'auth0link.app', 'auth0link.client'))]\n"
+        "          or m.startswith(('auth0link.usecases', 'auth0link.application', 'auth0link.client'))]\n"
         "print('LOADED:' + ','.join(sorted(loaded)))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from auth0link.app import Services
+from auth0link.application import Services
 from auth0link.tokens import MemoryTokenStore, TokenSet
 from tests.support.tenant import ALICE, BASE, NATIVE, LocalTenant
 

@@ -7,7 +7,7 @@ import json
 import time
 from typing import TYPE_CHECKING
 
-from auth0link.app import Services
+from auth0link.application import Services
 from auth0link.models import DeviceAuthorization
 from auth0link.output import Output
 from auth0link.tokens import FileTokenStore, TokenSet, store_key

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from auth0link.app import Services
+from auth0link.application import Services
 from auth0link.emulator import demo
 from auth0link.machine import secret_key
 from auth0link.tokens import FileTokenStore

@@ -7,7 +7,7 @@ r"""The command line: the only package that imports click.
   before or after the subcommand, as gh users expect (``auth0link identities --debug``):
   :mod:`._globals` adds them to every command and records them for the application.
 * A command parses its options, calls one use case and hands the result to the output; its
-  application (:class:`auth0link.app.Application`) comes from :func:`._globals.pass_app`.
+  application (:class:`auth0link.application.Application`) comes from :func:`._globals.pass_app`.
 * :func:`exit_code_for` is the one place that maps errors to exit codes, and
   :meth:`RootGroup.invoke` the one place that turns them into a one-line ``error:`` (no
   traceback unless ``--debug``).

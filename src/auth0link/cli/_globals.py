@@ -4,7 +4,7 @@ Every global option (and every per-command option that is a *setting*, such as `
 --scopes``) records its value in the root context instead of being passed to the command. When
 the command runs, :func:`application` resolves all of them once, with the environment and the
 profile file (:func:`auth0link.config.resolve_settings`), into the
-:class:`~auth0link.app.Application` that :func:`pass_app` hands to the command. What a caller
+:class:`~auth0link.application.Application` that :func:`pass_app` hands to the command. What a caller
 injects (``main(obj=Services(…))``: a transport, a token store, a second login …) goes into it.
 """
 
@@ -22,12 +22,12 @@ from auth0link import _constants as names
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from auth0link.app import Application
+    from auth0link.application import Application
 
 _F = TypeVar("_F", bound="Callable[..., Any]")
 
 FLAGS: Final = "auth0link.flags"
-APP: Final = "auth0link.app"
+APP: Final = "auth0link.application"
 ENV: Final = "auth0link.env"
 _TRUE: Final = frozenset({"1", "true", "yes", "on"})
 
@@ -165,7 +165,7 @@ def application(ctx: click.Context) -> Application:
         return cached
     from auth0link import config
     from auth0link._files import make_private
-    from auth0link.app import Application, Services
+    from auth0link.application import Application, Services
 
     given = flags(ctx)
     services = root.obj if isinstance(root.obj, Services) else Services()
@@ -195,7 +195,7 @@ def _debug_logging() -> None:
 
 
 def pass_app(f: _F) -> _F:
-    """Call the command with its :class:`~auth0link.app.Application` as the first argument."""
+    """Call the command with its :class:`~auth0link.application.Application` as the first argument."""
 
     @functools.wraps(f)
     def wrapper(*args: Any, **kwargs: Any) -> Any:

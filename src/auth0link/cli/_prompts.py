@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
-    from auth0link.app import Application
+    from auth0link.application import Application
 
 
 def require_yes_or_tty(app: Application, *, yes: bool, what: str) -> None:

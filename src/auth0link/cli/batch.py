@@ -14,7 +14,7 @@ from auth0link.cli._globals import command, pass_app
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from auth0link.app import Application
+    from auth0link.application import Application
     from auth0link.output import Output
     from auth0link.usecases.batch_input import InvalidLine, Pair
 

@@ -11,7 +11,7 @@ from auth0link.cli import _globals
 from auth0link.cli._globals import command, pass_app
 
 if TYPE_CHECKING:
-    from auth0link.app import Application
+    from auth0link.application import Application
     from auth0link.config import ProfileFile
 
 

@@ -13,7 +13,7 @@ from auth0link.cli._prompts import confirm, require_yes_or_tty
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from auth0link.app import Application
+    from auth0link.application import Application
     from auth0link.models import LinkPlan, LinkResult
     from auth0link.tokens import TokenSet
     from auth0link.usecases.backups import BackupSink

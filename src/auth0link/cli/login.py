@@ -11,7 +11,7 @@ from auth0link import _constants as names
 from auth0link.cli._globals import command, env_help, pass_app, setting_option
 
 if TYPE_CHECKING:
-    from auth0link.app import Application
+    from auth0link.application import Application
 
 
 def _ports(value: tuple[int, ...]) -> str:

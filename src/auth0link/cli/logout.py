@@ -9,7 +9,7 @@ import click
 from auth0link.cli._globals import command, pass_app
 
 if TYPE_CHECKING:
-    from auth0link.app import Application
+    from auth0link.application import Application
     from auth0link.usecases.session_index import IndexEntry, SessionIndex
 
 
