@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote
 
 from auth0link.emulator.model import ManagementError
-from auth0link.emulator.usersearch import bad_query, matches, project
+from auth0link.emulator.usersearch import bad_query, project, search
 
 if TYPE_CHECKING:
     from starlette.types import Receive, Scope, Send
@@ -55,7 +55,6 @@ _PATCH_FIELDS = {
     "verify_phone_number",
     "verify_password",
 }
-MAX_PER_PAGE = 100
 
 
 def error_body(status: int, message: str, error_code: str) -> dict[str, Any]:
@@ -238,29 +237,9 @@ class ManagementAPI:
         return [user.to_json() for user in self.tenant.users.by_email(email)]
 
     def search(self, claims: dict[str, Any], query: dict[str, list[str]]) -> Any:
-        """``GET /users?q=…&search_engine=v3&page=&per_page=&include_totals=``."""
+        """``GET /users?q=…&search_engine=v3&page=&per_page=&include_totals=`` (Auth0's limits)."""
         self._require(claims, ("read:users",), (), None)
-        engine = query.get("search_engine", ["v3"])[0]
-        if engine not in ("v3", ""):
-            raise bad_query(f"Invalid value for search_engine: {engine}")
-        try:
-            page = int(query.get("page", ["0"])[0] or 0)
-            per_page = int(query.get("per_page", ["50"])[0] or 50)
-        except ValueError:
-            raise bad_query("page and per_page must be integers") from None
-        if page < 0 or not 0 < per_page <= MAX_PER_PAGE:
-            raise bad_query(f"per_page must be between 1 and {MAX_PER_PAGE}, page >= 0")
-        users = [u for u in self.tenant.users.values() if matches(u, query.get("q", [""])[0])]
-        window = [project(u.to_json(), query) for u in users[page * per_page : (page + 1) * per_page]]
-        if query.get("include_totals", ["false"])[0].lower() == "true":
-            return {
-                "start": page * per_page,
-                "limit": per_page,
-                "length": len(window),
-                "total": len(users),
-                "users": window,
-            }
-        return window
+        return search(self.tenant.users.values(), query)
 
     def link(self, claims: dict[str, Any], user_id: str, raw: bytes) -> list[Any]:
         """``POST /users/{id}/identities`` (``link_with`` or ``provider``/``user_id``)."""
