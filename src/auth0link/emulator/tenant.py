@@ -16,7 +16,7 @@ import secrets
 import time
 from typing import TYPE_CHECKING, Any
 
-from auth0link.emulator.directory import Snapshot, UserDirectory
+from auth0link.emulator.directory import UserDirectory
 from auth0link.emulator.model import DeviceCode, RefreshToken, SsoSession, demo_clients, iso
 from auth0link.emulator.transaction import Transaction
 
@@ -96,9 +96,13 @@ class Tenant:
         """Undo :meth:`advance_clock`."""
         self._clock_offset = 0.0
 
-    def reset(self, users: Snapshot) -> None:
-        """Back to ``users``; forget sessions, transactions, codes, tokens, outbox and clock moves."""
-        self.users.restore(users)
+    def keep_initial(self) -> None:
+        """Make now the state :meth:`reset` goes back to (the users; every other store empties)."""
+        self.users.keep_initial()
+
+    def reset(self) -> None:
+        """Back to the users at :meth:`keep_initial`; forget sessions, codes, tokens, outbox, clock moves."""
+        self.users.reset_to_initial()
         for store in (
             self._sessions,
             self._transactions,
