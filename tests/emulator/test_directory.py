@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from auth0link.emulator import demo
 from auth0link.emulator.keys import SigningKey
 from auth0link.emulator.model import ManagementError, connection_id
 from auth0link.emulator.persistence import apply_state, build_tenant, decode_state, state_json
@@ -209,3 +210,8 @@ def test_a_user_with_linked_identities_and_a_foreign_connection_is_added() -> No
     assert connection_id("corp-db").startswith("con_")
     assert len(connection_id("corp-db")) == len("con_") + 16
     assert connection_id("github") == "con_Emu1atorGitHub00"
+
+
+def test_demo_connection_ids_have_auth0s_shape() -> None:
+    """Every demo connection ID matches Auth0's ^con_[A-Za-z0-9]{16}$ (an export job checks it)."""
+    assert all(re.fullmatch(r"con_[A-Za-z0-9]{16}", cid) for _, _, cid in demo.CONNECTIONS.values())

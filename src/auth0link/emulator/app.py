@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 
-from auth0link.emulator import authorize, control, device, discovery, oauth, sso, universal_login
+from auth0link.emulator import authorize, control, device, discovery, downloads, oauth, sso, universal_login
 from auth0link.emulator.faults import DropConnection, FaultMiddleware, FaultRegistry, FaultRule
 from auth0link.emulator.mgmtapi import ManagementAPI
 from auth0link.emulator.ratelimit import UNLIMITED, TokenBucket
@@ -33,6 +33,7 @@ ROUTES = [
     *oauth.ROUTES,
     *sso.ROUTES,
     *control.ROUTES,
+    *downloads.ROUTES,
 ]
 
 

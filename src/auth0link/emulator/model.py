@@ -15,6 +15,12 @@ from typing import Any
 from auth0link.emulator import demo
 
 
+def json_type(value: Any) -> str:
+    """The JSON name of a decoded value's type (object, array, string, …), for error messages."""
+    names = {dict: "object", list: "array", str: "string", bool: "boolean", int: "integer", float: "number"}
+    return names.get(type(value), "null")
+
+
 def iso(ts: float) -> str:
     """Format a UNIX time the way Auth0 does (``2024-03-12T10:00:00.000Z``)."""
     dt = datetime.datetime.fromtimestamp(ts, tz=datetime.UTC)

@@ -231,6 +231,7 @@ def run(options: EmulatorOptions, *, stdout: TextIO | None = None) -> None:
         if options.state_file is not None:
             save_state(options.state_file, prepared.emulator.tenant)
             LOG.info("state saved to %s", options.state_file)
+        prepared.emulator.tenant.close()
 
 
 class EmulatorThread:
@@ -266,6 +267,7 @@ class EmulatorThread:
         self._prepared.sock.close()
         if self.options.state_file is not None:
             save_state(self.options.state_file, self.emulator.tenant)
+        self.emulator.tenant.close()
 
     def __enter__(self) -> Self:
         """Start."""

@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, cast
 
 from auth0link.emulator import EmulatorError, demo
-from auth0link.emulator.userrecords import json_type, spec_from_import, spec_from_user
+from auth0link.emulator.model import json_type
+from auth0link.emulator.userrecords import spec_from_import, spec_from_user
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator

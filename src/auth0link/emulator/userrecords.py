@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from auth0link.emulator.model import USER_FIELDS
+from auth0link.emulator.model import USER_FIELDS, json_type
 
 _KNOWN = USER_FIELDS | {"password", "connection"}
 _DATES = ("created_at", "updated_at", "last_login")
@@ -79,12 +79,6 @@ RESERVED_APP_METADATA = frozenset(
 HASH_ALGORITHMS = frozenset(
     ("argon2", "bcrypt", "hmac", "ldap", "md4", "md5", "sha1", "sha256", "sha512", "pbkdf2", "scrypt")
 )
-
-
-def json_type(value: Any) -> str:
-    """The JSON name of a decoded value's type (object, array, string, …)."""
-    names = {dict: "object", list: "array", str: "string", bool: "boolean", int: "integer", float: "number"}
-    return names.get(type(value), "null")
 
 
 def _expect(record: dict[str, Any], key: str, kind: type, label: str) -> None:
