@@ -22,12 +22,16 @@ Where things are (and where a new one goes):
 - Protocol logic without HTTP: :mod:`.grants` (token grants, device polling, revocation),
   :mod:`.minting` (what ID and access tokens hold), :mod:`.keys` (RS256 key, JWKS).
 - Management API: :mod:`.mgmtapi`, a lean raw ASGI app (the benchmarked hot path), with user
-  search in :mod:`.usersearch`.
+  search and Auth0's search window in :mod:`.usersearch`; users-export jobs in :mod:`.jobs`
+  (the job objects, statuses, worker thread, signed locations), :mod:`.exportfile` (``fields``
+  and the NDJSON/CSV lines) and :mod:`.downloads` (the route the ``location`` points to).
 - State: :mod:`.model` (users, identities, clients, codes, sessions), :mod:`.transaction` (the
   login transaction's state machine), :mod:`.directory` (users, linking rules and the
   linked-identity index), :mod:`.tenant` (everything, changed only through its methods),
-  :mod:`.persistence` (``--users``/``--state`` files, atomic 0600 writes), :mod:`.demo` (the
-  fixed demo clients and users).
+  :mod:`.persistence` (``--state`` files, atomic 0600 writes, the tenant build),
+  :mod:`.userfiles` (``--users``: formats detected by content, read as a stream) with
+  :mod:`.userrecords` (one record of any format to a user), :mod:`.demo` (the fixed demo
+  clients and users).
 - Test-only: :mod:`.control` (``/__emulator/*``), :mod:`.agent` with :mod:`.pageread` (a scripted
   user that reads and submits the real pages).
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 
-from auth0link.emulator import authorize, control, device, discovery, oauth, sso, universal_login
+from auth0link.emulator import authorize, control, device, discovery, downloads, oauth, sso, universal_login
 from auth0link.emulator.faults import DropConnection, FaultMiddleware, FaultRegistry, FaultRule
 from auth0link.emulator.mgmtapi import ManagementAPI
 from auth0link.emulator.ratelimit import UNLIMITED, TokenBucket
@@ -33,6 +33,7 @@ ROUTES = [
     *oauth.ROUTES,
     *sso.ROUTES,
     *control.ROUTES,
+    *downloads.ROUTES,
 ]
 
 
@@ -49,7 +50,7 @@ class Emulator:
     ) -> None:
         """Wire the tenant, its rate limit, its fault rules and the routers together."""
         self.tenant = tenant
-        self._initial_users = tenant.users.snapshot()
+        tenant.keep_initial()
         rate, burst = rate_limit or (UNLIMITED, int(UNLIMITED))
         self.bucket = TokenBucket(rate=rate, burst=burst, clock=time.monotonic)
         self.faults = FaultRegistry(list(faults or []))
@@ -62,7 +63,7 @@ class Emulator:
 
     def reset(self) -> None:
         """Back to the initial users; forget sessions, codes, tokens, outbox, faults, clock moves."""
-        self.tenant.reset(self._initial_users)
+        self.tenant.reset()
         self.faults.rules.clear()
         self.bucket = TokenBucket(rate=self.bucket.rate, burst=self.bucket.burst, clock=time.monotonic)
         self.management.bucket = self.bucket

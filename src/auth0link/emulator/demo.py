@@ -35,7 +35,7 @@ DATABASE: Final = "Username-Password-Authentication"
 
 # name -> (provider/strategy, isSocial, connection id)
 CONNECTIONS: Final[dict[str, tuple[str, bool, str]]] = {
-    DATABASE: ("auth0", False, "con_Emu1atorDatabase1"),
+    DATABASE: ("auth0", False, "con_Emu1atorDatabase"),
     "google-oauth2": ("google-oauth2", True, "con_Emu1atorGoogle00"),
     "github": ("github", True, "con_Emu1atorGitHub00"),
     "email": ("email", False, "con_Emu1atorEmail000"),
