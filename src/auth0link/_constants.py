@@ -24,6 +24,7 @@ ENV_DATA_DIR: Final = "AUTH0LINK_DATA_DIR"
 ENV_STORAGE: Final = "AUTH0LINK_STORAGE"
 ENV_KEYRING_TIMEOUT: Final = "AUTH0LINK_KEYRING_TIMEOUT"
 ENV_TIMEOUT: Final = "AUTH0LINK_TIMEOUT"
+ENV_CA_BUNDLE: Final = "AUTH0LINK_CA_BUNDLE"
 
 DEFAULT_PROFILE: Final = "default"
 
@@ -42,4 +43,5 @@ CONFIG_KEYS: Final[dict[str, str]] = {
     "scopes": "space-separated scopes requested at login",
     "callback_ports": "comma-separated loopback callback ports (default: 8484,8485,8486)",
     "storage": "where tokens are stored: keyring (default) or file (insecure, 0600 file)",
+    "ca_bundle": "PEM file of extra CA certificates trusted next to the OS trust store",
 }

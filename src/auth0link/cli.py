@@ -52,6 +52,7 @@ class App:
         client_id: str | None,
         debug: bool,
         no_input: bool,
+        ca_bundle: str | None = None,
     ) -> None:
         """Remember the global options; nothing is resolved until a command needs it."""
         self.env = env
@@ -60,7 +61,7 @@ class App:
         self._client_id = client_id
         self._debug = debug
         self._no_input = no_input
-        self.overrides: dict[str, str | None] = {}
+        self.overrides: dict[str, str | None] = {"ca_bundle": ca_bundle}
         self._clients: list[Auth0Client] = []
         #: tests may set an httpx transport here; None means the real network
         self.transport: Any = None
@@ -128,6 +129,7 @@ class App:
             debug=self.debug,
             max_connections=max_connections,
             transport=self.transport,
+            ca_bundle=self.settings.ca_bundle,
         )
         self._clients.append(client)
         return client
@@ -318,6 +320,11 @@ def _terminal_width() -> int:
     help=_env_help("Native application client ID.", names.ENV_CLIENT_ID),
 )
 @click.option(
+    "--ca-bundle",
+    metavar="FILE",
+    help=_env_help("PEM file of CAs to trust next to the OS trust store.", names.ENV_CA_BUNDLE),
+)
+@click.option(
     "--debug",
     is_flag=True,
     help=_env_help("Tracebacks and a redacted HTTP log on stderr.", names.ENV_DEBUG),
@@ -334,6 +341,7 @@ def main(
     profile: str | None,
     domain: str | None,
     client_id: str | None,
+    ca_bundle: str | None,
     debug: bool,
     no_input: bool,
 ) -> None:
@@ -347,7 +355,15 @@ def main(
     """
     env = dict(os.environ)
     _keep_secrets_from_children()
-    app = App(env=env, profile=profile, domain=domain, client_id=client_id, debug=debug, no_input=no_input)
+    app = App(
+        env=env,
+        profile=profile,
+        domain=domain,
+        client_id=client_id,
+        debug=debug,
+        no_input=no_input,
+        ca_bundle=ca_bundle,
+    )
     ctx.obj = app
     if app.debug:
         import logging
@@ -702,9 +718,10 @@ def doctor(app: App, *, as_json: bool) -> None:
     """Check this profile against the tenant and this machine, and say what to fix.
 
     \b
-    Checks: discovery, signing keys, the callback port, the authorization
-    code grant (callback URL registered), the device code grant, the token
-    storage. Exit 1 when something is wrong.
+    Checks: TLS (the certificate verifies; issuer, expiry), discovery,
+    signing keys, the callback port, the authorization code grant (callback
+    URL registered), the device code grant, the token storage. Exit 1 when
+    something is wrong.
     """
     from auth0link.errors import Auth0LinkError
     from auth0link.login import run_doctor
@@ -1125,6 +1142,7 @@ def _effective(app: App) -> dict[str, str | None]:
         "scopes": settings.scopes,
         "callback_ports": ",".join(str(p) for p in settings.callback_ports),
         "storage": settings.storage,
+        "ca_bundle": str(settings.ca_bundle) if settings.ca_bundle else None,
     }
 
 

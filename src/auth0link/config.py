@@ -12,6 +12,9 @@ The config directory is ``$AUTH0LINK_CONFIG_DIR`` if set, else the platform's us
 directory (``~/.config/auth0link`` on Linux); the data directory (backups, journals) is
 ``$AUTH0LINK_DATA_DIR``, else the platform's user data directory.
 
+HTTPS is verified with the operating system's trust store; ``ca_bundle`` (``--ca-bundle`` /
+``AUTH0LINK_CA_BUNDLE`` / profile key) adds the CAs of a PEM file on top of it.
+
 This module does no network, keyring, prompting or printing.
 """
 
@@ -36,6 +39,7 @@ from auth0link._constants import (  # re-exported: the one place these names are
     DEFAULT_PROFILE,
     ENV_ACCESS_TOKEN,
     ENV_AUDIENCE,
+    ENV_CA_BUNDLE,
     ENV_CALLBACK_PORTS,
     ENV_CLIENT_ID,
     ENV_CLIENT_SECRET,
@@ -58,6 +62,7 @@ __all__ = [
     "ENV_ACCESS_TOKEN",
     "ENV_AUDIENCE",
     "ENV_CALLBACK_PORTS",
+    "ENV_CA_BUNDLE",
     "ENV_CLIENT_ID",
     "ENV_CLIENT_SECRET",
     "ENV_CONFIG_DIR",
@@ -129,7 +134,7 @@ def parse_callback_ports(value: str) -> tuple[int, ...]:
     return tuple(dict.fromkeys(ports))
 
 
-def _validate_value(key: str, value: str) -> str:
+def _validate_value(key: str, value: str) -> str:  # noqa: C901, PLR0911 - one branch per config key
     """Check a value for `config set` and return its canonical form."""
     if key == "domain":
         return normalize_domain(value)
@@ -152,6 +157,10 @@ def _validate_value(key: str, value: str) -> str:
         if not value.startswith(("https://", "http://")) or not value.isprintable():
             raise ConfigurationError("Invalid audience.", hint="an API identifier URL")
         return value
+    if key == "ca_bundle":
+        from auth0link._ca_bundle import check_ca_bundle
+
+        return str(check_ca_bundle(value))
     raise UsageError(f"Unknown config key {key!r}.", hint=f"known keys: {', '.join(CONFIG_KEYS)}")
 
 
@@ -227,6 +236,7 @@ class Settings:
     debug: bool
     sources: Mapping[str, str] = dataclasses.field(default_factory=dict)
     keyring_timeout: float = DEFAULT_KEYRING_TIMEOUT
+    ca_bundle: Path | None = None  # extra CAs next to the OS trust store (checked when loaded)
 
     @property
     def base_url(self) -> str:
@@ -289,6 +299,7 @@ def resolve_settings(
     scopes: str | None = None,
     callback_ports: str | None = None,
     storage: str | None = None,
+    ca_bundle: str | None = None,
     no_input: bool = False,
     debug: bool = False,
     stdin_isatty: bool = True,
@@ -313,6 +324,7 @@ def resolve_settings(
     raw_client = pick("client_id", client_id, ENV_CLIENT_ID)
     raw_ports = pick("callback_ports", callback_ports, ENV_CALLBACK_PORTS)
     raw_storage = pick("storage", storage, ENV_STORAGE) or "keyring"
+    raw_bundle = pick("ca_bundle", ca_bundle, ENV_CA_BUNDLE)
     if raw_storage not in STORAGE_CHOICES:
         raise ConfigurationError(
             f"Invalid storage {raw_storage!r}.", hint=f"use one of: {', '.join(STORAGE_CHOICES)}"
@@ -332,6 +344,7 @@ def resolve_settings(
         no_input=no_input or _truthy(env.get(ENV_NO_INPUT)) or _truthy(env.get("CI")) or not stdin_isatty,
         debug=debug or _truthy(env.get(ENV_DEBUG)),
         sources=sources,
+        ca_bundle=Path(raw_bundle).expanduser().absolute() if raw_bundle else None,
     )
 
 

@@ -17,7 +17,8 @@ The tree (indentation is inheritance)::
     │   ├── NotFound                    exit 6   404, or an identity that is not linked
     │   ├── Conflict                    exit 7   already linked / nothing to unlink / journal busy
     │   └── ServerError                 exit 5   5xx after retries
-    ├── NetworkError                    exit 5   DNS, connect, TLS, timeout, dropped connection
+    ├── NetworkError                    exit 5   DNS, connect, timeout, dropped connection
+    │   └── TlsError                    exit 5   the server's certificate was not trusted, or no TLS handshake
     ├── TokenStorageError               exit 1   keyring missing, locked or too slow
     ├── LinkAborted                     exit 1*  a link/unlink sequence stopped part way (says what changed;
     │                                            *its cause's code when a specific failure stopped it)
@@ -166,6 +167,14 @@ class NetworkError(Auth0LinkError):
         """Remember whether the failed request may still have taken effect."""
         super().__init__(message, hint=hint)
         self.maybe_applied = maybe_applied
+
+
+class TlsError(NetworkError):
+    """The TLS handshake failed, so nothing was sent (never retried).
+
+    The server's certificate is not trusted here (unknown CA, expired, issued for another host),
+    or the server does not speak TLS at all.
+    """
 
 
 class TokenStorageError(Auth0LinkError):

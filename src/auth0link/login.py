@@ -511,6 +511,20 @@ def _note(name: str, detail: str, fix: str | None = None) -> Check:
     return Check(name, ok=None, detail=detail, fix=fix)
 
 
+def tls_check(client: Auth0Client) -> Check:
+    """Does the tenant's certificate verify here? Its issuer and expiry, or the fix."""
+    if not client.base_url.startswith("https://"):
+        return _note("tls", f"{client.base_url} is plain http (allowed for loopback hosts only)")
+    try:
+        cert = client.certificate()
+    except Auth0LinkError as exc:
+        return _bad("tls", exc.message, exc.hint)
+    if cert is None:
+        return _note("tls", "no TLS connection to inspect (a test transport)")
+    expires = f"{cert.not_after:%Y-%m-%d}"
+    return _ok("tls", f"the certificate verifies; issued by {cert.issuer}, expires {expires}")
+
+
 def run_doctor(  # noqa: C901, PLR0912, PLR0915 - one block per check, in the order they are shown
     client: Auth0Client,
     *,
@@ -533,7 +547,7 @@ def run_doctor(  # noqa: C901, PLR0912, PLR0915 - one block per check, in the or
         port_is_free,
     )
 
-    checks: list[Check] = []
+    checks: list[Check] = [tls_check(client)]
     endpoints: Endpoints
     try:
         endpoints = discover(client, cache_dir=None, fallback=False)
