@@ -33,7 +33,7 @@ DEFAULT_PROFILE: Final = "default"
 CONFIG_DIR_ENTRIES: Final = frozenset(
     {"profiles", "machine", "locks", "cache", "tokens.json", "tokens.json.lock", "sessions.json"}
 )
-DATA_DIR_ENTRIES: Final = frozenset({"backups", "journals"})
+DATA_DIR_ENTRIES: Final = frozenset({"backups", "journals", "emulator"})  # emulator: its local CA
 
 # The keys `auth0link config set` accepts, with a one-line description each.
 CONFIG_KEYS: Final[dict[str, str]] = {

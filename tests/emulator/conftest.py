@@ -1,4 +1,10 @@
-"""Fixtures for the emulator tests: the app in process (sync httpx over ASGI), tokens, logins."""
+"""Fixtures for the emulator tests: the app in process (sync httpx over ASGI), tokens, logins.
+
+The in-process tenant's base URL is ``https://emulator.test``, as the served emulator's is
+``https://…`` by default, so cookies and URLs behave as over TLS. ``served_options`` makes the
+options for an :class:`~auth0link.emulator.server.EmulatorThread` (HTTPS, its CA in one
+temporary folder for the whole run).
+"""
 
 from __future__ import annotations
 
@@ -17,14 +23,16 @@ import pytest
 from auth0link.emulator import demo
 from auth0link.emulator.agent import LoginAgent
 from auth0link.emulator.app import Emulator, create_app
+from auth0link.emulator.options import EmulatorOptions
 from auth0link.emulator.persistence import build_tenant
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
+    from pathlib import Path
 
     from tests.support.emulator import RunningEmulator
 
-BASE = "http://emulator.test"
+BASE = "https://emulator.test"
 CALLBACK = "http://127.0.0.1:8484/callback"
 ALICE = "auth0|65f0a11ce0000000000000a1"
 ALICE_ENC = "auth0%7C65f0a11ce0000000000000a1"
@@ -241,6 +249,22 @@ def make_ctx() -> Iterator[Callable[..., Ctx]]:
 def ctx(make_ctx: Callable[..., Ctx]) -> Ctx:
     """The demo tenant in process, on a fake clock."""
     return make_ctx()
+
+
+@pytest.fixture(scope="session")
+def emulator_tls_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder for the in-process emulators' CA (never the developer's data directory)."""
+    return tmp_path_factory.mktemp("emulator-tls")
+
+
+@pytest.fixture(scope="session")
+def served_options(emulator_tls_dir: Path) -> Callable[..., EmulatorOptions]:
+    """``served_options(**fields)``: EmulatorThread options serving HTTPS with the session's CA."""
+
+    def make(**fields: Any) -> EmulatorOptions:
+        return EmulatorOptions(**{"access_log": False, "tls_dir": emulator_tls_dir, **fields})
+
+    return make
 
 
 @pytest.fixture
