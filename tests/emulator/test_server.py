@@ -7,7 +7,7 @@ import json
 import signal
 import subprocess
 import sys
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 import httpx
 import pytest
@@ -17,9 +17,6 @@ from auth0link.emulator.options import EmulatorOptions
 from auth0link.emulator.server import EmulatorThread, banner, prepare, run
 from tests.emulator.conftest import ALICE, ALICE_ENC
 from tests.support.emulator import EmulatorFailed, launch, start_emulator
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "example.com", "::"])  # noqa: S104 - refused on purpose
@@ -232,3 +229,19 @@ def test_support_helpers_drive_the_admin_endpoints() -> None:
             "AUTH0LINK_CA_BUNDLE": str(emu.ca_bundle),
         }
         assert emu.base_url == "https://" + emu.domain
+
+
+@pytest.mark.e2e
+def test_support_keeps_the_ca_out_of_the_developers_data_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """start_emulator without AUTH0LINK_DATA_DIR (module fixtures) gives the child a temporary one."""
+    monkeypatch.delenv("AUTH0LINK_DATA_DIR")
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    with start_emulator(via="module") as emu:
+        assert emu.ca_bundle is not None
+        folder = Path(emu.ca_bundle).parent.parent
+        assert folder.is_dir()
+    assert not (tmp_path / "home").exists()
+    assert not folder.exists()

@@ -34,6 +34,7 @@ import contextlib
 import json
 import os
 import selectors
+import shutil
 import signal
 import ssl
 import subprocess
@@ -214,13 +215,18 @@ def launch(
     """Start the emulator and return once its JSON line has been read."""
     fd, name = tempfile.mkstemp(prefix="emulator-", suffix=".stderr")
     stderr_path = Path(name)
+    child_env = {**os.environ, **(env or {})}
+    if not child_env.get("AUTH0LINK_DATA_DIR"):
+        # A module-scoped fixture starts before the per-test isolated environment: keep the CA
+        # out of the developer's data directory (the command line stays the default one).
+        child_env["AUTH0LINK_DATA_DIR"] = str(stderr_path.with_suffix(".data"))
     with os.fdopen(fd, "wb") as stderr:
         process = subprocess.Popen(
             emulator_command(*args, via=via),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=stderr,
-            env={**os.environ, **(env or {})},
+            env=child_env,
         )
     assert process.stdout is not None
     line = b""
@@ -268,6 +274,7 @@ def start_emulator(
         code = running.stop(timeout=stop_timeout)
         text = running.stderr_text()
         running.stderr_path.unlink(missing_ok=True)
+        shutil.rmtree(running.stderr_path.with_suffix(".data"), ignore_errors=True)
     if check_exit and code != 0:
         # A negative code is a signal that killed it: it crashed earlier or ignored SIGTERM.
         raise EmulatorFailed(f"the emulator exited with {code} (expected 0); stderr:\n{text}")
