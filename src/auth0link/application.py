@@ -218,6 +218,7 @@ class Application:
             max_connections=max_connections,
             transport=self.transport,
             sleep=self.sleep,
+            ca_bundle=self.settings.ca_bundle,
         )
         self._clients.append(client)
         return client
