@@ -19,6 +19,8 @@ The tree (indentation is inheritance)::
     │   │   └── AlreadyLinked           exit 7   the identity is linked already (maybe by someone else)
     │   └── ServerError                 exit 5   5xx after retries
     ├── NetworkError                    exit 5   DNS, connect, TLS, timeout, dropped connection
+    ├── ExportFailed                    exit 5   a users-export job failed or expired, or its file
+    │                                            could not be downloaded with fresh locations
     ├── TokenStorageError               exit 1   keyring missing, locked or too slow
     ├── Refused                         exit 8   a safety check said no (unverified email, another
     │                                            person's account, a --login-hint mismatch); nothing changed
@@ -154,6 +156,14 @@ class NetworkError(Auth0LinkError):
         """Remember whether the failed request may still have taken effect."""
         super().__init__(message, hint=hint)
         self.maybe_applied = maybe_applied
+
+
+class ExportFailed(Auth0LinkError):
+    """A users-export job ended without a file: it failed, it expired, or every download broke.
+
+    Nothing was changed at the tenant; the hint says how to get the users another way
+    (``suggest --from-export`` with a file exported from the dashboard).
+    """
 
 
 class TokenStorageError(Auth0LinkError):
