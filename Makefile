@@ -43,6 +43,8 @@ bench: venv ## Benchmarks (figures for the README's Performance section)
 	scripts/with-keyring.sh $(BIN)/python benchmarks/startup.py
 	$(BIN)/python benchmarks/emulator.py
 	$(BIN)/python benchmarks/batch.py
+	$(BIN)/python benchmarks/suggest.py
+	$(BIN)/python benchmarks/emulator_export.py
 
 docs: venv ## Regenerate README help output and the identities SVG
 	$(BIN)/python scripts/gen_docs.py

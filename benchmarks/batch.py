@@ -1,19 +1,23 @@
-"""Benchmark batch-link: pacing accuracy at the tenant limit, 429s, peak RSS, and the naive way.
+"""Benchmark batch-link: requests per pair, pacing at the tenant limit, 429s, peak RSS, the naive way.
 
 Run: ``.venv/bin/python benchmarks/batch.py`` (about 3 minutes; needs the emulator extra).
 
 What it measures, all in one run:
 
-1. **Paced** — ``auth0link batch-link`` (4 workers, the pacer) against ``auth0link emulator
-   --rate-limit 50/s`` on PACED_PAIRS pairs: sustained throughput as a fraction of the limit
-   (the first bucket-full burst of 50 free requests is excluded) and the 429 count.
-2. **Naive** — the same steps (GET secondary, GET primary, PATCH, POST link) one request at a
-   time with ``Auth0Client``'s default policy (on 429, sleep until ``x-ratelimit-reset``), on
-   other pairs of the same tenant, after the bucket refilled.
-3. **Peak RSS** of the batch-link process (``wait4`` rusage): a real 5,000-pair run against the
-   emulator at 400/s (at 50/s it would take ~7 minutes), and ``--dry-run`` over 5,000 and 50,000
-   pairs (the emulator cannot hold 100,000 users in reasonable time: its user loading is
-   quadratic), which streams and parses the input exactly as a real run does but sends nothing.
+1. **Paced, with a merge** — ``auth0link batch-link`` (4 workers, the pacer) against ``auth0link
+   emulator --rate-limit 50/s`` on PACED_PAIRS pairs whose secondary has metadata to merge:
+   requests per pair (users-by-email, PATCH, POST: 3), pairs/s, sustained throughput as a
+   fraction of the limit (the first bucket-full burst of 50 free requests is excluded), 429s.
+2. **Paced, without a merge** — the same on PACED_PAIRS other pairs whose secondary has no
+   ``user_metadata`` (users-by-email, POST: 2 requests per pair).
+3. **Naive** — the same steps as batch-link made before #15 (GET secondary, GET primary, PATCH,
+   POST link: 4 requests per pair) one request at a time with ``Auth0Client``'s default policy
+   (on 429, sleep until ``x-ratelimit-reset``), on other pairs of the same tenant, after the
+   bucket refilled. With 4 requests a pair, 50 requests/s is at most 12.5 pairs/s.
+4. **Peak RSS** of the batch-link process (its ``VmHWM``, sampled; ``wait4``'s ``ru_maxrss``
+   counted this benchmark's own memory too, see ``tests/support/rss.py``): a real 5,000-pair run against the
+   emulator at 400/s (at 50/s it would take minutes), and ``--dry-run`` over 5,000 and 50,000
+   pairs, which streams and parses the input exactly as a real run does but sends nothing.
 """
 
 from __future__ import annotations
@@ -32,7 +36,8 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402 - after the path set-up
 from tests.support.emulator import RunningEmulator, start_emulator  # noqa: E402
-from tests.support.tenants import write_duplicate_pairs  # noqa: E402
+from tests.support.rss import PeakRss  # noqa: E402
+from tests.support.tenants import duplicate_pairs, secondary_id, write_duplicate_pairs  # noqa: E402
 
 if TYPE_CHECKING:
     import ssl
@@ -41,6 +46,7 @@ LIMIT = 50.0
 PACED_PAIRS = 400
 NAIVE_PAIRS = 200
 RSS_PAIRS = 5000
+OLD_REQUESTS_PER_PAIR = 4  # before #15: GET, GET, PATCH, POST
 
 
 def write_pairs(path: Path, start: int, stop: int) -> None:
@@ -70,7 +76,7 @@ def env_for(emu: RunningEmulator | None, data_dir: Path) -> dict[str, str]:
 
 
 def run_batch(args: list[str], env: dict[str, str]) -> tuple[dict[str, Any] | None, float, float]:
-    """Run batch-link; return (summary, wall seconds, peak RSS in MB) via wait4."""
+    """Run batch-link; return (summary, wall seconds, peak RSS in MB: its sampled VmHWM)."""
     started = time.monotonic()
     proc = subprocess.Popen(
         [sys.executable, "-m", "auth0link", "batch-link", *args, "--json"],
@@ -79,13 +85,13 @@ def run_batch(args: list[str], env: dict[str, str]) -> tuple[dict[str, Any] | No
         env=env,
     )
     assert proc.stdout is not None
-    out = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    with PeakRss(proc) as peak:
+        out = proc.stdout.read()
+        proc.wait()
     wall = time.monotonic() - started
     lines = [x for x in out.decode().splitlines() if x.startswith("{")]
     summary = json.loads(lines[-1]) if lines else None
-    return summary, wall, usage.ru_maxrss / 1024
+    return summary, wall, peak.mb
 
 
 class Counting(httpx.HTTPTransport):
@@ -140,58 +146,81 @@ def sustained(ok_requests: int, elapsed: float) -> float:
     return max(0, ok_requests - LIMIT) / elapsed
 
 
+def write_users(path: Path, pairs: int, *, no_merge: range) -> None:
+    """:func:`duplicate_pairs`, the secondaries of ``no_merge`` without metadata (nothing to merge)."""
+    users = duplicate_pairs(pairs)
+    bare = {secondary_id(i) for i in no_merge}
+    for user in users:
+        if user["user_id"] in bare:
+            del user["user_metadata"]
+    path.write_text(json.dumps(users), encoding="utf-8")
+
+
+def paced(emu: RunningEmulator, tmp: Path, name: str, pairs: range) -> None:
+    """batch-link the ``pairs`` at 50/s; print requests per pair, pairs/s and the pacing figures."""
+    write_pairs(tmp / f"{name}.tsv", pairs.start, pairs.stop)
+    summary, _, rss = run_batch([str(tmp / f"{name}.tsv"), "--workers", "4"], env_for(emu, tmp / name))
+    assert summary is not None
+    assert summary["linked"] == len(pairs), summary
+    ok = summary["requests"] - summary["rate_limited"]
+    rate = sustained(ok, summary["elapsed"])
+    per_pair = ok / len(pairs)
+    elapsed = summary["elapsed"]
+    print(
+        f"paced : {name}: {len(pairs)} pairs, {ok} requests = {per_pair:.2f} per pair (was "
+        f"{OLD_REQUESTS_PER_PAIR}), {len(pairs) / elapsed:.1f} pairs/s in {elapsed:.1f} s "
+        f"(at the limit: {LIMIT / per_pair:.1f} pairs/s, was {LIMIT / OLD_REQUESTS_PER_PAIR:.1f}); "
+        f"{rate:.1f} req/s sustained = {rate / LIMIT:.1%} of 50/s; 429s: {summary['rate_limited']}; "
+        f"peak RSS {rss:.1f} MB"
+    )
+    time.sleep(1.5)  # let the bucket refill: every run starts with a full bucket
+
+
 def main() -> None:
     """Run everything and print the figures."""
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        total = PACED_PAIRS + NAIVE_PAIRS
-        write_duplicate_pairs(tmp / "users.json", total)
-        write_pairs(tmp / "paced.tsv", 0, PACED_PAIRS)
+        merge, no_merge = range(PACED_PAIRS), range(PACED_PAIRS, 2 * PACED_PAIRS)
+        naive_pairs = range(2 * PACED_PAIRS, 2 * PACED_PAIRS + NAIVE_PAIRS)
+        write_users(tmp / "users.json", naive_pairs.stop, no_merge=no_merge)
         print(
             f"# batch-link benchmark ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs, Python "
-            f"{sys.version.split()[0]})"
+            f"{sys.version.split()[0]}, load average {os.getloadavg()[0]:.1f})"
         )
         tls = ("--tls-dir", str(tmp / "tls"))  # HTTPS (the default), its CA in the temporary dir
         with start_emulator(
             "--users", str(tmp / "users.json"), "--rate-limit", "50/s", *tls, timeout=120
         ) as emu:
-            summary, _, rss = run_batch(
-                [str(tmp / "paced.tsv"), "--workers", "4"], env_for(emu, tmp / "paced")
-            )
-            assert summary is not None
-            assert summary["linked"] == PACED_PAIRS, summary
-            ok = summary["requests"] - summary["rate_limited"]
-            rate = sustained(ok, summary["elapsed"])
-            print(
-                f"paced : {PACED_PAIRS} pairs, {ok} requests in {summary['elapsed']:.1f} s -> "
-                f"{rate:.1f} req/s sustained = {rate / LIMIT:.1%} of 50/s; "
-                f"429s: {summary['rate_limited']}; peak RSS {rss:.1f} MB"
-            )
-            time.sleep(1.5)  # let the bucket refill: both runs start with a full bucket
-            elapsed, ok, limited = naive(emu, PACED_PAIRS, total)
+            paced(emu, tmp, "merge", merge)
+            paced(emu, tmp, "no-merge", no_merge)
+            elapsed, ok, limited = naive(emu, naive_pairs.start, naive_pairs.stop)
             rate = sustained(ok, elapsed)
             print(
-                f"naive : {NAIVE_PAIRS} pairs, {ok} requests in {elapsed:.1f} s -> {rate:.1f} req/s "
+                f"naive : {NAIVE_PAIRS} pairs, {ok} requests = {ok / NAIVE_PAIRS:.2f} per pair, "
+                f"{NAIVE_PAIRS / elapsed:.1f} pairs/s in {elapsed:.1f} s; {rate:.1f} req/s "
                 f"sustained = {rate / LIMIT:.1%} of 50/s; 429s: {limited}"
             )
-        write_duplicate_pairs(tmp / "users5k.json", RSS_PAIRS)
-        write_pairs(tmp / "rss5k.tsv", 0, RSS_PAIRS)
-        with start_emulator(
-            "--users", str(tmp / "users5k.json"), "--rate-limit", "400/s", *tls, timeout=120
-        ) as emu:
-            summary, wall, rss = run_batch(
-                [str(tmp / "rss5k.tsv"), "--workers", "8"], env_for(emu, tmp / "r5")
-            )
-            assert summary is not None
-            print(
-                f"RSS   : real run, {summary['linked']} pairs linked at 400/s in {wall:.0f} s: "
-                f"peak RSS {rss:.1f} MB ({summary['rate_limited']} 429s)"
-            )
-        for pairs in (RSS_PAIRS, 50_000):
-            write_pairs(tmp / "dry.tsv", 0, pairs)
-            summary, wall, rss = run_batch([str(tmp / "dry.tsv"), "--dry-run"], env_for(None, tmp / "dry"))
-            assert summary is not None
-            print(f"RSS   : --dry-run, {summary['planned']} pairs in {wall:.1f} s: peak RSS {rss:.1f} MB")
+        rss_runs(tmp, tls)
+
+
+def rss_runs(tmp: Path, tls: tuple[str, ...]) -> None:
+    """Peak RSS: a real 5,000-pair run at 400/s, and dry runs of 5,000 and 50,000 pairs."""
+    write_duplicate_pairs(tmp / "users5k.json", RSS_PAIRS)
+    write_pairs(tmp / "rss5k.tsv", 0, RSS_PAIRS)
+    with start_emulator(
+        "--users", str(tmp / "users5k.json"), "--rate-limit", "400/s", *tls, timeout=120
+    ) as emu:
+        summary, wall, rss = run_batch([str(tmp / "rss5k.tsv"), "--workers", "8"], env_for(emu, tmp / "r5"))
+        assert summary is not None
+        print(
+            f"RSS   : real run, {summary['linked']} pairs linked at 400/s in {wall:.0f} s: "
+            f"peak RSS {rss:.1f} MB ({summary['rate_limited']} 429s)"
+        )
+    for pairs in (RSS_PAIRS, 50_000):
+        write_pairs(tmp / "dry.tsv", 0, pairs)
+        summary, wall, rss = run_batch([str(tmp / "dry.tsv"), "--dry-run"], env_for(None, tmp / "dry"))
+        assert summary is not None
+        print(f"RSS   : --dry-run, {summary['planned']} pairs in {wall:.1f} s: peak RSS {rss:.1f} MB")
 
 
 if __name__ == "__main__":

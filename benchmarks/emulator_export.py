@@ -8,12 +8,13 @@ What it prints:
    user_id, email, email_verified, name, created_at, identities, user_metadata) is loaded in
    process (``--users`` reading and the directory, timed alone), then by a real emulator
    (``python -m auth0link.emulator --users FILE``): time from the start to its JSON line.
-2. **Export job** — against that emulator, over real HTTP: ``POST /api/v2/jobs/users-exports``
-   (json, the fields ``suggest`` needs), ``GET /api/v2/jobs/{id}`` every 0.25 s until
-   ``completed``, then the download of the ``location``: time from the POST to the end of the
-   download, the gzipped file's size and line count, and the emulator's peak RSS
-   (``VmHWM``) before and after. The job is never completed before 2 s on the tenant clock
-   (the emulator's pending/processing floor), which is part of the time reported.
+2. **Export job** — against that emulator, over real HTTPS (its CA in a temporary folder):
+   ``POST /api/v2/jobs/users-exports`` (json, the fields ``suggest`` needs),
+   ``GET /api/v2/jobs/{id}`` every 0.25 s until ``completed``, then the download of the
+   ``location``: time from the POST to the end of the download, the gzipped file's size and
+   line count, and the emulator's peak RSS (``VmHWM``) before and after. The job is never
+   completed before 2 s on the tenant clock (the emulator's pending/processing floor), which is
+   part of the time reported.
 
 Figures only; nothing is asserted. Linux (``/proc``) for the RSS figures.
 """
@@ -24,6 +25,7 @@ import argparse
 import gzip
 import json
 import signal
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -54,8 +56,8 @@ def proc_status(pid: int, key: str) -> float:
     return 0.0
 
 
-def start(users: Path) -> tuple[subprocess.Popen[bytes], dict[str, str], float]:
-    """Start the emulator on ``users``; return the process, its JSON line and the start time."""
+def start(users: Path, tls_dir: Path) -> tuple[subprocess.Popen[bytes], dict[str, str], float]:
+    """Start the emulator (HTTPS, its CA in ``tls_dir``) on ``users``: process, JSON line, start time."""
     started = time.perf_counter()
     process = subprocess.Popen(
         [
@@ -68,6 +70,8 @@ def start(users: Path) -> tuple[subprocess.Popen[bytes], dict[str, str], float]:
             "--no-access-log",
             "--users",
             str(users),
+            "--tls-dir",
+            str(tls_dir),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -77,10 +81,16 @@ def start(users: Path) -> tuple[subprocess.Popen[bytes], dict[str, str], float]:
     return process, info, time.perf_counter() - started
 
 
+def trust(info: dict[str, str]) -> ssl.SSLContext:
+    """An SSL context trusting the emulator's CA (from its JSON line)."""
+    return ssl.create_default_context(cafile=info["ca_bundle"])
+
+
 def token(info: dict[str, str]) -> str:
     """An M2M Management API token."""
     reply = httpx.post(
         info["base_url"] + "/oauth/token",
+        verify=trust(info),
         json={
             "grant_type": "client_credentials",
             "client_id": info["m2m_client_id"],
@@ -92,10 +102,11 @@ def token(info: dict[str, str]) -> str:
     return str(reply.json()["access_token"])
 
 
-def export(base: str, bearer: str, out: Path) -> tuple[float, int]:
+def export(info: dict[str, str], bearer: str, out: Path) -> tuple[float, int]:
     """POST a job, poll it, download the file to ``out``; (seconds, GETs of the job)."""
     headers = {"authorization": f"Bearer {bearer}"}
-    with httpx.Client(headers=headers, timeout=60) as client:
+    base = info["base_url"]
+    with httpx.Client(headers=headers, timeout=60, verify=trust(info)) as client:
         started = time.perf_counter()
         job = client.post(f"{base}/api/v2/jobs/users-exports", json={"format": "json", "fields": FIELDS})
         job.raise_for_status()
@@ -106,7 +117,7 @@ def export(base: str, bearer: str, out: Path) -> tuple[float, int]:
             if body["status"] == "completed":
                 break
             time.sleep(0.25)
-        with httpx.stream("GET", body["location"]) as reply, out.open("wb") as file:
+        with httpx.stream("GET", body["location"], verify=trust(info)) as reply, out.open("wb") as file:
             for chunk in reply.iter_bytes():
                 file.write(chunk)
         return time.perf_counter() - started, polls
@@ -135,10 +146,10 @@ def main() -> int:
         )
         written = time.perf_counter() - began
         del tenant
-        process, info, startup = start(source)
+        process, info, startup = start(source, Path(tmp) / "tls")
         try:
             before = proc_status(process.pid, "VmHWM")
-            seconds, polls = export(info["base_url"], token(info), Path(tmp) / "export.json.gz")
+            seconds, polls = export(info, token(info), Path(tmp) / "export.json.gz")
             peak = proc_status(process.pid, "VmHWM")
         finally:
             process.send_signal(signal.SIGTERM)

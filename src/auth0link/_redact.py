@@ -31,6 +31,11 @@ SECRET_FIELDS: Final = frozenset(
         "set-cookie",
         "proxy-authorization",
         "x-client-secret",
+        # a users-export job's location is a pre-signed URL: its signature is a credential
+        "signature",
+        "x-amz-signature",
+        "x-amz-credential",
+        "x-amz-security-token",
     }
 )
 

@@ -20,6 +20,8 @@ The tree (indentation is inheritance)::
     │   └── ServerError                 exit 5   5xx after retries
     ├── NetworkError                    exit 5   DNS, connect, timeout, dropped connection
     │   └── TlsError                    exit 5   the server's certificate was not trusted, or no TLS handshake
+    ├── ExportFailed                    exit 5   a users-export job failed or expired, or its file
+    │                                            could not be downloaded with fresh locations
     ├── TokenStorageError               exit 1   keyring missing, locked or too slow
     ├── Refused                         exit 8   a safety check said no (unverified email, another
     │                                            person's account, a --login-hint mismatch); nothing changed
@@ -162,6 +164,14 @@ class TlsError(NetworkError):
 
     The server's certificate is not trusted here (unknown CA, expired, issued for another host),
     or the server does not speak TLS at all.
+    """
+
+
+class ExportFailed(Auth0LinkError):
+    """A users-export job ended without a file: it failed, it expired, or every download broke.
+
+    Nothing was changed at the tenant; the hint says how to get the users another way
+    (``suggest --from-export`` with a file exported from the dashboard).
     """
 
 

@@ -191,6 +191,7 @@ def test_every_error_class_maps_to_its_documented_code() -> None:
         errors.AlreadyLinked("x", status_code=409): ExitCode.CONFLICT,
         errors.ServerError("x", status_code=503): ExitCode.NETWORK,
         errors.NetworkError("x"): ExitCode.NETWORK,
+        errors.ExportFailed("x"): ExitCode.NETWORK,
         errors.Refused("x"): ExitCode.REFUSED,
         errors.Cancelled("x"): ExitCode.CANCELLED,
         errors.Interrupted(): ExitCode.INTERRUPTED,

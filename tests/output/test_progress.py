@@ -54,3 +54,26 @@ def test_rows_stream_tsv_json_and_table() -> None:
     )
     assert "a|1" in out.getvalue()
     assert "primary_id" in out.getvalue()
+
+
+def test_update_sets_the_position_and_total() -> None:
+    """update(): the position and a total learnt late show on plain lines and on the bar."""
+    err = io.StringIO()
+    progress = Output(stdout=io.StringIO(), stderr=err, stderr_isatty=False).progress(
+        total=None, label="download", interval=0.0
+    )
+    progress.update(10, status="KiB")
+    progress.update(30, total=40)
+    progress.close()
+    lines = err.getvalue().splitlines()
+    assert lines[0].startswith("download: 10 (")
+    assert lines[1].startswith("download: 30/40 (")
+    assert lines[1].endswith("KiB")
+    err = io.StringIO()
+    bar = Output(stdout=io.StringIO(), stderr=err, stderr_isatty=True, width=120).progress(
+        total=100, label="export job"
+    )
+    bar.update(55, status="processing")
+    bar.close()
+    assert "55/100" in err.getvalue()
+    assert "processing" in err.getvalue()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from auth0link.errors import ApiError
 from auth0link.models import RateLimit
-from auth0link.usecases.pacer import Pacer
+from auth0link.usecases.pacer import MAX_429_RETRIES, Pacer, paced
 
 
 class FakeTime:
@@ -91,3 +92,52 @@ def test_stop_event_ends_a_wait() -> None:
     stop = threading.Event()
     stop.set()
     assert not Pacer().acquire(stop)
+
+
+class TickingTime(FakeTime):
+    """A clock that moves 0.3 s each time it is read (a pause ends after a few short waits)."""
+
+    def mono(self) -> float:
+        """Monotonic time, a tick later."""
+        self.now += 0.3
+        return self.now
+
+
+def test_paced_retries_a_429_after_the_pause_and_returns_the_answer() -> None:
+    """paced(): a 429 pauses the pacer until reset, then the request is sent again and its answer returned."""
+    clock = TickingTime()
+    pacer = Pacer(clock=clock.mono, wall_clock=clock.wall)
+    seen: list[float] = []
+    headers = RateLimit(10, 0, clock.wall() + 1.0)
+
+    def request() -> str:
+        seen.append(clock.wall())
+        if len(seen) == 1:
+            raise ApiError("Too many requests", status_code=429)
+        return "answer"
+
+    assert paced(pacer, request, rate_limit=lambda: headers) == "answer"
+    assert len(seen) == 2
+    assert headers.reset is not None
+    assert seen[1] >= headers.reset  # not before x-ratelimit-reset
+    assert (pacer.requests, pacer.limited) == (2, 1)
+
+
+def test_paced_gives_up_after_a_run_of_429s_with_the_hint() -> None:
+    """paced(): a tenant that keeps answering 429 fails with the caller's hint, other errors pass through."""
+    clock = TickingTime()
+    pacer = Pacer(clock=clock.mono, wall_clock=clock.wall)
+
+    def limited() -> None:
+        raise ApiError("Too many requests", status_code=429)
+
+    with pytest.raises(ApiError, match="kept answering 429") as caught:
+        paced(pacer, limited, rate_limit=lambda: RateLimit(10, 0, clock.wall() + 1.0), hint="wait")
+    assert caught.value.hint == "wait"
+    assert pacer.limited == MAX_429_RETRIES
+
+    def refused() -> None:
+        raise ApiError("Forbidden", status_code=403)
+
+    with pytest.raises(ApiError, match="Forbidden"):
+        paced(pacer, refused, rate_limit=lambda: RateLimit(10, 5, clock.wall() + 1.0))

@@ -1,4 +1,4 @@
-"""suggest: pairs among users sharing an email, the documented primary rule, streaming pages."""
+"""suggest: pairs among users sharing an email, the documented primary rule, every user through an export."""
 
 from __future__ import annotations
 
@@ -6,11 +6,23 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from auth0link.usecases.suggest import Candidate, scan_tenant, suggest_for_email, suggest_group
+from auth0link.errors import ApiError
+from auth0link.usecases.export_file import ExportReader
+from auth0link.usecases.export_job import ExportRun
+from auth0link.usecases.pacer import Pacer
+from auth0link.usecases.suggest import (
+    Candidate,
+    Suggestion,
+    suggest_for_email,
+    suggest_from_export,
+    suggest_group,
+)
 from tests.support.tenant import LocalTenant
+from tests.support.tenants import duplicate_pairs, pair_email, primary_id, secondary_id
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
 
     from auth0link.client import Auth0Client
 
@@ -27,6 +39,21 @@ def user(
 ) -> dict[str, Any]:
     """A users-file entry."""
     return {"user_id": user_id, "email": email, "email_verified": verified, "created_at": created_at}
+
+
+def export_pairs(
+    tenant: LocalTenant, client: Auth0Client, tmp_path: Path, *, include_unverified: bool = False
+) -> list[Suggestion]:
+    """``suggest --all``'s use cases: the export job (the tenant clock moved, not slept), then the pairs."""
+
+    def sleep(seconds: float) -> None:
+        assert tenant.emulator.tenant.exports.wait(30)
+        tenant.emulator.tenant.advance_clock(seconds)
+
+    client.max_rate_limit_retries = 0
+    ExportRun(client, Pacer(), sleep=sleep).fetch(tmp_path / "export.json.gz")
+    reader = ExportReader(tmp_path / "export.json.gz")
+    return list(suggest_from_export(reader, include_unverified=include_unverified, workdir=tmp_path))
 
 
 @pytest.fixture
@@ -79,23 +106,28 @@ def test_single_user_gives_no_pair() -> None:
     assert suggest_group("a@x.com", [cand("auth0|a", "2020")]) == []
 
 
-def test_scan_pages_through_the_tenant_and_skips_unverified(admin: tuple[LocalTenant, Auth0Client]) -> None:
-    """--all pages (small pages here) and groups by email; unverified users are left out by default."""
-    _, client = admin
-    pages: list[tuple[int, int | None]] = []
-    found = list(scan_tenant(client, per_page=2, on_page=lambda seen, total: pages.append((seen, total))))
+def test_all_reads_an_export_and_skips_unverified(
+    admin: tuple[LocalTenant, Auth0Client], tmp_path: Path
+) -> None:
+    """--all groups the export's users by email; unverified users are left out by default."""
+    tenant, client = admin
+    found = export_pairs(tenant, client, tmp_path)
     assert [(s.primary_id, s.secondary_id, s.email) for s in found] == [
         ("auth0|a1", "google-oauth2|a2", "a@x.com"),
         ("auth0|c1", "github|c2", "c@x.com"),
     ]
-    assert pages == [(2, 5), (4, 5), (5, 5)]
+    assert [s.row() for s in found] == [s.row() for s in suggest_for_email(client, "a@x.com")] + [
+        s.row() for s in suggest_for_email(client, "c@x.com")
+    ]
 
 
-def test_scan_groups_emails_whatever_their_case(admin: tuple[LocalTenant, Auth0Client]) -> None:
+def test_all_groups_emails_whatever_their_case(
+    admin: tuple[LocalTenant, Auth0Client], tmp_path: Path
+) -> None:
     """An email stored with capitals (as an IdP sent it) groups with its lower-case twin."""
     tenant, client = admin
     tenant.emulator.tenant.users["github|c2"].email = "C@X.com"
-    found = list(scan_tenant(client))
+    found = export_pairs(tenant, client, tmp_path)
     assert ("auth0|c1", "github|c2", "c@x.com") in [(s.primary_id, s.secondary_id, s.email) for s in found]
 
 
@@ -113,9 +145,32 @@ def test_include_unverified_says_so_in_the_reason(admin: tuple[LocalTenant, Auth
     assert "NOT all verified" in found[0].reason
 
 
-def test_scan_with_unverified_users_finds_their_pairs(admin: tuple[LocalTenant, Auth0Client]) -> None:
-    """--all --include-unverified searches every user with an email and pairs the unverified too."""
-    _, client = admin
-    found = list(scan_tenant(client, include_unverified=True))
+def test_all_with_unverified_users_finds_their_pairs(
+    admin: tuple[LocalTenant, Auth0Client], tmp_path: Path
+) -> None:
+    """--all --include-unverified reads every user with an email and pairs the unverified too."""
+    tenant, client = admin
+    found = export_pairs(tenant, client, tmp_path, include_unverified=True)
     assert ("auth0|a1", "github|a3") in [(s.primary_id, s.secondary_id) for s in found]
     assert all("NOT all verified" in s.reason for s in found if s.email == "a@x.com")
+
+
+def test_all_finds_every_pair_past_the_search_window(tmp_path: Path) -> None:
+    """A tenant of 3,000 users: the search stops at 1,000 (invalid_paging), --all finds all 1,500 pairs."""
+    pairs = 1500
+    tenant = LocalTenant(users=duplicate_pairs(pairs))
+    client = tenant.client(tenant.m2m_token(), max_rate_limit_retries=0)
+    try:
+        _, total = client.search_users("email_verified:true", page=0, per_page=100)
+        assert total == 1000  # the capped total the old scan trusted
+        with pytest.raises(ApiError) as caught:
+            client.search_users("email_verified:true", page=10, per_page=100)
+        assert caught.value.error_code == "invalid_paging"
+        assert "suggest --all" in (caught.value.hint or "")
+        found = export_pairs(tenant, client, tmp_path)
+    finally:
+        client.close()
+        tenant.close()
+    assert [(s.primary_id, s.secondary_id, s.email) for s in found] == [
+        (primary_id(i), secondary_id(i), pair_email(i)) for i in range(pairs)
+    ]

@@ -74,6 +74,7 @@ def exit_code_for(error: BaseException) -> ExitCode:
         e.Conflict: e.ExitCode.CONFLICT,
         e.ApiError: e.ExitCode.API_ERROR,
         e.NetworkError: e.ExitCode.NETWORK,
+        e.ExportFailed: e.ExitCode.NETWORK,
         e.Refused: e.ExitCode.REFUSED,
         e.Cancelled: e.ExitCode.CANCELLED,
         e.Interrupted: e.ExitCode.INTERRUPTED,

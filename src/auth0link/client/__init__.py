@@ -5,7 +5,7 @@ One small typed method per endpoint auth0link uses, on both Auth0 APIs:
 * Authentication API (OIDC discovery, JWKS, ``/oauth/device/code``, ``/oauth/token``,
   ``/userinfo``, ``/oauth/revoke``) — errors become :class:`~auth0link.errors.OAuthError`
   carrying the RFC 6749 ``error`` code;
-* Management API v2 (users, identities) — errors become :class:`~auth0link.errors.ApiError`
+* Management API v2 (users, identities, users-export jobs) — errors become :class:`~auth0link.errors.ApiError`
   subclasses carrying Auth0's ``statusCode``/``error``/``message``/``errorCode``.
 
 Retry policy (as auth0-python and auth0-cli do, but never blind for writes):
@@ -17,6 +17,10 @@ Retry policy (as auth0-python and auth0-cli do, but never blind for writes):
   exponential backoff; a POST/PATCH/DELETE is retried only if the connection was never made;
 * 409 and other 4xx: never retried.
 
+A users-export file is downloaded from its ``location`` (a pre-signed URL on another host) by
+:meth:`Auth0Client.download`: no token, https only (loopback http excepted), streamed, never
+retried (a fresh location is the caller's retry).
+
 The transport is injectable (``transport=httpx.MockTransport(router.handler)`` in tests). With
 ``debug=True`` every request and response is logged on the ``auth0link.http`` logger with
 tokens, secrets and codes redacted.
@@ -27,7 +31,8 @@ retried.
 
 Layout: :mod:`._http` (the request loop, retries, debug log), :mod:`._tls` (the SSL context:
 truststore + the CA bundle; certificate failures), :mod:`._errors` (answers to typed errors),
-:mod:`._management` and :mod:`._authentication` (one method per endpoint).
+:mod:`._management` and :mod:`._authentication` (one method per endpoint), :mod:`._download`
+(export files).
 """
 
 from __future__ import annotations
@@ -35,11 +40,20 @@ from __future__ import annotations
 from httpx import BaseTransport as Transport
 
 from auth0link.client._authentication import AuthenticationAPI
+from auth0link.client._download import Downloads, location_host
 from auth0link.client._http import DEFAULT_TIMEOUT, IDEMPOTENT
 from auth0link.client._management import ManagementAPI, api_path, encode_segment
 
-__all__ = ["DEFAULT_TIMEOUT", "IDEMPOTENT", "Auth0Client", "Transport", "api_path", "encode_segment"]
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "IDEMPOTENT",
+    "Auth0Client",
+    "Transport",
+    "api_path",
+    "encode_segment",
+    "location_host",
+]
 
 
-class Auth0Client(ManagementAPI, AuthenticationAPI):
+class Auth0Client(ManagementAPI, AuthenticationAPI, Downloads):
     """A typed client for one Auth0 tenant (or any OIDC provider, for the auth endpoints)."""

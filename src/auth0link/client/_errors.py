@@ -75,6 +75,12 @@ def api_error(response: httpx.Response) -> ApiError | LoginRequired:  # noqa: PL
             hint="try again later; see status.auth0.com",
             **fields,
         )
+    if error_code == "invalid_paging":
+        return ApiError(
+            f"Auth0 reads only the first 1,000 results of a user search: {message}",
+            hint="for every user run: auth0link suggest --all (an export job) or suggest --from-export FILE",
+            **fields,
+        )
     return ApiError(message, hint="see the message above; run with --debug for details", **fields)
 
 

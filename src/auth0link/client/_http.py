@@ -31,6 +31,8 @@ DEFAULT_TIMEOUT: Final = 15.0
 IDEMPOTENT: Final = frozenset({"GET", "HEAD", "OPTIONS"})
 HTTP_SERVER_ERROR: Final = 500
 HTTP_TOO_MANY: Final = 429
+#: request extension marking a streamed download: the debug log must not read its body
+STREAMED: Final = "auth0link.streamed"
 
 
 def _user_agent() -> str:
@@ -139,6 +141,9 @@ class HttpCore:
         log.debug("> %s %s %s %s", request.method, _redacted_url(request.url), headers, body)
 
     def _log_response(self, response: httpx.Response) -> None:
+        if response.request.extensions.get(STREAMED):
+            log.debug("< %s %s (streamed)", response.status_code, _redacted_url(response.request.url))
+            return
         response.read()
         body = _redacted_body(response.content, response.headers.get("content-type", ""))
         log.debug("< %s %s %s", response.status_code, _redacted_url(response.request.url), body)

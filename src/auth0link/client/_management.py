@@ -1,4 +1,4 @@
-"""The Management API v2 (``/api/v2``): users, identities, search.
+"""The Management API v2 (``/api/v2``): users, identities, search, users-export jobs.
 
 Paths are built in one place, :func:`api_path`, where every ID is percent-encoded as a single
 segment and an empty, ``.`` or ``..`` segment is refused before any request.
@@ -12,10 +12,10 @@ from urllib.parse import quote
 from auth0link.client._errors import api_error, decode_json
 from auth0link.client._http import HttpCore
 from auth0link.errors import LoginRequired, ServerError, UsageError
-from auth0link.models import Identity, User
+from auth0link.models import ExportJob, Identity, User
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
 _DOT_SEGMENTS: Final = frozenset({"", ".", ".."})
 
@@ -133,3 +133,18 @@ class ManagementAPI(HttpCore):
                 int(total) if isinstance(total, int) else None
             )
         return [User.from_api(u) for u in data or [] if isinstance(u, dict)], None
+
+    def create_users_export(self, fields: Sequence[str], *, fmt: str = "json") -> ExportJob:
+        """``POST /api/v2/jobs/users-exports``: export ``fields`` of every user (``read:users``)."""
+        body = {"format": fmt, "fields": [{"name": name} for name in fields]}
+        return self._job(self._mgmt("POST", "/jobs/users-exports", json=body))
+
+    def get_job(self, job_id: str) -> ExportJob:
+        """``GET /api/v2/jobs/{id}``: the job's status (and ``location`` once completed)."""
+        return self._job(self._mgmt("GET", api_path("jobs", job_id)))
+
+    @staticmethod
+    def _job(data: Any) -> ExportJob:
+        if not isinstance(data, dict) or not isinstance(data.get("id"), str):
+            raise ServerError("The tenant sent an unexpected job body.", status_code=200)
+        return ExportJob.from_api(data)

@@ -6,7 +6,15 @@ output can all depend on it without cycles.
 
 from __future__ import annotations
 
-from auth0link.models.api import DeviceAuthorization, Identity, RateLimit, TokenResponse, User, split_user_id
+from auth0link.models.api import (
+    DeviceAuthorization,
+    ExportJob,
+    Identity,
+    RateLimit,
+    TokenResponse,
+    User,
+    split_user_id,
+)
 from auth0link.models.results import (
     BatchSummary,
     Check,
@@ -24,6 +32,7 @@ __all__ = [
     "BatchSummary",
     "Check",
     "DeviceAuthorization",
+    "ExportJob",
     "Identity",
     "LinkPlan",
     "LinkResult",

@@ -1,4 +1,4 @@
-"""Typed values parsed from Auth0: users, identities, tokens, device authorizations, rate limits.
+"""Typed values parsed from Auth0: users, identities, tokens, device authorizations, rate limits, jobs.
 
 Parsing from Auth0's JSON lives here (``from_api``) so that every layer above sees typed values
 with stable names, and ``to_json`` gives the stable ``--json`` keys.
@@ -202,3 +202,39 @@ class RateLimit:
     limit: int | None
     remaining: int | None
     reset: float | None
+
+
+@dataclasses.dataclass(frozen=True)
+class ExportJob:
+    """A users-export job (``POST /api/v2/jobs/users-exports``, ``GET /api/v2/jobs/{id}``).
+
+    ``status`` is ``pending``, ``processing``, ``completed``, ``failed`` or ``expired``;
+    ``location`` (completed jobs only) is a short-lived pre-signed URL of the gzipped file: a
+    credential for every exported user, so it is never shown (``repr`` hides it).
+    """
+
+    id: str
+    status: str
+    location: str | None = dataclasses.field(default=None, repr=False)
+    percentage_done: int | None = None
+    time_left_seconds: int | None = None
+    status_details: str | None = None
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> ExportJob:
+        """Parse the job object (unknown or missing fields are None)."""
+
+        def number(key: str) -> int | None:
+            value = data.get(key)
+            return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+        location = data.get("location")
+        details = data.get("status_details")
+        return cls(
+            id=_str(data, "id"),
+            status=_str(data, "status"),
+            location=location if isinstance(location, str) and location else None,
+            percentage_done=number("percentage_done"),
+            time_left_seconds=number("time_left_seconds"),
+            status_details=details if isinstance(details, str) else None,
+        )

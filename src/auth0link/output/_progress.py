@@ -1,4 +1,8 @@
-"""Progress of long runs (batch-link, suggest): a rich bar on a terminal, plain lines otherwise."""
+"""Progress of long runs (batch-link, suggest): a rich bar on a terminal, plain lines otherwise.
+
+:meth:`BatchProgress.advance` counts items one by one (pairs); :meth:`BatchProgress.update` sets
+the position (a percentage, KiB downloaded or read).
+"""
 
 from __future__ import annotations
 
@@ -62,6 +66,28 @@ class BatchProgress:
         rate = self._done / max(now - self._started, 1e-6)
         if self._bar is not None:
             self._bar.update(self._task, advance=1, rate=f"{rate:.1f}/s", status=clean(self._status))
+            return
+        if now - self._last >= self._interval:
+            self._last = now
+            self._line(rate)
+
+    def update(self, done: int, *, total: int | None = None, status: str = "") -> None:
+        """Set the position to ``done`` (of ``total``, when it becomes known)."""
+        import time
+
+        self._done = done
+        self._total = total if total is not None else self._total
+        self._status = status or self._status
+        now = time.monotonic()
+        rate = done / max(now - self._started, 1e-6)
+        if self._bar is not None:
+            self._bar.update(
+                self._task,
+                completed=done,
+                total=self._total,
+                rate=f"{rate:.1f}/s",
+                status=clean(self._status),
+            )
             return
         if now - self._last >= self._interval:
             self._last = now

@@ -29,6 +29,7 @@ from auth0link.models import BatchSummary as Summary
 from auth0link.usecases.admin import admin_check
 from auth0link.usecases.backups import BackupLog
 from auth0link.usecases.batch_input import InvalidLine, Pair
+from auth0link.usecases.pacer import paced
 from auth0link.usecases.safe_link import LinkSubject, MergeOptions, Observer, safe_link
 
 if TYPE_CHECKING:
@@ -41,8 +42,6 @@ if TYPE_CHECKING:
     from auth0link.usecases.pacer import Pacer
 
 DEFAULT_WORKERS: Final = 4
-MAX_429_RETRIES: Final = 20
-_HTTP_TOO_MANY: Final = 429
 _HTTP_BAD_REQUEST: Final = 400
 
 
@@ -244,24 +243,10 @@ class BatchLinker:
 
     def _call(self, fn: Callable[[], Any]) -> Any:
         """One paced request; a 429 pauses every worker until the bucket resets, then retries."""
-        for _ in range(MAX_429_RETRIES):
-            self.pacer.acquire()
-            try:
-                result = fn()
-            except ApiError as exc:
-                limited = exc.status_code == _HTTP_TOO_MANY
-                self.pacer.observe(self.client.rate_limit, limited=limited)
-                if limited:
-                    continue
-                raise
-            except BaseException:
-                self.pacer.observe(self.client.rate_limit)
-                raise
-            self.pacer.observe(self.client.rate_limit)
-            return result
-        raise ApiError(
-            "The tenant kept answering 429 (rate limited).",
-            status_code=_HTTP_TOO_MANY,
+        return paced(
+            self.pacer,
+            fn,
+            rate_limit=lambda: self.client.rate_limit,
             hint="another client is using the tenant's rate limit; resume later with --resume",
         )
 

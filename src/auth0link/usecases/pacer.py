@@ -17,7 +17,8 @@ is full again. The sustained (refill) rate is **not** sent, so the pacer measure
   waiting costs no throughput), instead of each worker retrying on its own (a 429 storm).
 * A server that sends no rate-limit headers is not paced.
 
-Thread-safe; the clock and sleep are injectable for tests. It makes no requests itself.
+Thread-safe; the clock and sleep are injectable for tests. It makes no requests itself:
+:func:`paced` runs one request through it (batch-link's pairs, suggest's export job).
 """
 
 from __future__ import annotations
@@ -25,18 +26,24 @@ from __future__ import annotations
 import collections
 import threading
 import time
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, TypeVar
+
+from auth0link.errors import ApiError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from auth0link.models import RateLimit
 
+_T = TypeVar("_T")
+
 SAFETY: Final = 0.99
 WINDOW: Final = 5.0  # seconds of history used to measure the refill rate
 RESERVE: Final = 2.0  # tokens left in the server's bucket for jitter (free in steady state)
 MIN_SPAN: Final = 0.5  # measure only over at least this many seconds
 MAX_WAIT: Final = 60.0
+MAX_429_RETRIES: Final = 20
+_HTTP_TOO_MANY: Final = 429
 
 
 class Pacer:
@@ -170,3 +177,34 @@ class Pacer:
             # second, so this underestimates the rate (the safe side); keep the best guess.
             guess = (limit - remaining) / max(1.0, reset - self._wall())
             self.rate = max(self.rate or 1.0, guess)
+
+
+def paced(
+    pacer: Pacer,
+    request: Callable[[], _T],
+    *,
+    rate_limit: Callable[[], RateLimit],
+    hint: str = "another client is using the tenant's rate limit; try again later",
+) -> _T:
+    """One request through ``pacer``: a 429 pauses every user of it until the bucket resets, then retries.
+
+    ``rate_limit()`` reads the headers the request's client saw last (``client.rate_limit``);
+    that client must not retry 429s itself (``max_rate_limit_retries = 0``). After
+    :data:`MAX_429_RETRIES` 429s in a row the request fails with ``hint``.
+    """
+    for _ in range(MAX_429_RETRIES):
+        pacer.acquire()
+        try:
+            result = request()
+        except ApiError as exc:
+            limited = exc.status_code == _HTTP_TOO_MANY
+            pacer.observe(rate_limit(), limited=limited)
+            if limited:
+                continue
+            raise
+        except BaseException:
+            pacer.observe(rate_limit())
+            raise
+        pacer.observe(rate_limit())
+        return result
+    raise ApiError("The tenant kept answering 429 (rate limited).", status_code=_HTTP_TOO_MANY, hint=hint)

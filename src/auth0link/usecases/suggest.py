@@ -1,11 +1,13 @@
 """``suggest``: candidate (primary, secondary) pairs among users who share an email.
 
-Sources: ``--email E`` asks ``users-by-email`` once; ``--all`` pages through user search
-(``q=email_verified:true``, or every user with an email when unverified ones are included),
-100 users a page, never holding whole user objects: only a compact record per user with an
-email (ID, provider, created_at, verified, identity count — about 150 bytes).
+Sources: ``--email E`` asks ``users-by-email`` once. ``--all`` reads a users export (Auth0's
+search stops at 1,000 results, an export job does not): the file an export job just wrote
+(:mod:`.export_job`) or, with ``--from-export``, one the admin has (:mod:`.export_file`). The
+export is streamed; only a compact row per user with an email (ID, connection, created_at,
+verified, identity count) goes into an index on disk (:mod:`.email_index`), so memory stays flat
+whatever the number of users; nothing is capped.
 
-Groups are emitted sorted by email once the scan ends. Within a group, the **suggested primary**
+Groups are emitted sorted by email once the whole export is read. Within a group, the **suggested primary**
 is, in this order:
 
 1. a user of ``--prefer-connection`` when given;
@@ -15,9 +17,6 @@ is, in this order:
 
 Every other member becomes one pair with that primary. Only verified emails are considered
 unless ``include_unverified``; such pairs say so in their ``reason``.
-
-Note: Auth0's user search returns at most 1,000 results per query; on a larger tenant, run
-``suggest --email`` per address or partition the tenant (the emulator has no such cap).
 """
 
 from __future__ import annotations
@@ -25,13 +24,16 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any, Final
 
+from auth0link.usecases.email_index import EmailIndex
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
+    from pathlib import Path
 
     from auth0link.client import Auth0Client
     from auth0link.models import User
+    from auth0link.usecases.export_file import ExportReader, ReadStats, UserRow
 
-PER_PAGE: Final = 100
 SUGGEST_COLUMNS: Final = ("primary_id", "secondary_id", "email", "reason")
 
 
@@ -57,6 +59,11 @@ class Candidate:
             verified=user.email_verified,
             identity_count=len(user.identities),
         )
+
+    @classmethod
+    def from_row(cls, row: UserRow) -> Candidate:
+        """The same fields from an export's row."""
+        return cls(row.user_id, row.connection, row.created_at, row.verified, row.identities)
 
     @property
     def is_database(self) -> bool:
@@ -130,31 +137,29 @@ def suggest_for_email(
     )
 
 
-def scan_tenant(
-    client: Auth0Client,
+def suggest_from_export(
+    reader: ExportReader,
     *,
     include_unverified: bool = False,
     prefer_connection: str | None = None,
-    per_page: int = PER_PAGE,
-    on_page: Callable[[int, int | None], None] | None = None,
+    workdir: Path | None = None,
+    on_progress: Callable[[str, int, int | None, str], None] | None = None,
+    on_read: Callable[[ReadStats], None] | None = None,
 ) -> Iterator[Suggestion]:
-    """Page through the tenant's users and yield pairs, grouped by email (module docstring)."""
-    query = "email:*" if include_unverified else "email_verified:true"
-    groups: dict[str, list[Candidate]] = {}
-    page = 0
-    seen = 0
-    while True:
-        users, total = client.search_users(query, page=page, per_page=per_page, include_totals=True)
-        for user in users:
-            if not user.email or not (include_unverified or user.email_verified):
-                continue
-            groups.setdefault(user.email.lower(), []).append(Candidate.from_user(user))
-        seen += len(users)
-        if on_page is not None:
-            on_page(seen, total)
-        if len(users) < per_page or (total is not None and seen >= total):
-            break
-        page += 1
-    for email in sorted(groups):
-        members = groups.pop(email)
-        yield from suggest_group(email, members, prefer_connection=prefer_connection)
+    """Pairs among the users of an export, grouped through an index on disk (module docstring).
+
+    ``on_progress("scan", KiB read, KiB in all, status)`` follows the reading; ``on_read(stats)``
+    runs once the whole file is in the index, before the first pair.
+    """
+
+    def scanned(read: int, size: int, users: int) -> None:
+        if on_progress is not None:
+            on_progress("scan", read // 1024, size // 1024, f"{users:,} users")
+
+    with EmailIndex(workdir) as index:
+        index.add(row for row in reader.rows(scanned) if include_unverified or row.verified)
+        if on_read is not None:
+            on_read(reader.stats)
+        for email, rows in index.groups():
+            members = [Candidate.from_row(row) for row in rows]
+            yield from suggest_group(email, members, prefer_connection=prefer_connection)

@@ -1,0 +1,158 @@
+"""``auth0link suggest`` in process: --all through an export job, --from-export, --save-export, errors."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import stat
+import tempfile
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from auth0link.application import Services
+from auth0link.emulator import demo
+from auth0link.emulator.persistence import build_tenant
+from auth0link.emulator.userfiles import UsersFile
+from auth0link.errors import ExitCode
+from tests.support.tenant import BASE, LocalTenant
+from tests.support.tenants import duplicate_pairs, pair_email, primary_id, secondary_id, write_users_export
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from click.testing import Result
+
+    from tests.conftest import Runner
+
+PAIRS = 600  # 1,200 users: past the search window
+
+
+@pytest.fixture
+def tenant(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalTenant]:
+    """1,200 users in 600 duplicate pairs, and the machine credentials in the environment."""
+    monkeypatch.setenv("AUTH0LINK_DOMAIN", BASE)
+    monkeypatch.setenv("AUTH0LINK_MACHINE_CLIENT_ID", demo.M2M_CLIENT_ID)
+    monkeypatch.setenv("AUTH0LINK_CLIENT_SECRET", demo.M2M_CLIENT_SECRET)
+    made = LocalTenant(users=duplicate_pairs(PAIRS))
+    yield made
+    made.close()
+
+
+@pytest.fixture
+def scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The system temporary folder, for this test alone (to see what suggest leaves behind)."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+def suggest(cli: Runner, tenant: LocalTenant, *args: str) -> Result:
+    """``auth0link suggest ARGS`` on the tenant; sleeping moves the tenant clock instead."""
+
+    def sleep(seconds: float) -> None:
+        assert tenant.emulator.tenant.exports.wait(30)
+        tenant.emulator.tenant.advance_clock(seconds)
+
+    return cli("suggest", *args, obj=Services(transport=tenant.transport, sleep=sleep))
+
+
+def expected_tsv(pairs: int) -> list[list[str]]:
+    """The (primary, secondary, email) of every generated pair."""
+    return [[primary_id(i), secondary_id(i), pair_email(i)] for i in range(pairs)]
+
+
+def test_all_prints_every_pair_past_the_search_window(
+    cli: Runner, tenant: LocalTenant, scratch: Path
+) -> None:
+    """suggest --all (1,200 users) prints all 600 pairs as TSV and leaves no file behind."""
+    result = suggest(cli, tenant, "--all")
+    assert result.exit_code == 0, result.stderr
+    lines = [line.split("\t") for line in result.stdout.splitlines()]
+    assert lines[0] == ["primary_id", "secondary_id", "email", "reason"]
+    assert [line[:3] for line in lines[1:]] == expected_tsv(PAIRS)
+    assert lines[1][3] == "same verified email; primary: oldest database account"
+    assert "read 1,200 users (1,200 with an email)" in result.stderr
+    assert "600 pair(s) suggested." in result.stderr
+    assert "export job: 100/100" in result.stderr  # the plain progress lines (stderr is not a TTY)
+    assert "\x1b" not in result.stderr
+    assert [p.name for p in scratch.iterdir() if not p.name.startswith("auth0link-emulator")] == []
+
+
+def test_from_export_needs_no_tenant(cli: Runner, tmp_path: Path) -> None:
+    """--from-export reads a file the admin has (gzipped NDJSON here), with no domain or credentials."""
+    write_users_export(tmp_path / "users.json.gz", 3)
+    result = cli("suggest", "--from-export", str(tmp_path / "users.json.gz"), "--json")
+    assert result.exit_code == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [[r["primary_id"], r["secondary_id"], r["email"]] for r in rows] == expected_tsv(3)
+
+
+def test_from_export_reads_csv_too(cli: Runner, tmp_path: Path) -> None:
+    """--from-export takes a CSV export (Auth0's column names) and gives the same pairs."""
+    header = "user_id,email,email_verified,created_at\n"
+    body = "".join(
+        f'"\'{uid}","\'{pair_email(i)}",true,{year}-01-01T00:00:00.000Z\n'
+        for i in range(2)
+        for uid, year in ((secondary_id(i), 2021), (primary_id(i), 2020))
+    )
+    (tmp_path / "users.csv").write_text(header + body)
+    result = cli("suggest", "--from-export", str(tmp_path / "users.csv"), "--no-header")
+    assert result.exit_code == 0, result.stderr
+    assert [line.split("\t")[:3] for line in result.stdout.splitlines()] == expected_tsv(2)
+    assert "2 users in the export have no identities field" not in result.stderr
+    assert "4 users in the export have no identities field" in result.stderr
+
+
+def test_save_export_keeps_a_private_copy_the_emulator_loads(
+    cli: Runner, tenant: LocalTenant, tmp_path: Path
+) -> None:
+    """--all --save-export FILE keeps the export (0600, with metadata): `emulator --users FILE` loads it."""
+    saved = tmp_path / "copy.json.gz"
+    result = suggest(cli, tenant, "--all", "--save-export", str(saved))
+    assert result.exit_code == 0, result.stderr
+    assert f"downloaded to {saved}" in result.stderr
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+    with gzip.open(saved, "rt") as handle:
+        first: dict[str, Any] = json.loads(handle.readline())
+    assert first["user_metadata"] == {"theme": "light", "n": 0}
+    copy = build_tenant(BASE, users=UsersFile.open(saved))
+    assert len(copy.users) == 2 * PAIRS
+    assert copy.users[secondary_id(7)].to_json()["user_metadata"]["g"] == 7
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((), "Pass --email EMAIL or --all, or --from-export FILE"),
+        (("--all", "--email", "a@x.com"), "Pass --email EMAIL or --all, or --from-export FILE"),
+        (("--from-export", "nowhere.json.gz"), "No such export file: nowhere.json.gz."),
+        (("--from-export", "f.json", "--save-export", "g.json"), "--save-export goes with --all."),
+        (("--all", "--save-export", "/no/such/dir/x.json.gz"), "No such folder for --save-export"),
+    ],
+)
+def test_usage_errors_exit_2(cli: Runner, tenant: LocalTenant, args: tuple[str, ...], message: str) -> None:
+    """Conflicting or missing sources, and bad paths, are one-line usage errors (exit 2)."""
+    result = suggest(cli, tenant, *args)
+    assert result.exit_code == ExitCode.USAGE
+    assert message in result.stderr
+
+
+def test_a_failed_export_job_exits_5_with_the_fix(
+    cli: Runner, tenant: LocalTenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A job the tenant fails is one error line (exit 5) whose hint names --from-export; no pairs printed."""
+
+    def full_disk(*args: Any, **kwargs: Any) -> bool:
+        del args, kwargs
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("auth0link.emulator.jobs.write_export", full_disk)
+    result = suggest(cli, tenant, "--all")
+    assert result.exit_code == ExitCode.NETWORK
+    assert "error: The users-export job job_" in result.stderr
+    assert "failed: The export could not be written (No space left on device)." in result.stderr
+    assert "suggest --from-export FILE" in result.stderr
+    assert result.stdout == ""
