@@ -26,7 +26,7 @@ def test_discovery_document_points_at_tenant_endpoints(ctx: Ctx) -> None:
     assert doc["jwks_uri"] == BASE + "/.well-known/jwks.json"
     assert doc["revocation_endpoint"] == BASE + "/oauth/revoke"
     assert doc["end_session_endpoint"] == BASE + "/oidc/logout"
-    assert doc["code_challenge_methods_supported"] == ["S256", "plain"]
+    assert doc["code_challenge_methods_supported"] == ["S256"]
 
 
 def test_jwks_has_rs256_key_with_kid_and_matching_x5c(ctx: Ctx) -> None:

@@ -51,6 +51,11 @@ DEMO_USERS_HELP = """\
 Clients (fixed IDs):
   native (public)  auth0linkEmulatorNativeClient001
     callbacks http://127.0.0.1:8484/callback (also 8485, 8486; localhost)
+  SPA (public)     auth0linkEmulatorSpaClient000001
+    callbacks, logout URLs, web origins, CORS: http://localhost:3000, http://127.0.0.1:3000
+  regular web      auth0linkEmulatorWebClient000001
+    secret auth0link-emulator-demo-web-secret-not-a-real-secret-01234567890
+    callbacks http://localhost:3000/callback, http://127.0.0.1:3000/callback
   M2M              auth0linkEmulatorM2MClient000001
     secret auth0link-emulator-demo-m2m-secret-not-a-real-secret-01234567890
 

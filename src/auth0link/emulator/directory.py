@@ -12,13 +12,16 @@ its ``user_metadata``/``app_metadata``; unlinking recreates the identity as a se
 from __future__ import annotations
 
 import copy
+import hmac
 import secrets
 from collections.abc import Callable, ItemsView, Iterator, Mapping, ValuesView
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from auth0link.emulator import demo
 from auth0link.emulator.model import Identity, ManagementError, User, iso
+
+if TYPE_CHECKING:
+    from auth0link.emulator.applications import Connection
 
 Snapshot = tuple[dict[str, User], dict[str, str]]
 
@@ -26,9 +29,10 @@ Snapshot = tuple[dict[str, User], dict[str, str]]
 class UserDirectory(Mapping[str, User]):
     """Users by ID (read-only as a mapping), their passwords and the linked-identity index."""
 
-    def __init__(self, now: Callable[[], float]) -> None:
-        """Start empty; ``now`` is the tenant clock (for ``created_at``/``updated_at``)."""
+    def __init__(self, now: Callable[[], float], connections: Mapping[str, Connection]) -> None:
+        """Start empty; ``now`` is the tenant clock, ``connections`` the tenant's (a live view)."""
         self._now = now
+        self._connections = connections
         self._users: dict[str, User] = {}
         self._passwords: dict[str, str] = {}  # "auth0|…" identity -> password
         self._linked: dict[str, str] = {}
@@ -131,6 +135,25 @@ class UserDirectory(Mapping[str, User]):
             return identity.profile_data
         return owner.profile()
 
+    def account(self, connection: str, key: str, value: str) -> User | None:
+        """The user holding the ``connection`` identity whose profile ``key`` is ``value``."""
+        for identity, owner in self.accounts_for(connection):
+            if self.identity_profile(identity, owner).get(key) == value:
+                return owner
+        return None
+
+    def verify_password(self, connection: str, email: str, password: str) -> User | None:
+        """The user whose ``connection`` (database) identity has this email and password."""
+        for identity, owner in self.accounts_for(connection):
+            expected = self._passwords.get(identity.full_id)
+            if (
+                self.identity_profile(identity, owner).get("email") == email
+                and expected is not None
+                and hmac.compare_digest(expected.encode(), password.encode())
+            ):
+                return owner
+        return None
+
     def by_email(self, email: str) -> list[User]:
         """Users whose ``email`` equals ``email`` (Auth0 documents this lookup as exact)."""
         return [u for u in self._users.values() if u.email == email]
@@ -143,14 +166,17 @@ class UserDirectory(Mapping[str, User]):
         if not isinstance(user_id, str) or "|" not in user_id:
             raise ValueError(f"user_id must look like 'provider|id', got {user_id!r}")
         provider, _, raw_id = user_id.partition("|")
-        connection = spec.get("connection") or demo.PROVIDER_TO_CONNECTION.get(provider)
-        if connection not in demo.CONNECTIONS:
+        connection = spec.get("connection") or next(
+            (c.name for c in self._connections.values() if c.provider == provider), None
+        )
+        conn = self._connections.get(connection) if isinstance(connection, str) else None
+        if conn is None:
             raise ValueError(f"unknown connection for {user_id!r}: {connection!r}")
         if user_id in self._users or self.find_identity_owner(provider, raw_id) is not None:
             raise ValueError(f"duplicate user_id {user_id!r}")
         if "password" in spec and provider != "auth0":
             raise ValueError(f"only database (auth0|…) users have a password: {user_id!r}")
-        user = self._new_user(spec, Identity(connection, provider, raw_id, demo.CONNECTIONS[connection][1]))
+        user = self._new_user(spec, Identity(conn.name, provider, raw_id, conn.is_social))
         if "password" in spec:
             self._passwords[user_id] = str(spec["password"])
         self._users[user_id] = user
@@ -180,7 +206,7 @@ class UserDirectory(Mapping[str, User]):
 
     def create_social_user(self, connection: str, email: str) -> User:
         """First login of an unknown account at a social/passwordless connection (a sign-up)."""
-        provider, _, _ = demo.CONNECTIONS[connection]
+        provider = self._connections[connection].provider
         raw = (
             str(secrets.randbelow(10**20) + 10**20)
             if provider == "google-oauth2"
@@ -196,6 +222,15 @@ class UserDirectory(Mapping[str, User]):
             # except on GitHub, whose demo user models an unverified email.
             spec.update(email=email, email_verified=provider != "github")
         return self.add(spec)
+
+    def create_in(self, connection: str, spec: dict[str, Any], raw_id: str | None = None) -> User:
+        """A new user of ``connection`` (sign-up, ``POST /api/v2/users``): ``provider|raw_id``.
+
+        Auth0 IDs database users with 24 hex digits unless a ``user_id`` is given.
+        """
+        provider = self._connections[connection].provider
+        user_id = f"{provider}|{raw_id or secrets.token_hex(12)}"
+        return self.add({**spec, "user_id": user_id, "connection": connection})
 
     def record_login(self, user: User) -> None:
         """Bump ``logins_count`` and ``last_login`` as a successful login does."""
@@ -262,8 +297,8 @@ class UserDirectory(Mapping[str, User]):
                 )
             raise ManagementError(404, "The user does not exist.", "inexistent_user")
         if connection_id is not None:
-            conn = demo.CONNECTIONS.get(secondary.identities[0].connection)
-            if conn is None or conn[2] != connection_id:
+            conn = self._connections.get(secondary.identities[0].connection)
+            if conn is None or conn.id != connection_id:
                 raise ManagementError(
                     400,
                     f"The connection {connection_id} does not match the secondary user's.",

@@ -1,8 +1,9 @@
-"""The tenant's records: users and identities, clients, SSO sessions, codes, refresh tokens.
+"""The tenant's records: users and identities, SSO sessions, codes, refresh tokens.
 
 Plain dataclasses with no knowledge of HTTP. Users and identities serialise exactly as the
 Management API shows them (``to_json``); the other records live only in memory, except refresh
-tokens, which ``--state`` keeps (see :mod:`.persistence`).
+tokens, which ``--state`` keeps (see :mod:`.persistence`). Clients and connections are in
+:mod:`.applications`.
 """
 
 from __future__ import annotations
@@ -10,8 +11,6 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from typing import Any
-
-from auth0link.emulator import demo
 
 
 def iso(ts: float) -> str:
@@ -154,46 +153,6 @@ class User:
             last_login=data.get("last_login"),
             logins_count=int(data.get("logins_count", 0)),
         )
-
-
-@dataclass(frozen=True)
-class Client:
-    """An application registered in the tenant."""
-
-    client_id: str
-    name: str
-    app_type: str  # "native" | "non_interactive"
-    grant_types: tuple[str, ...]
-    client_secret: str | None = None
-    callbacks: tuple[str, ...] = ()
-    scopes: tuple[str, ...] = ()  # Management API scopes it may obtain
-    skip_non_verifiable_callback_uri_confirmation_prompt: bool = False
-
-
-def demo_clients(*, skip_callback_confirmation: bool) -> dict[str, Client]:
-    """The two fixed demo clients (native and M2M), by client ID."""
-    native = Client(
-        client_id=demo.NATIVE_CLIENT_ID,
-        name="auth0link (native)",
-        app_type="native",
-        grant_types=(
-            "authorization_code",
-            "refresh_token",
-            "urn:ietf:params:oauth:grant-type:device_code",
-        ),
-        callbacks=demo.CALLBACK_URLS,
-        scopes=demo.CURRENT_USER_SCOPES,
-        skip_non_verifiable_callback_uri_confirmation_prompt=skip_callback_confirmation,
-    )
-    m2m = Client(
-        client_id=demo.M2M_CLIENT_ID,
-        name="auth0link (machine to machine)",
-        app_type="non_interactive",
-        grant_types=("client_credentials",),
-        client_secret=demo.M2M_CLIENT_SECRET,
-        scopes=demo.M2M_SCOPES,
-    )
-    return {native.client_id: native, m2m.client_id: m2m}
 
 
 @dataclass

@@ -1,12 +1,19 @@
 """The SSO session cookie and logout (``/v2/logout``, ``/oidc/logout``).
 
-The session is the ``auth0`` cookie (HttpOnly, SameSite=Lax; not ``Secure`` because the emulator
-is plain HTTP and cookie jars drop Secure cookies there).
+The session is the ``auth0`` cookie; :func:`session_cookie_attributes` is the one place that
+decides its attributes. Over HTTPS it is ``HttpOnly; Secure; SameSite=None``, as Auth0's, so
+the hidden iframe of silent authentication (a cross-site frame) still sends it. Over plain HTTP
+(``--http``) a browser refuses ``SameSite=None`` without ``Secure`` and drops ``Secure`` cookies,
+so it is ``SameSite=Lax``: logins and popups work, silent authentication from another site does
+not.
+
+Logout honours the client's Allowed Logout URLs (exact match), as Auth0: ``returnTo`` (or
+``post_logout_redirect_uri``) elsewhere is an error page.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 from starlette.routing import Route
@@ -19,8 +26,17 @@ if TYPE_CHECKING:
     from starlette.responses import Response
 
     from auth0link.emulator.model import SsoSession
+    from auth0link.emulator.tenant import Tenant
 
 SESSION_COOKIE = "auth0"
+SESSION_DAYS = 3
+
+
+def session_cookie_attributes(tenant: Tenant) -> dict[str, Any]:
+    """The session cookie's attributes (Starlette ``set_cookie`` keywords) for this tenant."""
+    secure = tenant.base_url.startswith("https://")
+    samesite: Literal["none", "lax"] = "none" if secure else "lax"
+    return {"httponly": True, "secure": secure, "samesite": samesite, "path": "/"}
 
 
 def current_session(request: Request) -> SsoSession | None:
@@ -28,17 +44,28 @@ def current_session(request: Request) -> SsoSession | None:
     return tenant_of(request).session(request.cookies.get(SESSION_COOKIE))
 
 
-def set_session_cookie(response: Response, session: SsoSession) -> None:
+def set_session_cookie(request: Request, response: Response, session: SsoSession) -> None:
     """Hand the browser its session cookie (3 days)."""
-    response.set_cookie(
-        SESSION_COOKIE, session.sid, httponly=True, samesite="lax", path="/", max_age=3 * 86400
-    )
+    attributes = session_cookie_attributes(tenant_of(request))
+    response.set_cookie(SESSION_COOKIE, session.sid, max_age=SESSION_DAYS * 86400, **attributes)
 
 
-def _end_session(request: Request, target: str | None) -> Response:
+def _allowed_target(request: Request, client_id: str | None, target: str) -> bool:
+    """Whether ``target`` may follow a logout.
+
+    A client with Allowed Logout URLs allows exactly those. The native demo client has none,
+    and the emulator has no tenant-level list: there (undocumented for the demo) any loopback
+    http(s) URL is allowed.
+    """
+    client = tenant_of(request).clients.get(client_id or "")
+    if client is not None and client.allowed_logout_urls:
+        return target in client.allowed_logout_urls
+    return urlsplit(target).scheme in ("http", "https") and is_non_verifiable(target)
+
+
+def _end_session(request: Request, target: str | None, *, allowed: bool) -> Response:
     tenant_of(request).end_session(request.cookies.get(SESSION_COOKIE))
-    # Allowed Logout URLs are undocumented for the demo client: any loopback http(s) URL.
-    if target and urlsplit(target).scheme in ("http", "https") and is_non_verifiable(target):
+    if target and allowed:
         response: Response = redirect(target)
     elif target:
         response = html(
@@ -51,22 +78,37 @@ def _end_session(request: Request, target: str | None) -> Response:
         )
     else:
         response = html(pages.logged_out())
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    attributes = session_cookie_attributes(tenant_of(request))
+    response.delete_cookie(SESSION_COOKIE, **attributes)
     return response
 
 
 async def logout_v2(request: Request) -> Response:
     """``GET /v2/logout?client_id=…&returnTo=…``."""
-    return _end_session(request, request.query_params.get("returnTo"))
+    target = request.query_params.get("returnTo")
+    allowed = bool(target) and _allowed_target(request, request.query_params.get("client_id"), target or "")
+    return _end_session(request, target, allowed=allowed)
+
+
+def _hinted_client(request: Request) -> str | None:
+    """``client_id``, or the audience of a valid ``id_token_hint``."""
+    params = request.query_params
+    if params.get("client_id"):
+        return params["client_id"]
+    claims = tenant_of(request).key.verify(params.get("id_token_hint", ""))
+    aud = claims.get("aud") if claims is not None else None
+    return aud if isinstance(aud, str) else None
 
 
 async def logout_oidc(request: Request) -> Response:
     """``GET /oidc/logout?id_token_hint=…&post_logout_redirect_uri=…&state=…``."""
     target = request.query_params.get("post_logout_redirect_uri")
     state = request.query_params.get("state")
-    if target and state:
+    # The registered URL is checked without the state appended to it.
+    allowed = bool(target) and _allowed_target(request, _hinted_client(request), target or "")
+    if target and state and allowed:
         target = with_query(target, {"state": state})
-    return _end_session(request, target)
+    return _end_session(request, target, allowed=allowed)
 
 
 ROUTES = [
