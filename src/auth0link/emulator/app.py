@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 
-from auth0link.emulator import authorize, control, device, discovery, oauth, sso, universal_login
+from auth0link.emulator import authorize, control, device, discovery, embedded, oauth, sso, universal_login
 from auth0link.emulator.cors import CorsMiddleware
 from auth0link.emulator.faults import DropConnection, FaultMiddleware, FaultRegistry, FaultRule
 from auth0link.emulator.mgmtapi import ManagementAPI
@@ -33,6 +33,7 @@ ROUTES = [
     *universal_login.ROUTES,
     *device.ROUTES,
     *oauth.ROUTES,
+    *embedded.ROUTES,
     *sso.ROUTES,
     *control.ROUTES,
 ]

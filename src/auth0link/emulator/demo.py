@@ -38,7 +38,14 @@ CURRENT_USER_SCOPES: Final = (
     "create:current_user_metadata",
     "delete:current_user_metadata",
 )
-M2M_SCOPES: Final = ("read:users", "update:users", "delete:users", "create:users")
+M2M_SCOPES: Final = (
+    "read:users",
+    "update:users",
+    "delete:users",
+    "create:users",
+    "read:clients",
+    "read:connections",
+)
 
 DATABASE: Final = "Username-Password-Authentication"
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import hmac
 from typing import TYPE_CHECKING, Any
 
-from auth0link.emulator.applications import DEVICE_GRANT, Client
+from auth0link.emulator import extgrants
+from auth0link.emulator.applications import DEVICE_GRANT, PASSWORD_REALM_GRANT, PASSWORDLESS_OTP_GRANT, Client
 from auth0link.emulator.minting import access_token, grant_scope, pkce_challenge, user_claims, user_tokens
 
 if TYPE_CHECKING:
@@ -265,6 +266,9 @@ _HANDLERS = {
     "refresh_token": _refresh_token,
     "client_credentials": _client_credentials,
     DEVICE_GRANT: _device_code,
+    PASSWORD_REALM_GRANT: extgrants.password_realm,
+    PASSWORDLESS_OTP_GRANT: extgrants.passwordless_otp,
+    "password": extgrants.password,
 }
 
 
