@@ -95,7 +95,7 @@ def test_cli_help_is_the_emulators_own_help() -> None:
     done = _run("emulator", "--help")
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("usage: auth0link emulator ")
-    for text in ("--no-access-log", "--faults SPEC", "--state FILE", "Demo users:", demo.SPA_CLIENT_ID):
+    for text in ("--no-access-log", "--faults SPEC", "--tenant FILE", "Demo users:", demo.SPA_CLIENT_ID):
         assert text in done.stdout
     module = subprocess.run(
         [sys.executable, "-m", "auth0link.emulator", "--help"],

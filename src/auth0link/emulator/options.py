@@ -28,6 +28,7 @@ class EmulatorOptions:
     host: str = "127.0.0.1"  # --host: loopback only (127.0.0.0/8, ::1, localhost)
     port: int = 0  # --port: 0 picks a free port
     users_file: Path | None = None  # --users FILE: JSON users replacing the demo set
+    tenant_file: Path | None = None  # --tenant FILE: deploy-cli YAML clients and connections
     rate_limit: str | None = None  # --rate-limit N/s or N/s:BURST (default: unlimited)
     state_file: Path | None = None  # --state FILE: load at start, save atomically on stop
     as_json: bool = False  # --json: one JSON line on stdout instead of export lines
@@ -95,7 +96,7 @@ def _add_server_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_tenant_options(parser: argparse.ArgumentParser) -> None:
-    """What it serves: users, saved state, lifetimes, the confirmation screen."""
+    """What it serves: users, clients and connections, saved state, lifetimes, the confirmation screen."""
     add = parser.add_argument
     add(
         "--users",
@@ -103,6 +104,13 @@ def _add_tenant_options(parser: argparse.ArgumentParser) -> None:
         type=Path,
         metavar="FILE",
         help="JSON file of users replacing the demo set.",
+    )
+    add(
+        "--tenant",
+        dest="tenant_file",
+        type=Path,
+        metavar="FILE",
+        help="auth0-deploy-cli tenant YAML: clients, connections, client grants added to the demo tenant.",
     )
     add(
         "--state",

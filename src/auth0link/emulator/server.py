@@ -104,6 +104,7 @@ def prepare(options: EmulatorOptions) -> _Prepared:
             base_url,
             users=users,
             state=state,
+            tenant_file=options.tenant_file,
             token_ttl=options.token_ttl,
             device_interval=options.device_interval,
             skip_callback_confirmation=options.skip_callback_confirmation,
