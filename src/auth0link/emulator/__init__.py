@@ -11,23 +11,29 @@ Where things are (and where a new one goes):
   parser: a new option is a field plus an ``add_argument``), :mod:`.command` (``main(argv)``,
   exit codes; ``python -m auth0link.emulator`` and ``auth0link emulator`` both run it),
   :mod:`.server` (checks, bind, banner, uvicorn, ``EmulatorThread``).
-- Wiring: :mod:`.app` builds the one ASGI app (access log → :mod:`.faults` → routes; a new group
-  of endpoints adds its ``ROUTES`` there), :mod:`.ratelimit` the Management API token bucket.
+- Wiring: :mod:`.app` builds the one ASGI app (access log → :mod:`.cors` → :mod:`.faults` →
+  routes; a new group of endpoints adds its ``ROUTES`` there), :mod:`.ratelimit` the Management
+  API token bucket.
 - Authentication API (Starlette routes; shared helpers and the transaction guard in :mod:`.web`):
   :mod:`.discovery` (OIDC document, JWKS), :mod:`.authorize` (``/authorize``, the confirmation
-  screen), :mod:`.universal_login` (``/u/login`` pages, passwordless codes), :mod:`.device`
+  screen), :mod:`.delivery` (response modes: query, fragment, form_post, web_message),
+  :mod:`.universal_login` (``/u/login`` pages, passwordless codes), :mod:`.device`
   (``/activate``, ``/u/device-confirm``), :mod:`.completion` (a known user: consent, code or
   device approval), :mod:`.oauth` (``/oauth/token``, ``/oauth/device/code``, ``/oauth/revoke``,
-  ``/userinfo`` over HTTP), :mod:`.sso` (session cookie, logout), HTML in :mod:`.pages`.
+  ``/userinfo`` over HTTP), :mod:`.embedded` (``/dbconnections/signup``,
+  ``/passwordless/start``), :mod:`.sso` (session cookie, logout), HTML in :mod:`.pages`.
 - Protocol logic without HTTP: :mod:`.grants` (token grants, device polling, revocation),
-  :mod:`.minting` (what ID and access tokens hold), :mod:`.keys` (RS256 key, JWKS).
+  :mod:`.extgrants` (password-realm, passwordless OTP), :mod:`.minting` (what ID and access
+  tokens hold), :mod:`.keys` (RS256 key, JWKS), :mod:`.passwordpolicy`.
 - Management API: :mod:`.mgmtapi`, a lean raw ASGI app (the benchmarked hot path), with user
-  search in :mod:`.usersearch`.
-- State: :mod:`.model` (users, identities, clients, codes, sessions), :mod:`.transaction` (the
-  login transaction's state machine), :mod:`.directory` (users, linking rules and the
-  linked-identity index), :mod:`.tenant` (everything, changed only through its methods),
-  :mod:`.persistence` (``--users``/``--state`` files, atomic 0600 writes), :mod:`.demo` (the
-  fixed demo clients and users).
+  search in :mod:`.usersearch`, user creation and the client and connection lists in
+  :mod:`.mgmtadmin`, shared checks in :mod:`.mgmtcommon`.
+- State: :mod:`.applications` (clients, connections, the demo ones), :mod:`.model` (users,
+  identities, codes, sessions), :mod:`.transaction` (the login transaction's state machine),
+  :mod:`.directory` (users, linking rules and the linked-identity index), :mod:`.tenant`
+  (everything, changed only through its methods),
+  :mod:`.persistence` (``--users``/``--state`` files, atomic 0600 writes), :mod:`.tenantfile`
+  (``--tenant``: deploy-cli YAML), :mod:`.demo` (the fixed demo IDs, secrets and users).
 - Test-only: :mod:`.control` (``/__emulator/*``), :mod:`.agent` with :mod:`.pageread` (a scripted
   user that reads and submits the real pages).
 
