@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from auth0link import config
+from auth0link.cli import exit_code_for
 from auth0link.errors import ConfigurationError, UsageError
 
 if TYPE_CHECKING:
@@ -225,7 +226,7 @@ def test_keyring_timeout_env_validated_once(raw: str) -> None:
     """A keyring timeout that is not finite, above 0 and at most 300 s is a config error naming the fix."""
     with pytest.raises(ConfigurationError) as info:
         resolve({"AUTH0LINK_KEYRING_TIMEOUT": raw})
-    assert info.value.exit_code == 2
+    assert exit_code_for(info.value) == 2
     assert "AUTH0LINK_KEYRING_TIMEOUT" in info.value.message
     assert "unset AUTH0LINK_KEYRING_TIMEOUT" in str(info.value.hint)
 

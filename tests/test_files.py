@@ -10,12 +10,12 @@ import pytest
 
 from auth0link._files import atomic_write_text
 from auth0link.config import ProfileFile
-from auth0link.journal import AppendFile
-from auth0link.linking import write_backup
-from auth0link.login import IndexEntry, SessionIndex
 from auth0link.machine import MachineProfile
 from auth0link.session import SessionLock
 from auth0link.tokens import FileTokenStore, TokenSet
+from auth0link.usecases.backups import BackupFiles
+from auth0link.usecases.journal import AppendFile
+from auth0link.usecases.session_index import IndexEntry, SessionIndex
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -71,7 +71,7 @@ def test_every_config_and_data_dir_is_0700_under_umask_000(isolated_env: Path, u
     with lock.hold():  # the session lock and generation (refresh, login, logout)
         lock.renew()
     atomic_write_text(config / "cache" / "jwks-k.json", "{}")  # the OIDC cache writer's call
-    write_backup(data / "backups" / "link-1.json", {"user": "x"})
+    BackupFiles(data / "backups", clock=lambda: 1_800_000_000.0).write({"user": "x"})
     AppendFile(data / "journals" / "batch-1.jsonl").append({"n": 1})
     dirs = [isolated_env, *(p for p in isolated_env.rglob("*") if p.is_dir())]
     names = {p.relative_to(isolated_env).as_posix() for p in dirs}

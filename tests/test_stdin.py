@@ -12,7 +12,7 @@ import pytest
 
 from auth0link import _stdin
 from auth0link.errors import UsageError
-from tests.support.fake_tenant import make_jwt
+from tests.support.idp import unsigned_jwt
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -133,7 +133,7 @@ def test_closed_stdin_in_a_real_process_is_exit_2(tmp_path: Path, argv: list[str
         "AUTH0LINK_DATA_DIR": str(tmp_path / "data"),
         "AUTH0LINK_DOMAIN": "tenant.example.com",
         "AUTH0LINK_CLIENT_ID": "native-app",
-        "AUTH0LINK_ACCESS_TOKEN": make_jwt({"sub": "auth0|p1", "exp": 4_000_000_000}),
+        "AUTH0LINK_ACCESS_TOKEN": unsigned_jwt({"sub": "auth0|p1", "exp": 4_000_000_000}),
         "AUTH0LINK_TIMEOUT": "2",
     }
     proc = subprocess.run(

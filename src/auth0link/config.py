@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -44,6 +45,7 @@ from auth0link._constants import (  # re-exported: the one place these names are
     ENV_DEBUG,
     ENV_DOMAIN,
     ENV_KEYRING_TIMEOUT,
+    ENV_MACHINE_CLIENT_ID,
     ENV_NO_INPUT,
     ENV_PROFILE,
     ENV_SCOPES,
@@ -65,6 +67,7 @@ __all__ = [
     "ENV_DEBUG",
     "ENV_DOMAIN",
     "ENV_KEYRING_TIMEOUT",
+    "ENV_MACHINE_CLIENT_ID",
     "ENV_NO_INPUT",
     "ENV_PROFILE",
     "ENV_SCOPES",
@@ -227,6 +230,15 @@ class Settings:
     debug: bool
     sources: Mapping[str, str] = dataclasses.field(default_factory=dict)
     keyring_timeout: float = DEFAULT_KEYRING_TIMEOUT
+    #: ``$AUTH0LINK_ACCESS_TOKEN``: when set, every command uses it instead of a stored session
+    access_token: str | None = dataclasses.field(default=None, repr=False)
+    #: ``$AUTH0LINK_CLIENT_SECRET``: the M2M application's secret (admin commands, CI)
+    client_secret: str | None = dataclasses.field(default=None, repr=False)
+    #: ``$AUTH0LINK_MACHINE_CLIENT_ID``: the M2M application (else the one ``login --machine`` used)
+    machine_client_id: str | None = None
+    #: why no browser can be opened here (an SSH session, no display, CI), or None when one can
+    browser_unavailable: str | None = None
+    no_color: bool = False
 
     @property
     def base_url(self) -> str:
@@ -275,8 +287,27 @@ def _seconds(env: Mapping[str, str], name: str, default: float, maximum: float) 
     return value
 
 
+def profile_flag(profile: str) -> str:
+    """`` --profile NAME`` to repeat in a hint (nothing for the default profile)."""
+    return "" if profile == DEFAULT_PROFILE else f" --profile {profile}"
+
+
 def _truthy(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def browser_unavailable(env: Mapping[str, str], platform: str = sys.platform) -> str | None:
+    """Why no browser can be opened here, or None when one can (``BROWSER`` always counts)."""
+    if env.get("BROWSER", "").strip():
+        return None
+    if _truthy(env.get("CI")):
+        return "CI is set"
+    if env.get("SSH_CONNECTION") or env.get("SSH_CLIENT") or env.get("SSH_TTY"):
+        return "this is an SSH session"
+    graphical = platform.startswith(("win", "darwin", "cygwin"))
+    if not graphical and not (env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")):
+        return "neither DISPLAY nor WAYLAND_DISPLAY is set"
+    return None
 
 
 def resolve_settings(
@@ -332,6 +363,11 @@ def resolve_settings(
         no_input=no_input or _truthy(env.get(ENV_NO_INPUT)) or _truthy(env.get("CI")) or not stdin_isatty,
         debug=debug or _truthy(env.get(ENV_DEBUG)),
         sources=sources,
+        access_token=env.get(ENV_ACCESS_TOKEN, "").strip() or None,
+        client_secret=env.get(ENV_CLIENT_SECRET, "").strip() or None,
+        machine_client_id=env.get(ENV_MACHINE_CLIENT_ID, "").strip() or None,
+        browser_unavailable=browser_unavailable(env),
+        no_color=bool(env.get("NO_COLOR")),
     )
 
 

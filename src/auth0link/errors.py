@@ -1,8 +1,8 @@
 """The error model: one exit code enum and one exception tree.
 
 Every error auth0link raises on purpose is an :class:`Auth0LinkError`. Its message is one line
-that says what went wrong *and what to do next*; ``cli.py`` maps each class to an
-:class:`ExitCode` in exactly one place (:func:`exit_code_for`).
+that says what went wrong *and what to do next*; the command line maps each class to an
+:class:`ExitCode` in exactly one place (``auth0link.cli.exit_code_for``), as drawn here.
 
 The tree (indentation is inheritance)::
 
@@ -15,10 +15,14 @@ The tree (indentation is inheritance)::
     ├── IdTokenError                    exit 3   an ID token failed validation (never stored)
     ├── ApiError                        exit 4   the Management API answered 4xx
     │   ├── NotFound                    exit 6   404, or an identity that is not linked
-    │   ├── Conflict                    exit 7   already linked / nothing to unlink / journal busy
+    │   ├── Conflict                    exit 7   nothing to unlink / journal busy / the same account
+    │   │   └── AlreadyLinked           exit 7   the identity is linked already (maybe by someone else)
     │   └── ServerError                 exit 5   5xx after retries
     ├── NetworkError                    exit 5   DNS, connect, TLS, timeout, dropped connection
     ├── TokenStorageError               exit 1   keyring missing, locked or too slow
+    ├── Refused                         exit 8   a safety check said no (unverified email, another
+    │                                            person's account, a --login-hint mismatch); nothing changed
+    ├── Cancelled                       exit 9   you answered "no" at a confirmation; nothing changed
     ├── LinkAborted                     exit 1*  a link/unlink sequence stopped part way (says what changed;
     │                                            *its cause's code when a specific failure stopped it)
     └── Interrupted                     exit 130 Ctrl-C
@@ -40,6 +44,8 @@ class ExitCode(enum.IntEnum):
     NETWORK = 5
     NOT_FOUND = 6
     CONFLICT = 7
+    REFUSED = 8
+    CANCELLED = 9
     INTERRUPTED = 130
 
 
@@ -49,8 +55,6 @@ class Auth0LinkError(Exception):
     ``message`` is shown to the user as a single line; ``hint`` (optional) is the next step,
     shown on a second line prefixed with ``hint:``.
     """
-
-    exit_code: ExitCode = ExitCode.ERROR
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         """Build the error from a one-line message and an optional next step."""
@@ -66,19 +70,13 @@ class Auth0LinkError(Exception):
 class UsageError(Auth0LinkError):
     """An option or input value is invalid (bad argument, malformed stdin line)."""
 
-    exit_code = ExitCode.USAGE
-
 
 class ConfigurationError(Auth0LinkError):
     """The tenant configuration is missing or invalid (domain, client ID, profile name)."""
 
-    exit_code = ExitCode.USAGE
-
 
 class LoginRequired(Auth0LinkError):
     """No usable session: never logged in, expired, or the refresh token was revoked."""
-
-    exit_code = ExitCode.LOGIN_REQUIRED
 
     def __init__(self, message: str = "You are not logged in.", *, hint: str | None = None) -> None:
         """Default to telling the user to run ``auth0link login``."""
@@ -87,8 +85,6 @@ class LoginRequired(Auth0LinkError):
 
 class OAuthError(Auth0LinkError):
     """The authorization server refused a request; ``error`` is the RFC 6749 error code."""
-
-    exit_code = ExitCode.LOGIN_REQUIRED
 
     def __init__(
         self,
@@ -111,13 +107,9 @@ class DeviceFlowError(OAuthError):
 class IdTokenError(Auth0LinkError):
     """An ID token failed validation (signature, alg, iss, aud, exp, nonce, auth_time)."""
 
-    exit_code = ExitCode.LOGIN_REQUIRED
-
 
 class ApiError(Auth0LinkError):
     """The Management API answered with a 4xx; carries Auth0's error body fields."""
-
-    exit_code = ExitCode.API_ERROR
 
     def __init__(
         self,
@@ -138,19 +130,17 @@ class ApiError(Auth0LinkError):
 class NotFound(ApiError):
     """The user or identity does not exist (HTTP 404, or an identity that is not linked)."""
 
-    exit_code = ExitCode.NOT_FOUND
-
 
 class Conflict(ApiError):
     """The request conflicts with the current state (already linked, nothing to unlink)."""
 
-    exit_code = ExitCode.CONFLICT
+
+class AlreadyLinked(Conflict):
+    """The identity to link is already linked to that user (by an earlier run, or by someone else)."""
 
 
 class ServerError(ApiError):
     """The server failed (HTTP 5xx) and retrying did not help."""
-
-    exit_code = ExitCode.NETWORK
 
 
 class NetworkError(Auth0LinkError):
@@ -159,8 +149,6 @@ class NetworkError(Auth0LinkError):
     ``maybe_applied`` is True when a write was sent but its answer never arrived (a timeout or a
     dropped connection after sending): the server may have applied it, or may still apply it.
     """
-
-    exit_code = ExitCode.NETWORK
 
     def __init__(self, message: str, *, hint: str | None = None, maybe_applied: bool = False) -> None:
         """Remember whether the failed request may still have taken effect."""
@@ -172,6 +160,19 @@ class TokenStorageError(Auth0LinkError):
     """The OS keyring is missing, locked, or did not answer in time."""
 
 
+class Refused(Auth0LinkError):
+    """A safety check refused the request before anything changed; the hint names the override.
+
+    One kind of refusal, one exit code, whichever command met it: an unverified email (an account
+    takeover risk), a second account with another person's email, a ``--login-hint`` mismatch, a
+    secondary that has linked identities of its own.
+    """
+
+
+class Cancelled(Auth0LinkError):
+    """The user answered "no" at a confirmation; nothing was changed."""
+
+
 class LinkAborted(Auth0LinkError):
     """A link or unlink sequence stopped part way; the message says what was changed.
 
@@ -180,26 +181,14 @@ class LinkAborted(Auth0LinkError):
     """
 
     def __init__(self, message: str, *, hint: str | None = None, cause: Auth0LinkError | None = None) -> None:
-        """Keep the cause's exit code when a specific failure stopped the sequence."""
+        """Keep the cause: its exit code is this error's (see ``auth0link.cli.exit_code_for``)."""
         super().__init__(message, hint=hint)
-        if cause is not None:
-            self.exit_code = cause.exit_code
+        self.cause = cause
 
 
 class Interrupted(Auth0LinkError):
     """The user pressed Ctrl-C; nothing half-finished was stored."""
 
-    exit_code = ExitCode.INTERRUPTED
-
     def __init__(self, message: str = "Interrupted.", *, hint: str | None = None) -> None:
         """Default message for Ctrl-C."""
         super().__init__(message, hint=hint)
-
-
-def exit_code_for(error: BaseException) -> ExitCode:
-    """Map any exception to the process exit code. The one place that does so."""
-    if isinstance(error, Auth0LinkError):
-        return error.exit_code
-    if isinstance(error, KeyboardInterrupt):
-        return ExitCode.INTERRUPTED
-    return ExitCode.ERROR

@@ -26,18 +26,17 @@ import json
 import time
 from typing import TYPE_CHECKING, Final
 
-from auth0link.config import ENV_ACCESS_TOKEN, ENV_CLIENT_SECRET, validate_client_id
+from auth0link.config import ENV_CLIENT_SECRET, validate_client_id
 from auth0link.errors import ConfigurationError, LoginRequired, OAuthError, TokenStorageError, UsageError
 from auth0link.tokens import TokenSet, store_key
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable
     from pathlib import Path
 
     from auth0link.client import Auth0Client
     from auth0link.tokens import TokenStore
 
-ENV_MACHINE_CLIENT_ID: Final = "AUTH0LINK_MACHINE_CLIENT_ID"
 SECRET_KIND: Final = "client-secret"  # noqa: S105 - a record kind, not a secret
 _LOGIN_HINT: Final = "run: auth0link login --machine --client-id YOUR_M2M_CLIENT_ID"
 
@@ -52,14 +51,14 @@ def secret_key(profile: str, domain: str, client_id: str) -> str:
     return f"{store_key(profile, domain, client_id)}:machine-secret"
 
 
-def read_secret(source: str | None, env: Mapping[str, str], stdin_read: Callable[[], str]) -> str:
+def read_secret(source: str | None, env_secret: str | None, stdin_read: Callable[[], str]) -> str:
     """The client secret: ``--client-secret -`` reads stdin, else ``$AUTH0LINK_CLIENT_SECRET``."""
     if source is not None and source != "-":
         raise UsageError(
             "Refusing a client secret on the command line (it would be visible in `ps` and shell history).",
             hint=f"pass --client-secret - and pipe it on stdin, or set {ENV_CLIENT_SECRET}",
         )
-    secret = stdin_read().strip() if source == "-" else env.get(ENV_CLIENT_SECRET, "").strip()
+    secret = stdin_read().strip() if source == "-" else (env_secret or "").strip()
     if not secret:
         raise UsageError(
             "No client secret given.",
@@ -131,7 +130,9 @@ class AdminSession:
         domain: str,
         audience: str,
         config_dir: Path,
-        env: Mapping[str, str],
+        env_token: str | None = None,
+        env_secret: str | None = None,
+        env_client_id: str | None = None,
         client_factory: Callable[[], Auth0Client],
         client_id: str | None = None,
         clock: Callable[[], float] = time.time,
@@ -141,7 +142,9 @@ class AdminSession:
         self.profile = profile
         self.domain = domain
         self.audience = audience
-        self.env = env
+        self.env_token = env_token
+        self.env_secret = env_secret
+        self.env_client_id = env_client_id
         self.profile_file = MachineProfile(config_dir, profile)
         self._client_factory = client_factory
         self._client_id = client_id
@@ -150,7 +153,7 @@ class AdminSession:
     @property
     def client_id(self) -> str:
         """The M2M client: explicit, ``$AUTH0LINK_MACHINE_CLIENT_ID``, or the one logged in."""
-        value = self._client_id or self.env.get(ENV_MACHINE_CLIENT_ID) or self.profile_file.read(self.domain)
+        value = self._client_id or self.env_client_id or self.profile_file.read(self.domain)
         if not value:
             raise LoginRequired("No machine (M2M) credentials for admin commands.", hint=_LOGIN_HINT)
         return validate_client_id(value)
@@ -205,12 +208,11 @@ class AdminSession:
 
     def access_token(self) -> str:
         """A Management API token valid for at least another minute."""
-        env_token = self.env.get(ENV_ACCESS_TOKEN, "").strip()
-        if env_token:
-            return env_token
+        if self.env_token:
+            return self.env_token
         client_id = self.client_id
         key = machine_key(self.profile, self.domain, client_id)
-        env_secret = self.env.get(ENV_CLIENT_SECRET, "").strip()
+        env_secret = self.env_secret or ""
         try:
             tokens = self.store.load(key)
             stored = self.store.load(secret_key(self.profile, self.domain, client_id))

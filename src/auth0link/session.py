@@ -30,7 +30,7 @@ from auth0link.config import ENV_ACCESS_TOKEN
 from auth0link.errors import LoginRequired, NetworkError, OAuthError, ServerError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable
     from contextlib import AbstractContextManager
     from pathlib import Path
 
@@ -60,9 +60,8 @@ def user_id_from_token(token: str) -> str | None:
     return sub if isinstance(sub, str) and sub else None
 
 
-def access_from_env(env: Mapping[str, str]) -> Access | None:
-    """``$AUTH0LINK_ACCESS_TOKEN`` (scripts, CI) as an :class:`Access`, or None when unset."""
-    env_token = env.get(ENV_ACCESS_TOKEN, "").strip()
+def access_from_env(env_token: str | None) -> Access | None:
+    """``$AUTH0LINK_ACCESS_TOKEN`` (scripts, CI; ``Settings.access_token``) as an :class:`Access`."""
     if not env_token:
         return None
     user_id = user_id_from_token(env_token)
@@ -115,7 +114,7 @@ class SessionManager:
         key: str,
         client_id: str,
         lock_dir: Path,
-        env: Mapping[str, str],
+        env_token: str | None,
         client_factory: Callable[[], Auth0Client],
         token_endpoint: Callable[[], str] | None = None,
         clock: Callable[[], float] = time.time,
@@ -126,7 +125,7 @@ class SessionManager:
         self.client_id = client_id
         self.lock = SessionLock(lock_dir, key)
         self.lock_path = self.lock.path
-        self.env = env
+        self.env_token = env_token
         self._client_factory = client_factory
         self._token_endpoint = token_endpoint
         self._clock = clock
@@ -134,7 +133,7 @@ class SessionManager:
 
     def access(self) -> Access:
         """A valid access token, refreshing the stored session if needed."""
-        from_env = access_from_env(self.env)
+        from_env = access_from_env(self.env_token)
         if from_env is not None:
             return from_env
         self._generation = self.lock.generation()  # before the session: a logout after it shows

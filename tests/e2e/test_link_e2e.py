@@ -154,13 +154,13 @@ def test_unlink_pipeline_from_identities(emu: RunningEmulator, admin: Auth0Clien
 
 
 def test_unverified_github_refused_without_flag(emu: RunningEmulator, admin: Auth0Client) -> None:
-    """The GitHub account's email is unverified: link refuses (exit 1, says why), nothing changes."""
+    """The GitHub account's email is unverified: link refuses (exit 8, says why), nothing changes."""
     env = cli_env(emu)
     login_alice(env)
     result = run(
         ["link", "--connection", "github", "--yes"], {**env, "BROWSER": agent_browser(connection="github")}
     )
-    assert result.returncode == 1
+    assert result.returncode == 8
     assert "take over" in result.stderr
     assert "Nothing was changed" in result.stderr
     assert user_exists(admin, GITHUB)
@@ -374,7 +374,7 @@ def test_unlink_exit_codes_and_lost_delete_response(emu: RunningEmulator, admin:
 
 def _authorize(emu: RunningEmulator, **params: Any) -> tuple[str, str]:
     """An authorize URL built by the product's own PKCE code, and its verifier."""
-    from auth0link import pkce_flow
+    from auth0link.auth import pkce as pkce_flow
 
     verifier = pkce_flow.make_verifier()
     url = pkce_flow.authorize_url(

@@ -248,6 +248,7 @@ def make_ctx() -> Iterator[Callable[..., Ctx]]:
     for item in made:
         for client in (item.client, *item.opened):
             client.close()
+        item.tenant.close()
 
 
 @pytest.fixture

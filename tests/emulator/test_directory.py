@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from auth0link.emulator import demo
 from auth0link.emulator.keys import SigningKey
-from auth0link.emulator.model import ManagementError
+from auth0link.emulator.model import ManagementError, connection_id
 from auth0link.emulator.persistence import apply_state, build_tenant, decode_state, state_json
 from auth0link.emulator.tenant import Tenant
 from tests.emulator.conftest import ALICE, BASE, BOB, GITHUB, GOOGLE
@@ -164,3 +166,52 @@ def test_linked_index_stays_right_through_any_link_unlink_delete(
             else:
                 tenant.delete_user(first)
         _index_is_right(tenant.users)
+
+
+def test_keep_initial_copies_nothing_until_the_first_change() -> None:
+    """reset_to_initial without a change keeps the very same users; after changes it restores, twice."""
+    tenant = build_tenant(BASE)
+    tenant.keep_initial()
+    alice = tenant.users[ALICE]
+    tenant.reset()
+    assert tenant.users[ALICE] is alice
+    for _ in range(2):
+        tenant.users.link(ALICE, "github", GITHUB.split("|")[1])
+        tenant.users.patch(tenant.users[BOB], {"given_name": "Bob", "blocked": True})
+        tenant.reset()
+        assert GITHUB in tenant.users
+        assert tenant.users.linked_index() == {}
+        assert "given_name" not in tenant.users[BOB].to_json()
+
+
+def test_patch_keeps_given_family_name_and_blocked() -> None:
+    """PATCH given_name/family_name/blocked are stored and shown in the user body."""
+    tenant = build_tenant(BASE)
+    tenant.users.patch(tenant.users[BOB], {"given_name": "Bob", "family_name": "Example", "blocked": 1})
+    body = tenant.users[BOB].to_json()
+    assert (body["given_name"], body["family_name"], body["blocked"]) == ("Bob", "Example", True)
+
+
+def test_a_user_with_linked_identities_and_a_foreign_connection_is_added() -> None:
+    """add() takes an identities array: linked ones are indexed; any connection name is accepted."""
+    tenant = build_tenant(BASE, users=[])
+    identities = [
+        {"connection": "corp-db", "provider": "auth0", "user_id": "p1", "isSocial": False},
+        {"connection": "facebook", "provider": "facebook", "user_id": "77", "isSocial": True},
+    ]
+    user = tenant.users.add({"user_id": "auth0|p1", "email": "p@example.com", "identities": identities})
+    assert tenant.users.find_identity_owner("facebook", "77") is user
+    assert tenant.users.linked_index() == {"facebook|77": "auth0|p1"}
+    with pytest.raises(ValueError, match=re.escape("duplicate user_id 'facebook|77'")):
+        tenant.users.add({"user_id": "facebook|77"})
+    fresh = tenant.users.add({"user_id": "windowslive|abc"})
+    assert (fresh.identities[0].connection, fresh.identities[0].is_social) == ("windowslive", True)
+    assert tenant.users.connection_named(connection_id("corp-db")) == "corp-db"
+    assert connection_id("corp-db").startswith("con_")
+    assert len(connection_id("corp-db")) == len("con_") + 16
+    assert connection_id("github") == "con_Emu1atorGitHub00"
+
+
+def test_demo_connection_ids_have_auth0s_shape() -> None:
+    """Every demo connection ID matches Auth0's ^con_[A-Za-z0-9]{16}$ (an export job checks it)."""
+    assert all(re.fullmatch(r"con_[A-Za-z0-9]{16}", cid) for _, _, cid in demo.CONNECTIONS.values())

@@ -28,14 +28,19 @@ def signup(ctx: Ctx, **body: Any) -> httpx.Response:
 def test_signup_creates_a_database_user_who_can_log_in(ctx: Ctx) -> None:
     """Sign-up answers {_id, email, email_verified: false, …}; the new user logs in with it."""
     reply = signup(
-        ctx, email="Carol@Example.com", password=STRONG, name="Carol", user_metadata={"plan": "free"}
+        ctx,
+        email="Carol@Example.com",
+        password=STRONG,
+        name="Carol",
+        given_name="C",
+        user_metadata={"plan": "free"},
     )
     assert reply.status_code == 200
     body = reply.json()
     assert (body["email"], body["email_verified"], body["name"]) == ("carol@example.com", False, "Carol")
     assert body["user_metadata"] == {"plan": "free"}
     user = ctx.tenant.users["auth0|" + body["_id"]]
-    assert user.user_metadata == {"plan": "free"}
+    assert (user.user_metadata, user.to_json()["given_name"]) == ({"plan": "free"}, "C")
     tokens = ctx.login(email="carol@example.com", password=STRONG)
     assert claims(tokens["id_token"])["sub"] == "auth0|" + body["_id"]
 

@@ -28,11 +28,12 @@ def test_create_database_user(ctx: Ctx) -> None:
             "password": STRONG,
             "email_verified": True,
             "user_metadata": {"theme": "dark"},
+            "family_name": "Jones",
         },
     )
     assert reply.status_code == 201
     user = reply.json()
-    assert user["user_id"].startswith("auth0|")
+    assert (user["user_id"][:6], user["family_name"]) == ("auth0|", "Jones")
     assert (user["email"], user["email_verified"], user["user_metadata"]) == (
         "carol@example.com",
         True,
@@ -144,7 +145,7 @@ def test_list_connections(ctx: Ctx) -> None:
     (database,) = reply.json()
     assert (database["name"], database["id"], database["strategy"]) == (
         demo.DATABASE,
-        "con_Emu1atorDatabase1",
+        "con_Emu1atorDatabase",
         "auth0",
     )
     assert demo.SPA_CLIENT_ID in database["enabled_clients"]

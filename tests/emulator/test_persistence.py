@@ -29,10 +29,10 @@ def test_unreadable_or_invalid_users_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(EmulatorError, match="not valid JSON"):
         run(EmulatorOptions(users_file=bad))
     bad.write_text('{"users": [1]}', encoding="utf-8")
-    with pytest.raises(EmulatorError, match="JSON list of user objects"):
+    with pytest.raises(EmulatorError, match="line 1: expected a user object, got integer"):
         run(EmulatorOptions(users_file=bad))
-    bad.write_text('[{"user_id": "nopipe"}]', encoding="utf-8")
-    with pytest.raises(EmulatorError, match="invalid users file"):
+    bad.write_text('[{"user_id": "nopipe|", "email": "a@b.c"}]', encoding="utf-8")
+    with pytest.raises(EmulatorError, match=r"line 1: user_id must look like 'provider\|id'"):
         run(EmulatorOptions(users_file=bad))
 
 

@@ -45,7 +45,7 @@ def test_codes_are_single_use_and_refresh_tokens_go_with_a_deleted_user() -> Non
 def test_device_codes_outbox_clock_and_reset() -> None:
     """Device codes are found by user code; the outbox filters by address; reset forgets all but the users."""
     tenant = build_tenant(BASE)
-    initial = tenant.users.snapshot()
+    tenant.keep_initial()
     record = tenant.start_device_authorization("c", "openid", None)
     assert tenant.device_by_user_code(record.user_code) is record
     assert tenant.device_code(record.device_code) is record
@@ -54,7 +54,7 @@ def test_device_codes_outbox_clock_and_reset() -> None:
     tenant.advance_clock(60)
     assert tenant.clock_offset == 60
     tenant.users.link(ALICE, "github", GITHUB.split("|")[1])
-    tenant.reset(initial)
+    tenant.reset()
     assert (tenant.clock_offset, tenant.messages(), tenant.device_code(record.device_code)) == (0.0, [], None)
     assert GITHUB in tenant.users
     assert tenant.users.linked_index() == {}

@@ -47,7 +47,7 @@ LAUNCH_ARGS: Final = (
     "--disable-extensions",
     "--no-default-browser-check",
 )
-# The loopback listener's success page (auth0link.pkce_flow) says this.
+# The loopback listener's success page (auth0link.auth.pkce) says this.
 CALLBACK_DONE_TEXT: Final = "safe to close"
 
 _HANDOFF_SCRIPT: Final = """\

@@ -133,3 +133,14 @@ def token_body(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+def unsigned_jwt(claims: dict[str, Any]) -> str:
+    """A JWT-shaped token carrying ``claims`` with a fake signature (for code that reads, never verifies)."""
+    import base64
+    import json
+
+    def segment(data: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    return f"{segment({'alg': 'RS256', 'typ': 'JWT'})}.{segment(claims)}.c2ln"

@@ -27,11 +27,13 @@ typed errors), :mod:`._management` and :mod:`._authentication` (one method per e
 
 from __future__ import annotations
 
+from httpx import BaseTransport as Transport
+
 from auth0link.client._authentication import AuthenticationAPI
 from auth0link.client._http import DEFAULT_TIMEOUT, IDEMPOTENT
 from auth0link.client._management import ManagementAPI, api_path, encode_segment
 
-__all__ = ["DEFAULT_TIMEOUT", "IDEMPOTENT", "Auth0Client", "api_path", "encode_segment"]
+__all__ = ["DEFAULT_TIMEOUT", "IDEMPOTENT", "Auth0Client", "Transport", "api_path", "encode_segment"]
 
 
 class Auth0Client(ManagementAPI, AuthenticationAPI):

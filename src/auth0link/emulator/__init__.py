@@ -26,14 +26,20 @@ Where things are (and where a new one goes):
   :mod:`.extgrants` (password-realm, passwordless OTP), :mod:`.minting` (what ID and access
   tokens hold), :mod:`.keys` (RS256 key, JWKS), :mod:`.passwordpolicy`.
 - Management API: :mod:`.mgmtapi`, a lean raw ASGI app (the benchmarked hot path), with user
-  search in :mod:`.usersearch`, user creation and the client and connection lists in
-  :mod:`.mgmtadmin`, shared checks in :mod:`.mgmtcommon`.
+  search and Auth0's search window in :mod:`.usersearch`; user creation and the client and
+  connection lists in :mod:`.mgmtadmin`, shared checks in :mod:`.mgmtcommon`; users-export jobs
+  in :mod:`.jobs` (the job objects, statuses, worker thread, signed locations),
+  :mod:`.exportfile` (``fields`` and the NDJSON/CSV lines) and :mod:`.downloads` (the route the
+  ``location`` points to).
 - State: :mod:`.applications` (clients, connections, the demo ones), :mod:`.model` (users,
   identities, codes, sessions), :mod:`.transaction` (the login transaction's state machine),
-  :mod:`.directory` (users, linking rules and the linked-identity index), :mod:`.tenant`
-  (everything, changed only through its methods),
-  :mod:`.persistence` (``--users``/``--state`` files, atomic 0600 writes), :mod:`.tenantfile`
-  (``--tenant``: deploy-cli YAML), :mod:`.demo` (the fixed demo IDs, secrets and users).
+  :mod:`.directory` (users, linking rules and the linked-identity index) with
+  :mod:`.accounts` (finding, checking and signing up a connection's accounts), :mod:`.tenant`
+  (everything, changed only through its methods), :mod:`.persistence` (``--state`` files,
+  atomic 0600 writes, the tenant build), :mod:`.userfiles` (``--users``: formats detected by
+  content, read as a stream) with :mod:`.userrecords` (one record of any format to a user),
+  :mod:`.tenantfile` (``--tenant``: deploy-cli YAML), :mod:`.demo` (the fixed demo IDs, secrets
+  and users).
 - Test-only: :mod:`.control` (``/__emulator/*``), :mod:`.agent` with :mod:`.pageread` (a scripted
   user that reads and submits the real pages).
 

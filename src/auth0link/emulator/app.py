@@ -15,7 +15,17 @@ from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 
-from auth0link.emulator import authorize, control, device, discovery, embedded, oauth, sso, universal_login
+from auth0link.emulator import (
+    authorize,
+    control,
+    device,
+    discovery,
+    downloads,
+    embedded,
+    oauth,
+    sso,
+    universal_login,
+)
 from auth0link.emulator.cors import CorsMiddleware
 from auth0link.emulator.faults import DropConnection, FaultMiddleware, FaultRegistry, FaultRule
 from auth0link.emulator.mgmtapi import ManagementAPI
@@ -36,6 +46,7 @@ ROUTES = [
     *embedded.ROUTES,
     *sso.ROUTES,
     *control.ROUTES,
+    *downloads.ROUTES,
 ]
 
 
@@ -52,7 +63,7 @@ class Emulator:
     ) -> None:
         """Wire the tenant, its rate limit, its fault rules and the routers together."""
         self.tenant = tenant
-        self._initial_users = tenant.users.snapshot()
+        tenant.keep_initial()
         rate, burst = rate_limit or (UNLIMITED, int(UNLIMITED))
         self.bucket = TokenBucket(rate=rate, burst=burst, clock=time.monotonic)
         self.faults = FaultRegistry(list(faults or []))
@@ -65,7 +76,7 @@ class Emulator:
 
     def reset(self) -> None:
         """Back to the initial users; forget sessions, codes, tokens, outbox, faults, clock moves."""
-        self.tenant.reset(self._initial_users)
+        self.tenant.reset()
         self.faults.rules.clear()
         self.bucket = TokenBucket(rate=self.bucket.rate, burst=self.bucket.burst, clock=time.monotonic)
         self.management.bucket = self.bucket

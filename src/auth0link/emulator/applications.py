@@ -184,7 +184,7 @@ def demo_clients(*, skip_callback_confirmation: bool) -> dict[str, Client]:
 def demo_connections(client_ids: list[str]) -> dict[str, Connection]:
     """The demo connections, each enabled for ``client_ids`` (the interactive demo clients)."""
     connections: dict[str, Connection] = {}
-    for name, (strategy, conn_id) in demo.CONNECTIONS.items():
+    for name, (strategy, _social, conn_id) in demo.CONNECTIONS.items():
         options: dict[str, Any] = {"passwordPolicy": "good"} if strategy == DATABASE_STRATEGY else {}
         connections[name] = Connection(name, strategy, conn_id, set(client_ids), options)
     return connections

@@ -49,14 +49,15 @@ M2M_SCOPES: Final = (
 
 DATABASE: Final = "Username-Password-Authentication"
 
-# name -> (strategy, connection id); the strategy is also the identities' provider.
-CONNECTIONS: Final[dict[str, tuple[str, str]]] = {
-    DATABASE: ("auth0", "con_Emu1atorDatabase1"),
-    "google-oauth2": ("google-oauth2", "con_Emu1atorGoogle00"),
-    "github": ("github", "con_Emu1atorGitHub00"),
-    "email": ("email", "con_Emu1atorEmail000"),
-    "sms": ("sms", "con_Emu1atorSms00000"),
+# name -> (provider/strategy, isSocial, connection id)
+CONNECTIONS: Final[dict[str, tuple[str, bool, str]]] = {
+    DATABASE: ("auth0", False, "con_Emu1atorDatabase"),
+    "google-oauth2": ("google-oauth2", True, "con_Emu1atorGoogle00"),
+    "github": ("github", True, "con_Emu1atorGitHub00"),
+    "email": ("email", False, "con_Emu1atorEmail000"),
+    "sms": ("sms", False, "con_Emu1atorSms00000"),
 }
+PROVIDER_TO_CONNECTION: Final = {provider: name for name, (provider, _, _) in CONNECTIONS.items()}
 
 ALICE_PASSWORD: Final = "correct-horse-alice"  # noqa: S105 - public demo value
 BOB_PASSWORD: Final = "correct-horse-bob"  # noqa: S105 - public demo value

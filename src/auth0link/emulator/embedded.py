@@ -28,9 +28,10 @@ from urllib.parse import parse_qsl
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from auth0link.emulator import passwordpolicy
+from auth0link.emulator import accounts, passwordpolicy
 from auth0link.emulator.applications import PASSWORDLESS_STRATEGIES, Client
 from auth0link.emulator.grants import authenticate_client
+from auth0link.emulator.model import USER_FIELDS
 from auth0link.emulator.web import cross_origin, json_reply, tenant_of
 
 if TYPE_CHECKING:
@@ -102,13 +103,17 @@ async def signup(request: Request) -> Response:  # noqa: PLR0911 - one return pe
         )
     users = tenant_of(request).users
     email = email.strip().lower()
-    if users.account(conn.name, "email", email) is not None:
+    if accounts.find(users, conn.name, "email", email) is not None:
         return _signup_error("invalid_signup", "Invalid sign up")
     extra = {k: body[k] for k in _PROFILE if isinstance(body.get(k), str)}
     metadata = body.get("user_metadata")
     if isinstance(metadata, dict):
         extra["user_metadata"] = metadata
-    user = users.create_in(conn.name, {"email": email, "password": password, **extra})
+    roots = {k: v for k, v in extra.items() if k in USER_FIELDS}
+    others = {k: v for k, v in extra.items() if k not in USER_FIELDS}
+    user = accounts.sign_up(
+        users, conn.name, {"email": email, "password": password, **roots, "extra": others}
+    )
     return JSONResponse({"_id": user.identities[0].user_id, "email_verified": False, "email": email, **extra})
 
 
@@ -149,7 +154,7 @@ async def passwordless_start(request: Request) -> Response:
     tenant = tenant_of(request)
     code = tenant.send_otp(client.client_id, to, conn.name)
     LOG.warning("outbox: %s code for %s: %s", conn.name, to, code)
-    owner = tenant.users.account(conn.name, field, to)
+    owner = accounts.find(tenant.users, conn.name, field, to)
     raw_id = owner.identities[0].user_id if owner is not None else secrets.token_hex(12)
     if field == "phone_number":
         return JSONResponse(

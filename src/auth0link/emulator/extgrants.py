@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from auth0link.emulator import accounts
 from auth0link.emulator.applications import PASSWORDLESS_STRATEGIES
 from auth0link.emulator.minting import grant_scope, user_tokens
 
@@ -69,7 +70,7 @@ def password_realm(tenant: Tenant, client: Client, params: dict[str, str]) -> Re
     if isinstance(conn, tuple):
         return conn
     email = params["username"].strip().lower()
-    user = tenant.users.verify_password(conn.name, email, params["password"])
+    user = accounts.check_password(tenant.users, conn.name, email, params["password"])
     if user is None:
         return _error(403, "invalid_grant", "Wrong email or password.")
     return _tokens(tenant, client, user, params)
@@ -91,9 +92,8 @@ def passwordless_otp(tenant: Tenant, client: Client, params: dict[str, str]) -> 
         what = "phone number" if sms else "email"
         return _error(403, "invalid_grant", f"Wrong {what} or verification code.")
     users = tenant.users
-    user = users.account(conn.name, "phone_number" if sms else "email", to) or users.create_social_user(
-        conn.name, to
-    )
+    key = "phone_number" if sms else "email"
+    user = accounts.find(users, conn.name, key, to) or users.create_social_user(conn.name, to)
     return _tokens(tenant, client, user, params)
 
 

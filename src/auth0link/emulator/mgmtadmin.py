@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from auth0link.emulator import passwordpolicy
-from auth0link.emulator.mgmtcommon import bad_body, json_object, json_type, require
-from auth0link.emulator.model import ManagementError
+from auth0link.emulator import accounts, passwordpolicy
+from auth0link.emulator.mgmtcommon import bad_body, json_object, require
+from auth0link.emulator.model import ManagementError, json_type
 from auth0link.emulator.usersearch import bad_query, project
 
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ def _identifier(tenant: Tenant, conn: Connection, body: dict[str, Any]) -> tuple
         ok, _rules, _policy = passwordpolicy.check(str(conn.options.get("passwordPolicy", "good")), password)
         if not ok:
             raise ManagementError(400, "PasswordStrengthError: Password is too weak", "invalid_body")
-    if tenant.users.account(conn.name, key, value) is not None:
+    if accounts.find(tenant.users, conn.name, key, value) is not None:
         raise _exists()
     return key, value
 
@@ -105,11 +105,12 @@ def create_user(tenant: Tenant, claims: dict[str, Any], raw: bytes) -> dict[str,
     spec: dict[str, Any] = {
         k: body[k] for k in ("name", "nickname", "picture", "user_metadata", "app_metadata") if k in body
     }
+    spec["extra"] = {k: body[k] for k in ("given_name", "family_name", "username", "blocked") if k in body}
     verified = "phone_verified" if key == "phone_number" else "email_verified"
     spec.update({key: value, verified: bool(body.get(verified))})
     if conn.is_database:
         spec["password"] = body["password"]
-    return tenant.users.create_in(conn.name, spec, raw_id).to_json()
+    return accounts.sign_up(tenant.users, conn.name, spec, raw_id).to_json()
 
 
 def _page(items: list[dict[str, Any]], query: dict[str, list[str]], key: str) -> Any:

@@ -17,10 +17,9 @@ from urllib.parse import parse_qs, unquote
 from auth0link.emulator import mgmtadmin
 from auth0link.emulator.mgmtcommon import bad_body as _bad_body
 from auth0link.emulator.mgmtcommon import json_object as _json_object
-from auth0link.emulator.mgmtcommon import json_type as _json_type
 from auth0link.emulator.mgmtcommon import require
-from auth0link.emulator.model import ManagementError
-from auth0link.emulator.usersearch import bad_query, matches, project
+from auth0link.emulator.model import ManagementError, json_type
+from auth0link.emulator.usersearch import bad_query, project, search
 
 if TYPE_CHECKING:
     from starlette.types import Receive, Scope, Send
@@ -60,7 +59,10 @@ _PATCH_FIELDS = {
     "verify_phone_number",
     "verify_password",
 }
-MAX_PER_PAGE = 100
+
+
+# Scopes that may read a job ("Check export status" in Auth0's Bulk User Exports).
+JOB_READERS = ("create:users", "read:users", "create:passwords_checking_job")
 
 
 def error_body(status: int, message: str, error_code: str) -> dict[str, Any]:
@@ -83,7 +85,7 @@ def error_body(status: int, message: str, error_code: str) -> dict[str, Any]:
 
 
 class ManagementAPI:
-    """``/api/v2/*``: users (get, create, patch, delete, search, link, unlink), clients, connections."""
+    """``/api/v2/*``: users (get, create, patch, delete, search, link), clients, connections, jobs."""
 
     def __init__(self, tenant: Tenant, bucket: TokenBucket) -> None:
         """Serve ``tenant`` under the rate limit ``bucket``."""
@@ -150,11 +152,28 @@ class ManagementAPI:
         if route == ("GET", 1, "users"):
             claims = self._auth(scope)
             return 200, self.search(claims, query)
+        return self._dispatch_more(scope, route, parts, query, body)
+
+    def _dispatch_more(
+        self,
+        scope: Scope,
+        route: tuple[str, int, str],
+        parts: list[str],
+        query: dict[str, list[str]],
+        body: bytes,
+    ) -> tuple[int, Any]:
+        """The routes off the hot path: creating users, clients, connections, export jobs."""
         if route == ("POST", 1, "users"):
             return 201, mgmtadmin.create_user(self.tenant, self._auth(scope), body)
         if route in (("GET", 1, "clients"), ("GET", 1, "connections")):
             lister = mgmtadmin.list_clients if parts[0] == "clients" else mgmtadmin.list_connections
             return 200, lister(self.tenant, self._auth(scope), query)
+        if route == ("POST", 2, "jobs") and parts[1] == "users-exports":
+            self._require(self._auth(scope), ("read:users",), (), None)
+            return 201, self.tenant.exports.create(_json_object(body))
+        if route == ("GET", 2, "jobs") and parts[1]:
+            self._require(self._auth(scope), JOB_READERS, (), None)
+            return 200, self.tenant.exports.view(parts[1])
         raise ManagementError(404, "Not Found", "not_found")
 
     def _auth(self, scope: Scope) -> dict[str, Any]:
@@ -213,7 +232,7 @@ class ManagementAPI:
             raise _bad_body(f"Additional properties not allowed: {','.join(unknown)}")
         for key in ("user_metadata", "app_metadata"):
             if key in body and body[key] is not None and not isinstance(body[key], dict):
-                raise _bad_body(f"Expected type object but found type {_json_type(body[key])}")
+                raise _bad_body(f"Expected type object but found type {json_type(body[key])}")
         users = self.tenant.users
         user = users.get_user(user_id)
         users.patch(user, body)
@@ -228,29 +247,9 @@ class ManagementAPI:
         return [user.to_json() for user in self.tenant.users.by_email(email)]
 
     def search(self, claims: dict[str, Any], query: dict[str, list[str]]) -> Any:
-        """``GET /users?q=…&search_engine=v3&page=&per_page=&include_totals=``."""
+        """``GET /users?q=…&search_engine=v3&page=&per_page=&include_totals=`` (Auth0's limits)."""
         self._require(claims, ("read:users",), (), None)
-        engine = query.get("search_engine", ["v3"])[0]
-        if engine not in ("v3", ""):
-            raise bad_query(f"Invalid value for search_engine: {engine}")
-        try:
-            page = int(query.get("page", ["0"])[0] or 0)
-            per_page = int(query.get("per_page", ["50"])[0] or 50)
-        except ValueError:
-            raise bad_query("page and per_page must be integers") from None
-        if page < 0 or not 0 < per_page <= MAX_PER_PAGE:
-            raise bad_query(f"per_page must be between 1 and {MAX_PER_PAGE}, page >= 0")
-        users = [u for u in self.tenant.users.values() if matches(u, query.get("q", [""])[0])]
-        window = [project(u.to_json(), query) for u in users[page * per_page : (page + 1) * per_page]]
-        if query.get("include_totals", ["false"])[0].lower() == "true":
-            return {
-                "start": page * per_page,
-                "limit": per_page,
-                "length": len(window),
-                "total": len(users),
-                "users": window,
-            }
-        return window
+        return search(self.tenant.users.values(), query)
 
     def link(self, claims: dict[str, Any], user_id: str, raw: bytes) -> list[Any]:
         """``POST /users/{id}/identities`` (``link_with`` or ``provider``/``user_id``)."""
@@ -274,7 +273,7 @@ class ManagementAPI:
             raise _bad_body("Missing required property: user_id")
         connection_id = body.get("connection_id")
         if connection_id is not None and not isinstance(connection_id, str):
-            raise _bad_body("Expected type string but found type " + _json_type(connection_id))
+            raise _bad_body("Expected type string but found type " + json_type(connection_id))
         return self.tenant.users.link(user_id, provider, secondary_id, connection_id)
 
     def _verify_link_with(self, token: Any, claims: dict[str, Any]) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from auth0link.emulator.model import ManagementError
+from auth0link.emulator.model import ManagementError, json_type
 
 
 def insufficient(*expected: str) -> ManagementError:
@@ -33,18 +33,6 @@ def require(claims: dict[str, Any], admin: tuple[str, ...], own: tuple[str, ...]
     if target is not None and claims.get("sub") == target and any(s in scopes for s in own):
         return
     raise insufficient(*admin, *own)
-
-
-def json_type(value: Any) -> str:
-    """The JSON type name of a decoded value (for validation messages)."""
-    return {
-        dict: "object",
-        list: "array",
-        str: "string",
-        bool: "boolean",
-        int: "integer",
-        float: "number",
-    }.get(type(value), "null")
 
 
 def json_object(raw: bytes) -> dict[str, Any]:

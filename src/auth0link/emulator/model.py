@@ -9,14 +9,54 @@ tokens, which ``--state`` keeps (see :mod:`.persistence`). Clients and connectio
 from __future__ import annotations
 
 import datetime
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
+
+from auth0link.emulator import demo
+
+
+def json_type(value: Any) -> str:
+    """The JSON name of a decoded value's type (object, array, string, …), for error messages."""
+    names = {dict: "object", list: "array", str: "string", bool: "boolean", int: "integer", float: "number"}
+    return names.get(type(value), "null")
 
 
 def iso(ts: float) -> str:
     """Format a UNIX time the way Auth0 does (``2024-03-12T10:00:00.000Z``)."""
     dt = datetime.datetime.fromtimestamp(ts, tz=datetime.UTC)
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+
+
+# Strategies that are not social (database, passwordless, enterprise); any other provider is a
+# social connection (google-oauth2, github, facebook, windowslive, …).
+NON_SOCIAL = frozenset(
+    ("auth0", "email", "sms", "samlp", "waad", "adfs", "ad", "auth0-adldap", "oidc", "okta", "pingfederate")
+)
+_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def is_social(connection: str, provider: str) -> bool:
+    """``isSocial`` of an identity: the demo connection's flag, else by its provider."""
+    known = demo.CONNECTIONS.get(connection)
+    return known[1] if known is not None else provider not in NON_SOCIAL
+
+
+def connection_id(name: str) -> str:
+    """The ``con_…`` ID of a connection: the demo one's, else derived from its name.
+
+    Connections met only in a loaded users file get a stable ID (``con_`` and 16 base-62
+    characters of the SHA-256 of the name), so an export job can target them by ID.
+    """
+    known = demo.CONNECTIONS.get(name)
+    if known is not None:
+        return known[2]
+    number = int.from_bytes(hashlib.sha256(name.encode()).digest()[:12], "big")
+    chars = []
+    for _ in range(16):
+        number, digit = divmod(number, 62)
+        chars.append(_BASE62[digit])
+    return "con_" + "".join(chars)
 
 
 class ManagementError(Exception):
@@ -94,12 +134,16 @@ class User:
     updated_at: str = ""
     last_login: str | None = None
     logins_count: int = 0
+    # Root attributes the emulator keeps but does not interpret (given_name, family_name,
+    # username, blocked, last_ip, multifactor, …), from --users files, exports and PATCH.
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The Management API representation.
 
         Like Auth0, ``user_metadata``/``app_metadata`` are omitted while empty, ``last_login``
-        before the first login, and ``email``/``phone_number`` when the user has none.
+        before the first login, and ``email``/``phone_number`` when the user has none; the
+        :attr:`extra` attributes come after the ones the emulator knows.
         """
         body: dict[str, Any] = {"user_id": self.user_id}
         if self.email is not None:
@@ -123,6 +167,8 @@ class User:
             body["user_metadata"] = self.user_metadata
         if self.app_metadata:
             body["app_metadata"] = self.app_metadata
+        if self.extra:
+            body.update(self.extra)
         return body
 
     def profile(self) -> dict[str, Any]:
@@ -132,7 +178,7 @@ class User:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> User:
-        """Inverse of :meth:`to_json` (extra keys are ignored; a user has at least one identity)."""
+        """Inverse of :meth:`to_json` (other keys become :attr:`extra`; at least one identity)."""
         identities = [Identity.from_json(i) for i in data["identities"]]
         if not identities:
             raise ValueError(f"user {data['user_id']!r} has no identities")
@@ -152,7 +198,30 @@ class User:
             updated_at=str(data.get("updated_at", "")),
             last_login=data.get("last_login"),
             logins_count=int(data.get("logins_count", 0)),
+            extra={key: value for key, value in data.items() if key not in USER_FIELDS},
         )
+
+
+# The keys of a user body that map to User attributes (everything else is User.extra).
+USER_FIELDS = frozenset(
+    (
+        "user_id",
+        "identities",
+        "email",
+        "email_verified",
+        "phone_number",
+        "phone_verified",
+        "name",
+        "nickname",
+        "picture",
+        "user_metadata",
+        "app_metadata",
+        "created_at",
+        "updated_at",
+        "last_login",
+        "logins_count",
+    )
+)
 
 
 @dataclass
@@ -253,3 +322,21 @@ class RefreshToken:
     def to_json(self) -> dict[str, Any]:
         """For the state file."""
         return dict(self.__dict__)
+
+
+def bare_user(identity: Identity, stamp: str) -> User:
+    """The separate user an unlinked identity becomes: its profileData, no metadata."""
+    profile = dict(identity.profile_data or {})
+    return User(
+        user_id=identity.full_id,
+        identities=[Identity(identity.connection, identity.provider, identity.user_id, identity.is_social)],
+        email=profile.get("email"),
+        email_verified=bool(profile.get("email_verified", False)),
+        phone_number=profile.get("phone_number"),
+        phone_verified=bool(profile.get("phone_verified", False)),
+        name=str(profile.get("name", "")),
+        nickname=str(profile.get("nickname", "")),
+        picture=str(profile.get("picture", "")),
+        created_at=stamp,
+        updated_at=stamp,
+    )

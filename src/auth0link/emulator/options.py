@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from auth0link.emulator import DEMO_USERS_HELP
+from auth0link.emulator.demo import DATABASE
 
 PROG = "auth0link emulator"
 
@@ -27,7 +28,8 @@ class EmulatorOptions:
 
     host: str = "127.0.0.1"  # --host: loopback only (127.0.0.0/8, ::1, localhost)
     port: int = 0  # --port: 0 picks a free port
-    users_file: Path | None = None  # --users FILE: JSON users replacing the demo set
+    users_file: Path | None = None  # --users FILE: users replacing the demo set (see emulator.userfiles)
+    users_connection: str = DATABASE  # --users-connection NAME: database of imported and auth0| users
     tenant_file: Path | None = None  # --tenant FILE: deploy-cli YAML clients and connections
     rate_limit: str | None = None  # --rate-limit N/s or N/s:BURST (default: unlimited)
     state_file: Path | None = None  # --state FILE: load at start, save atomically on stop
@@ -103,7 +105,18 @@ def _add_tenant_options(parser: argparse.ArgumentParser) -> None:
         dest="users_file",
         type=Path,
         metavar="FILE",
-        help="JSON file of users replacing the demo set.",
+        help=(
+            "Users replacing the demo set: a JSON list, Auth0's bulk-import JSON or a users "
+            "export (NDJSON, gzipped or not), detected by content."
+        ),
+    )
+    add(
+        "--users-connection",
+        metavar="NAME",
+        help=(
+            "Database connection of bulk-import and auth0| users in --users "
+            f"(default: {_DEFAULTS.users_connection})."
+        ),
     )
     add(
         "--tenant",

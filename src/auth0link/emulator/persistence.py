@@ -1,4 +1,4 @@
-"""Files: the ``--users`` file, the ``--state`` file (load at start, save on stop), and the tenant build.
+"""Files: the ``--users`` file (read by :mod:`.userfiles`), the ``--state`` file, and the tenant build.
 
 A state file holds the durable part of a tenant: the signing key (so the JWKS survives a
 restart), users, passwords, refresh tokens and revoked families. It is read and checked whole
@@ -23,6 +23,7 @@ from auth0link.emulator import EmulatorError, demo, tenantfile
 from auth0link.emulator.keys import SigningKey
 from auth0link.emulator.model import RefreshToken, User
 from auth0link.emulator.tenant import Tenant
+from auth0link.emulator.userfiles import UsersFile
 
 STATE_VERSION = 1
 # What decoding a malformed-but-valid-JSON state raises (a garbage key: ValueError or
@@ -144,31 +145,18 @@ def write_private(path: Path, text: str) -> None:
             os.close(dir_fd)
 
 
-def read_users_file(path: Path) -> list[dict[str, Any]]:
-    """Read a ``--users`` file: a JSON list of user objects, or ``{"users": [...]}``."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise EmulatorError(
-            f"cannot read the users file {path}: {exc.strerror}; pass an existing JSON file"
-        ) from exc
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise EmulatorError(
-            f"the users file {path} is not valid JSON ({exc}); fix it or drop --users"
-        ) from exc
-    if isinstance(data, dict):
-        data = data.get("users")
-    if not isinstance(data, list) or not all(isinstance(u, dict) for u in data):
-        raise EmulatorError(
-            f'the users file {path} must hold a JSON list of user objects (or {{"users": [...]}})'
-        )
-    return data
+def read_users_file(path: Path, *, database: str = demo.DATABASE) -> UsersFile:
+    """A ``--users`` file, checked to be readable; its users are read while the tenant is built.
+
+    Any of the formats :mod:`.userfiles` detects; ``database`` is the ``--users-connection``.
+    """
+    return UsersFile.open(path, database=database)
 
 
 def build_tenant(
     base_url: str,
     *,
-    users: list[dict[str, Any]] | None = None,
+    users: list[dict[str, Any]] | UsersFile | None = None,
     state: SavedState | None = None,
     tenant_file: Path | None = None,
     **settings: Any,
@@ -180,6 +168,9 @@ def build_tenant(
         tenantfile.load(tenant, tenant_file)
     if state is not None and state.users is not None:
         apply_state(tenant, state)
+        return tenant
+    if isinstance(users, UsersFile):
+        users.load_into(tenant.users)
         return tenant
     try:
         tenant.users.load(users if users is not None else [dict(u) for u in demo.DEMO_USERS])

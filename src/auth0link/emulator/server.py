@@ -71,6 +71,12 @@ def _validate(options: EmulatorOptions) -> tuple[str, tuple[float, int] | None, 
         raise EmulatorError("invalid --token-ttl: use a positive number of seconds")
     if options.device_interval < 1:
         raise EmulatorError("invalid --device-interval: use a positive number of seconds")
+    known = demo.CONNECTIONS.get(options.users_connection)
+    if not options.users_connection.strip() or (known is not None and known[0] != "auth0"):
+        raise EmulatorError(
+            f"invalid --users-connection {options.users_connection!r}: name a database connection, "
+            f"e.g. {demo.DATABASE}"
+        )
     rate = parse_rate_limit(options.rate_limit) if options.rate_limit else None
     specs = (options.faults,) if isinstance(options.faults, str) else options.faults
     faults = [rule for spec in specs for rule in parse_faults(spec)]
@@ -80,7 +86,9 @@ def _validate(options: EmulatorOptions) -> tuple[str, tuple[float, int] | None, 
 def prepare(options: EmulatorOptions) -> _Prepared:
     """Validate the options, bind the socket, build the tenant and the app."""
     address, rate, faults = _validate(options)
-    users = read_users_file(options.users_file) if options.users_file else None
+    users = (
+        read_users_file(options.users_file, database=options.users_connection) if options.users_file else None
+    )
     state = load_state(options.state_file) if options.state_file else None
     family = socket.AF_INET6 if ":" in address else socket.AF_INET
     # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY on accepted sockets only when the
@@ -238,6 +246,7 @@ def run(options: EmulatorOptions, *, stdout: TextIO | None = None) -> None:
         if options.state_file is not None:
             save_state(options.state_file, prepared.emulator.tenant)
             LOG.info("state saved to %s", options.state_file)
+        prepared.emulator.tenant.close()
 
 
 class EmulatorThread:
@@ -273,6 +282,7 @@ class EmulatorThread:
         self._prepared.sock.close()
         if self.options.state_file is not None:
             save_state(self.options.state_file, self.emulator.tenant)
+        self.emulator.tenant.close()
 
     def __enter__(self) -> Self:
         """Start."""

@@ -1,13 +1,13 @@
 """The tenant: everything the emulator knows, changed only through its methods.
 
 :class:`Tenant` holds the settings (URLs, lifetimes, the signing key, the clock), the clients,
-the users (:class:`~.directory.UserDirectory`), and the short-lived stores: SSO sessions, login
-transactions, authorization codes, device codes, refresh tokens and the outbox. Handlers read and
-change them through methods, never by writing into the stores, so the stores and the users'
-linked-identity index stay consistent.
+the users (:class:`~.directory.UserDirectory`), the users-export jobs (:class:`~.jobs.ExportJobs`)
+and the short-lived stores: SSO sessions, login transactions, authorization codes, device codes,
+refresh tokens and the outbox. Handlers read and change them through methods, never by writing
+into the stores, so the stores and the users' linked-identity index stay consistent.
 
 It is mutated only from the event loop (every route handler is ``async`` and never awaits in the
-middle of a change), so it needs no lock.
+middle of a change), so it needs no lock; export workers only read users (see :mod:`.jobs`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from auth0link.emulator.applications import INTERACTIVE_TYPES, demo_clients, demo_connections
-from auth0link.emulator.directory import Snapshot, UserDirectory
+from auth0link.emulator.directory import UserDirectory
+from auth0link.emulator.jobs import ExportJobs
 from auth0link.emulator.model import DeviceCode, RefreshToken, SsoSession, iso
 from auth0link.emulator.transaction import Transaction
 
@@ -65,6 +66,7 @@ class Tenant:
         self._clock = clock
         self._clock_offset = 0.0
         self.users = UserDirectory(self.now, self.connections)
+        self.exports = ExportJobs(self.users, self.now, base_url)
         self._sessions: dict[str, SsoSession] = {}
         self._transactions: dict[str, Transaction] = {}
         self._codes: dict[str, AuthCode] = {}
@@ -110,9 +112,14 @@ class Tenant:
         """Undo :meth:`advance_clock`."""
         self._clock_offset = 0.0
 
-    def reset(self, users: Snapshot) -> None:
-        """Back to ``users``; forget sessions, transactions, codes, tokens, outbox and clock moves."""
-        self.users.restore(users)
+    def keep_initial(self) -> None:
+        """Make now the state :meth:`reset` goes back to (the users; every other store empties)."""
+        self.users.keep_initial()
+
+    def reset(self) -> None:
+        """Back to the users at :meth:`keep_initial`; forget sessions, codes, tokens, outbox, clock moves."""
+        self.users.reset_to_initial()
+        self.exports.clear()
         for store in (
             self._sessions,
             self._transactions,
@@ -125,6 +132,10 @@ class Tenant:
         self._outbox.clear()
         self._otp.clear()
         self.reset_clock()
+
+    def close(self) -> None:
+        """Release what outlives a request: the export jobs' workers and files."""
+        self.exports.close()
 
     def counters(self) -> dict[str, int]:
         """How many sessions, refresh tokens and device codes are held."""

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from starlette.routing import Route
 
-from auth0link.emulator import pages
+from auth0link.emulator import accounts, pages
 from auth0link.emulator.applications import PASSWORDLESS_STRATEGIES
 from auth0link.emulator.completion import authenticated
 from auth0link.emulator.transaction import LOGIN_OPEN, PendingCode, TxState
@@ -64,7 +64,7 @@ async def login_submit(request: Request, tx: Transaction, form: dict[str, str]) 
     database = _database(request, tx)
     email = form.get("username", "").strip().lower()
     users = tenant_of(request).users
-    owner = users.verify_password(database, email, form.get("password", "")) if database else None
+    owner = accounts.check_password(users, database, email, form.get("password", "")) if database else None
     if database is None or owner is None:
         return _login_page(request, tx, "Wrong email or password.", 400)
     return authenticated(request, tx, owner, database)
@@ -81,11 +81,11 @@ def _idp_page(
             status,
         )
     users = tenant_of(request).users
-    accounts = []
+    choices = []
     for identity, owner in users.accounts_for(connection):
         profile = users.identity_profile(identity, owner)
-        accounts.append((identity.full_id, str(profile.get("email") or profile.get("name"))))
-    return html(pages.idp_chooser(state=tx.id, connection=connection, accounts=accounts, error=error), status)
+        choices.append((identity.full_id, str(profile.get("email") or profile.get("name"))))
+    return html(pages.idp_chooser(state=tx.id, connection=connection, accounts=choices, error=error), status)
 
 
 def _unknown_connection(request: Request, tx: Transaction, connection: str) -> Response | None:
@@ -143,7 +143,7 @@ def _send_code(request: Request, tx: Transaction, connection: str, form: dict[st
 def _sign_in(request: Request, tx: Transaction, connection: str, key: str, value: str) -> Response:
     """Log in the account of ``connection`` whose profile ``key`` is ``value``, or sign it up."""
     users = tenant_of(request).users
-    owner = users.account(connection, key, value) or users.create_social_user(connection, value)
+    owner = accounts.find(users, connection, key, value) or users.create_social_user(connection, value)
     return authenticated(request, tx, owner, connection)
 
 

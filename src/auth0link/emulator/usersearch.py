@@ -1,8 +1,26 @@
-"""User search for the Management API: ``q`` (a small Lucene subset) and field selection.
+"""User search for the Management API: ``q`` (a small Lucene subset), paging and field selection.
 
 ``GET /api/v2/users?q=…`` matches ``field:value`` / ``field:"value"`` terms joined by ``AND`` or
-spaces, on the fields in :data:`SEARCH_FIELDS`; a trailing ``*`` is a prefix match.
-``fields=a,b&include_fields=true|false`` selects the keys of each user body.
+spaces, on the fields in :data:`SEARCH_FIELDS`; a trailing ``*`` is a prefix match. The query is
+compiled once per request and read straight from the user records (no body per user), so a
+search over 100,000 users stays fast. ``fields=a,b&include_fields=true|false`` selects the keys
+of each user body.
+
+Paging is Auth0's (see "View Search Results by Page" and the ``get-users`` reference):
+
+- ``page`` from 0, ``per_page`` from 0 to 100 (default 50); without ``page`` at most 50 users are
+  returned whatever ``per_page`` says ("When the page parameter is not set, we return a maximum
+  of 50 records").
+- Only the first 1,000 results of a query can be read: a page that reaches past them is a 400
+  ``invalid_paging`` with Auth0's exact message. The condition is ``(page + 1) * per_page >
+  1000`` (Auth0's documented rule for role members, and Elasticsearch's ``from + size`` window
+  behind search v3), whether or not that many users match.
+- ``include_totals=true`` wraps the page as ``{start, limit, length, users, total}`` where
+  ``total`` is capped at 1,000, as Auth0 reports it.
+
+The validation messages follow Auth0's query validator ("Query validation error: 'Value 101 is
+greater than maximum 100' on property per_page (Number of results per page.)."); the property
+descriptions come from the ``get-users`` reference.
 """
 
 from __future__ import annotations
@@ -13,6 +31,8 @@ from typing import TYPE_CHECKING, Any
 from auth0link.emulator.model import ManagementError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
     from auth0link.emulator.model import User
 
 _QUERY_TERM = re.compile(r'([\w.]+):(?:"((?:[^"\\]|\\.)*)"|(\S+))')
@@ -26,11 +46,31 @@ SEARCH_FIELDS = {
     "identities.provider",
     "identities.user_id",
 }
+MAX_PER_PAGE = 100
+DEFAULT_PER_PAGE = 50
+SEARCH_WINDOW = 1000
+PAGING_MESSAGE = (
+    "You can only page through the first 1000 records. "
+    "See https://auth0.com/docs/users/search/v3/view-search-results-by-page#limitation"
+)
+_PROPERTY_HELP = {
+    "page": "Page index of the results to return. First page is 0.",
+    "per_page": "Number of results per page.",
+}
 
 
 def bad_query(message: str) -> ManagementError:
     """A 400 ``invalid_query_string`` with Auth0's wording."""
     return ManagementError(400, f"Query validation error: '{message}'.", "invalid_query_string")
+
+
+def _bad_property(message: str, name: str) -> ManagementError:
+    """A 400 on one query property, worded as Auth0's validator words it."""
+    return ManagementError(
+        400,
+        f"Query validation error: '{message}' on property {name} ({_PROPERTY_HELP[name]}).",
+        "invalid_query_string",
+    )
 
 
 def project(user: dict[str, Any], query: dict[str, list[str]]) -> dict[str, Any]:
@@ -43,27 +83,87 @@ def project(user: dict[str, Any], query: dict[str, list[str]]) -> dict[str, Any]
     return {k: v for k, v in user.items() if (k in fields) == include}
 
 
-def matches(user: User, q: str) -> bool:
+def _integer(query: dict[str, list[str]], name: str, default: int, maximum: int | None) -> int:
+    raw = query.get(name, [""])[0]
+    if raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise _bad_property("Expected type integer but found type string", name) from None
+    if value < 0:
+        raise _bad_property(f"Value {value} is less than minimum 0", name)
+    if maximum is not None and value > maximum:
+        raise _bad_property(f"Value {value} is greater than maximum {maximum}", name)
+    return value
+
+
+def paging(query: dict[str, list[str]]) -> tuple[int, int]:
+    """``(page, per_page)`` of a search, checked as Auth0 checks them (module docstring)."""
+    page = _integer(query, "page", 0, None)
+    per_page = _integer(query, "per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE)
+    if query.get("page", [""])[0] == "":
+        per_page = min(per_page, DEFAULT_PER_PAGE)
+    if (page + 1) * per_page > SEARCH_WINDOW:
+        raise ManagementError(400, PAGING_MESSAGE, "invalid_paging")
+    return page, per_page
+
+
+def search(users: Iterable[User], query: dict[str, list[str]]) -> Any:
+    """``GET /users``: the page of matching users (or the totals object), Auth0's limits applied."""
+    engine = query.get("search_engine", ["v3"])[0]
+    if engine not in ("v3", ""):
+        raise bad_query(f"Invalid value for search_engine: {engine}")
+    page, per_page = paging(query)
+    predicate = compile_query(query.get("q", [""])[0])
+    found = [user for user in users if predicate(user)]
+    start = page * per_page
+    window = [project(user.to_json(), query) for user in found[start : start + per_page]]
+    if query.get("include_totals", ["false"])[0].lower() != "true":
+        return window
+    return {
+        "start": start,
+        "limit": per_page,
+        "length": len(window),
+        "users": window,
+        "total": min(len(found), SEARCH_WINDOW),
+    }
+
+
+def _field_values(field: str) -> Callable[[User], list[str]]:
+    """How to read ``field`` off a user, as the strings a query term is compared with."""
+    if field.startswith("identities."):
+        key = field.split(".", 1)[1]
+        attribute = {"connection": "connection", "provider": "provider", "user_id": "user_id"}[key]
+        return lambda user: [str(getattr(identity, attribute)) for identity in user.identities]
+    if field == "email_verified":
+        return lambda user: [str(user.email_verified).lower()]
+    return lambda user: [str(getattr(user, field))]
+
+
+def compile_query(q: str) -> Callable[[User], bool]:
     """A small Lucene subset: ``field:value`` / ``field:"value"`` terms joined by AND/spaces."""
     q = q.strip()
     if not q or q == "*":
-        return True
+        return lambda _user: True
     rest = _QUERY_TERM.sub("", q).replace("AND", "").strip()
     if rest:
         raise bad_query(f"Unsupported query syntax in q: {q}")
-    body = user.to_json()
+    terms: list[tuple[Callable[[User], list[str]], str]] = []
     for field, quoted, bare in _QUERY_TERM.findall(q):
         if field not in SEARCH_FIELDS:
             raise bad_query(f"Unsupported field in q: {field}")
-        value = quoted.replace('\\"', '"') if quoted else bare
-        if field.startswith("identities."):
-            key = field.split(".", 1)[1]
-            found = [str(i.get(key)) for i in body["identities"]]
-        else:
-            found = [str(body.get(field)).lower() if field == "email_verified" else str(body.get(field))]
-        if not any(_glob(value, item) for item in found):
-            return False
-    return True
+        terms.append((_field_values(field), quoted.replace('\\"', '"') if quoted else bare))
+
+    def predicate(user: User) -> bool:
+        return all(any(_glob(value, item) for item in read(user)) for read, value in terms)
+
+    return predicate
+
+
+def matches(user: User, q: str) -> bool:
+    """Whether ``user`` matches the query ``q`` (see :func:`compile_query`)."""
+    return compile_query(q)(user)
 
 
 def _glob(pattern: str, value: str) -> bool:

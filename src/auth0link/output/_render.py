@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from typing import TYPE_CHECKING, TextIO, cast
 
 from auth0link.output._streams import IDENTITY_COLUMNS, Streams, clean, short
@@ -11,9 +12,16 @@ from auth0link.output._svg import Screenshots
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
 
-    from auth0link.linking import LinkPlan
-    from auth0link.login import Check, LoginOutcome, SessionStatus
-    from auth0link.models import DeviceAuthorization, Identity, User
+    from auth0link.models import (
+        BatchSummary,
+        Check,
+        DeviceAuthorization,
+        Identity,
+        LinkPlan,
+        LoginOutcome,
+        SessionStatus,
+        User,
+    )
 
 
 class Renderings(Screenshots, Streams):
@@ -56,7 +64,7 @@ class Renderings(Screenshots, Streams):
             self.info(f"  logged in:        {clean(current)}")
             self.info(f"  just signed in:   {clean(second)}")
             self.info("  Link them only if both are yours and you just signed in to the second one yourself.")
-        self.info(f"Link {clean(plan.absorbed_id)} ({clean(plan.absorbed_email)}) into {clean(kept)}.")
+        self.info(f"Link {clean(plan.absorbed_id)} ({clean(plan.absorbed_contact)}) into {clean(kept)}.")
         self.info(
             f"  {clean(kept)} stays the primary user; {clean(plan.absorbed_id)} becomes one of its identities"
         )
@@ -97,6 +105,14 @@ class Renderings(Screenshots, Streams):
         """The authorize URL, always on stderr (also when a browser opens)."""
         self.info("Opening the login page in your browser. If it does not open, visit:")
         self.info(f"  {clean(url)}")
+
+    def ssh_hint(self, url: str, *, default_port: int) -> None:
+        """For a login URL opened on another machine: how to forward its loopback callback port."""
+        from urllib.parse import parse_qs, urlsplit
+
+        redirect = parse_qs(urlsplit(url).query).get("redirect_uri", [""])[0]
+        port = urlsplit(redirect).port or default_port
+        self.info(f"  (browser on another machine? first run there: ssh -L {port}:127.0.0.1:{port} HOST)")
 
     def device_code(self, auth: DeviceAuthorization) -> None:
         """The verification URL and user code (stderr), and a QR code on a terminal."""
@@ -182,3 +198,23 @@ class Renderings(Screenshots, Streams):
             if check.fix and check.ok is not True:
                 lines.append(f"    fix: {clean(check.fix)}")
         self.data("\n".join(lines))
+
+    def batch_summary(self, summary: BatchSummary, *, as_json: bool) -> None:
+        """The last line of a ``batch-link`` run (stderr), and the counts as JSON on stdout."""
+        if as_json:
+            self.data(json.dumps(summary.to_json()))
+        if summary.planned or (not summary.journal and not summary.processed):
+            self.info(
+                f"dry run: {summary.planned} pair(s) would be linked, {summary.invalid} invalid line(s), "
+                f"{summary.done_before} already done in the journal."
+            )
+            return
+        rate = summary.requests / summary.elapsed if summary.elapsed else 0.0
+        self.info(
+            f"linked {summary.linked}, already linked {summary.already_linked}, skipped {summary.skipped}, "
+            f"failed {summary.failed}, invalid lines {summary.invalid}, done earlier {summary.done_before} "
+            f"in {summary.elapsed:.1f} s ({summary.requests} requests, {rate:.1f}/s, "
+            f"{summary.rate_limited} rate-limited)"
+        )
+        if summary.backup:
+            self.info(f"backup: {summary.backup}")

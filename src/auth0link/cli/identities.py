@@ -1,0 +1,36 @@
+"""``auth0link identities``: the logged-in user's identities (or any user's, as admin)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+from auth0link.cli._globals import command, pass_app
+
+if TYPE_CHECKING:
+    from auth0link.application import Application
+
+
+@command()
+@click.option("--json", "as_json", is_flag=True, help="JSON with stable keys (for scripts).")
+@click.option("--no-header", is_flag=True, help="Omit the TSV header line when piped.")
+@click.option("--secondary-only", is_flag=True, help="Only linked identities (not the primary).")
+@click.option("--user", "admin_user", metavar="ID", help="Admin: any user's identities (login --machine).")
+@pass_app
+def identities(
+    app: Application, *, as_json: bool, no_header: bool, secondary_only: bool, admin_user: str | None
+) -> None:
+    """List the logged-in user's identities.
+
+    A table on a terminal, TSV when piped (provider, user_id first, so it feeds
+    `auth0link unlink -`), JSON with --json.
+    """
+    from auth0link.usecases.identities import fetch_identities
+
+    if admin_user:
+        user = fetch_identities(app.admin_client(), admin_user)
+    else:
+        access = app.access()
+        user = fetch_identities(app.client(access_token=access.token), access.user_id)
+    app.output.identities(user, as_json=as_json, header=not no_header, secondary_only=secondary_only)

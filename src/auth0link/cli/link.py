@@ -1,0 +1,289 @@
+"""``auth0link link``: attach another of your accounts (or, as admin, any two users)."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+import click
+
+from auth0link.cli._globals import command, pass_app
+from auth0link.cli._prompts import confirm, require_yes_or_tty
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from auth0link.application import Application
+    from auth0link.models import LinkPlan, LinkResult
+    from auth0link.tokens import TokenSet
+    from auth0link.usecases.backups import BackupSink
+    from auth0link.usecases.link import LinkOptions
+    from auth0link.usecases.second_login import LoginRequest, SecondLogin
+
+
+@command()
+@click.option(
+    "--connection",
+    metavar="NAME",
+    help="Connection of the account to attach (google-oauth2, github, email, sms, …); "
+    "the login page goes straight to it.",
+)
+@click.option(
+    "--login-hint",
+    metavar="EMAIL",
+    help="Pre-fill the second login; if another account signs in, nothing is linked.",
+)
+@click.option(
+    "--primary",
+    "primary_choice",
+    type=click.Choice(["current", "secondary"]),
+    default="current",
+    show_default=True,
+    help="Which account stays the primary user: the one logged in now, or the one you sign in "
+    "to now (then the stored session switches to it).",
+)
+@click.option(
+    "--no-merge-metadata",
+    is_flag=True,
+    help="Do not copy the other account's user_metadata (the backup is still written).",
+)
+@click.option(
+    "--prefer-secondary-metadata",
+    is_flag=True,
+    help="On conflicting user_metadata keys, take the absorbed account's value (default: the "
+    "primary's value wins).",
+)
+@click.option(
+    "--allow-unverified",
+    is_flag=True,
+    help="Link even if the account's email (or phone) is not verified (account-takeover risk).",
+)
+@click.option(
+    "--allow-different-email",
+    is_flag=True,
+    help="Link even if the second account's email differs from yours, without asking "
+    "(otherwise that needs a yes on a terminal, or --login-hint naming it).",
+)
+@click.option(
+    "--no-browser",
+    is_flag=True,
+    help="Print the login URL instead of opening a browser (over SSH, forward the callback port).",
+)
+@click.option(
+    "--id-token",
+    "id_token_source",
+    metavar="-",
+    help="Read the secondary account's ID token from stdin ('-' only; never from arguments). "
+    "Signature, iss, aud and exp are checked; nonce and auth_time cannot be (auth0link did not "
+    "start that login). Needs --no-merge-metadata and --yes: without the account's access token "
+    "its user_metadata cannot be read.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(1, 3600),
+    default=300.0,
+    show_default=True,
+    help="Seconds to wait for the second login.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the resulting identities as JSON.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.option(
+    "--user", "admin_user", metavar="PRIMARY_ID", help="Admin: link into this user (login --machine)."
+)
+@click.option(
+    "--provider", "admin_provider", metavar="P", help="Admin: the secondary's provider (with --user)."
+)
+@click.option("--user-id", "admin_user_id", metavar="U", help="Admin: the secondary's user_id (with --user).")
+@click.option("--connection-id", metavar="C", help="Admin: the secondary's connection ID (optional).")
+@pass_app
+def link(  # long: one parameter per option, and the help text; the body is three calls
+    app: Application,
+    *,
+    admin_user: str | None,
+    admin_provider: str | None,
+    admin_user_id: str | None,
+    connection_id: str | None,
+    connection: str | None,
+    login_hint: str | None,
+    primary_choice: str,
+    no_merge_metadata: bool,
+    prefer_secondary_metadata: bool,
+    allow_unverified: bool,
+    allow_different_email: bool,
+    no_browser: bool,
+    id_token_source: str | None,
+    timeout: float,
+    as_json: bool,
+    yes: bool,
+) -> None:
+    """Link another of your accounts to the logged-in user.
+
+    \b
+    1. a fresh login of the other account (prompt=login, max_age=0);
+    2. checks: a different account, the --login-hint one, email verified,
+       the same email as yours (or your yes), not already linked;
+    3. a backup of both profiles in <data dir>/backups (path printed);
+    4. the other account's user_metadata merged in (shown, then confirmed);
+    5. the link (POST /api/v2/users/{primary}/identities), then the identities.
+    If a step fails, the message says what was and was not changed.
+    Auth0 does not allow linking through the device flow: on a remote machine
+    use --no-browser (and ssh -L 8484:127.0.0.1:8484) or --id-token -.
+    """
+    from auth0link.errors import UsageError
+    from auth0link.usecases.backups import BackupFiles
+
+    backup = BackupFiles(app.backups_dir, clock=app.clock)
+    if admin_user or admin_provider or admin_user_id or connection_id:
+        result = _admin_link(
+            app,
+            primary_id=admin_user,
+            provider=admin_provider,
+            user_id=admin_user_id,
+            connection_id=connection_id,
+            backup=backup,
+            prefer_secondary=prefer_secondary_metadata,
+            allow_unverified=allow_unverified,
+        )
+    else:
+        if id_token_source is not None and id_token_source != "-":  # noqa: S105 - '-' means stdin
+            raise UsageError(
+                "--id-token only reads from stdin: pass --id-token - and pipe the token in.",
+                hint="tokens in arguments end up in shell history and process lists",
+            )
+        from auth0link.usecases.link import LinkOptions
+
+        options = LinkOptions(
+            connection=connection,
+            login_hint=login_hint,
+            allow_unverified=allow_unverified,
+            merge_metadata=not no_merge_metadata,
+            prefer_secondary=prefer_secondary_metadata,
+            primary="secondary" if primary_choice == "secondary" else "current",
+            id_token_from_stdin=id_token_source == "-",  # noqa: S105 - '-' means stdin, not a secret
+            allow_different_email=allow_different_email,
+            interactive=not yes and not app.settings.no_input,
+        )
+        result = _user_link(app, options, backup=backup, yes=yes, no_browser=no_browser, timeout=timeout)
+    merged = (
+        f", merged user_metadata keys {', '.join(result.metadata_patched)}" if result.metadata_patched else ""
+    )
+    app.output.success(
+        f"Linked {result.absorbed_id} into {result.user.user_id}{merged} (backup: {result.backup})"
+    )
+    app.output.identities(result.user, as_json=as_json)
+
+
+def _admin_link(
+    app: Application,
+    *,
+    primary_id: str | None,
+    provider: str | None,
+    user_id: str | None,
+    connection_id: str | None,
+    backup: BackupSink,
+    prefer_secondary: bool,
+    allow_unverified: bool,
+) -> LinkResult:
+    """``link --user PRIMARY --provider P --user-id U``: the same sequence with machine credentials."""
+    from auth0link.errors import UsageError
+    from auth0link.usecases.admin import admin_link
+
+    if not (primary_id and provider and user_id):
+        raise UsageError(
+            "The admin form needs --user PRIMARY_ID --provider P --user-id U.",
+            hint="e.g. auth0link link --user 'auth0|abc' --provider google-oauth2 --user-id 1093",
+        )
+    return admin_link(
+        app.admin_client(),
+        primary_id=primary_id,
+        provider=provider,
+        user_id=user_id,
+        connection_id=connection_id,
+        backup=backup,
+        prefer_secondary=prefer_secondary,
+        allow_unverified=allow_unverified,
+        clock=app.clock,
+        sleep=app.sleep,
+    )
+
+
+def _user_link(
+    app: Application, options: LinkOptions, *, backup: BackupSink, yes: bool, no_browser: bool, timeout: float
+) -> LinkResult:
+    """The user's own link: a second login, then the safe-link sequence."""
+    from auth0link.usecases.link import Primary, link_account
+
+    require_yes_or_tty(app, yes=yes, what="link")
+    access = app.access()
+    primary = Primary(
+        user_id=access.user_id,
+        access_token=access.token,
+        id_token=access.tokens.id_token if access.tokens else None,
+    )
+
+    def show_and_confirm(plan: LinkPlan) -> bool:
+        app.output.link_plan(plan)
+        return confirm("Merge and link now?", yes=yes)
+
+    def save_session(tokens: TokenSet) -> None:
+        app.sessions.save(tokens)
+
+    login = _second_login(app, from_stdin=options.id_token_from_stdin, no_browser=no_browser, timeout=timeout)
+    return link_account(
+        primary=primary,
+        options=options,
+        second_login=login,
+        client_for=lambda token: app.client(access_token=token),
+        backup=backup,
+        confirm=show_and_confirm,
+        report=app.output.info,
+        save_session=save_session if access.source == "store" else None,
+        clock=app.clock,
+        sleep=app.sleep,
+    )
+
+
+def _second_login(
+    app: Application, *, from_stdin: bool, no_browser: bool, timeout: float
+) -> Callable[[LoginRequest], SecondLogin]:
+    """The second login: the ID token on stdin, or the browser (PKCE, URL on stderr; injectable)."""
+    from auth0link import _stdin
+    from auth0link.usecases import second_login
+
+    settings = app.settings
+    if from_stdin:  # read first: a closed or binary stdin fails before any request
+        hint = "pipe the secondary account's ID token in: … | auth0link link --id-token - --no-merge-metadata"
+        token = _stdin.read_text(sys.stdin, what="an ID token", hint=hint)
+        return second_login.stdin_second_login(
+            token,
+            jwks_provider=app.jwks,
+            issuer=app.endpoints.issuer,
+            client_id=settings.require_client_id,
+            clock=app.clock,
+        )
+    if app.second_login is not None:  # injected (tests, scripts driving their own browser)
+        return app.second_login
+    # Auth0 allows no linking through the device flow: without a browser, print the URL.
+    unavailable = None if no_browser else settings.browser_unavailable
+    print_only = no_browser or unavailable is not None
+
+    def on_url(url: str) -> None:
+        if unavailable is not None:
+            app.output.info(f"No browser can be opened here ({unavailable}); open the URL elsewhere.")
+        app.output.info("Sign in to the account to link (a fresh login is required):")
+        app.output.info(f"  {url}")
+        if print_only:
+            app.output.ssh_hint(url, default_port=settings.callback_ports[0])
+
+    return second_login.pkce_second_login(
+        app.client(),
+        endpoints=app.endpoints,
+        jwks_provider=app.jwks,
+        client_id=settings.require_client_id,
+        scope=settings.scopes,
+        audience=settings.api_audience,
+        callback_ports=settings.callback_ports,
+        open_browser=(lambda _url: False) if print_only else app.open_browser,
+        on_url=on_url,
+        timeout=timeout,
+    )

@@ -1,0 +1,139 @@
+"""``auth0link unlink``: detach identities from the logged-in user (or, as admin, from any user)."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+import click
+
+from auth0link.cli._globals import command, pass_app
+from auth0link.cli._prompts import confirm, require_yes_or_tty
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from auth0link.application import Application
+    from auth0link.models import Identity, User
+
+
+@command()
+@click.argument("provider")
+@click.argument("user_id", required=False)
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (required with '-').")
+@click.option("--json", "as_json", is_flag=True, help="Print the remaining identities as JSON.")
+@click.option("--no-header", is_flag=True, help="Omit the TSV header line when piped.")
+@click.option(
+    "--user", "admin_user", metavar="PRIMARY_ID", help="Admin: unlink from this user (login --machine)."
+)
+@click.option(
+    "--restore-metadata",
+    is_flag=True,
+    help="Admin: put the unlinked user's metadata back from its link-time backup.",
+)
+@pass_app
+def unlink(  # long: one parameter per option, and the help text
+    app: Application,
+    *,
+    provider: str,
+    user_id: str | None,
+    yes: bool,
+    as_json: bool,
+    no_header: bool,
+    admin_user: str | None,
+    restore_metadata: bool,
+) -> None:
+    """Unlink PROVIDER USER_ID from the logged-in user.
+
+    \b
+    The identity becomes a separate user again. PROVIDER USER_ID may also be
+    given as one 'provider|user_id' (as identities and backups print it).
+    With '-' instead, reads provider<TAB>user_id lines from stdin (a header
+    line and blank lines are skipped), e.g.
+      auth0link identities --secondary-only | grep github | auth0link unlink - --yes
+    The primary identity itself cannot be unlinked (exit 2); an identity that is
+    not linked is exit 7. Prints the remaining identities.
+    """
+    from auth0link.errors import UsageError
+
+    if user_id is None and provider != "-" and "|" in provider:
+        provider, _, user_id = provider.partition("|")
+    if admin_user or restore_metadata:
+        _admin_unlink(
+            app,
+            primary_id=admin_user,
+            provider=provider,
+            user_id=user_id,
+            restore=restore_metadata,
+            as_json=as_json,
+        )
+        return
+    if provider == "-" and user_id is not None:
+        raise UsageError("Pass either '-' or PROVIDER USER_ID, not both.")
+    if provider != "-" and not user_id:
+        raise UsageError(
+            "Missing USER_ID.",
+            hint="auth0link unlink PROVIDER USER_ID (see: auth0link identities --secondary-only)",
+        )
+    require_yes_or_tty(app, yes=yes, what="unlink")
+    pairs = _stdin_pairs() if provider == "-" else [(provider, user_id or "")]
+    from auth0link.usecases.unlink import unlink_identities
+
+    access = app.access()
+
+    def show_and_confirm(user: User, targets: Sequence[Identity]) -> bool:
+        app.output.unlink_plan(user, targets)
+        return confirm("Unlink now?", yes=yes)
+
+    result = unlink_identities(
+        app.client(access_token=access.token),
+        access.user_id,
+        pairs,
+        confirm=show_and_confirm,
+        report=app.output.success,
+        sleep=app.sleep,
+    )
+    app.output.identities(result.user, as_json=as_json, header=not no_header)
+
+
+def _stdin_pairs() -> list[tuple[str, str]]:
+    from auth0link import _stdin
+    from auth0link.usecases.unlink import parse_identity_lines
+
+    text = _stdin.read_text(
+        sys.stdin,
+        what="provider<TAB>user_id lines",
+        hint="pipe them in: auth0link identities --secondary-only | auth0link unlink - --yes",
+    )
+    return parse_identity_lines(text.split("\n"))
+
+
+def _admin_unlink(
+    app: Application,
+    *,
+    primary_id: str | None,
+    provider: str,
+    user_id: str | None,
+    restore: bool,
+    as_json: bool,
+) -> None:
+    """``unlink --user PRIMARY P U [--restore-metadata]``."""
+    from auth0link.errors import UsageError
+    from auth0link.usecases.admin import admin_unlink
+
+    if not primary_id or not user_id or provider == "-":
+        raise UsageError(
+            "The admin form is: auth0link unlink --user PRIMARY_ID PROVIDER USER_ID [--restore-metadata].",
+        )
+    primary, restored, entry = admin_unlink(
+        app.admin_client(),
+        primary_id=primary_id,
+        provider=provider,
+        user_id=user_id,
+        backup_dir=app.backups_dir,
+        restore_metadata=restore,
+    )
+    app.output.success(f"Unlinked {provider}|{user_id} from {primary_id}")
+    if restored is not None and entry is not None:
+        app.output.success(f"Restored the metadata of {restored.user_id} from {entry.location}")
+    app.output.identities(primary, as_json=as_json)

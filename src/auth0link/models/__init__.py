@@ -1,0 +1,40 @@
+"""Typed values every layer shares: Auth0's users and tokens (:mod:`.api`) and results (:mod:`.results`).
+
+A leaf package: it imports nothing else of auth0link, so the client, the use cases and the
+output can all depend on it without cycles.
+"""
+
+from __future__ import annotations
+
+from auth0link.models.api import DeviceAuthorization, Identity, RateLimit, TokenResponse, User, split_user_id
+from auth0link.models.results import (
+    BatchSummary,
+    Check,
+    LinkPlan,
+    LinkResult,
+    LoginOutcome,
+    LogoutResult,
+    MetadataMerge,
+    PrimaryChoice,
+    SessionStatus,
+    UnlinkResult,
+)
+
+__all__ = [
+    "BatchSummary",
+    "Check",
+    "DeviceAuthorization",
+    "Identity",
+    "LinkPlan",
+    "LinkResult",
+    "LoginOutcome",
+    "LogoutResult",
+    "MetadataMerge",
+    "PrimaryChoice",
+    "RateLimit",
+    "SessionStatus",
+    "TokenResponse",
+    "UnlinkResult",
+    "User",
+    "split_user_id",
+]

@@ -1,0 +1,173 @@
+"""What the use cases return and the output renders: link plans and results, login states, checks.
+
+Plain frozen dataclasses (a leaf module: it imports nothing of auth0link but :mod:`.api`), so
+:mod:`auth0link.output` can render them without importing any use case.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from auth0link.models.api import Identity, User
+
+#: Which account stays the user: the one logged in now, or the one the second login signed in.
+PrimaryChoice = Literal["current", "secondary"]
+
+
+@dataclasses.dataclass(frozen=True)
+class MetadataMerge:
+    """The ``user_metadata`` merge: what the kept account has, gets, and which keys conflict."""
+
+    kept: dict[str, Any]
+    absorbed: dict[str, Any]
+    patch: dict[str, Any]
+    merged: dict[str, Any]
+    conflicts: dict[str, tuple[Any, Any]]
+    absorbed_wins: bool
+
+    @property
+    def changes(self) -> bool:
+        """True when a PATCH is needed."""
+        return bool(self.patch)
+
+
+@dataclasses.dataclass(frozen=True)
+class LinkPlan:
+    """Everything shown before the confirmation: who is kept, who is absorbed, the merge."""
+
+    kept: User
+    absorbed_id: str
+    #: the absorbed account's email, or its phone number when it has none (an SMS account)
+    absorbed_contact: str | None
+    merge: MetadataMerge | None  # None with --no-merge-metadata, or without the absorbed profile
+    backup: str  # where the backup of both users is (a file, or file:line)
+    direction: PrimaryChoice = "current"
+    merge_skipped_reason: str | None = None
+    #: ``(logged-in account, second login)`` as ``id (email)`` when their emails differ
+    different_accounts: tuple[str, str] | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class LinkResult:
+    """The outcome of a link: the kept user with its new identities."""
+
+    user: User
+    absorbed_id: str
+    backup: str
+    metadata_patched: tuple[str, ...]
+    direction: PrimaryChoice = "current"
+    session_switched: bool = False
+    verified_by_readback: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class UnlinkResult:
+    """The outcome of an unlink: the user with its remaining identities."""
+
+    user: User
+    unlinked: tuple[Identity, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class LoginOutcome:
+    """A stored login, for the success message and ``--json``."""
+
+    user_id: str
+    email: str | None
+    name: str | None
+    flow: str
+    scope: str
+    expires_at: float
+    storage: str
+
+
+@dataclasses.dataclass(frozen=True)
+class LogoutResult:
+    """What logout did for one session."""
+
+    profile: str
+    domain: str
+    had_session: bool
+    revoked: bool
+    warning: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class SessionStatus:
+    """One profile's login state, as ``auth0link status`` shows it."""
+
+    profile: str
+    domain: str
+    client_id: str
+    active: bool
+    logged_in: bool
+    storage: str
+    user_id: str | None = None
+    email: str | None = None
+    scopes: tuple[str, ...] = ()
+    expires_at: float | None = None
+    expired: bool = False
+    refreshable: bool = False
+    problems: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """Stable ``--json`` keys."""
+        return {
+            "profile": self.profile,
+            "domain": self.domain,
+            "client_id": self.client_id,
+            "active": self.active,
+            "logged_in": self.logged_in,
+            "user_id": self.user_id,
+            "email": self.email,
+            "scopes": list(self.scopes),
+            "expires_at": int(self.expires_at) if self.expires_at is not None else None,
+            "expired": self.expired,
+            "refreshable": self.refreshable,
+            "storage": self.storage,
+            "problems": list(self.problems),
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class Check:
+    """One doctor check: ``ok`` True/False (None = skipped/informational)."""
+
+    name: str
+    ok: bool | None
+    detail: str
+    fix: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """Stable ``--json`` keys."""
+        return {"name": self.name, "ok": self.ok, "detail": self.detail, "fix": self.fix}
+
+
+@dataclasses.dataclass
+class BatchSummary:
+    """The counts of a ``batch-link`` run, for its last line (and ``--json``)."""
+
+    linked: int = 0
+    already_linked: int = 0
+    skipped: int = 0
+    failed: int = 0
+    invalid: int = 0
+    done_before: int = 0
+    planned: int = 0
+    requests: int = 0
+    rate_limited: int = 0
+    elapsed: float = 0.0
+    interrupted: bool = False
+    journal: str | None = None
+    backup: str | None = None
+
+    @property
+    def processed(self) -> int:
+        """Pairs handled in this run (all outcomes)."""
+        return self.linked + self.already_linked + self.skipped + self.failed + self.done_before
+
+    def to_json(self) -> dict[str, Any]:
+        """Stable ``--json`` keys."""
+        return dataclasses.asdict(self)

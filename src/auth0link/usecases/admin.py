@@ -1,0 +1,155 @@
+"""Admin (M2M) forms of link and unlink: act on any user by ID, with ``update:users``.
+
+``link --user PRIMARY --provider P --user-id U`` runs the shared sequence
+(:func:`.safe_link.safe_link`) with one machine token: :class:`MachineTenant` reads and writes,
+:func:`admin_check` refuses unverified or different emails and a secondary that is itself a
+primary of other identities (``batch-link`` applies the same rules to every pair).
+
+``unlink --user PRIMARY P U [--restore-metadata]`` checks the identity is linked to that user,
+unlinks it (Auth0 recreates the secondary as a bare user), and with ``--restore-metadata`` puts
+its ``user_metadata``/``app_metadata`` back from the newest backup
+(:func:`auth0link.usecases.backups.restore_metadata`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import TYPE_CHECKING, Any
+
+from auth0link.errors import NotFound, Refused
+from auth0link.models import LinkResult
+from auth0link.usecases.safe_link import NOTHING_CHANGED, LinkSubject, MergeOptions, Observer, safe_link
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from pathlib import Path
+
+    from auth0link.client import Auth0Client
+    from auth0link.models import Identity, User
+    from auth0link.usecases.backups import BackupEntry, BackupSink
+
+_OVERRIDE = "(--allow-unverified overrides this; account-takeover risk)"
+
+
+def admin_check(*, allow_unverified: bool, override: str = _OVERRIDE) -> Callable[[User, User], None]:
+    """Both contacts verified and equal, and a secondary with no linked identities of its own."""
+
+    def check(kept: User, absorbed: User) -> None:
+        if len(absorbed.identities) > 1:
+            raise Refused(
+                f"{absorbed.user_id} has linked identities of its own; link it as the primary instead. "
+                + NOTHING_CHANGED,
+                hint="swap the two IDs, or unlink its identities first",
+            )
+        if allow_unverified:
+            return
+        if not (kept.contact_verified and absorbed.contact_verified):
+            raise Refused(
+                f"Refusing to link {absorbed.user_id} into {kept.user_id}: an email is not verified "
+                f"{override}. {NOTHING_CHANGED}",
+                hint="verify both emails first",
+            )
+        same = (kept.contact or "").lower() == (absorbed.contact or "").lower()
+        if not kept.contact or not same:
+            raise Refused(
+                f"Refusing to link {absorbed.user_id} into {kept.user_id}: the emails differ "
+                f"({kept.contact or 'none'} and {absorbed.contact or 'none'}) {override}. {NOTHING_CHANGED}",
+                hint="check the users: auth0link identities --user ID",
+            )
+
+    return check
+
+
+@dataclasses.dataclass(frozen=True)
+class MachineTenant:
+    """One machine token for both users; links by ``provider``/``user_id``."""
+
+    client: Auth0Client
+
+    def read_pair(self, subject: LinkSubject) -> tuple[User, User | None]:
+        """Both users by ID."""
+        return self.client.get_user(subject.kept_id), self.client.get_user(subject.absorbed_id)
+
+    def read_user(self, user_id: str) -> User:
+        """One user by ID."""
+        return self.client.get_user(user_id)
+
+    def patch_metadata(self, user_id: str, patch: Mapping[str, Any]) -> User:
+        """PATCH ``user_metadata``."""
+        return self.client.patch_user_metadata(user_id, patch)
+
+    def link(self, subject: LinkSubject, provider: str, user_id: str) -> list[Identity]:
+        """POST ``{provider, user_id[, connection_id]}``."""
+        return self.client.link_identity(
+            subject.kept_id, provider=provider, user_id=user_id, connection_id=subject.connection_id
+        )
+
+
+def admin_link(
+    client: Auth0Client,
+    *,
+    primary_id: str,
+    provider: str,
+    user_id: str,
+    connection_id: str | None,
+    backup: BackupSink,
+    prefer_secondary: bool = False,
+    allow_unverified: bool = False,
+    report: Callable[[str], None] = lambda _msg: None,
+    clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], None] = time.sleep,
+) -> LinkResult:
+    """Link ``provider|user_id`` into ``primary_id`` with checks, backup and metadata merge."""
+    subject = LinkSubject(primary_id, f"{provider}|{user_id}", connection_id=connection_id)
+    outcome = safe_link(
+        subject,
+        tenant=MachineTenant(client),
+        check=admin_check(allow_unverified=allow_unverified),
+        merge=MergeOptions(prefer_secondary=prefer_secondary),
+        backup=backup,
+        observer=Observer(report=report),
+        source="link --user",
+        clock=clock,
+        sleep=sleep,
+    )
+    return LinkResult(
+        user=outcome.user,
+        absorbed_id=subject.absorbed_id,
+        backup=outcome.plan.backup,
+        metadata_patched=outcome.patched,
+        verified_by_readback=outcome.verified_by_readback,
+    )
+
+
+def admin_unlink(
+    client: Auth0Client,
+    *,
+    primary_id: str,
+    provider: str,
+    user_id: str,
+    backup_dir: Path,
+    restore_metadata: bool = False,
+) -> tuple[User, User | None, BackupEntry | None]:
+    """Unlink; optionally restore the recreated user's metadata. Returns (primary, restored, backup)."""
+    from auth0link.usecases import backups
+    from auth0link.usecases.unlink import unlink_checked
+
+    secondary_id = f"{provider}|{user_id}"
+    if restore_metadata and not any(
+        e.absorbed_id == secondary_id for e in backups.find_backups(backup_dir, secondary_id)
+    ):
+        raise NotFound(
+            f"No backup of {secondary_id} in {backup_dir}: its metadata could not be restored. "
+            + NOTHING_CHANGED,
+            status_code=404,
+            hint="unlink without --restore-metadata, or copy the backup into that directory first",
+        )
+    # Check the identity is linked to that user before deleting anything (as user unlink does).
+    primary = unlink_checked(client, primary_id, [(provider, user_id)], confirm=lambda _u, _t: True).user
+    if not restore_metadata:
+        return primary, None, None
+    restored, entry = backups.restore_metadata(
+        client, backup_dir, primary_id=primary_id, secondary_id=secondary_id
+    )
+    return primary, restored, entry

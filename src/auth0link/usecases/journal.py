@@ -1,0 +1,275 @@
+r"""The batch journal and the backup file: append-only, fsync'd JSON lines.
+
+The journal records every step of every pair of a ``batch-link`` run, one JSON object a line::
+
+    {"v": 1, "kind": "header", "created": 1763890000.0, "backup": "/…/backups/batch-….jsonl"}
+    {"pair": "auth0|a\tgoogle-oauth2|1", "step": "backup", "line": 1, "t": …}
+    {"pair": "auth0|a\tgoogle-oauth2|1", "step": "merged", "keys": ["locale"], "t": …}
+    {"pair": "auth0|a\tgoogle-oauth2|1", "step": "linked", "t": …}
+
+Terminal steps are ``linked`` and ``already_linked`` (the pair is done and is skipped on
+``--resume``); ``skipped`` and ``failed`` are re-tried on resume. Each record is written with
+one ``write`` on an ``O_APPEND`` descriptor and fsync'd before the next request, so after a crash
+or ``kill -9`` the journal holds every finished step; a torn last line (power loss) is ignored,
+and the next record (journal or backup file) starts on a line of its own.
+
+Why resuming is safe: each pair's steps are idempotent and ordered *backup → merge → link*. A
+re-run fetches the secondary again; if it is gone and the primary holds its identity, the link
+happened (before the crash) and, since merging precedes linking, so did the merge. The merge
+itself yields an empty patch when it was already applied. So a pair is never linked twice and
+the secondary's metadata is never lost (it is also in the backup file, fsync'd before any change).
+
+Only one process may use a journal at a time: an advisory lock on the journal file itself; a
+second run gets :class:`~auth0link.errors.Conflict` (exit 7).
+
+Memory: resuming keeps one 64-bit hash per finished pair (about 60 bytes each), not the pairs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import os
+import threading
+import time
+from typing import TYPE_CHECKING, Any, Final
+
+from auth0link._files import private_dir
+from auth0link.errors import Conflict, UsageError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+JOURNAL_VERSION: Final = 1
+TERMINAL_STEPS: Final = frozenset({"linked", "already_linked"})
+STARTED_STEPS: Final = frozenset({"backup", "merged"})
+
+
+def pair_key(primary_id: str, secondary_id: str) -> str:
+    """The pair's stable key in the journal."""
+    return f"{primary_id}\t{secondary_id}"
+
+
+def _digest(key: str) -> int:
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big")
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _ends_inside_a_line(path: Path) -> bool:
+    """True when a non-empty file's last byte is not a newline (a write torn by a power loss)."""
+    with path.open("rb") as handle:
+        if handle.seek(0, os.SEEK_END) == 0:
+            return False
+        handle.seek(-1, os.SEEK_END)
+        return handle.read(1) != b"\n"
+
+
+class AppendFile:
+    """A 0600 file opened for appending whole lines, each fsync'd (thread-safe).
+
+    Opening writes nothing. When the file ends inside a line (a write torn by a power loss), the
+    first line appended starts with a newline, in the same ``write``, so it stays readable.
+    """
+
+    def __init__(self, path: Path) -> None:
+        """Create (0600, parent 0700) or open ``path`` for appending."""
+        private_dir(path.parent)
+        existed = path.exists()
+        self.path = path
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        self._lock = threading.Lock()
+        self._torn = False
+        if not existed:
+            _fsync_dir(path.parent)
+        else:
+            try:
+                self._torn = _ends_inside_a_line(path)
+            except OSError:
+                self.close()
+                raise
+
+    @property
+    def fd(self) -> int:
+        """The file descriptor (for locking)."""
+        return self._fd
+
+    def append(self, record: dict[str, Any]) -> None:
+        """Write one JSON line with a single ``write`` and fsync it."""
+        data = (json.dumps(record, separators=(",", ":"), ensure_ascii=False) + "\n").encode()
+        with self._lock:
+            view = memoryview(b"\n" + data if self._torn else data)
+            while view:
+                written = os.write(self._fd, view)
+                view = view[written:]
+            os.fsync(self._fd)
+            self._torn = False
+
+    def close(self) -> None:
+        """Close the descriptor (releases a lock held on it)."""
+        with self._lock:
+            if self._fd >= 0:
+                os.close(self._fd)
+                self._fd = -1
+
+
+class Journal:
+    """The run's journal: which pairs are done, and an append-only record of each step."""
+
+    def __init__(self, path: Path, *, backup_path: Path | None, resume: bool) -> None:
+        """Open (and lock) ``path``; with ``resume`` it must exist, otherwise it must not."""
+        self.path = path
+        self._done: set[int] = set()
+        self._started: set[int] = set()
+        self._started_earlier: set[int] = set()  # started by an earlier run (read at --resume)
+        self.done_before = 0
+        if resume and not path.exists():
+            raise UsageError(f"No journal at {path}.", hint="pass the journal path printed by the first run")
+        if not resume and path.exists() and path.stat().st_size > 0:
+            raise UsageError(
+                f"The journal {path} already exists.",
+                hint=f"resume it with --resume {path}, or choose another --journal path",
+            )
+        self._file = AppendFile(path)
+        self._lock_or_conflict()
+        header: dict[str, Any] | None = None
+        if resume:
+            header = self._load()
+        self.backup_path = backup_path or (_as_path(header.get("backup"), path) if header else None)
+        if header is None:
+            self._file.append(
+                {
+                    "v": JOURNAL_VERSION,
+                    "kind": "header",
+                    "created": time.time(),
+                    "backup": str(self.backup_path) if self.backup_path else None,
+                }
+            )
+
+    def _lock_or_conflict(self) -> None:
+        import fcntl
+
+        try:
+            fcntl.flock(self._file.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._file.close()
+            raise Conflict(
+                f"Another batch-link run is using the journal {self.path}.",
+                status_code=0,
+                hint="wait for it to finish (or stop it), then resume with --resume",
+            ) from None
+
+    def _load(self) -> dict[str, Any] | None:
+        """Replay the journal into the done/started sets; returns the header record."""
+        header: dict[str, Any] | None = None
+        with self.path.open("rb") as handle:
+            for raw in handle:
+                try:
+                    record = json.loads(raw)
+                except ValueError:
+                    continue  # a torn last line after a power loss
+                if not isinstance(record, dict):
+                    continue
+                if record.get("kind") == "header":
+                    header = header or record
+                    continue
+                key, step = record.get("pair"), record.get("step")
+                if not isinstance(key, str):
+                    continue
+                digest = _digest(key)
+                if step in TERMINAL_STEPS:
+                    self._done.add(digest)
+                    self._started.discard(digest)
+                elif step in STARTED_STEPS:
+                    self._started.add(digest)
+        self._started_earlier = set(self._started)
+        self.done_before = len(self._done)
+        return header
+
+    def is_done(self, key: str) -> bool:
+        """True when an earlier run (or this one) finished the pair."""
+        return _digest(key) in self._done
+
+    def was_started(self, key: str) -> bool:
+        """True when a run backed up or merged the pair without recording its end."""
+        return _digest(key) in self._started
+
+    def was_started_earlier(self, key: str) -> bool:
+        """True when an *earlier* run (read at ``--resume``) started the pair and never finished it."""
+        return _digest(key) in self._started_earlier
+
+    def record(self, key: str, step: str, **fields: Any) -> None:
+        """Append one step (fsync'd) and update the in-memory sets."""
+        self._file.append({"pair": key, "step": step, "t": round(time.time(), 3), **fields})
+        digest = _digest(key)
+        if step in TERMINAL_STEPS:
+            self._done.add(digest)
+            self._started.discard(digest)
+        elif step in STARTED_STEPS:
+            self._started.add(digest)
+
+    def close(self) -> None:
+        """Close the file and release the lock."""
+        self._file.close()
+
+
+def _as_path(value: Any, journal: Path) -> Path | None:
+    from pathlib import Path
+
+    if not isinstance(value, str) or not value:
+        return None
+    path = Path(value)
+    return path if path.is_absolute() else journal.parent / path
+
+
+@dataclasses.dataclass
+class RunFiles:
+    """A run's journal and backup file (both None for a dry run without ``--resume``)."""
+
+    journal: Journal | None
+    backups: AppendFile | None
+
+    def close(self) -> None:
+        """Close both (releasing the journal's lock)."""
+        if self.journal is not None:
+            self.journal.close()
+        if self.backups is not None:
+            self.backups.close()
+
+
+def open_run_files(
+    data_dir: Path, *, journal_path: Path | None, resume_path: Path | None, dry_run: bool, now: float
+) -> RunFiles:
+    """Open (and lock) the journal and the backup file of a ``batch-link`` run.
+
+    Default names are unique per run (``batch-<UTC time>-<random>.jsonl``): two runs started in
+    the same second must not share a journal. A dry run writes nothing (it only reads a journal
+    given with ``--resume``, to skip what is done).
+    """
+    import datetime as dt
+    import secrets
+
+    if dry_run:
+        return RunFiles(Journal(resume_path, backup_path=None, resume=True) if resume_path else None, None)
+    stamp = f"{dt.datetime.fromtimestamp(now, tz=dt.UTC).strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
+    default_backup = data_dir / "backups" / f"batch-{stamp}.jsonl"
+    journal = Journal(
+        resume_path or journal_path or data_dir / "journals" / f"batch-{stamp}.jsonl",
+        backup_path=None if resume_path else default_backup,
+        resume=resume_path is not None,
+    )
+    try:
+        backups = AppendFile(journal.backup_path or default_backup)
+    except BaseException:
+        journal.close()
+        raise
+    return RunFiles(journal, backups)

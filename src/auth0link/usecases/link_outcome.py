@@ -1,0 +1,124 @@
+"""After the link's POST: what changed, a lost answer read back, a 409 that means "linked meanwhile".
+
+:class:`Ledger` keeps what the safe-link sequence has done so far, so every failure message says
+what was changed, what was not, and where the backup is.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+from auth0link.errors import AlreadyLinked, ApiError, Auth0LinkError, Conflict, LinkAborted, LoginRequired
+from auth0link.models import split_user_id
+from auth0link.usecases.readback import DELAYS, maybe_applied, read_back
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from auth0link.models import Identity
+    from auth0link.usecases.safe_link import LinkSubject, Observer, Tenant
+
+
+@dataclasses.dataclass
+class Ledger:
+    """What the sequence has done so far, for the failure message."""
+
+    kept_id: str
+    absorbed_id: str
+    backup: str
+    patched: tuple[str, ...] = ()
+    patch_unknown: bool = False
+    stage: str = "preparing"
+
+    def interrupted(self) -> str:
+        """The message for Ctrl-C at the current stage."""
+        linked = (
+            "unknown (interrupted while the request was in flight)"
+            if self.stage == "linking"
+            else f"not attempted; {self.absorbed_id} is still a separate user"
+        )
+        return f"Interrupted while {self.stage}. " + self.describe(linked=linked)
+
+    def describe(self, *, linked: str) -> str:
+        """``Changed: …. Link: …. Backup of both profiles: …``."""
+        changed: list[str] = []
+        if self.patched:
+            keys = ", ".join(self.patched)
+            verb = "may have been merged" if self.patch_unknown else "were merged"
+            changed.append(f"user_metadata keys {keys} {verb} into {self.kept_id}")
+        text = f"Changed: {'; '.join(changed)}." if changed else "Changed: nothing."
+        return text + f" Link: {linked}. Backup of both profiles: {self.backup}"
+
+
+def after_failed_link(
+    subject: LinkSubject,
+    *,
+    tenant: Tenant,
+    ledger: Ledger,
+    observer: Observer,
+    error: Auth0LinkError,
+    sleep: Callable[[float], None],
+) -> list[Identity]:
+    """A failed POST: linked meanwhile by someone else (409), unknown (read back), or not done."""
+    if maybe_applied(error):
+        identities = read_back_link(subject, tenant, ledger, error, sleep)
+        observer.report(
+            f"The link response was lost; read back {subject.kept_id}: {subject.absorbed_id} is linked."
+        )
+        return identities
+    if isinstance(error, Conflict):
+        provider, raw_id = split_user_id(subject.absorbed_id)
+        try:
+            now_linked = tenant.read_user(subject.kept_id).find_identity(provider, raw_id) is not None
+        except Auth0LinkError:
+            now_linked = False
+        if now_linked:
+            raise AlreadyLinked(
+                f"{subject.absorbed_id} was linked to {subject.kept_id} meanwhile (by someone else). "
+                + ledger.describe(linked="done, but not by this command"),
+                status_code=409,
+                hint="auth0link identities lists the linked accounts",
+            ) from None
+    hint = error.hint if isinstance(error, ApiError | LoginRequired) else None
+    raise LinkAborted(
+        f"Linking {subject.absorbed_id} into {subject.kept_id} failed: {error.message} "
+        + ledger.describe(linked=f"not done; {subject.absorbed_id} is still a separate user"),
+        hint=hint or "fix the cause and run the same command again",
+        cause=error,
+    ) from None
+
+
+def read_back_link(
+    subject: LinkSubject,
+    tenant: Tenant,
+    ledger: Ledger,
+    lost: Auth0LinkError,
+    sleep: Callable[[float], None],
+) -> list[Identity]:
+    """The link's answer was lost: read the kept user back until the link shows, or say unknown."""
+    provider, raw_id = split_user_id(subject.absorbed_id)
+    seen: list[Identity] = []
+
+    def linked() -> bool:
+        user = tenant.read_user(subject.kept_id)
+        seen[:] = user.identities
+        return user.find_identity(provider, raw_id) is not None
+
+    applied, read_error = read_back(linked, sleep=sleep)
+    if applied:
+        return seen
+    why = (
+        f"reading {subject.kept_id} back failed ({read_error.message})"
+        if read_error is not None
+        else f"reading {subject.kept_id} back for {sum(DELAYS):g} s does not show it yet, but the tenant "
+        "may still apply the request"
+    )
+    raise LinkAborted(
+        f"The answer to linking {subject.absorbed_id} into {subject.kept_id} was lost "
+        f"({lost.message.rstrip('.')}); {why}, so whether it was linked is unknown. "
+        + ledger.describe(linked="unknown"),
+        hint="check in a minute with: auth0link identities (link again only if "
+        f"{subject.absorbed_id} is not listed)",
+        cause=read_error or lost,
+    )

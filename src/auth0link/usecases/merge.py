@@ -1,0 +1,40 @@
+"""The ``user_metadata`` merge before a link: Auth0 discards the absorbed account's metadata.
+
+The kept account's value wins on a conflicting key unless ``absorbed_wins``; the PATCH body holds
+only the keys that change (Auth0 merges ``user_metadata`` at the top level), and never a null
+(which would delete the key).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from auth0link.models import MetadataMerge
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+
+def merge_metadata(
+    kept: Mapping[str, Any], absorbed: Mapping[str, Any], *, absorbed_wins: bool
+) -> MetadataMerge:
+    """Merge top-level ``user_metadata`` keys; the PATCH body holds only the keys that change."""
+    patch: dict[str, Any] = {}
+    conflicts: dict[str, tuple[Any, Any]] = {}
+    for key, value in absorbed.items():
+        if value is None:  # a null in a PATCH would *delete* the key: never send one
+            continue
+        if key not in kept:
+            patch[key] = value
+        elif kept[key] != value:
+            conflicts[key] = (kept[key], value)
+            if absorbed_wins:
+                patch[key] = value
+    return MetadataMerge(
+        kept=dict(kept),
+        absorbed=dict(absorbed),
+        patch=patch,
+        merged={**kept, **patch},
+        conflicts=conflicts,
+        absorbed_wins=absorbed_wins,
+    )

@@ -1,0 +1,321 @@
+"""The one safe-link sequence, shared by ``link``, admin ``link`` and ``batch-link``.
+
+    read both users ─► check ─► back up ─► plan + confirm ─► merge user_metadata ─► link ─► verify
+
+1. **read** the kept user (the primary after the link) and the absorbed one through a
+   :class:`Tenant` (how differs: each account with its own token for a user's link, one
+   machine token for admin, paced and one request for both for batch). An absorbed user that
+   no longer exists while the kept one holds its identity is :class:`AlreadyLinked`;
+2. **check**, before anything is written: not the same user, not already linked (exit 7), and
+   the caller's own rules (``check``): verified emails, the same person, the login hint —
+   refusals are :class:`~auth0link.errors.Refused` (exit 8);
+3. **back up** both users as the tenant returned them (IdP tokens stripped) to a
+   :class:`~auth0link.usecases.backups.BackupSink`; nothing changes before it is written;
+4. **plan**: the ``user_metadata`` merge (the kept account wins on a conflicting key unless
+   ``prefer_secondary``), shown and confirmed through the :class:`Observer` (no: exit 9);
+5. **merge**: PATCH only the keys that change (nothing to add: no request);
+6. **link**: ``link_with`` (the absorbed account's ID token) or ``provider``/``user_id``;
+7. **verify** from the POST's answer; a lost, late or unreadable answer is read back
+   (:mod:`.readback`) and reported as unknown when the tenant does not show it.
+
+Every failure after the backup raises :class:`~auth0link.errors.LinkAborted` saying what was
+changed, what was not, and where the backup is.
+
+Terms: the **kept** account stays a user; the **absorbed** one becomes an identity of it and
+loses its own ``user_metadata``/``app_metadata`` (Auth0 discards them).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import TYPE_CHECKING, Any, Final, Protocol
+
+from auth0link.errors import (
+    AlreadyLinked,
+    Auth0LinkError,
+    Cancelled,
+    Interrupted,
+    LinkAborted,
+    NotFound,
+    UsageError,
+)
+from auth0link.models import LinkPlan, split_user_id
+from auth0link.usecases import backups
+from auth0link.usecases.link_outcome import Ledger, after_failed_link, read_back_link
+from auth0link.usecases.merge import merge_metadata
+from auth0link.usecases.readback import maybe_applied
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from auth0link.models import Identity, MetadataMerge, PrimaryChoice, User
+    from auth0link.usecases.backups import BackupSink
+
+NOTHING_CHANGED: Final = "Nothing was changed."
+
+
+@dataclasses.dataclass(frozen=True)
+class LinkSubject:
+    """Which account is kept, which is absorbed, and how the link is asked for."""
+
+    kept_id: str
+    absorbed_id: str
+    link_with: str | None = None  # the absorbed account's ID token (a user's link), else provider form
+    connection_id: str | None = None
+    direction: PrimaryChoice = "current"
+    #: the absorbed account's ID token claims: its profile when it cannot be read (``--id-token -``)
+    absorbed_claims: Mapping[str, Any] | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class MergeOptions:
+    """Whether and how ``user_metadata`` is merged before the link."""
+
+    merge: bool = True
+    prefer_secondary: bool = False
+    skipped_reason: str = "--no-merge-metadata"
+
+
+class Tenant(Protocol):
+    """What the sequence needs from the tenant; each command reads and writes its own way."""
+
+    def read_pair(self, subject: LinkSubject) -> tuple[User, User | None]:
+        """The kept and absorbed users (absorbed None: these credentials cannot read it)."""
+        ...
+
+    def read_user(self, user_id: str) -> User:
+        """One user, again (to read back a write whose answer was lost)."""
+        ...
+
+    def patch_metadata(self, user_id: str, patch: Mapping[str, Any]) -> User:
+        """PATCH ``user_metadata`` (Auth0 merges the top-level keys)."""
+        ...
+
+    def link(self, subject: LinkSubject, provider: str, user_id: str) -> list[Identity]:
+        """POST the link; the kept user's identities afterwards."""
+        ...
+
+
+@dataclasses.dataclass
+class Observer:
+    """How the sequence talks to its caller: confirm the plan, report lines, record steps."""
+
+    confirm: Callable[[LinkPlan], bool] = lambda _plan: True
+    report: Callable[[str], None] = lambda _message: None
+    #: a step done (``backup``, ``merged``, ``linked``) with its details (batch's journal)
+    record: Callable[..., None] = lambda _step, **_fields: None
+
+
+@dataclasses.dataclass(frozen=True)
+class LinkOutcome:
+    """The kept user after the link and what the sequence did."""
+
+    user: User
+    plan: LinkPlan
+    patched: tuple[str, ...]
+    verified_by_readback: bool
+
+
+def with_suffix(error: Auth0LinkError, suffix: str) -> Auth0LinkError:
+    """Append what-changed text to an error, keeping its class (and so its exit code)."""
+    error.message = f"{error.message.rstrip()} {suffix}"
+    error.args = (error.message,)
+    return error
+
+
+def safe_link(
+    subject: LinkSubject,
+    *,
+    tenant: Tenant,
+    check: Callable[[User, User], tuple[str, str] | None],
+    merge: MergeOptions,
+    backup: BackupSink,
+    observer: Observer,
+    source: str,
+    clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], None] = time.sleep,
+) -> LinkOutcome:
+    """Run the sequence in the module docstring; ``source`` names the command in the backup.
+
+    ``check`` is the caller's own rules, run once both users are read and before anything is
+    written: it raises :class:`~auth0link.errors.Refused`, or returns the two accounts to show
+    side by side (``id (email)``) when their emails differ.
+    """
+    kept, absorbed = _read(subject, tenant)
+    profile = absorbed or backups.claims_user(subject.absorbed_claims, subject.absorbed_id)
+    different = check(kept, profile)
+    record = backups.record(
+        kept,
+        absorbed,
+        claims=subject.absorbed_claims,
+        direction=subject.direction,
+        source=source,
+        clock=clock,
+    )
+    location = backup.write(record)
+    observer.record("backup", location=location)
+    observer.report(f"Backed up both profiles to {location}")
+    plan = _plan(
+        subject,
+        kept=kept,
+        absorbed=absorbed,
+        profile=profile,
+        merge=merge,
+        location=location,
+        different=different,
+    )
+    if not observer.confirm(plan):
+        raise Cancelled(
+            f"Cancelled. {NOTHING_CHANGED} (The backup {location} was written.)",
+            hint="run the same command again when ready",
+        )
+    ledger = Ledger(kept_id=subject.kept_id, absorbed_id=subject.absorbed_id, backup=location)
+    try:
+        identities, by_readback = _merge_and_link(
+            subject, plan, tenant=tenant, ledger=ledger, observer=observer, sleep=sleep
+        )
+    except KeyboardInterrupt:
+        raise Interrupted(ledger.interrupted(), hint="check with: auth0link identities") from None
+    merged = plan.merge.merged if ledger.patched and plan.merge is not None else kept.user_metadata
+    user = dataclasses.replace(kept, identities=tuple(identities) or kept.identities, user_metadata=merged)
+    return LinkOutcome(user=user, plan=plan, patched=ledger.patched, verified_by_readback=by_readback)
+
+
+def _read(subject: LinkSubject, tenant: Tenant) -> tuple[User, User | None]:
+    """Both users, before anything is written; a gone absorbed user may mean "linked already"."""
+    if subject.kept_id == subject.absorbed_id:
+        raise UsageError(f"The primary and the secondary are the same user. {NOTHING_CHANGED}")
+    try:
+        kept, absorbed = tenant.read_pair(subject)
+    except NotFound as exc:
+        raise _gone(subject, tenant, exc) from None
+    except Auth0LinkError as exc:
+        raise with_suffix(exc, f"(while reading the profiles) {NOTHING_CHANGED}") from None
+    provider, raw_id = split_user_id(subject.absorbed_id)
+    if kept.find_identity(provider, raw_id) is not None:
+        raise AlreadyLinked(
+            f"{subject.absorbed_id} is already linked to {subject.kept_id}. {NOTHING_CHANGED}",
+            status_code=409,
+            hint="auth0link identities lists the linked accounts",
+        )
+    return kept, absorbed
+
+
+def _gone(subject: LinkSubject, tenant: Tenant, missing: NotFound) -> Auth0LinkError:
+    """An unreadable user: the absorbed one is linked already when the kept one holds it."""
+    try:
+        kept = tenant.read_user(subject.kept_id)
+    except NotFound:
+        return NotFound(
+            f"Neither {subject.kept_id} nor {subject.absorbed_id} could be read: {missing.message} "
+            f"{NOTHING_CHANGED}",
+            status_code=404,
+            hint="check the user IDs",
+        )
+    except Auth0LinkError as exc:
+        return with_suffix(exc, f"(while reading the profiles) {NOTHING_CHANGED}")
+    provider, raw_id = split_user_id(subject.absorbed_id)
+    if kept.find_identity(provider, raw_id) is not None:
+        return AlreadyLinked(
+            f"{subject.absorbed_id} is already linked to {subject.kept_id}. {NOTHING_CHANGED}",
+            status_code=409,
+            hint="auth0link identities lists the linked accounts",
+        )
+    return NotFound(
+        f"{subject.absorbed_id} does not exist. {NOTHING_CHANGED}",
+        status_code=404,
+        hint="check the user ID (it may be linked to another user)",
+    )
+
+
+def _plan(
+    subject: LinkSubject,
+    *,
+    kept: User,
+    absorbed: User | None,
+    profile: User,
+    merge: MergeOptions,
+    location: str,
+    different: tuple[str, str] | None,
+) -> LinkPlan:
+    skipped: str | None = None
+    metadata: MetadataMerge | None = None
+    if not merge.merge:
+        skipped = merge.skipped_reason
+    elif absorbed is None:
+        skipped = "no access token for the secondary account"
+    else:
+        metadata = merge_metadata(
+            kept.user_metadata, absorbed.user_metadata, absorbed_wins=merge.prefer_secondary
+        )
+    return LinkPlan(
+        kept=kept,
+        absorbed_id=subject.absorbed_id,
+        absorbed_contact=profile.contact,
+        merge=metadata,
+        backup=location,
+        direction=subject.direction,
+        merge_skipped_reason=skipped,
+        different_accounts=different,
+    )
+
+
+def _merge_and_link(
+    subject: LinkSubject,
+    plan: LinkPlan,
+    *,
+    tenant: Tenant,
+    ledger: Ledger,
+    observer: Observer,
+    sleep: Callable[[float], None],
+) -> tuple[list[Identity], bool]:
+    """PATCH the merged ``user_metadata`` (when a key changes), then POST the link and verify it."""
+    if plan.merge is not None and plan.merge.changes:
+        _merge(subject, plan.merge, tenant, ledger)
+        observer.report(f"Merged user_metadata keys into {subject.kept_id}: {', '.join(ledger.patched)}")
+    observer.record("merged", keys=sorted(ledger.patched))
+    ledger.stage = "linking"
+    provider, raw_id = split_user_id(subject.absorbed_id)
+    try:
+        identities = tenant.link(subject, provider, raw_id)
+    except Auth0LinkError as exc:
+        linked = after_failed_link(
+            subject, tenant=tenant, ledger=ledger, observer=observer, error=exc, sleep=sleep
+        )
+        return linked, True
+    if not any(i.provider == provider and i.user_id == raw_id for i in identities):
+        return read_back_link(subject, tenant, ledger, _unproven(), sleep), True
+    return identities, False
+
+
+def _unproven() -> Auth0LinkError:
+    return Auth0LinkError("The link answer does not list the linked identity.")
+
+
+def _merge(subject: LinkSubject, merge: MetadataMerge, tenant: Tenant, ledger: Ledger) -> None:
+    ledger.stage = "merging user_metadata"
+    ledger.patched, ledger.patch_unknown = tuple(merge.patch), True
+    try:
+        merged = tenant.patch_metadata(subject.kept_id, merge.patch)
+    except Auth0LinkError as exc:
+        ledger.patch_unknown = maybe_applied(exc)
+        if not ledger.patch_unknown:
+            ledger.patched = ()
+        raise LinkAborted(
+            f"Merging user_metadata into {subject.kept_id} failed: {exc.message} "
+            + ledger.describe(linked=f"not attempted; {subject.absorbed_id} is still a separate user"),
+            hint="run the same command again (merging the same keys twice is harmless)"
+            if ledger.patch_unknown
+            else exc.hint or "fix the cause and run the same command again",
+            cause=exc,
+        ) from None
+    ledger.patch_unknown = False
+    lost = sorted(k for k, v in merge.patch.items() if merged.user_id and merged.user_metadata.get(k) != v)
+    if lost:
+        ledger.patched = ()
+        raise LinkAborted(
+            f"The tenant did not apply the user_metadata merge for keys {', '.join(lost)}. "
+            + ledger.describe(linked=f"not attempted; {subject.absorbed_id} is still a separate user"),
+            hint="check the user with: auth0link identities, then run the same command again",
+        )

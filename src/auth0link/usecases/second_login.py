@@ -1,0 +1,155 @@
+"""The second login of ``link``: the browser (PKCE, forced fresh) or an ID token from stdin.
+
+:func:`pkce_second_login` runs :func:`~auth0link.auth.pkce.run_pkce_login` with
+``prompt=login``, ``max_age=0`` and ``require_fresh_auth`` (``auth_time`` must not predate the
+start of the login); :func:`stdin_second_login` validates a token read from stdin like a login's
+(signature, ``iss``, ``aud``, ``exp``), though ``nonce`` and ``auth_time`` cannot be checked
+there. Both return a :class:`SecondLogin`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import TYPE_CHECKING, Any
+
+from auth0link.errors import IdTokenError, UsageError
+from auth0link.tokens import TokenSet
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+
+    from auth0link.auth.discovery import Endpoints
+    from auth0link.client import Auth0Client
+    from auth0link.models import TokenResponse
+
+
+@dataclasses.dataclass(frozen=True)
+class LoginRequest:
+    """What the second login must ask the authorization server for."""
+
+    connection: str | None
+    login_hint: str | None
+    prompt: str = "login"
+    max_age: int = 0
+    require_fresh_auth: bool = True
+
+
+@dataclasses.dataclass(frozen=True)
+class SecondLogin:
+    """A validated second login: its ID token, claims and (browser flow only) its tokens.
+
+    ``tokens`` is None and ``started_at`` is None when the ID token was read from stdin
+    (``--id-token -``): then there is no access token, and neither ``nonce`` nor ``auth_time``
+    could be checked against a login we started.
+    """
+
+    id_token: str = dataclasses.field(repr=False)
+    claims: Mapping[str, Any]
+    tokens: TokenResponse | None = None
+    started_at: float | None = None
+
+    @property
+    def sub(self) -> str:
+        """The secondary user's ID (``google-oauth2|109…``)."""
+        sub = self.claims.get("sub")
+        return sub if isinstance(sub, str) else ""
+
+    @property
+    def access_token(self) -> str | None:
+        """The secondary's own access token (None for ``--id-token -``)."""
+        return self.tokens.access_token if self.tokens else None
+
+
+def session_from_login(login: SecondLogin, *, now: float) -> TokenSet:
+    """The stored session for the new primary after ``--primary secondary``."""
+    tokens = login.tokens
+    assert tokens is not None
+    return TokenSet(
+        access_token=tokens.access_token,
+        expires_at=now + tokens.expires_in,
+        token_type=tokens.token_type,
+        scope=tokens.scope,
+        refresh_token=tokens.refresh_token,
+        id_token=tokens.id_token or login.id_token,
+        user_id=login.sub,
+    )
+
+
+def pkce_second_login(
+    client: Auth0Client,
+    *,
+    endpoints: Endpoints,
+    jwks_provider: Callable[[], dict[str, Any]],
+    client_id: str,
+    scope: str,
+    audience: str | None,
+    callback_ports: Sequence[int],
+    open_browser: Callable[[str], bool],
+    on_url: Callable[[str], None],
+    timeout: float = 300.0,
+) -> Callable[[LoginRequest], SecondLogin]:
+    """The browser second login: PKCE with the request's ``prompt``/``max_age``/``connection``.
+
+    ``run_pkce_login`` makes its own ``state`` and ``nonce`` and, with ``require_fresh_auth``,
+    checks ``auth_time`` against the moment it started.
+    """
+
+    def login(request: LoginRequest) -> SecondLogin:
+        from auth0link.auth.pkce import run_pkce_login
+
+        result = run_pkce_login(
+            client,
+            endpoints=endpoints,
+            jwks_provider=jwks_provider,
+            client_id=client_id,
+            scope=scope,
+            audience=audience,
+            callback_ports=callback_ports,
+            connection=request.connection,
+            prompt=request.prompt,
+            max_age=request.max_age,
+            login_hint=request.login_hint,
+            open_browser=open_browser,
+            on_url=on_url,
+            timeout=timeout,
+            require_fresh_auth=request.require_fresh_auth,
+        )
+        id_token = result.tokens.id_token
+        if not id_token:
+            raise IdTokenError("The second login returned no ID token, so it cannot be linked.")
+        return SecondLogin(
+            id_token=id_token, claims=result.claims, tokens=result.tokens, started_at=result.started_at
+        )
+
+    return login
+
+
+def stdin_second_login(
+    id_token: str,
+    *,
+    jwks_provider: Callable[[], dict[str, Any]],
+    issuer: str,
+    client_id: str,
+    clock: Callable[[], float] = time.time,
+) -> Callable[[LoginRequest], SecondLogin]:
+    """``--id-token -``: validate the token like a login's (signature, ``iss``, ``aud``, ``exp``).
+
+    ``nonce`` and ``auth_time`` cannot be checked (we did not start that login), and there is
+    no access token for the secondary account.
+    """
+    token = id_token.strip()
+
+    def login(_request: LoginRequest) -> SecondLogin:
+        from auth0link.auth.oidc import validate_with_provider
+
+        if not token:
+            raise UsageError(
+                "No ID token on stdin.", hint="pipe the secondary account's ID token into --id-token -"
+            )
+        claims = validate_with_provider(
+            token, jwks_provider=jwks_provider, issuer=issuer, client_id=client_id, nonce=None, now=clock()
+        )
+        return SecondLogin(id_token=token, claims=claims, tokens=None, started_at=None)
+
+    return login

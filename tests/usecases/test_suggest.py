@@ -1,0 +1,121 @@
+"""suggest: pairs among users sharing an email, the documented primary rule, streaming pages."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from auth0link.usecases.suggest import Candidate, scan_tenant, suggest_for_email, suggest_group
+from tests.support.tenant import LocalTenant
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from auth0link.client import Auth0Client
+
+
+def cand(
+    user_id: str, created: str, *, identities: int = 1, verified: bool = True, connection: str = ""
+) -> Candidate:
+    """A compact candidate."""
+    return Candidate(user_id, connection or user_id.split("|", maxsplit=1)[0], created, verified, identities)
+
+
+def user(
+    user_id: str, email: str, *, verified: bool = True, created_at: str = "2020-01-01T00:00:00.000Z"
+) -> dict[str, Any]:
+    """A users-file entry."""
+    return {"user_id": user_id, "email": email, "email_verified": verified, "created_at": created_at}
+
+
+@pytest.fixture
+def admin() -> Iterator[tuple[LocalTenant, Auth0Client]]:
+    """An emulator tenant of three email groups, and an admin client on it."""
+    tenant = LocalTenant(
+        users=[
+            user("auth0|a1", "a@x.com"),
+            user("google-oauth2|a2", "a@x.com", created_at="2021-01-01T00:00:00.000Z"),
+            user("github|a3", "a@x.com", verified=False),
+            user("auth0|b1", "b@x.com"),
+            user("auth0|c1", "c@x.com"),
+            user("github|c2", "c@x.com", created_at="2022-01-01T00:00:00.000Z"),
+        ]
+    )
+    client = tenant.client(tenant.m2m_token())
+    yield tenant, client
+    client.close()
+    tenant.close()
+
+
+def test_oldest_database_account_is_primary() -> None:
+    """A database account wins over an older social one; every other member pairs with it."""
+    pairs = suggest_group(
+        "a@x.com",
+        [cand("google-oauth2|1", "2019"), cand("auth0|new", "2022"), cand("auth0|old", "2021")],
+    )
+    assert [(p.primary_id, p.secondary_id) for p in pairs] == [
+        ("auth0|old", "auth0|new"),
+        ("auth0|old", "google-oauth2|1"),
+    ]
+    assert pairs[0].reason == "same verified email; primary: oldest database account"
+
+
+def test_existing_primary_and_preferred_connection_win() -> None:
+    """A user with linked identities beats a database account; --prefer-connection beats both."""
+    members = [
+        cand("auth0|db", "2019"),
+        cand("github|7", "2023", identities=2),
+        cand("google-oauth2|1", "2024"),
+    ]
+    assert suggest_group("a@x.com", members)[0].primary_id == "github|7"
+    preferred = suggest_group("a@x.com", members, prefer_connection="google-oauth2")
+    assert preferred[0].primary_id == "google-oauth2|1"
+    assert preferred[0].reason.endswith("preferred connection google-oauth2")
+
+
+def test_single_user_gives_no_pair() -> None:
+    """A group of one suggests nothing."""
+    assert suggest_group("a@x.com", [cand("auth0|a", "2020")]) == []
+
+
+def test_scan_pages_through_the_tenant_and_skips_unverified(admin: tuple[LocalTenant, Auth0Client]) -> None:
+    """--all pages (small pages here) and groups by email; unverified users are left out by default."""
+    _, client = admin
+    pages: list[tuple[int, int | None]] = []
+    found = list(scan_tenant(client, per_page=2, on_page=lambda seen, total: pages.append((seen, total))))
+    assert [(s.primary_id, s.secondary_id, s.email) for s in found] == [
+        ("auth0|a1", "google-oauth2|a2", "a@x.com"),
+        ("auth0|c1", "github|c2", "c@x.com"),
+    ]
+    assert pages == [(2, 5), (4, 5), (5, 5)]
+
+
+def test_scan_groups_emails_whatever_their_case(admin: tuple[LocalTenant, Auth0Client]) -> None:
+    """An email stored with capitals (as an IdP sent it) groups with its lower-case twin."""
+    tenant, client = admin
+    tenant.emulator.tenant.users["github|c2"].email = "C@X.com"
+    found = list(scan_tenant(client))
+    assert ("auth0|c1", "github|c2", "c@x.com") in [(s.primary_id, s.secondary_id, s.email) for s in found]
+
+
+def test_include_unverified_says_so_in_the_reason(admin: tuple[LocalTenant, Auth0Client]) -> None:
+    """With unverified users included, the reason warns that not all emails are verified."""
+    _, client = admin
+    verified = suggest_for_email(client, "a@x.com")
+    assert [(s.primary_id, s.secondary_id) for s in verified] == [("auth0|a1", "google-oauth2|a2")]
+    assert verified[0].reason.startswith("same verified email")
+    found = suggest_for_email(client, "a@x.com", include_unverified=True)
+    assert [(s.primary_id, s.secondary_id) for s in found] == [
+        ("auth0|a1", "github|a3"),  # older than the Google account
+        ("auth0|a1", "google-oauth2|a2"),
+    ]
+    assert "NOT all verified" in found[0].reason
+
+
+def test_scan_with_unverified_users_finds_their_pairs(admin: tuple[LocalTenant, Auth0Client]) -> None:
+    """--all --include-unverified searches every user with an email and pairs the unverified too."""
+    _, client = admin
+    found = list(scan_tenant(client, include_unverified=True))
+    assert ("auth0|a1", "github|a3") in [(s.primary_id, s.secondary_id) for s in found]
+    assert all("NOT all verified" in s.reason for s in found if s.email == "a@x.com")
