@@ -1,4 +1,4 @@
-"""Fixtures for the examples: Auth0's browser SDK installed with npm at test time, into a cache.
+"""Fixtures for the examples: Auth0's browser SDK from npm, and a Chromium that trusts the emulator.
 
 ``examples/spa-linking/package.json`` pins ``@auth0/auth0-spa-js`` (and its lock file the whole
 tree, with integrity hashes); nothing of it is committed. ``npm ci`` installs it once per lock
@@ -8,17 +8,23 @@ fixture poisons ``HOME``), so later runs need no network.
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import hashlib
 import os
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 
+from tests.support.browser import CHROMIUM, LAUNCH_ARGS, require_chromium
 from tests.support.keyring_service import require_tools
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 EXAMPLE: Final = Path(__file__).resolve().parents[2] / "examples" / "spa-linking"
 _CACHE_ROOT: Final = (
@@ -64,3 +70,41 @@ def spa_sdk() -> Path:
     require_tools("npm")
     lock = (EXAMPLE / "package-lock.json").read_bytes() + (EXAMPLE / "package.json").read_bytes()
     return _install(hashlib.sha256(lock).hexdigest()[:16])
+
+
+def spki_hashes(pem_file: str) -> list[str]:
+    """Base64 SHA-256 of each certificate's SubjectPublicKeyInfo in ``pem_file`` (Chromium's format)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    hashes = []
+    for cert in x509.load_pem_x509_certificates(Path(pem_file).read_bytes()):
+        spki = cert.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        hashes.append(base64.b64encode(hashlib.sha256(spki).digest()).decode("ascii"))
+    return hashes
+
+
+@contextlib.contextmanager
+def chromium_trusting(ca_bundle: str | None) -> Iterator[Any]:
+    """Debian's headless Chromium (Playwright ``Browser``) that trusts the emulator's CA, if any.
+
+    ``--ignore-certificate-errors-spki-list`` accepts a chain holding one of the given public
+    keys (the emulator serves its CA in the chain) and nothing else: other certificate errors
+    still fail, unlike ``ignore_https_errors``.
+    """
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    args = list(LAUNCH_ARGS)
+    if ca_bundle:
+        args.append("--ignore-certificate-errors-spki-list=" + ",".join(spki_hashes(ca_bundle)))
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=args, timeout=60_000
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -16,8 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from auth0link.emulator import demo
-from tests.examples.conftest import EXAMPLE
-from tests.support.browser import chromium
+from tests.examples.conftest import EXAMPLE, chromium_trusting
 from tests.support.emulator import start_emulator
 
 if TYPE_CHECKING:
@@ -101,7 +100,7 @@ def log_in(page: Any, email: str, password: str) -> None:
 def app_page(spa_sdk: Path, emulator: RunningEmulator, app: str) -> Iterator[tuple[Any, list[str]]]:
     """Chromium on the example at ``app`` (an origin of the demo SPA client), and its console."""
     site = Site(spa_sdk, {"domain": emulator.base_url, "clientId": str(emulator.info["spa_client_id"])})
-    with chromium() as browser:
+    with chromium_trusting(getattr(emulator, "ca_bundle", None)) as browser:
         # Routed responses have no address, so Chromium's Local Network Access treats the page as
         # public and asks before it calls 127.0.0.1; a real dev server on localhost is loopback
         # itself and is never asked. Granting the permission gives the routed page that standing.
