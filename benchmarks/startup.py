@@ -119,15 +119,16 @@ def main() -> None:
 
 
 MINIMAL = """
-import json, sys
+import json, ssl, sys
 import httpx, keyring
-service, key, base = sys.argv[1:4]
+service, key, base, ca = sys.argv[1:5]
 head = json.loads(keyring.get_password(service, key))
 chunks = [keyring.get_password(service, f"{key}#{head['gen']}#{i}") for i in range(head["chunks"])]
 record = json.loads("".join(chunks))
 user = record["user_id"].replace("|", "%7C")
 headers = {"Authorization": "Bearer " + record["access_token"]}
-response = httpx.get(f"{base}/api/v2/users/{user}", headers=headers)
+trust = ssl.create_default_context(cafile=ca)
+response = httpx.get(f"{base}/api/v2/users/{user}", headers=headers, verify=trust)
 response.raise_for_status()
 print(json.dumps(response.json()["identities"]))
 """
@@ -141,8 +142,9 @@ def identities(python: str, script: str, runs: int) -> None:
     import tempfile
 
     tmp = tempfile.mkdtemp(prefix="auth0link-bench-")
-    emulator = subprocess.Popen(
+    emulator = subprocess.Popen(  # HTTPS, its CA kept in the temporary data dir
         [python, "-m", "auth0link", "emulator", "--json", "--port", "0", "--skip-callback-confirmation"],
+        env={**os.environ, "AUTH0LINK_DATA_DIR": f"{tmp}/data"},
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         stdin=subprocess.DEVNULL,
@@ -152,8 +154,9 @@ def identities(python: str, script: str, runs: int) -> None:
         info = json.loads(emulator.stdout.readline())
         env = {
             **os.environ,
-            "AUTH0LINK_DOMAIN": info["base_url"],
+            "AUTH0LINK_DOMAIN": info["domain"],  # bare 127.0.0.1:PORT, as for a real tenant
             "AUTH0LINK_CLIENT_ID": info["client_id"],
+            "AUTH0LINK_CA_BUNDLE": info["ca_bundle"],
             "AUTH0LINK_CONFIG_DIR": f"{tmp}/config",
             "AUTH0LINK_DATA_DIR": f"{tmp}/data",
         }
@@ -163,7 +166,9 @@ def identities(python: str, script: str, runs: int) -> None:
         subprocess.run([script, "login"], env=login_env, check=True, capture_output=True)
         key = f"default:{info['base_url']}:{info['client_id']}"
         commands = {
-            "minimal keyring read + httpx GET": [python, "-c", MINIMAL, "auth0link", key, info["base_url"]],
+            "minimal keyring read + httpx GET": [
+                *(python, "-c", MINIMAL, "auth0link", key, info["base_url"], info["ca_bundle"]),
+            ],
             "auth0link identities --json": [script, "identities", "--json"],
         }
         medians = measure(commands, runs, env=env)

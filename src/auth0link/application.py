@@ -204,20 +204,50 @@ class Application:
 
     # -- the tenant -----------------------------------------------------------------------------
 
-    def client(
-        self, *, access_token: str | None = None, max_connections: int = 10, base_url: str | None = None
+    def client(self, *, access_token: str | None = None, max_connections: int = 10) -> Auth0Client:
+        """An ``Auth0Client`` for the tenant (closed when the command ends)."""
+        return self._client(
+            self.settings.base_url,
+            access_token=access_token,
+            max_connections=max_connections,
+            ca_bundle=self.settings.ca_bundle,
+        )
+
+    def client_for(self, entry: IndexEntry) -> Auth0Client:
+        """A client for an indexed session's tenant, trusting that session's profile's ``ca_bundle``."""
+        bundle = self.ca_bundle_of(entry)
+        return self._client(entry.domain, access_token=None, max_connections=10, ca_bundle=bundle)
+
+    def ca_bundle_of(self, entry: IndexEntry) -> Path | None:
+        """The CA bundle for an indexed session: --ca-bundle / the env var, else its profile's key."""
+        settings = self.settings
+        from_profile = settings.sources.get("ca_bundle", "profile").startswith("profile")
+        if entry.profile == settings.profile or not from_profile:
+            return settings.ca_bundle  # this profile's, or --ca-bundle / the env var for every profile
+        from pathlib import Path
+
+        from auth0link.config import ProfileFile
+
+        try:
+            value = ProfileFile(settings.config_dir, entry.profile).read().get("ca_bundle")
+        except ConfigurationError:
+            return None
+        return Path(value) if value else None
+
+    def _client(
+        self, base_url: str, *, access_token: str | None, max_connections: int, ca_bundle: Path | None
     ) -> Auth0Client:
-        """An ``Auth0Client`` for the tenant, or ``base_url`` (closed when the command ends)."""
         from auth0link.client import Auth0Client
 
         client = Auth0Client(
-            base_url or self.settings.base_url,
+            base_url,
             access_token=access_token,
             timeout=self.settings.timeout,
             debug=self.settings.debug,
             max_connections=max_connections,
             transport=self.transport,
             sleep=self.sleep,
+            ca_bundle=ca_bundle,
         )
         self._clients.append(client)
         return client

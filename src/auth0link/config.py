@@ -12,6 +12,9 @@ The config directory is ``$AUTH0LINK_CONFIG_DIR`` if set, else the platform's us
 directory (``~/.config/auth0link`` on Linux); the data directory (backups, journals) is
 ``$AUTH0LINK_DATA_DIR``, else the platform's user data directory.
 
+HTTPS is verified with the operating system's trust store; ``ca_bundle`` (``--ca-bundle`` /
+``AUTH0LINK_CA_BUNDLE`` / profile key) adds the CAs of a PEM file on top of it.
+
 This module does no network, keyring, prompting or printing.
 """
 
@@ -37,6 +40,7 @@ from auth0link._constants import (  # re-exported: the one place these names are
     DEFAULT_PROFILE,
     ENV_ACCESS_TOKEN,
     ENV_AUDIENCE,
+    ENV_CA_BUNDLE,
     ENV_CALLBACK_PORTS,
     ENV_CLIENT_ID,
     ENV_CLIENT_SECRET,
@@ -60,6 +64,7 @@ __all__ = [
     "ENV_ACCESS_TOKEN",
     "ENV_AUDIENCE",
     "ENV_CALLBACK_PORTS",
+    "ENV_CA_BUNDLE",
     "ENV_CLIENT_ID",
     "ENV_CLIENT_SECRET",
     "ENV_CONFIG_DIR",
@@ -132,7 +137,7 @@ def parse_callback_ports(value: str) -> tuple[int, ...]:
     return tuple(dict.fromkeys(ports))
 
 
-def _validate_value(key: str, value: str) -> str:
+def _validate_value(key: str, value: str) -> str:  # noqa: C901, PLR0911 - one branch per config key
     """Check a value for `config set` and return its canonical form."""
     if key == "domain":
         return normalize_domain(value)
@@ -155,6 +160,10 @@ def _validate_value(key: str, value: str) -> str:
         if not value.startswith(("https://", "http://")) or not value.isprintable():
             raise ConfigurationError("Invalid audience.", hint="an API identifier URL")
         return value
+    if key == "ca_bundle":
+        from auth0link._ca_bundle import check_ca_bundle
+
+        return str(check_ca_bundle(value))
     raise UsageError(f"Unknown config key {key!r}.", hint=f"known keys: {', '.join(CONFIG_KEYS)}")
 
 
@@ -239,6 +248,7 @@ class Settings:
     #: why no browser can be opened here (an SSH session, no display, CI), or None when one can
     browser_unavailable: str | None = None
     no_color: bool = False
+    ca_bundle: Path | None = None  # extra CAs next to the OS trust store (checked when loaded)
 
     @property
     def base_url(self) -> str:
@@ -310,6 +320,13 @@ def browser_unavailable(env: Mapping[str, str], platform: str = sys.platform) ->
     return None
 
 
+def _storage_choice(value: str) -> str:
+    if value not in STORAGE_CHOICES:
+        choices = ", ".join(STORAGE_CHOICES)
+        raise ConfigurationError(f"Invalid storage {value!r}.", hint=f"use one of: {choices}")
+    return value
+
+
 def resolve_settings(
     *,
     env: Mapping[str, str],
@@ -320,6 +337,7 @@ def resolve_settings(
     scopes: str | None = None,
     callback_ports: str | None = None,
     storage: str | None = None,
+    ca_bundle: str | None = None,
     no_input: bool = False,
     debug: bool = False,
     stdin_isatty: bool = True,
@@ -343,11 +361,8 @@ def resolve_settings(
     raw_domain = pick("domain", domain, ENV_DOMAIN)
     raw_client = pick("client_id", client_id, ENV_CLIENT_ID)
     raw_ports = pick("callback_ports", callback_ports, ENV_CALLBACK_PORTS)
-    raw_storage = pick("storage", storage, ENV_STORAGE) or "keyring"
-    if raw_storage not in STORAGE_CHOICES:
-        raise ConfigurationError(
-            f"Invalid storage {raw_storage!r}.", hint=f"use one of: {', '.join(STORAGE_CHOICES)}"
-        )
+    raw_storage = _storage_choice(pick("storage", storage, ENV_STORAGE) or "keyring")
+    raw_bundle = pick("ca_bundle", ca_bundle, ENV_CA_BUNDLE)
     return Settings(
         profile=profile_name,
         config_dir=config_dir,
@@ -368,6 +383,7 @@ def resolve_settings(
         machine_client_id=env.get(ENV_MACHINE_CLIENT_ID, "").strip() or None,
         browser_unavailable=browser_unavailable(env),
         no_color=bool(env.get("NO_COLOR")),
+        ca_bundle=Path(raw_bundle).expanduser().absolute() if raw_bundle else None,
     )
 
 

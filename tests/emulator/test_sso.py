@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import httpx
+
 from auth0link.emulator import demo
+from auth0link.emulator.agent import LoginAgent
+from auth0link.emulator.app import create_app
 from auth0link.emulator.persistence import build_tenant
-from auth0link.emulator.sso import session_cookie_attributes
+from auth0link.emulator.sso import SESSION_COOKIE, session_cookie_attributes
 from tests.emulator.conftest import SPA_ORIGIN, pkce
+from tests.emulator.test_agent import authorize_url
+from tests.support.tenant import SyncASGITransport
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from tests.emulator.conftest import Ctx
 
 
@@ -46,39 +50,42 @@ def test_oidc_logout_ends_the_session_and_echoes_state(ctx: Ctx) -> None:
     assert 'id="logged-out"' in plain.text
 
 
-def test_session_cookie_is_lax_and_not_secure_over_http(ctx: Ctx) -> None:
-    """Over plain HTTP the SSO cookie is HttpOnly; SameSite=Lax, without Secure (jars drop it)."""
-    cookie = login_cookie(ctx)
-    assert "httponly" in cookie.lower()
-    assert "samesite=lax" in cookie.lower()
-    assert "secure" not in cookie.lower()
+def _session_cookies(agent: LoginAgent, url: str) -> list[str]:
+    """The ``auth0=`` Set-Cookie headers a full login at ``url`` receives."""
+    seen: list[str] = []
+    agent.client.event_hooks["response"].append(lambda r: seen.extend(r.headers.get_list("set-cookie")))
+    agent.complete_authorize(url, email="alice@example.com", password=demo.ALICE_PASSWORD, deliver=False)
+    return [header for header in seen if header.startswith(f"{SESSION_COOKIE}=")]
 
 
-def test_session_cookie_is_none_and_secure_over_https(make_ctx: Callable[..., Ctx]) -> None:
-    """Over HTTPS the SSO cookie is SameSite=None; Secure, so the silent-auth iframe sends it."""
-    attributes = session_cookie_attributes(make_ctx().tenant)
-    assert (attributes["samesite"], attributes["secure"]) == ("lax", False)
-    https = build_tenant("https://emulator.test", clock=lambda: 1_800_000_000.0)
-    assert session_cookie_attributes(https) == {
+def test_over_https_the_session_cookie_is_secure_and_samesite_none(ctx: Ctx) -> None:
+    """Over HTTPS (the default) the SSO cookie is HttpOnly; Secure; SameSite=None, as Auth0 sets it."""
+    (header,) = _session_cookies(ctx.browser(), ctx.authorize_url(pkce("x" * 43)))
+    attributes = {part.strip().lower() for part in header.split(";")[1:]}
+    assert {"httponly", "secure", "samesite=none", "path=/"} <= attributes
+
+
+def test_over_http_the_session_cookie_is_lax_and_not_secure() -> None:
+    """With --http the SSO cookie is HttpOnly; SameSite=Lax and not Secure (it must reach plain HTTP)."""
+    base = "http://emulator.test"
+    emulator = create_app(build_tenant(base))
+    with httpx.Client(transport=SyncASGITransport(emulator), base_url=base) as client:
+        url = authorize_url(base, "http://127.0.0.1:8484/callback", "x" * 43)
+        (header,) = _session_cookies(LoginAgent(client=client), url)
+    attributes = {part.strip().lower() for part in header.split(";")[1:]}
+    assert {"httponly", "samesite=lax", "path=/"} <= attributes
+    assert "secure" not in attributes
+
+
+def test_cookie_attributes_come_from_one_place() -> None:
+    """session_cookie_attributes is the one source: Secure with SameSite=None, else Lax."""
+    assert session_cookie_attributes(secure=True) == {
         "httponly": True,
         "secure": True,
         "samesite": "none",
         "path": "/",
     }
-
-
-def login_cookie(ctx: Ctx) -> str:
-    """The Set-Cookie header of a password login (the answer to the login form)."""
-    browser = ctx.browser()
-    first = browser.client.get(
-        ctx.authorize_url(pkce("x" * 43), client_id=demo.SPA_CLIENT_ID, redirect_uri=SPA_ORIGIN)
-    )
-    page = browser.client.get(first.headers["location"])
-    state = page.text.split('name="state" value="')[1].split('"')[0]
-    answer = browser.client.post(
-        "/u/login", data={"state": state, "username": "alice@example.com", "password": demo.ALICE_PASSWORD}
-    )
-    return str(answer.headers["set-cookie"])
+    assert session_cookie_attributes(secure=False)["samesite"] == "lax"
 
 
 def test_logout_honours_the_clients_allowed_logout_urls(ctx: Ctx) -> None:

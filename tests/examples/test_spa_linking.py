@@ -97,22 +97,17 @@ def log_in(page: Any, email: str, password: str) -> None:
 
 
 @contextlib.contextmanager
-def app_page(spa_sdk: Path, emulator: RunningEmulator, app: str) -> Iterator[tuple[Any, list[str]]]:
+def app_page(
+    spa_sdk: Path, emulator: RunningEmulator, app: str, profile: Path
+) -> Iterator[tuple[Any, list[str]]]:
     """Chromium on the example at ``app`` (an origin of the demo SPA client), and its console."""
-    site = Site(spa_sdk, {"domain": emulator.base_url, "clientId": str(emulator.info["spa_client_id"])})
-    with chromium_trusting(getattr(emulator, "ca_bundle", None)) as browser:
-        # Routed responses have no address, so Chromium's Local Network Access treats the page as
-        # public and asks before it calls 127.0.0.1; a real dev server on localhost is loopback
-        # itself and is never asked. Granting the permission gives the routed page that standing.
-        context = browser.new_context(permissions=["local-network-access"])
+    site = Site(spa_sdk, {"domain": emulator.domain, "clientId": str(emulator.info["spa_client_id"])})
+    with chromium_trusting(emulator.ca_bundle, profile) as context:
         context.route(app + "/**", site)
         page = context.new_page()
         errors: list[str] = []
         page.on("console", lambda message: errors.append(message.text))
-        try:
-            yield page, errors
-        finally:
-            context.close()
+        yield page, errors
 
 
 def log_in_as_alice(page: Any, app: str, errors: list[str]) -> None:
@@ -126,9 +121,11 @@ def log_in_as_alice(page: Any, app: str, errors: list[str]) -> None:
     )
 
 
-def test_spa_logs_in_links_in_a_popup_lists_and_unlinks(spa_sdk: Path, emulator: RunningEmulator) -> None:
+def test_spa_logs_in_links_in_a_popup_lists_and_unlinks(
+    spa_sdk: Path, emulator: RunningEmulator, tmp_path: Path
+) -> None:
     """auth0-spa-js: redirect login, popup login + link_with, identities listed, unlink."""
-    with app_page(spa_sdk, emulator, APP) as (page, errors):
+    with app_page(spa_sdk, emulator, APP, tmp_path / "profile") as (page, errors):
         log_in_as_alice(page, APP, errors)
 
         with page.expect_popup(timeout=WAIT_MS) as opened:
@@ -145,10 +142,12 @@ def test_spa_logs_in_links_in_a_popup_lists_and_unlinks(spa_sdk: Path, emulator:
         assert page.inner_text("#error") == ""
 
 
-def test_spa_renews_silently_in_an_iframe_and_logs_out(spa_sdk: Path, emulator: RunningEmulator) -> None:
-    """getTokenSilently (prompt=none, web_message in a hidden iframe) uses the SSO cookie; logout ends it."""
-    app = "http://127.0.0.1:3000"  # over plain HTTP only a same-site page gets the Lax cookie in a frame
-    with app_page(spa_sdk, emulator, app) as (page, errors):
+def test_spa_renews_silently_in_an_iframe_and_logs_out(
+    spa_sdk: Path, emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    """getTokenSilently (prompt=none, web_message in a hidden iframe) sends the SameSite=None cookie cross-site."""
+    app = "http://localhost:3000"  # another site than https://127.0.0.1:PORT: the frame is third-party
+    with app_page(spa_sdk, emulator, app, tmp_path / "profile") as (page, errors):
         log_in_as_alice(page, app, errors)
         page.click("#renew")
         wait_for(

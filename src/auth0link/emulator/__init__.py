@@ -10,7 +10,8 @@ Where things are (and where a new one goes):
 - Command line: :mod:`.options` (the one ``EmulatorOptions`` dataclass and the one argparse
   parser: a new option is a field plus an ``add_argument``), :mod:`.command` (``main(argv)``,
   exit codes; ``python -m auth0link.emulator`` and ``auth0link emulator`` both run it),
-  :mod:`.server` (checks, bind, banner, uvicorn, ``EmulatorThread``).
+  :mod:`.server` (checks, bind, banner, uvicorn, ``EmulatorThread``), :mod:`.tls` (HTTPS: the
+  local CA kept in the TLS folder, the server certificate issued at each start).
 - Wiring: :mod:`.app` builds the one ASGI app (access log → :mod:`.cors` → :mod:`.faults` →
   routes; a new group of endpoints adds its ``ROUTES`` there), :mod:`.ratelimit` the Management
   API token bucket.
@@ -21,7 +22,8 @@ Where things are (and where a new one goes):
   (``/activate``, ``/u/device-confirm``), :mod:`.completion` (a known user: consent, code or
   device approval), :mod:`.oauth` (``/oauth/token``, ``/oauth/device/code``, ``/oauth/revoke``,
   ``/userinfo`` over HTTP), :mod:`.embedded` (``/dbconnections/signup``,
-  ``/passwordless/start``), :mod:`.sso` (session cookie, logout), HTML in :mod:`.pages`.
+  ``/passwordless/start``), :mod:`.sso` (session cookie and its attributes, logout), HTML in
+  :mod:`.pages`.
 - Protocol logic without HTTP: :mod:`.grants` (token grants, device polling, revocation),
   :mod:`.extgrants` (password-realm, passwordless OTP), :mod:`.minting` (what ID and access
   tokens hold), :mod:`.keys` (RS256 key, JWKS), :mod:`.passwordpolicy`.

@@ -1,11 +1,11 @@
 """The SSO session cookie and logout (``/v2/logout``, ``/oidc/logout``).
 
-The session is the ``auth0`` cookie; :func:`session_cookie_attributes` is the one place that
-decides its attributes. Over HTTPS it is ``HttpOnly; Secure; SameSite=None``, as Auth0's, so
-the hidden iframe of silent authentication (a cross-site frame) still sends it. Over plain HTTP
-(``--http``) a browser refuses ``SameSite=None`` without ``Secure`` and drops ``Secure`` cookies,
-so it is ``SameSite=Lax``: logins and popups work, silent authentication from another site does
-not.
+The session is the ``auth0`` cookie. Its attributes come from one place,
+:func:`session_cookie_attributes`: over HTTPS (the default) ``HttpOnly; Secure; SameSite=None``
+as Auth0 sets it (a silent-auth iframe on an app's origin must be able to send it); over
+``--http`` ``HttpOnly; SameSite=Lax`` (browsers refuse ``SameSite=None`` without ``Secure``, and
+cookie jars drop ``Secure`` cookies on plain HTTP): logins and popups work, silent
+authentication from another site does not.
 
 Logout honours the client's Allowed Logout URLs (exact match), as Auth0: ``returnTo`` (or
 ``post_logout_redirect_uri``) elsewhere is an error page.
@@ -26,17 +26,9 @@ if TYPE_CHECKING:
     from starlette.responses import Response
 
     from auth0link.emulator.model import SsoSession
-    from auth0link.emulator.tenant import Tenant
 
 SESSION_COOKIE = "auth0"
 SESSION_DAYS = 3
-
-
-def session_cookie_attributes(tenant: Tenant) -> dict[str, Any]:
-    """The session cookie's attributes (Starlette ``set_cookie`` keywords) for this tenant."""
-    secure = tenant.base_url.startswith("https://")
-    samesite: Literal["none", "lax"] = "none" if secure else "lax"
-    return {"httponly": True, "secure": secure, "samesite": samesite, "path": "/"}
 
 
 def current_session(request: Request) -> SsoSession | None:
@@ -44,10 +36,19 @@ def current_session(request: Request) -> SsoSession | None:
     return tenant_of(request).session(request.cookies.get(SESSION_COOKIE))
 
 
+def session_cookie_attributes(*, secure: bool) -> dict[str, Any]:
+    """The session cookie's attributes (``set_cookie``/``delete_cookie`` keywords), HTTPS or not."""
+    samesite: Literal["none", "lax"] = "none" if secure else "lax"
+    return {"httponly": True, "secure": secure, "samesite": samesite, "path": "/"}
+
+
+def _attributes(request: Request) -> dict[str, Any]:
+    return session_cookie_attributes(secure=tenant_of(request).base_url.startswith("https://"))
+
+
 def set_session_cookie(request: Request, response: Response, session: SsoSession) -> None:
     """Hand the browser its session cookie (3 days)."""
-    attributes = session_cookie_attributes(tenant_of(request))
-    response.set_cookie(SESSION_COOKIE, session.sid, max_age=SESSION_DAYS * 86400, **attributes)
+    response.set_cookie(SESSION_COOKIE, session.sid, max_age=SESSION_DAYS * 86400, **_attributes(request))
 
 
 def _allowed_target(request: Request, client_id: str | None, target: str) -> bool:
@@ -78,8 +79,7 @@ def _end_session(request: Request, target: str | None, *, allowed: bool) -> Resp
         )
     else:
         response = html(pages.logged_out())
-    attributes = session_cookie_attributes(tenant_of(request))
-    response.delete_cookie(SESSION_COOKIE, **attributes)
+    response.delete_cookie(SESSION_COOKIE, **_attributes(request))
     return response
 
 
