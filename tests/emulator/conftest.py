@@ -8,6 +8,7 @@ temporary folder for the whole run).
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,7 @@ GOOGLE = "google-oauth2|109876543210987654321"
 GITHUB = "github|4242424"
 EMAIL_USER = "email|65f0a11ce0000000000000e1"
 BOB = "auth0|65f0b0b0b0000000000000b1"
+SPA_ORIGIN = "http://localhost:3000"
 USER_SCOPES = (
     "openid profile email offline_access read:current_user update:current_user_identities "
     "update:current_user_metadata"
@@ -93,29 +95,32 @@ class Ctx:
         email: str = "alice@example.com",
         password: str | None = demo.ALICE_PASSWORD,
         connection: str | None = None,
+        client_id: str = demo.NATIVE_CLIENT_ID,
+        redirect_uri: str = CALLBACK,
+        client_secret: str | None = None,
         **params: str,
     ) -> dict[str, Any]:
-        """Full code flow through the real pages; return the token response."""
+        """Full code flow through the real pages (any client); return the token response."""
         verifier = secrets.token_urlsafe(40)
         agent = agent or self.browser()
         callback = agent.complete_authorize(
-            self.authorize_url(pkce(verifier), **params),
+            self.authorize_url(pkce(verifier), client_id=client_id, redirect_uri=redirect_uri, **params),
             email=email,
             password=password,
             connection=connection,
             deliver=False,
         )
         code = query_of(callback)["code"]
-        reply = self.client.post(
-            "/oauth/token",
-            data={
-                "grant_type": "authorization_code",
-                "client_id": demo.NATIVE_CLIENT_ID,
-                "code": code,
-                "code_verifier": verifier,
-                "redirect_uri": CALLBACK,
-            },
-        )
+        data = {
+            "grant_type": "authorization_code",
+            "client_id": client_id,
+            "code": code,
+            "code_verifier": verifier,
+            "redirect_uri": redirect_uri,
+        }
+        if client_secret is not None:
+            data["client_secret"] = client_secret
+        reply = self.client.post("/oauth/token", data=data)
         assert reply.status_code == 200, reply.text
         body: dict[str, Any] = reply.json()
         return body
@@ -139,6 +144,14 @@ class Ctx:
         headers = {"authorization": f"Bearer {token}"} if token else {}
         headers.update(kw.pop("headers", {}))
         return self.client.request(method, "/api/v2" + path, headers=headers, **kw)
+
+
+def web_message_of(page: str) -> dict[str, Any]:
+    """The ``{targetOrigin, response}`` a web_message page posts (its JSON data block)."""
+    marker = '<script type="application/json" id="authorization-response">'
+    start = page.index(marker) + len(marker)
+    data: dict[str, Any] = json.loads(page[start : page.index("</script>", start)])
+    return data
 
 
 def query_of(url: str) -> dict[str, str]:

@@ -17,10 +17,19 @@ from tests.support.emulator import launch, start_emulator
 
 
 def test_demo_users_help_lists_every_demo_user() -> None:
-    """DEMO_USERS_HELP (for --help) names every demo user, both client IDs and the secret."""
+    """DEMO_USERS_HELP (for --help) names every demo user, every client ID and the secrets."""
     for user in demo.DEMO_USERS:
         assert user["user_id"] in DEMO_USERS_HELP
-    for value in (demo.NATIVE_CLIENT_ID, demo.M2M_CLIENT_ID, demo.M2M_CLIENT_SECRET, demo.ALICE_PASSWORD):
+    for value in (
+        demo.NATIVE_CLIENT_ID,
+        demo.M2M_CLIENT_ID,
+        demo.M2M_CLIENT_SECRET,
+        demo.SPA_CLIENT_ID,
+        demo.WEB_CLIENT_ID,
+        demo.WEB_CLIENT_SECRET,
+        demo.ALICE_PASSWORD,
+        *demo.APP_ORIGINS,
+    ):
         assert value in DEMO_USERS_HELP
 
 
@@ -88,7 +97,7 @@ def test_cli_help_is_the_emulators_own_help() -> None:
     done = _run("emulator", "--help")
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("usage: auth0link emulator ")
-    for text in ("--no-access-log", "--faults SPEC", "--state FILE", "Demo users:", demo.M2M_CLIENT_ID):
+    for text in ("--no-access-log", "--faults SPEC", "--tenant FILE", "Demo users:", demo.SPA_CLIENT_ID):
         assert text in done.stdout
     module = subprocess.run(
         [sys.executable, "-m", "auth0link.emulator", "--help"],

@@ -9,7 +9,9 @@ import jwt
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.emulator.conftest import BASE
+from auth0link.emulator import demo
+from auth0link.emulator.applications import PASSWORD_REALM_GRANT
+from tests.emulator.conftest import BASE, pkce
 
 if TYPE_CHECKING:
     from tests.emulator.conftest import Ctx
@@ -26,7 +28,7 @@ def test_discovery_document_points_at_tenant_endpoints(ctx: Ctx) -> None:
     assert doc["jwks_uri"] == BASE + "/.well-known/jwks.json"
     assert doc["revocation_endpoint"] == BASE + "/oauth/revoke"
     assert doc["end_session_endpoint"] == BASE + "/oidc/logout"
-    assert doc["code_challenge_methods_supported"] == ["S256", "plain"]
+    assert doc["code_challenge_methods_supported"] == ["S256"]
 
 
 def test_jwks_has_rs256_key_with_kid_and_matching_x5c(ctx: Ctx) -> None:
@@ -57,3 +59,43 @@ def test_tokens_verify_with_the_published_jwks(ctx: Ctx) -> None:
         options={"verify_exp": False, "verify_iat": False},
     )
     assert claims["gty"] == "client-credentials"
+
+
+def test_every_advertised_capability_is_implemented(ctx: Ctx) -> None:
+    """Discovery lists only what works: each response mode, auth method, alg and endpoint."""
+    doc = ctx.client.get("/.well-known/openid-configuration").json()
+    assert doc["response_types_supported"] == ["code"]
+    assert doc["id_token_signing_alg_values_supported"] == ["RS256"]
+    assert jwt.get_unverified_header(ctx.login()["id_token"])["alg"] == "RS256"
+    for mode in doc["response_modes_supported"]:
+        url = ctx.authorize_url(
+            pkce("v" * 43),
+            client_id=demo.SPA_CLIENT_ID,
+            redirect_uri="http://localhost:3000",
+            response_mode=mode,
+            prompt="none",
+        )
+        answer = ctx.client.get(url)
+        assert answer.status_code in (200, 302), (mode, answer.text)
+        assert "login_required" in (answer.text + answer.headers.get("location", "")), mode
+    for method in doc["token_endpoint_auth_methods_supported"]:
+        data = {
+            "grant_type": PASSWORD_REALM_GRANT,
+            "username": "alice@example.com",
+            "password": demo.ALICE_PASSWORD,
+        }
+        data["realm"] = demo.DATABASE
+        secret = (demo.WEB_CLIENT_ID, demo.WEB_CLIENT_SECRET)
+        if method == "client_secret_post":
+            reply = ctx.client.post(
+                "/oauth/token", data={**data, "client_id": secret[0], "client_secret": secret[1]}
+            )
+        else:
+            reply = ctx.client.post("/oauth/token", data=data, auth=secret)
+        assert reply.status_code == 200, (method, reply.text)
+    for key, url in doc.items():
+        if key.endswith("_endpoint") or key == "jwks_uri":
+            path = url.removeprefix(BASE)
+            assert (
+                ctx.client.request("GET" if key != "token_endpoint" else "POST", path).status_code != 404
+            ), key

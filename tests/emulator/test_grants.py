@@ -115,11 +115,12 @@ def test_user_tokens_never_get_admin_scopes(ctx: Ctx) -> None:
     ("data", "status", "error"),
     [
         ({"client_secret": "wrong"}, 401, "access_denied"),
-        ({"scope": "read:users read:clients"}, 403, "access_denied"),
+        ({"scope": "read:users read:client_keys"}, 403, "access_denied"),
         ({"audience": ""}, 403, "access_denied"),
         ({"audience": "https://other.example/"}, 403, "access_denied"),
         ({"client_id": "unknown"}, 401, "access_denied"),
-        ({"grant_type": "password"}, 403, "unsupported_grant_type"),
+        ({"grant_type": "urn:example:made-up"}, 403, "unsupported_grant_type"),
+        ({"grant_type": "password"}, 403, "unauthorized_client"),
         ({"grant_type": ""}, 400, "invalid_request"),
     ],
 )

@@ -11,7 +11,7 @@ from auth0link.emulator.agent import LoginAgent
 from auth0link.emulator.app import create_app
 from auth0link.emulator.persistence import build_tenant
 from auth0link.emulator.sso import SESSION_COOKIE, session_cookie_attributes
-from tests.emulator.conftest import pkce
+from tests.emulator.conftest import SPA_ORIGIN, pkce
 from tests.emulator.test_agent import authorize_url
 from tests.support.tenant import SyncASGITransport
 
@@ -86,3 +86,27 @@ def test_cookie_attributes_come_from_one_place() -> None:
         "path": "/",
     }
     assert session_cookie_attributes(secure=False)["samesite"] == "lax"
+
+
+def test_logout_honours_the_clients_allowed_logout_urls(ctx: Ctx) -> None:
+    """The SPA may return to its Allowed Logout URLs only; anything else is Auth0's error page."""
+    browser = ctx.browser()
+    ok = browser.client.get("/v2/logout", params={"client_id": demo.SPA_CLIENT_ID, "returnTo": SPA_ORIGIN})
+    assert (ok.status_code, ok.headers["location"]) == (302, SPA_ORIGIN)
+    other = browser.client.get(
+        "/v2/logout", params={"client_id": demo.SPA_CLIENT_ID, "returnTo": "http://localhost:3000/elsewhere"}
+    )
+    assert other.status_code == 400
+    assert "Allowed Logout URLs" in other.text
+
+
+def test_oidc_logout_finds_the_client_from_the_id_token_hint(ctx: Ctx) -> None:
+    """/oidc/logout checks post_logout_redirect_uri against the hinted client's list, then adds state."""
+    tokens = ctx.login(client_id=demo.SPA_CLIENT_ID, redirect_uri=SPA_ORIGIN)
+    params = {"id_token_hint": tokens["id_token"], "post_logout_redirect_uri": SPA_ORIGIN, "state": "s"}
+    out = ctx.client.get("/oidc/logout", params=params)
+    assert out.headers["location"] == SPA_ORIGIN + "?state=s"
+    refused = ctx.client.get(
+        "/oidc/logout", params={**params, "post_logout_redirect_uri": "http://localhost:9999/"}
+    )
+    assert refused.status_code == 400

@@ -12,28 +12,36 @@ Where things are (and where a new one goes):
   exit codes; ``python -m auth0link.emulator`` and ``auth0link emulator`` both run it),
   :mod:`.server` (checks, bind, banner, uvicorn, ``EmulatorThread``), :mod:`.tls` (HTTPS: the
   local CA kept in the TLS folder, the server certificate issued at each start).
-- Wiring: :mod:`.app` builds the one ASGI app (access log → :mod:`.faults` → routes; a new group
-  of endpoints adds its ``ROUTES`` there), :mod:`.ratelimit` the Management API token bucket.
+- Wiring: :mod:`.app` builds the one ASGI app (access log → :mod:`.cors` → :mod:`.faults` →
+  routes; a new group of endpoints adds its ``ROUTES`` there), :mod:`.ratelimit` the Management
+  API token bucket.
 - Authentication API (Starlette routes; shared helpers and the transaction guard in :mod:`.web`):
   :mod:`.discovery` (OIDC document, JWKS), :mod:`.authorize` (``/authorize``, the confirmation
-  screen), :mod:`.universal_login` (``/u/login`` pages, passwordless codes), :mod:`.device`
+  screen), :mod:`.delivery` (response modes: query, fragment, form_post, web_message),
+  :mod:`.universal_login` (``/u/login`` pages, passwordless codes), :mod:`.device`
   (``/activate``, ``/u/device-confirm``), :mod:`.completion` (a known user: consent, code or
   device approval), :mod:`.oauth` (``/oauth/token``, ``/oauth/device/code``, ``/oauth/revoke``,
-  ``/userinfo`` over HTTP), :mod:`.sso` (session cookie and its attributes, logout), HTML in
+  ``/userinfo`` over HTTP), :mod:`.embedded` (``/dbconnections/signup``,
+  ``/passwordless/start``), :mod:`.sso` (session cookie and its attributes, logout), HTML in
   :mod:`.pages`.
 - Protocol logic without HTTP: :mod:`.grants` (token grants, device polling, revocation),
-  :mod:`.minting` (what ID and access tokens hold), :mod:`.keys` (RS256 key, JWKS).
+  :mod:`.extgrants` (password-realm, passwordless OTP), :mod:`.minting` (what ID and access
+  tokens hold), :mod:`.keys` (RS256 key, JWKS), :mod:`.passwordpolicy`.
 - Management API: :mod:`.mgmtapi`, a lean raw ASGI app (the benchmarked hot path), with user
-  search and Auth0's search window in :mod:`.usersearch`; users-export jobs in :mod:`.jobs`
-  (the job objects, statuses, worker thread, signed locations), :mod:`.exportfile` (``fields``
-  and the NDJSON/CSV lines) and :mod:`.downloads` (the route the ``location`` points to).
-- State: :mod:`.model` (users, identities, clients, codes, sessions), :mod:`.transaction` (the
-  login transaction's state machine), :mod:`.directory` (users, linking rules and the
-  linked-identity index), :mod:`.tenant` (everything, changed only through its methods),
-  :mod:`.persistence` (``--state`` files, atomic 0600 writes, the tenant build),
-  :mod:`.userfiles` (``--users``: formats detected by content, read as a stream) with
-  :mod:`.userrecords` (one record of any format to a user), :mod:`.demo` (the fixed demo
-  clients and users).
+  search and Auth0's search window in :mod:`.usersearch`; user creation and the client and
+  connection lists in :mod:`.mgmtadmin`, shared checks in :mod:`.mgmtcommon`; users-export jobs
+  in :mod:`.jobs` (the job objects, statuses, worker thread, signed locations),
+  :mod:`.exportfile` (``fields`` and the NDJSON/CSV lines) and :mod:`.downloads` (the route the
+  ``location`` points to).
+- State: :mod:`.applications` (clients, connections, the demo ones), :mod:`.model` (users,
+  identities, codes, sessions), :mod:`.transaction` (the login transaction's state machine),
+  :mod:`.directory` (users, linking rules and the linked-identity index) with
+  :mod:`.accounts` (finding, checking and signing up a connection's accounts), :mod:`.tenant`
+  (everything, changed only through its methods), :mod:`.persistence` (``--state`` files,
+  atomic 0600 writes, the tenant build), :mod:`.userfiles` (``--users``: formats detected by
+  content, read as a stream) with :mod:`.userrecords` (one record of any format to a user),
+  :mod:`.tenantfile` (``--tenant``: deploy-cli YAML), :mod:`.demo` (the fixed demo IDs, secrets
+  and users).
 - Test-only: :mod:`.control` (``/__emulator/*``), :mod:`.agent` with :mod:`.pageread` (a scripted
   user that reads and submits the real pages).
 
@@ -57,6 +65,11 @@ DEMO_USERS_HELP = """\
 Clients (fixed IDs):
   native (public)  auth0linkEmulatorNativeClient001
     callbacks http://127.0.0.1:8484/callback (also 8485, 8486; localhost)
+  SPA (public)     auth0linkEmulatorSpaClient000001
+    callbacks, logout URLs, web origins, CORS: http://localhost:3000, http://127.0.0.1:3000
+  regular web      auth0linkEmulatorWebClient000001
+    secret auth0link-emulator-demo-web-secret-not-a-real-secret-01234567890
+    callbacks http://localhost:3000/callback, http://127.0.0.1:3000/callback
   M2M              auth0linkEmulatorM2MClient000001
     secret auth0link-emulator-demo-m2m-secret-not-a-real-secret-01234567890
 

@@ -1,9 +1,10 @@
-"""The emulator's ASGI application, wired in one place: access log → fault injection → routes.
+"""The emulator's ASGI application, wired in one place: access log → CORS → fault injection → routes.
 
 ``/api/v2/*`` goes straight to the lean :class:`~.mgmtapi.ManagementAPI`; everything else goes to
 one Starlette router built from the route lists of the Authentication API modules (discovery,
 authorize, the login pages, the device pages, the token endpoints, SSO/logout) and of the
 ``/__emulator`` control endpoints. A new group of endpoints adds its ``ROUTES`` to :data:`ROUTES`.
+CORS (:mod:`.cors`) answers preflights before faults and the rate limit see them.
 """
 
 from __future__ import annotations
@@ -14,7 +15,18 @@ from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 
-from auth0link.emulator import authorize, control, device, discovery, downloads, oauth, sso, universal_login
+from auth0link.emulator import (
+    authorize,
+    control,
+    device,
+    discovery,
+    downloads,
+    embedded,
+    oauth,
+    sso,
+    universal_login,
+)
+from auth0link.emulator.cors import CorsMiddleware
 from auth0link.emulator.faults import DropConnection, FaultMiddleware, FaultRegistry, FaultRule
 from auth0link.emulator.mgmtapi import ManagementAPI
 from auth0link.emulator.ratelimit import UNLIMITED, TokenBucket
@@ -31,6 +43,7 @@ ROUTES = [
     *universal_login.ROUTES,
     *device.ROUTES,
     *oauth.ROUTES,
+    *embedded.ROUTES,
     *sso.ROUTES,
     *control.ROUTES,
     *downloads.ROUTES,
@@ -59,7 +72,7 @@ class Emulator:
         self.router.state.tenant = tenant
         self.router.state.emulator = self
         self.management = ManagementAPI(tenant, self.bucket)
-        self._faulted = FaultMiddleware(self._dispatch, self.faults)
+        self._faulted = CorsMiddleware(FaultMiddleware(self._dispatch, self.faults), tenant)
 
     def reset(self) -> None:
         """Back to the initial users; forget sessions, codes, tokens, outbox, faults, clock moves."""

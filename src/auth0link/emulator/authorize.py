@@ -9,10 +9,11 @@ Flow of a browser login, as on Auth0's Universal Login::
     /u/login/idp?state=T&connection=C  (social chooser / passwordless)  shown yet?
     /u/login/passwordless-{email,sms}-challenge?state=T (code)      → /u/consent?state=T
         │                                                              │
-        └──────────────► 302 redirect_uri?code=…&state=… ◄─────────────┘
+        └──────────► code (or error) in the response mode ◄────────────┘
 
 The login pages live in :mod:`.universal_login`, the end of the flow in :mod:`.completion`, the
-transaction's states in :mod:`.transaction`.
+transaction's states in :mod:`.transaction`, the response modes (query, fragment, form_post,
+web_message) in :mod:`.delivery`.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from typing import TYPE_CHECKING
 from starlette.responses import Response
 from starlette.routing import Route
 
-from auth0link.emulator import demo, pages
+from auth0link.emulator import pages
+from auth0link.emulator.applications import INTERACTIVE_TYPES
 from auth0link.emulator.completion import complete
+from auth0link.emulator.delivery import check_mode, deliver, response_mode
 from auth0link.emulator.sso import current_session
 from auth0link.emulator.transaction import TxState
 from auth0link.emulator.web import (
@@ -33,28 +36,29 @@ from auth0link.emulator.web import (
     page_url,
     redirect,
     tenant_of,
-    with_query,
 )
 
 if TYPE_CHECKING:
     from starlette.requests import Request
 
-    from auth0link.emulator.model import Client, SsoSession
+    from auth0link.emulator.applications import Client
+    from auth0link.emulator.model import SsoSession
     from auth0link.emulator.tenant import Tenant
     from auth0link.emulator.transaction import Transaction
 
 
-def _authorize_error(redirect_uri: str, state: str | None, error: str, desc: str) -> Response:
-    params = {"error": error, "error_description": desc}
-    if state is not None:
-        params["state"] = state
-    return redirect(with_query(redirect_uri, params))
+def _authorize_error(params: dict[str, str], error: str, desc: str) -> Response:
+    """``error``/``error_description``/``state`` to the app, in the request's response mode."""
+    answer = {"error": error, "error_description": desc}
+    if params.get("state") is not None:
+        answer["state"] = params["state"]
+    return deliver(params["redirect_uri"], response_mode(params), answer)
 
 
 def _check_client(tenant: Tenant, params: dict[str, str]) -> Client | Response:
-    """The native client and its exact callback, or Auth0's error page (nothing to redirect to)."""
+    """An interactive client, its exact callback and a usable response mode, or an error page."""
     client = tenant.clients.get(params.get("client_id", ""))
-    if client is None or client.app_type != "native":
+    if client is None or client.app_type not in INTERACTIVE_TYPES:
         return html(pages.error("invalid_request", "Unknown client: " + params.get("client_id", "")), 400)
     redirect_uri = params.get("redirect_uri", "")
     if redirect_uri not in client.callbacks:
@@ -68,24 +72,28 @@ def _check_client(tenant: Tenant, params: dict[str, str]) -> Client | Response:
             ),
             400,
         )
-    return client
+    return check_mode(client, params) or client
 
 
-def _check_params(tenant: Tenant, params: dict[str, str]) -> tuple[str, str] | None:  # noqa: PLR0911 - one return per check, in Auth0's order
+def _check_params(tenant: Tenant, client: Client, params: dict[str, str]) -> tuple[str, str] | None:  # noqa: PLR0911 - one return per check, in Auth0's order
     """The first problem with the request as ``(error, description)``, or ``None``."""
     if params.get("response_type") != "code":
+        # Only the code flow is implemented (discovery advertises only "code").
         return "unsupported_response_type", f"Unsupported response type: {params.get('response_type', '')}"
-    # Public (token endpoint auth "none") clients must use PKCE with S256 here.
-    if not params.get("code_challenge"):
+    # Public (token endpoint auth "none") clients must use PKCE; S256 is the only method.
+    if client.public and not params.get("code_challenge"):
         return "invalid_request", "Parameter 'code_challenge' is required"
-    if params.get("code_challenge_method", "plain") != "S256":
+    if params.get("code_challenge") and params.get("code_challenge_method", "plain") != "S256":
         return "invalid_request", "Parameter 'code_challenge_method' must be S256"
     audience = params.get("audience") or None
     if audience is not None and audience != tenant.api_audience:
         return "access_denied", f"Service not enabled within domain: {audience}"
     connection = params.get("connection") or None
-    if connection is not None and connection not in demo.CONNECTIONS:
+    if connection is not None and connection not in tenant.connections:
         return "invalid_request", f"the connection was not found: {connection}"
+    if connection is not None and tenant.connection_for(client.client_id, connection) is None:
+        # Undocumented wording for a connection that exists but is not enabled for the app.
+        return "invalid_request", f"the connection is not enabled: {connection}"
     max_age = params.get("max_age")
     if max_age is not None and not max_age.isdigit():
         return "invalid_request", "max_age must be a number"
@@ -123,27 +131,26 @@ async def authorize(request: Request) -> Response:
     client = _check_client(tenant, params)
     if isinstance(client, Response):
         return client
-    redirect_uri, state = params["redirect_uri"], params.get("state")
-    problem = _check_params(tenant, params)
+    problem = _check_params(tenant, client, params)
     if problem is None and "none" in params.get("prompt", "").split():
         session = current_session(request)
         problem = _silent_refusal(
-            confirm_on=needs_confirmation(client, redirect_uri),
+            confirm_on=needs_confirmation(client, params["redirect_uri"]),
             needs_login=_needs_login(tenant, session, params),
         )
     if problem is not None:
-        return _authorize_error(redirect_uri, state, *problem)
+        return _authorize_error(params, *problem)
     session = current_session(request)
     connection = params.get("connection") or None
     tx = tenant.begin_transaction("authorize", client.client_id, params, connection=connection)
     if session is None or _needs_login(tenant, session, params):
-        return redirect(_login_url(tx))
+        return redirect(_login_url(tenant, tx))
     tx.resume(session.user_id, session.connection, session.auth_time)
     return complete(request, tx, session)
 
 
-def _login_url(tx: Transaction) -> str:
-    if tx.connection is not None and tx.connection != demo.DATABASE:
+def _login_url(tenant: Tenant, tx: Transaction) -> str:
+    if tx.connection is not None and not tenant.connections[tx.connection].is_database:
         return page_url("/u/login/idp", tx, connection=tx.connection)
     return page_url("/u/login", tx)
 
@@ -166,12 +173,7 @@ async def consent_submit(request: Request, tx: Transaction, form: dict[str, str]
     if form.get("action") != "accept":
         tx.cancel()
         tenant_of(request).end_transaction(tx)
-        return _authorize_error(
-            tx.params["redirect_uri"],
-            tx.params.get("state"),
-            "access_denied",
-            "User did not authorize the request",
-        )
+        return _authorize_error(tx.params, "access_denied", "User did not authorize the request")
     tx.accept_consent()
     return complete(request, tx, _matching_session(request, tx))
 

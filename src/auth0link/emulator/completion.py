@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from auth0link.emulator import minting, pages
+from auth0link.emulator.delivery import deliver, response_mode
 from auth0link.emulator.model import AuthCode
 from auth0link.emulator.sso import set_session_cookie
-from auth0link.emulator.web import html, needs_confirmation, page_url, redirect, tenant_of, with_query
+from auth0link.emulator.web import html, needs_confirmation, page_url, redirect, tenant_of
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -30,7 +31,7 @@ def authenticated(request: Request, tx: Transaction, user: User, connection: str
 
 
 def complete(request: Request, tx: Transaction, session: SsoSession | None = None) -> Response:
-    """Confirm (non-verifiable callback, nothing shown yet) or redirect with a code.
+    """Confirm (non-verifiable callback, nothing shown yet) or hand the app a code.
 
     ``session`` is the SSO session the user came with; without one a new session starts.
     """
@@ -67,7 +68,7 @@ def complete(request: Request, tx: Transaction, session: SsoSession | None = Non
     params = {"code": code}
     if tx.params.get("state") is not None:
         params["state"] = tx.params["state"]
-    response = redirect(with_query(redirect_uri, params))
+    response = deliver(redirect_uri, response_mode(tx.params), params)
     if new_session:
         set_session_cookie(request, response, session)
     return response

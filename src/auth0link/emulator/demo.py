@@ -1,7 +1,8 @@
-"""The built-in demo tenant: fixed client IDs, the M2M demo secret, connections and demo users.
+"""The built-in demo tenant: fixed client IDs, the demo secrets, connections and demo users.
 
 Everything here is a constant so documentation, the CLI's ``--help`` and tests can quote it.
-The IDs look like Auth0's (32 alphanumeric client IDs, ``con_`` + 16 connection IDs).
+The IDs look like Auth0's (32 alphanumeric client IDs, ``con_`` + 16 connection IDs). The
+clients themselves are built in :mod:`.applications`.
 """
 
 from __future__ import annotations
@@ -10,8 +11,11 @@ from typing import Any, Final
 
 NATIVE_CLIENT_ID: Final = "auth0linkEmulatorNativeClient001"
 M2M_CLIENT_ID: Final = "auth0linkEmulatorM2MClient000001"
-# A demo credential, printed by `auth0link emulator --json`; it only ever unlocks the emulator.
+SPA_CLIENT_ID: Final = "auth0linkEmulatorSpaClient000001"
+WEB_CLIENT_ID: Final = "auth0linkEmulatorWebClient000001"
+# Demo credentials, printed by `auth0link emulator --json`; they only ever unlock the emulator.
 M2M_CLIENT_SECRET: Final = "auth0link-emulator-demo-m2m-secret-not-a-real-secret-01234567890"  # noqa: S105 - public demo value
+WEB_CLIENT_SECRET: Final = "auth0link-emulator-demo-web-secret-not-a-real-secret-01234567890"  # noqa: S105 - public demo value
 
 CALLBACK_URLS: Final = (
     "http://127.0.0.1:8484/callback",
@@ -22,6 +26,11 @@ CALLBACK_URLS: Final = (
     "http://localhost:8486/callback",
 )
 
+# The single-page application and the regular web application live on the usual dev-server port.
+APP_ORIGINS: Final = ("http://localhost:3000", "http://127.0.0.1:3000")
+SPA_CALLBACK_URLS: Final = (*APP_ORIGINS, *(origin + "/" for origin in APP_ORIGINS))
+WEB_CALLBACK_URLS: Final = tuple(origin + "/callback" for origin in APP_ORIGINS)
+
 CURRENT_USER_SCOPES: Final = (
     "read:current_user",
     "update:current_user_identities",
@@ -29,7 +38,14 @@ CURRENT_USER_SCOPES: Final = (
     "create:current_user_metadata",
     "delete:current_user_metadata",
 )
-M2M_SCOPES: Final = ("read:users", "update:users", "delete:users", "create:users")
+M2M_SCOPES: Final = (
+    "read:users",
+    "update:users",
+    "delete:users",
+    "create:users",
+    "read:clients",
+    "read:connections",
+)
 
 DATABASE: Final = "Username-Password-Authentication"
 

@@ -16,10 +16,13 @@ import pickle
 import secrets
 from collections.abc import Callable, ItemsView, Iterator, Mapping, ValuesView
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auth0link.emulator import demo
-from auth0link.emulator.model import Identity, ManagementError, User, connection_id, is_social, iso
+from auth0link.emulator.model import Identity, ManagementError, User, bare_user, connection_id, is_social, iso
+
+if TYPE_CHECKING:
+    from auth0link.emulator.applications import Connection
 
 Snapshot = bytes  # pickled (users, passwords): 10x faster and smaller than a deep copy at 100,000 users
 
@@ -27,9 +30,10 @@ Snapshot = bytes  # pickled (users, passwords): 10x faster and smaller than a de
 class UserDirectory(Mapping[str, User]):
     """Users by ID (read-only as a mapping), their passwords and the linked-identity index."""
 
-    def __init__(self, now: Callable[[], float]) -> None:
-        """Start empty; ``now`` is the tenant clock (for ``created_at``/``updated_at``)."""
+    def __init__(self, now: Callable[[], float], registry: Mapping[str, Connection] | None = None) -> None:
+        """Start empty; ``now`` is the tenant clock, ``registry`` the tenant's connections (live)."""
         self._now = now
+        self.registry: Mapping[str, Connection] = registry if registry is not None else {}
         self._users: dict[str, User] = {}
         self._passwords: dict[str, str] = {}  # "auth0|…" identity -> password
         self._linked: dict[str, str] = {}
@@ -117,7 +121,9 @@ class UserDirectory(Mapping[str, User]):
 
     def connection_named(self, con_id: str) -> str | None:
         """The name of the connection with ID ``con_id`` among those in use or the demo ones."""
-        for name, known in {**{n: c[2] for n, c in demo.CONNECTIONS.items()}, **self._connections}.items():
+        registered = {n: c.id for n, c in self.registry.items()}
+        demo_ids = {n: c[2] for n, c in demo.CONNECTIONS.items()}
+        for name, known in {**demo_ids, **registered, **self._connections}.items():
             if known == con_id:
                 return name
         return None
@@ -186,8 +192,8 @@ class UserDirectory(Mapping[str, User]):
             if not identities or identities[0].full_id != user_id:
                 raise ValueError(f"identities[0] of {user_id!r} must be its own (provider and user_id)")
         else:
-            connection = str(spec.get("connection") or demo.PROVIDER_TO_CONNECTION.get(provider) or provider)
-            identities = [Identity(connection, provider, raw_id, is_social(connection, provider))]
+            connection = str(spec.get("connection") or self._default_connection(provider))
+            identities = [Identity(connection, provider, raw_id, self._is_social(connection, provider))]
         full_ids = [identity.full_id for identity in identities]
         taken = [i for i in full_ids if self.find_identity_owner(*i.split("|", 1)) is not None]
         if taken or len(set(full_ids)) != len(full_ids):
@@ -201,13 +207,27 @@ class UserDirectory(Mapping[str, User]):
         self._index(user)
         return user
 
+    def _default_connection(self, provider: str) -> str:
+        """The tenant's first connection of ``provider``, else the demo one, else the provider."""
+        known = next((c.name for c in self.registry.values() if c.provider == provider), None)
+        return known or demo.PROVIDER_TO_CONNECTION.get(provider) or provider
+
+    def _is_social(self, connection: str, provider: str) -> bool:
+        known = self.registry.get(connection)
+        return known.is_social if known is not None else is_social(connection, provider)
+
+    def connection_id(self, name: str) -> str:
+        """The ``con_…`` ID of the connection ``name`` (the tenant's, else derived)."""
+        known = self.registry.get(name)
+        return known.id if known is not None else connection_id(name)
+
     def _index(self, user: User) -> None:
         """Record the user's linked identities and connections in the lookup tables."""
         for identity in user.identities[1:]:
             self._linked[identity.full_id] = user.user_id
         for identity in user.identities:
             if identity.connection not in self._connections:
-                self._connections[identity.connection] = connection_id(identity.connection)
+                self._connections[identity.connection] = self.connection_id(identity.connection)
 
     def _new_user(self, spec: dict[str, Any], identities: list[Identity]) -> User:
         created, updated = spec.get("created_at"), spec.get("updated_at")
@@ -237,7 +257,8 @@ class UserDirectory(Mapping[str, User]):
 
     def create_social_user(self, connection: str, email: str) -> User:
         """First login of an unknown account at a social/passwordless connection (a sign-up)."""
-        provider, _, _ = demo.CONNECTIONS[connection]
+        known = self.registry.get(connection)
+        provider = known.provider if known is not None else demo.CONNECTIONS[connection][0]
         raw = (
             str(secrets.randbelow(10**20) + 10**20)
             if provider == "google-oauth2"
@@ -316,7 +337,7 @@ class UserDirectory(Mapping[str, User]):
                     "identity_conflict",
                 )
             raise ManagementError(404, "The user does not exist.", "inexistent_user")
-        if con_id is not None and connection_id(secondary.identities[0].connection) != con_id:
+        if con_id is not None and self.connection_id(secondary.identities[0].connection) != con_id:
             raise ManagementError(
                 400, f"The connection {con_id} does not match the secondary user's.", "invalid_body"
             )
@@ -349,7 +370,7 @@ class UserDirectory(Mapping[str, User]):
         self._linked.pop(identity.full_id, None)
         stamp = iso(self._now())
         primary.updated_at = stamp
-        self._users[identity.full_id] = _bare_user(identity, stamp)
+        self._users[identity.full_id] = bare_user(identity, stamp)
         return [i.to_json() for i in primary.identities]
 
 
@@ -367,21 +388,3 @@ def _patch_attributes(user: User, body: dict[str, Any]) -> None:
         user.email_verified = bool(body["email_verified"])
     if "email" in body:
         user.email = str(body["email"]).lower()
-
-
-def _bare_user(identity: Identity, stamp: str) -> User:
-    """The separate user an unlinked identity becomes: its profileData, no metadata."""
-    profile = dict(identity.profile_data or {})
-    return User(
-        user_id=identity.full_id,
-        identities=[Identity(identity.connection, identity.provider, identity.user_id, identity.is_social)],
-        email=profile.get("email"),
-        email_verified=bool(profile.get("email_verified", False)),
-        phone_number=profile.get("phone_number"),
-        phone_verified=bool(profile.get("phone_verified", False)),
-        name=str(profile.get("name", "")),
-        nickname=str(profile.get("nickname", "")),
-        picture=str(profile.get("picture", "")),
-        created_at=stamp,
-        updated_at=stamp,
-    )

@@ -1,7 +1,11 @@
 """Discovery: ``/.well-known/openid-configuration`` and ``/.well-known/jwks.json``.
 
-The document lists what a real Auth0 tenant lists (including endpoints the emulator does not
-serve, such as ``/oidc/register``), so that clients configure themselves as they would there.
+The document has a real Auth0 tenant's shape, minus what the emulator does not implement, so a
+client never picks something it would then be refused: Auth0 also lists ``/oidc/register``
+and ``/mfa/challenge``, the implicit and hybrid response types, ``plain`` PKCE, HS256/PS256 ID
+tokens and ``private_key_jwt``; the emulator serves only the code flow with S256, RS256 tokens
+and client secrets (post or basic). The response modes are Auth0's list (``web_message``, which
+Auth0 does not advertise, works too).
 """
 
 from __future__ import annotations
@@ -34,15 +38,7 @@ _SCOPES_SUPPORTED = (
     "phone",
     "address",
 )
-_RESPONSE_TYPES_SUPPORTED = (
-    "code",
-    "token",
-    "id_token",
-    "code token",
-    "code id_token",
-    "token id_token",
-    "code token id_token",
-)
+_RESPONSE_TYPES_SUPPORTED = ("code",)
 _CLAIMS_SUPPORTED = (
     "aud",
     "auth_time",
@@ -73,26 +69,19 @@ async def openid_configuration(request: Request) -> Response:
             "token_endpoint": base + "/oauth/token",
             "device_authorization_endpoint": base + "/oauth/device/code",
             "userinfo_endpoint": base + "/userinfo",
-            "mfa_challenge_endpoint": base + "/mfa/challenge",
             "jwks_uri": base + "/.well-known/jwks.json",
-            "registration_endpoint": base + "/oidc/register",
             "revocation_endpoint": base + "/oauth/revoke",
             "end_session_endpoint": base + "/oidc/logout",
             "scopes_supported": list(_SCOPES_SUPPORTED),
             "response_types_supported": list(_RESPONSE_TYPES_SUPPORTED),
-            "code_challenge_methods_supported": ["S256", "plain"],
+            "code_challenge_methods_supported": ["S256"],
             "response_modes_supported": ["query", "fragment", "form_post"],
             "subject_types_supported": ["public"],
-            "id_token_signing_alg_values_supported": ["HS256", "RS256", "PS256"],
-            "token_endpoint_auth_methods_supported": [
-                "client_secret_basic",
-                "client_secret_post",
-                "private_key_jwt",
-            ],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "claims_supported": list(_CLAIMS_SUPPORTED),
             "request_uri_parameter_supported": False,
             "request_parameter_supported": False,
-            "token_endpoint_auth_signing_alg_values_supported": ["RS256", "RS384", "PS256"],
             "end_session_endpoint_methods_supported": ["GET"],
         }
     )

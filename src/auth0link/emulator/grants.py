@@ -11,13 +11,12 @@ from __future__ import annotations
 import hmac
 from typing import TYPE_CHECKING, Any
 
+from auth0link.emulator import extgrants
+from auth0link.emulator.applications import DEVICE_GRANT, PASSWORD_REALM_GRANT, PASSWORDLESS_OTP_GRANT, Client
 from auth0link.emulator.minting import access_token, grant_scope, pkce_challenge, user_claims, user_tokens
-from auth0link.emulator.model import Client
 
 if TYPE_CHECKING:
     from auth0link.emulator.tenant import Tenant
-
-DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 
 Result = tuple[int, dict[str, Any]]
 
@@ -32,9 +31,17 @@ BAD_REFRESH = oauth_error(403, "invalid_grant", "Unknown or invalid refresh toke
 
 
 def authenticate_client(
-    tenant: Tenant, params: dict[str, str], basic: tuple[str, str] | None
+    tenant: Tenant,
+    params: dict[str, str],
+    basic: tuple[str, str] | None,
+    origin: str | None = None,
 ) -> Client | Result:
-    """Find the client; check the secret of a confidential one (``client_secret_post``/basic)."""
+    """Find the client; check a confidential one's secret and a browser's ``Origin``.
+
+    ``origin`` is the ``Origin`` of a cross-origin browser request: it must be one of the
+    client's CORS origins, else Auth0 answers 401 ``access_denied`` "Unauthorized" (its log
+    says "Failed by CORS").
+    """
     client_id = params.get("client_id") or (basic[0] if basic else None)
     if not client_id:
         return oauth_error(400, "invalid_request", "Missing required parameter: client_id")
@@ -45,27 +52,25 @@ def authenticate_client(
         secret = params.get("client_secret") or (basic[1] if basic else None)
         if secret is None or not hmac.compare_digest(secret, client.client_secret):
             return UNAUTHORIZED_CLIENT
+    if origin is not None and origin not in client.cors_origins():
+        return UNAUTHORIZED_CLIENT
     return client
 
 
-def token_endpoint(tenant: Tenant, params: dict[str, str], basic: tuple[str, str] | None) -> Result:
+def token_endpoint(
+    tenant: Tenant, params: dict[str, str], basic: tuple[str, str] | None, origin: str | None = None
+) -> Result:
     """Dispatch ``POST /oauth/token`` on ``grant_type``."""
     grant = params.get("grant_type")
     if not grant:
         return oauth_error(400, "invalid_request", "Missing required parameter: grant_type")
-    handlers = {
-        "authorization_code": _authorization_code,
-        "refresh_token": _refresh_token,
-        "client_credentials": _client_credentials,
-        DEVICE_GRANT: _device_code,
-    }
-    handler = handlers.get(grant)
+    handler = _HANDLERS.get(grant)
     if handler is None:
         return oauth_error(403, "unsupported_grant_type", f"Unsupported grant type: {grant}")
-    client = authenticate_client(tenant, params, basic)
+    client = authenticate_client(tenant, params, basic, origin)
     if not isinstance(client, Client):
         return client
-    if grant not in client.grant_types:
+    if not client.allows_grant(grant):
         return oauth_error(403, "unauthorized_client", f"Grant type '{grant}' not allowed for the client.")
     return handler(tenant, client, params)
 
@@ -219,7 +224,7 @@ def device_authorization(tenant: Tenant, params: dict[str, str]) -> Result:
     client = tenant.clients.get(client_id)
     if client is None:
         return UNAUTHORIZED_CLIENT
-    if DEVICE_GRANT not in client.grant_types:
+    if not client.allows_grant(DEVICE_GRANT):
         return oauth_error(
             403, "unauthorized_client", f"Grant type '{DEVICE_GRANT}' not allowed for the client."
         )
@@ -240,9 +245,11 @@ def device_authorization(tenant: Tenant, params: dict[str, str]) -> Result:
     }
 
 
-def revoke(tenant: Tenant, params: dict[str, str], basic: tuple[str, str] | None) -> Result:
+def revoke(
+    tenant: Tenant, params: dict[str, str], basic: tuple[str, str] | None, origin: str | None = None
+) -> Result:
     """``POST /oauth/revoke``: revoke the refresh token's whole grant; 200 with an empty body."""
-    client = authenticate_client(tenant, params, basic)
+    client = authenticate_client(tenant, params, basic, origin)
     if not isinstance(client, Client):
         return client
     token = params.get("token")
@@ -252,6 +259,17 @@ def revoke(tenant: Tenant, params: dict[str, str], basic: tuple[str, str] | None
     if record is not None and record.client_id == client.client_id:
         tenant.revoke_family(record.family)
     return 200, {}
+
+
+_HANDLERS = {
+    "authorization_code": _authorization_code,
+    "refresh_token": _refresh_token,
+    "client_credentials": _client_credentials,
+    DEVICE_GRANT: _device_code,
+    PASSWORD_REALM_GRANT: extgrants.password_realm,
+    PASSWORDLESS_OTP_GRANT: extgrants.passwordless_otp,
+    "password": extgrants.password,
+}
 
 
 def userinfo_claims(tenant: Tenant, claims: dict[str, Any]) -> dict[str, Any] | None:

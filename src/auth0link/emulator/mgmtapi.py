@@ -14,6 +14,10 @@ import json
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote
 
+from auth0link.emulator import mgmtadmin
+from auth0link.emulator.mgmtcommon import bad_body as _bad_body
+from auth0link.emulator.mgmtcommon import json_object as _json_object
+from auth0link.emulator.mgmtcommon import require
 from auth0link.emulator.model import ManagementError, json_type
 from auth0link.emulator.usersearch import bad_query, project, search
 
@@ -80,18 +84,8 @@ def error_body(status: int, message: str, error_code: str) -> dict[str, Any]:
     return body
 
 
-def _insufficient(*expected: str) -> ManagementError:
-    return ManagementError(
-        403, "Insufficient scope, expected any of: " + ",".join(expected), "insufficient_scope"
-    )
-
-
-def _bad_body(message: str) -> ManagementError:
-    return ManagementError(400, f"Payload validation error: '{message}'.", "invalid_body")
-
-
 class ManagementAPI:
-    """``/api/v2/*``: users (get, patch, delete), users-by-email, search, link, unlink, export jobs."""
+    """``/api/v2/*``: users (get, create, patch, delete, search, link), clients, connections, jobs."""
 
     def __init__(self, tenant: Tenant, bucket: TokenBucket) -> None:
         """Serve ``tenant`` under the rate limit ``bucket``."""
@@ -158,6 +152,22 @@ class ManagementAPI:
         if route == ("GET", 1, "users"):
             claims = self._auth(scope)
             return 200, self.search(claims, query)
+        return self._dispatch_more(scope, route, parts, query, body)
+
+    def _dispatch_more(
+        self,
+        scope: Scope,
+        route: tuple[str, int, str],
+        parts: list[str],
+        query: dict[str, list[str]],
+        body: bytes,
+    ) -> tuple[int, Any]:
+        """The routes off the hot path: creating users, clients, connections, export jobs."""
+        if route == ("POST", 1, "users"):
+            return 201, mgmtadmin.create_user(self.tenant, self._auth(scope), body)
+        if route in (("GET", 1, "clients"), ("GET", 1, "connections")):
+            lister = mgmtadmin.list_clients if parts[0] == "clients" else mgmtadmin.list_connections
+            return 200, lister(self.tenant, self._auth(scope), query)
         if route == ("POST", 2, "jobs") and parts[1] == "users-exports":
             self._require(self._auth(scope), ("read:users",), (), None)
             return 201, self.tenant.exports.create(_json_object(body))
@@ -190,17 +200,7 @@ class ManagementAPI:
             )
         return claims
 
-    @staticmethod
-    def _require(
-        claims: dict[str, Any], admin: tuple[str, ...], own: tuple[str, ...], target: str | None
-    ) -> None:
-        """Admin scopes act on anyone; ``*:current_user*`` scopes only on the token's own user."""
-        scopes = str(claims.get("scope", "")).split()
-        if any(s in scopes for s in admin):
-            return
-        if target is not None and claims.get("sub") == target and any(s in scopes for s in own):
-            return
-        raise _insufficient(*admin, *own)
+    _require = staticmethod(require)
 
     # -- handlers -----------------------------------------------------------------------------
 
@@ -304,13 +304,3 @@ class ManagementAPI:
         """``DELETE /users/{id}/identities/{provider}/{user_id}``."""
         self._require(claims, ("update:users",), ("update:current_user_identities",), user_id)
         return self.tenant.users.unlink(user_id, provider, raw_id)
-
-
-def _json_object(raw: bytes) -> dict[str, Any]:
-    try:
-        body = json.loads(raw or b"null")
-    except (ValueError, UnicodeDecodeError):
-        raise ManagementError(400, "Invalid request payload JSON format", "invalid_body") from None
-    if not isinstance(body, dict):
-        raise _bad_body(f"Expected type object but found type {json_type(body)}")
-    return body

@@ -10,8 +10,11 @@ import base64
 import hashlib
 from typing import TYPE_CHECKING, Any
 
+from auth0link.emulator import demo
+
 if TYPE_CHECKING:
-    from auth0link.emulator.model import Client, User
+    from auth0link.emulator.applications import Client
+    from auth0link.emulator.model import User
     from auth0link.emulator.tenant import Tenant
 
 OIDC_SCOPES = ("openid", "profile", "email", "offline_access")
@@ -23,16 +26,16 @@ def pkce_challenge(verifier: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
-def grant_scope(tenant: Tenant, client: Client, requested: str, audience: str | None) -> str:
-    """Scopes granted: the OIDC ones asked for plus the API scopes the client may have.
+def grant_scope(tenant: Tenant, _client: Client, requested: str, audience: str | None) -> str:
+    """Scopes granted to a user token: the OIDC ones asked for plus the current-user API scopes.
 
-    Auth0 silently drops scopes an application may not get (a user token never carries
-    ``read:users``); the granted set is echoed in the token response's ``scope``.
+    Auth0 silently drops scopes a user token may not carry (never ``read:users``, whatever the
+    application's client grants); the granted set is echoed in the token response's ``scope``.
     """
     asked = requested.split()
     granted = [s for s in asked if s in OIDC_SCOPES]
     if audience == tenant.api_audience:
-        granted += [s for s in asked if s in client.scopes and s not in granted]
+        granted += [s for s in asked if s in demo.CURRENT_USER_SCOPES and s not in granted]
     return " ".join(granted)
 
 
@@ -140,7 +143,7 @@ def user_tokens(
             sid=sid,
             auth_time=auth_time,
         )
-    if new_refresh and "refresh_token" in client.grant_types:
+    if new_refresh and client.allows_grant("refresh_token"):
         body["refresh_token"] = tenant.issue_refresh_token(
             client_id=client.client_id,
             user_id=user.user_id,

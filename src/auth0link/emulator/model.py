@@ -1,8 +1,9 @@
-"""The tenant's records: users and identities, clients, SSO sessions, codes, refresh tokens.
+"""The tenant's records: users and identities, SSO sessions, codes, refresh tokens.
 
 Plain dataclasses with no knowledge of HTTP. Users and identities serialise exactly as the
 Management API shows them (``to_json``); the other records live only in memory, except refresh
-tokens, which ``--state`` keeps (see :mod:`.persistence`).
+tokens, which ``--state`` keeps (see :mod:`.persistence`). Clients and connections are in
+:mod:`.applications`.
 """
 
 from __future__ import annotations
@@ -223,46 +224,6 @@ USER_FIELDS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class Client:
-    """An application registered in the tenant."""
-
-    client_id: str
-    name: str
-    app_type: str  # "native" | "non_interactive"
-    grant_types: tuple[str, ...]
-    client_secret: str | None = None
-    callbacks: tuple[str, ...] = ()
-    scopes: tuple[str, ...] = ()  # Management API scopes it may obtain
-    skip_non_verifiable_callback_uri_confirmation_prompt: bool = False
-
-
-def demo_clients(*, skip_callback_confirmation: bool) -> dict[str, Client]:
-    """The two fixed demo clients (native and M2M), by client ID."""
-    native = Client(
-        client_id=demo.NATIVE_CLIENT_ID,
-        name="auth0link (native)",
-        app_type="native",
-        grant_types=(
-            "authorization_code",
-            "refresh_token",
-            "urn:ietf:params:oauth:grant-type:device_code",
-        ),
-        callbacks=demo.CALLBACK_URLS,
-        scopes=demo.CURRENT_USER_SCOPES,
-        skip_non_verifiable_callback_uri_confirmation_prompt=skip_callback_confirmation,
-    )
-    m2m = Client(
-        client_id=demo.M2M_CLIENT_ID,
-        name="auth0link (machine to machine)",
-        app_type="non_interactive",
-        grant_types=("client_credentials",),
-        client_secret=demo.M2M_CLIENT_SECRET,
-        scopes=demo.M2M_SCOPES,
-    )
-    return {native.client_id: native, m2m.client_id: m2m}
-
-
 @dataclass
 class SsoSession:
     """The browser's SSO session (cookie ``auth0`` holds ``sid``)."""
@@ -361,3 +322,21 @@ class RefreshToken:
     def to_json(self) -> dict[str, Any]:
         """For the state file."""
         return dict(self.__dict__)
+
+
+def bare_user(identity: Identity, stamp: str) -> User:
+    """The separate user an unlinked identity becomes: its profileData, no metadata."""
+    profile = dict(identity.profile_data or {})
+    return User(
+        user_id=identity.full_id,
+        identities=[Identity(identity.connection, identity.provider, identity.user_id, identity.is_social)],
+        email=profile.get("email"),
+        email_verified=bool(profile.get("email_verified", False)),
+        phone_number=profile.get("phone_number"),
+        phone_verified=bool(profile.get("phone_verified", False)),
+        name=str(profile.get("name", "")),
+        nickname=str(profile.get("nickname", "")),
+        picture=str(profile.get("picture", "")),
+        created_at=stamp,
+        updated_at=stamp,
+    )

@@ -16,14 +16,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from auth0link.emulator import grants
-from auth0link.emulator.web import json_reply, tenant_of
+from auth0link.emulator.web import cross_origin, json_reply, tenant_of
 
 if TYPE_CHECKING:
     from starlette.requests import Request
 
 
-async def _params(request: Request) -> dict[str, str] | Response:
-    """Form or JSON body (Auth0 accepts both), as a flat dict of strings."""
+async def read_params(request: Request) -> dict[str, str] | Response:
+    """The form or JSON body (Auth0 accepts both), as a flat dict of strings."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     raw = await request.body()
     if content_type == "application/json":
@@ -37,7 +37,8 @@ async def _params(request: Request) -> dict[str, str] | Response:
     return dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
 
 
-def _basic(request: Request) -> tuple[str, str] | None:
+def basic_credentials(request: Request) -> tuple[str, str] | None:
+    """The ``client_secret_basic`` credentials of an ``Authorization: Basic`` header."""
     header = request.headers.get("authorization", "")
     if not header.lower().startswith("basic "):
         return None
@@ -51,16 +52,18 @@ def _basic(request: Request) -> tuple[str, str] | None:
 
 async def token(request: Request) -> Response:
     """``POST /oauth/token``."""
-    params = await _params(request)
+    params = await read_params(request)
     if isinstance(params, Response):
         return params
-    status, body = grants.token_endpoint(tenant_of(request), params, _basic(request))
+    status, body = grants.token_endpoint(
+        tenant_of(request), params, basic_credentials(request), cross_origin(request)
+    )
     return json_reply(status, body)
 
 
 async def device_code(request: Request) -> Response:
     """``POST /oauth/device/code``."""
-    params = await _params(request)
+    params = await read_params(request)
     if isinstance(params, Response):
         return params
     status, body = grants.device_authorization(tenant_of(request), params)
@@ -69,10 +72,12 @@ async def device_code(request: Request) -> Response:
 
 async def revoke(request: Request) -> Response:
     """``POST /oauth/revoke``: 200 with an empty body."""
-    params = await _params(request)
+    params = await read_params(request)
     if isinstance(params, Response):
         return params
-    status, body = grants.revoke(tenant_of(request), params, _basic(request))
+    status, body = grants.revoke(
+        tenant_of(request), params, basic_credentials(request), cross_origin(request)
+    )
     if status == 200:  # noqa: PLR2004 - HTTP status
         return Response(b"", status_code=200)
     return json_reply(status, body)

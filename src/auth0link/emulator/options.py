@@ -30,6 +30,7 @@ class EmulatorOptions:
     port: int = 0  # --port: 0 picks a free port
     users_file: Path | None = None  # --users FILE: users replacing the demo set (see emulator.userfiles)
     users_connection: str = DATABASE  # --users-connection NAME: database of imported and auth0| users
+    tenant_file: Path | None = None  # --tenant FILE: deploy-cli YAML clients and connections
     rate_limit: str | None = None  # --rate-limit N/s or N/s:BURST (default: unlimited)
     state_file: Path | None = None  # --state FILE: load at start, save atomically on stop
     as_json: bool = False  # --json: one JSON line on stdout instead of export lines
@@ -109,7 +110,7 @@ def _add_server_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_tenant_options(parser: argparse.ArgumentParser) -> None:
-    """What it serves: users, saved state, lifetimes, the confirmation screen."""
+    """What it serves: users, clients and connections, saved state, lifetimes, the confirmation screen."""
     add = parser.add_argument
     add(
         "--users",
@@ -128,6 +129,13 @@ def _add_tenant_options(parser: argparse.ArgumentParser) -> None:
             "Database connection of bulk-import and auth0| users in --users "
             f"(default: {_DEFAULTS.users_connection})."
         ),
+    )
+    add(
+        "--tenant",
+        dest="tenant_file",
+        type=Path,
+        metavar="FILE",
+        help="auth0-deploy-cli tenant YAML: clients, connections, client grants added to the demo tenant.",
     )
     add(
         "--state",

@@ -1,4 +1,4 @@
-"""The HTML pages of the hosted login: plain forms, no JavaScript, stable ids and names.
+"""The HTML pages of the hosted login: plain forms, stable ids and names, and the app responses.
 
 Every page is easy to drive from a real browser (Playwright) or from httpx (see
 :mod:`auth0link.emulator.agent`): each form has a stable ``id``, each input a stable ``id`` and
@@ -17,11 +17,15 @@ Every page is easy to drive from a real browser (Playwright) or from httpx (see
 ==============================  ========================================================
 
 Terminal pages carry ``<main id="…">``: ``device-success``, ``device-denied``, ``error-page``
-(with ``error-code`` and ``error-description``), ``logged-out``.
+(with ``error-code`` and ``error-description``), ``logged-out``. The answers to the application
+for ``response_mode=form_post`` (``form-post-page``: a self-submitting ``form-post`` form) and
+``web_message`` (``web-message``: the response as JSON in ``#authorization-response``, posted
+to the opener or parent) are the only pages with JavaScript.
 """
 
 from __future__ import annotations
 
+import json
 from html import escape
 
 _STYLE = (
@@ -210,3 +214,37 @@ def error(code: str, description: str, hint: str = "") -> str:
 def logged_out() -> str:
     """``/v2/logout`` without ``returnTo``."""
     return _page("Logged out", "<p>OK</p>", main_id="logged-out")
+
+
+def form_post(*, action: str, params: dict[str, str]) -> str:
+    """``response_mode=form_post``: a form that posts the response to the app by itself."""
+    fields = "".join(_hidden(name, value) for name, value in params.items())
+    body = (
+        f'<form id="form-post" method="post" action="{escape(action)}">{fields}'
+        '<noscript><button id="form-post-submit" type="submit">Continue</button></noscript></form>'
+        "<script>document.getElementById('form-post').submit();</script>"
+    )
+    return _page("Submit This Form", body, main_id="form-post-page")
+
+
+def _script_json(value: object) -> str:
+    """JSON safe inside a ``<script>`` element (no ``</script>``, no HTML comment openers)."""
+    return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def web_message(*, target_origin: str, response: dict[str, str]) -> str:
+    """``response_mode=web_message``: post the response to the opener (popup) or parent (iframe).
+
+    The message is ``{type: "authorization_response", response: {…}}``, sent to the origin of
+    the ``redirect_uri`` only, which is what auth0-spa-js listens for.
+    """
+    data = _script_json({"targetOrigin": target_origin, "response": response})
+    body = (
+        f'<script type="application/json" id="authorization-response">{data}</script>'
+        "<script>(function () {"
+        'var data = JSON.parse(document.getElementById("authorization-response").textContent);'
+        "var main = window.opener ? window.opener : window.parent;"
+        'main.postMessage({type: "authorization_response", response: data.response}, data.targetOrigin);'
+        "})();</script>"
+    )
+    return _page("Authorization Response", body, main_id="web-message")

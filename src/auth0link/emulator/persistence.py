@@ -19,7 +19,7 @@ from typing import Any
 
 from cryptography.exceptions import UnsupportedAlgorithm
 
-from auth0link.emulator import EmulatorError, demo
+from auth0link.emulator import EmulatorError, demo, tenantfile
 from auth0link.emulator.keys import SigningKey
 from auth0link.emulator.model import RefreshToken, User
 from auth0link.emulator.tenant import Tenant
@@ -158,11 +158,14 @@ def build_tenant(
     *,
     users: list[dict[str, Any]] | UsersFile | None = None,
     state: SavedState | None = None,
+    tenant_file: Path | None = None,
     **settings: Any,
 ) -> Tenant:
-    """Make a tenant: signing key and users from ``state`` if it has them, else fresh/demo."""
+    """Make a tenant: demo clients plus ``--tenant``; key and users from ``state``, else fresh/demo."""
     key = state.key if state is not None and state.key is not None else SigningKey.generate()
     tenant = Tenant(base_url, key, **settings)
+    if tenant_file is not None:
+        tenantfile.load(tenant, tenant_file)
     if state is not None and state.users is not None:
         apply_state(tenant, state)
         return tenant

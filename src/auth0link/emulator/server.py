@@ -42,6 +42,8 @@ if TYPE_CHECKING:
     from pathlib import Path
     from types import FrameType
 
+    from auth0link.emulator.applications import Client
+
 LOG = logging.getLogger("auth0link.emulator")
 MAX_PORT = 65535
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -134,6 +136,7 @@ def prepare(options: EmulatorOptions) -> _Prepared:
             base_url,
             users=users,
             state=state,
+            tenant_file=options.tenant_file,
             token_ttl=options.token_ttl,
             device_interval=options.device_interval,
             skip_callback_confirmation=options.skip_callback_confirmation,
@@ -183,11 +186,23 @@ def banner(emulator: Emulator, *, as_json: bool, ca_file: Path | None = None) ->
         "client_id": demo.NATIVE_CLIENT_ID,
         "m2m_client_id": demo.M2M_CLIENT_ID,
         "m2m_client_secret": demo.M2M_CLIENT_SECRET,
+        "spa_client_id": demo.SPA_CLIENT_ID,
+        "web_client_id": demo.WEB_CLIENT_ID,
+        "web_client_secret": demo.WEB_CLIENT_SECRET,
         "audience": tenant.api_audience,
         "callback_urls": list(demo.CALLBACK_URLS),
+        "clients": [_client_entry(client) for client in tenant.clients.values()],
         "users": users,
     }
     return json.dumps(line) + "\n"
+
+
+def _client_entry(client: Client) -> dict[str, Any]:
+    """A client in the ``--json`` line (with its secret: every one here unlocks only the emulator)."""
+    entry: dict[str, Any] = {"client_id": client.client_id, "name": client.name, "app_type": client.app_type}
+    if client.client_secret is not None:
+        entry["client_secret"] = client.client_secret
+    return entry
 
 
 class _Server(uvicorn.Server):

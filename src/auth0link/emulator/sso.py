@@ -4,7 +4,11 @@ The session is the ``auth0`` cookie. Its attributes come from one place,
 :func:`session_cookie_attributes`: over HTTPS (the default) ``HttpOnly; Secure; SameSite=None``
 as Auth0 sets it (a silent-auth iframe on an app's origin must be able to send it); over
 ``--http`` ``HttpOnly; SameSite=Lax`` (browsers refuse ``SameSite=None`` without ``Secure``, and
-cookie jars drop ``Secure`` cookies on plain HTTP).
+cookie jars drop ``Secure`` cookies on plain HTTP): logins and popups work, silent
+authentication from another site does not.
+
+Logout honours the client's Allowed Logout URLs (exact match), as Auth0: ``returnTo`` (or
+``post_logout_redirect_uri``) elsewhere is an error page.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ if TYPE_CHECKING:
     from auth0link.emulator.model import SsoSession
 
 SESSION_COOKIE = "auth0"
+SESSION_DAYS = 3
 
 
 def current_session(request: Request) -> SsoSession | None:
@@ -43,13 +48,25 @@ def _attributes(request: Request) -> dict[str, Any]:
 
 def set_session_cookie(request: Request, response: Response, session: SsoSession) -> None:
     """Hand the browser its session cookie (3 days)."""
-    response.set_cookie(SESSION_COOKIE, session.sid, max_age=3 * 86400, **_attributes(request))
+    response.set_cookie(SESSION_COOKIE, session.sid, max_age=SESSION_DAYS * 86400, **_attributes(request))
 
 
-def _end_session(request: Request, target: str | None) -> Response:
+def _allowed_target(request: Request, client_id: str | None, target: str) -> bool:
+    """Whether ``target`` may follow a logout.
+
+    A client with Allowed Logout URLs allows exactly those. The native demo client has none,
+    and the emulator has no tenant-level list: there (undocumented for the demo) any loopback
+    http(s) URL is allowed.
+    """
+    client = tenant_of(request).clients.get(client_id or "")
+    if client is not None and client.allowed_logout_urls:
+        return target in client.allowed_logout_urls
+    return urlsplit(target).scheme in ("http", "https") and is_non_verifiable(target)
+
+
+def _end_session(request: Request, target: str | None, *, allowed: bool) -> Response:
     tenant_of(request).end_session(request.cookies.get(SESSION_COOKIE))
-    # Allowed Logout URLs are undocumented for the demo client: any loopback http(s) URL.
-    if target and urlsplit(target).scheme in ("http", "https") and is_non_verifiable(target):
+    if target and allowed:
         response: Response = redirect(target)
     elif target:
         response = html(
@@ -68,16 +85,30 @@ def _end_session(request: Request, target: str | None) -> Response:
 
 async def logout_v2(request: Request) -> Response:
     """``GET /v2/logout?client_id=…&returnTo=…``."""
-    return _end_session(request, request.query_params.get("returnTo"))
+    target = request.query_params.get("returnTo")
+    allowed = bool(target) and _allowed_target(request, request.query_params.get("client_id"), target or "")
+    return _end_session(request, target, allowed=allowed)
+
+
+def _hinted_client(request: Request) -> str | None:
+    """``client_id``, or the audience of a valid ``id_token_hint``."""
+    params = request.query_params
+    if params.get("client_id"):
+        return params["client_id"]
+    claims = tenant_of(request).key.verify(params.get("id_token_hint", ""))
+    aud = claims.get("aud") if claims is not None else None
+    return aud if isinstance(aud, str) else None
 
 
 async def logout_oidc(request: Request) -> Response:
     """``GET /oidc/logout?id_token_hint=…&post_logout_redirect_uri=…&state=…``."""
     target = request.query_params.get("post_logout_redirect_uri")
     state = request.query_params.get("state")
-    if target and state:
+    # The registered URL is checked without the state appended to it.
+    allowed = bool(target) and _allowed_target(request, _hinted_client(request), target or "")
+    if target and state and allowed:
         target = with_query(target, {"state": state})
-    return _end_session(request, target)
+    return _end_session(request, target, allowed=allowed)
 
 
 ROUTES = [

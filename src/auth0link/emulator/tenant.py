@@ -16,14 +16,16 @@ import secrets
 import time
 from typing import TYPE_CHECKING, Any
 
+from auth0link.emulator.applications import INTERACTIVE_TYPES, demo_clients, demo_connections
 from auth0link.emulator.directory import UserDirectory
 from auth0link.emulator.jobs import ExportJobs
-from auth0link.emulator.model import DeviceCode, RefreshToken, SsoSession, demo_clients, iso
+from auth0link.emulator.model import DeviceCode, RefreshToken, SsoSession, iso
 from auth0link.emulator.transaction import Transaction
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Iterable
 
+    from auth0link.emulator.applications import Client, Connection
     from auth0link.emulator.keys import SigningKey
     from auth0link.emulator.model import AuthCode
     from auth0link.emulator.transaction import TxState
@@ -56,10 +58,14 @@ class Tenant:
         self.device_ttl = device_ttl
         self.refresh_leeway = refresh_leeway
         self.code_ttl = 60.0
-        self.clients = demo_clients(skip_callback_confirmation=skip_callback_confirmation)
+        self.otp_ttl = 300.0  # Auth0's default passwordless code lifetime (totp.time_step)
+        self.clients: dict[str, Client] = demo_clients(skip_callback_confirmation=skip_callback_confirmation)
+        self.connections: dict[str, Connection] = demo_connections(
+            [c.client_id for c in self.clients.values() if c.app_type in INTERACTIVE_TYPES]
+        )
         self._clock = clock
         self._clock_offset = 0.0
-        self.users = UserDirectory(self.now)
+        self.users = UserDirectory(self.now, self.connections)
         self.exports = ExportJobs(self.users, self.now, base_url)
         self._sessions: dict[str, SsoSession] = {}
         self._transactions: dict[str, Transaction] = {}
@@ -68,6 +74,9 @@ class Tenant:
         self._refresh_tokens: dict[str, RefreshToken] = {}
         self._revoked_families: set[str] = set()
         self._outbox: list[dict[str, Any]] = []
+        self._otp: dict[
+            tuple[str, str], tuple[str, str, float]
+        ] = {}  # (connection, to) -> (client, code, expiry)
 
     # -- identifiers and the clock ----------------------------------------------------------------
 
@@ -75,6 +84,11 @@ class Tenant:
     def issuer(self) -> str:
         """``BASE/`` (with the trailing slash, as Auth0)."""
         return self.base_url + "/"
+
+    @property
+    def origin(self) -> str:
+        """``scheme://host:port`` of the tenant itself (its own pages are not cross-origin)."""
+        return self.base_url.lower()
 
     @property
     def api_audience(self) -> str:
@@ -116,6 +130,7 @@ class Tenant:
             store.clear()
         self._revoked_families.clear()
         self._outbox.clear()
+        self._otp.clear()
         self.reset_clock()
 
     def close(self) -> None:
@@ -284,6 +299,21 @@ class Tenant:
         self._refresh_tokens = dict(tokens)
         self._revoked_families = set(revoked)
 
+    # -- clients and connections --------------------------------------------------------------
+
+    def cors_origins(self) -> frozenset[str]:
+        """Every origin some client allows (for endpoints that do not know the client)."""
+        return frozenset().union(*(client.cors_origins() for client in self.clients.values()))
+
+    def enabled_connections(self, client_id: str) -> list[Connection]:
+        """The connections enabled for ``client_id``, in tenant order."""
+        return [c for c in self.connections.values() if client_id in c.enabled_clients]
+
+    def connection_for(self, client_id: str, name: str) -> Connection | None:
+        """The connection ``name`` if it exists and is enabled for ``client_id``."""
+        conn = self.connections.get(name)
+        return conn if conn is not None and client_id in conn.enabled_clients else None
+
     # -- outbox -----------------------------------------------------------------------------------
 
     def send_code(self, to: str, connection: str) -> str:
@@ -301,6 +331,23 @@ class Tenant:
             }
         )
         return code
+
+    def send_otp(self, client_id: str, to: str, connection: str) -> str:
+        """``/passwordless/start``: send a code and remember it for the passwordless OTP grant."""
+        code = self.send_code(to, connection)
+        self._otp[(connection, to.lower())] = (client_id, code, self.now() + self.otp_ttl)
+        return code
+
+    def take_otp(self, client_id: str, to: str, connection: str, code: str) -> bool:
+        """Redeem a code sent by :meth:`send_otp` (single use; wrong or expired is ``False``)."""
+        key = (connection, to.lower())
+        sent = self._otp.get(key)
+        if sent is None or sent[0] != client_id or sent[2] <= self.now():
+            return False
+        if not secrets.compare_digest(sent[1].encode(), code.encode()):
+            return False
+        del self._otp[key]
+        return True
 
     def messages(self, to: str | None = None) -> list[dict[str, Any]]:
         """The messages sent to ``to`` (case-insensitive; all without ``to``), oldest first."""

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 from starlette.routing import Route
 
-from auth0link.emulator import demo, pages
+from auth0link.emulator import accounts, pages
+from auth0link.emulator.applications import PASSWORDLESS_STRATEGIES
 from auth0link.emulator.completion import authenticated
 from auth0link.emulator.transaction import LOGIN_OPEN, PendingCode, TxState
 from auth0link.emulator.web import html, in_transaction, page_url, redirect, tenant_of
@@ -24,19 +25,28 @@ if TYPE_CHECKING:
     from auth0link.emulator.transaction import Transaction
 
 LOG = logging.getLogger("auth0link.emulator")
-_PASSWORDLESS = ("email", "sms")
+
+
+def _database(request: Request, tx: Transaction) -> str | None:
+    """The database connection of this login: the forced one, else the client's first."""
+    tenant = tenant_of(request)
+    if tx.connection is not None:
+        return tx.connection if tenant.connections[tx.connection].is_database else None
+    return next((c.name for c in tenant.enabled_connections(tx.client_id) if c.is_database), None)
 
 
 def _login_page(request: Request, tx: Transaction, error: str | None = None, status: int = 200) -> Response:
-    others = [] if tx.connection is not None else [name for name in demo.CONNECTIONS if name != demo.DATABASE]
+    tenant = tenant_of(request)
+    enabled = tenant.enabled_connections(tx.client_id)
+    others = [] if tx.connection is not None else [c.name for c in enabled if not c.is_database]
     return html(
         pages.login(
             state=tx.id,
-            client_name=tenant_of(request).clients[tx.client_id].name,
+            client_name=tenant.clients[tx.client_id].name,
             login_hint=tx.params.get("login_hint", ""),
             error=error,
             others=others,
-            database=tx.connection in (None, demo.DATABASE),
+            database=_database(request, tx) is not None,
         ),
         status,
     )
@@ -51,24 +61,19 @@ async def login_page(request: Request, tx: Transaction, _form: dict[str, str]) -
 @in_transaction(*LOGIN_OPEN)
 async def login_submit(request: Request, tx: Transaction, form: dict[str, str]) -> Response:
     """``POST /u/login``: check the database email and password."""
-    users = tenant_of(request).users
+    database = _database(request, tx)
     email = form.get("username", "").strip().lower()
-    password = form.get("password", "")
-    for identity, owner in users.accounts_for(demo.DATABASE):
-        expected = users.password(identity.full_id)
-        if (
-            users.identity_profile(identity, owner).get("email") == email
-            and expected is not None
-            and hmac.compare_digest(expected.encode(), password.encode())
-        ):
-            return authenticated(request, tx, owner, demo.DATABASE)
-    return _login_page(request, tx, "Wrong email or password.", 400)
+    users = tenant_of(request).users
+    owner = accounts.check_password(users, database, email, form.get("password", "")) if database else None
+    if database is None or owner is None:
+        return _login_page(request, tx, "Wrong email or password.", 400)
+    return authenticated(request, tx, owner, database)
 
 
 def _idp_page(
     request: Request, tx: Transaction, connection: str, error: str | None = None, status: int = 200
 ) -> Response:
-    if connection in _PASSWORDLESS:
+    if connection in PASSWORDLESS_STRATEGIES:
         return html(
             pages.passwordless_start(
                 state=tx.id, connection=connection, login_hint=tx.params.get("login_hint", ""), error=error
@@ -76,15 +81,16 @@ def _idp_page(
             status,
         )
     users = tenant_of(request).users
-    accounts = []
+    choices = []
     for identity, owner in users.accounts_for(connection):
         profile = users.identity_profile(identity, owner)
-        accounts.append((identity.full_id, str(profile.get("email") or profile.get("name"))))
-    return html(pages.idp_chooser(state=tx.id, connection=connection, accounts=accounts, error=error), status)
+        choices.append((identity.full_id, str(profile.get("email") or profile.get("name"))))
+    return html(pages.idp_chooser(state=tx.id, connection=connection, accounts=choices, error=error), status)
 
 
-def _unknown_connection(connection: str) -> Response | None:
-    if connection not in demo.CONNECTIONS or connection == demo.DATABASE:
+def _unknown_connection(request: Request, tx: Transaction, connection: str) -> Response | None:
+    conn = tenant_of(request).connection_for(tx.client_id, connection)
+    if conn is None or conn.is_database:
         return html(pages.error("invalid_request", f"Unknown connection: {connection}"), 400)
     return None
 
@@ -93,17 +99,17 @@ def _unknown_connection(connection: str) -> Response | None:
 async def idp_page(request: Request, tx: Transaction, _form: dict[str, str]) -> Response:
     """``GET /u/login/idp``: an emulated social IdP or the passwordless start page."""
     connection = request.query_params.get("connection", "")
-    return _unknown_connection(connection) or _idp_page(request, tx, connection)
+    return _unknown_connection(request, tx, connection) or _idp_page(request, tx, connection)
 
 
 @in_transaction(*LOGIN_OPEN)
 async def idp_submit(request: Request, tx: Transaction, form: dict[str, str]) -> Response:
     """``POST /u/login/idp``: pick an account (social) or send a code (passwordless)."""
     connection = form.get("connection") or request.query_params.get("connection", "")
-    refused = _unknown_connection(connection)
+    refused = _unknown_connection(request, tx, connection)
     if refused is not None:
         return refused
-    if connection in _PASSWORDLESS:
+    if connection in PASSWORDLESS_STRATEGIES:
         return _send_code(request, tx, connection, form)
     users = tenant_of(request).users
     account = form.get("account")
@@ -137,10 +143,8 @@ def _send_code(request: Request, tx: Transaction, connection: str, form: dict[st
 def _sign_in(request: Request, tx: Transaction, connection: str, key: str, value: str) -> Response:
     """Log in the account of ``connection`` whose profile ``key`` is ``value``, or sign it up."""
     users = tenant_of(request).users
-    for identity, owner in users.accounts_for(connection):
-        if users.identity_profile(identity, owner).get(key) == value:
-            return authenticated(request, tx, owner, connection)
-    return authenticated(request, tx, users.create_social_user(connection, value), connection)
+    owner = accounts.find(users, connection, key, value) or users.create_social_user(connection, value)
+    return authenticated(request, tx, owner, connection)
 
 
 @in_transaction(TxState.CODE_SENT)

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from starlette.requests import Request
     from starlette.responses import Response
 
-    from auth0link.emulator.model import Client
+    from auth0link.emulator.applications import Client
     from auth0link.emulator.tenant import Tenant
     from auth0link.emulator.transaction import Transaction, TxState
 
@@ -35,6 +35,14 @@ def tenant_of(request: Request) -> Tenant:
     """The tenant this app serves."""
     tenant: Tenant = request.app.state.tenant
     return tenant
+
+
+def cross_origin(request: Request) -> str | None:
+    """The ``Origin`` of a browser request from another origin (``None``: not cross-origin)."""
+    origin = request.headers.get("origin")
+    if origin is None or origin.lower() == tenant_of(request).origin:
+        return None
+    return origin.lower()
 
 
 def html(body: str, status: int = 200) -> HTMLResponse:
@@ -72,8 +80,17 @@ def is_non_verifiable(uri: str) -> bool:
 
 
 def needs_confirmation(client: Client, redirect_uri: str) -> bool:
-    """Whether Auth0 shows the non-verifiable callback confirmation screen for this callback."""
-    return is_non_verifiable(redirect_uri) and not client.skip_non_verifiable_callback_uri_confirmation_prompt
+    """Whether Auth0 shows the non-verifiable callback confirmation screen for this callback.
+
+    Auth0 describes the screen for native applications (mobile, desktop, CLIs); a single-page
+    or regular web application's loopback callback is a dev server, not an app that another
+    program could impersonate, so the emulator shows it to native clients only (undocumented).
+    """
+    return (
+        client.app_type == "native"
+        and is_non_verifiable(redirect_uri)
+        and not client.skip_non_verifiable_callback_uri_confirmation_prompt
+    )
 
 
 async def read_form(request: Request) -> dict[str, str]:
