@@ -205,9 +205,17 @@ class Application:
     # -- the tenant -----------------------------------------------------------------------------
 
     def client(
-        self, *, access_token: str | None = None, max_connections: int = 10, base_url: str | None = None
+        self,
+        *,
+        access_token: str | None = None,
+        max_connections: int = 10,
+        base_url: str | None = None,
+        renew_token: Callable[[str], str] | None = None,
     ) -> Auth0Client:
-        """An ``Auth0Client`` for the tenant, or ``base_url`` (closed when the command ends)."""
+        """An ``Auth0Client`` for the tenant, or ``base_url`` (closed when the command ends).
+
+        ``renew_token`` gives the client a new token after a 401 (see :mod:`auth0link.client`).
+        """
         from auth0link.client import Auth0Client
 
         client = Auth0Client(
@@ -218,13 +226,30 @@ class Application:
             max_connections=max_connections,
             transport=self.transport,
             sleep=self.sleep,
+            renew_token=renew_token,
         )
         self._clients.append(client)
         return client
 
+    def user_client(self, access: Access) -> Auth0Client:
+        """A client carrying the primary user's token; a 401 refreshes the session once and retries."""
+
+        def renew(rejected: str) -> str:
+            if access.source != "store":
+                from auth0link.session import env_token_rejected
+
+                raise env_token_rejected()
+            return self.sessions.renew(rejected)
+
+        return self.client(access_token=access.token, renew_token=renew)
+
     def admin_client(self, *, max_connections: int = 10) -> Auth0Client:
-        """A client carrying a valid machine token (admin commands)."""
-        return self.client(access_token=self.admin.access_token(), max_connections=max_connections)
+        """A client carrying a valid machine token (admin commands); a 401 re-requests it once."""
+        return self.client(
+            access_token=self.admin.access_token(),
+            max_connections=max_connections,
+            renew_token=self.admin.renew,
+        )
 
     @cached_property
     def endpoints(self) -> Endpoints:

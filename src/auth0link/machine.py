@@ -26,7 +26,7 @@ import json
 import time
 from typing import TYPE_CHECKING, Final
 
-from auth0link.config import ENV_CLIENT_SECRET, validate_client_id
+from auth0link.config import ENV_ACCESS_TOKEN, ENV_CLIENT_SECRET, validate_client_id
 from auth0link.errors import ConfigurationError, LoginRequired, OAuthError, TokenStorageError, UsageError
 from auth0link.tokens import TokenSet, store_key
 
@@ -226,6 +226,33 @@ class AdminSession:
         secret = stored.access_token if stored is not None else env_secret
         if not secret:
             raise LoginRequired("The machine token expired and no client secret is stored.", hint=_LOGIN_HINT)
+        fresh = self._request(client_id, secret)
+        if tokens is not None or stored is not None:
+            self.store.save(key, fresh)
+        return fresh.access_token
+
+    def renew(self, rejected: str) -> str:
+        """A new Management API token after the tenant answered 401 to ``rejected`` (clock skew).
+
+        Re-requested with the stored secret (or ``$AUTH0LINK_CLIENT_SECRET``) unless the stored
+        token is already another one; ``$AUTH0LINK_ACCESS_TOKEN`` cannot be renewed.
+        """
+        if self.env_token:
+            raise LoginRequired(
+                f"The tenant rejected the access token in {ENV_ACCESS_TOKEN} (expired or invalid).",
+                hint=f"set {ENV_ACCESS_TOKEN} to a fresh Management API token, or unset it",
+            )
+        client_id = self.client_id
+        key = machine_key(self.profile, self.domain, client_id)
+        stored = self.store.load(secret_key(self.profile, self.domain, client_id))
+        tokens = self.store.load(key)
+        if tokens is not None and tokens.access_token != rejected and not tokens.is_expired(self._clock()):
+            return tokens.access_token
+        secret = stored.access_token if stored is not None else self.env_secret or ""
+        if not secret:
+            raise LoginRequired(
+                "The tenant rejected the machine token and no client secret is stored.", hint=_LOGIN_HINT
+            )
         fresh = self._request(client_id, secret)
         if tokens is not None or stored is not None:
             self.store.save(key, fresh)

@@ -233,7 +233,10 @@ def _user_link(
         primary=primary,
         options=options,
         second_login=login,
-        client_for=lambda token: app.client(access_token=token),
+        # the primary's own session renews its token on a 401; the second login's is fresh
+        client_for=lambda token: (
+            app.user_client(access) if token == access.token else app.client(access_token=token)
+        ),
         backup=backup,
         confirm=show_and_confirm,
         report=app.output.info,

@@ -86,7 +86,7 @@ def unlink(  # long: one parameter per option, and the help text
         return confirm("Unlink now?", yes=yes)
 
     result = unlink_identities(
-        app.client(access_token=access.token),
+        app.user_client(access),
         access.user_id,
         pairs,
         confirm=show_and_confirm,
