@@ -144,6 +144,17 @@ def test_renew_of_the_env_token_says_to_replace_it(tmp_path: Path) -> None:
     assert "unset it" in (info.value.hint or "")
 
 
+def test_checked_access_uses_the_refresh_token_even_when_the_access_token_is_valid(tmp_path: Path) -> None:
+    """status's check: a refresh now, so a revoked refresh token shows before the access token expires."""
+    router = respx.Router()
+    router.post(idp.BASE + "/oauth/token").mock(side_effect=RotatingTokenEndpoint(first="revoked"))
+    store = MemoryTokenStore()
+    store.save(KEY, _valid_here())
+    assert _manager(store, respx.Router(), tmp_path).access().token == "AT-1"  # the usual path: no request
+    with pytest.raises(LoginRequired, match="can no longer be refreshed"):
+        _manager(store, router, tmp_path).checked_access()
+
+
 def test_revoked_refresh_token_says_login(tmp_path: Path) -> None:
     """invalid_grant on refresh becomes LoginRequired (exit 3) naming auth0link login."""
     router = respx.Router()

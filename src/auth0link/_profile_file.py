@@ -1,4 +1,4 @@
-"""Reading and writing a profile's TOML file, where every failure is one clear line.
+"""Reading and writing a profile's TOML file (and the active profile's name), every failure one clear line.
 
 ``config.ProfileFile`` delegates here. A profile file that is missing is an empty profile;
 anything else that is wrong with it (not UTF-8, not TOML, a value that is a table or an array,
@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from auth0link._constants import CONFIG_KEYS, ENV_CONFIG_DIR
+from auth0link._constants import ACTIVE_PROFILE_FILE, CONFIG_KEYS, ENV_CONFIG_DIR
 from auth0link.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -74,3 +74,24 @@ def _os_error(verb: str, path: Path, exc: OSError) -> ConfigurationError:
     else:
         hint = f"make {path.parent} a folder you can write, or point {ENV_CONFIG_DIR} at one"
     return ConfigurationError(f"Cannot {verb} {path}: {exc.strerror or exc}.", hint=hint)
+
+
+def read_active_profile(config_dir: Path) -> str | None:
+    """The profile ``auth0link profiles switch`` made active (``<config dir>/active-profile``), if any."""
+    try:
+        name = (config_dir / ACTIVE_PROFILE_FILE).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return name or None
+
+
+def write_active_profile(config_dir: Path, name: str) -> Path:
+    """Remember ``name`` as the active profile (atomically, mode 0600); returns the file."""
+    from auth0link._files import atomic_write_text
+
+    path = config_dir / ACTIVE_PROFILE_FILE
+    try:
+        atomic_write_text(path, name + "\n", mode=0o600)
+    except OSError as exc:
+        raise _os_error("write", path, exc) from None
+    return path

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from auth0link.output import Output
     from auth0link.session import Access, SessionLock, SessionManager
     from auth0link.tokens import TokenStore
+    from auth0link.usecases.profiles import ProfileConfig
     from auth0link.usecases.second_login import LoginRequest, SecondLogin
     from auth0link.usecases.session_index import IndexEntry
 
@@ -189,6 +190,16 @@ class Application:
             storage=settings.storage,
         )
 
+    def profile_configs(self) -> list[ProfileConfig]:
+        """Every known profile's tenant and client (this one's as resolved now), this one first."""
+        from auth0link.usecases.profiles import ProfileConfig, profile_configs
+
+        settings = self.settings
+        active = ProfileConfig(
+            settings.profile, settings.domain, settings.client_id, settings.storage, active=True
+        )
+        return profile_configs(settings.config_dir, active=active)
+
     def store_for(self, entry: IndexEntry) -> TokenStore:
         """The store an indexed session lives in (this profile's own store for its own session)."""
         try:
@@ -200,6 +211,50 @@ class Application:
 
         return open_store(
             entry.storage, config_dir=self.settings.config_dir, keyring_timeout=self.settings.keyring_timeout
+        )
+
+    def sessions_for(self, entry: IndexEntry) -> SessionManager:
+        """The session manager of any indexed session (this profile's own for its own)."""
+        try:
+            if entry.key == self.store_key:
+                return self.sessions
+        except ConfigurationError:
+            pass
+        from auth0link.auth.discovery import discover
+        from auth0link.session import SessionManager
+
+        return SessionManager(
+            store=self.store_for(entry),
+            key=entry.key,
+            client_id=entry.client_id,
+            lock_dir=self.settings.config_dir,
+            env_token=None,
+            client_factory=lambda: self.client(base_url=entry.domain),
+            token_endpoint=lambda: (
+                discover(
+                    self.client(base_url=entry.domain), cache_dir=self.cache_dir, clock=self.clock
+                ).token_endpoint
+            ),
+            clock=self.clock,
+        )
+
+    def admin_for(self, profile: str, domain: str, client_id: str, *, storage: str) -> AdminSession:
+        """Machine credentials of any profile and tenant (this profile's own, environment included)."""
+        settings = self.settings
+        if profile == settings.profile and domain == settings.domain:
+            return self.admin
+        from auth0link.machine import AdminSession
+        from auth0link.usecases.session_index import IndexEntry
+
+        return AdminSession(
+            store=self.store_for(IndexEntry("", profile, domain, client_id, storage)),
+            profile=profile,
+            domain=domain,
+            audience=f"{domain}/api/v2/",
+            config_dir=settings.config_dir,
+            client_factory=lambda: self.client(base_url=domain),
+            client_id=client_id,
+            clock=self.clock,
         )
 
     # -- the tenant -----------------------------------------------------------------------------

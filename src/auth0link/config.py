@@ -5,7 +5,8 @@ Precedence, written down once (highest first) — every setting is resolved the 
 1. the command-line flag (``--domain``, ``--client-id``, ``--profile`` …);
 2. the environment variable (names below, also shown in ``--help``);
 3. the profile's config file, ``<config dir>/profiles/<profile>.toml``
-   (written by ``auth0link config set``);
+   (written by ``auth0link config set``); for the profile itself, the one
+   ``auth0link profiles switch`` remembered in ``<config dir>/active-profile``;
 4. the built-in default.
 
 The config directory is ``$AUTH0LINK_CONFIG_DIR`` if set, else the platform's user config
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 from auth0link._constants import (  # re-exported: the one place these names are defined
+    ACTIVE_PROFILE_FILE,
     APP_NAME,
     CONFIG_KEYS,
     DEFAULT_PROFILE,
@@ -54,6 +56,7 @@ from auth0link._constants import (  # re-exported: the one place these names are
 )
 
 __all__ = [
+    "ACTIVE_PROFILE_FILE",
     "APP_NAME",
     "CONFIG_KEYS",
     "DEFAULT_PROFILE",
@@ -287,9 +290,23 @@ def _seconds(env: Mapping[str, str], name: str, default: float, maximum: float) 
     return value
 
 
-def profile_flag(profile: str) -> str:
-    """`` --profile NAME`` to repeat in a hint (nothing for the default profile)."""
-    return "" if profile == DEFAULT_PROFILE else f" --profile {profile}"
+def profile_flag(profile: str, active: str) -> str:
+    """`` --profile NAME`` to repeat in a hint (nothing when ``profile`` is the active one)."""
+    return "" if profile == active else f" --profile {profile}"
+
+
+def resolve_profile(flag: str | None, env: Mapping[str, str], config_dir: Path) -> tuple[str, str]:
+    """The profile and where it came from: flag → environment → the switched-to one → default."""
+    for source, value in (("flag", flag), (f"env {ENV_PROFILE}", env.get(ENV_PROFILE))):
+        if value:
+            return validate_profile(value), source
+    switched = _profile_file.read_active_profile(config_dir)
+    if switched and (not _PROFILE_RE.match(switched) or ".." in switched):
+        raise ConfigurationError(
+            f"{config_dir / ACTIVE_PROFILE_FILE} names no valid profile ({switched[:40]!r}).",
+            hint="run: auth0link profiles switch NAME (or delete that file)",
+        )
+    return (switched, "auth0link profiles switch") if switched else (DEFAULT_PROFILE, "default")
 
 
 def _truthy(value: str | None) -> bool:
@@ -325,10 +342,10 @@ def resolve_settings(
     stdin_isatty: bool = True,
 ) -> Settings:
     """Resolve every setting by the precedence in the module docstring."""
-    profile_name = validate_profile(profile or env.get(ENV_PROFILE) or DEFAULT_PROFILE)
     config_dir = default_config_dir(env)
+    profile_name, profile_source = resolve_profile(profile, env, config_dir)
     file_values = ProfileFile(config_dir, profile_name).read()
-    sources: dict[str, str] = {}
+    sources: dict[str, str] = {"profile": profile_source}
 
     def pick(key: str, flag: str | None, env_name: str) -> str | None:
         for source, value in (("flag", flag), (f"env {env_name}", env.get(env_name))):

@@ -76,14 +76,19 @@ class MachineProfile:
         """Point at the profile's file."""
         self.path = config_dir / "machine" / f"{profile}.json"
 
-    def read(self, domain: str) -> str | None:
-        """The M2M client ID recorded for ``domain``, if any."""
+    def entries(self) -> dict[str, str]:
+        """Every tenant with machine credentials in this profile: domain → M2M client ID."""
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            return None
-        value = data.get(domain) if isinstance(data, dict) else None
-        return value if isinstance(value, str) else None
+            return {}
+        if not isinstance(data, dict):
+            return {}
+        return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)}
+
+    def read(self, domain: str) -> str | None:
+        """The M2M client ID recorded for ``domain``, if any."""
+        return self.entries().get(domain)
 
     def write(self, domain: str, client_id: str) -> None:
         """Record the client ID for ``domain`` (other tenants' entries are kept)."""

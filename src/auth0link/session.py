@@ -155,6 +155,26 @@ class SessionManager:
             raise LoginRequired("The stored session has no user.", hint="run: auth0link login")
         return Access(tokens.access_token, user_id, "store", tokens)
 
+    def checked_access(self) -> Access:
+        """``status``: refresh the session now (if it can be), proving the tenant still honours it.
+
+        An access token stays valid until it expires even after its refresh tokens were revoked;
+        only using the refresh token shows whether the session will last. Without one, the stored
+        token while it is valid (the caller then asks the tenant whether it accepts it).
+        """
+        self._generation = self.lock.generation()
+        tokens = self.store.load(self.key)
+        if tokens is None:
+            raise LoginRequired
+        if tokens.refresh_token:
+            tokens = self.refresh(tokens)
+        elif tokens.is_expired(self._clock(), leeway=0):
+            raise LoginRequired("The session expired and has no refresh token.", hint="run: auth0link login")
+        user_id = tokens.user_id or user_id_from_token(tokens.access_token)
+        if not user_id:
+            raise LoginRequired("The stored session has no user.", hint="run: auth0link login")
+        return Access(tokens.access_token, user_id, "store", tokens)
+
     def renew(self, rejected: str) -> str:
         """A new access token after the tenant answered 401 to ``rejected``, whatever the local clock says.
 

@@ -62,9 +62,9 @@ def test_status_logged_out_exits_3_with_the_fix(cli: Runner) -> None:
 
 
 def test_status_json_for_a_stored_session(cli: Runner, isolated_env: Path) -> None:
-    """status --json lists the session with stable keys and exits 0."""
+    """status --offline --json lists the stored session with stable keys and exits 0 (no request)."""
     _store_file_session(isolated_env / "config")
-    result = cli("status", "--json", env={**ENV, "AUTH0LINK_STORAGE": "file"})
+    result = cli("status", "--offline", "--json", env={**ENV, "AUTH0LINK_STORAGE": "file"})
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
     (session,) = data["sessions"]
@@ -72,13 +72,14 @@ def test_status_json_for_a_stored_session(cli: Runner, isolated_env: Path) -> No
     assert session["active"] is True
     assert session["refreshable"] is True
     assert "tokens.json" in session["storage"]
-    assert set(session) >= {"profile", "domain", "client_id", "scopes", "expires_at", "problems"}
+    assert set(session) >= {"profile", "domain", "client_id", "scopes", "expires_at", "problems", "check"}
+    assert session["check"] == "offline"
 
 
 def test_status_shows_other_profiles_from_the_index(cli: Runner, isolated_env: Path) -> None:
     """Sessions of other profiles (from the index) are listed, marked inactive."""
     _store_file_session(isolated_env / "config", profile="work")
-    result = cli("status", "--json", env={**ENV, "AUTH0LINK_STORAGE": "file"})
+    result = cli("status", "--offline", "--json", env={**ENV, "AUTH0LINK_STORAGE": "file"})
     assert result.exit_code == 3
     profiles = {s["profile"]: s for s in json.loads(result.stdout)["sessions"]}
     assert profiles["work"]["logged_in"] is True

@@ -42,7 +42,11 @@ def test_an_expired_token_at_the_tenant_is_refreshed_and_the_call_retried(skewed
     result = skewed("identities", "--json")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["user_id"] == ALICE
-    assert api_and_token_requests(skewed) == [("GET", USER_PATH), ("POST", "/oauth/token"), ("GET", USER_PATH)]
+    assert api_and_token_requests(skewed) == [
+        ("GET", USER_PATH),
+        ("POST", "/oauth/token"),
+        ("GET", USER_PATH),
+    ]
     after = skewed.store.load(KEY)
     assert before is not None
     assert after is not None

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 #: name → (``module:attribute``, the one-line help ``auth0link --help`` shows without importing it).
-#: tests/cli/test_root.py checks each line against the command's own help.
+#: tests/cli/test_root.py checks each line against the first line of the command's own help.
 COMMANDS: Final[dict[str, tuple[str, str]]] = {
     "login": (
         "auth0link.cli.login:login",
@@ -59,6 +59,7 @@ COMMANDS: Final[dict[str, tuple[str, str]]] = {
     "unlink": ("auth0link.cli.unlink:unlink", "Unlink PROVIDER USER_ID from the logged-in user."),
     "doctor": ("auth0link.cli.doctor:doctor", "Check this profile against the tenant and this machine."),
     "config": ("auth0link.cli.config:config_group", "Read and write the profile's settings file."),
+    "profiles": ("auth0link.cli.profiles:profiles", "List the profiles and switch the active one."),
     "backups": ("auth0link.cli.backups:backups", "Find the backups written before each link."),
     "suggest": ("auth0link.cli.suggest:suggest", "Suggest pairs of accounts to link (admin)."),
     "batch-link": (

@@ -14,7 +14,10 @@ if TYPE_CHECKING:
 
 @click.group()
 def backups() -> None:
-    """Find the backups written before each link (to restore metadata)."""
+    """Find the backups written before each link.
+
+    They hold what a link discarded (to restore metadata after an unlink).
+    """
 
 
 @command(name="list")

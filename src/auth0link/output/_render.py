@@ -19,6 +19,7 @@ if TYPE_CHECKING:
         Identity,
         LinkPlan,
         LoginOutcome,
+        MachineStatus,
         SessionStatus,
         User,
     )
@@ -156,34 +157,42 @@ class Renderings(Screenshots, Streams):
         self.success(f"Logged in as {who} ({clean(outcome.user_id)})")
         self.info(f"Tokens stored in {clean(outcome.storage)}.")
 
-    def sessions(self, statuses: Sequence[SessionStatus], *, as_json: bool, env_token: bool) -> None:
-        """``auth0link status``: one block per profile (stdout), or JSON."""
+    def sessions(
+        self,
+        statuses: Sequence[SessionStatus],
+        *,
+        as_json: bool,
+        env_token: bool,
+        machines: Sequence[MachineStatus] = (),
+    ) -> None:
+        """``auth0link status``: one block per profile and tenant (stdout), or JSON."""
         if as_json:
-            self.json({"env_token": env_token, "sessions": [s.to_json() for s in statuses]})
+            self.json(
+                {
+                    "env_token": env_token,
+                    "sessions": [s.to_json() for s in statuses],
+                    "machines": [m.to_json() for m in machines],
+                }
+            )
             return
-        import time
-
         lines: list[str] = []
         if env_token:
             lines.append("AUTH0LINK_ACCESS_TOKEN is set: commands use it, not the stored sessions.")
             lines.append("  Fix: unset AUTH0LINK_ACCESS_TOKEN to use the stored login.")
+        blocks: dict[tuple[str, str], tuple[list[SessionStatus], list[MachineStatus]]] = {}
         for status in statuses:
-            marker = " (active)" if status.active else ""
-            lines.append(f"{clean(status.domain)} — profile {clean(status.profile)}{marker}")
-            if status.logged_in:
-                who = f"{clean(status.user_id)}" + (f" ({clean(status.email)})" if status.email else "")
-                lines.append(f"  ✓ Logged in as {who}")
-                if status.expires_at is not None:
-                    left = int(status.expires_at - time.time())
-                    if status.expired:
-                        state = "expired; refreshes on next use" if status.refreshable else "expired"
-                    else:
-                        state = f"expires in {left // 3600} h {left % 3600 // 60} min"
-                    lines.append(f"  - Access token: {state}")
-                lines.append(f"  - Refresh token: {'yes' if status.refreshable else 'no'}")
-                lines.append(f"  - Scopes: {clean(' '.join(status.scopes))}")
-            lines.append(f"  - Storage: {clean(status.storage)}")
-            lines.extend(f"  X {clean(problem)}" for problem in status.problems)
+            blocks.setdefault((status.profile, status.domain), ([], []))[0].append(status)
+        for machine in machines:
+            blocks.setdefault((machine.profile, machine.domain), ([], []))[1].append(machine)
+        for (profile, domain), (users, apps) in blocks.items():
+            active = any(u.active for u in users) or any(m.active for m in apps)
+            lines.append(f"{clean(domain)} — profile {clean(profile)}{' (active)' if active else ''}")
+            for status in users:
+                lines.extend(_session_lines(status))
+            for machine in apps:
+                lines.extend(_machine_lines(machine))
+            if apps and not any(u.logged_in for u in users):
+                lines.append("  - No user login (link, unlink and identities without --user need one)")
         self.data("\n".join(lines) if lines else "No sessions.")
 
     def doctor(self, checks: Sequence[Check], *, as_json: bool) -> None:
@@ -218,3 +227,44 @@ class Renderings(Screenshots, Streams):
         )
         if summary.backup:
             self.info(f"backup: {summary.backup}")
+
+
+_CHECKED = {
+    "ok": ("✓", "checked with the tenant"),
+    "offline": ("✓", "as stored; not checked with the tenant"),
+    "refused": ("X", "refused by the tenant"),
+    "unreachable": ("?", "the tenant could not be reached"),
+}
+
+
+def _session_lines(status: SessionStatus) -> list[str]:
+    """A user session's lines in ``status`` (problems last, each with its fix)."""
+    import time
+
+    lines: list[str] = []
+    if status.logged_in:
+        mark, checked = _CHECKED[status.check]
+        who = f"{clean(status.user_id)}" + (f" ({clean(status.email)})" if status.email else "")
+        lines.append(f"  {mark} Logged in as {who} — {checked}")
+        if status.expires_at is not None:
+            left = int(status.expires_at - time.time())
+            if status.expired:
+                state = "expired; refreshes on next use" if status.refreshable else "expired"
+            else:
+                state = f"expires in {left // 3600} h {left % 3600 // 60} min"
+            lines.append(f"  - Access token: {state}")
+        lines.append(f"  - Refresh token: {'yes' if status.refreshable else 'no'}")
+        lines.append(f"  - Scopes: {clean(' '.join(status.scopes))}")
+    if status.logged_in or status.problems:
+        lines.append(f"  - Storage: {clean(status.storage)}")
+    lines.extend(f"  X {clean(problem)}" for problem in status.problems)
+    return lines
+
+
+def _machine_lines(machine: MachineStatus) -> list[str]:
+    """Machine credentials' lines in ``status``: on their own line, then any problem with its fix."""
+    mark, checked = _CHECKED[machine.check]
+    scopes = " ".join(machine.scopes) or "no scopes"
+    lines = [f"  {mark} Machine credentials: client {clean(machine.client_id)}, {clean(scopes)} — {checked}"]
+    lines.extend(f"  X {clean(problem)}" for problem in machine.problems)
+    return lines
