@@ -244,6 +244,11 @@ class Settings:
     no_color: bool = False
 
     @property
+    def bare_profile(self) -> str:
+        """The profile a command without ``--profile`` uses ("" when ``--profile`` chose this one)."""
+        return "" if self.sources.get("profile") == "flag" else self.profile
+
+    @property
     def base_url(self) -> str:
         """The tenant's base URL, or a configuration error naming the fix."""
         if not self.domain:

@@ -177,6 +177,32 @@ def test_id_token_stdin_bad_signature_is_exit_3(wired: Wired) -> None:
     assert wired.writes() == []
 
 
+def test_a_malformed_id_token_says_what_is_wrong_and_how_to_get_one(wired: Wired) -> None:
+    """A bad --id-token names the problem and how to get a valid token, not "run: auth0link login"."""
+    result = wired("link", "--id-token", "-", "--no-merge-metadata", "--yes", input="not-a-jwt\n")
+    assert result.exit_code == ExitCode.LOGIN_REQUIRED, result.stderr
+    error, hint = result.stderr.splitlines()
+    assert error == (
+        "error: The ID token read from stdin (--id-token -) was refused: it is not a well-formed JWT. "
+        "Nothing was changed."
+    )
+    assert hint.startswith("hint: pipe a current ID token of the account to link, issued by")
+    assert NATIVE in hint
+    assert "auth0link link --no-browser" in hint
+    assert "run: auth0link login" not in hint
+
+
+def test_a_second_login_that_times_out_suggests_what_link_can_do(wired: Wired) -> None:
+    """link's timeout hint: --timeout, --no-browser with ssh -L, or --id-token -; never --device."""
+    wired.second_login = None  # the real browser login, which nobody completes here
+    result = wired("link", "--no-browser", "--yes", "--timeout", "1")
+    assert result.exit_code == ExitCode.LOGIN_REQUIRED, result.stderr
+    hint = result.stderr.splitlines()[-1]
+    assert "--device" not in hint
+    for advice in ("--timeout SECONDS", "--no-browser", "ssh -L", "--id-token -"):
+        assert advice in hint
+
+
 def test_id_token_stdin_that_is_not_utf8_is_exit_2(wired: Wired) -> None:
     """--id-token - with binary stdin: one line saying stdin is not UTF-8, exit 2, nothing changed."""
     result = wired("link", "--id-token", "-", "--no-merge-metadata", "--yes", input=b"eyJ\xff\xfe\x00garbage")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import time
 from typing import TYPE_CHECKING
 
@@ -12,10 +13,12 @@ from auth0link.models import DeviceAuthorization
 from auth0link.output import Output
 from auth0link.tokens import FileTokenStore, TokenSet, store_key
 from auth0link.usecases.session_index import IndexEntry, SessionIndex
+from tests.cli.conftest import KEY
 
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from tests.cli.conftest import Wired
     from tests.conftest import Runner
 
 DOMAIN = "http://127.0.0.1:9"  # nothing listens: a request would fail loudly
@@ -230,3 +233,16 @@ def test_a_damaged_record_in_tokens_json_reads_as_logged_out(cli: Runner, isolat
         assert result.exit_code == code, (args, result.stderr)
         assert "Unexpected" not in result.stderr
     assert not path.exists()  # logout removed the damaged entry
+
+
+def test_login_no_browser_prints_the_url_to_open_elsewhere_and_the_ssh_hint(wired: Wired) -> None:
+    """login --no-browser: never "Opening … in your browser"; the URL and the ssh -L line for its port."""
+    wired.store.delete(KEY)
+    result = wired("login", "--no-browser", "--timeout", "1")
+    assert result.exit_code == 3, result.stderr
+    assert wired.opened == []
+    assert "Opening the login page in your browser" not in result.stderr
+    assert "Open this URL in a browser to log in:" in result.stderr
+    port = re.search(r"redirect_uri=http%3A%2F%2F127\.0\.0\.1%3A(\d+)%2F", result.stderr)
+    assert port is not None, result.stderr
+    assert f"ssh -L {port[1]}:127.0.0.1:{port[1]} HOST" in result.stderr

@@ -148,3 +148,14 @@ def test_status_lists_every_profile(wired: Wired) -> None:
     assert f"{BASE} — profile default (active)" in result.stdout
     assert "https://work.example.com — profile work\n" in result.stdout
     assert "Not logged in. Fix: auth0link login --profile work" in result.stdout
+
+
+def test_hints_repeat_the_profile_flag_that_chose_the_profile(cli: Runner) -> None:
+    """`auth0link --profile work identities` without a login: the hint is `auth0link --profile work login`."""
+    make_work_profile(cli)
+    result = cli("--profile", "work", "identities")
+    assert result.exit_code == ExitCode.LOGIN_REQUIRED
+    assert result.stderr.splitlines()[-1] == "hint: run: auth0link --profile work login"
+    switched = cli("profiles", "switch", "work")
+    assert switched.exit_code == 0
+    assert cli("identities").stderr.splitlines()[-1] == "hint: run: auth0link login"  # work is active now

@@ -102,12 +102,25 @@ def exit_code_for(error: BaseException) -> ExitCode:
     return ExitCode.ERROR
 
 
-def _report(error: Auth0LinkError) -> None:
+def _report(error: Auth0LinkError, *, profile: str | None = None) -> None:
+    """One ``error:`` line and its ``hint:``; with ``--profile NAME`` given, the hint's commands repeat it."""
     from auth0link.output import clean
 
     print(f"error: {clean(error.message)}", file=sys.stderr, flush=True)
     if error.hint:
-        print(f"hint: {clean(error.hint)}", file=sys.stderr, flush=True)
+        print(f"hint: {clean(with_profile(error.hint, profile))}", file=sys.stderr, flush=True)
+
+
+def with_profile(hint: str, profile: str | None) -> str:
+    """``run: auth0link login`` → ``run: auth0link --profile work login`` when ``--profile work`` chose it.
+
+    Without the flag the profile is the one a bare command uses, so the hint is right as it is.
+    """
+    if not profile or "--profile" in hint:
+        return hint
+    import re
+
+    return re.sub(r"(?<![\w/.-])auth0link (?=-|[a-z])", f"auth0link --profile {profile} ", hint)
 
 
 class RootGroup(click.Group):
@@ -150,7 +163,7 @@ class RootGroup(click.Group):
                 import traceback
 
                 traceback.print_exc(file=sys.stderr)
-            _report(exc)
+            _report(exc, profile=_globals.flags(ctx).get("profile"))
             ctx.exit(exit_code_for(exc))
         except BrokenPipeError:
             # `auth0link identities | head -1`: the reader left; exit quietly.

@@ -37,6 +37,7 @@ def status(app: Application, *, as_json: bool, offline: bool) -> None:
         config_dir=settings.config_dir,
         now=app.clock(),
         offline=offline or env_token,
+        bare_profile=settings.bare_profile,
     )
     app.output.sessions(report.sessions, machines=report.machines, as_json=as_json, env_token=env_token)
     if env_token:

@@ -73,7 +73,11 @@ def api_error(  # noqa: PLR0911 - one return per kind of answer
     if status == 404:  # noqa: PLR2004
         return NotFound(sentence(message), hint="check the user ID (auth0link identities)", **fields)
     if status == 409:  # noqa: PLR2004
-        return Conflict(sentence(message), hint="nothing was changed", **fields)
+        return Conflict(
+            sentence(message),
+            hint="nothing was changed; see the current state: auth0link identities",
+            **fields,
+        )
     if status == HTTP_TOO_MANY:
         return ApiError(
             f"Rate limited by the tenant: {sentence(message)}",

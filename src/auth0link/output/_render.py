@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     )
 
 
+DEFAULT_CALLBACK_PORT = 8484  # only when the URL names no redirect_uri port
+
+
 class Renderings(Screenshots, Streams):
     """How each result is shown (tables and data on stdout, plans and prompts on stderr)."""
 
@@ -102,10 +105,15 @@ class Renderings(Screenshots, Streams):
 
     # -- login, status, doctor ------------------------------------------------------------
 
-    def login_url(self, url: str) -> None:
-        """The authorize URL, always on stderr (also when a browser opens)."""
-        self.info("Opening the login page in your browser. If it does not open, visit:")
+    def login_url(self, url: str, *, browser: bool = True) -> None:
+        """The authorize URL, always on stderr; without a browser (``--no-browser``), the ssh hint too."""
+        if browser:
+            self.info("Opening the login page in your browser. If it does not open, visit:")
+            self.info(f"  {clean(url)}")
+            return
+        self.info("Open this URL in a browser to log in:")
         self.info(f"  {clean(url)}")
+        self.ssh_hint(url, default_port=DEFAULT_CALLBACK_PORT)
 
     def ssh_hint(self, url: str, *, default_port: int) -> None:
         """For a login URL opened on another machine: how to forward its loopback callback port."""

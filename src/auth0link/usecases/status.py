@@ -59,7 +59,11 @@ def session_status(
     wanted_scopes: Sequence[str] = (),
     active_profile: str = DEFAULT_PROFILE,
 ) -> SessionStatus:
-    """Read one session without refreshing it; every problem names the command that fixes it."""
+    """Read one session without refreshing it; every problem names the command that fixes it.
+
+    ``active_profile``: the profile a command without ``--profile`` uses; a fix for any other
+    profile names it with ``--profile``.
+    """
     flag = profile_flag(entry.profile, active_profile)
     base = SessionStatus(
         profile=entry.profile,
@@ -73,7 +77,9 @@ def session_status(
         tokens = store.load(entry.key)
     except TokenStorageError as exc:
         fix = f"unlock the keyring, or run: auth0link login{flag} --insecure-storage"
-        return dataclasses.replace(base, storage=store.description, problems=(f"{exc.message} Fix: {fix}",))
+        return dataclasses.replace(
+            base, storage=store.description, problems=(f"{sentence(exc.message)} Fix: {fix}",)
+        )
     if tokens is None:
         return dataclasses.replace(
             base, storage=store.description, problems=(f"Not logged in. Fix: auth0link login{flag}",)
@@ -250,12 +256,22 @@ class StatusReport:
 
 
 def gather(
-    configs: Sequence[ProfileConfig], *, world: StatusWorld, config_dir: Path, now: float, offline: bool
+    configs: Sequence[ProfileConfig],
+    *,
+    world: StatusWorld,
+    config_dir: Path,
+    now: float,
+    offline: bool,
+    bare_profile: str,
 ) -> StatusReport:
-    """Read (and unless ``offline``, check with the tenant) every profile's credentials."""
+    """Read (and unless ``offline``, check with the tenant) every profile's credentials.
+
+    ``bare_profile`` is the profile a command without ``--profile`` uses ("" when this one was
+    chosen with ``--profile``): every fix for another profile names it with ``--profile``.
+    """
     active = next(c.name for c in configs if c.active)
     sessions = [
-        _session(e, world=world, active=active, now=now, offline=offline)
+        _session(e, world=world, active=e.profile == active, bare=bare_profile, now=now, offline=offline)
         for e in session_entries(config_dir, configs)
     ]
     machines = [
@@ -272,11 +288,9 @@ def gather(
 
 
 def _session(
-    entry: IndexEntry, *, world: StatusWorld, active: str, now: float, offline: bool
+    entry: IndexEntry, *, world: StatusWorld, active: bool, bare: str, now: float, offline: bool
 ) -> SessionStatus:
-    status = session_status(
-        entry, store=world.store_for(entry), active=entry.profile == active, now=now, active_profile=active
-    )
+    status = session_status(entry, store=world.store_for(entry), active=active, now=now, active_profile=bare)
     if offline:
         return status
     manager = world.sessions_for(entry)
@@ -285,7 +299,7 @@ def _session(
         client = world.client(base_url=entry.domain, access_token=access.token, renew_token=manager.renew)
         return client.get_user(access.user_id)
 
-    return check_session(status, access=manager.checked_access, read_user=read_user, active_profile=active)
+    return check_session(status, access=manager.checked_access, read_user=read_user, active_profile=bare)
 
 
 def _machine(
@@ -299,9 +313,8 @@ def _machine(
         token = admin.store.load(machine_key(config.name, domain, client_id))
         secret = admin.store.load(secret_key(config.name, domain, client_id)) is not None
     except TokenStorageError as exc:
-        problem = (
-            f"{exc.message} Fix: unlock the keyring, or run: auth0link login --machine --insecure-storage"
-        )
+        fix = "unlock the keyring, or run: auth0link login --machine --insecure-storage"
+        problem = f"{sentence(exc.message)} Fix: {fix}"
         return MachineStatus(config.name, domain, client_id, active, stored=True, problems=(problem,))
     status = machine_status(
         profile=config.name,
