@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from auth0link.errors import ExitCode
 from tests.cli.conftest import KEY
 from tests.support import idp
-from tests.support.tenant import ALICE, BASE, BOB, GITHUB, GOOGLE, NATIVE
+from tests.support.tenant import ALICE, BASE, BOB, GITHUB, GOOGLE, NATIVE, SMS_USER
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -224,3 +224,26 @@ def test_no_browser_prints_url_and_ssh_forwarding(wired: Wired) -> None:
     assert f"{BASE}/authorize?" in result.stderr
     assert "prompt=login" in result.stderr
     assert wired.writes() == []
+
+
+SMS_PHONE = "+15555550123"
+
+
+def test_an_sms_account_with_a_verified_phone_links_without_a_risk_override(wired: Wired) -> None:
+    """link --connection sms: the verified phone counts (no --allow-unverified) and the preview names it."""
+    wired.second_login = wired.tenant.second_login(email=SMS_PHONE, connection="sms")
+    result = wired("link", "--connection", "sms", "--login-hint", SMS_PHONE, "--yes", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert ids(result.stdout) == [ALICE, SMS_USER]
+    assert f"Link {SMS_USER} ({SMS_PHONE}) into {ALICE}." in result.stderr
+    assert "()" not in result.stderr
+    assert "--allow-unverified" not in result.stderr
+
+
+def test_an_sms_account_is_named_by_its_number_when_the_contacts_differ(wired: Wired) -> None:
+    """Without --login-hint, on a terminal, both accounts are shown (the phone as the SMS one's contact)."""
+    wired.second_login = wired.tenant.second_login(email=SMS_PHONE, connection="sms")
+    wired.stdin_isatty = True
+    result = wired("link", "--connection", "sms", input="y\n")
+    assert result.exit_code == 0, result.stderr
+    assert f"just signed in:   {SMS_USER} ({SMS_PHONE})" in result.stderr

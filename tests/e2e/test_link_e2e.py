@@ -197,6 +197,24 @@ def test_passwordless_email_secondary_links(emu: RunningEmulator) -> None:
     assert identity_ids(result.stdout) == [ALICE, EMAIL_USER]
 
 
+SMS_USER = "sms|65f0ca401000000000000051"
+SMS_PHONE = "+15555550123"
+
+
+def test_sms_secondary_with_a_verified_phone_links(emu: RunningEmulator, admin: Auth0Client) -> None:
+    """The SMS demo user (code read from the outbox) links with no --allow-unverified; the preview names the number."""
+    env = cli_env(emu)
+    login_alice(env)
+    result = run(
+        ["link", "--connection", "sms", "--login-hint", SMS_PHONE, "--yes", "--json"],
+        {**env, "BROWSER": agent_browser(connection="sms", email=SMS_PHONE)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert identity_ids(result.stdout) == [ALICE, SMS_USER]
+    assert f"Link {SMS_USER} ({SMS_PHONE}) into {ALICE}." in result.stderr
+    assert not user_exists(admin, SMS_USER)
+
+
 def test_primary_secondary_switches_session(emu: RunningEmulator, admin: Auth0Client) -> None:
     """--primary secondary keeps Google as the user, absorbs Alice's database identity, switches session."""
     env = cli_env(emu)

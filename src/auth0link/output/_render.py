@@ -68,7 +68,8 @@ class Renderings(Screenshots, Streams):
             self.info(f"  logged in:        {clean(current)}")
             self.info(f"  just signed in:   {clean(second)}")
             self.info("  Link them only if both are yours and you just signed in to the second one yourself.")
-        self.info(f"Link {clean(plan.absorbed_id)} ({clean(plan.absorbed_contact)}) into {clean(kept)}.")
+        contact = f" ({clean(plan.absorbed_contact)})" if plan.absorbed_contact else ""
+        self.info(f"Link {clean(plan.absorbed_id)}{contact} into {clean(kept)}.")
         self.info(
             f"  {clean(kept)} stays the primary user; {clean(plan.absorbed_id)} becomes one of its identities"
         )

@@ -171,8 +171,9 @@ def user_check(options: LinkOptions) -> Callable[[User, User], tuple[str, str] |
                 hint="run auth0link link again and sign in as the account you meant",
             )
         if not options.allow_unverified and not second.contact_verified:
+            unverified = second.contact or "its email (or phone number)"
             raise Refused(
-                f"Refusing to link {second.user_id}: {second.contact or 'its email'} is not verified. "
+                f"Refusing to link {second.user_id}: {unverified} is not verified. "
                 "Linking an account whose email is unverified lets whoever registered that address "
                 f"take over this account (Auth0's own guidance). {NOTHING_CHANGED}",
                 hint="verify it with that provider first, or pass --allow-unverified if you are "
