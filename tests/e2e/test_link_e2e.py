@@ -128,6 +128,19 @@ def test_link_google_then_unlink_restores_two_users(emu: RunningEmulator, admin:
     assert user_exists(tenant, ALICE)
 
 
+def test_unlink_restore_metadata_as_the_user(emu: RunningEmulator, admin: Auth0Client) -> None:
+    """link Google, then unlink --restore-metadata: the Google account signs in and gets its user_metadata back."""
+    env = {**cli_env(emu), "BROWSER": agent_browser(connection="google-oauth2")}
+    login_alice(cli_env(emu))
+    linked = run(["link", "--connection", "google-oauth2", "--login-hint", ALICE_EMAIL, "--yes"], env)
+    assert linked.returncode == 0, linked.stderr
+    result = run(["unlink", GOOGLE, "--restore-metadata", "--yes", "--json"], env)
+    assert result.returncode == 0, result.stderr
+    assert identity_ids(result.stdout) == [ALICE]
+    assert admin.get_user(GOOGLE).user_metadata == {"theme": "dark", "locale": "fr"}
+    assert "prompt=login" in result.stderr  # a fresh sign-in of the Google account
+
+
 def test_unlink_pipeline_from_identities(emu: RunningEmulator, admin: Auth0Client) -> None:
     """`identities --secondary-only | grep github | unlink - --yes` unlinks exactly GitHub."""
     env = cli_env(emu)

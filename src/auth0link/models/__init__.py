@@ -19,6 +19,7 @@ from auth0link.models.results import (
     MetadataMerge,
     PrimaryChoice,
     ProfileInfo,
+    Restored,
     SessionStatus,
     UnlinkResult,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "PrimaryChoice",
     "ProfileInfo",
     "RateLimit",
+    "Restored",
     "SessionStatus",
     "TokenResponse",
     "UnlinkResult",

@@ -75,6 +75,25 @@ class UnlinkResult:
 
 
 @dataclasses.dataclass(frozen=True)
+class Restored:
+    """What restoring an unlinked account's metadata wrote back, and what it could not."""
+
+    user: User
+    backup: str  # the backup it came from (a file, or file:line)
+    restored: tuple[str, ...]  # "user_metadata" (and "app_metadata" for an administrator)
+    needs_admin: tuple[str, ...] = ()  # "app_metadata" when the backup has some and a user restored
+
+    def to_json(self) -> dict[str, Any]:
+        """Stable ``--json`` keys."""
+        return {
+            "user_id": self.user.user_id,
+            "backup": self.backup,
+            "restored": list(self.restored),
+            "needs_admin": list(self.needs_admin),
+        }
+
+
+@dataclasses.dataclass(frozen=True)
 class LoginOutcome:
     """A stored login, for the success message and ``--json``."""
 

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
         LinkPlan,
         LoginOutcome,
         MachineStatus,
+        Restored,
         SessionStatus,
         User,
     )
@@ -95,13 +96,31 @@ class Renderings(Screenshots, Streams):
                     f"    = {clean(key)}: {short(kept_value)} (kept; the other account had {short(other)})"
                 )
 
-    def unlink_plan(self, user: User, targets: Sequence[Identity]) -> None:
-        """What ``unlink`` is about to do (stderr)."""
+    def unlink_plan(self, user: User, targets: Sequence[Identity], *, restoring: bool = False) -> None:
+        """What ``unlink`` is about to do (stderr); ``restoring``: the metadata is put back after."""
         for identity in targets:
+            who = clean(identity.full_id)
+            what = f"Unlink {who} from {clean(user.user_id)}: it becomes a separate user again"
             self.info(
-                f"Unlink {clean(identity.full_id)} from {clean(user.user_id)}: it becomes a separate user "
-                "again, without the metadata it lost when it was linked (find that in the link "
-                f"backup: auth0link backups list --user '{clean(identity.full_id)}')."
+                f"{what}; then you sign in to it once more, and its user_metadata is restored from the "
+                "link backup with its own token."
+                if restoring
+                else f"{what}, without the metadata it lost when it was linked (find that in the link "
+                f"backup: auth0link backups list --user '{who}')."
+            )
+
+    def restored(self, restored: Restored) -> None:
+        """What a restore put back (stderr), and what only an administrator can."""
+        who = clean(restored.user.user_id)
+        if restored.restored:
+            what = " and ".join(restored.restored)
+            self.success(f"Restored the {what} of {who} from {clean(restored.backup)}")
+        else:
+            self.info(f"The backup {clean(restored.backup)} holds no metadata to restore for {who}.")
+        if restored.needs_admin:
+            self.warn(
+                f"the backup also holds app_metadata, which only an administrator can restore: "
+                f"auth0link login --machine …, then auth0link backups restore '{who}' --machine"
             )
 
     # -- login, status, doctor ------------------------------------------------------------

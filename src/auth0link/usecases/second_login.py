@@ -76,6 +76,12 @@ def session_from_login(login: SecondLogin, *, now: float) -> TokenSet:
     )
 
 
+#: what to do after the second login was refused (the browser, the ID token): link again
+LINK_RETRY_HINT: Final = (
+    "run the same auth0link link command again and sign in to the account to link when the login page opens"
+)
+
+
 def pkce_second_login(
     client: Auth0Client,
     *,
@@ -88,11 +94,14 @@ def pkce_second_login(
     open_browser: Callable[[str], bool],
     on_url: Callable[[str], None],
     timeout: float = 300.0,
+    timeout_hint: str | None = None,
+    retry_hint: str = LINK_RETRY_HINT,
 ) -> Callable[[LoginRequest], SecondLogin]:
     """The browser second login: PKCE with the request's ``prompt``/``max_age``/``connection``.
 
     ``run_pkce_login`` makes its own ``state`` and ``nonce`` and, with ``require_fresh_auth``,
-    checks ``auth_time`` against the moment it started.
+    checks ``auth_time`` against the moment it started. The hints (what to do when no login
+    comes back in time, or after a refused one) default to ``link``'s.
     """
 
     def login(request: LoginRequest) -> SecondLogin:
@@ -114,8 +123,8 @@ def pkce_second_login(
             on_url=on_url,
             timeout=timeout,
             require_fresh_auth=request.require_fresh_auth,
-            timeout_hint=link_timeout_hint(callback_ports[0] if callback_ports else 8484),
-            retry_hint=LINK_RETRY_HINT,
+            timeout_hint=timeout_hint or link_timeout_hint(callback_ports[0] if callback_ports else 8484),
+            retry_hint=retry_hint,
         )
         id_token = result.tokens.id_token
         if not id_token:
@@ -125,12 +134,6 @@ def pkce_second_login(
         )
 
     return login
-
-
-#: what to do after the second login was refused (the browser, the ID token): link again
-LINK_RETRY_HINT: Final = (
-    "run the same auth0link link command again and sign in to the account to link when the login page opens"
-)
 
 
 def link_timeout_hint(port: int) -> str:
