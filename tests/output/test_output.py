@@ -131,3 +131,15 @@ URL = (
     "https://t.example/authorize?response_type=code&client_id=c"
     "&redirect_uri=http%3A%2F%2F127.0.0.1%3A8485%2Fcallback&state=s"
 )
+
+
+def test_json_fills_the_primarys_email_and_name_as_the_table_does() -> None:
+    """--json: the primary identity (no profileData) has the user's email and name, as the table shows."""
+    output, out, _ = make(tty=False)
+    output.identities(USER, as_json=True)
+    primary, google = json.loads(out.getvalue())["identities"]
+    assert (primary["email"], primary["name"]) == ("alice@example.com", "Alice")
+    assert (google["email"], google["name"]) == ("alice@gmail.example", "Alice\x1b[31m G\tX")
+    table, piped, _ = make(tty=False)
+    table.identities(USER, as_json=False)
+    assert piped.getvalue().splitlines()[1].split("\t")[5:] == ["Alice", "alice@example.com"]

@@ -100,7 +100,7 @@ def test_scan_groups_emails_whatever_their_case(admin: tuple[LocalTenant, Auth0C
 
 
 def test_include_unverified_says_so_in_the_reason(admin: tuple[LocalTenant, Auth0Client]) -> None:
-    """With unverified users included, the reason warns that not all emails are verified."""
+    """With unverified users included, a pair with an unverified user says so; a fully verified pair does not."""
     _, client = admin
     verified = suggest_for_email(client, "a@x.com")
     assert [(s.primary_id, s.secondary_id) for s in verified] == [("auth0|a1", "google-oauth2|a2")]
@@ -110,7 +110,8 @@ def test_include_unverified_says_so_in_the_reason(admin: tuple[LocalTenant, Auth
         ("auth0|a1", "github|a3"),  # older than the Google account
         ("auth0|a1", "google-oauth2|a2"),
     ]
-    assert "NOT all verified" in found[0].reason
+    assert found[0].reason.startswith("same email, NOT both verified")
+    assert found[1].reason.startswith("same verified email")  # both of this pair are verified
 
 
 def test_scan_with_unverified_users_finds_their_pairs(admin: tuple[LocalTenant, Auth0Client]) -> None:
@@ -118,4 +119,6 @@ def test_scan_with_unverified_users_finds_their_pairs(admin: tuple[LocalTenant, 
     _, client = admin
     found = list(scan_tenant(client, include_unverified=True))
     assert ("auth0|a1", "github|a3") in [(s.primary_id, s.secondary_id) for s in found]
-    assert all("NOT all verified" in s.reason for s in found if s.email == "a@x.com")
+    reasons = {s.secondary_id: s.reason for s in found if s.email == "a@x.com"}
+    assert reasons["github|a3"].startswith("same email, NOT both verified")
+    assert reasons["google-oauth2|a2"].startswith("same verified email")

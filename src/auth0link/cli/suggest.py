@@ -58,10 +58,10 @@ def suggest(
             client, email, include_unverified=include_unverified, prefer_connection=prefer_connection
         )
     else:
-        progress = app.output.progress(total=None, label="scanning users")
+        progress = app.output.progress(total=None, label="scanning users", unit="page")
 
         def on_page(seen: int, _total: int | None) -> None:
-            progress.advance(f"{seen} users")
+            progress.advance(f"{seen} users read")
 
         found = _close_after(
             use_case.scan_tenant(

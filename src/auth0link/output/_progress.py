@@ -13,12 +13,15 @@ if TYPE_CHECKING:
 class BatchProgress:
     """Progress of a long run: rich bar (rate, ETA) on a TTY; a plain line every few seconds otherwise."""
 
-    def __init__(self, output: Streams, *, total: int | None, label: str, interval: float) -> None:
-        """Start the display now."""
+    def __init__(
+        self, output: Streams, *, total: int | None, label: str, interval: float, unit: str | None = None
+    ) -> None:
+        """Start the display now; ``unit`` names what one :meth:`advance` counts ("page")."""
         import time
 
         self._output = output
         self._label = label
+        self._unit = unit
         self._total = total
         self._interval = interval
         self._done = 0
@@ -41,6 +44,7 @@ class BatchProgress:
                 TextColumn("{task.description}"),
                 BarColumn(),
                 MofNCompleteColumn(),
+                TextColumn(f"{unit}s" if unit else ""),
                 TextColumn("{task.fields[rate]}"),
                 TimeElapsedColumn(),
                 TextColumn("ETA"),
@@ -61,7 +65,8 @@ class BatchProgress:
         now = time.monotonic()
         rate = self._done / max(now - self._started, 1e-6)
         if self._bar is not None:
-            self._bar.update(self._task, advance=1, rate=f"{rate:.1f}/s", status=clean(self._status))
+            per = f" {self._unit}s" if self._unit else ""
+            self._bar.update(self._task, advance=1, rate=f"{rate:.1f}{per}/s", status=clean(self._status))
             return
         if now - self._last >= self._interval:
             self._last = now
@@ -72,7 +77,14 @@ class BatchProgress:
         eta = ""
         if self._total and rate > 0:
             eta = f", ETA {max(0.0, (self._total - self._done) / rate):.0f} s"
-        self._output.info(f"{self._label}: {self._done}{total} ({rate:.1f}/s{eta}) {clean(self._status)}")
+        status = clean(self._status)
+        if self._unit is None:
+            self._output.info(f"{self._label}: {self._done}{total} ({rate:.1f}/s{eta}) {status}")
+            return
+        # "scanning users: 2 pages (3.1 pages/s), 200 users read": says what each number counts
+        unit = self._unit if self._done == 1 and not total else f"{self._unit}s"
+        counted = f"{self._done}{total} {unit} ({rate:.1f} {self._unit}s/s{eta})"
+        self._output.info(f"{self._label}: {counted}{', ' + status if status else ''}")
 
     def close(self) -> None:
         """Stop the bar (or print a last plain line)."""

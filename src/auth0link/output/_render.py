@@ -42,21 +42,14 @@ class Renderings(Screenshots, Streams):
                 {
                     "user_id": user.user_id,
                     "email": user.email,
-                    "identities": [i.to_json(primary_user_id=user.user_id) for i in identities],
+                    "identities": [_identity_json(i, user) for i in identities],
                 }
             )
             return
         rows = [
-            (
-                i.provider,
-                i.user_id,
-                i.connection,
-                i.is_social,
-                i.full_id == user.user_id,
-                i.profile_data.get("name") or (user.name if i.full_id == user.user_id else ""),
-                i.profile_data.get("email") or (user.email if i.full_id == user.user_id else ""),
-            )
+            (i.provider, i.user_id, i.connection, i.is_social, i.full_id == user.user_id, name, email)
             for i in identities
+            for name, email in [_name_and_email(i, user)]
         ]
         self.table(IDENTITY_COLUMNS, rows, title=f"Identities of {clean(user.user_id)}", header=header)
 
@@ -255,6 +248,21 @@ class Renderings(Screenshots, Streams):
         )
         if summary.backup:
             self.info(f"backup: {summary.backup}")
+
+
+def _name_and_email(identity: Identity, user: User) -> tuple[str | None, str | None]:
+    """An identity's name and email: its profileData, else (the primary identity) the user's own."""
+    primary = identity.full_id == user.user_id
+    name = identity.profile_data.get("name") or (user.name if primary else None)
+    email = identity.profile_data.get("email") or (user.email if primary else None)
+    return name, email
+
+
+def _identity_json(identity: Identity, user: User) -> dict[str, object]:
+    """``--json``: the same name and email as the table shows."""
+    data = identity.to_json(primary_user_id=user.user_id)
+    data["name"], data["email"] = _name_and_email(identity, user)
+    return data
 
 
 _CHECKED = {
