@@ -133,3 +133,14 @@ def test_not_logged_in_at_all_is_exit_3(wired: Wired, *, offline: bool) -> None:
     assert result.exit_code == ExitCode.LOGIN_REQUIRED
     assert "Not logged in. Fix: auth0link login" in result.stdout
     assert "login --machine" in result.stderr
+
+
+def test_machine_credentials_from_the_environment_count(wired: Wired) -> None:
+    """CI: AUTH0LINK_MACHINE_CLIENT_ID and AUTH0LINK_CLIENT_SECRET, nothing stored: checked, exit 0."""
+    wired.store.delete(KEY)
+    env = {"AUTH0LINK_MACHINE_CLIENT_ID": M2M, "AUTH0LINK_CLIENT_SECRET": demo.M2M_CLIENT_SECRET}
+    result = wired("status", "--json", env=env)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    (machine,) = json.loads(result.stdout)["machines"]
+    assert (machine["client_id"], machine["stored"], machine["check"]) == (M2M, False, "ok")
+    assert wired.store.keys() == []  # a token for this run only

@@ -38,6 +38,9 @@ def status(app: Application, *, as_json: bool, offline: bool) -> None:
         now=app.clock(),
         offline=offline or env_token,
         bare_profile=settings.bare_profile,
+        env_machine=(settings.domain, settings.machine_client_id)
+        if settings.domain and settings.machine_client_id and settings.client_secret
+        else None,
     )
     app.output.sessions(report.sessions, machines=report.machines, as_json=as_json, env_token=env_token)
     if env_token:

@@ -263,20 +263,26 @@ def gather(
     now: float,
     offline: bool,
     bare_profile: str,
+    env_machine: tuple[str, str] | None = None,
 ) -> StatusReport:
     """Read (and unless ``offline``, check with the tenant) every profile's credentials.
 
     ``bare_profile`` is the profile a command without ``--profile`` uses ("" when this one was
     chosen with ``--profile``): every fix for another profile names it with ``--profile``.
+    ``env_machine`` (domain, M2M client ID): machine credentials given by the environment (CI),
+    reported for the active profile when nothing is stored for them.
     """
     active = next(c.name for c in configs if c.active)
     sessions = [
         _session(e, world=world, active=e.profile == active, bare=bare_profile, now=now, offline=offline)
         for e in session_entries(config_dir, configs)
     ]
+    logins = [(*login, False) for login in machine_entries(config_dir, configs)]
+    if env_machine is not None and not any(c.active and d == env_machine[0] for c, d, _, _ in logins):
+        logins.append((next(c for c in configs if c.active), *env_machine, True))
     machines = [
-        _machine(config, domain, client_id, world=world, offline=offline)
-        for config, domain, client_id in machine_entries(config_dir, configs)
+        _machine(config, domain, client_id, world=world, offline=offline, env=env)
+        for config, domain, client_id, env in logins
     ]
     admin_only = {(m.profile, m.domain) for m in machines if m.stored}
     # A profile used only for admin commands has no user login, and that is not a problem.
@@ -303,7 +309,13 @@ def _session(
 
 
 def _machine(
-    config: ProfileConfig, domain: str, client_id: str, *, world: StatusWorld, offline: bool
+    config: ProfileConfig,
+    domain: str,
+    client_id: str,
+    *,
+    world: StatusWorld,
+    offline: bool,
+    env: bool = False,
 ) -> MachineStatus:
     from auth0link.machine import machine_key, secret_key
 
@@ -324,7 +336,7 @@ def _machine(
         secret_stored=secret,
         active=active,
     )
-    if offline or not status.stored:
+    if offline or not (status.stored or env):
         return status
 
     def probe(token: str) -> object:
