@@ -246,3 +246,12 @@ def test_login_no_browser_prints_the_url_to_open_elsewhere_and_the_ssh_hint(wire
     port = re.search(r"redirect_uri=http%3A%2F%2F127\.0\.0\.1%3A(\d+)%2F", result.stderr)
     assert port is not None, result.stderr
     assert f"ssh -L {port[1]}:127.0.0.1:{port[1]} HOST" in result.stderr
+
+
+def test_doctor_with_a_wrong_client_id_shows_the_error_pages_sentence(wired: Wired) -> None:
+    """doctor against the tenant's real error page (HTML with CSS): the sentence, not the markup."""
+    result = wired("--client-id", "noSuchClient", "doctor")
+    assert result.exit_code == 1
+    line = next(x for x in result.stdout.splitlines() if x.startswith("X authorization code grant"))
+    assert line.endswith("Oops!, something went wrong invalid_request Unknown client: noSuchClient")
+    assert not any(mark in result.stdout for mark in ("<", "{", "font-family"))
