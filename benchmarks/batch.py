@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -33,6 +33,9 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402 - after the path set-up
 from tests.support.emulator import RunningEmulator, start_emulator  # noqa: E402
 from tests.support.tenants import write_duplicate_pairs  # noqa: E402
+
+if TYPE_CHECKING:
+    import ssl
 
 LIMIT = 50.0
 PACED_PAIRS = 400
@@ -55,9 +58,11 @@ def env_for(emu: RunningEmulator | None, data_dir: Path) -> dict[str, str]:
         "AUTH0LINK_DATA_DIR": str(data_dir),
         "AUTH0LINK_CONFIG_DIR": str(data_dir / "config"),
         "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
-        "AUTH0LINK_DOMAIN": emu.base_url if emu else "http://127.0.0.1:9",
+        "AUTH0LINK_DOMAIN": emu.domain if emu else "127.0.0.1:9",  # bare host:port, as a real tenant
         "AUTH0LINK_CLIENT_ID": "bench",
     }
+    if emu is not None and emu.ca_bundle:
+        env["AUTH0LINK_CA_BUNDLE"] = emu.ca_bundle
     if emu is not None:
         env["AUTH0LINK_MACHINE_CLIENT_ID"] = emu.m2m_client_id
         env["AUTH0LINK_CLIENT_SECRET"] = emu.m2m_client_secret
@@ -86,9 +91,9 @@ def run_batch(args: list[str], env: dict[str, str]) -> tuple[dict[str, Any] | No
 class Counting(httpx.HTTPTransport):
     """Counts responses and 429s (benchmark instrumentation)."""
 
-    def __init__(self) -> None:
-        """Start at zero."""
-        super().__init__()
+    def __init__(self, verify: ssl.SSLContext | bool = True) -> None:
+        """Start at zero; ``verify`` trusts the emulator's CA."""
+        super().__init__(verify=verify)
         self.responses = 0
         self.limited = 0
 
@@ -112,8 +117,9 @@ def naive(emu: RunningEmulator, start: int, stop: int) -> tuple[float, int, int]
             "client_secret": emu.m2m_client_secret,
             "audience": f"{emu.base_url}/api/v2/",
         },
+        verify=emu.verify,
     ).json()["access_token"]
-    transport = Counting()
+    transport = Counting(emu.verify)
     client = Auth0Client(emu.base_url, access_token=token, transport=transport, max_rate_limit_retries=100)
     started = time.monotonic()
     for i in range(start, stop):
@@ -145,7 +151,10 @@ def main() -> None:
             f"# batch-link benchmark ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs, Python "
             f"{sys.version.split()[0]})"
         )
-        with start_emulator("--users", str(tmp / "users.json"), "--rate-limit", "50/s", timeout=120) as emu:
+        tls = ("--tls-dir", str(tmp / "tls"))  # HTTPS (the default), its CA in the temporary dir
+        with start_emulator(
+            "--users", str(tmp / "users.json"), "--rate-limit", "50/s", *tls, timeout=120
+        ) as emu:
             summary, _, rss = run_batch(
                 [str(tmp / "paced.tsv"), "--workers", "4"], env_for(emu, tmp / "paced")
             )
@@ -168,7 +177,7 @@ def main() -> None:
         write_duplicate_pairs(tmp / "users5k.json", RSS_PAIRS)
         write_pairs(tmp / "rss5k.tsv", 0, RSS_PAIRS)
         with start_emulator(
-            "--users", str(tmp / "users5k.json"), "--rate-limit", "400/s", timeout=120
+            "--users", str(tmp / "users5k.json"), "--rate-limit", "400/s", *tls, timeout=120
         ) as emu:
             summary, wall, rss = run_batch(
                 [str(tmp / "rss5k.tsv"), "--workers", "8"], env_for(emu, tmp / "r5")

@@ -1,7 +1,8 @@
 """Emulator throughput: sustained GET /api/v2/users/{id} per second and link+unlink cycles.
 
 Starts the emulator as a real subprocess (``python -m auth0link.emulator``, access log
-off), then drives it over real HTTP with a few concurrent httpx clients. Client worker
+off; HTTPS, as by default, its CA trusted through ``SSL_CERT_FILE``), then drives it over real
+HTTPS with a few concurrent keep-alive httpx clients. Client worker
 *processes* are used so the measurement is not capped by one client interpreter's GIL; they
 share the machine's cores with the server, as a CLI benchmark would. Bounded: about 20 s total.
 
@@ -53,6 +54,8 @@ def start(directory: Path) -> tuple[subprocess.Popen[bytes], dict[str, str]]:
             "--no-access-log",
             "--users",
             str(users_file(directory)),
+            "--tls-dir",  # HTTPS (the default); its CA in the temporary directory
+            str(directory / "tls"),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -143,6 +146,8 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         process, info = start(Path(tmp))
+        # Every httpx client here (and in the worker processes) trusts the emulator's CA.
+        os.environ["SSL_CERT_FILE"] = info["ca_bundle"]
         try:
             bearer = token(info)
             base = info["base_url"]

@@ -2,6 +2,7 @@
 # Install the system packages the tests and the demo need, on Debian/Ubuntu:
 #   gnome-keyring + dbus  — a real SecretService keyring on a private D-Bus (tests, demo)
 #   chromium              — the real browser Playwright drives in the PKCE tests
+#   nodejs + npm, curl    — Auth0's Node SDK and an https:// + domain client against the emulator
 #   hyperfine             — start-up benchmarks (make bench)
 # Idempotent and quick when everything is present. Needs root (or sudo) only to install.
 set -euo pipefail
@@ -11,6 +12,9 @@ command -v dbus-daemon >/dev/null 2>&1 || want+=(dbus-daemon)
 command -v dbus-send >/dev/null 2>&1 || want+=(dbus-bin)
 command -v gnome-keyring-daemon >/dev/null 2>&1 || want+=(gnome-keyring)
 [ -x /usr/bin/chromium ] || want+=(chromium)
+command -v node >/dev/null 2>&1 || want+=(nodejs)
+command -v npm >/dev/null 2>&1 || want+=(npm)
+command -v curl >/dev/null 2>&1 || want+=(curl)
 if [ "${1:-}" = "--bench" ]; then command -v hyperfine >/dev/null 2>&1 || want+=(hyperfine); fi
 if [ "${1:-}" = "--python-venv" ]; then
   # Debian splits venv/ensurepip out of the interpreter package.

@@ -2,7 +2,9 @@
 
 Used by ``scripts/gen_docs.py`` (which captures the output for the README) and runnable on its
 own (``python scripts/walkthrough.py``). Everything runs the real CLI as subprocesses against a
-local ``auth0link emulator``; the user's part of each browser login is done by the emulator's
+local ``auth0link emulator`` over HTTPS, configured as a user configures a real tenant: the bare
+``127.0.0.1:PORT`` domain plus ``AUTH0LINK_CA_BUNDLE`` (the emulator's CA, kept in the temporary
+directory's data folder); the user's part of each browser login is done by the emulator's
 scripted user (``python -m auth0link.emulator.agent``, set as ``$BROWSER``), which fills in the
 same hosted pages a person would. Configuration, backups and (unless the OS keyring is used)
 tokens (``--insecure-storage``, 0600) live in a temporary directory that is removed at the end.
@@ -49,6 +51,7 @@ class Walkthrough:
     """A running emulator plus a private config/data dir, and the steps run so far."""
 
     base_url: str
+    domain: str
     env: dict[str, str]
     home: Path
     steps: list[Step] = dataclasses.field(default_factory=list)
@@ -141,16 +144,18 @@ class Walkthrough:
 
     def redact(self, text: str) -> str:
         """Make output stable for docs: the emulator's random port and the temp dir."""
-        port = "http://127.0.0.1:PORT"
-        text = text.replace(self.base_url, port).replace(quote(self.base_url, safe=""), quote(port, safe=""))
+        for real, shown in ((self.base_url, "https://127.0.0.1:PORT"), (self.domain, "127.0.0.1:PORT")):
+            text = text.replace(real, shown).replace(quote(real, safe=""), quote(shown, safe=""))
         return text.replace(str(self.home), "~")
 
 
 @contextlib.contextmanager
-def emulator() -> Iterator[dict[str, Any]]:
-    """``auth0link emulator --json --port 0`` as a subprocess; yields its start-up JSON line."""
+def emulator(data_dir: Path) -> Iterator[dict[str, Any]]:
+    """``auth0link emulator --json --port 0`` (CA in ``data_dir``); yields its start-up JSON line."""
+    env = {**os.environ, "AUTH0LINK_DATA_DIR": str(data_dir)}
     proc = subprocess.Popen(  # noqa: S603 - argv built here
         [*CLI, "emulator", "--json", "--port", "0", "--skip-callback-confirmation"],
+        env=env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -175,19 +180,23 @@ def emulator() -> Iterator[dict[str, Any]]:
 
 @contextlib.contextmanager
 def walkthrough() -> Iterator[Walkthrough]:
-    """An emulator and an empty, private auth0link home."""
-    with emulator() as info, tempfile.TemporaryDirectory(prefix="auth0link-walkthrough-") as tmp:
+    """An emulator and an empty, private auth0link home (which also holds the emulator's CA)."""
+    with (
+        tempfile.TemporaryDirectory(prefix="auth0link-walkthrough-") as tmp,
+        emulator(Path(tmp) / "data") as info,
+    ):
         home = Path(tmp)
         env = {k: v for k, v in os.environ.items() if not k.startswith("AUTH0LINK_")}
         env.update(
             {
-                "AUTH0LINK_DOMAIN": info["base_url"],
+                "AUTH0LINK_DOMAIN": info["domain"],  # a bare 127.0.0.1:PORT, as for a real tenant
                 "AUTH0LINK_CLIENT_ID": info["client_id"],
+                "AUTH0LINK_CA_BUNDLE": info["ca_bundle"],
                 "AUTH0LINK_CONFIG_DIR": str(home / "config"),
                 "AUTH0LINK_DATA_DIR": str(home / "data"),
             }
         )
-        yield Walkthrough(base_url=info["base_url"], env=env, home=home)
+        yield Walkthrough(base_url=info["base_url"], domain=info["domain"], env=env, home=home)
 
 
 def run_all(w: Walkthrough, *, identities_tty: bool = False, keyring: bool = False) -> str | None:

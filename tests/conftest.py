@@ -31,6 +31,7 @@ _OUR_VARS = (
     "AUTH0LINK_STORAGE",
     "AUTH0LINK_KEYRING_TIMEOUT",
     "AUTH0LINK_TIMEOUT",
+    "AUTH0LINK_CA_BUNDLE",
     "NO_COLOR",
     "BROWSER",
 )
@@ -105,3 +106,14 @@ def _reset_keyring_backend() -> Iterator[None]:
         import keyring.core
 
         keyring.core._keyring_backend = None
+
+
+@pytest.fixture(autouse=True)
+def _fresh_tls_context() -> Iterator[None]:
+    """Each test builds the CLI's SSL context afresh (it is cached per process and bundle)."""
+    yield
+    import sys
+
+    tls = sys.modules.get("auth0link.client._tls")
+    if tls is not None:
+        tls.ssl_context.cache_clear()

@@ -34,6 +34,7 @@ LAYERS: dict[str, int] = {
     "_stdin": 0,
     "_domain": 0,
     "_profile_file": 0,
+    "_ca_bundle": 0,
     "models": 0,
     "config": 1,
     "client": 2,

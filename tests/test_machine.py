@@ -13,7 +13,7 @@ from auth0link.tokens import MemoryTokenStore
 from tests.support.tenant import BASE, LocalTenant
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
     from pathlib import Path
 
 M2M = demo.M2M_CLIENT_ID
@@ -28,8 +28,15 @@ def tenant() -> Iterator[LocalTenant]:
     made.close()
 
 
-def session(tenant: LocalTenant, tmp_path: Path, store: Any, clock: list[float], **env: str) -> AdminSession:
-    """An AdminSession on the tenant, with the given environment values."""
+def session(
+    tenant: LocalTenant,
+    tmp_path: Path,
+    store: Any,
+    clock: list[float],
+    factory: Callable[[], Any] | None = None,
+    **env: str,
+) -> AdminSession:
+    """An AdminSession on the tenant (or through ``factory``), with the given environment values."""
     return AdminSession(
         store=store,
         profile="default",
@@ -39,7 +46,7 @@ def session(tenant: LocalTenant, tmp_path: Path, store: Any, clock: list[float],
         env_token=env.get("AUTH0LINK_ACCESS_TOKEN"),
         env_secret=env.get("AUTH0LINK_CLIENT_SECRET"),
         env_client_id=env.get("AUTH0LINK_MACHINE_CLIENT_ID"),
-        client_factory=tenant.client,
+        client_factory=factory or tenant.client,
         clock=lambda: clock[0],
     )
 
@@ -115,3 +122,19 @@ def test_secret_is_never_read_from_argv() -> None:
     assert read_secret(None, SECRET, lambda: "") == SECRET
     with pytest.raises(UsageError, match="No client secret"):
         read_secret(None, None, lambda: "")
+
+
+def test_logout_wins_over_a_token_re_requested_meanwhile(tenant: LocalTenant, tmp_path: Path) -> None:
+    """A command re-requesting an expired token while `logout --machine` runs does not store it again."""
+    store, clock = MemoryTokenStore(), [1000.0]
+    session(tenant, tmp_path, store, clock).login(M2M, SECRET)
+    clock[0] += 86400  # the token expired: the next command re-requests it with the stored secret
+
+    def logout_meanwhile() -> Any:
+        session(tenant, tmp_path, store, clock).logout()  # another terminal
+        return tenant.client()
+
+    running = session(tenant, tmp_path, store, clock, logout_meanwhile)
+    with pytest.raises(LoginRequired, match="removed"):
+        running.access_token()
+    assert store.keys() == []

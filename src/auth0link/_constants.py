@@ -25,6 +25,7 @@ ENV_DATA_DIR: Final = "AUTH0LINK_DATA_DIR"
 ENV_STORAGE: Final = "AUTH0LINK_STORAGE"
 ENV_KEYRING_TIMEOUT: Final = "AUTH0LINK_KEYRING_TIMEOUT"
 ENV_TIMEOUT: Final = "AUTH0LINK_TIMEOUT"
+ENV_CA_BUNDLE: Final = "AUTH0LINK_CA_BUNDLE"
 
 DEFAULT_PROFILE: Final = "default"
 ACTIVE_PROFILE_FILE: Final = "active-profile"  # in the config dir: the profile `profiles switch` chose
@@ -43,7 +44,7 @@ CONFIG_DIR_ENTRIES: Final = frozenset(
         ACTIVE_PROFILE_FILE,
     }
 )
-DATA_DIR_ENTRIES: Final = frozenset({"backups", "journals"})
+DATA_DIR_ENTRIES: Final = frozenset({"backups", "journals", "emulator"})  # emulator: its local CA
 
 # The keys `auth0link config set` accepts, with a one-line description each.
 CONFIG_KEYS: Final[dict[str, str]] = {
@@ -53,4 +54,5 @@ CONFIG_KEYS: Final[dict[str, str]] = {
     "scopes": "space-separated scopes requested at login",
     "callback_ports": "comma-separated loopback callback ports (default: 8484,8485,8486)",
     "storage": "where tokens are stored: keyring (default) or file (insecure, 0600 file)",
+    "ca_bundle": "PEM file of extra CA certificates trusted next to the OS trust store",
 }

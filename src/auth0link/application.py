@@ -229,11 +229,9 @@ class Application:
             client_id=entry.client_id,
             lock_dir=self.settings.config_dir,
             env_token=None,
-            client_factory=lambda: self.client(base_url=entry.domain),
+            client_factory=lambda: self.client_for(entry),
             token_endpoint=lambda: (
-                discover(
-                    self.client(base_url=entry.domain), cache_dir=self.cache_dir, clock=self.clock
-                ).token_endpoint
+                discover(self.client_for(entry), cache_dir=self.cache_dir, clock=self.clock).token_endpoint
             ),
             clock=self.clock,
         )
@@ -246,13 +244,14 @@ class Application:
         from auth0link.machine import AdminSession
         from auth0link.usecases.session_index import IndexEntry
 
+        entry = IndexEntry("", profile, domain, client_id, storage)
         return AdminSession(
-            store=self.store_for(IndexEntry("", profile, domain, client_id, storage)),
+            store=self.store_for(entry),
             profile=profile,
             domain=domain,
             audience=f"{domain}/api/v2/",
             config_dir=settings.config_dir,
-            client_factory=lambda: self.client(base_url=domain),
+            client_factory=lambda: self.client_for(entry),
             client_id=client_id,
             clock=self.clock,
         )
@@ -264,17 +263,66 @@ class Application:
         *,
         access_token: str | None = None,
         max_connections: int = 10,
-        base_url: str | None = None,
         renew_token: Callable[[str], str] | None = None,
     ) -> Auth0Client:
-        """An ``Auth0Client`` for the tenant, or ``base_url`` (closed when the command ends).
+        """An ``Auth0Client`` for the tenant (closed when the command ends).
 
         ``renew_token`` gives the client a new token after a 401 (see :mod:`auth0link.client`).
         """
+        return self._client(
+            self.settings.base_url,
+            access_token=access_token,
+            max_connections=max_connections,
+            ca_bundle=self.settings.ca_bundle,
+            renew_token=renew_token,
+        )
+
+    def client_for(
+        self,
+        entry: IndexEntry,
+        *,
+        access_token: str | None = None,
+        renew_token: Callable[[str], str] | None = None,
+    ) -> Auth0Client:
+        """A client for an indexed session's tenant, trusting that session's profile's ``ca_bundle``."""
+        bundle = self.ca_bundle_of(entry)
+        return self._client(
+            entry.domain,
+            access_token=access_token,
+            max_connections=10,
+            ca_bundle=bundle,
+            renew_token=renew_token,
+        )
+
+    def ca_bundle_of(self, entry: IndexEntry) -> Path | None:
+        """The CA bundle for an indexed session: --ca-bundle / the env var, else its profile's key."""
+        settings = self.settings
+        from_profile = settings.sources.get("ca_bundle", "profile").startswith("profile")
+        if entry.profile == settings.profile or not from_profile:
+            return settings.ca_bundle  # this profile's, or --ca-bundle / the env var for every profile
+        from pathlib import Path
+
+        from auth0link.config import ProfileFile
+
+        try:
+            value = ProfileFile(settings.config_dir, entry.profile).read().get("ca_bundle")
+        except ConfigurationError:
+            return None
+        return Path(value) if value else None
+
+    def _client(
+        self,
+        base_url: str,
+        *,
+        access_token: str | None,
+        max_connections: int,
+        ca_bundle: Path | None,
+        renew_token: Callable[[str], str] | None = None,
+    ) -> Auth0Client:
         from auth0link.client import Auth0Client
 
         client = Auth0Client(
-            base_url or self.settings.base_url,
+            base_url,
             access_token=access_token,
             timeout=self.settings.timeout,
             debug=self.settings.debug,
@@ -282,6 +330,7 @@ class Application:
             transport=self.transport,
             sleep=self.sleep,
             renew_token=renew_token,
+            ca_bundle=ca_bundle,
         )
         self._clients.append(client)
         return client

@@ -13,6 +13,9 @@ The config directory is ``$AUTH0LINK_CONFIG_DIR`` if set, else the platform's us
 directory (``~/.config/auth0link`` on Linux); the data directory (backups, journals) is
 ``$AUTH0LINK_DATA_DIR``, else the platform's user data directory.
 
+HTTPS is verified with the operating system's trust store; ``ca_bundle`` (``--ca-bundle`` /
+``AUTH0LINK_CA_BUNDLE`` / profile key) adds the CAs of a PEM file on top of it.
+
 This module does no network, keyring, prompting or printing.
 """
 
@@ -27,6 +30,7 @@ from typing import TYPE_CHECKING, Final
 
 from auth0link import _profile_file
 from auth0link._domain import is_loopback_host, normalize_domain
+from auth0link._profile_file import resolve_profile, validate_profile
 from auth0link.errors import ConfigurationError, UsageError
 
 if TYPE_CHECKING:
@@ -39,6 +43,7 @@ from auth0link._constants import (  # re-exported: the one place these names are
     DEFAULT_PROFILE,
     ENV_ACCESS_TOKEN,
     ENV_AUDIENCE,
+    ENV_CA_BUNDLE,
     ENV_CALLBACK_PORTS,
     ENV_CLIENT_ID,
     ENV_CLIENT_SECRET,
@@ -63,6 +68,7 @@ __all__ = [
     "ENV_ACCESS_TOKEN",
     "ENV_AUDIENCE",
     "ENV_CALLBACK_PORTS",
+    "ENV_CA_BUNDLE",
     "ENV_CLIENT_ID",
     "ENV_CLIENT_SECRET",
     "ENV_CONFIG_DIR",
@@ -80,6 +86,7 @@ __all__ = [
     "Settings",
     "is_loopback_host",
     "normalize_domain",
+    "resolve_profile",
     "resolve_settings",
     "validate_profile",
 ]
@@ -93,18 +100,7 @@ DEFAULT_TIMEOUT: Final = 15.0  # seconds, at most 600
 DEFAULT_KEYRING_TIMEOUT: Final = 5.0  # seconds, at most 300
 STORAGE_CHOICES: Final = ("keyring", "file")
 
-_PROFILE_RE: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _CLIENT_ID_RE: Final = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
-
-
-def validate_profile(name: str) -> str:
-    """Profile names become file names: letters, digits, ``_ . -``; no paths."""
-    if not _PROFILE_RE.match(name) or ".." in name:
-        raise ConfigurationError(
-            f"Invalid profile name {name[:40]!r}.",
-            hint="use letters, digits, '_', '.' or '-' (at most 64 characters)",
-        )
-    return name
 
 
 def validate_client_id(value: str) -> str:
@@ -135,7 +131,7 @@ def parse_callback_ports(value: str) -> tuple[int, ...]:
     return tuple(dict.fromkeys(ports))
 
 
-def _validate_value(key: str, value: str) -> str:
+def _validate_value(key: str, value: str) -> str:  # noqa: C901, PLR0911 - one branch per config key
     """Check a value for `config set` and return its canonical form."""
     if key == "domain":
         return normalize_domain(value)
@@ -158,6 +154,10 @@ def _validate_value(key: str, value: str) -> str:
         if not value.startswith(("https://", "http://")) or not value.isprintable():
             raise ConfigurationError("Invalid audience.", hint="an API identifier URL")
         return value
+    if key == "ca_bundle":
+        from auth0link._ca_bundle import check_ca_bundle
+
+        return str(check_ca_bundle(value))
     raise UsageError(f"Unknown config key {key!r}.", hint=f"known keys: {', '.join(CONFIG_KEYS)}")
 
 
@@ -242,6 +242,7 @@ class Settings:
     #: why no browser can be opened here (an SSH session, no display, CI), or None when one can
     browser_unavailable: str | None = None
     no_color: bool = False
+    ca_bundle: Path | None = None  # extra CAs next to the OS trust store (checked when loaded)
 
     @property
     def bare_profile(self) -> str:
@@ -300,20 +301,6 @@ def profile_flag(profile: str, active: str) -> str:
     return "" if profile == active else f" --profile {profile}"
 
 
-def resolve_profile(flag: str | None, env: Mapping[str, str], config_dir: Path) -> tuple[str, str]:
-    """The profile and where it came from: flag → environment → the switched-to one → default."""
-    for source, value in (("flag", flag), (f"env {ENV_PROFILE}", env.get(ENV_PROFILE))):
-        if value:
-            return validate_profile(value), source
-    switched = _profile_file.read_active_profile(config_dir)
-    if switched and (not _PROFILE_RE.match(switched) or ".." in switched):
-        raise ConfigurationError(
-            f"{config_dir / ACTIVE_PROFILE_FILE} names no valid profile ({switched[:40]!r}).",
-            hint="run: auth0link profiles switch NAME (or delete that file)",
-        )
-    return (switched, "auth0link profiles switch") if switched else (DEFAULT_PROFILE, "default")
-
-
 def _truthy(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
@@ -332,6 +319,13 @@ def browser_unavailable(env: Mapping[str, str], platform: str = sys.platform) ->
     return None
 
 
+def _storage_choice(value: str) -> str:
+    if value not in STORAGE_CHOICES:
+        choices = ", ".join(STORAGE_CHOICES)
+        raise ConfigurationError(f"Invalid storage {value!r}.", hint=f"use one of: {choices}")
+    return value
+
+
 def resolve_settings(
     *,
     env: Mapping[str, str],
@@ -342,6 +336,7 @@ def resolve_settings(
     scopes: str | None = None,
     callback_ports: str | None = None,
     storage: str | None = None,
+    ca_bundle: str | None = None,
     no_input: bool = False,
     debug: bool = False,
     stdin_isatty: bool = True,
@@ -365,11 +360,8 @@ def resolve_settings(
     raw_domain = pick("domain", domain, ENV_DOMAIN)
     raw_client = pick("client_id", client_id, ENV_CLIENT_ID)
     raw_ports = pick("callback_ports", callback_ports, ENV_CALLBACK_PORTS)
-    raw_storage = pick("storage", storage, ENV_STORAGE) or "keyring"
-    if raw_storage not in STORAGE_CHOICES:
-        raise ConfigurationError(
-            f"Invalid storage {raw_storage!r}.", hint=f"use one of: {', '.join(STORAGE_CHOICES)}"
-        )
+    raw_storage = _storage_choice(pick("storage", storage, ENV_STORAGE) or "keyring")
+    raw_bundle = pick("ca_bundle", ca_bundle, ENV_CA_BUNDLE)
     return Settings(
         profile=profile_name,
         config_dir=config_dir,
@@ -390,6 +382,7 @@ def resolve_settings(
         machine_client_id=env.get(ENV_MACHINE_CLIENT_ID, "").strip() or None,
         browser_unavailable=browser_unavailable(env),
         no_color=bool(env.get("NO_COLOR")),
+        ca_bundle=Path(raw_bundle).expanduser().absolute() if raw_bundle else None,
     )
 
 

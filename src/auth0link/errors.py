@@ -18,7 +18,8 @@ The tree (indentation is inheritance)::
     │   ├── Conflict                    exit 7   nothing to unlink / journal busy / the same account
     │   │   └── AlreadyLinked           exit 7   the identity is linked already (maybe by someone else)
     │   └── ServerError                 exit 5   5xx after retries
-    ├── NetworkError                    exit 5   DNS, connect, TLS, timeout, dropped connection
+    ├── NetworkError                    exit 5   DNS, connect, timeout, dropped connection
+    │   └── TlsError                    exit 5   the server's certificate was not trusted, or no TLS handshake
     ├── TokenStorageError               exit 1   keyring missing, locked or too slow
     ├── Refused                         exit 8   a safety check said no (unverified email, another
     │                                            person's account, a --login-hint mismatch); nothing changed
@@ -183,6 +184,14 @@ class NetworkError(Auth0LinkError):
         """Remember whether the failed request may still have taken effect."""
         super().__init__(message, hint=hint)
         self.maybe_applied = maybe_applied
+
+
+class TlsError(NetworkError):
+    """The TLS handshake failed, so nothing was sent (never retried).
+
+    The server's certificate is not trusted here (unknown CA, expired, issued for another host),
+    or the server does not speak TLS at all.
+    """
 
 
 class TokenStorageError(Auth0LinkError):

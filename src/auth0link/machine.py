@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Final
 
 from auth0link.config import ENV_ACCESS_TOKEN, ENV_CLIENT_SECRET, validate_client_id
 from auth0link.errors import ConfigurationError, LoginRequired, OAuthError, TokenStorageError, UsageError
+from auth0link.session import SessionLock
 from auth0link.tokens import TokenSet, store_key
 
 if TYPE_CHECKING:
@@ -151,6 +152,7 @@ class AdminSession:
         self.env_secret = env_secret
         self.env_client_id = env_client_id
         self.profile_file = MachineProfile(config_dir, profile)
+        self.config_dir = config_dir
         self._client_factory = client_factory
         self._client_id = client_id
         self._clock = clock
@@ -194,22 +196,36 @@ class AdminSession:
         """Request a token; only when that worked, store token, secret and client ID."""
         client_id = validate_client_id(client_id)
         tokens = self._request(client_id, secret)
-        self.store.save(
-            secret_key(self.profile, self.domain, client_id),
-            TokenSet(access_token=secret, expires_at=float("inf"), kind=SECRET_KIND),
-        )
-        self.store.save(machine_key(self.profile, self.domain, client_id), tokens)
+        lock = self._lock(client_id)
+        with lock.hold():
+            self.store.save(
+                secret_key(self.profile, self.domain, client_id),
+                TokenSet(access_token=secret, expires_at=float("inf"), kind=SECRET_KIND),
+            )
+            self.store.save(machine_key(self.profile, self.domain, client_id), tokens)
+            lock.renew()
         self.profile_file.write(self.domain, client_id)
         self._client_id = client_id
         return MachineLogin(client_id, tokens.scope, tokens.expires_at)
 
+    def _lock(self, client_id: str) -> SessionLock:
+        """The lock (and generation) of this profile's machine credentials, shared with logout."""
+        return SessionLock(self.config_dir, machine_key(self.profile, self.domain, client_id))
+
     def logout(self) -> bool:
-        """Forget the token, the secret and the client ID; True if anything was stored."""
+        """Forget the token, the secret and the client ID; True if anything was stored.
+
+        It renews the credentials' generation under their lock, so a token a command still
+        running re-requests afterwards is not stored again (logout wins, as for a user session).
+        """
         client_id = self.profile_file.forget(self.domain) or self._client_id
         if not client_id:
             return False
-        removed = self.store.delete(machine_key(self.profile, self.domain, client_id))
-        return self.store.delete(secret_key(self.profile, self.domain, client_id)) or removed
+        lock = self._lock(client_id)
+        with lock.hold():
+            lock.renew()
+            removed = self.store.delete(machine_key(self.profile, self.domain, client_id))
+            return self.store.delete(secret_key(self.profile, self.domain, client_id)) or removed
 
     def access_token(self) -> str:
         """A Management API token valid for at least another minute."""
@@ -218,6 +234,7 @@ class AdminSession:
         client_id = self.client_id
         key = machine_key(self.profile, self.domain, client_id)
         env_secret = self.env_secret or ""
+        generation = self._lock(client_id).generation()
         try:
             tokens = self.store.load(key)
             stored = self.store.load(secret_key(self.profile, self.domain, client_id))
@@ -228,12 +245,27 @@ class AdminSession:
             return self._request(client_id, env_secret).access_token
         if tokens is not None and not tokens.is_expired(self._clock()):
             return tokens.access_token
-        secret = stored.access_token if stored is not None else env_secret
+        return self._fresh(
+            client_id, tokens=tokens, stored=stored, generation=generation, why="The machine token expired"
+        )
+
+    def _fresh(
+        self, client_id: str, *, tokens: TokenSet | None, stored: TokenSet | None, generation: str, why: str
+    ) -> str:
+        """A new token with the stored secret (or the environment's); stored unless a logout came between."""
+        secret = stored.access_token if stored is not None else self.env_secret or ""
         if not secret:
-            raise LoginRequired("The machine token expired and no client secret is stored.", hint=_LOGIN_HINT)
+            raise LoginRequired(f"{why} and no client secret is stored.", hint=_LOGIN_HINT)
         fresh = self._request(client_id, secret)
         if tokens is not None or stored is not None:
-            self.store.save(key, fresh)
+            lock = self._lock(client_id)
+            with lock.hold():
+                if lock.generation() != generation:
+                    raise LoginRequired(
+                        "The machine credentials were removed (logout --machine) while this command ran.",
+                        hint=_LOGIN_HINT,
+                    )
+                self.store.save(machine_key(self.profile, self.domain, client_id), fresh)
         return fresh.access_token
 
     def renew(self, rejected: str) -> str:
@@ -248,20 +280,18 @@ class AdminSession:
                 hint=f"set {ENV_ACCESS_TOKEN} to a fresh Management API token, or unset it",
             )
         client_id = self.client_id
-        key = machine_key(self.profile, self.domain, client_id)
+        generation = self._lock(client_id).generation()
         stored = self.store.load(secret_key(self.profile, self.domain, client_id))
-        tokens = self.store.load(key)
+        tokens = self.store.load(machine_key(self.profile, self.domain, client_id))
         if tokens is not None and tokens.access_token != rejected and not tokens.is_expired(self._clock()):
             return tokens.access_token
-        secret = stored.access_token if stored is not None else self.env_secret or ""
-        if not secret:
-            raise LoginRequired(
-                "The tenant rejected the machine token and no client secret is stored.", hint=_LOGIN_HINT
-            )
-        fresh = self._request(client_id, secret)
-        if tokens is not None or stored is not None:
-            self.store.save(key, fresh)
-        return fresh.access_token
+        return self._fresh(
+            client_id,
+            tokens=tokens,
+            stored=stored,
+            generation=generation,
+            why="The tenant rejected the machine token",
+        )
 
     def describe(self) -> dict[str, object]:
         """Status for ``auth0link status``-style output (no secrets)."""

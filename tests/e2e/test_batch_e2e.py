@@ -35,8 +35,7 @@ def cli_env(emu: RunningEmulator) -> dict[str, str]:
     """Admin credentials for a run (secret in the environment, never argv; no keyring)."""
     return {
         **os.environ,
-        "AUTH0LINK_DOMAIN": emu.base_url,
-        "AUTH0LINK_CLIENT_ID": emu.client_id,
+        **emu.env(),  # the bare 127.0.0.1:PORT domain and the CA, as a user sets them
         "AUTH0LINK_MACHINE_CLIENT_ID": emu.m2m_client_id,
         "AUTH0LINK_CLIENT_SECRET": emu.m2m_client_secret,
     }
@@ -49,7 +48,7 @@ def cli(*args: str) -> list[str]:
 
 def final_users(emu: RunningEmulator) -> dict[str, dict[str, Any]]:
     """Every user in the emulator (the test-only state dump is not rate limited)."""
-    body = httpx.get(f"{emu.base_url}/__emulator/state", timeout=60).json()
+    body = httpx.get(f"{emu.base_url}/__emulator/state", timeout=60, verify=emu.verify).json()
     return {u["user_id"]: u for u in body["users"]}
 
 
@@ -90,7 +89,8 @@ def test_suggest_all_piped_into_batch_link_links_5000_pairs(tmp_path: Path) -> N
         assert emu.m2m_client_secret not in result.stderr + result.stdout
         data_dir = Path(os.environ["AUTH0LINK_DATA_DIR"])
         written = [p for p in data_dir.rglob("*") if p.is_file()]
-        assert {p.parent.name for p in written} == {"journals", "backups"}
+        # (the emulator keeps its local CA beside them, in data/emulator)
+        assert {p.parent.name for p in written} == {"journals", "backups", "emulator"}
         for path in written:
             assert path.stat().st_mode & 0o777 == 0o600
             assert emu.m2m_client_secret not in path.read_text(encoding="utf-8")

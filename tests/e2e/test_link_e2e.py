@@ -279,7 +279,7 @@ def test_link_google_in_chromium(
     handoff = UrlHandoff(tmp_path / "browser")
     env = cli_env(emu, BROWSER=handoff.browser_command)
     env.pop("AUTH0LINK_STORAGE")  # the real OS keyring (SecretService) this time
-    with chromium() as browser:
+    with chromium(ca_file=emu.ca_bundle) as browser:
         page = browser.new_context().new_page()
         login = start(["login"], env)
         page.goto(handoff.next_url())
@@ -322,7 +322,7 @@ def test_id_token_from_stdin_links_without_a_browser(emu: RunningEmulator, admin
     env = cli_env(emu)
     login_alice(env)
     url, verifier = _authorize(emu, prompt="login", max_age=0, connection="google-oauth2")
-    with LoginAgent() as browser:  # the login happens elsewhere (another machine)
+    with LoginAgent(ca_bundle=emu.ca_bundle) as browser:  # the login happens elsewhere (another machine)
         callback = browser.complete_authorize(
             url, email=ALICE_EMAIL, connection="google-oauth2", deliver=False
         )
@@ -343,7 +343,9 @@ def inject(emu: RunningEmulator, spec: str) -> None:
     """Arm the emulator's fault injection (``POST /__emulator/faults``)."""
     import httpx
 
-    response = httpx.post(emu.base_url + "/__emulator/faults", json={"spec": spec}, timeout=10)
+    response = httpx.post(
+        emu.base_url + "/__emulator/faults", json={"spec": spec}, timeout=10, verify=emu.verify
+    )
     assert response.is_success, response.text
 
 
@@ -425,7 +427,7 @@ def _authorize(emu: RunningEmulator, **params: Any) -> tuple[str, str]:
 def _exchange(emu: RunningEmulator, callback: str, verifier: str) -> TokenResponse:
     """Exchange the callback's code at the token endpoint."""
     code = parse_qs(urlsplit(callback).query)["code"][0]
-    with Auth0Client(emu.base_url) as client:
+    with Auth0Client(emu.base_url, ca_bundle=emu.ca_bundle) as client:
         return client.token(
             {
                 "grant_type": "authorization_code",
@@ -451,7 +453,7 @@ def test_without_prompt_login_sso_returns_the_primary_again(emu: RunningEmulator
     """With an SSO session only prompt=login/max_age=0 stop a silent re-login of the primary."""
     # The same browser (cookie jar) logs Alice in silently without prompt=login, gets a login
     # page with the link's parameters, and that new login is fresh (auth_time ≥ its start).
-    with LoginAgent() as browser:
+    with LoginAgent(ca_bundle=emu.ca_bundle) as browser:
         url, verifier = _authorize(emu)
         first = browser.complete_authorize(url, email=ALICE_EMAIL, password=ALICE_PASSWORD, deliver=False)
         assert _sub_for(emu, first, verifier)[0] == ALICE

@@ -135,7 +135,7 @@ def test_pkce_in_chromium_keyring_identities_refresh_logout(
     handoff = UrlHandoff(tmp_path / "browser")
     env = cli_env(emu, BROWSER=handoff.browser_command)
     proc = start(["login"], env)
-    with chromium() as browser:
+    with chromium(ca_file=emu.ca_bundle) as browser:
         page = browser.new_page()
         url = handoff.next_url()
         assert url.startswith(emu.base_url + "/authorize?")
@@ -197,7 +197,7 @@ def test_device_flow_on_activation_pages_then_refreshes(real_keyring: SecretServ
         line = read_stderr_until(proc, "or open: ")
         url = line.split("or open: ", 1)[1].strip()
         assert "/activate?user_code=" in url
-        with LoginAgent() as agent:
+        with LoginAgent(ca_bundle=emu.ca_bundle) as agent:
             agent.approve_device(url, email="bob@example.com", password="correct-horse-bob")
         code, _out, err = finish(proc)
         assert code == 0, err
@@ -228,7 +228,7 @@ def test_device_flow_denied_exits_3_and_stores_nothing(tmp_path: Path) -> None:
         env = cli_env(emu, AUTH0LINK_STORAGE="file")
         proc = start(["login", "--device", "--no-browser"], env)
         url = read_stderr_until(proc, "or open: ").split("or open: ", 1)[1].strip()
-        with LoginAgent() as agent:
+        with LoginAgent(ca_bundle=emu.ca_bundle) as agent:
             agent.approve_device(url, email="bob@example.com", password="correct-horse-bob", deny=True)
         code, _out, err = finish(proc)
         assert code == 3, err

@@ -212,4 +212,4 @@ def test_children_do_not_inherit_secret_variables(emu: RunningEmulator, tmp_path
         assert "AUTH0LINK_CLIENT_SECRET" not in child_env, argv
         assert "AUTH0LINK_ACCESS_TOKEN" not in child_env, argv
         assert_no_secret(seen.read_text(), [marked, "m2m-secret-in-the-environment"], "a child's environment")
-        assert child_env.get("AUTH0LINK_DOMAIN") == emu.base_url  # the rest is inherited as usual
+        assert child_env.get("AUTH0LINK_DOMAIN") == emu.domain  # the rest is inherited as usual

@@ -1,10 +1,13 @@
-"""Fixtures for the emulator tests: the app in process (sync httpx over ASGI), tokens, logins."""
+"""Fixtures for the emulator tests: the app in process (sync httpx over ASGI), tokens, logins.
+
+The in-process tenant's base URL is ``https://emulator.test``, as the served emulator's is
+``https://…`` by default, so cookies and URLs behave as over TLS. ``served_options`` makes the
+options for an :class:`~auth0link.emulator.server.EmulatorThread` (HTTPS, its CA in one
+temporary folder for the whole run).
+"""
 
 from __future__ import annotations
 
-import asyncio
-import base64
-import hashlib
 import secrets
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -17,14 +20,17 @@ import pytest
 from auth0link.emulator import demo
 from auth0link.emulator.agent import LoginAgent
 from auth0link.emulator.app import Emulator, create_app
+from auth0link.emulator.options import EmulatorOptions
 from auth0link.emulator.persistence import build_tenant
+from tests.support.tenant import SyncASGITransport, pkce_challenge
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
+    from pathlib import Path
 
     from tests.support.emulator import RunningEmulator
 
-BASE = "http://emulator.test"
+BASE = "https://emulator.test"
 CALLBACK = "http://127.0.0.1:8484/callback"
 ALICE = "auth0|65f0a11ce0000000000000a1"
 ALICE_ENC = "auth0%7C65f0a11ce0000000000000a1"
@@ -37,33 +43,7 @@ USER_SCOPES = (
     "update:current_user_metadata"
 )
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
-
-
-class SyncASGITransport(httpx.BaseTransport):
-    """Drive an ASGI app from a sync httpx client on a private event loop (no TestClient)."""
-
-    def __init__(self, app: Any) -> None:
-        """Wrap ``app``."""
-        self._inner = httpx.ASGITransport(app=app)
-        self._loop = asyncio.new_event_loop()
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        """Run one request to completion."""
-
-        async def run() -> httpx.Response:
-            body = b"".join([chunk async for chunk in request.stream])  # type: ignore[union-attr] # requests built by httpx.Client have async-iterable bytes streams too
-            request.stream = httpx.ByteStream(body)
-            response = await self._inner.handle_async_request(request)
-            content = await response.aread()
-            return httpx.Response(
-                response.status_code, headers=response.headers, content=content, request=request
-            )
-
-        return self._loop.run_until_complete(run())
-
-    def close(self) -> None:
-        """Close the loop."""
-        self._loop.close()
+pkce = pkce_challenge  # the S256 challenge, by the name the tests here use
 
 
 @dataclass
@@ -161,12 +141,6 @@ class Ctx:
         return self.client.request(method, "/api/v2" + path, headers=headers, **kw)
 
 
-def pkce(verifier: str) -> str:
-    """S256 challenge."""
-    digest = hashlib.sha256(verifier.encode()).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-
 def query_of(url: str) -> dict[str, str]:
     """The query parameters of ``url`` (first values)."""
     return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
@@ -242,6 +216,22 @@ def make_ctx() -> Iterator[Callable[..., Ctx]]:
 def ctx(make_ctx: Callable[..., Ctx]) -> Ctx:
     """The demo tenant in process, on a fake clock."""
     return make_ctx()
+
+
+@pytest.fixture(scope="session")
+def emulator_tls_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder for the in-process emulators' CA (never the developer's data directory)."""
+    return tmp_path_factory.mktemp("emulator-tls")
+
+
+@pytest.fixture(scope="session")
+def served_options(emulator_tls_dir: Path) -> Callable[..., EmulatorOptions]:
+    """``served_options(**fields)``: EmulatorThread options serving HTTPS with the session's CA."""
+
+    def make(**fields: Any) -> EmulatorOptions:
+        return EmulatorOptions(**{"access_log": False, "tls_dir": emulator_tls_dir, **fields})
+
+    return make
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The scripted user (agent) over real HTTP: callbacks, its CLI, and use as $BROWSER."""
+"""The scripted user (agent) over real HTTPS: callbacks, its CLI, its trust, and use as $BROWSER."""
 
 from __future__ import annotations
 
@@ -17,13 +17,14 @@ import pytest
 
 from auth0link.emulator import demo
 from auth0link.emulator.agent import AgentError, LoginAgent, main
-from auth0link.emulator.options import EmulatorOptions
 from auth0link.emulator.server import EmulatorThread
 from tests.emulator.conftest import DEVICE_GRANT, pkce, query_of
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
     from pathlib import Path
+
+    from auth0link.emulator.options import EmulatorOptions
 
 
 class Listener:
@@ -65,9 +66,9 @@ class Listener:
 
 
 @pytest.fixture
-def served() -> Iterator[EmulatorThread]:
-    """The emulator on a real socket."""
-    with EmulatorThread(EmulatorOptions(access_log=False)) as running:
+def served(served_options: Callable[..., EmulatorOptions]) -> Iterator[EmulatorThread]:
+    """The emulator on a real socket, over HTTPS."""
+    with EmulatorThread(served_options()) as running:
         yield running
 
 
@@ -97,7 +98,7 @@ def authorize_url(base: str, redirect_uri: str, verifier: str, **extra: str) -> 
 def test_agent_delivers_the_callback_to_the_listener(served: EmulatorThread, listener: Listener) -> None:
     """complete_authorize ends with a real GET on the loopback callback carrying code and state."""
     verifier = secrets.token_urlsafe(40)
-    with LoginAgent() as agent:
+    with LoginAgent(ca_bundle=served.ca_file) as agent:
         url = agent.complete_authorize(
             authorize_url(served.base_url, listener.redirect_uri, verifier),
             email="alice@example.com",
@@ -113,13 +114,14 @@ def test_agent_delivers_the_callback_to_the_listener(served: EmulatorThread, lis
             "code_verifier": verifier,
             "redirect_uri": listener.redirect_uri,
         },
+        verify=served.verify,
     )
     assert reply.status_code == 200
 
 
 def test_agent_keeps_cookies_for_sso(served: EmulatorThread, listener: Listener) -> None:
     """The same agent logs in silently the second time (SSO cookie kept across calls)."""
-    with LoginAgent() as agent:
+    with LoginAgent(ca_bundle=served.ca_file) as agent:
         agent.complete_authorize(
             authorize_url(served.base_url, listener.redirect_uri, "v" * 43),
             email="alice@example.com",
@@ -131,7 +133,10 @@ def test_agent_keeps_cookies_for_sso(served: EmulatorThread, listener: Listener)
 
 def test_agent_reports_page_errors(served: EmulatorThread) -> None:
     """A callback mismatch page becomes an AgentError with Auth0's text."""
-    with LoginAgent() as agent, pytest.raises(AgentError, match="Callback URL mismatch"):
+    with (
+        LoginAgent(ca_bundle=served.ca_file) as agent,
+        pytest.raises(AgentError, match="Callback URL mismatch"),
+    ):
         agent.complete_authorize(
             authorize_url(served.base_url, "http://127.0.0.1:9/cb", "v" * 43), email="a@b.c", password="x"
         )
@@ -139,7 +144,7 @@ def test_agent_reports_page_errors(served: EmulatorThread) -> None:
 
 def test_agent_needs_a_way_to_log_in(served: EmulatorThread) -> None:
     """Without password or connection the agent says what to pass."""
-    with LoginAgent() as agent, pytest.raises(AgentError, match="pass --password"):
+    with LoginAgent(ca_bundle=served.ca_file) as agent, pytest.raises(AgentError, match="pass --password"):
         agent.complete_authorize(
             authorize_url(served.base_url, "http://127.0.0.1:8484/callback", "v" * 43),
             email="alice@example.com",
@@ -149,10 +154,15 @@ def test_agent_needs_a_way_to_log_in(served: EmulatorThread) -> None:
 def test_agent_cli_approves_a_device(served: EmulatorThread, capsys: pytest.CaptureFixture[str]) -> None:
     """`python -m auth0link.emulator.agent URL` works on /activate URLs (exit 0)."""
     device = httpx.post(
-        served.base_url + "/oauth/device/code", data={"client_id": demo.NATIVE_CLIENT_ID, "scope": "openid"}
+        served.base_url + "/oauth/device/code",
+        data={"client_id": demo.NATIVE_CLIENT_ID, "scope": "openid"},
+        verify=served.verify,
     ).json()
     code = main(
-        ["--email", "bob@example.com", "--password", demo.BOB_PASSWORD, device["verification_uri_complete"]]
+        [
+            *("--email", "bob@example.com", "--password", demo.BOB_PASSWORD),
+            *("--ca-bundle", str(served.ca_file), device["verification_uri_complete"]),
+        ]
     )
     assert code == 0
     reply = httpx.post(
@@ -162,6 +172,7 @@ def test_agent_cli_approves_a_device(served: EmulatorThread, capsys: pytest.Capt
             "client_id": demo.NATIVE_CLIENT_ID,
             "device_code": device["device_code"],
         },
+        verify=served.verify,
     )
     assert reply.status_code == 200
     assert capsys.readouterr().err == ""
@@ -170,9 +181,12 @@ def test_agent_cli_approves_a_device(served: EmulatorThread, capsys: pytest.Capt
 def test_agent_cli_fails_with_one_line(served: EmulatorThread, capsys: pytest.CaptureFixture[str]) -> None:
     """A failed login exits 1 with a single 'agent: error:' line on stderr."""
     device = httpx.post(
-        served.base_url + "/oauth/device/code", data={"client_id": demo.NATIVE_CLIENT_ID}
+        served.base_url + "/oauth/device/code",
+        data={"client_id": demo.NATIVE_CLIENT_ID},
+        verify=served.verify,
     ).json()
-    code = main(["--email", "alice@example.com", "--password", "wrong", device["verification_uri_complete"]])
+    args = ["--email", "alice@example.com", "--password", "wrong", device["verification_uri_complete"]]
+    code = main(["--ca-bundle", str(served.ca_file), *args])
     assert code == 1
     err = capsys.readouterr().err
     assert err.startswith("agent: error: Wrong email or password.")
@@ -188,6 +202,7 @@ def test_agent_as_browser_env_var(served: EmulatorThread, listener: Listener, tm
         "AUTH0LINK_AGENT_EMAIL": "alice@example.com",
         "AUTH0LINK_AGENT_PASSWORD": demo.ALICE_PASSWORD,
         "AUTH0LINK_AGENT_COOKIES": str(cookies),
+        "AUTH0LINK_CA_BUNDLE": str(served.ca_file),
     }
     script = "import sys, webbrowser; sys.exit(0 if webbrowser.open(sys.argv[1]) else 3)"
     url = authorize_url(served.base_url, listener.redirect_uri, "v" * 43)
@@ -201,12 +216,52 @@ def test_agent_as_browser_env_var(served: EmulatorThread, listener: Listener, tm
     assert len(listener.paths) == 2
 
 
-def test_agent_passwordless_over_http(served: EmulatorThread) -> None:
-    """The agent reads the one-time code from the outbox over HTTP (email connection)."""
-    with LoginAgent() as agent:
+def test_agent_passwordless_over_https(served: EmulatorThread) -> None:
+    """The agent reads the one-time code from the outbox over HTTPS (email connection)."""
+    with LoginAgent(ca_bundle=served.ca_file) as agent:
         url = agent.complete_authorize(
             authorize_url(served.base_url, "http://localhost:8485/callback", "v" * 43, connection="email"),
             email="alice@example.com",
             deliver=False,
         )
     assert url.startswith("http://localhost:8485/callback?code=")
+
+
+def test_agent_without_the_ca_refuses_the_certificate(
+    served: EmulatorThread, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without --ca-bundle/AUTH0LINK_CA_BUNDLE the agent does not trust the emulator (one line, exit 1)."""
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    url = authorize_url(served.base_url, "http://127.0.0.1:8484/callback", "v" * 43)
+    assert main(["--email", "alice@example.com", "--password", demo.ALICE_PASSWORD, url]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("agent: error: GET https://127.0.0.1:")
+    assert "CERTIFICATE_VERIFY_FAILED" in err
+    assert err.count("\n") == 1
+
+
+def test_agent_takes_its_ca_from_the_environment(
+    served: EmulatorThread, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """LoginAgent() trusts $AUTH0LINK_CA_BUNDLE, as the CLI does."""
+    monkeypatch.setenv("AUTH0LINK_CA_BUNDLE", str(served.ca_file))
+    with LoginAgent() as agent:
+        url = agent.complete_authorize(
+            authorize_url(served.base_url, "http://127.0.0.1:8484/callback", "v" * 43),
+            email="alice@example.com",
+            password=demo.ALICE_PASSWORD,
+            deliver=False,
+        )
+    assert "code=" in url
+
+
+def test_agent_with_an_unreadable_ca_bundle_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A --ca-bundle that does not exist is one 'agent: error:' line naming it (exit 1)."""
+    missing = tmp_path / "missing.pem"
+    assert main(["--ca-bundle", str(missing), "https://127.0.0.1:9/authorize"]) == 1
+    assert (
+        capsys.readouterr().err
+        == f"agent: error: cannot read the CA bundle {missing}: No such file or directory\n"
+    )

@@ -28,7 +28,7 @@ def test_database_login_returns_code_and_tokens(ctx: Ctx) -> None:
     idt = claims(tokens["id_token"])
     assert idt["sub"] == ALICE
     assert idt["aud"] == demo.NATIVE_CLIENT_ID
-    assert idt["iss"] == "http://emulator.test/"
+    assert idt["iss"] == "https://emulator.test/"
     assert idt["nonce"] == "n-0S6"
     assert idt["email"] == "alice@example.com"
     assert idt["exp"] == idt["iat"] + 36000  # type: ignore[operator] # ints from the JWT
@@ -36,7 +36,7 @@ def test_database_login_returns_code_and_tokens(ctx: Ctx) -> None:
     assert tokens["refresh_token"]
     assert tokens["token_type"] == "Bearer"
     at = claims(tokens["access_token"])
-    assert at["aud"] == ["http://emulator.test/api/v2/", "http://emulator.test/userinfo"]
+    assert at["aud"] == ["https://emulator.test/api/v2/", "https://emulator.test/userinfo"]
     assert at["azp"] == demo.NATIVE_CLIENT_ID
     assert "read:current_user" in str(at["scope"])
 

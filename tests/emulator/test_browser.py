@@ -1,4 +1,9 @@
-"""The hosted pages in a real headless Chromium (Playwright, Debian's chromium)."""
+"""The hosted pages in a real headless Chromium (Playwright, Debian's chromium), over HTTPS.
+
+Chromium trusts the emulator's CA the way the README tells browser tests to: by the CA's public
+key hash in ``--ignore-certificate-errors-spki-list`` (Playwright passes a ``--user-data-dir``,
+which the flag needs), not by ignoring every certificate error.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +14,16 @@ import httpx
 import pytest
 
 from auth0link.emulator import demo
-from auth0link.emulator.options import EmulatorOptions
 from auth0link.emulator.server import EmulatorThread
 from tests.emulator.conftest import DEVICE_GRANT
 from tests.emulator.test_agent import Listener, authorize_url
+from tests.support.browser import trust_flag
 from tests.support.keyring_service import require_tools
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
+
+    from auth0link.emulator.options import EmulatorOptions
 
 pytestmark = pytest.mark.browser
 
@@ -34,24 +41,26 @@ ARGS = [
 
 
 @pytest.fixture(scope="module")
-def page() -> Iterator[Any]:
-    """A headless Chromium page (skips without Playwright or chromium)."""
+def served(served_options: Callable[..., EmulatorOptions]) -> Iterator[EmulatorThread]:
+    """The emulator on a real socket, over HTTPS."""
+    with EmulatorThread(served_options()) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def page(served: EmulatorThread) -> Iterator[Any]:
+    """A headless Chromium page trusting the emulator's CA (skips without Playwright or chromium)."""
     from playwright import sync_api
 
     require_tools(CHROMIUM)  # skips loudly outside CI, fails in CI
+    assert served.ca_file is not None
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        args = [*ARGS, trust_flag(served.ca_file)]
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
         context = browser.new_context()
         yield context.new_page()
         context.close()
         browser.close()
-
-
-@pytest.fixture(scope="module")
-def served() -> Iterator[EmulatorThread]:
-    """The emulator on a real socket."""
-    with EmulatorThread(EmulatorOptions(access_log=False)) as running:
-        yield running
 
 
 def callbacks(listener: Listener) -> list[str]:
@@ -81,7 +90,9 @@ def test_chromium_logs_in_then_confirms_silent_sso(page: Any, served: EmulatorTh
 def test_chromium_approves_a_device(page: Any, served: EmulatorThread) -> None:
     """Chromium enters and confirms a device code, logs in if needed, and sees the success page."""
     device = httpx.post(
-        served.base_url + "/oauth/device/code", data={"client_id": demo.NATIVE_CLIENT_ID}
+        served.base_url + "/oauth/device/code",
+        data={"client_id": demo.NATIVE_CLIENT_ID},
+        verify=served.verify,
     ).json()
     page.goto(device["verification_uri_complete"])
     page.click("#device-code-submit")
@@ -99,5 +110,6 @@ def test_chromium_approves_a_device(page: Any, served: EmulatorThread) -> None:
             "client_id": demo.NATIVE_CLIENT_ID,
             "device_code": device["device_code"],
         },
+        verify=served.verify,
     )
     assert reply.status_code == 200

@@ -36,7 +36,9 @@ def test_module_main_reports_configuration_errors(capsys: pytest.CaptureFixture[
 def test_cli_command_starts_the_emulator() -> None:
     """`python -m auth0link emulator --json --port 0` starts the same server."""
     with start_emulator("--device-interval", "1", via="cli") as emu:
-        reply = httpx.post(emu.base_url + "/oauth/device/code", data={"client_id": emu.client_id})
+        reply = httpx.post(
+            emu.base_url + "/oauth/device/code", data={"client_id": emu.client_id}, verify=emu.verify
+        )
         assert reply.json()["interval"] == 1
 
 
@@ -121,6 +123,7 @@ def test_parse_options_fills_the_one_dataclass() -> None:
             *("--host", "::1", "--port", "8080", "--users", "u.json", "--rate-limit", "5/s"),
             *("--state", "s.json", "--json", "--token-ttl", "60", "--device-interval", "1"),
             *("--skip-callback-confirmation", "--faults", "a=500", "--faults", "b=503", "--no-access-log"),
+            *("--http", "--tls-dir", "tls"),
         ]
     )
     assert options == EmulatorOptions(
@@ -135,6 +138,8 @@ def test_parse_options_fills_the_one_dataclass() -> None:
         skip_callback_confirmation=True,
         faults=("a=500", "b=503"),
         access_log=False,
+        tls=False,
+        tls_dir=Path("tls"),
     )
 
 
@@ -155,7 +160,7 @@ def test_no_access_log_silences_the_request_log() -> None:
     for via in ("cli", "module"):
         emu = launch("--no-access-log", via="cli" if via == "cli" else "module")
         try:
-            assert httpx.get(emu.base_url + "/__emulator/health").status_code == 200
+            assert httpx.get(emu.base_url + "/__emulator/health", verify=emu.verify).status_code == 200
         finally:
             code = emu.stop()
             log = emu.stderr_text()

@@ -1,7 +1,10 @@
-"""Unmodified third-party clients against the emulator over real HTTP.
+"""Unmodified third-party clients against the emulator over real HTTPS, as they talk to a tenant.
 
-auth0-python and Authlib are not project dependencies; these tests run where they are installed
-(``pip install auth0-python authlib``) and skip otherwise. PyJWT's JWKS client always runs.
+Each library gets the bare ``127.0.0.1:PORT`` domain (or the https URLs from discovery) and
+trusts the emulator's CA the way its users would configure it: ``SSL_CERT_FILE`` for urllib
+(PyJWKClient) and httpx (auth0-python's Management API client), ``REQUESTS_CA_BUNDLE`` for
+requests (auth0-python's Authentication API, Authlib). No ``protocol="http"``, no custom
+transport. auth0-python and Authlib come with the test dependency group.
 """
 
 from __future__ import annotations
@@ -16,23 +19,32 @@ import pytest
 
 from auth0link.emulator import demo
 from auth0link.emulator.agent import LoginAgent
-from auth0link.emulator.options import EmulatorOptions
 from auth0link.emulator.server import EmulatorThread
 from tests.emulator.conftest import ALICE, GITHUB, query_of
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
+
+    from auth0link.emulator.options import EmulatorOptions
 
 
 @pytest.fixture(scope="module")
-def served() -> Iterator[EmulatorThread]:
-    """One emulator for the module, on a real socket."""
-    with EmulatorThread(EmulatorOptions(access_log=False, skip_callback_confirmation=True)) as running:
+def served(served_options: Callable[..., EmulatorOptions]) -> Iterator[EmulatorThread]:
+    """One emulator for the module, on a real socket, over HTTPS."""
+    with EmulatorThread(served_options(skip_callback_confirmation=True)) as running:
         yield running
 
 
+@pytest.fixture(autouse=True)
+def trust_emulator_ca(served: EmulatorThread, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Trust the emulator's CA through the libraries' own environment variables."""
+    assert served.ca_file is not None
+    monkeypatch.setenv("SSL_CERT_FILE", str(served.ca_file))  # urllib, httpx
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(served.ca_file))  # requests
+
+
 def test_pyjwt_jwks_client_verifies_emulator_tokens(served: EmulatorThread) -> None:
-    """PyJWT's PyJWKClient fetches the JWKS by URL and verifies an M2M token (iss, aud, exp)."""
+    """PyJWT's PyJWKClient fetches the JWKS over HTTPS (SSL_CERT_FILE) and verifies an M2M token."""
     token = httpx.post(
         served.base_url + "/oauth/token",
         data={
@@ -55,18 +67,17 @@ def test_pyjwt_jwks_client_verifies_emulator_tokens(served: EmulatorThread) -> N
 
 
 def test_auth0_python_sdk_token_users_link_unlink(served: EmulatorThread) -> None:
-    """auth0-python (protocol="http"): client_credentials, get user, link and unlink."""
+    """auth0-python with the bare domain over HTTPS: client_credentials, get user, link and unlink."""
     # Optional third-party packages: not installed in every venv that runs mypy.
     from auth0.authentication import GetToken  # type: ignore[import-not-found,import-untyped,unused-ignore]
     from auth0.management.client import Auth0  # type: ignore[import-not-found,import-untyped,unused-ignore]
 
     domain = urlsplit(served.base_url).netloc
-    token = GetToken(
-        domain, demo.M2M_CLIENT_ID, client_secret=demo.M2M_CLIENT_SECRET, protocol="http"
-    ).client_credentials(served.base_url + "/api/v2/")["access_token"]
-    with httpx.Client() as http:
-        api = Auth0(base_url=served.base_url + "/api/v2", token=token, httpx_client=http)
-        check_sdk_link_unlink(api)
+    token = GetToken(domain, demo.M2M_CLIENT_ID, client_secret=demo.M2M_CLIENT_SECRET).client_credentials(
+        f"https://{domain}/api/v2/"
+    )["access_token"]
+    with httpx.Client() as http:  # the SDK's own client would never be closed; this one trusts SSL_CERT_FILE
+        check_sdk_link_unlink(Auth0(tenant_domain=domain, token=token, httpx_client=http))
 
 
 def check_sdk_link_unlink(api: Any) -> None:
@@ -81,7 +92,7 @@ def check_sdk_link_unlink(api: Any) -> None:
 
 
 def test_auth0_python_native_login_verify_refresh_userinfo_revoke(served: EmulatorThread) -> None:
-    """auth0-python: PKCE exchange, TokenVerifier on the ID token, refresh, userinfo, revoke."""
+    """auth0-python over HTTPS: PKCE exchange, TokenVerifier on the ID token, refresh, userinfo, revoke."""
     # Optional third-party package: not installed in every venv that runs mypy.
     from auth0.authentication import (  # type: ignore[import-not-found,import-untyped,unused-ignore]
         GetToken,
@@ -99,26 +110,24 @@ def test_auth0_python_native_login_verify_refresh_userinfo_revoke(served: Emulat
     verifier = secrets.token_urlsafe(48)
     redirect_uri = "http://127.0.0.1:8484/callback"
     url = authorize_url(served.base_url, redirect_uri, verifier, nonce="n-42", max_age="600")
-    with LoginAgent() as agent:
+    with LoginAgent(ca_bundle=served.ca_file) as agent:
         callback = agent.complete_authorize(
             url, email="alice@example.com", password=demo.ALICE_PASSWORD, deliver=False
         )
-    get_token = GetToken(domain, demo.NATIVE_CLIENT_ID, protocol="http")
+    get_token = GetToken(domain, demo.NATIVE_CLIENT_ID)
     tokens = get_token.authorization_code_pkce(verifier, query_of(callback)["code"], redirect_uri)
     verifier_ = TokenVerifier(
-        signature_verifier=AsymmetricSignatureVerifier(served.base_url + "/.well-known/jwks.json"),
-        issuer=served.base_url + "/",
+        signature_verifier=AsymmetricSignatureVerifier(f"https://{domain}/.well-known/jwks.json"),
+        issuer=f"https://{domain}/",
         audience=demo.NATIVE_CLIENT_ID,
     )
     claims = verifier_.verify(tokens["id_token"], nonce="n-42", max_age=600)
     assert claims["sub"] == ALICE
     refreshed = get_token.refresh_token(tokens["refresh_token"])
     assert refreshed["refresh_token"] != tokens["refresh_token"]
-    profile = Users(domain, protocol="http").userinfo(refreshed["access_token"])
+    profile = Users(domain).userinfo(refreshed["access_token"])
     assert profile["email"] == "alice@example.com"
-    RevokeToken(domain, demo.NATIVE_CLIENT_ID, protocol="http").revoke_refresh_token(
-        refreshed["refresh_token"]
-    )
+    RevokeToken(domain, demo.NATIVE_CLIENT_ID).revoke_refresh_token(refreshed["refresh_token"])
     reply = httpx.post(
         served.base_url + "/oauth/token",
         data={
@@ -126,12 +135,13 @@ def test_auth0_python_native_login_verify_refresh_userinfo_revoke(served: Emulat
             "client_id": demo.NATIVE_CLIENT_ID,
             "refresh_token": refreshed["refresh_token"],
         },
+        verify=served.verify,
     )
     assert reply.status_code == 403
 
 
 def test_authlib_oauth2_session_pkce_code_flow(served: EmulatorThread) -> None:
-    """Authlib's OAuth2Session builds the authorize URL (PKCE) and exchanges the code."""
+    """Authlib's OAuth2Session (requests, REQUESTS_CA_BUNDLE) builds the authorize URL and exchanges the code."""
     # Optional, untyped third-party package.
     from authlib.integrations.requests_client import (  # type: ignore[import-untyped,import-not-found,unused-ignore]
         OAuth2Session,
@@ -149,7 +159,7 @@ def test_authlib_oauth2_session_pkce_code_flow(served: EmulatorThread) -> None:
         url, state = client.create_authorization_url(
             served.base_url + "/authorize", code_verifier=verifier, nonce="n1"
         )
-        with LoginAgent() as agent:
+        with LoginAgent(ca_bundle=served.ca_file) as agent:
             callback = agent.complete_authorize(
                 url, email="alice@example.com", password=demo.ALICE_PASSWORD, deliver=False
             )

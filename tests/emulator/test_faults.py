@@ -1,4 +1,4 @@
-"""Fault injection: SPEC parsing, each fault kind, the admin endpoint, over ASGI and real HTTP."""
+"""Fault injection: SPEC parsing, each fault kind, the admin endpoint, over ASGI and real HTTPS."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ import pytest
 
 from auth0link.emulator import EmulatorError
 from auth0link.emulator.faults import DropConnection, parse_faults
-from auth0link.emulator.options import EmulatorOptions
 from auth0link.emulator.server import EmulatorThread
 from tests.emulator.conftest import ALICE, ALICE_ENC
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
+    from auth0link.emulator.options import EmulatorOptions
     from tests.emulator.conftest import Ctx
 
 
@@ -116,63 +116,65 @@ def test_admin_endpoint_sets_lists_and_clears_faults(ctx: Ctx) -> None:
 
 
 @pytest.fixture
-def served() -> Iterator[EmulatorThread]:
-    """The emulator on a real socket, in a background thread."""
-    with EmulatorThread(EmulatorOptions(access_log=False)) as running:
+def served(served_options: Callable[..., EmulatorOptions]) -> Iterator[EmulatorThread]:
+    """The emulator on a real socket (HTTPS), in a background thread."""
+    with EmulatorThread(served_options()) as running:
         yield running
 
 
-def m2m(base: str) -> str:
-    """An M2M token over real HTTP."""
+def m2m(served: EmulatorThread) -> str:
+    """An M2M token over real HTTPS."""
     from auth0link.emulator import demo
 
     reply = httpx.post(
-        base + "/oauth/token",
+        served.base_url + "/oauth/token",
         json={
             "grant_type": "client_credentials",
             "client_id": demo.M2M_CLIENT_ID,
             "client_secret": demo.M2M_CLIENT_SECRET,
-            "audience": base + "/api/v2/",
+            "audience": served.base_url + "/api/v2/",
         },
+        verify=served.verify,
     )
     return str(reply.json()["access_token"])
 
 
-def test_drop_over_real_http_is_a_protocol_error(served: EmulatorThread) -> None:
-    """Over HTTP, drop closes the connection mid-body; the client sees a protocol error."""
-    token = m2m(served.base_url)
-    httpx.post(served.base_url + "/__emulator/faults", json={"spec": "GET /api/v2/users/*=drop"})
-    with pytest.raises(httpx.RemoteProtocolError):
-        httpx.get(f"{served.base_url}/api/v2/users/{ALICE_ENC}", headers={"authorization": f"Bearer {token}"})
-    reply = httpx.get(
-        f"{served.base_url}/api/v2/users/{ALICE_ENC}", headers={"authorization": f"Bearer {token}"}
-    )
+def test_drop_over_real_https_is_a_protocol_error(served: EmulatorThread) -> None:
+    """Over HTTPS, drop closes the connection mid-body; the client sees a protocol error."""
+    token = m2m(served)
+    with httpx.Client(base_url=served.base_url, verify=served.verify) as http:
+        http.post("/__emulator/faults", json={"spec": "GET /api/v2/users/*=drop"})
+        with pytest.raises(httpx.RemoteProtocolError):
+            http.get(f"/api/v2/users/{ALICE_ENC}", headers={"authorization": f"Bearer {token}"})
+        reply = http.get(f"/api/v2/users/{ALICE_ENC}", headers={"authorization": f"Bearer {token}"})
     assert reply.json()["user_id"] == ALICE
 
 
 def test_hang_outlasts_a_client_timeout_then_applies(served: EmulatorThread) -> None:
     """hang:S makes a short client timeout fire; the request is still processed afterwards."""
-    token = m2m(served.base_url)
-    httpx.post(served.base_url + "/__emulator/faults", json={"spec": "PATCH /api/v2/users/*=hang:1"})
-    with pytest.raises(httpx.ReadTimeout):
-        httpx.patch(
-            f"{served.base_url}/api/v2/users/{ALICE_ENC}",
-            json={"user_metadata": {"hung": True}},
-            headers={"authorization": f"Bearer {token}"},
-            timeout=0.3,
-        )
+    token = m2m(served)
+    with httpx.Client(base_url=served.base_url, verify=served.verify) as http:
+        http.post("/__emulator/faults", json={"spec": "PATCH /api/v2/users/*=hang:1"})
+        with pytest.raises(httpx.ReadTimeout):
+            http.patch(
+                f"/api/v2/users/{ALICE_ENC}",
+                json={"user_metadata": {"hung": True}},
+                headers={"authorization": f"Bearer {token}"},
+                timeout=0.3,
+            )
     deadline = time.monotonic() + 5
     while "hung" not in served.emulator.tenant.users[ALICE].user_metadata:
         assert time.monotonic() < deadline
         time.sleep(0.05)
 
 
-def test_faults_option_applies_at_start() -> None:
+def test_faults_option_applies_at_start(served_options: Callable[..., EmulatorOptions]) -> None:
     """EmulatorOptions.faults (the --faults flag) installs rules before serving."""
-    options = EmulatorOptions(access_log=False, faults=("GET /.well-known/*=503",))
+    options = served_options(faults=("GET /.well-known/*=503",))
     with EmulatorThread(options) as running:
-        assert httpx.get(running.base_url + "/.well-known/jwks.json").status_code == 503
-        assert httpx.get(running.base_url + "/.well-known/jwks.json").status_code == 200
+        url = running.base_url + "/.well-known/jwks.json"
+        assert httpx.get(url, verify=running.verify).status_code == 503
+        assert httpx.get(url, verify=running.verify).status_code == 200
 
 
 def test_make_ctx_fixture_is_usable(make_ctx: Callable[..., Ctx]) -> None:

@@ -343,7 +343,9 @@ def _poll_completed(emu: RunningEmulator, job_id: str, token: str) -> dict[str, 
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         reply = httpx.get(
-            f"{emu.base_url}/api/v2/jobs/{job_id}", headers={"authorization": f"Bearer {token}"}
+            f"{emu.base_url}/api/v2/jobs/{job_id}",
+            headers={"authorization": f"Bearer {token}"},
+            verify=emu.verify,
         )
         body: dict[str, Any] = reply.json()
         statuses.append(body["status"])
@@ -364,16 +366,22 @@ def test_a_real_emulator_exports_a_loaded_export_that_another_one_loads(tmp_path
         token = emu.m2m_token()
         auth = {"authorization": f"Bearer {token}"}
         capped = httpx.get(
-            f"{emu.base_url}/api/v2/users", params={"page": "10", "per_page": "100"}, headers=auth
+            f"{emu.base_url}/api/v2/users",
+            params={"page": "10", "per_page": "100"},
+            headers=auth,
+            verify=emu.verify,
         )
         assert (capped.status_code, capped.json()["errorCode"]) == (400, "invalid_paging")
         fields = [{"name": "user_id"}, {"name": "email"}, {"name": "email_verified"}, {"name": "identities"}]
         created = httpx.post(
-            f"{emu.base_url}/api/v2/jobs/users-exports", json={"fields": fields}, headers=auth
+            f"{emu.base_url}/api/v2/jobs/users-exports",
+            json={"fields": fields},
+            headers=auth,
+            verify=emu.verify,
         )
         assert created.status_code == 201
         done = _poll_completed(emu, created.json()["id"], token)
-        downloaded = httpx.get(done["location"])
+        downloaded = httpx.get(done["location"], verify=emu.verify)
         assert downloaded.status_code == 200
         (tmp_path / "copy.json.gz").write_bytes(downloaded.content)
         assert len(gzip.decompress(downloaded.content).splitlines()) == 2000

@@ -154,6 +154,16 @@ def test_patch_bad_bodies_are_400_invalid_body(ctx: Ctx, body: bytes) -> None:
     assert error_of(reply)[:2] == (400, "invalid_body")
 
 
+def test_an_empty_patch_is_checked_for_scope_before_the_body(ctx: Ctx) -> None:
+    """PATCH {} with a read-only token is 403 (the scope check comes first), with update:users 400."""
+    for scope, expected in (
+        ("read:users", (403, "insufficient_scope")),
+        ("update:users", (400, "invalid_body")),
+    ):
+        reply = ctx.api("PATCH", f"/users/{ALICE_ENC}", ctx.m2m_token(scope=scope), json={})
+        assert error_of(reply)[:2] == expected
+
+
 def test_users_by_email_and_search(ctx: Ctx) -> None:
     """users-by-email and q=email:"…" find alice's four accounts; totals and paging work."""
     token = ctx.m2m_token()

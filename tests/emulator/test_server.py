@@ -7,7 +7,7 @@ import json
 import signal
 import subprocess
 import sys
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 import httpx
 import pytest
@@ -17,9 +17,6 @@ from auth0link.emulator.options import EmulatorOptions
 from auth0link.emulator.server import EmulatorThread, banner, prepare, run
 from tests.emulator.conftest import ALICE, ALICE_ENC
 from tests.support.emulator import EmulatorFailed, launch, start_emulator
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "example.com", "::"])  # noqa: S104 - refused on purpose
@@ -46,21 +43,32 @@ def test_loopback_hosts_are_accepted() -> None:
     for host, url_host in hosts:
         prepared = prepare(EmulatorOptions(host=host))
         prepared.sock.close()
-        assert prepared.base_url.startswith(f"http://{url_host}:")
+        assert prepared.base_url.startswith(f"https://{url_host}:")
+        http = prepare(EmulatorOptions(host=host, tls=False))
+        http.sock.close()
+        assert http.base_url.startswith(f"http://{url_host}:")
 
 
-def test_export_banner_and_json_banner() -> None:
-    """Without --json: two export lines; with --json: one line with clients and users."""
-    prepared = prepare(EmulatorOptions())
+def test_export_banner_and_json_banner(tmp_path: Path) -> None:
+    """Without --json: export lines (bare domain, client, CA); with --json: one line with clients and users."""
+    prepared = prepare(EmulatorOptions(tls_dir=tmp_path / "tls dir"))
     prepared.sock.close()
-    text = banner(prepared.emulator, as_json=False)
+    assert prepared.tls is not None
+    ca_file = prepared.tls.ca_file
+    domain = prepared.base_url.removeprefix("https://")
+    assert domain.startswith("127.0.0.1:")
+    text = banner(prepared.emulator, as_json=False, ca_file=ca_file)
     assert text == (
-        f"export AUTH0LINK_DOMAIN={prepared.base_url}\nexport AUTH0LINK_CLIENT_ID={demo.NATIVE_CLIENT_ID}\n"
+        f"export AUTH0LINK_DOMAIN={domain}\nexport AUTH0LINK_CLIENT_ID={demo.NATIVE_CLIENT_ID}\n"
+        f"export AUTH0LINK_CA_BUNDLE='{ca_file}'\n"
     )
-    line = banner(prepared.emulator, as_json=True)
+    line = banner(prepared.emulator, as_json=True, ca_file=ca_file)
     assert line.count("\n") == 1
     info = json.loads(line)
-    assert info["base_url"] == info["domain"] == prepared.base_url
+    assert info["base_url"] == prepared.base_url
+    assert info["domain"] == domain
+    assert info["ca_bundle"] == str(ca_file)
+    assert info["audience"] == prepared.base_url + "/api/v2/"
     assert info["m2m_client_secret"] == demo.M2M_CLIENT_SECRET
     alice = next(u for u in info["users"] if u["user_id"] == ALICE)
     assert alice == {
@@ -72,11 +80,25 @@ def test_export_banner_and_json_banner() -> None:
     }
 
 
-def test_emulator_thread_serves_over_real_http_and_saves_state(tmp_path: Path) -> None:
-    """EmulatorThread serves real HTTP and saves --state when stopped."""
+def test_http_banner_has_the_url_and_no_ca() -> None:
+    """With --http the domain is the http:// URL (a bare host would mean https) and there is no CA."""
+    prepared = prepare(EmulatorOptions(tls=False))
+    prepared.sock.close()
+    assert prepared.tls is None
+    assert banner(prepared.emulator, as_json=False) == (
+        f"export AUTH0LINK_DOMAIN={prepared.base_url}\nexport AUTH0LINK_CLIENT_ID={demo.NATIVE_CLIENT_ID}\n"
+    )
+    info = json.loads(banner(prepared.emulator, as_json=True))
+    assert info["domain"] == info["base_url"] == prepared.base_url
+    assert info["ca_bundle"] is None
+
+
+def test_emulator_thread_serves_over_real_https_and_saves_state(tmp_path: Path) -> None:
+    """EmulatorThread serves real HTTPS (CA beside the state file) and saves --state when stopped."""
     state = tmp_path / "state.json"
     with EmulatorThread(EmulatorOptions(access_log=False, state_file=state)) as running:
-        doc = httpx.get(running.base_url + "/.well-known/openid-configuration").json()
+        assert running.ca_file == tmp_path / "emulator-ca.pem"
+        doc = httpx.get(running.base_url + "/.well-known/openid-configuration", verify=running.verify).json()
         assert doc["issuer"] == running.base_url + "/"
     assert json.loads(state.read_text())["version"] == 1
 
@@ -94,17 +116,20 @@ def test_subprocess_json_line_sigterm_and_state(tmp_path: Path) -> None:
                 "client_secret": emu.m2m_client_secret,
                 "audience": emu.base_url + "/api/v2/",
             },
+            verify=emu.verify,
         ).json()
         assert token["expires_in"] == 60
         user = httpx.get(
             f"{emu.base_url}/api/v2/users/{ALICE_ENC}",
             headers={"authorization": f"Bearer {token['access_token']}"},
+            verify=emu.verify,
         )
         assert user.json()["user_id"] == ALICE
-        jwks = httpx.get(emu.base_url + "/.well-known/jwks.json").json()
+        jwks = httpx.get(emu.base_url + "/.well-known/jwks.json", verify=emu.verify).json()
     assert emu.returncode == 0
     with start_emulator("--state", str(state), via="module") as again:
-        assert httpx.get(again.base_url + "/.well-known/jwks.json").json() == jwks
+        assert again.ca_bundle == emu.ca_bundle == str(tmp_path / "emulator-ca.pem")
+        assert httpx.get(again.base_url + "/.well-known/jwks.json", verify=again.verify).json() == jwks
 
 
 @pytest.mark.e2e
@@ -113,7 +138,7 @@ def test_subprocess_sigint_also_stops_cleanly(tmp_path: Path) -> None:
     state = tmp_path / "state.json"
     emu = launch("--state", str(state), via="module")
     try:
-        assert httpx.get(emu.base_url + "/__emulator/health").json()["status"] == "ok"
+        assert httpx.get(emu.base_url + "/__emulator/health", verify=emu.verify).json()["status"] == "ok"
     finally:
         code = emu.stop(signal.SIGINT)
         log = emu.stderr_text()  # read after the stop: the log line follows the response
@@ -123,26 +148,41 @@ def test_subprocess_sigint_also_stops_cleanly(tmp_path: Path) -> None:
     assert state.exists()
 
 
-@pytest.mark.e2e
-def test_subprocess_export_lines_without_json() -> None:
-    """Without --json the process prints the two export lines and flushes them."""
+def _export_lines(*args: str, count: int) -> list[str]:
+    """Start ``python -m auth0link.emulator --port 0 ARGS``, read ``count`` lines, stop it (exit 0)."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "auth0link.emulator", "--port", "0"],
+        [sys.executable, "-m", "auth0link.emulator", "--port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
     )
     try:
         assert process.stdout is not None
-        first, second = process.stdout.readline(), process.stdout.readline()
+        lines = [process.stdout.readline() for _ in range(count)]
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(10)
         assert process.stdout is not None
         process.stdout.close()
+    assert process.returncode == 0
+    return lines
+
+
+@pytest.mark.e2e
+def test_subprocess_export_lines_without_json(isolated_env: Path) -> None:
+    """Without --json the process prints the three export lines (bare domain, client, CA) and flushes them."""
+    first, second, third = _export_lines(count=3)
+    assert first.startswith("export AUTH0LINK_DOMAIN=127.0.0.1:")
+    assert second == f"export AUTH0LINK_CLIENT_ID={demo.NATIVE_CLIENT_ID}\n"
+    assert third == f"export AUTH0LINK_CA_BUNDLE={isolated_env / 'data' / 'emulator' / 'emulator-ca.pem'}\n"
+
+
+@pytest.mark.e2e
+def test_subprocess_http_export_lines() -> None:
+    """With --http the process prints the http:// URL as the domain and no CA line."""
+    first, second = _export_lines("--http", count=2)
     assert first.startswith("export AUTH0LINK_DOMAIN=http://127.0.0.1:")
     assert second == f"export AUTH0LINK_CLIENT_ID={demo.NATIVE_CLIENT_ID}\n"
-    assert process.returncode == 0
 
 
 @pytest.mark.e2e
@@ -171,14 +211,37 @@ def test_support_helpers_drive_the_admin_endpoints() -> None:
         token = emu.m2m_token(scope="read:users")
         emu.inject("GET /api/v2/users/*=503")
         url = f"{emu.base_url}/api/v2/users/{ALICE_ENC}"
-        assert httpx.get(url, headers={"authorization": f"Bearer {token}"}).status_code == 503
+        http = emu.client(headers={"authorization": f"Bearer {token}"})
+        assert http.get(url).status_code == 503
         assert emu.user(ALICE)["user_id"] == ALICE
         emu.inject("GET /api/v2/users/*=500x*")
         emu.clear_faults()
         assert emu.user(ALICE)["email"] == "alice@example.com"
         assert emu.outbox("alice@example.com") == []
         emu.advance_clock(86401)
-        assert httpx.get(url, headers={"authorization": f"Bearer {token}"}).status_code == 401
+        assert http.get(url).status_code == 401
         emu.reset()
-        assert httpx.get(url, headers={"authorization": f"Bearer {token}"}).status_code == 200
-        assert emu.env() == {"AUTH0LINK_DOMAIN": emu.base_url, "AUTH0LINK_CLIENT_ID": demo.NATIVE_CLIENT_ID}
+        assert http.get(url).status_code == 200
+        http.close()
+        assert emu.env() == {
+            "AUTH0LINK_DOMAIN": emu.domain,
+            "AUTH0LINK_CLIENT_ID": demo.NATIVE_CLIENT_ID,
+            "AUTH0LINK_CA_BUNDLE": str(emu.ca_bundle),
+        }
+        assert emu.base_url == "https://" + emu.domain
+
+
+@pytest.mark.e2e
+def test_support_keeps_the_ca_out_of_the_developers_data_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """start_emulator without AUTH0LINK_DATA_DIR (module fixtures) gives the child a temporary one."""
+    monkeypatch.delenv("AUTH0LINK_DATA_DIR")
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    with start_emulator(via="module") as emu:
+        assert emu.ca_bundle is not None
+        folder = Path(emu.ca_bundle).parent.parent
+        assert folder.is_dir()
+    assert not (tmp_path / "home").exists()
+    assert not folder.exists()

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import httpx
+
 from auth0link.emulator import demo
-from tests.emulator.conftest import (
-    pkce,
-)
+from auth0link.emulator.agent import LoginAgent
+from auth0link.emulator.app import create_app
+from auth0link.emulator.persistence import build_tenant
+from auth0link.emulator.sso import SESSION_COOKIE, session_cookie_attributes
+from tests.emulator.conftest import pkce
+from tests.emulator.test_agent import authorize_url
+from tests.support.tenant import SyncASGITransport
 
 if TYPE_CHECKING:
     from tests.emulator.conftest import Ctx
@@ -42,3 +48,41 @@ def test_oidc_logout_ends_the_session_and_echoes_state(ctx: Ctx) -> None:
     assert ctx.tenant.counters()["sessions"] == 0
     plain = browser.client.get("/v2/logout")
     assert 'id="logged-out"' in plain.text
+
+
+def _session_cookies(agent: LoginAgent, url: str) -> list[str]:
+    """The ``auth0=`` Set-Cookie headers a full login at ``url`` receives."""
+    seen: list[str] = []
+    agent.client.event_hooks["response"].append(lambda r: seen.extend(r.headers.get_list("set-cookie")))
+    agent.complete_authorize(url, email="alice@example.com", password=demo.ALICE_PASSWORD, deliver=False)
+    return [header for header in seen if header.startswith(f"{SESSION_COOKIE}=")]
+
+
+def test_over_https_the_session_cookie_is_secure_and_samesite_none(ctx: Ctx) -> None:
+    """Over HTTPS (the default) the SSO cookie is HttpOnly; Secure; SameSite=None, as Auth0 sets it."""
+    (header,) = _session_cookies(ctx.browser(), ctx.authorize_url(pkce("x" * 43)))
+    attributes = {part.strip().lower() for part in header.split(";")[1:]}
+    assert {"httponly", "secure", "samesite=none", "path=/"} <= attributes
+
+
+def test_over_http_the_session_cookie_is_lax_and_not_secure() -> None:
+    """With --http the SSO cookie is HttpOnly; SameSite=Lax and not Secure (it must reach plain HTTP)."""
+    base = "http://emulator.test"
+    emulator = create_app(build_tenant(base))
+    with httpx.Client(transport=SyncASGITransport(emulator), base_url=base) as client:
+        url = authorize_url(base, "http://127.0.0.1:8484/callback", "x" * 43)
+        (header,) = _session_cookies(LoginAgent(client=client), url)
+    attributes = {part.strip().lower() for part in header.split(";")[1:]}
+    assert {"httponly", "samesite=lax", "path=/"} <= attributes
+    assert "secure" not in attributes
+
+
+def test_cookie_attributes_come_from_one_place() -> None:
+    """session_cookie_attributes is the one source: Secure with SameSite=None, else Lax."""
+    assert session_cookie_attributes(secure=True) == {
+        "httponly": True,
+        "secure": True,
+        "samesite": "none",
+        "path": "/",
+    }
+    assert session_cookie_attributes(secure=False)["samesite"] == "lax"

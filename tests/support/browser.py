@@ -7,11 +7,15 @@ Chromium there. Never ``playwright install``: the Debian binary is launched by p
 
     handoff = UrlHandoff(tmp_path)
     proc = subprocess.Popen([... "login"], env={**env, "BROWSER": handoff.browser_command})
-    with chromium() as browser:
+    with chromium(ca_file=emu.ca_bundle) as browser:   # trusts the HTTPS emulator's CA
         page = browser.new_page()
         page.goto(handoff.next_url())
         text = complete_emulator_login(page, email="alice@example.com", password="correct-horse-alice")
         assert "safe to close" in text
+
+Chromium trusts the emulator's CA as the README tells browser tests to: ``--ignore-certificate-
+errors-spki-list`` with the CA's public key hash (:func:`trust_flag`; it needs a
+``--user-data-dir``, which Playwright passes), not by ignoring every certificate error.
 
 :func:`require_chromium` skips outside CI with a loud reason when chromium or Playwright is
 missing, and fails in CI (where ``make test`` installs them).
@@ -105,15 +109,26 @@ class UrlHandoff:
         raise AssertionError(msg)
 
 
+def trust_flag(ca_file: str | Path) -> str:
+    """Chromium's switch trusting certificate chains that hold this CA's public key."""
+    from pathlib import Path
+
+    from auth0link.emulator.tls import spki_sha256
+
+    pem = Path(ca_file).read_text(encoding="ascii")
+    return "--ignore-certificate-errors-spki-list=" + spki_sha256(pem)
+
+
 @contextlib.contextmanager
-def chromium() -> Iterator[Any]:
-    """A headless Debian Chromium (Playwright ``Browser``), closed on exit."""
+def chromium(*, ca_file: str | Path | None = None) -> Iterator[Any]:
+    """A headless Debian Chromium (Playwright ``Browser``) trusting ``ca_file``'s CA, closed on exit."""
     require_chromium()
     from playwright.sync_api import sync_playwright
 
+    args = [*LAUNCH_ARGS, trust_flag(ca_file)] if ca_file else list(LAUNCH_ARGS)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=list(LAUNCH_ARGS), timeout=60_000
+            executable_path=CHROMIUM, headless=True, args=args, timeout=60_000
         )
         try:
             yield browser

@@ -65,7 +65,7 @@ def login_alice(env: dict[str, str]) -> None:
 
 def admin_client(emu: RunningEmulator) -> Auth0Client:
     """A Management API client holding the emulator's M2M token (read:users, update:users)."""
-    client = Auth0Client(emu.base_url)
+    client = Auth0Client(emu.base_url, ca_bundle=emu.ca_bundle)
     token = client.token(
         {
             "grant_type": "client_credentials",
@@ -89,13 +89,15 @@ def user_exists(client: Auth0Client, user_id: str) -> bool:
 
 def set_faults(emu: RunningEmulator, spec: str) -> None:
     """Install fault rules through the emulator's test-only admin endpoint."""
-    response = httpx.post(f"{emu.base_url}/__emulator/faults", json={"spec": spec}, timeout=10)
+    response = httpx.post(
+        f"{emu.base_url}/__emulator/faults", json={"spec": spec}, timeout=10, verify=emu.verify
+    )
     response.raise_for_status()
 
 
 def clear_faults(emu: RunningEmulator) -> None:
     """Remove every fault rule."""
-    httpx.delete(f"{emu.base_url}/__emulator/faults", timeout=10).raise_for_status()
+    httpx.delete(f"{emu.base_url}/__emulator/faults", timeout=10, verify=emu.verify).raise_for_status()
 
 
 def identity_ids(stdout: str) -> list[str]:

@@ -9,7 +9,13 @@ Usage::
         ...
     # stopped (SIGTERM, then SIGKILL after `stop_timeout`) on exit
 
-Helpers on the running emulator: ``emu.env()`` (AUTH0LINK_DOMAIN/CLIENT_ID for a CLI subprocess),
+It serves HTTPS (the default of ``auth0link emulator``; pass ``"--http"`` only in tests about
+plain http): ``emu.base_url`` is ``https://127.0.0.1:PORT``, ``emu.domain`` the bare
+``127.0.0.1:PORT`` a user sets, ``emu.ca_bundle`` the CA file it printed, and ``emu.verify`` the
+``verify=`` for httpx trusting that CA.
+
+Helpers on the running emulator: ``emu.env()`` (AUTH0LINK_DOMAIN/CLIENT_ID/CA_BUNDLE for a CLI
+subprocess),
 ``emu.inject("POST /api/v2/users/*/identities=drop")``, ``emu.clear_faults()``,
 ``emu.outbox("alice@example.com")``, ``emu.reset()``, ``emu.advance_clock(901)``,
 ``emu.user("auth0|…")`` and ``emu.m2m_token()``.
@@ -28,7 +34,9 @@ import contextlib
 import json
 import os
 import selectors
+import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -58,8 +66,24 @@ class RunningEmulator:
 
     @property
     def base_url(self) -> str:
-        """``http://127.0.0.1:PORT`` (also the ``AUTH0LINK_DOMAIN`` to use)."""
+        """``https://127.0.0.1:PORT`` (``http://…`` with ``--http``)."""
         return str(self.info["base_url"])
+
+    @property
+    def domain(self) -> str:
+        """The ``AUTH0LINK_DOMAIN`` to use: a bare ``127.0.0.1:PORT`` (the URL with ``--http``)."""
+        return str(self.info["domain"])
+
+    @property
+    def ca_bundle(self) -> str | None:
+        """The emulator's CA certificate file (``None`` with ``--http``)."""
+        value = self.info.get("ca_bundle")
+        return str(value) if value else None
+
+    @property
+    def verify(self) -> ssl.SSLContext | bool:
+        """httpx ``verify=`` value that trusts this emulator's CA."""
+        return ssl.create_default_context(cafile=self.ca_bundle) if self.ca_bundle else True
 
     @property
     def client_id(self) -> str:
@@ -82,12 +106,20 @@ class RunningEmulator:
         return list(self.info["users"])
 
     def env(self) -> dict[str, str]:
-        """Environment variables pointing the CLI at this emulator."""
-        return {"AUTH0LINK_DOMAIN": self.base_url, "AUTH0LINK_CLIENT_ID": self.client_id}
+        """Environment variables pointing the CLI (and the scripted user) at this emulator."""
+        env = {"AUTH0LINK_DOMAIN": self.domain, "AUTH0LINK_CLIENT_ID": self.client_id}
+        if self.ca_bundle:
+            env["AUTH0LINK_CA_BUNDLE"] = self.ca_bundle
+        return env
+
+    def client(self, **kw: Any) -> httpx.Client:
+        """An httpx client for this emulator that trusts its CA (close it, or use ``with``)."""
+        return httpx.Client(base_url=self.base_url, verify=self.verify, timeout=10, **kw)
 
     def admin(self, method: str, path: str, **kw: Any) -> httpx.Response:
         """Call a test-only ``/__emulator/…`` endpoint (raises on an HTTP error)."""
-        reply = httpx.request(method, f"{self.base_url}/__emulator/{path}", timeout=10, **kw)
+        url = f"{self.base_url}/__emulator/{path}"
+        reply = httpx.request(method, url, timeout=10, verify=self.verify, **kw)
         reply.raise_for_status()
         return reply
 
@@ -120,6 +152,7 @@ class RunningEmulator:
             f"{self.base_url}/api/v2/users/{quote(user_id, safe='')}",
             headers={"authorization": f"Bearer {self.m2m_token()}"},
             timeout=10,
+            verify=self.verify,
         )
         reply.raise_for_status()
         body: dict[str, Any] = reply.json()
@@ -135,7 +168,7 @@ class RunningEmulator:
         }
         if scope is not None:
             data["scope"] = scope
-        reply = httpx.post(self.base_url + "/oauth/token", data=data, timeout=10)
+        reply = httpx.post(self.base_url + "/oauth/token", data=data, timeout=10, verify=self.verify)
         reply.raise_for_status()
         return str(reply.json()["access_token"])
 
@@ -182,13 +215,18 @@ def launch(
     """Start the emulator and return once its JSON line has been read."""
     fd, name = tempfile.mkstemp(prefix="emulator-", suffix=".stderr")
     stderr_path = Path(name)
+    child_env = {**os.environ, **(env or {})}
+    if not child_env.get("AUTH0LINK_DATA_DIR"):
+        # A module-scoped fixture starts before the per-test isolated environment: keep the CA
+        # out of the developer's data directory (the command line stays the default one).
+        child_env["AUTH0LINK_DATA_DIR"] = str(stderr_path.with_suffix(".data"))
     with os.fdopen(fd, "wb") as stderr:
         process = subprocess.Popen(
             emulator_command(*args, via=via),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=stderr,
-            env={**os.environ, **(env or {})},
+            env=child_env,
         )
     assert process.stdout is not None
     line = b""
@@ -236,6 +274,7 @@ def start_emulator(
         code = running.stop(timeout=stop_timeout)
         text = running.stderr_text()
         running.stderr_path.unlink(missing_ok=True)
+        shutil.rmtree(running.stderr_path.with_suffix(".data"), ignore_errors=True)
     if check_exit and code != 0:
         # A negative code is a signal that killed it: it crashed earlier or ignored SIGTERM.
         raise EmulatorFailed(f"the emulator exited with {code} (expected 0); stderr:\n{text}")

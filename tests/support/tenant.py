@@ -172,7 +172,8 @@ class ClientFaults(httpx.BaseTransport):
                 self.inner.handle_request(request)
 
 
-def _challenge(verifier: str) -> str:
+def pkce_challenge(verifier: str) -> str:
+    """The S256 code challenge of ``verifier``."""
     digest = hashlib.sha256(verifier.encode()).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
@@ -234,7 +235,7 @@ class LocalTenant:
             "audience": BASE + "/api/v2/",
             "state": secrets.token_urlsafe(8),
             "nonce": secrets.token_urlsafe(8),
-            "code_challenge": _challenge(verifier),
+            "code_challenge": pkce_challenge(verifier),
             "code_challenge_method": "S256",
             **params,
         }

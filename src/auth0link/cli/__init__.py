@@ -22,27 +22,11 @@ from typing import TYPE_CHECKING, Any, Final, NoReturn
 import click
 
 from auth0link.cli import _globals
-from auth0link.errors import (
-    ApiError,
-    Auth0LinkError,
-    Cancelled,
-    ConfigurationError,
-    Conflict,
-    ExitCode,
-    IdTokenError,
-    Interrupted,
-    LinkAborted,
-    LoginRequired,
-    NetworkError,
-    NotFound,
-    OAuthError,
-    Refused,
-    ServerError,
-    UsageError,
-)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    from auth0link.errors import Auth0LinkError, ExitCode
 
 #: name → (``module:attribute``, the one-line help ``auth0link --help`` shows without importing it).
 #: tests/cli/test_root.py checks each line against the first line of the command's own help.
@@ -70,36 +54,38 @@ COMMANDS: Final[dict[str, tuple[str, str]]] = {
     "completion": ("auth0link.cli.completion:completion", "Print the shell completion script."),
 }
 
-_EXIT_CODES: Final[dict[type[BaseException], ExitCode]] = {
-    UsageError: ExitCode.USAGE,
-    ConfigurationError: ExitCode.USAGE,
-    LoginRequired: ExitCode.LOGIN_REQUIRED,
-    OAuthError: ExitCode.LOGIN_REQUIRED,
-    IdTokenError: ExitCode.LOGIN_REQUIRED,
-    ServerError: ExitCode.NETWORK,
-    NotFound: ExitCode.NOT_FOUND,
-    Conflict: ExitCode.CONFLICT,
-    ApiError: ExitCode.API_ERROR,
-    NetworkError: ExitCode.NETWORK,
-    Refused: ExitCode.REFUSED,
-    Cancelled: ExitCode.CANCELLED,
-    Interrupted: ExitCode.INTERRUPTED,
-    KeyboardInterrupt: ExitCode.INTERRUPTED,
-}
-
 
 def exit_code_for(error: BaseException) -> ExitCode:
     """The process exit code for ``error``: the one place errors become codes (README table).
 
-    A :class:`~auth0link.errors.LinkAborted` takes its cause's code when a specific failure
-    stopped the sequence (5 when the tenant failed, 4 when it refused …), otherwise 1.
+    By class (a subclass has its parent's code unless listed); a
+    :class:`~auth0link.errors.LinkAborted` takes its cause's code when a specific failure stopped
+    the sequence (5 when the tenant failed, 4 when it refused …), otherwise 1.
     """
-    if isinstance(error, LinkAborted) and error.cause is not None:
+    from auth0link import errors as e
+
+    codes: dict[type[BaseException], e.ExitCode] = {
+        e.UsageError: e.ExitCode.USAGE,
+        e.ConfigurationError: e.ExitCode.USAGE,
+        e.LoginRequired: e.ExitCode.LOGIN_REQUIRED,
+        e.OAuthError: e.ExitCode.LOGIN_REQUIRED,
+        e.IdTokenError: e.ExitCode.LOGIN_REQUIRED,
+        e.ServerError: e.ExitCode.NETWORK,
+        e.NotFound: e.ExitCode.NOT_FOUND,
+        e.Conflict: e.ExitCode.CONFLICT,
+        e.ApiError: e.ExitCode.API_ERROR,
+        e.NetworkError: e.ExitCode.NETWORK,
+        e.Refused: e.ExitCode.REFUSED,
+        e.Cancelled: e.ExitCode.CANCELLED,
+        e.Interrupted: e.ExitCode.INTERRUPTED,
+        KeyboardInterrupt: e.ExitCode.INTERRUPTED,
+    }
+    if isinstance(error, e.LinkAborted) and error.cause is not None:
         return exit_code_for(error.cause)
     for cls in type(error).__mro__:
-        if cls in _EXIT_CODES:
-            return _EXIT_CODES[cls]
-    return ExitCode.ERROR
+        if cls in codes:
+            return codes[cls]
+    return e.ExitCode.ERROR
 
 
 def _report(error: Auth0LinkError, *, profile: str | None = None) -> None:
@@ -151,6 +137,8 @@ class RootGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; turn errors into one-line messages and documented exit codes."""
+        from auth0link.errors import Auth0LinkError, ExitCode, Interrupted
+
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException):

@@ -58,6 +58,14 @@ _GLOBALS: Final[tuple[tuple[str, str, dict[str, Any]], ...]] = (
         {"metavar": "ID", "help": env_help("Native application client ID.", names.ENV_CLIENT_ID)},
     ),
     (
+        "--ca-bundle",
+        "ca_bundle",
+        {
+            "metavar": "FILE",
+            "help": env_help("PEM file of CAs to trust next to the OS trust store.", names.ENV_CA_BUNDLE),
+        },
+    ),
+    (
         "--debug",
         "debug",
         {"is_flag": True, "help": env_help("Tracebacks and a redacted HTTP log on stderr.", names.ENV_DEBUG)},

@@ -67,6 +67,7 @@ def _effective(app: Application) -> dict[str, str | None]:
         "scopes": settings.scopes,
         "callback_ports": ",".join(str(p) for p in settings.callback_ports),
         "storage": settings.storage,
+        "ca_bundle": str(settings.ca_bundle) if settings.ca_bundle else None,
     }
 
 

@@ -19,9 +19,10 @@ def doctor(app: Application, *, as_json: bool) -> None:
     """Check this profile against the tenant and this machine.
 
     \b
-    Checks: discovery, signing keys, the callback port, the authorization
-    code grant (callback URL registered), the device code grant, the token
-    storage. Each problem comes with its fix. Exit 1 when something is wrong.
+    Checks: TLS (the certificate verifies; issuer, expiry), discovery,
+    signing keys, the callback port, the authorization code grant (callback
+    URL registered), the device code grant, the token storage. Each problem
+    comes with its fix. Exit 1 when something is wrong.
     """
     from auth0link.errors import Auth0LinkError
     from auth0link.usecases.doctor import run_doctor

@@ -199,6 +199,7 @@ def _admin_unlink(
         user_id=user_id,
         backup_dir=app.backups_dir,
         restore_metadata=restore,
+        sleep=app.sleep,
     )
     app.output.success(f"Unlinked {provider}|{user_id} from {primary_id}")
     if restored is not None and entry is not None:

@@ -26,8 +26,13 @@ The transport is injectable (``transport=httpx.MockTransport(router.handler)`` i
 ``debug=True`` every request and response is logged on the ``auth0link.http`` logger with
 tokens, secrets and codes redacted.
 
-Layout: :mod:`._http` (the request loop, retries, debug log), :mod:`._errors` (answers to
-typed errors), :mod:`._management` and :mod:`._authentication` (one method per endpoint).
+HTTPS is verified with the OS trust store plus an optional CA bundle (``ca_bundle=``); a
+certificate that does not verify is one :class:`~auth0link.errors.TlsError` (exit 5), never
+retried.
+
+Layout: :mod:`._http` (the request loop, retries, debug log), :mod:`._tls` (the SSL context:
+truststore + the CA bundle; certificate failures), :mod:`._errors` (answers to typed errors),
+:mod:`._management` and :mod:`._authentication` (one method per endpoint).
 """
 
 from __future__ import annotations

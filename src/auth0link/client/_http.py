@@ -1,8 +1,8 @@
 """The HTTP core of :class:`~auth0link.client.Auth0Client`: one request loop with the retry policy.
 
 See the package docstring for the policy. This module owns the ``httpx.Client`` (transport
-injection, connection pool, timeouts), the redacted ``--debug`` log and the last rate-limit
-headers seen; the API modules build on :meth:`HttpCore.request`.
+injection, connection pool, timeouts, TLS trust from :mod:`._tls`), the redacted ``--debug`` log
+and the last rate-limit headers seen; the API modules build on :meth:`HttpCore.request`.
 """
 
 from __future__ import annotations
@@ -17,11 +17,13 @@ from urllib.parse import urlsplit
 import httpx
 
 from auth0link._redact import REDACTED, SECRET_FIELDS, redact_text, redact_value
+from auth0link.client import _tls
 from auth0link.errors import NetworkError
 from auth0link.models import RateLimit
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
+    from pathlib import Path
 
 log = logging.getLogger("auth0link.http")
 
@@ -85,11 +87,14 @@ class HttpCore:
         clock: Callable[[], float] = time.time,
         max_connections: int = 10,
         renew_token: Callable[[str], str] | None = None,
+        ca_bundle: str | Path | None = None,
     ) -> None:
         """Build a client for ``base_url`` (``https://tenant.auth0.com``).
 
         ``renew_token(rejected)`` returns a new access token after the tenant answered 401 to
         ``rejected`` (the session layer refreshes it), or raises the error that says what to do.
+        HTTPS is verified with the OS trust store plus the CAs in ``ca_bundle`` (see
+        :mod:`._tls`); an injected ``transport`` brings its own.
         """
         self.base_url = base_url.rstrip("/")
         self.access_token = access_token
@@ -104,9 +109,11 @@ class HttpCore:
         hooks: dict[str, list[Callable[..., Any]]] = (
             {"request": [self._log_request], "response": [self._log_response]} if debug else {}
         )
+        verify = True if transport is not None else _tls.ssl_context(str(ca_bundle) if ca_bundle else None)
         self._http = httpx.Client(
             base_url=self.base_url,
             transport=transport,
+            verify=verify,
             timeout=timeout,
             headers={"User-Agent": _user_agent(), "Accept": "application/json"},
             follow_redirects=False,
@@ -200,6 +207,10 @@ class HttpCore:
                 response = self._http.request(method, url, headers=headers, **kwargs)
             except httpx.TransportError as exc:
                 never_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+                where = urlsplit(url).netloc or urlsplit(self.base_url).netloc
+                tls = _tls.tls_failure(exc, where) if isinstance(exc, httpx.ConnectError) else None
+                if tls is not None:
+                    raise tls from None
                 if (method in IDEMPOTENT or never_sent) and attempt < self.max_retries:
                     self._sleep(self._backoff(attempt))
                     attempt += 1
@@ -226,6 +237,27 @@ class HttpCore:
                 attempt += 1
                 continue
             return response
+
+    def certificate(self) -> _tls.PeerCertificate | None:
+        """The tenant's TLS certificate as a verified connection presents it (``auth0link doctor``).
+
+        ``None`` over plain http or with an injected transport; a handshake failure is a
+        :class:`~auth0link.errors.TlsError`, any other failure a ``NetworkError``.
+        """
+        if not self.base_url.startswith("https://"):
+            return None
+        host = urlsplit(self.base_url).hostname or "the server"
+        try:
+            with self._http.stream("GET", "/.well-known/openid-configuration") as response:
+                stream = response.extensions.get("network_stream")
+                ssl_object = stream.get_extra_info("ssl_object") if stream is not None else None
+                # The C-level SSL object: getpeercert takes its flag positionally.
+                der = ssl_object.getpeercert(True) if ssl_object is not None else None  # noqa: FBT003
+        except httpx.TransportError as exc:
+            connect = isinstance(exc, httpx.ConnectError)
+            tls = _tls.tls_failure(exc, urlsplit(self.base_url).netloc) if connect else None
+            raise (tls or self._network_error(exc, "GET", host, sent=False)) from None
+        return _tls.describe(der) if der else None
 
     def _network_error(
         self, exc: httpx.TransportError, method: str, host: str, *, sent: bool

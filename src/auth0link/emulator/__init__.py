@@ -10,7 +10,8 @@ Where things are (and where a new one goes):
 - Command line: :mod:`.options` (the one ``EmulatorOptions`` dataclass and the one argparse
   parser: a new option is a field plus an ``add_argument``), :mod:`.command` (``main(argv)``,
   exit codes; ``python -m auth0link.emulator`` and ``auth0link emulator`` both run it),
-  :mod:`.server` (checks, bind, banner, uvicorn, ``EmulatorThread``).
+  :mod:`.server` (checks, bind, banner, uvicorn, ``EmulatorThread``), :mod:`.tls` (HTTPS: the
+  local CA kept in the TLS folder, the server certificate issued at each start).
 - Wiring: :mod:`.app` builds the one ASGI app (access log → :mod:`.faults` → routes; a new group
   of endpoints adds its ``ROUTES`` there), :mod:`.ratelimit` the Management API token bucket.
 - Authentication API (Starlette routes; shared helpers and the transaction guard in :mod:`.web`):
@@ -18,7 +19,8 @@ Where things are (and where a new one goes):
   screen), :mod:`.universal_login` (``/u/login`` pages, passwordless codes), :mod:`.device`
   (``/activate``, ``/u/device-confirm``), :mod:`.completion` (a known user: consent, code or
   device approval), :mod:`.oauth` (``/oauth/token``, ``/oauth/device/code``, ``/oauth/revoke``,
-  ``/userinfo`` over HTTP), :mod:`.sso` (session cookie, logout), HTML in :mod:`.pages`.
+  ``/userinfo`` over HTTP), :mod:`.sso` (session cookie and its attributes, logout), HTML in
+  :mod:`.pages`.
 - Protocol logic without HTTP: :mod:`.grants` (token grants, device polling, revocation),
   :mod:`.minting` (what ID and access tokens hold), :mod:`.keys` (RS256 key, JWKS).
 - Management API: :mod:`.mgmtapi`, a lean raw ASGI app (the benchmarked hot path), with user

@@ -26,6 +26,10 @@ It exits 0 on success and 1 with one line on stderr otherwise. Defaults come fro
 ``AUTH0LINK_AGENT_EMAIL``, ``AUTH0LINK_AGENT_PASSWORD``, ``AUTH0LINK_AGENT_CONNECTION`` and
 ``AUTH0LINK_AGENT_COOKIES`` (a JSON file keeping the SSO cookie between runs).
 
+Like the CLI, it trusts the emulator's CA through ``--ca-bundle FILE`` or
+``AUTH0LINK_CA_BUNDLE`` (the file ``auth0link emulator`` prints); without either, httpx's
+default trust applies (``SSL_CERT_FILE`` works too).
+
 This module imports only the standard library and httpx (no Starlette), so the CLI's tests and
 demo can use it with the core dependencies.
 """
@@ -35,6 +39,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import ssl
 import sys
 import time
 from dataclasses import dataclass, field
@@ -48,6 +53,7 @@ from auth0link.emulator.pageread import Form, PageParser
 
 DATABASE = "Username-Password-Authentication"
 MAX_STEPS = 30
+ENV_CA_BUNDLE = "AUTH0LINK_CA_BUNDLE"
 
 
 class AgentError(Exception):
@@ -68,10 +74,23 @@ class LoginAgent:
     """A browser-like user: one cookie jar for all its logins (so the SSO session persists)."""
 
     def __init__(
-        self, *, client: httpx.Client | None = None, timeout: float = 10.0, outbox_wait: float = 5.0
+        self,
+        *,
+        client: httpx.Client | None = None,
+        timeout: float = 10.0,
+        outbox_wait: float = 5.0,
+        ca_bundle: str | Path | None = None,
     ) -> None:
-        """Use ``client`` (e.g. with an ASGI transport) or a new httpx client."""
-        self.client = client or httpx.Client(timeout=timeout)
+        """Use ``client`` (e.g. with an ASGI transport) or a new httpx client.
+
+        A new client trusts the CA in ``ca_bundle`` (default: ``$AUTH0LINK_CA_BUNDLE``), else
+        httpx's default CAs.
+        """
+        if client is None:
+            bundle = ca_bundle or os.environ.get(ENV_CA_BUNDLE)
+            verify = ssl.create_default_context(cafile=str(bundle)) if bundle else True
+            client = httpx.Client(timeout=timeout, verify=verify)
+        self.client = client
         self.outbox_wait = outbox_wait
 
     def close(self) -> None:
@@ -328,8 +347,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--user-code", default=None)
     parser.add_argument("--deny", action="store_true")
     parser.add_argument("--cookies", type=Path, default=env.get("AUTH0LINK_AGENT_COOKIES"))
+    parser.add_argument("--ca-bundle", type=Path, default=env.get(ENV_CA_BUNDLE))
     args = parser.parse_args(argv)
-    agent = LoginAgent()
+    try:
+        agent = LoginAgent(ca_bundle=args.ca_bundle)
+    except OSError as exc:
+        sys.stderr.write(f"agent: error: cannot read the CA bundle {args.ca_bundle}: {exc.strerror or exc}\n")
+        return 1
     try:
         if args.cookies:
             _load_cookies(agent.client, args.cookies)

@@ -69,7 +69,7 @@ def complete(request: Request, tx: Transaction, session: SsoSession | None = Non
         params["state"] = tx.params["state"]
     response = redirect(with_query(redirect_uri, params))
     if new_session:
-        set_session_cookie(response, session)
+        set_session_cookie(request, response, session)
     return response
 
 
@@ -87,7 +87,7 @@ def complete_device(request: Request, tx: Transaction, session: SsoSession | Non
     record.approve(session)
     response = html(pages.device_done(approved=True))
     if new_session:
-        set_session_cookie(response, session)
+        set_session_cookie(request, response, session)
     return response
 
 

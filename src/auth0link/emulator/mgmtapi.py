@@ -212,9 +212,7 @@ class ManagementAPI:
     def patch_user(self, claims: dict[str, Any], user_id: str, raw: bytes) -> dict[str, Any]:
         """``PATCH /users/{id}``: metadata merge; user tokens may touch ``user_metadata`` only."""
         body = _json_object(raw)
-        if not body:
-            raise _bad_body("Too few properties defined (0), minimum 1")
-        if set(body) <= {"user_metadata"}:
+        if set(body) <= {"user_metadata"}:  # an empty body too: the scope check comes first
             self._require(
                 claims,
                 ("update:users",),
@@ -227,6 +225,8 @@ class ManagementAPI:
             )
         else:
             self._require(claims, ("update:users",), (), None)
+        if not body:
+            raise _bad_body("Too few properties defined (0), minimum 1")
         unknown = sorted(set(body) - _PATCH_FIELDS)
         if unknown:
             raise _bad_body(f"Additional properties not allowed: {','.join(unknown)}")

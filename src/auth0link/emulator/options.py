@@ -38,6 +38,8 @@ class EmulatorOptions:
     skip_callback_confirmation: bool = False  # --skip-callback-confirmation
     faults: tuple[str, ...] | str = ()  # --faults SPEC (repeatable; see emulator.faults)
     access_log: bool = True  # --no-access-log turns off the per-request log on stderr
+    tls: bool = True  # --http serves plain HTTP instead of HTTPS
+    tls_dir: Path | None = None  # --tls-dir DIR: the CA's folder (default: --state's, else the data dir)
 
 
 _DEFAULTS = EmulatorOptions()
@@ -57,8 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description=(
             "Run a local Auth0 tenant on loopback (needs the 'emulator' extra).\n\n"
-            "It prints the AUTH0LINK_DOMAIN and AUTH0LINK_CLIENT_ID to use (or one JSON line\n"
-            "with --json) and serves until Ctrl-C or SIGTERM (exit 0, saving --state first).\n"
+            "It serves HTTPS with a certificate from a local CA it makes once and keeps\n"
+            "(emulator-ca.pem in --tls-dir, else the --state file's folder, else the data\n"
+            "directory), prints the AUTH0LINK_DOMAIN, AUTH0LINK_CLIENT_ID and\n"
+            "AUTH0LINK_CA_BUNDLE to use (or one JSON line with --json) and serves until\n"
+            "Ctrl-C or SIGTERM (exit 0, saving --state first).\n"
             "Bad options, files or a busy port: one error: line and exit 2."
         ),
         epilog=DEMO_USERS_HELP,
@@ -83,6 +88,13 @@ def _add_server_options(parser: argparse.ArgumentParser) -> None:
         help="Print one JSON line (URL, clients, demo users) instead of export lines.",
     )
     add("--no-access-log", dest="access_log", action="store_false", help="Do not log each request on stderr.")
+    add("--http", dest="tls", action="store_false", help="Serve plain HTTP instead of HTTPS.")
+    add(
+        "--tls-dir",
+        type=Path,
+        metavar="DIR",
+        help="Folder of the local CA and server certificate (default: --state's folder, else the data dir).",
+    )
     add(
         "--rate-limit",
         metavar="N/s[:BURST]",

@@ -1,5 +1,8 @@
 """Serve the emulator: check the options, bind, build the tenant, print the banner, run uvicorn.
 
+HTTPS by default (the certificate and its local CA come from :mod:`.tls`), plain HTTP with
+``--http``; either way only on a loopback address.
+
 :func:`.command.main` parses the command line into an :class:`~.options.EmulatorOptions` and
 calls :func:`run`, which serves until SIGINT/SIGTERM and then saves ``--state``.
 :class:`EmulatorThread` serves the same app from a background thread for in-process tests over
@@ -13,12 +16,15 @@ import contextlib
 import ipaddress
 import json
 import logging
+import os
+import shlex
 import signal
 import socket
 import sys
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Self, TextIO
+from urllib.parse import urlsplit
 
 import uvicorn
 
@@ -28,9 +34,12 @@ from auth0link.emulator.faults import FaultRule, hide_drop_tracebacks, parse_fau
 from auth0link.emulator.options import EmulatorOptions
 from auth0link.emulator.persistence import build_tenant, load_state, read_users_file, save_state
 from auth0link.emulator.ratelimit import parse_rate_limit
+from auth0link.emulator.tls import ServerTls, default_folder, prepare_tls
 
 if TYPE_CHECKING:
+    import ssl
     from collections.abc import Generator
+    from pathlib import Path
     from types import FrameType
 
 LOG = logging.getLogger("auth0link.emulator")
@@ -43,6 +52,7 @@ class _Prepared:
     sock: socket.socket
     base_url: str
     emulator: Emulator
+    tls: ServerTls | None = None  # None with --http
 
 
 def _check_host(host: str) -> str:
@@ -81,8 +91,19 @@ def _validate(options: EmulatorOptions) -> tuple[str, tuple[float, int] | None, 
     return address, rate, faults
 
 
+def _tls_for(options: EmulatorOptions, address: str) -> ServerTls | None:
+    """The CA and this start's server certificate (``None`` with ``--http``)."""
+    if not options.tls:
+        return None
+    if options.tls_dir is not None:
+        return prepare_tls(options.tls_dir, address, own_folder=False)
+    if options.state_file is not None:
+        return prepare_tls(options.state_file.absolute().parent, address, own_folder=False)
+    return prepare_tls(default_folder(os.environ), address, own_folder=True)
+
+
 def prepare(options: EmulatorOptions) -> _Prepared:
-    """Validate the options, bind the socket, build the tenant and the app."""
+    """Validate the options, bind the socket, build the tenant, make the TLS files and the app."""
     address, rate, faults = _validate(options)
     users = (
         read_users_file(options.users_file, database=options.users_connection) if options.users_file else None
@@ -96,6 +117,9 @@ def prepare(options: EmulatorOptions) -> _Prepared:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind((address, options.port))
+        # Listen now: a client that reads the banner may connect before uvicorn has loaded the
+        # certificate; it waits in the backlog instead of being refused.
+        sock.listen(2048)
     except OSError as exc:
         sock.close()
         raise EmulatorError(
@@ -104,7 +128,7 @@ def prepare(options: EmulatorOptions) -> _Prepared:
         ) from exc
     port = sock.getsockname()[1]
     host_in_url = f"[{address}]" if family == socket.AF_INET6 else address
-    base_url = f"http://{host_in_url}:{port}"
+    base_url = f"{'https' if options.tls else 'http'}://{host_in_url}:{port}"
     try:
         tenant = build_tenant(
             base_url,
@@ -114,20 +138,29 @@ def prepare(options: EmulatorOptions) -> _Prepared:
             device_interval=options.device_interval,
             skip_callback_confirmation=options.skip_callback_confirmation,
         )
+        tls = _tls_for(options, address)  # after the users file: a bad one leaves no CA behind
     except BaseException:
         sock.close()
         raise
     emulator = create_app(tenant, rate_limit=rate, faults=faults, access_log=options.access_log)
-    return _Prepared(sock=sock, base_url=base_url, emulator=emulator)
+    return _Prepared(sock=sock, base_url=base_url, emulator=emulator, tls=tls)
 
 
-def banner(emulator: Emulator, *, as_json: bool) -> str:
+def domain_of(base_url: str) -> str:
+    """What a user sets as the domain: a bare ``host:port`` for HTTPS (as a real tenant), else the URL."""
+    parts = urlsplit(base_url)
+    return parts.netloc if parts.scheme == "https" else base_url
+
+
+def banner(emulator: Emulator, *, as_json: bool, ca_file: Path | None = None) -> str:
     """The start-up output: ``export`` lines, or one JSON line with ``--json``."""
     tenant = emulator.tenant
+    domain = domain_of(tenant.base_url)
     if not as_json:
-        return (
-            f"export AUTH0LINK_DOMAIN={tenant.base_url}\nexport AUTH0LINK_CLIENT_ID={demo.NATIVE_CLIENT_ID}\n"
-        )
+        lines = [f"AUTH0LINK_DOMAIN={domain}", f"AUTH0LINK_CLIENT_ID={demo.NATIVE_CLIENT_ID}"]
+        if ca_file is not None:
+            lines.append(f"AUTH0LINK_CA_BUNDLE={shlex.quote(str(ca_file))}")
+        return "".join(f"export {line}\n" for line in lines)
     users: list[dict[str, Any]] = []
     for user in tenant.users.values():
         primary = user.identities[0]
@@ -145,7 +178,8 @@ def banner(emulator: Emulator, *, as_json: bool) -> str:
         users.append(entry)
     line = {
         "base_url": tenant.base_url,
-        "domain": tenant.base_url,
+        "domain": domain,
+        "ca_bundle": str(ca_file) if ca_file is not None else None,
         "client_id": demo.NATIVE_CLIENT_ID,
         "m2m_client_id": demo.M2M_CLIENT_ID,
         "m2m_client_secret": demo.M2M_CLIENT_SECRET,
@@ -197,14 +231,17 @@ def _configure_logging() -> None:
     hide_drop_tracebacks()
 
 
-def _uvicorn_config(emulator: Emulator) -> uvicorn.Config:
+def _uvicorn_config(prepared: _Prepared) -> uvicorn.Config:
+    # The server file holds the key and the chain, so one atomic write keeps them a pair.
+    certfile = str(prepared.tls.server_file) if prepared.tls else None
     return uvicorn.Config(
-        emulator,
+        prepared.emulator,
         lifespan="off",
         access_log=False,
         log_level="warning",
         timeout_graceful_shutdown=2,
         server_header=False,
+        ssl_certfile=certfile,
     )
 
 
@@ -214,14 +251,15 @@ def run(options: EmulatorOptions, *, stdout: TextIO | None = None) -> None:
     Raises :class:`~auth0link.emulator.EmulatorError` for invalid options, before anything
     is printed.
     """
-    prepared = prepare(options)
     _configure_logging()
-    server = _Server(_uvicorn_config(prepared.emulator))
+    prepared = prepare(options)
+    server = _Server(_uvicorn_config(prepared))
     main_thread = threading.current_thread() is threading.main_thread()
     original = {sig: signal.signal(sig, server.remember) for sig in _SIGNALS} if main_thread else {}
     try:
         out = stdout or sys.stdout
-        out.write(banner(prepared.emulator, as_json=options.as_json))
+        ca_file = prepared.tls.ca_file if prepared.tls else None
+        out.write(banner(prepared.emulator, as_json=options.as_json, ca_file=ca_file))
         out.flush()
         server.run(sockets=[prepared.sock])
     finally:
@@ -235,9 +273,9 @@ def run(options: EmulatorOptions, *, stdout: TextIO | None = None) -> None:
 
 
 class EmulatorThread:
-    """The emulator on a background thread (for tests over real HTTP, in process).
+    """The emulator on a background thread (for tests over real HTTPS, in process).
 
-    ``with EmulatorThread(EmulatorOptions()) as emu: httpx.get(emu.base_url + …)``.
+    ``with EmulatorThread(EmulatorOptions()) as emu: httpx.get(emu.base_url + …, verify=emu.verify)``.
     """
 
     def __init__(self, options: EmulatorOptions | None = None) -> None:
@@ -245,12 +283,20 @@ class EmulatorThread:
         self.options = options or EmulatorOptions(access_log=False)
         self._prepared = prepare(self.options)
         self.base_url = self._prepared.base_url
+        self.domain = domain_of(self.base_url)
         self.emulator = self._prepared.emulator
-        self._server = _Server(_uvicorn_config(self.emulator))
+        #: the CA certificate to trust (``None`` with ``--http``)
+        self.ca_file = self._prepared.tls.ca_file if self._prepared.tls else None
+        self._server = _Server(_uvicorn_config(self._prepared))
         self._thread = threading.Thread(target=self._serve, name="emulator", daemon=True)
 
     def _serve(self) -> None:
         asyncio.run(self._server.serve(sockets=[self._prepared.sock]))
+
+    @property
+    def verify(self) -> ssl.SSLContext | bool:
+        """For httpx's ``verify=``: a context trusting the emulator's CA (``True`` with ``--http``)."""
+        return self._prepared.tls.client_context() if self._prepared.tls else True
 
     def start(self) -> Self:
         """Start serving; return once the server accepts connections."""

@@ -1,12 +1,15 @@
 """The SSO session cookie and logout (``/v2/logout``, ``/oidc/logout``).
 
-The session is the ``auth0`` cookie (HttpOnly, SameSite=Lax; not ``Secure`` because the emulator
-is plain HTTP and cookie jars drop Secure cookies there).
+The session is the ``auth0`` cookie. Its attributes come from one place,
+:func:`session_cookie_attributes`: over HTTPS (the default) ``HttpOnly; Secure; SameSite=None``
+as Auth0 sets it (a silent-auth iframe on an app's origin must be able to send it); over
+``--http`` ``HttpOnly; SameSite=Lax`` (browsers refuse ``SameSite=None`` without ``Secure``, and
+cookie jars drop ``Secure`` cookies on plain HTTP).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 from starlette.routing import Route
@@ -28,11 +31,19 @@ def current_session(request: Request) -> SsoSession | None:
     return tenant_of(request).session(request.cookies.get(SESSION_COOKIE))
 
 
-def set_session_cookie(response: Response, session: SsoSession) -> None:
+def session_cookie_attributes(*, secure: bool) -> dict[str, Any]:
+    """The session cookie's attributes (``set_cookie``/``delete_cookie`` keywords), HTTPS or not."""
+    samesite: Literal["none", "lax"] = "none" if secure else "lax"
+    return {"httponly": True, "secure": secure, "samesite": samesite, "path": "/"}
+
+
+def _attributes(request: Request) -> dict[str, Any]:
+    return session_cookie_attributes(secure=tenant_of(request).base_url.startswith("https://"))
+
+
+def set_session_cookie(request: Request, response: Response, session: SsoSession) -> None:
     """Hand the browser its session cookie (3 days)."""
-    response.set_cookie(
-        SESSION_COOKIE, session.sid, httponly=True, samesite="lax", path="/", max_age=3 * 86400
-    )
+    response.set_cookie(SESSION_COOKIE, session.sid, max_age=3 * 86400, **_attributes(request))
 
 
 def _end_session(request: Request, target: str | None) -> Response:
@@ -51,7 +62,7 @@ def _end_session(request: Request, target: str | None) -> Response:
         )
     else:
         response = html(pages.logged_out())
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(SESSION_COOKIE, **_attributes(request))
     return response
 
 

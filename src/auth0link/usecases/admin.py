@@ -130,6 +130,7 @@ def admin_unlink(
     user_id: str,
     backup_dir: Path,
     restore_metadata: bool = False,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> tuple[User, User | None, BackupEntry | None]:
     """Unlink; optionally restore the recreated user's metadata. Returns (primary, restored, backup)."""
     from auth0link.usecases import backups
@@ -146,7 +147,9 @@ def admin_unlink(
             hint="unlink without --restore-metadata, or copy the backup into that directory first",
         )
     # Check the identity is linked to that user before deleting anything (as user unlink does).
-    primary = unlink_checked(client, primary_id, [(provider, user_id)], confirm=lambda _u, _t: True).user
+    primary = unlink_checked(
+        client, primary_id, [(provider, user_id)], confirm=lambda _u, _t: True, sleep=sleep
+    ).user
     if not restore_metadata:
         return primary, None, None
     restored, entry = backups.restore_metadata(

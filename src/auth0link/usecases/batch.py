@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 DEFAULT_WORKERS: Final = 4
 MAX_429_RETRIES: Final = 20
 _HTTP_TOO_MANY: Final = 429
+_HTTP_BAD_REQUEST: Final = 400
 
 
 class Reporter(Protocol):
@@ -321,8 +322,12 @@ class PacedTenant:
         """``users-by-email`` when the shared email is known (one request), else one GET each."""
         by_id: dict[str, User] = {}
         email = self.email
-        if email:
-            by_id = {u.user_id: u for u in self.call(lambda: self.client.users_by_email(email))}
+        if email and "@" in email:  # the input's third column; anything else: one GET each
+            try:
+                by_id = {u.user_id: u for u in self.call(lambda: self.client.users_by_email(email))}
+            except ApiError as exc:
+                if exc.status_code != _HTTP_BAD_REQUEST:  # a value the tenant does not take as an email
+                    raise
         absorbed = by_id.get(subject.absorbed_id) or self.read_user(subject.absorbed_id)
         kept = by_id.get(subject.kept_id) or self.read_user(subject.kept_id)
         return kept, absorbed

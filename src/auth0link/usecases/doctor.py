@@ -1,9 +1,9 @@
 """``auth0link doctor``: check the profile against the tenant and this machine, each problem with its fix.
 
-The checks, in the order they are shown: discovery, the signing keys, the callback port, the
-authorization code grant (the callback URL is registered), the device code grant, the token
-storage and the session, and the environment. Each is one small function returning
-:class:`~auth0link.models.Check` values; none of them stops the others.
+The checks, in the order they are shown: TLS (the certificate verifies; its issuer and expiry),
+discovery, the signing keys, the callback port, the authorization code grant (the callback URL is
+registered), the device code grant, the token storage and the session, and the environment. Each
+is one small function returning :class:`~auth0link.models.Check` values; none stops the others.
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ def run_doctor(
     endpoints, discovered = _discovery(client)
     port, port_check = _callback_port(callback_ports)
     checks = [
+        tls_check(client),
         discovered,
         _signing_keys(client, endpoints),
         port_check,
@@ -78,6 +79,19 @@ def run_doctor(
             )
         )
     return checks
+
+
+def tls_check(client: Auth0Client) -> Check:
+    """Does the tenant's certificate verify here? Its issuer and expiry, or the fix."""
+    if not client.base_url.startswith("https://"):
+        return _note("tls", f"{client.base_url} is plain http (allowed for loopback hosts only)")
+    try:
+        cert = client.certificate()
+    except Auth0LinkError as exc:
+        return _bad("tls", exc.message, exc.hint)
+    if cert is None:
+        return _note("tls", "no TLS connection to inspect (a test transport)")
+    return _ok("tls", f"the certificate verifies; issued by {cert.issuer}, expires {cert.not_after:%Y-%m-%d}")
 
 
 def _discovery(client: Auth0Client) -> tuple[Endpoints, Check]:

@@ -36,6 +36,7 @@ from auth0link.errors import (
 )
 from auth0link.models import MachineStatus, SessionStatus
 from auth0link.usecases.profiles import machine_entries, session_entries
+from auth0link.usecases.session_index import IndexEntry
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -47,7 +48,6 @@ if TYPE_CHECKING:
     from auth0link.session import Access, SessionManager
     from auth0link.tokens import TokenSet, TokenStore
     from auth0link.usecases.profiles import ProfileConfig
-    from auth0link.usecases.session_index import IndexEntry
 
 
 def session_status(
@@ -235,15 +235,14 @@ class StatusWorld(Protocol):
         """The machine credentials of that profile and tenant."""
         ...
 
-    def client(
+    def client_for(
         self,
+        entry: IndexEntry,
         *,
         access_token: str | None = None,
-        max_connections: int = 10,
-        base_url: str | None = None,
         renew_token: Callable[[str], str] | None = None,
     ) -> Auth0Client:
-        """A client for ``base_url``."""
+        """A client for that session's tenant."""
         ...
 
 
@@ -302,7 +301,7 @@ def _session(
     manager = world.sessions_for(entry)
 
     def read_user(access: Access) -> User:
-        client = world.client(base_url=entry.domain, access_token=access.token, renew_token=manager.renew)
+        client = world.client_for(entry, access_token=access.token, renew_token=manager.renew)
         return client.get_user(access.user_id)
 
     return check_session(status, access=manager.checked_access, read_user=read_user, active_profile=bare)
@@ -340,7 +339,8 @@ def _machine(
         return status
 
     def probe(token: str) -> object:
-        client = world.client(base_url=domain, access_token=token, renew_token=admin.renew)
+        where = IndexEntry("", config.name, domain, client_id, config.storage)
+        client = world.client_for(where, access_token=token, renew_token=admin.renew)
         return client.search_users("email:*", per_page=1, include_totals=False)
 
     return check_machine(status, token=admin.access_token, probe=probe)
