@@ -1,5 +1,6 @@
-# auth0link — developer entry points. `make demo` and `make test` work on a fresh Debian machine.
-PYTHON ?= python3.11
+# auth0link — developer entry points. `make demo` and `make test` work on a fresh Debian or Ubuntu machine.
+# PYTHON: python3 when it is 3.11 or newer, else the newest python3.N (N >= 11) on PATH.
+PYTHON ?= $(shell scripts/find-python.sh)
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
@@ -10,6 +11,7 @@ help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "make: no Python 3.11 or newer found; install one, or pass PYTHON=python3.N" >&2; exit 1; }
 	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || scripts/install-system-deps.sh --python-venv $(notdir $(PYTHON))
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check pip==26.0.1

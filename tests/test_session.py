@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 import threading
@@ -104,6 +105,54 @@ def test_fresh_session_makes_no_request(tmp_path: Path) -> None:
     store.save(KEY, TokenSet(access_token="AT", expires_at=time.time() + 600, user_id="auth0|alice"))
     assert _manager(store, router, tmp_path).access().token == "AT"
     assert not router.calls
+
+
+def _valid_here() -> TokenSet:
+    """A session whose access token looks valid for an hour on this machine's clock."""
+    return dataclasses.replace(_expired(), expires_at=time.time() + 3600)
+
+
+def test_renew_refreshes_a_token_the_tenant_rejected_though_it_looks_valid(tmp_path: Path) -> None:
+    """renew(rejected): the tenant's 401 wins over the local clock; one refresh, saved, new token returned."""
+    router = respx.Router()
+    endpoint = RotatingTokenEndpoint()
+    router.post(idp.BASE + "/oauth/token").mock(side_effect=endpoint)
+    store = MemoryTokenStore()
+    store.save(KEY, _valid_here())
+    assert _manager(store, router, tmp_path).renew("AT-1") == "AT-2"
+    assert endpoint.count == 1
+    saved = store.load(KEY)
+    assert saved is not None
+    assert (saved.access_token, saved.refresh_token) == ("AT-2", "RT-2")
+
+
+def test_renew_uses_a_token_another_process_already_refreshed(tmp_path: Path) -> None:
+    """The stored token is no longer the rejected one (refreshed meanwhile): used as is, no request."""
+    router = respx.Router()
+    store = MemoryTokenStore()
+    store.save(KEY, dataclasses.replace(_valid_here(), access_token="AT-9"))
+    assert _manager(store, router, tmp_path).renew("AT-1") == "AT-9"
+    assert not router.calls
+
+
+def test_renew_of_the_env_token_says_to_replace_it(tmp_path: Path) -> None:
+    """AUTH0LINK_ACCESS_TOKEN cannot be refreshed: LoginRequired naming the variable."""
+    manager = _manager(MemoryTokenStore(), respx.Router(), tmp_path)
+    manager.env_token = "x.y.z"
+    with pytest.raises(LoginRequired, match="AUTH0LINK_ACCESS_TOKEN") as info:
+        manager.renew("x.y.z")
+    assert "unset it" in (info.value.hint or "")
+
+
+def test_checked_access_uses_the_refresh_token_even_when_the_access_token_is_valid(tmp_path: Path) -> None:
+    """status's check: a refresh now, so a revoked refresh token shows before the access token expires."""
+    router = respx.Router()
+    router.post(idp.BASE + "/oauth/token").mock(side_effect=RotatingTokenEndpoint(first="revoked"))
+    store = MemoryTokenStore()
+    store.save(KEY, _valid_here())
+    assert _manager(store, respx.Router(), tmp_path).access().token == "AT-1"  # the usual path: no request
+    with pytest.raises(LoginRequired, match="can no longer be refreshed"):
+        _manager(store, router, tmp_path).checked_access()
 
 
 def test_revoked_refresh_token_says_login(tmp_path: Path) -> None:

@@ -28,11 +28,21 @@ ENV_TIMEOUT: Final = "AUTH0LINK_TIMEOUT"
 ENV_CA_BUNDLE: Final = "AUTH0LINK_CA_BUNDLE"
 
 DEFAULT_PROFILE: Final = "default"
+ACTIVE_PROFILE_FILE: Final = "active-profile"  # in the config dir: the profile `profiles switch` chose
 
 # What auth0link keeps directly in its config and data directories (a directory holding only
 # these is ours, so the CLI may make it private: _files.make_private).
 CONFIG_DIR_ENTRIES: Final = frozenset(
-    {"profiles", "machine", "locks", "cache", "tokens.json", "tokens.json.lock", "sessions.json"}
+    {
+        "profiles",
+        "machine",
+        "locks",
+        "cache",
+        "tokens.json",
+        "tokens.json.lock",
+        "sessions.json",
+        ACTIVE_PROFILE_FILE,
+    }
 )
 DATA_DIR_ENTRIES: Final = frozenset({"backups", "journals", "emulator"})  # emulator: its local CA
 

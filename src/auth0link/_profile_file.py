@@ -1,4 +1,6 @@
-"""Reading and writing a profile's TOML file, where every failure is one clear line.
+"""A profile's name and TOML file: which profile is active, reading and writing its settings.
+
+Every failure is one clear line.
 
 ``config.ProfileFile`` delegates here. A profile file that is missing is an empty profile;
 anything else that is wrong with it (not UTF-8, not TOML, a value that is a table or an array,
@@ -9,14 +11,47 @@ a directory in its place, a folder that cannot be read or written) is a
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+import re
+from typing import TYPE_CHECKING, Final
 
-from auth0link._constants import CONFIG_KEYS, ENV_CONFIG_DIR
+from auth0link._constants import (
+    ACTIVE_PROFILE_FILE,
+    CONFIG_KEYS,
+    DEFAULT_PROFILE,
+    ENV_CONFIG_DIR,
+    ENV_PROFILE,
+)
 from auth0link.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from pathlib import Path
+
+_PROFILE_RE: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def validate_profile(name: str) -> str:
+    """Profile names become file names: letters, digits, ``_ . -``; no paths."""
+    if not _PROFILE_RE.match(name) or ".." in name:
+        raise ConfigurationError(
+            f"Invalid profile name {name[:40]!r}.",
+            hint="use letters, digits, '_', '.' or '-' (at most 64 characters)",
+        )
+    return name
+
+
+def resolve_profile(flag: str | None, env: Mapping[str, str], config_dir: Path) -> tuple[str, str]:
+    """The profile and where it came from: flag → environment → the switched-to one → default."""
+    for source, value in (("flag", flag), (f"env {ENV_PROFILE}", env.get(ENV_PROFILE))):
+        if value:
+            return validate_profile(value), source
+    switched = read_active_profile(config_dir)
+    if switched and (not _PROFILE_RE.match(switched) or ".." in switched):
+        raise ConfigurationError(
+            f"{config_dir / ACTIVE_PROFILE_FILE} names no valid profile ({switched[:40]!r}).",
+            hint="run: auth0link profiles switch NAME (or delete that file)",
+        )
+    return (switched, "auth0link profiles switch") if switched else (DEFAULT_PROFILE, "default")
 
 
 def read_profile(path: Path, profile: str) -> dict[str, str]:
@@ -74,3 +109,24 @@ def _os_error(verb: str, path: Path, exc: OSError) -> ConfigurationError:
     else:
         hint = f"make {path.parent} a folder you can write, or point {ENV_CONFIG_DIR} at one"
     return ConfigurationError(f"Cannot {verb} {path}: {exc.strerror or exc}.", hint=hint)
+
+
+def read_active_profile(config_dir: Path) -> str | None:
+    """The profile ``auth0link profiles switch`` made active (``<config dir>/active-profile``), if any."""
+    try:
+        name = (config_dir / ACTIVE_PROFILE_FILE).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return name or None
+
+
+def write_active_profile(config_dir: Path, name: str) -> Path:
+    """Remember ``name`` as the active profile (atomically, mode 0600); returns the file."""
+    from auth0link._files import atomic_write_text
+
+    path = config_dir / ACTIVE_PROFILE_FILE
+    try:
+        atomic_write_text(path, name + "\n", mode=0o600)
+    except OSError as exc:
+        raise _os_error("write", path, exc) from None
+    return path

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from auth0link.output import Output
     from auth0link.session import Access, SessionLock, SessionManager
     from auth0link.tokens import TokenStore
+    from auth0link.usecases.profiles import ProfileConfig
     from auth0link.usecases.second_login import LoginRequest, SecondLogin
     from auth0link.usecases.session_index import IndexEntry
 
@@ -189,6 +190,16 @@ class Application:
             storage=settings.storage,
         )
 
+    def profile_configs(self) -> list[ProfileConfig]:
+        """Every known profile's tenant and client (this one's as resolved now), this one first."""
+        from auth0link.usecases.profiles import ProfileConfig, profile_configs
+
+        settings = self.settings
+        active = ProfileConfig(
+            settings.profile, settings.domain, settings.client_id, settings.storage, active=True
+        )
+        return profile_configs(settings.config_dir, active=active)
+
     def store_for(self, entry: IndexEntry) -> TokenStore:
         """The store an indexed session lives in (this profile's own store for its own session)."""
         try:
@@ -202,21 +213,86 @@ class Application:
             entry.storage, config_dir=self.settings.config_dir, keyring_timeout=self.settings.keyring_timeout
         )
 
+    def sessions_for(self, entry: IndexEntry) -> SessionManager:
+        """The session manager of any indexed session (this profile's own for its own)."""
+        try:
+            if entry.key == self.store_key:
+                return self.sessions
+        except ConfigurationError:
+            pass
+        from auth0link.auth.discovery import discover
+        from auth0link.session import SessionManager
+
+        return SessionManager(
+            store=self.store_for(entry),
+            key=entry.key,
+            client_id=entry.client_id,
+            lock_dir=self.settings.config_dir,
+            env_token=None,
+            client_factory=lambda: self.client_for(entry),
+            token_endpoint=lambda: (
+                discover(self.client_for(entry), cache_dir=self.cache_dir, clock=self.clock).token_endpoint
+            ),
+            clock=self.clock,
+        )
+
+    def admin_for(self, profile: str, domain: str, client_id: str, *, storage: str) -> AdminSession:
+        """Machine credentials of any profile and tenant (this profile's own, environment included)."""
+        settings = self.settings
+        if profile == settings.profile and domain == settings.domain:
+            return self.admin
+        from auth0link.machine import AdminSession
+        from auth0link.usecases.session_index import IndexEntry
+
+        entry = IndexEntry("", profile, domain, client_id, storage)
+        return AdminSession(
+            store=self.store_for(entry),
+            profile=profile,
+            domain=domain,
+            audience=f"{domain}/api/v2/",
+            config_dir=settings.config_dir,
+            client_factory=lambda: self.client_for(entry),
+            client_id=client_id,
+            clock=self.clock,
+        )
+
     # -- the tenant -----------------------------------------------------------------------------
 
-    def client(self, *, access_token: str | None = None, max_connections: int = 10) -> Auth0Client:
-        """An ``Auth0Client`` for the tenant (closed when the command ends)."""
+    def client(
+        self,
+        *,
+        access_token: str | None = None,
+        max_connections: int = 10,
+        renew_token: Callable[[str], str] | None = None,
+    ) -> Auth0Client:
+        """An ``Auth0Client`` for the tenant (closed when the command ends).
+
+        ``renew_token`` gives the client a new token after a 401 (see :mod:`auth0link.client`).
+        """
         return self._client(
             self.settings.base_url,
             access_token=access_token,
             max_connections=max_connections,
             ca_bundle=self.settings.ca_bundle,
+            renew_token=renew_token,
         )
 
-    def client_for(self, entry: IndexEntry) -> Auth0Client:
+    def client_for(
+        self,
+        entry: IndexEntry,
+        *,
+        access_token: str | None = None,
+        renew_token: Callable[[str], str] | None = None,
+    ) -> Auth0Client:
         """A client for an indexed session's tenant, trusting that session's profile's ``ca_bundle``."""
         bundle = self.ca_bundle_of(entry)
-        return self._client(entry.domain, access_token=None, max_connections=10, ca_bundle=bundle)
+        return self._client(
+            entry.domain,
+            access_token=access_token,
+            max_connections=10,
+            ca_bundle=bundle,
+            renew_token=renew_token,
+        )
 
     def ca_bundle_of(self, entry: IndexEntry) -> Path | None:
         """The CA bundle for an indexed session: --ca-bundle / the env var, else its profile's key."""
@@ -235,7 +311,13 @@ class Application:
         return Path(value) if value else None
 
     def _client(
-        self, base_url: str, *, access_token: str | None, max_connections: int, ca_bundle: Path | None
+        self,
+        base_url: str,
+        *,
+        access_token: str | None,
+        max_connections: int,
+        ca_bundle: Path | None,
+        renew_token: Callable[[str], str] | None = None,
     ) -> Auth0Client:
         from auth0link.client import Auth0Client
 
@@ -247,14 +329,31 @@ class Application:
             max_connections=max_connections,
             transport=self.transport,
             sleep=self.sleep,
+            renew_token=renew_token,
             ca_bundle=ca_bundle,
         )
         self._clients.append(client)
         return client
 
+    def user_client(self, access: Access) -> Auth0Client:
+        """A client carrying the primary user's token; a 401 refreshes the session once and retries."""
+
+        def renew(rejected: str) -> str:
+            if access.source != "store":
+                from auth0link.session import env_token_rejected
+
+                raise env_token_rejected()
+            return self.sessions.renew(rejected)
+
+        return self.client(access_token=access.token, renew_token=renew)
+
     def admin_client(self, *, max_connections: int = 10) -> Auth0Client:
-        """A client carrying a valid machine token (admin commands)."""
-        return self.client(access_token=self.admin.access_token(), max_connections=max_connections)
+        """A client carrying a valid machine token (admin commands); a 401 re-requests it once."""
+        return self.client(
+            access_token=self.admin.access_token(),
+            max_connections=max_connections,
+            renew_token=self.admin.renew,
+        )
 
     @cached_property
     def endpoints(self) -> Endpoints:

@@ -5,7 +5,8 @@ Precedence, written down once (highest first) — every setting is resolved the 
 1. the command-line flag (``--domain``, ``--client-id``, ``--profile`` …);
 2. the environment variable (names below, also shown in ``--help``);
 3. the profile's config file, ``<config dir>/profiles/<profile>.toml``
-   (written by ``auth0link config set``);
+   (written by ``auth0link config set``); for the profile itself, the one
+   ``auth0link profiles switch`` remembered in ``<config dir>/active-profile``;
 4. the built-in default.
 
 The config directory is ``$AUTH0LINK_CONFIG_DIR`` if set, else the platform's user config
@@ -29,12 +30,14 @@ from typing import TYPE_CHECKING, Final
 
 from auth0link import _profile_file
 from auth0link._domain import is_loopback_host, normalize_domain
+from auth0link._profile_file import resolve_profile, validate_profile
 from auth0link.errors import ConfigurationError, UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
 from auth0link._constants import (  # re-exported: the one place these names are defined
+    ACTIVE_PROFILE_FILE,
     APP_NAME,
     CONFIG_KEYS,
     DEFAULT_PROFILE,
@@ -58,6 +61,7 @@ from auth0link._constants import (  # re-exported: the one place these names are
 )
 
 __all__ = [
+    "ACTIVE_PROFILE_FILE",
     "APP_NAME",
     "CONFIG_KEYS",
     "DEFAULT_PROFILE",
@@ -82,6 +86,7 @@ __all__ = [
     "Settings",
     "is_loopback_host",
     "normalize_domain",
+    "resolve_profile",
     "resolve_settings",
     "validate_profile",
 ]
@@ -95,18 +100,7 @@ DEFAULT_TIMEOUT: Final = 15.0  # seconds, at most 600
 DEFAULT_KEYRING_TIMEOUT: Final = 5.0  # seconds, at most 300
 STORAGE_CHOICES: Final = ("keyring", "file")
 
-_PROFILE_RE: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _CLIENT_ID_RE: Final = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
-
-
-def validate_profile(name: str) -> str:
-    """Profile names become file names: letters, digits, ``_ . -``; no paths."""
-    if not _PROFILE_RE.match(name) or ".." in name:
-        raise ConfigurationError(
-            f"Invalid profile name {name[:40]!r}.",
-            hint="use letters, digits, '_', '.' or '-' (at most 64 characters)",
-        )
-    return name
 
 
 def validate_client_id(value: str) -> str:
@@ -251,6 +245,11 @@ class Settings:
     ca_bundle: Path | None = None  # extra CAs next to the OS trust store (checked when loaded)
 
     @property
+    def bare_profile(self) -> str:
+        """The profile a command without ``--profile`` uses ("" when ``--profile`` chose this one)."""
+        return "" if self.sources.get("profile") == "flag" else self.profile
+
+    @property
     def base_url(self) -> str:
         """The tenant's base URL, or a configuration error naming the fix."""
         if not self.domain:
@@ -297,9 +296,9 @@ def _seconds(env: Mapping[str, str], name: str, default: float, maximum: float) 
     return value
 
 
-def profile_flag(profile: str) -> str:
-    """`` --profile NAME`` to repeat in a hint (nothing for the default profile)."""
-    return "" if profile == DEFAULT_PROFILE else f" --profile {profile}"
+def profile_flag(profile: str, active: str) -> str:
+    """`` --profile NAME`` to repeat in a hint (nothing when ``profile`` is the active one)."""
+    return "" if profile == active else f" --profile {profile}"
 
 
 def _truthy(value: str | None) -> bool:
@@ -343,10 +342,10 @@ def resolve_settings(
     stdin_isatty: bool = True,
 ) -> Settings:
     """Resolve every setting by the precedence in the module docstring."""
-    profile_name = validate_profile(profile or env.get(ENV_PROFILE) or DEFAULT_PROFILE)
     config_dir = default_config_dir(env)
+    profile_name, profile_source = resolve_profile(profile, env, config_dir)
     file_values = ProfileFile(config_dir, profile_name).read()
-    sources: dict[str, str] = {}
+    sources: dict[str, str] = {"profile": profile_source}
 
     def pick(key: str, flag: str | None, env_name: str) -> str | None:
         for source, value in (("flag", flag), (f"env {env_name}", env.get(env_name))):

@@ -29,11 +29,37 @@ The tree (indentation is inheritance)::
     ├── LinkAborted                     exit 1*  a link/unlink sequence stopped part way (says what changed;
     │                                            *its cause's code when a specific failure stopped it)
     └── Interrupted                     exit 130 Ctrl-C
+
+Messages are built from sentences with :func:`join_sentences` (each part ends with one full
+stop, whatever it ended with) and another error's message is embedded with :func:`clause` (no
+full stop inside parentheses), so no message reads "…a JWT Nothing was changed." or "(x).).".
 """
 
 from __future__ import annotations
 
 import enum
+from typing import Final
+
+_SENTENCE_ENDS: Final = (".", "!", "?")
+
+
+def sentence(text: str) -> str:
+    """``text`` stripped and ending with one full stop (unless it ends with ``.``, ``!`` or ``?``)."""
+    text = text.strip()
+    return text if not text or text.endswith(_SENTENCE_ENDS) else text + "."
+
+
+def clause(text: str) -> str:
+    """``text`` to embed in another sentence (after a colon, in parentheses): no final full stop."""
+    text = text.strip()
+    while text.endswith(".") and not text.endswith(".."):
+        text = text[:-1].rstrip()
+    return text
+
+
+def join_sentences(*parts: str) -> str:
+    """The non-empty ``parts`` as sentences, one space apart: ``join_sentences("a", "B.")`` → ``a. B.``."""
+    return " ".join(sentence(part) for part in parts if part.strip())
 
 
 class ExitCode(enum.IntEnum):
@@ -96,11 +122,14 @@ class OAuthError(Auth0LinkError):
         error: str,
         status_code: int | None = None,
         hint: str | None = None,
+        description: str | None = None,
     ) -> None:
-        """Keep the machine-readable ``error`` code beside the human message."""
+        """Keep the machine-readable ``error`` code (and the server's own words) beside the message."""
         super().__init__(message, hint=hint)
         self.error = error
         self.status_code = status_code
+        #: the server's ``error_description`` (or the error code), to quote in another message
+        self.description = description or error
 
 
 class DeviceFlowError(OAuthError):

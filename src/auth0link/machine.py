@@ -26,7 +26,7 @@ import json
 import time
 from typing import TYPE_CHECKING, Final
 
-from auth0link.config import ENV_CLIENT_SECRET, validate_client_id
+from auth0link.config import ENV_ACCESS_TOKEN, ENV_CLIENT_SECRET, validate_client_id
 from auth0link.errors import ConfigurationError, LoginRequired, OAuthError, TokenStorageError, UsageError
 from auth0link.session import SessionLock
 from auth0link.tokens import TokenSet, store_key
@@ -77,14 +77,19 @@ class MachineProfile:
         """Point at the profile's file."""
         self.path = config_dir / "machine" / f"{profile}.json"
 
-    def read(self, domain: str) -> str | None:
-        """The M2M client ID recorded for ``domain``, if any."""
+    def entries(self) -> dict[str, str]:
+        """Every tenant with machine credentials in this profile: domain → M2M client ID."""
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            return None
-        value = data.get(domain) if isinstance(data, dict) else None
-        return value if isinstance(value, str) else None
+            return {}
+        if not isinstance(data, dict):
+            return {}
+        return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)}
+
+    def read(self, domain: str) -> str | None:
+        """The M2M client ID recorded for ``domain``, if any."""
+        return self.entries().get(domain)
 
     def write(self, domain: str, client_id: str) -> None:
         """Record the client ID for ``domain`` (other tenants' entries are kept)."""
@@ -229,8 +234,7 @@ class AdminSession:
         client_id = self.client_id
         key = machine_key(self.profile, self.domain, client_id)
         env_secret = self.env_secret or ""
-        lock = self._lock(client_id)
-        generation = lock.generation()
+        generation = self._lock(client_id).generation()
         try:
             tokens = self.store.load(key)
             stored = self.store.load(secret_key(self.profile, self.domain, client_id))
@@ -241,19 +245,53 @@ class AdminSession:
             return self._request(client_id, env_secret).access_token
         if tokens is not None and not tokens.is_expired(self._clock()):
             return tokens.access_token
-        secret = stored.access_token if stored is not None else env_secret
+        return self._fresh(
+            client_id, tokens=tokens, stored=stored, generation=generation, why="The machine token expired"
+        )
+
+    def _fresh(
+        self, client_id: str, *, tokens: TokenSet | None, stored: TokenSet | None, generation: str, why: str
+    ) -> str:
+        """A new token with the stored secret (or the environment's); stored unless a logout came between."""
+        secret = stored.access_token if stored is not None else self.env_secret or ""
         if not secret:
-            raise LoginRequired("The machine token expired and no client secret is stored.", hint=_LOGIN_HINT)
+            raise LoginRequired(f"{why} and no client secret is stored.", hint=_LOGIN_HINT)
         fresh = self._request(client_id, secret)
         if tokens is not None or stored is not None:
+            lock = self._lock(client_id)
             with lock.hold():
                 if lock.generation() != generation:
                     raise LoginRequired(
                         "The machine credentials were removed (logout --machine) while this command ran.",
                         hint=_LOGIN_HINT,
                     )
-                self.store.save(key, fresh)
+                self.store.save(machine_key(self.profile, self.domain, client_id), fresh)
         return fresh.access_token
+
+    def renew(self, rejected: str) -> str:
+        """A new Management API token after the tenant answered 401 to ``rejected`` (clock skew).
+
+        Re-requested with the stored secret (or ``$AUTH0LINK_CLIENT_SECRET``) unless the stored
+        token is already another one; ``$AUTH0LINK_ACCESS_TOKEN`` cannot be renewed.
+        """
+        if self.env_token:
+            raise LoginRequired(
+                f"The tenant rejected the access token in {ENV_ACCESS_TOKEN} (expired or invalid).",
+                hint=f"set {ENV_ACCESS_TOKEN} to a fresh Management API token, or unset it",
+            )
+        client_id = self.client_id
+        generation = self._lock(client_id).generation()
+        stored = self.store.load(secret_key(self.profile, self.domain, client_id))
+        tokens = self.store.load(machine_key(self.profile, self.domain, client_id))
+        if tokens is not None and tokens.access_token != rejected and not tokens.is_expired(self._clock()):
+            return tokens.access_token
+        return self._fresh(
+            client_id,
+            tokens=tokens,
+            stored=stored,
+            generation=generation,
+            why="The tenant rejected the machine token",
+        )
 
     def describe(self) -> dict[str, object]:
         """Status for ``auth0link status``-style output (no secrets)."""

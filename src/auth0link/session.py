@@ -73,6 +73,14 @@ def access_from_env(env_token: str | None) -> Access | None:
     return Access(env_token, user_id, "env")
 
 
+def env_token_rejected() -> LoginRequired:
+    """The tenant refused ``$AUTH0LINK_ACCESS_TOKEN`` (401): it cannot be refreshed here."""
+    return LoginRequired(
+        f"The tenant rejected the access token in {ENV_ACCESS_TOKEN} (expired or invalid).",
+        hint=f"set {ENV_ACCESS_TOKEN} to a fresh token, or unset it and run: auth0link login",
+    )
+
+
 class SessionLock:
     """The per-session lock, and the session's *generation* (which ``login``/``logout`` renew).
 
@@ -146,6 +154,41 @@ class SessionManager:
         if not user_id:
             raise LoginRequired("The stored session has no user.", hint="run: auth0link login")
         return Access(tokens.access_token, user_id, "store", tokens)
+
+    def checked_access(self) -> Access:
+        """``status``: refresh the session now (if it can be), proving the tenant still honours it.
+
+        An access token stays valid until it expires even after its refresh tokens were revoked;
+        only using the refresh token shows whether the session will last. Without one, the stored
+        token while it is valid (the caller then asks the tenant whether it accepts it).
+        """
+        self._generation = self.lock.generation()
+        tokens = self.store.load(self.key)
+        if tokens is None:
+            raise LoginRequired
+        if tokens.refresh_token:
+            tokens = self.refresh(tokens)
+        elif tokens.is_expired(self._clock(), leeway=0):
+            raise LoginRequired("The session expired and has no refresh token.", hint="run: auth0link login")
+        user_id = tokens.user_id or user_id_from_token(tokens.access_token)
+        if not user_id:
+            raise LoginRequired("The stored session has no user.", hint="run: auth0link login")
+        return Access(tokens.access_token, user_id, "store", tokens)
+
+    def renew(self, rejected: str) -> str:
+        """A new access token after the tenant answered 401 to ``rejected``, whatever the local clock says.
+
+        The tenant's clock decides expiry: when it runs ahead of this machine's, a token that
+        looks valid here is already expired there. One refresh (under the lock; another
+        process's fresh token is used if it got there first); a session that cannot be
+        refreshed is :class:`LoginRequired` with the fix.
+        """
+        if self.env_token:
+            raise env_token_rejected()
+        stored = self.store.load(self.key)
+        if stored is None:
+            raise LoginRequired("The session was removed (logged out in another window?).")
+        return self.refresh(dataclasses.replace(stored, access_token=rejected)).access_token
 
     def refresh(self, stale: TokenSet) -> TokenSet:
         """Refresh under the lock; reuse another process's fresh tokens if it got there first."""

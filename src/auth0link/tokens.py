@@ -186,7 +186,8 @@ class FileTokenStore:
         except OSError as exc:
             raise TokenStorageError(
                 f"Cannot read the token file {self.path}: {exc.strerror}.",
-                hint="check its permissions, or run: auth0link logout",
+                hint=f"make it readable by you (chmod 600 {self.path}), or delete it and log in again: "
+                "auth0link login --insecure-storage",
             ) from None
         try:
             data = json.loads(raw.decode("utf-8"))

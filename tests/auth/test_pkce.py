@@ -194,6 +194,23 @@ def test_error_callback_becomes_oauth_error_with_provider_text(router: respx.Rou
     assert not provider.token_requests
 
 
+def test_refusals_tell_the_caller_how_to_retry(router: respx.Router) -> None:
+    """A refused login and a refused ID token name the caller's retry (link's, not login's)."""
+    provider = FakeProvider(router)
+    denied = _browser(
+        provider, params=lambda q: {"error": "access_denied", "error_description": "No.", "state": q["state"]}
+    )
+    retry = "run the same auth0link link command again"
+    with pytest.raises(OAuthError) as info:
+        _login(router, denied, retry_hint=retry)
+    assert info.value.message == "The login failed: No (access_denied)."
+    assert info.value.hint == f"the login was refused in the browser; to try again, {retry}"
+    provider.id_token_claims = {"nonce": "from-another-login"}
+    with pytest.raises(IdTokenError) as refused:
+        _login(router, _browser(provider), retry_hint=retry)
+    assert refused.value.hint == f"nothing was stored; {retry}"
+
+
 def test_callback_url_mismatch_names_the_urls_to_register(router: respx.Router) -> None:
     """Auth0's 'Callback URL mismatch' page becomes an error naming every callback URL."""
     FakeProvider(

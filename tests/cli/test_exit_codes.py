@@ -163,6 +163,28 @@ def test_exit_8_refused_by_a_safety_check(wired: Wired) -> None:
     assert "--allow-unverified" in result.stderr
 
 
+def test_exit_8_for_the_admin_form_too(wired: Wired) -> None:
+    """Admin link of an unverified email is the same refusal, the same exit 8 (it was 2)."""
+    from auth0link.emulator import demo
+
+    login = wired(
+        "login",
+        "--machine",
+        "--client-id",
+        demo.M2M_CLIENT_ID,
+        "--client-secret",
+        "-",
+        input=demo.M2M_CLIENT_SECRET + "\n",
+    )
+    assert login.exit_code == 0, login.stderr
+    result = wired(
+        "link", "--user", "auth0|65f0a11ce0000000000000a1", "--provider", "github", "--user-id", "4242424"
+    )
+    assert result.exit_code == ExitCode.REFUSED, result.stderr
+    assert "--allow-unverified" in result.stderr
+    assert wired.writes() == []
+
+
 def test_exit_9_cancelled_at_a_confirmation(wired: Wired) -> None:
     """Answering "no" is exit 9: nothing was changed, and it is not an error."""
     wired.stdin_isatty = True

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from auth0link.errors import ExitCode
 from tests.cli.conftest import KEY
 from tests.support import idp
-from tests.support.tenant import ALICE, BASE, BOB, GITHUB, GOOGLE, NATIVE
+from tests.support.tenant import ALICE, BASE, BOB, GITHUB, GOOGLE, NATIVE, SMS_USER
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -177,6 +177,32 @@ def test_id_token_stdin_bad_signature_is_exit_3(wired: Wired) -> None:
     assert wired.writes() == []
 
 
+def test_a_malformed_id_token_says_what_is_wrong_and_how_to_get_one(wired: Wired) -> None:
+    """A bad --id-token names the problem and how to get a valid token, not "run: auth0link login"."""
+    result = wired("link", "--id-token", "-", "--no-merge-metadata", "--yes", input="not-a-jwt\n")
+    assert result.exit_code == ExitCode.LOGIN_REQUIRED, result.stderr
+    error, hint = result.stderr.splitlines()
+    assert error == (
+        "error: The ID token read from stdin (--id-token -) was refused: it is not a well-formed JWT. "
+        "Nothing was changed."
+    )
+    assert hint.startswith("hint: pipe a current ID token of the account to link, issued by")
+    assert NATIVE in hint
+    assert "auth0link link --no-browser" in hint
+    assert "run: auth0link login" not in hint
+
+
+def test_a_second_login_that_times_out_suggests_what_link_can_do(wired: Wired) -> None:
+    """link's timeout hint: --timeout, --no-browser with ssh -L, or --id-token -; never --device."""
+    wired.second_login = None  # the real browser login, which nobody completes here
+    result = wired("link", "--no-browser", "--yes", "--timeout", "1")
+    assert result.exit_code == ExitCode.LOGIN_REQUIRED, result.stderr
+    hint = result.stderr.splitlines()[-1]
+    assert "--device" not in hint
+    for advice in ("--timeout SECONDS", "--no-browser", "ssh -L", "--id-token -"):
+        assert advice in hint
+
+
 def test_id_token_stdin_that_is_not_utf8_is_exit_2(wired: Wired) -> None:
     """--id-token - with binary stdin: one line saying stdin is not UTF-8, exit 2, nothing changed."""
     result = wired("link", "--id-token", "-", "--no-merge-metadata", "--yes", input=b"eyJ\xff\xfe\x00garbage")
@@ -198,3 +224,26 @@ def test_no_browser_prints_url_and_ssh_forwarding(wired: Wired) -> None:
     assert f"{BASE}/authorize?" in result.stderr
     assert "prompt=login" in result.stderr
     assert wired.writes() == []
+
+
+SMS_PHONE = "+15555550123"
+
+
+def test_an_sms_account_with_a_verified_phone_links_without_a_risk_override(wired: Wired) -> None:
+    """link --connection sms: the verified phone counts (no --allow-unverified) and the preview names it."""
+    wired.second_login = wired.tenant.second_login(email=SMS_PHONE, connection="sms")
+    result = wired("link", "--connection", "sms", "--login-hint", SMS_PHONE, "--yes", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert ids(result.stdout) == [ALICE, SMS_USER]
+    assert f"Link {SMS_USER} ({SMS_PHONE}) into {ALICE}." in result.stderr
+    assert "()" not in result.stderr
+    assert "--allow-unverified" not in result.stderr
+
+
+def test_an_sms_account_is_named_by_its_number_when_the_contacts_differ(wired: Wired) -> None:
+    """Without --login-hint, on a terminal, both accounts are shown (the phone as the SMS one's contact)."""
+    wired.second_login = wired.tenant.second_login(email=SMS_PHONE, connection="sms")
+    wired.stdin_isatty = True
+    result = wired("link", "--connection", "sms", input="y\n")
+    assert result.exit_code == 0, result.stderr
+    assert f"just signed in:   {SMS_USER} ({SMS_PHONE})" in result.stderr

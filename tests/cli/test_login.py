@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import time
 from typing import TYPE_CHECKING
 
@@ -12,10 +13,12 @@ from auth0link.models import DeviceAuthorization
 from auth0link.output import Output
 from auth0link.tokens import FileTokenStore, TokenSet, store_key
 from auth0link.usecases.session_index import IndexEntry, SessionIndex
+from tests.cli.conftest import KEY
 
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from tests.cli.conftest import Wired
     from tests.conftest import Runner
 
 DOMAIN = "http://127.0.0.1:9"  # nothing listens: a request would fail loudly
@@ -62,9 +65,9 @@ def test_status_logged_out_exits_3_with_the_fix(cli: Runner) -> None:
 
 
 def test_status_json_for_a_stored_session(cli: Runner, isolated_env: Path) -> None:
-    """status --json lists the session with stable keys and exits 0."""
+    """status --offline --json lists the stored session with stable keys and exits 0 (no request)."""
     _store_file_session(isolated_env / "config")
-    result = cli("status", "--json", env={**ENV, "AUTH0LINK_STORAGE": "file"})
+    result = cli("status", "--offline", "--json", env={**ENV, "AUTH0LINK_STORAGE": "file"})
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
     (session,) = data["sessions"]
@@ -72,13 +75,14 @@ def test_status_json_for_a_stored_session(cli: Runner, isolated_env: Path) -> No
     assert session["active"] is True
     assert session["refreshable"] is True
     assert "tokens.json" in session["storage"]
-    assert set(session) >= {"profile", "domain", "client_id", "scopes", "expires_at", "problems"}
+    assert set(session) >= {"profile", "domain", "client_id", "scopes", "expires_at", "problems", "check"}
+    assert session["check"] == "offline"
 
 
 def test_status_shows_other_profiles_from_the_index(cli: Runner, isolated_env: Path) -> None:
     """Sessions of other profiles (from the index) are listed, marked inactive."""
     _store_file_session(isolated_env / "config", profile="work")
-    result = cli("status", "--json", env={**ENV, "AUTH0LINK_STORAGE": "file"})
+    result = cli("status", "--offline", "--json", env={**ENV, "AUTH0LINK_STORAGE": "file"})
     assert result.exit_code == 3
     profiles = {s["profile"]: s for s in json.loads(result.stdout)["sessions"]}
     assert profiles["work"]["logged_in"] is True
@@ -229,3 +233,25 @@ def test_a_damaged_record_in_tokens_json_reads_as_logged_out(cli: Runner, isolat
         assert result.exit_code == code, (args, result.stderr)
         assert "Unexpected" not in result.stderr
     assert not path.exists()  # logout removed the damaged entry
+
+
+def test_login_no_browser_prints_the_url_to_open_elsewhere_and_the_ssh_hint(wired: Wired) -> None:
+    """login --no-browser: never "Opening … in your browser"; the URL and the ssh -L line for its port."""
+    wired.store.delete(KEY)
+    result = wired("login", "--no-browser", "--timeout", "1")
+    assert result.exit_code == 3, result.stderr
+    assert wired.opened == []
+    assert "Opening the login page in your browser" not in result.stderr
+    assert "Open this URL in a browser to log in:" in result.stderr
+    port = re.search(r"redirect_uri=http%3A%2F%2F127\.0\.0\.1%3A(\d+)%2F", result.stderr)
+    assert port is not None, result.stderr
+    assert f"ssh -L {port[1]}:127.0.0.1:{port[1]} HOST" in result.stderr
+
+
+def test_doctor_with_a_wrong_client_id_shows_the_error_pages_sentence(wired: Wired) -> None:
+    """doctor against the tenant's real error page (HTML with CSS): the sentence, not the markup."""
+    result = wired("--client-id", "noSuchClient", "doctor")
+    assert result.exit_code == 1
+    line = next(x for x in result.stdout.splitlines() if x.startswith("X authorization code grant"))
+    assert line.endswith("Oops!, something went wrong invalid_request Unknown client: noSuchClient")
+    assert not any(mark in result.stdout for mark in ("<", "{", "font-family"))

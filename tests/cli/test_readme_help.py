@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tests.conftest import Runner
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -19,3 +24,21 @@ def test_readme_help_regions_match_the_cli() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_walkthrough_says_what_login_does_without_a_keyring_before_it_runs_login(cli: Runner) -> None:
+    """README: before the walkthrough's first `auth0link login`, what a keyring-less machine sees, verbatim."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    walkthrough = readme.split("## Walkthrough: login, link, identities, unlink", 1)[1]
+    first_login = walkthrough.index("\nauth0link login")
+    before = walkthrough[:first_login]
+    assert "--insecure-storage" in before
+    assert "plain text" in before
+    quoted = re.search(r"`(error: [^`]+)` \(exit (\d)\)", before)
+    assert quoted is not None
+    result = cli(
+        "--domain", "tenant.example.com", "--client-id", "cid", "login"
+    )  # keyring: the 'fail' backend
+    assert result.stderr.splitlines()[0] == quoted[1]
+    assert result.exit_code == int(quoted[2])
+    assert "--insecure-storage" in result.stderr.splitlines()[1]

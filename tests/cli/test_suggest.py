@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import stat
 import tempfile
 from typing import TYPE_CHECKING, Any
@@ -76,7 +77,7 @@ def test_all_prints_every_pair_past_the_search_window(
     assert lines[1][3] == "same verified email; primary: oldest database account"
     assert "read 1,200 users (1,200 with an email)" in result.stderr
     assert "600 pair(s) suggested." in result.stderr
-    assert "export job: 100/100" in result.stderr  # the plain progress lines (stderr is not a TTY)
+    assert "export job: 100%" in result.stderr  # the plain progress lines (stderr is not a TTY)
     assert "\x1b" not in result.stderr
     assert [p.name for p in scratch.iterdir() if not p.name.startswith("auth0link-emulator")] == []
 
@@ -156,3 +157,16 @@ def test_a_failed_export_job_exits_5_with_the_fix(
     assert "failed: The export could not be written (No space left on device)." in result.stderr
     assert "suggest --from-export FILE" in result.stderr
     assert result.stdout == ""
+
+
+def test_the_phase_lines_say_what_they_count(cli: Runner, tenant: LocalTenant, scratch: Path) -> None:
+    """Plain lines: "export job: 100%, completed", "download: N KiB (… KiB/s)", "scan: …, 1,200 users"."""
+    result = suggest(cli, tenant, "--all")
+    assert result.exit_code == 0, result.stderr
+    last: dict[str, str] = {}
+    for line in result.stderr.splitlines():
+        phase, _, rest = line.partition(": ")
+        last[phase] = rest
+    assert last["export job"] == "100%, completed"
+    assert re.fullmatch(r"\d+(/\d+)? KiB \(\d+\.\d KiB/s(, ETA \d+ s)?\)", last["download"]), last
+    assert re.fullmatch(r"\d+/\d+ KiB \(\d+\.\d KiB/s(, ETA \d+ s)?\), 1,200 users", last["scan"]), last

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 from auth0link.errors import ExitCode
-from tests.support.tenant import ALICE, GITHUB
+from tests.support.tenant import ALICE, BOB, GITHUB
+
+BOB_ID = BOB
 
 if TYPE_CHECKING:
     from tests.cli.conftest import Wired
@@ -93,3 +95,14 @@ def test_unlink_missing_user_id_is_exit_2(linked: Wired) -> None:
     result = linked("unlink", "github", "--yes")
     assert result.exit_code == ExitCode.USAGE
     assert "USER_ID" in result.stderr
+
+
+def test_a_session_whose_user_is_gone_says_to_log_in_again(wired: Wired) -> None:
+    """The logged-in user was linked into another (or deleted): identities and unlink say log in again (3)."""
+    wired.tenant.emulator.tenant.users.link(BOB_ID, "auth0", ALICE.split("|")[1])
+    for args in (["identities"], ["unlink", GITHUB, "--yes"]):
+        result = wired(*args)
+        assert result.exit_code == ExitCode.LOGIN_REQUIRED, (args, result.stderr)
+        assert f"The logged-in user {ALICE} no longer exists" in result.stderr
+        assert result.stderr.splitlines()[-1].startswith("hint: run: auth0link login")
+    assert wired.writes() == []

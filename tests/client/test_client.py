@@ -206,6 +206,140 @@ def test_401_means_login_required(router: respx.Router) -> None:
     assert info.value.hint == "run: auth0link login"
 
 
+def test_401_renews_the_token_once_and_resends(router: respx.Router) -> None:
+    """A 401 calls renew_token with the rejected token and re-sends once with the new one."""
+    route = router.get("/api/v2/users/x").mock(
+        side_effect=[
+            auth0_error(401, "Unauthorized", "Expired token received"),
+            httpx.Response(200, json=USER),
+        ]
+    )
+    rejected: list[str] = []
+
+    def renew(token: str) -> str:
+        rejected.append(token)
+        return "at-new"
+
+    client, _ = make_client(router, renew_token=renew)
+    assert client.get_user("x").user_id == "auth0|abc"
+    assert rejected == ["at-123"]
+    assert [c.request.headers["authorization"] for c in route.calls] == ["Bearer at-123", "Bearer at-new"]
+    assert client.access_token == "at-new"  # later calls use the renewed token
+
+
+def test_401_on_a_write_is_resent_once_after_renewing(router: respx.Router) -> None:
+    """A 401 means the write was not applied: re-sent exactly once after renewing (never more)."""
+    route = router.patch("/api/v2/users/x").mock(
+        side_effect=[auth0_error(401, "Unauthorized", "Invalid token"), httpx.Response(200, json=USER)]
+    )
+    client, _ = make_client(router, renew_token=lambda _token: "at-new")
+    client.patch_user_metadata("x", {"a": 1})
+    assert route.call_count == 2
+    assert [json.loads(c.request.content) for c in route.calls] == [{"user_metadata": {"a": 1}}] * 2
+
+
+def test_a_second_401_is_login_required_without_a_third_attempt(router: respx.Router) -> None:
+    """Still 401 after renewing: LoginRequired (exit 3) with the fix, after exactly two requests."""
+    route = router.delete("/api/v2/users/x/identities/github/1").mock(
+        return_value=auth0_error(401, "Unauthorized", "Invalid token")
+    )
+    renewed: list[str] = []
+
+    def renew(token: str) -> str:
+        renewed.append(token)
+        return "at-new"
+
+    client, _ = make_client(router, renew_token=renew)
+    with pytest.raises(LoginRequired) as info:
+        client.unlink_identity("x", "github", "1")
+    assert route.call_count == 2
+    assert renewed == ["at-123"]
+    assert info.value.message == "The Management API rejected the access token (Invalid token)."
+    assert info.value.hint == "run: auth0link login"
+
+
+def test_a_failed_renewal_is_the_error_shown(router: respx.Router) -> None:
+    """When the token cannot be renewed (revoked session), the renewer's error says what to do."""
+    router.get("/api/v2/users/x").mock(return_value=auth0_error(401, "Unauthorized", "Invalid token"))
+
+    def revoked(_token: str) -> str:
+        raise LoginRequired("The session can no longer be refreshed.", hint="run: auth0link login")
+
+    client, _ = make_client(router, renew_token=revoked)
+    with pytest.raises(LoginRequired, match="can no longer be refreshed"):
+        client.get_user("x")
+
+
+def test_a_machine_tokens_401_names_the_machine_login(router: respx.Router) -> None:
+    """A rejected client-credentials token's fix is login --machine with that client ID."""
+    router.get("/api/v2/users/x").mock(return_value=auth0_error(401, "Unauthorized", "Invalid token"))
+    client, _ = make_client(router)
+    client.access_token = jwt_like(
+        {"sub": "m2mClient@clients", "gty": "client-credentials", "azp": "m2mClient"}
+    )
+    with pytest.raises(LoginRequired) as info:
+        client.get_user("x")
+    assert info.value.hint == "run: auth0link login --machine --client-id m2mClient"
+
+
+def jwt_like(claims: dict[str, object]) -> str:
+    """An unsigned JWT-shaped token carrying ``claims`` (the client reads them for its hints)."""
+    import base64
+
+    def part(obj: dict[str, object]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
+
+    return f"{part({'alg': 'RS256'})}.{part(claims)}.c2ln"
+
+
+SCOPE_403 = "Insufficient scope, expected any of: read:users,read:current_user"
+
+
+def test_scope_hint_for_a_user_login_asks_for_the_current_user_scope(router: respx.Router) -> None:
+    """A user's token lacking a scope is told to log in asking for the *current_user* one, not read:users."""
+    router.get("/api/v2/users/x").mock(
+        return_value=auth0_error(403, "Forbidden", SCOPE_403, "insufficient_scope")
+    )
+    client, _ = make_client(router)
+    client.access_token = jwt_like({"sub": "auth0|x", "scope": "openid email"})
+    with pytest.raises(ApiError) as info:
+        client.get_user("x")
+    assert (
+        info.value.hint
+        == "log in again asking for read:current_user: auth0link login --scopes 'openid email read:current_user'"
+    )
+    assert "read:users" not in (info.value.hint or "")
+
+
+def test_scope_hint_for_a_machine_names_the_grant(router: respx.Router) -> None:
+    """A machine token lacking a scope is told to grant the admin scope to its application."""
+    router.get("/api/v2/users/x").mock(
+        return_value=auth0_error(403, "Forbidden", SCOPE_403, "insufficient_scope")
+    )
+    client, _ = make_client(router)
+    client.access_token = jwt_like({"sub": "m2mClient@clients", "gty": "client-credentials", "scope": ""})
+    with pytest.raises(ApiError) as info:
+        client.get_user("x")
+    hint = info.value.hint or ""
+    assert hint.startswith("grant read:users to the application m2mClient")
+    assert hint.endswith("auth0link login --machine --client-id m2mClient")
+
+
+def test_scope_hint_for_an_admin_only_endpoint_with_a_user_login(router: respx.Router) -> None:
+    """A user's token on an admin-only endpoint is pointed at machine credentials, not at login --scopes."""
+    router.get("/api/v2/users-by-email").mock(
+        return_value=auth0_error(
+            403, "Forbidden", "Insufficient scope, expected any of: read:users", "insufficient_scope"
+        )
+    )
+    client, _ = make_client(router)
+    client.access_token = jwt_like({"sub": "auth0|x", "scope": "openid"})
+    with pytest.raises(ApiError) as info:
+        client.users_by_email("a@example.com")
+    assert "login --machine" in (info.value.hint or "")
+    assert "--scopes" not in (info.value.hint or "")
+
+
 def test_insufficient_scope_names_scope_and_login_command(router: respx.Router) -> None:
     """A 403 insufficient_scope names the missing scope and the login command that requests it."""
     router.post("/api/v2/users/p/identities").mock(

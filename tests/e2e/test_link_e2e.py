@@ -128,6 +128,19 @@ def test_link_google_then_unlink_restores_two_users(emu: RunningEmulator, admin:
     assert user_exists(tenant, ALICE)
 
 
+def test_unlink_restore_metadata_as_the_user(emu: RunningEmulator, admin: Auth0Client) -> None:
+    """link Google, then unlink --restore-metadata: the Google account signs in and gets its user_metadata back."""
+    env = {**cli_env(emu), "BROWSER": agent_browser(connection="google-oauth2")}
+    login_alice(cli_env(emu))
+    linked = run(["link", "--connection", "google-oauth2", "--login-hint", ALICE_EMAIL, "--yes"], env)
+    assert linked.returncode == 0, linked.stderr
+    result = run(["unlink", GOOGLE, "--restore-metadata", "--yes", "--json"], env)
+    assert result.returncode == 0, result.stderr
+    assert identity_ids(result.stdout) == [ALICE]
+    assert admin.get_user(GOOGLE).user_metadata == {"theme": "dark", "locale": "fr"}
+    assert "prompt=login" in result.stderr  # a fresh sign-in of the Google account
+
+
 def test_unlink_pipeline_from_identities(emu: RunningEmulator, admin: Auth0Client) -> None:
     """`identities --secondary-only | grep github | unlink - --yes` unlinks exactly GitHub."""
     env = cli_env(emu)
@@ -195,6 +208,24 @@ def test_passwordless_email_secondary_links(emu: RunningEmulator) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert identity_ids(result.stdout) == [ALICE, EMAIL_USER]
+
+
+SMS_USER = "sms|65f0ca401000000000000051"
+SMS_PHONE = "+15555550123"
+
+
+def test_sms_secondary_with_a_verified_phone_links(emu: RunningEmulator, admin: Auth0Client) -> None:
+    """The SMS demo user (code read from the outbox) links with no --allow-unverified; the preview names the number."""
+    env = cli_env(emu)
+    login_alice(env)
+    result = run(
+        ["link", "--connection", "sms", "--login-hint", SMS_PHONE, "--yes", "--json"],
+        {**env, "BROWSER": agent_browser(connection="sms", email=SMS_PHONE)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert identity_ids(result.stdout) == [ALICE, SMS_USER]
+    assert f"Link {SMS_USER} ({SMS_PHONE}) into {ALICE}." in result.stderr
+    assert not user_exists(admin, SMS_USER)
 
 
 def test_primary_secondary_switches_session(emu: RunningEmulator, admin: Auth0Client) -> None:

@@ -107,3 +107,39 @@ def test_clean_handles_none_bool_and_controls() -> None:
     assert clean(None) == ""
     assert clean(True) == "yes"
     assert clean("a\nb\x07") == "a b "
+
+
+def test_login_url_with_a_browser_says_it_opens_it() -> None:
+    """A browser login says the page opens in the browser, and prints the URL."""
+    err = io.StringIO()
+    Output(stdout=io.StringIO(), stderr=err, stderr_isatty=False).login_url(URL, browser=True)
+    assert err.getvalue().startswith("Opening the login page in your browser.")
+    assert "ssh -L" not in err.getvalue()
+
+
+def test_login_url_without_a_browser_gives_the_ssh_hint() -> None:
+    """--no-browser: no "Opening … in your browser"; the URL and how to forward its callback port."""
+    err = io.StringIO()
+    Output(stdout=io.StringIO(), stderr=err, stderr_isatty=False).login_url(URL, browser=False)
+    text = err.getvalue()
+    assert "Opening" not in text
+    assert text.startswith("Open this URL in a browser to log in:\n")
+    assert "ssh -L 8485:127.0.0.1:8485 HOST" in text
+
+
+URL = (
+    "https://t.example/authorize?response_type=code&client_id=c"
+    "&redirect_uri=http%3A%2F%2F127.0.0.1%3A8485%2Fcallback&state=s"
+)
+
+
+def test_json_fills_the_primarys_email_and_name_as_the_table_does() -> None:
+    """--json: the primary identity (no profileData) has the user's email and name, as the table shows."""
+    output, out, _ = make(tty=False)
+    output.identities(USER, as_json=True)
+    primary, google = json.loads(out.getvalue())["identities"]
+    assert (primary["email"], primary["name"]) == ("alice@example.com", "Alice")
+    assert (google["email"], google["name"]) == ("alice@gmail.example", "Alice\x1b[31m G\tX")
+    table, piped, _ = make(tty=False)
+    table.identities(USER, as_json=False)
+    assert piped.getvalue().splitlines()[1].split("\t")[5:] == ["Alice", "alice@example.com"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from auth0link.output import Output
 
@@ -77,3 +78,16 @@ def test_update_sets_the_position_and_total() -> None:
     bar.close()
     assert "55/100" in err.getvalue()
     assert "processing" in err.getvalue()
+
+
+def test_a_progress_line_says_what_it_counts() -> None:
+    """suggest's scan: "scanning users: 2 pages (… pages/s), 200 users read", not "2 (…/s) 200 users"."""
+    err = io.StringIO()
+    progress = Output(stdout=io.StringIO(), stderr=err, stderr_isatty=False).progress(
+        total=None, label="scanning users", interval=0.0, unit="page"
+    )
+    progress.advance("100 users read")
+    progress.advance("200 users read")
+    first, second = err.getvalue().splitlines()[:2]
+    assert re.fullmatch(r"scanning users: 1 page \(\d+\.\d pages/s\), 100 users read", first), first
+    assert re.fullmatch(r"scanning users: 2 pages \(\d+\.\d pages/s\), 200 users read", second), second

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
@@ -38,12 +39,14 @@ class RecordingUI:
     def __init__(self) -> None:
         """Nothing shown yet."""
         self.urls: list[str] = []
+        self.browsers: list[bool] = []
         self.codes: list[str] = []
         self.ticks: list[float] = []
 
-    def login_url(self, url: str) -> None:
-        """Record the URL."""
+    def login_url(self, url: str, *, browser: bool) -> None:
+        """Record the URL (and whether a browser was being opened with it)."""
         self.urls.append(url)
+        self.browsers.append(browser)
 
     def device_code(self, auth: DeviceAuthorization) -> None:
         """Record the user code."""
@@ -116,6 +119,35 @@ def test_pkce_login_stores_the_validated_session() -> None:
     assert outcome.email == "alice@example.com"
     assert ui.urls
     assert ui.urls[0].startswith(idp.BASE + "/authorize?")
+
+
+def test_no_browser_login_says_no_browser_is_opened() -> None:
+    """--no-browser (open_browser=False): the URL is shown as one to open elsewhere, and no browser starts."""
+    router, complete = _pkce_router()
+    started: list[str] = []
+
+    class ElsewhereUI(RecordingUI):
+        def login_url(self, url: str, *, browser: bool) -> None:
+            super().login_url(url, browser=browser)
+            complete(url)  # the person opens it on another machine
+
+    def never(url: str) -> bool:
+        started.append(url)
+        return True
+
+    ui = ElsewhereUI()
+    login(
+        _client(router),
+        dataclasses.replace(_request(), open_browser=False),
+        endpoints=ENDPOINTS,
+        jwks_provider=idp.jwks,
+        store=MemoryTokenStore(),
+        key=KEY,
+        ui=ui,
+        browser=never,
+    )
+    assert ui.browsers == [False]
+    assert started == []
 
 
 def test_invalid_id_token_stores_nothing() -> None:
@@ -338,9 +370,9 @@ def test_spinner_starts_only_after_the_url_is_shown() -> None:
     events: list[str] = []
 
     class OrderUI(RecordingUI):
-        def login_url(self, url: str) -> None:
+        def login_url(self, url: str, *, browser: bool) -> None:
             events.append("url")
-            super().login_url(url)
+            super().login_url(url, browser=browser)
 
         @contextlib.contextmanager
         def waiting(self, message: str) -> Iterator[Callable[[float], None]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 
 from auth0link.models import LinkPlan, User
@@ -54,3 +55,11 @@ def test_plan_shows_added_kept_and_replaced_keys_and_the_contact() -> None:
     assert '= theme: "light" (kept; the other account had "dark")' in text
     replaced = rendered(plan_for({"theme": "light"}, {"theme": "dark"}, absorbed_wins=True))
     assert '~ theme: "dark" (replaces "light")' in replaced
+
+
+def test_plan_of_an_account_without_email_or_phone_shows_no_empty_parentheses() -> None:
+    """An absorbed account known without a contact (an ID token with no email claim): no "()"."""
+    plan = dataclasses.replace(plan_for({}, {}, absorbed_wins=False), absorbed_contact=None)
+    text = rendered(plan)
+    assert "Link sms|s1 into auth0|p1." in text
+    assert "()" not in text

@@ -241,7 +241,7 @@ def test_missing_user_is_not_found_and_changes_nothing(
 def test_read_failure_changes_nothing(tenant: LocalTenant, tmp_path: Path) -> None:
     """A refused read keeps its class (exit 4) and says nothing was changed; no backup is written."""
     tenant.faults.fail("GET", GOOGLE_PATH, "403")
-    with pytest.raises(ApiError, match=r"while reading the profiles\) Nothing was changed") as info:
+    with pytest.raises(ApiError, match=r"\(while reading the profiles\)\. Nothing was changed\.") as info:
         run(tenant, tmp_path)
     assert exit_code_for(info.value) == ExitCode.API_ERROR
     assert tenant.faults.writes() == []
@@ -259,7 +259,7 @@ class SecondReadFails(MachineTenant):
 def test_read_failure_after_a_missing_user_changes_nothing(tenant: LocalTenant, tmp_path: Path) -> None:
     """A missing absorbed user, then a failed read of the kept one: the failure says nothing changed."""
     through = SecondReadFails(tenant.client(tenant.m2m_token()))
-    with pytest.raises(NetworkError, match=r"while reading the profiles\) Nothing was changed") as info:
+    with pytest.raises(NetworkError, match=r"\(while reading the profiles\)\. Nothing was changed\.") as info:
         run(tenant, tmp_path, through=through, subject=LinkSubject(ALICE, "google-oauth2|nobody"))
     assert exit_code_for(info.value) == ExitCode.NETWORK
     assert backups(tmp_path) == []

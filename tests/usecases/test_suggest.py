@@ -132,7 +132,7 @@ def test_all_groups_emails_whatever_their_case(
 
 
 def test_include_unverified_says_so_in_the_reason(admin: tuple[LocalTenant, Auth0Client]) -> None:
-    """With unverified users included, the reason warns that not all emails are verified."""
+    """With unverified users included, a pair with an unverified user says so; a fully verified pair does not."""
     _, client = admin
     verified = suggest_for_email(client, "a@x.com")
     assert [(s.primary_id, s.secondary_id) for s in verified] == [("auth0|a1", "google-oauth2|a2")]
@@ -142,7 +142,8 @@ def test_include_unverified_says_so_in_the_reason(admin: tuple[LocalTenant, Auth
         ("auth0|a1", "github|a3"),  # older than the Google account
         ("auth0|a1", "google-oauth2|a2"),
     ]
-    assert "NOT all verified" in found[0].reason
+    assert found[0].reason.startswith("same email, NOT both verified")
+    assert found[1].reason.startswith("same verified email")  # both of this pair are verified
 
 
 def test_all_with_unverified_users_finds_their_pairs(
@@ -152,7 +153,9 @@ def test_all_with_unverified_users_finds_their_pairs(
     tenant, client = admin
     found = export_pairs(tenant, client, tmp_path, include_unverified=True)
     assert ("auth0|a1", "github|a3") in [(s.primary_id, s.secondary_id) for s in found]
-    assert all("NOT all verified" in s.reason for s in found if s.email == "a@x.com")
+    reasons = {s.secondary_id: s.reason for s in found if s.email == "a@x.com"}
+    assert reasons["github|a3"].startswith("same email, NOT both verified")
+    assert reasons["google-oauth2|a2"].startswith("same verified email")
 
 
 def test_all_finds_every_pair_past_the_search_window(tmp_path: Path) -> None:

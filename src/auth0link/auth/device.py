@@ -66,7 +66,7 @@ def start(
     except OAuthError as exc:
         if exc.error in {"unauthorized_client", "invalid_grant", "unsupported_grant_type"}:
             raise DeviceFlowError(
-                f"The application may not use the device flow: {exc.message}",
+                f"The application may not use the device flow: {exc.description} ({exc.error}).",
                 error=exc.error,
                 status_code=exc.status_code,
                 hint="enable the Device Code grant for the application (Advanced Settings > Grant Types), "
@@ -127,7 +127,7 @@ def poll(
                 interval += SLOW_DOWN_STEP
                 continue
             if exc.error in {"expired_token", "access_denied", "invalid_grant"}:
-                raise _denied(exc.error, exc.message) from None
+                raise _denied(exc.error, exc.description) from None
             raise
 
 

@@ -33,7 +33,7 @@ class UnknownSigningKey(IdTokenError):
 
 def _fail(message: str) -> IdTokenError:
     return IdTokenError(
-        f"The ID token was refused: {message}", hint="nothing was stored; run: auth0link login"
+        f"The ID token was refused: {message}.", hint="nothing was stored; run: auth0link login"
     )
 
 

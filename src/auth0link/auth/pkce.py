@@ -42,7 +42,7 @@ from auth0link.auth._loopback import (
     port_is_free,
 )
 from auth0link.auth.oidc import validate_with_provider
-from auth0link.errors import Interrupted, LoginRequired, OAuthError
+from auth0link.errors import IdTokenError, Interrupted, LoginRequired, OAuthError, clause
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -165,7 +165,13 @@ def check_callback_accepted(client: Auth0Client, url: str, ports: Sequence[int])
     return status, text
 
 
-def _wait(listener: Listener, timeout: float, clock: Callable[[], float]) -> Outcome:
+#: what to do when no login came back in time, for ``auth0link login`` (link passes its own)
+LOGIN_TIMEOUT_HINT: Final = (
+    "run auth0link login again (--timeout SECONDS waits longer; --device logs in without a local browser)"
+)
+
+
+def _wait(listener: Listener, timeout: float, clock: Callable[[], float], hint: str) -> Outcome:
     deadline = clock() + timeout
     while not listener.done.wait(0.1):
         if clock() >= deadline:
@@ -174,11 +180,7 @@ def _wait(listener: Listener, timeout: float, clock: Callable[[], float]) -> Out
                 if listener.outcome.rejected_state
                 else ""
             )
-            raise LoginRequired(
-                f"No login arrived from the browser within {timeout:g} s{extra}.",
-                hint="run auth0link login again (--timeout SECONDS waits longer; --device logs in without "
-                "a local browser)",
-            )
+            raise LoginRequired(f"No login arrived from the browser within {timeout:g} s{extra}.", hint=hint)
     return listener.outcome
 
 
@@ -201,12 +203,15 @@ def run_pkce_login(  # long: one keyword per authorize parameter; the body is li
     require_fresh_auth: bool = False,
     check_callback: bool = True,
     clock: Callable[[], float] = time.monotonic,
+    timeout_hint: str = LOGIN_TIMEOUT_HINT,
+    retry_hint: str = "run: auth0link login",
 ) -> PkceResult:
     """Log a user in through the browser; see the module docstring for the steps.
 
     ``require_fresh_auth`` demands ``auth_time`` ≥ the start of this login (use it with
     ``prompt="login"``/``max_age=0`` for a second, linking login). ``check_callback=False`` skips
-    the early "Callback URL mismatch" probe.
+    the early "Callback URL mismatch" probe. ``timeout_hint`` is what the caller's user should do
+    when no login arrives in time, ``retry_hint`` how to try again after a refused login.
     """
     started_at, verifier = time.time(), make_verifier()
     state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
@@ -239,6 +244,7 @@ def run_pkce_login(  # long: one keyword per authorize parameter; the body is li
         timeout=timeout,
         clock=clock,
         ports=callback_ports,
+        hints=(timeout_hint, retry_hint),
     )
     try:
         tokens = client.token(
@@ -260,6 +266,10 @@ def run_pkce_login(  # long: one keyword per authorize parameter; the body is li
             nonce=nonce,
             **fresh,
         )
+    except IdTokenError as exc:
+        if exc.hint and exc.hint.endswith("run: auth0link login"):  # the generic retry: the caller's own
+            exc.hint = f"nothing was stored; {retry_hint}"
+        raise
     except KeyboardInterrupt:
         raise Interrupted("Interrupted: the login was cancelled; nothing was stored.") from None
     return PkceResult(tokens=tokens, claims=claims, redirect_uri=redirect_uri, started_at=started_at)
@@ -275,6 +285,7 @@ def _await_code(
     timeout: float,
     clock: Callable[[], float],
     ports: Sequence[int],
+    hints: tuple[str, str],
 ) -> str:
     """Serve the callback, show and open the URL, and wait for the browser to come back."""
     server_thread = threading.Thread(
@@ -288,14 +299,14 @@ def _await_code(
         threading.Thread(
             target=_open_quietly, args=(open_browser, url), name="pkce-browser", daemon=True
         ).start()
-        outcome = _wait(listener, timeout, clock)
+        outcome = _wait(listener, timeout, clock, hints[0])
     except KeyboardInterrupt:
         raise Interrupted("Interrupted: the login was cancelled; nothing was stored.") from None
     finally:
         listener.shutdown()
         listener.server_close()
     if outcome.error is not None:
-        raise _callback_error(outcome, ports)
+        raise _callback_error(outcome, ports, retry_hint=hints[1])
     assert outcome.code is not None
     return outcome.code
 
@@ -306,14 +317,16 @@ def _open_quietly(open_browser: Callable[[str], bool], url: str) -> None:
         open_browser(url)
 
 
-def _callback_error(outcome: Outcome, ports: Sequence[int]) -> OAuthError:
+def _callback_error(outcome: Outcome, ports: Sequence[int], *, retry_hint: str) -> OAuthError:
     error = outcome.error or "unknown_error"
-    description = (outcome.error_description or error).replace("\n", " ")[:300]
-    hint = "run: auth0link login"
+    description = clause((outcome.error_description or error).replace("\n", " ")[:300])
+    hint = retry_hint
     if any(marker in description.lower() for marker in _MISMATCH_MARKERS):
         hint = _register_hint(ports)
     elif error == "access_denied":
-        hint = "the login was refused in the browser; run auth0link login to try again"
+        hint = f"the login was refused in the browser; to try again, {retry_hint}"
     elif error in {"unauthorized_client", "invalid_request"}:
         hint = "check the application's settings: run auth0link doctor"
-    return OAuthError(f"The login failed: {description} ({error}).", error=error, hint=hint)
+    return OAuthError(
+        f"The login failed: {description} ({error}).", error=error, hint=hint, description=description
+    )

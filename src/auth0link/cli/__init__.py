@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from auth0link.errors import Auth0LinkError, ExitCode
 
 #: name → (``module:attribute``, the one-line help ``auth0link --help`` shows without importing it).
-#: tests/cli/test_root.py checks each line against the command's own help.
+#: tests/cli/test_root.py checks each line against the first line of the command's own help.
 COMMANDS: Final[dict[str, tuple[str, str]]] = {
     "login": (
         "auth0link.cli.login:login",
@@ -43,6 +43,7 @@ COMMANDS: Final[dict[str, tuple[str, str]]] = {
     "unlink": ("auth0link.cli.unlink:unlink", "Unlink PROVIDER USER_ID from the logged-in user."),
     "doctor": ("auth0link.cli.doctor:doctor", "Check this profile against the tenant and this machine."),
     "config": ("auth0link.cli.config:config_group", "Read and write the profile's settings file."),
+    "profiles": ("auth0link.cli.profiles:profiles", "List the profiles and switch the active one."),
     "backups": ("auth0link.cli.backups:backups", "Find the backups written before each link."),
     "suggest": ("auth0link.cli.suggest:suggest", "Suggest pairs of accounts to link (admin)."),
     "batch-link": (
@@ -88,12 +89,25 @@ def exit_code_for(error: BaseException) -> ExitCode:
     return e.ExitCode.ERROR
 
 
-def _report(error: Auth0LinkError) -> None:
+def _report(error: Auth0LinkError, *, profile: str | None = None) -> None:
+    """One ``error:`` line and its ``hint:``; with ``--profile NAME`` given, the hint's commands repeat it."""
     from auth0link.output import clean
 
     print(f"error: {clean(error.message)}", file=sys.stderr, flush=True)
     if error.hint:
-        print(f"hint: {clean(error.hint)}", file=sys.stderr, flush=True)
+        print(f"hint: {clean(with_profile(error.hint, profile))}", file=sys.stderr, flush=True)
+
+
+def with_profile(hint: str, profile: str | None) -> str:
+    """``run: auth0link login`` → ``run: auth0link --profile work login`` when ``--profile work`` chose it.
+
+    Without the flag the profile is the one a bare command uses, so the hint is right as it is.
+    """
+    if not profile or "--profile" in hint:
+        return hint
+    import re
+
+    return re.sub(r"(?<![\w/.-])auth0link (?=-|[a-z])", f"auth0link --profile {profile} ", hint)
 
 
 class RootGroup(click.Group):
@@ -138,7 +152,7 @@ class RootGroup(click.Group):
                 import traceback
 
                 traceback.print_exc(file=sys.stderr)
-            _report(exc)
+            _report(exc, profile=_globals.flags(ctx).get("profile"))
             ctx.exit(exit_code_for(exc))
         except BrokenPipeError:
             # `auth0link identities | head -1`: the reader left; exit quietly.

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from auth0link.cli._globals import command, pass_app
+from auth0link.cli._second_login import browser_second_login
 
 if TYPE_CHECKING:
     from auth0link.application import Application
@@ -14,7 +15,10 @@ if TYPE_CHECKING:
 
 @click.group()
 def backups() -> None:
-    """Find the backups written before each link (to restore metadata)."""
+    """Find the backups written before each link.
+
+    They hold what a link discarded (to restore metadata after an unlink).
+    """
 
 
 @command(name="list")
@@ -53,5 +57,66 @@ def backups_show(app: Application, *, location: str | None, user_id: str | None)
     app.output.json(max(entries, key=lambda e: e.created_at).record)
 
 
+@command(name="restore")
+@click.argument("user_id")
+@click.option(
+    "--machine",
+    is_flag=True,
+    help="Admin: restore user_metadata and app_metadata with machine credentials (login --machine).",
+)
+@click.option("--no-browser", is_flag=True, help="Print the sign-in URL instead of opening a browser.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(1, 3600),
+    default=300.0,
+    show_default=True,
+    help="Seconds to wait for the sign-in.",
+)
+@click.option("--json", "as_json", is_flag=True, help="What was restored, as JSON.")
+@pass_app
+def backups_restore(
+    app: Application, *, user_id: str, machine: bool, no_browser: bool, timeout: float, as_json: bool
+) -> None:
+    """Put an unlinked account's metadata back from its newest link backup.
+
+    \b
+    You sign in to that account (USER_ID, as backups list prints it) in the
+    browser, and its user_metadata is restored with its own token. Its
+    app_metadata needs an administrator: --machine (after login --machine)
+    restores both. unlink --restore-metadata does this right after unlinking.
+    """
+    from auth0link.models import Restored
+    from auth0link.usecases import backups as use_case
+    from auth0link.usecases.restore import newest_backup, restore_as_user
+
+    if machine:
+        user, entry = use_case.restore_metadata(
+            app.admin_client(), app.backups_dir, primary_id=None, secondary_id=user_id
+        )
+        absorbed = entry.record.get("absorbed")
+        fields = ("user_metadata", "app_metadata")
+        written = tuple(f for f in fields if isinstance(absorbed, dict) and absorbed.get(f))
+        restored = Restored(user=user, backup=entry.location, restored=written)
+    else:
+        restored = restore_as_user(
+            user_id,
+            entry=newest_backup(app.backups_dir, user_id),
+            second_login=browser_second_login(
+                app,
+                no_browser=no_browser,
+                timeout=timeout,
+                purpose=f"Sign in to {user_id} to restore its user_metadata",
+                timeout_hint="run the same command again with a longer --timeout SECONDS "
+                "(over SSH add --no-browser)",
+                retry_hint="run the same command again and sign in to that account",
+            ),
+            client_for=lambda token: app.client(access_token=token),
+        )
+    app.output.restored(restored)
+    if as_json:
+        app.output.json(restored.to_json())
+
+
 backups.add_command(backups_list)
 backups.add_command(backups_show)
+backups.add_command(backups_restore)

@@ -26,8 +26,9 @@ def _profile_file() -> ProfileFile:
 
     ctx = click.get_current_context()
     env = _globals.environment(ctx)
-    profile = _globals.flags(ctx).get("profile") or env.get(names.ENV_PROFILE) or names.DEFAULT_PROFILE
-    return config.ProfileFile(config.default_config_dir(env), profile)
+    config_dir = config.default_config_dir(env)
+    profile, _source = config.resolve_profile(_globals.flags(ctx).get("profile"), env, config_dir)
+    return config.ProfileFile(config_dir, profile)
 
 
 @config_group.command(name="set")

@@ -32,5 +32,5 @@ def identities(
         user = fetch_identities(app.admin_client(), admin_user)
     else:
         access = app.access()
-        user = fetch_identities(app.client(access_token=access.token), access.user_id)
+        user = fetch_identities(app.user_client(access), access.user_id, own_user=True)
     app.output.identities(user, as_json=as_json, header=not no_header, secondary_only=secondary_only)

@@ -9,6 +9,7 @@ import click
 
 from auth0link.cli._globals import command, pass_app
 from auth0link.cli._prompts import confirm, require_yes_or_tty
+from auth0link.cli._second_login import browser_second_login
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -233,7 +234,10 @@ def _user_link(
         primary=primary,
         options=options,
         second_login=login,
-        client_for=lambda token: app.client(access_token=token),
+        # the primary's own session renews its token on a 401; the second login's is fresh
+        client_for=lambda token: (
+            app.user_client(access) if token == access.token else app.client(access_token=token)
+        ),
         backup=backup,
         confirm=show_and_confirm,
         report=app.output.info,
@@ -261,29 +265,6 @@ def _second_login(
             client_id=settings.require_client_id,
             clock=app.clock,
         )
-    if app.second_login is not None:  # injected (tests, scripts driving their own browser)
-        return app.second_login
-    # Auth0 allows no linking through the device flow: without a browser, print the URL.
-    unavailable = None if no_browser else settings.browser_unavailable
-    print_only = no_browser or unavailable is not None
-
-    def on_url(url: str) -> None:
-        if unavailable is not None:
-            app.output.info(f"No browser can be opened here ({unavailable}); open the URL elsewhere.")
-        app.output.info("Sign in to the account to link (a fresh login is required):")
-        app.output.info(f"  {url}")
-        if print_only:
-            app.output.ssh_hint(url, default_port=settings.callback_ports[0])
-
-    return second_login.pkce_second_login(
-        app.client(),
-        endpoints=app.endpoints,
-        jwks_provider=app.jwks,
-        client_id=settings.require_client_id,
-        scope=settings.scopes,
-        audience=settings.api_audience,
-        callback_ports=settings.callback_ports,
-        open_browser=(lambda _url: False) if print_only else app.open_browser,
-        on_url=on_url,
-        timeout=timeout,
+    return browser_second_login(
+        app, no_browser=no_browser, timeout=timeout, purpose="Sign in to the account to link"
     )

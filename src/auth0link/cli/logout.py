@@ -25,7 +25,7 @@ def logout(app: Application, *, all_profiles: bool, machine: bool) -> None:
         else:
             app.output.info("No machine credentials stored; nothing to do.")
         return
-    from auth0link.errors import Auth0LinkError, ConfigurationError
+    from auth0link.errors import Auth0LinkError, ConfigurationError, clause
     from auth0link.usecases.session_index import SessionIndex
 
     index = SessionIndex(app.settings.config_dir)
@@ -46,7 +46,10 @@ def logout(app: Application, *, all_profiles: bool, machine: bool) -> None:
             if not all_profiles:
                 raise
             failed += 1  # --all goes on: one broken store must not keep the other sessions
-            app.output.warn(f"could not log out of {entry.domain}, profile {entry.profile}: {exc}")
+            app.output.warn(
+                f"could not log out of {entry.domain}, profile {entry.profile}: {clause(exc.message)}"
+                + (f" ({exc.hint})" if exc.hint else "")
+            )
     if failed:
         raise Auth0LinkError(
             f"{failed} of {len(entries)} session(s) could not be logged out (see the warnings above).",

@@ -14,41 +14,40 @@ if TYPE_CHECKING:
 
 @command()
 @click.option("--json", "as_json", is_flag=True, help="JSON with stable keys (for scripts).")
+@click.option("--offline", is_flag=True, help="Only read what is stored; do not ask the tenant.")
 @pass_app
-def status(app: Application, *, as_json: bool) -> None:
+def status(app: Application, *, as_json: bool, offline: bool) -> None:
     """Show who is logged in where, checked with the tenant.
 
-    Exit 3 when the active profile is not logged in.
+    \b
+    Every profile: its user login (refreshed with its refresh token, then one
+    Management API call) and its machine credentials (login --machine), each
+    problem with the command that fixes it. --offline only reads what is stored.
+    Exit 0 when the active profile's credentials work (a user login, or machine
+    credentials alone), 3 when it has none or the tenant refused them, 5 when
+    the tenant could not be reached.
     """
-    from auth0link.config import profile_flag
-    from auth0link.errors import ConfigurationError, LoginRequired
-    from auth0link.usecases.session_index import SessionIndex
-    from auth0link.usecases.status import session_status
+    from auth0link.usecases import status as use_case
 
     settings = app.settings
-    entries = SessionIndex(settings.config_dir).entries()
-    current_key = None
-    try:
-        current = app.index_entry()
-        current_key = current.key
-        entries = [current, *(e for e in entries if e.key != current.key)]
-    except ConfigurationError:
-        pass
-    now = app.clock()
-    statuses = [
-        session_status(entry, store=app.store_for(entry), active=entry.key == current_key, now=now)
-        for entry in entries
-    ]
     env_token = settings.access_token is not None
-    app.output.sessions(statuses, as_json=as_json, env_token=env_token)
+    report = use_case.gather(
+        app.profile_configs(),
+        world=app,
+        config_dir=settings.config_dir,
+        now=app.clock(),
+        offline=offline or env_token,
+        bare_profile=settings.bare_profile,
+        env_machine=(settings.domain, settings.machine_client_id)
+        if settings.domain and settings.machine_client_id and settings.client_secret
+        else None,
+    )
+    app.output.sessions(report.sessions, machines=report.machines, as_json=as_json, env_token=env_token)
     if env_token:
         return
-    active = next((s for s in statuses if s.active), None)
-    if active is None or not active.logged_in:
-        raise LoginRequired(
-            "You are not logged in." if active is None else f"Profile {active.profile} is not logged in.",
-            hint=f"run: auth0link login{profile_flag(settings.profile)}",
-        )
+    error = use_case.verdict(report.sessions, report.machines, profile=settings.profile)
+    if error is not None:
+        raise error
 
 
 @command()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Final, Self
 
 import click
 
@@ -157,6 +157,9 @@ def _report_read(output: Output, stats: ReadStats, phases: _Phases) -> None:
         )
 
 
+_PHASE_UNITS: Final = {"export job": "%", "download": "KiB", "scan": "KiB"}
+
+
 class _Phases:
     """Progress of the phases (export job, download, scan): one display each, on stderr."""
 
@@ -169,7 +172,7 @@ class _Phases:
         if phase != self.phase:
             self.close()
             self.phase = phase
-            self.progress = self.output.progress(total=total, label=phase)
+            self.progress = self.output.progress(total=total, label=phase, unit=_PHASE_UNITS.get(phase))
         assert self.progress is not None
         self.progress.update(done, total=total, status=status)
 

@@ -9,6 +9,7 @@ import click
 
 from auth0link.cli._globals import command, pass_app
 from auth0link.cli._prompts import confirm, require_yes_or_tty
+from auth0link.cli._second_login import browser_second_login
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -29,7 +30,22 @@ if TYPE_CHECKING:
 @click.option(
     "--restore-metadata",
     is_flag=True,
-    help="Admin: put the unlinked user's metadata back from its link-time backup.",
+    help="Put the unlinked account's metadata back from its link-time backup: you sign in to that "
+    "account once more and its user_metadata is restored with its own token. Its app_metadata "
+    "needs admin: --user with login --machine restores both.",
+)
+@click.option(
+    "--no-browser",
+    is_flag=True,
+    help="With --restore-metadata: print the sign-in URL instead of opening a browser (over SSH, "
+    "forward the callback port).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(1, 3600),
+    default=300.0,
+    show_default=True,
+    help="With --restore-metadata: seconds to wait for the sign-in.",
 )
 @pass_app
 def unlink(  # long: one parameter per option, and the help text
@@ -42,6 +58,8 @@ def unlink(  # long: one parameter per option, and the help text
     no_header: bool,
     admin_user: str | None,
     restore_metadata: bool,
+    no_browser: bool,
+    timeout: float,
 ) -> None:
     """Unlink PROVIDER USER_ID from the logged-in user.
 
@@ -53,12 +71,15 @@ def unlink(  # long: one parameter per option, and the help text
       auth0link identities --secondary-only | grep github | auth0link unlink - --yes
     The primary identity itself cannot be unlinked (exit 2); an identity that is
     not linked is exit 7. Prints the remaining identities.
+    --restore-metadata puts back what the account lost when it was linked (from
+    the link backup): you sign in to it once more, and its user_metadata is
+    restored with its own token. app_metadata needs admin (--user, login --machine).
     """
     from auth0link.errors import UsageError
 
     if user_id is None and provider != "-" and "|" in provider:
         provider, _, user_id = provider.partition("|")
-    if admin_user or restore_metadata:
+    if admin_user:
         _admin_unlink(
             app,
             primary_id=admin_user,
@@ -76,6 +97,16 @@ def unlink(  # long: one parameter per option, and the help text
             hint="auth0link unlink PROVIDER USER_ID (see: auth0link identities --secondary-only)",
         )
     require_yes_or_tty(app, yes=yes, what="unlink")
+    if restore_metadata:
+        if provider == "-":
+            raise UsageError(
+                "--restore-metadata restores one account: pass PROVIDER USER_ID, not '-'.",
+                hint="auth0link unlink PROVIDER USER_ID --restore-metadata",
+            )
+        _unlink_and_restore(
+            app, (provider, user_id or ""), yes=yes, no_browser=no_browser, timeout=timeout, as_json=as_json
+        )
+        return
     pairs = _stdin_pairs() if provider == "-" else [(provider, user_id or "")]
     from auth0link.usecases.unlink import unlink_identities
 
@@ -86,7 +117,7 @@ def unlink(  # long: one parameter per option, and the help text
         return confirm("Unlink now?", yes=yes)
 
     result = unlink_identities(
-        app.client(access_token=access.token),
+        app.user_client(access),
         access.user_id,
         pairs,
         confirm=show_and_confirm,
@@ -94,6 +125,42 @@ def unlink(  # long: one parameter per option, and the help text
         sleep=app.sleep,
     )
     app.output.identities(result.user, as_json=as_json, header=not no_header)
+
+
+def _unlink_and_restore(
+    app: Application, pair: tuple[str, str], *, yes: bool, no_browser: bool, timeout: float, as_json: bool
+) -> None:
+    """``unlink P U --restore-metadata`` as the user: unlink, then sign in as that account and restore it."""
+    from auth0link.usecases.restore import restore_command, unlink_and_restore
+
+    secondary_id = "|".join(pair)
+    later = restore_command(secondary_id)
+    access = app.access()
+
+    def show_and_confirm(user: User, targets: Sequence[Identity]) -> bool:
+        app.output.unlink_plan(user, targets, restoring=True)
+        return confirm("Unlink now?", yes=yes)
+
+    result, restored = unlink_and_restore(
+        app.user_client(access),
+        access.user_id,
+        pair,
+        backup_dir=app.backups_dir,
+        confirm=show_and_confirm,
+        second_login=browser_second_login(
+            app,
+            no_browser=no_browser,
+            timeout=timeout,
+            purpose=f"Sign in to {secondary_id} to restore its user_metadata",
+            timeout_hint=f"finish it, waiting longer: {later} --timeout SECONDS (over SSH add --no-browser)",
+            retry_hint=f"run: {later}",
+        ),
+        client_for=lambda token: app.client(access_token=token),
+        report=app.output.success,
+        sleep=app.sleep,
+    )
+    app.output.restored(restored)
+    app.output.identities(result.user, as_json=as_json)
 
 
 def _stdin_pairs() -> list[tuple[str, str]]:

@@ -15,6 +15,11 @@ Retry policy (as auth0-python and auth0-cli do, but never blind for writes):
   ``max_rate_limit_retries`` times;
 * 5xx, timeouts and dropped connections: retried only for GET (idempotent), with jittered
   exponential backoff; a POST/PATCH/DELETE is retried only if the connection was never made;
+* 401 from the Management API (an expired or invalid token, e.g. when this machine's clock and
+  the tenant's disagree): the tenant refused the token before looking at the request, so nothing
+  was applied; when the client was given ``renew_token`` (the session layer's refresh), the token
+  is renewed once and the request re-sent once, writes included. A second 401 is
+  :class:`~auth0link.errors.LoginRequired` (exit 3) with the fix;
 * 409 and other 4xx: never retried.
 
 A users-export file is downloaded from its ``location`` (a pre-signed URL on another host) by

@@ -13,9 +13,20 @@ from typing import TYPE_CHECKING, Any
 
 from auth0link._redact import redact_text
 from auth0link.client._http import HTTP_SERVER_ERROR, HTTP_TOO_MANY
-from auth0link.errors import ApiError, Conflict, LoginRequired, NotFound, OAuthError, ServerError
+from auth0link.errors import (
+    ApiError,
+    Conflict,
+    LoginRequired,
+    NotFound,
+    OAuthError,
+    ServerError,
+    clause,
+    sentence,
+)
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     import httpx
 
 
@@ -31,8 +42,14 @@ def decode_json(response: httpx.Response) -> Any:
         ) from None
 
 
-def api_error(response: httpx.Response) -> ApiError | LoginRequired:  # noqa: PLR0911
-    """Turn a Management API error response into the matching error class."""
+def api_error(  # noqa: PLR0911 - one return per kind of answer
+    response: httpx.Response, *, token_claims: Mapping[str, Any] | None = None
+) -> ApiError | LoginRequired:
+    """Turn a Management API error response into the matching error class.
+
+    ``token_claims`` (the access token's, unverified) say whose token it was, so the hints for a
+    401 or a missing scope fit a user's login or a machine's credentials.
+    """
     status = response.status_code
     try:
         body = response.json()
@@ -45,33 +62,31 @@ def api_error(response: httpx.Response) -> ApiError | LoginRequired:  # noqa: PL
     error = body.get("error") if isinstance(body.get("error"), str) else None
     error_code = body.get("errorCode") if isinstance(body.get("errorCode"), str) else None
     fields: dict[str, Any] = {"status_code": status, "error": error, "error_code": error_code}
+    claims = token_claims or {}
     if status == 401:  # noqa: PLR2004 - HTTP status
         return LoginRequired(
-            f"The Management API rejected the access token ({message.rstrip('.')}).",
-            hint="run: auth0link login",
+            f"The Management API rejected the access token ({clause(message)}).",
+            hint=f"run: {_login_command(claims)}",
         )
     if status == 403 and error_code == "insufficient_scope":  # noqa: PLR2004
-        wanted = message.split("expected any of:", 1)[-1].strip() if "expected any of:" in message else ""
-        first = wanted.split(",")[0].strip() if wanted else ""
-        hint = (
-            f"log in again with the missing scope: auth0link login --scopes '<current scopes> {first}'"
-            if first
-            else "log in again with the scopes this command needs: auth0link login"
-        )
-        return ApiError(f"Insufficient scope: {message}", hint=hint, **fields)
+        return ApiError(sentence(message), hint=scope_hint(message, claims), **fields)
     if status == 404:  # noqa: PLR2004
-        return NotFound(message, hint="check the user ID (auth0link identities)", **fields)
+        return NotFound(sentence(message), hint="check the user ID (auth0link identities)", **fields)
     if status == 409:  # noqa: PLR2004
-        return Conflict(message, hint="nothing was changed", **fields)
+        return Conflict(
+            sentence(message),
+            hint="nothing was changed; see the current state: auth0link identities",
+            **fields,
+        )
     if status == HTTP_TOO_MANY:
         return ApiError(
-            f"Rate limited by the tenant: {message}",
+            f"Rate limited by the tenant: {sentence(message)}",
             hint="wait a moment and try again; batch commands pace themselves",
             **fields,
         )
     if status >= HTTP_SERVER_ERROR:
         return ServerError(
-            f"The tenant failed (HTTP {status}): {message}",
+            f"The tenant failed (HTTP {status}): {sentence(message)}",
             hint="try again later; see status.auth0.com",
             **fields,
         )
@@ -81,7 +96,59 @@ def api_error(response: httpx.Response) -> ApiError | LoginRequired:  # noqa: PL
             hint="for every user run: auth0link suggest --all (an export job) or suggest --from-export FILE",
             **fields,
         )
-    return ApiError(message, hint="see the message above; run with --debug for details", **fields)
+    return ApiError(sentence(message), hint="see the message above; run with --debug for details", **fields)
+
+
+def is_machine_token(claims: Mapping[str, Any]) -> bool:
+    """A client-credentials (M2M) token: ``gty`` says so, or the subject is ``ID@clients``."""
+    sub = claims.get("sub")
+    return claims.get("gty") == "client-credentials" or (isinstance(sub, str) and sub.endswith("@clients"))
+
+
+def _machine_client(claims: Mapping[str, Any]) -> str:
+    azp = claims.get("azp")
+    sub = claims.get("sub")
+    if isinstance(azp, str) and azp:
+        return azp
+    return sub.removesuffix("@clients") if isinstance(sub, str) and sub else "M2M_CLIENT_ID"
+
+
+def _login_command(claims: Mapping[str, Any]) -> str:
+    """The login that gets a new token of the same kind."""
+    if is_machine_token(claims):
+        return f"auth0link login --machine --client-id {_machine_client(claims)}"
+    return "auth0link login"
+
+
+def scope_hint(message: str, claims: Mapping[str, Any]) -> str:
+    """What fixes a 403 ``insufficient_scope``, for the kind of token that met it.
+
+    Auth0 names the scopes that would do (``expected any of: read:users,read:current_user``). A
+    user's login can only ever get the ``*:current_user*`` ones (read:users is an admin scope), so
+    it is told to log in again asking for one; a machine token gets its scopes from the
+    application's grant, which only the tenant's dashboard changes.
+    """
+    wanted = [s.strip() for s in message.partition("expected any of:")[2].split(",") if s.strip()]
+    if is_machine_token(claims):
+        admin = [s for s in wanted if "current_user" not in s] or wanted
+        client_id = _machine_client(claims)
+        grant = admin[0] if admin else "the scopes this command needs"
+        return (
+            f"grant {grant} to the application {client_id} (Auth0 dashboard: Applications > APIs > "
+            "Auth0 Management API > Machine to Machine Applications), then run: "
+            f"auth0link login --machine --client-id {client_id}"
+        )
+    own = [s for s in wanted if "current_user" in s]
+    if own:
+        current = str(claims.get("scope", "")).split()
+        scopes = " ".join(dict.fromkeys([*current, own[0]]))
+        return f"log in again asking for {own[0]}: auth0link login --scopes '{scopes}'"
+    if wanted:
+        return (
+            f"this needs an admin scope ({', '.join(wanted)}), which a user's login cannot get: "
+            "use the command's --user form with machine credentials (auth0link login --machine)"
+        )
+    return "log in again with the scopes this command needs: auth0link login"
 
 
 def oauth_error(response: httpx.Response) -> OAuthError:
@@ -95,8 +162,9 @@ def oauth_error(response: httpx.Response) -> OAuthError:
     error = str(body.get("error") or f"http_{response.status_code}")
     description = redact_text(str(body.get("error_description") or body.get("message") or error))[:500]
     return OAuthError(
-        f"The authorization server refused the request: {description} ({error}).",
+        f"The authorization server refused the request: {clause(description)} ({error}).",
         error=error,
         status_code=response.status_code,
         hint="run: auth0link login" if error == "invalid_grant" else "run: auth0link doctor",
+        description=clause(description),
     )

@@ -30,6 +30,7 @@ log = logging.getLogger("auth0link.http")
 DEFAULT_TIMEOUT: Final = 15.0
 IDEMPOTENT: Final = frozenset({"GET", "HEAD", "OPTIONS"})
 HTTP_SERVER_ERROR: Final = 500
+HTTP_UNAUTHORIZED: Final = 401
 HTTP_TOO_MANY: Final = 429
 #: request extension marking a streamed download: the debug log must not read its body
 STREAMED: Final = "auth0link.streamed"
@@ -87,15 +88,19 @@ class HttpCore:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
         max_connections: int = 10,
+        renew_token: Callable[[str], str] | None = None,
         ca_bundle: str | Path | None = None,
     ) -> None:
         """Build a client for ``base_url`` (``https://tenant.auth0.com``).
 
+        ``renew_token(rejected)`` returns a new access token after the tenant answered 401 to
+        ``rejected`` (the session layer refreshes it), or raises the error that says what to do.
         HTTPS is verified with the OS trust store plus the CAs in ``ca_bundle`` (see
         :mod:`._tls`); an injected ``transport`` brings its own.
         """
         self.base_url = base_url.rstrip("/")
         self.access_token = access_token
+        self.renew_token = renew_token
         self.max_retries = max_retries
         self.max_rate_limit_retries = max_rate_limit_retries
         self.max_rate_limit_wait = max_rate_limit_wait

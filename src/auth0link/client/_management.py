@@ -9,13 +9,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import quote
 
+from auth0link._jwt import unverified_claims
 from auth0link.client._errors import api_error, decode_json
-from auth0link.client._http import HttpCore
+from auth0link.client._http import HTTP_UNAUTHORIZED, HttpCore
 from auth0link.errors import LoginRequired, ServerError, UsageError
 from auth0link.models import ExportJob, Identity, User
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
+
+    from httpx import Response
 
 _DOT_SEGMENTS: Final = frozenset({"", ".", ".."})
 
@@ -50,13 +53,25 @@ class ManagementAPI(HttpCore):
     """One typed method per Management API endpoint auth0link uses."""
 
     def _mgmt(self, method: str, path: str, **kwargs: Any) -> Any:
-        if not self.access_token:
+        """One Management API call; a 401 renews the token once and re-sends (writes too).
+
+        A 401 means the tenant refused the token before looking at the request, so nothing was
+        applied: re-sending it once with a renewed token cannot apply it twice, whatever the
+        method (a lost answer or a 5xx is another matter: see the package docstring).
+        """
+        token = self.access_token
+        if not token:
             raise LoginRequired
-        headers = {"Authorization": f"Bearer {self.access_token}"}
-        response = self.request(method, f"/api/v2{path}", headers=headers, **kwargs)
+        response = self._send(method, path, token, **kwargs)
+        if response.status_code == HTTP_UNAUTHORIZED and self.renew_token is not None:
+            token = self.access_token = self.renew_token(token)
+            response = self._send(method, path, token, **kwargs)
         if response.is_success:
             return decode_json(response) if response.content else None
-        raise api_error(response)
+        raise api_error(response, token_claims=unverified_claims(token))
+
+    def _send(self, method: str, path: str, token: str, **kwargs: Any) -> Response:
+        return self.request(method, f"/api/v2{path}", headers={"Authorization": f"Bearer {token}"}, **kwargs)
 
     def get_user(self, user_id: str) -> User:
         """``GET /api/v2/users/{id}``."""

@@ -15,6 +15,10 @@ if TYPE_CHECKING:
 #: Which account stays the user: the one logged in now, or the one the second login signed in.
 PrimaryChoice = Literal["current", "secondary"]
 
+#: What ``status`` learned from the tenant: not asked (``--offline``), the credentials work, the
+#: tenant refused them (revoked, expired, missing scope), or the tenant could not be reached.
+CheckResult = Literal["offline", "ok", "refused", "unreachable"]
+
 
 @dataclasses.dataclass(frozen=True)
 class MetadataMerge:
@@ -71,6 +75,25 @@ class UnlinkResult:
 
 
 @dataclasses.dataclass(frozen=True)
+class Restored:
+    """What restoring an unlinked account's metadata wrote back, and what it could not."""
+
+    user: User
+    backup: str  # the backup it came from (a file, or file:line)
+    restored: tuple[str, ...]  # "user_metadata" (and "app_metadata" for an administrator)
+    needs_admin: tuple[str, ...] = ()  # "app_metadata" when the backup has some and a user restored
+
+    def to_json(self) -> dict[str, Any]:
+        """Stable ``--json`` keys."""
+        return {
+            "user_id": self.user.user_id,
+            "backup": self.backup,
+            "restored": list(self.restored),
+            "needs_admin": list(self.needs_admin),
+        }
+
+
+@dataclasses.dataclass(frozen=True)
 class LoginOutcome:
     """A stored login, for the success message and ``--json``."""
 
@@ -111,6 +134,7 @@ class SessionStatus:
     expired: bool = False
     refreshable: bool = False
     problems: tuple[str, ...] = ()
+    check: CheckResult = "offline"
 
     def to_json(self) -> dict[str, Any]:
         """Stable ``--json`` keys."""
@@ -128,7 +152,49 @@ class SessionStatus:
             "refreshable": self.refreshable,
             "storage": self.storage,
             "problems": list(self.problems),
+            "check": self.check,
         }
+
+
+@dataclasses.dataclass(frozen=True)
+class MachineStatus:
+    """A profile's machine (M2M) credentials (``login --machine``), as ``auth0link status`` shows them."""
+
+    profile: str
+    domain: str
+    client_id: str
+    active: bool
+    stored: bool  # a token or the client secret is in the token store
+    scopes: tuple[str, ...] = ()
+    expires_at: float | None = None
+    problems: tuple[str, ...] = ()
+    check: CheckResult = "offline"
+
+    def to_json(self) -> dict[str, Any]:
+        """Stable ``--json`` keys."""
+        return {
+            "profile": self.profile,
+            "domain": self.domain,
+            "client_id": self.client_id,
+            "active": self.active,
+            "stored": self.stored,
+            "scopes": list(self.scopes),
+            "expires_at": int(self.expires_at) if self.expires_at not in (None, float("inf")) else None,
+            "problems": list(self.problems),
+            "check": self.check,
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class ProfileInfo:
+    """One profile, as ``auth0link profiles list`` shows it."""
+
+    name: str
+    domain: str | None
+    client_id: str | None
+    machine_client_id: str | None
+    active: bool
+    logged_in: bool | None  # a user session is stored (None: the token store could not be read)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -17,12 +17,15 @@ if TYPE_CHECKING:
 class BatchProgress:
     """Progress of a long run: rich bar (rate, ETA) on a TTY; a plain line every few seconds otherwise."""
 
-    def __init__(self, output: Streams, *, total: int | None, label: str, interval: float) -> None:
-        """Start the display now."""
+    def __init__(
+        self, output: Streams, *, total: int | None, label: str, interval: float, unit: str | None = None
+    ) -> None:
+        """Start the display now; ``unit`` names what one :meth:`advance` counts ("page")."""
         import time
 
         self._output = output
         self._label = label
+        self._unit = unit
         self._total = total
         self._interval = interval
         self._done = 0
@@ -45,6 +48,7 @@ class BatchProgress:
                 TextColumn("{task.description}"),
                 BarColumn(),
                 MofNCompleteColumn(),
+                TextColumn(_units(unit, 2) if unit else ""),
                 TextColumn("{task.fields[rate]}"),
                 TimeElapsedColumn(),
                 TextColumn("ETA"),
@@ -65,7 +69,7 @@ class BatchProgress:
         now = time.monotonic()
         rate = self._done / max(now - self._started, 1e-6)
         if self._bar is not None:
-            self._bar.update(self._task, advance=1, rate=f"{rate:.1f}/s", status=clean(self._status))
+            self._bar.update(self._task, advance=1, rate=self._rate(rate), status=clean(self._status))
             return
         if now - self._last >= self._interval:
             self._last = now
@@ -85,7 +89,7 @@ class BatchProgress:
                 self._task,
                 completed=done,
                 total=self._total,
-                rate=f"{rate:.1f}/s",
+                rate=self._rate(rate),
                 status=clean(self._status),
             )
             return
@@ -93,12 +97,27 @@ class BatchProgress:
             self._last = now
             self._line(rate)
 
+    def _rate(self, rate: float) -> str:
+        if self._unit == "%":
+            return ""  # a percentage has no meaningful rate; the status says the time left
+        return f"{rate:.1f} {_units(self._unit, 2)}/s" if self._unit else f"{rate:.1f}/s"
+
     def _line(self, rate: float) -> None:
         total = f"/{self._total}" if self._total is not None else ""
         eta = ""
         if self._total and rate > 0:
             eta = f", ETA {max(0.0, (self._total - self._done) / rate):.0f} s"
-        self._output.info(f"{self._label}: {self._done}{total} ({rate:.1f}/s{eta}) {clean(self._status)}")
+        status = clean(self._status)
+        if self._unit is None:
+            self._output.info(f"{self._label}: {self._done}{total} ({rate:.1f}/s{eta}) {status}")
+            return
+        # "scanning users: 2 pages (3.1 pages/s), 200 users read": says what each number counts
+        if self._unit == "%":
+            counted = f"{self._done}%"
+        else:
+            unit = _units(self._unit, 1 if self._done == 1 and not total else 2)
+            counted = f"{self._done}{total} {unit} ({self._rate(rate)}{eta})"
+        self._output.info(f"{self._label}: {counted}{', ' + status if status else ''}")
 
     def close(self) -> None:
         """Stop the bar (or print a last plain line)."""
@@ -109,3 +128,8 @@ class BatchProgress:
             return
         if self._done:
             self._line(self._done / max(time.monotonic() - self._started, 1e-6))
+
+
+def _units(unit: str, count: int) -> str:
+    """``page`` → ``pages``; symbols (``KiB``, ``%``) stay as they are."""
+    return unit if count == 1 or not unit.isalpha() or unit[-1].isupper() else unit + "s"

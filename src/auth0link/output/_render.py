@@ -19,9 +19,14 @@ if TYPE_CHECKING:
         Identity,
         LinkPlan,
         LoginOutcome,
+        MachineStatus,
+        Restored,
         SessionStatus,
         User,
     )
+
+
+DEFAULT_CALLBACK_PORT = 8484  # only when the URL names no redirect_uri port
 
 
 class Renderings(Screenshots, Streams):
@@ -37,21 +42,14 @@ class Renderings(Screenshots, Streams):
                 {
                     "user_id": user.user_id,
                     "email": user.email,
-                    "identities": [i.to_json(primary_user_id=user.user_id) for i in identities],
+                    "identities": [_identity_json(i, user) for i in identities],
                 }
             )
             return
         rows = [
-            (
-                i.provider,
-                i.user_id,
-                i.connection,
-                i.is_social,
-                i.full_id == user.user_id,
-                i.profile_data.get("name") or (user.name if i.full_id == user.user_id else ""),
-                i.profile_data.get("email") or (user.email if i.full_id == user.user_id else ""),
-            )
+            (i.provider, i.user_id, i.connection, i.is_social, i.full_id == user.user_id, name, email)
             for i in identities
+            for name, email in [_name_and_email(i, user)]
         ]
         self.table(IDENTITY_COLUMNS, rows, title=f"Identities of {clean(user.user_id)}", header=header)
 
@@ -64,7 +62,8 @@ class Renderings(Screenshots, Streams):
             self.info(f"  logged in:        {clean(current)}")
             self.info(f"  just signed in:   {clean(second)}")
             self.info("  Link them only if both are yours and you just signed in to the second one yourself.")
-        self.info(f"Link {clean(plan.absorbed_id)} ({clean(plan.absorbed_contact)}) into {clean(kept)}.")
+        contact = f" ({clean(plan.absorbed_contact)})" if plan.absorbed_contact else ""
+        self.info(f"Link {clean(plan.absorbed_id)}{contact} into {clean(kept)}.")
         self.info(
             f"  {clean(kept)} stays the primary user; {clean(plan.absorbed_id)} becomes one of its identities"
         )
@@ -90,21 +89,44 @@ class Renderings(Screenshots, Streams):
                     f"    = {clean(key)}: {short(kept_value)} (kept; the other account had {short(other)})"
                 )
 
-    def unlink_plan(self, user: User, targets: Sequence[Identity]) -> None:
-        """What ``unlink`` is about to do (stderr)."""
+    def unlink_plan(self, user: User, targets: Sequence[Identity], *, restoring: bool = False) -> None:
+        """What ``unlink`` is about to do (stderr); ``restoring``: the metadata is put back after."""
         for identity in targets:
+            who = clean(identity.full_id)
+            what = f"Unlink {who} from {clean(user.user_id)}: it becomes a separate user again"
             self.info(
-                f"Unlink {clean(identity.full_id)} from {clean(user.user_id)}: it becomes a separate user "
-                "again, without the metadata it lost when it was linked (find that in the link "
-                f"backup: auth0link backups list --user '{clean(identity.full_id)}')."
+                f"{what}; then you sign in to it once more, and its user_metadata is restored from the "
+                "link backup with its own token."
+                if restoring
+                else f"{what}, without the metadata it lost when it was linked (find that in the link "
+                f"backup: auth0link backups list --user '{who}')."
+            )
+
+    def restored(self, restored: Restored) -> None:
+        """What a restore put back (stderr), and what only an administrator can."""
+        who = clean(restored.user.user_id)
+        if restored.restored:
+            what = " and ".join(restored.restored)
+            self.success(f"Restored the {what} of {who} from {clean(restored.backup)}")
+        else:
+            self.info(f"The backup {clean(restored.backup)} holds no metadata to restore for {who}.")
+        if restored.needs_admin:
+            self.warn(
+                f"the backup also holds app_metadata, which only an administrator can restore: "
+                f"auth0link login --machine …, then auth0link backups restore '{who}' --machine"
             )
 
     # -- login, status, doctor ------------------------------------------------------------
 
-    def login_url(self, url: str) -> None:
-        """The authorize URL, always on stderr (also when a browser opens)."""
-        self.info("Opening the login page in your browser. If it does not open, visit:")
+    def login_url(self, url: str, *, browser: bool = True) -> None:
+        """The authorize URL, always on stderr; without a browser (``--no-browser``), the ssh hint too."""
+        if browser:
+            self.info("Opening the login page in your browser. If it does not open, visit:")
+            self.info(f"  {clean(url)}")
+            return
+        self.info("Open this URL in a browser to log in:")
         self.info(f"  {clean(url)}")
+        self.ssh_hint(url, default_port=DEFAULT_CALLBACK_PORT)
 
     def ssh_hint(self, url: str, *, default_port: int) -> None:
         """For a login URL opened on another machine: how to forward its loopback callback port."""
@@ -156,34 +178,42 @@ class Renderings(Screenshots, Streams):
         self.success(f"Logged in as {who} ({clean(outcome.user_id)})")
         self.info(f"Tokens stored in {clean(outcome.storage)}.")
 
-    def sessions(self, statuses: Sequence[SessionStatus], *, as_json: bool, env_token: bool) -> None:
-        """``auth0link status``: one block per profile (stdout), or JSON."""
+    def sessions(
+        self,
+        statuses: Sequence[SessionStatus],
+        *,
+        as_json: bool,
+        env_token: bool,
+        machines: Sequence[MachineStatus] = (),
+    ) -> None:
+        """``auth0link status``: one block per profile and tenant (stdout), or JSON."""
         if as_json:
-            self.json({"env_token": env_token, "sessions": [s.to_json() for s in statuses]})
+            self.json(
+                {
+                    "env_token": env_token,
+                    "sessions": [s.to_json() for s in statuses],
+                    "machines": [m.to_json() for m in machines],
+                }
+            )
             return
-        import time
-
         lines: list[str] = []
         if env_token:
             lines.append("AUTH0LINK_ACCESS_TOKEN is set: commands use it, not the stored sessions.")
             lines.append("  Fix: unset AUTH0LINK_ACCESS_TOKEN to use the stored login.")
+        blocks: dict[tuple[str, str], tuple[list[SessionStatus], list[MachineStatus]]] = {}
         for status in statuses:
-            marker = " (active)" if status.active else ""
-            lines.append(f"{clean(status.domain)} — profile {clean(status.profile)}{marker}")
-            if status.logged_in:
-                who = f"{clean(status.user_id)}" + (f" ({clean(status.email)})" if status.email else "")
-                lines.append(f"  ✓ Logged in as {who}")
-                if status.expires_at is not None:
-                    left = int(status.expires_at - time.time())
-                    if status.expired:
-                        state = "expired; refreshes on next use" if status.refreshable else "expired"
-                    else:
-                        state = f"expires in {left // 3600} h {left % 3600 // 60} min"
-                    lines.append(f"  - Access token: {state}")
-                lines.append(f"  - Refresh token: {'yes' if status.refreshable else 'no'}")
-                lines.append(f"  - Scopes: {clean(' '.join(status.scopes))}")
-            lines.append(f"  - Storage: {clean(status.storage)}")
-            lines.extend(f"  X {clean(problem)}" for problem in status.problems)
+            blocks.setdefault((status.profile, status.domain), ([], []))[0].append(status)
+        for machine in machines:
+            blocks.setdefault((machine.profile, machine.domain), ([], []))[1].append(machine)
+        for (profile, domain), (users, apps) in blocks.items():
+            active = any(u.active for u in users) or any(m.active for m in apps)
+            lines.append(f"{clean(domain)} — profile {clean(profile)}{' (active)' if active else ''}")
+            for status in users:
+                lines.extend(_session_lines(status))
+            for machine in apps:
+                lines.extend(_machine_lines(machine))
+            if apps and not any(u.logged_in for u in users):
+                lines.append("  - No user login (link, unlink and identities without --user need one)")
         self.data("\n".join(lines) if lines else "No sessions.")
 
     def doctor(self, checks: Sequence[Check], *, as_json: bool) -> None:
@@ -218,3 +248,59 @@ class Renderings(Screenshots, Streams):
         )
         if summary.backup:
             self.info(f"backup: {summary.backup}")
+
+
+def _name_and_email(identity: Identity, user: User) -> tuple[str | None, str | None]:
+    """An identity's name and email: its profileData, else (the primary identity) the user's own."""
+    primary = identity.full_id == user.user_id
+    name = identity.profile_data.get("name") or (user.name if primary else None)
+    email = identity.profile_data.get("email") or (user.email if primary else None)
+    return name, email
+
+
+def _identity_json(identity: Identity, user: User) -> dict[str, object]:
+    """``--json``: the same name and email as the table shows."""
+    data = identity.to_json(primary_user_id=user.user_id)
+    data["name"], data["email"] = _name_and_email(identity, user)
+    return data
+
+
+_CHECKED = {
+    "ok": ("✓", "checked with the tenant"),
+    "offline": ("✓", "as stored; not checked with the tenant"),
+    "refused": ("X", "refused by the tenant"),
+    "unreachable": ("?", "the tenant could not be reached"),
+}
+
+
+def _session_lines(status: SessionStatus) -> list[str]:
+    """A user session's lines in ``status`` (problems last, each with its fix)."""
+    import time
+
+    lines: list[str] = []
+    if status.logged_in:
+        mark, checked = _CHECKED[status.check]
+        who = f"{clean(status.user_id)}" + (f" ({clean(status.email)})" if status.email else "")
+        lines.append(f"  {mark} Logged in as {who} — {checked}")
+        if status.expires_at is not None:
+            left = int(status.expires_at - time.time())
+            if status.expired:
+                state = "expired; refreshes on next use" if status.refreshable else "expired"
+            else:
+                state = f"expires in {left // 3600} h {left % 3600 // 60} min"
+            lines.append(f"  - Access token: {state}")
+        lines.append(f"  - Refresh token: {'yes' if status.refreshable else 'no'}")
+        lines.append(f"  - Scopes: {clean(' '.join(status.scopes))}")
+    if status.logged_in or status.problems:
+        lines.append(f"  - Storage: {clean(status.storage)}")
+    lines.extend(f"  X {clean(problem)}" for problem in status.problems)
+    return lines
+
+
+def _machine_lines(machine: MachineStatus) -> list[str]:
+    """Machine credentials' lines in ``status``: on their own line, then any problem with its fix."""
+    mark, checked = _CHECKED[machine.check]
+    scopes = " ".join(machine.scopes) or "no scopes"
+    lines = [f"  {mark} Machine credentials: client {clean(machine.client_id)}, {clean(scopes)} — {checked}"]
+    lines.extend(f"  X {clean(problem)}" for problem in machine.problems)
+    return lines

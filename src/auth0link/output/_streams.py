@@ -172,8 +172,13 @@ class Streams:
 
     # -- batch progress (stderr) -------------------------------------------------------------
 
-    def progress(self, *, total: int | None, label: str, interval: float = 5.0) -> BatchProgress:
-        """A progress display on stderr: a rich bar with rate and ETA on a TTY, else plain lines."""
+    def progress(
+        self, *, total: int | None, label: str, interval: float = 5.0, unit: str | None = None
+    ) -> BatchProgress:
+        """A progress display on stderr: a rich bar with rate and ETA on a TTY, else plain lines.
+
+        ``unit`` names what is counted ("page": "2 pages (3.1 pages/s)").
+        """
         from auth0link.output._progress import BatchProgress
 
-        return BatchProgress(self, total=total, label=label, interval=interval)
+        return BatchProgress(self, total=total, label=label, interval=interval, unit=unit)

@@ -223,9 +223,12 @@ def find_backups(backup_dir: Path, user_id: str | None = None) -> list[BackupEnt
 
 
 def restore_metadata(
-    client: Auth0Client, backup_dir: Path, *, primary_id: str, secondary_id: str
+    client: Auth0Client, backup_dir: Path, *, primary_id: str | None, secondary_id: str
 ) -> tuple[User, BackupEntry]:
-    """Re-apply the secondary's ``user_metadata``/``app_metadata`` from its newest backup."""
+    """Re-apply the secondary's ``user_metadata``/``app_metadata`` from its newest backup (admin).
+
+    The newest backup that absorbed it into ``primary_id``, else into anyone.
+    """
     matches = [e for e in find_backups(backup_dir, secondary_id) if e.absorbed_id == secondary_id]
     preferred = [e for e in matches if e.kept_id == primary_id] or matches
     if not preferred:

@@ -130,7 +130,7 @@ class ExportRun:
         )
 
     def _bytes(self, received: int, total: int | None) -> None:
-        self._progress("download", received // 1024, total // 1024 if total else None, "KiB")
+        self._progress("download", received // 1024, total // 1024 if total else None, "")
 
 
 def _finished(job: ExportJob) -> bool:

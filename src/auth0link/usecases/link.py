@@ -30,6 +30,7 @@ from auth0link.errors import (
     LoginRequired,
     Refused,
     UsageError,
+    sentence,
 )
 from auth0link.models import LinkResult
 from auth0link.usecases.safe_link import (
@@ -80,14 +81,18 @@ class LinkOptions:
     interactive: bool = False
 
 
-def require_user_session(user_id: str) -> None:
+def require_user_session(user_id: str, *, command: str = "link") -> None:
     """Refuse a machine (client-credentials) token: link and unlink act for a signed-in user."""
     if user_id.endswith("@clients"):
+        admin_form = (
+            "auth0link link --user PRIMARY_ID …, or batch-link"
+            if command == "link"
+            else "auth0link unlink --user PRIMARY_ID PROVIDER USER_ID"
+        )
         raise UsageError(
             f"The access token belongs to an application ({user_id}), not to a user: link and "
             f"unlink act on the signed-in user's own account. {NOTHING_CHANGED}",
-            hint="unset AUTH0LINK_ACCESS_TOKEN and run: auth0link login (administrators: "
-            "auth0link link --user PRIMARY_ID …, or batch-link)",
+            hint=f"unset AUTH0LINK_ACCESS_TOKEN and run: auth0link login (administrators: {admin_form})",
         )
 
 
@@ -166,8 +171,9 @@ def user_check(options: LinkOptions) -> Callable[[User, User], tuple[str, str] |
                 hint="run auth0link link again and sign in as the account you meant",
             )
         if not options.allow_unverified and not second.contact_verified:
+            unverified = second.contact or "its email (or phone number)"
             raise Refused(
-                f"Refusing to link {second.user_id}: {second.contact or 'its email'} is not verified. "
+                f"Refusing to link {second.user_id}: {unverified} is not verified. "
                 "Linking an account whose email is unverified lets whoever registered that address "
                 f"take over this account (Auth0's own guidance). {NOTHING_CHANGED}",
                 hint="verify it with that provider first, or pass --allow-unverified if you are "
@@ -307,16 +313,16 @@ def _switch_session(
         save_session(session_from_login(login, now=clock()))
     except LoginRequired as exc:  # a logout (or another login) happened meanwhile: it wins
         raise LinkAborted(
-            f"Linked {absorbed_id} into {kept_id}, but the new session was not saved: {exc.message} "
-            f"Backup: {backup}",
+            f"Linked {absorbed_id} into {kept_id}, but the new session was not saved: "
+            f"{sentence(exc.message)} Backup: {backup}",
             hint="run: auth0link login (sign in as any of the linked accounts)",
             cause=exc,
         ) from None
     except Auth0LinkError as exc:
         raise LinkAborted(
-            f"Linked {absorbed_id} into {kept_id}, but saving the new session failed: {exc.message} "
-            f"The stored session still belongs to {absorbed_id}, which is no longer a separate user. "
-            f"Backup: {backup}",
+            f"Linked {absorbed_id} into {kept_id}, but saving the new session failed: "
+            f"{sentence(exc.message)} The stored session still belongs to {absorbed_id}, which is no "
+            f"longer a separate user. Backup: {backup}",
             hint="run: auth0link login (sign in as any of the linked accounts)",
             cause=exc,
         ) from None

@@ -9,7 +9,16 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
-from auth0link.errors import AlreadyLinked, ApiError, Auth0LinkError, Conflict, LinkAborted, LoginRequired
+from auth0link.errors import (
+    AlreadyLinked,
+    ApiError,
+    Auth0LinkError,
+    Conflict,
+    LinkAborted,
+    LoginRequired,
+    clause,
+    join_sentences,
+)
 from auth0link.models import split_user_id
 from auth0link.usecases.readback import DELAYS, maybe_applied, read_back
 
@@ -82,8 +91,10 @@ def after_failed_link(
             ) from None
     hint = error.hint if isinstance(error, ApiError | LoginRequired) else None
     raise LinkAborted(
-        f"Linking {subject.absorbed_id} into {subject.kept_id} failed: {error.message} "
-        + ledger.describe(linked=f"not done; {subject.absorbed_id} is still a separate user"),
+        join_sentences(
+            f"Linking {subject.absorbed_id} into {subject.kept_id} failed: {clause(error.message)}",
+            ledger.describe(linked=f"not done; {subject.absorbed_id} is still a separate user"),
+        ),
         hint=hint or "fix the cause and run the same command again",
         cause=error,
     ) from None
@@ -109,14 +120,14 @@ def read_back_link(
     if applied:
         return seen
     why = (
-        f"reading {subject.kept_id} back failed ({read_error.message})"
+        f"reading {subject.kept_id} back failed ({clause(read_error.message)})"
         if read_error is not None
         else f"reading {subject.kept_id} back for {sum(DELAYS):g} s does not show it yet, but the tenant "
         "may still apply the request"
     )
     raise LinkAborted(
         f"The answer to linking {subject.absorbed_id} into {subject.kept_id} was lost "
-        f"({lost.message.rstrip('.')}); {why}, so whether it was linked is unknown. "
+        f"({clause(lost.message)}); {why}, so whether it was linked is unknown. "
         + ledger.describe(linked="unknown"),
         hint="check in a minute with: auth0link identities (link again only if "
         f"{subject.absorbed_id} is not listed)",

@@ -35,8 +35,8 @@ if TYPE_CHECKING:
 class LoginUI(Protocol):
     """What a login needs from the terminal (``Output`` implements it)."""
 
-    def login_url(self, url: str) -> None:
-        """Show the authorize URL (always, on stderr)."""
+    def login_url(self, url: str, *, browser: bool) -> None:
+        """Show the authorize URL (always, on stderr); ``browser``: one is being opened with it."""
         ...
 
     def device_code(self, auth: DeviceAuthorization) -> None:
@@ -203,7 +203,7 @@ def _browser_flow(
             callback_ports=request.callback_ports,
             connection=request.connection,
             open_browser=opener or (lambda _url: False),
-            on_url=ui.login_url,
+            on_url=lambda url: ui.login_url(url, browser=opener is not None),
             timeout=request.timeout,
             clock=_ticking_clock(spinner.tick, deadline),
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING
 
-from auth0link.errors import Auth0LinkError
+from auth0link.errors import Auth0LinkError, clause
 from auth0link.models import LogoutResult
 
 if TYPE_CHECKING:
@@ -50,5 +50,5 @@ def logout(
             )
             revoked = True
         except Auth0LinkError as exc:
-            warning = f"could not revoke the refresh token ({exc.message}); it was deleted locally"
+            warning = f"could not revoke the refresh token ({clause(exc.message)}); it was deleted locally"
     return LogoutResult(entry.profile, entry.domain, had, revoked, warning)

@@ -39,6 +39,8 @@ from auth0link.errors import (
     LinkAborted,
     NotFound,
     UsageError,
+    clause,
+    join_sentences,
 )
 from auth0link.models import LinkPlan, split_user_id
 from auth0link.usecases import backups
@@ -117,9 +119,14 @@ class LinkOutcome:
     verified_by_readback: bool
 
 
-def with_suffix(error: Auth0LinkError, suffix: str) -> Auth0LinkError:
-    """Append what-changed text to an error, keeping its class (and so its exit code)."""
-    error.message = f"{error.message.rstrip()} {suffix}"
+def with_suffix(error: Auth0LinkError, suffix: str, *, context: str | None = None) -> Auth0LinkError:
+    """Append what-changed text to an error, keeping its class (and so its exit code).
+
+    ``with_suffix(e, NOTHING_CHANGED, context="while reading the profiles")`` → ``<message> (while
+    reading the profiles). Nothing was changed.``: one full stop between the sentences.
+    """
+    message = f"{clause(error.message)} ({context})" if context else error.message
+    error.message = join_sentences(message, suffix)
     error.args = (error.message,)
     return error
 
@@ -191,7 +198,7 @@ def _read(subject: LinkSubject, tenant: Tenant) -> tuple[User, User | None]:
     except NotFound as exc:
         raise _gone(subject, tenant, exc) from None
     except Auth0LinkError as exc:
-        raise with_suffix(exc, f"(while reading the profiles) {NOTHING_CHANGED}") from None
+        raise with_suffix(exc, NOTHING_CHANGED, context="while reading the profiles") from None
     provider, raw_id = split_user_id(subject.absorbed_id)
     if kept.find_identity(provider, raw_id) is not None:
         raise AlreadyLinked(
@@ -208,13 +215,16 @@ def _gone(subject: LinkSubject, tenant: Tenant, missing: NotFound) -> Auth0LinkE
         kept = tenant.read_user(subject.kept_id)
     except NotFound:
         return NotFound(
-            f"Neither {subject.kept_id} nor {subject.absorbed_id} could be read: {missing.message} "
-            f"{NOTHING_CHANGED}",
+            join_sentences(
+                f"Neither {subject.kept_id} nor {subject.absorbed_id} could be read: "
+                + clause(missing.message),
+                NOTHING_CHANGED,
+            ),
             status_code=404,
             hint="check the user IDs",
         )
     except Auth0LinkError as exc:
-        return with_suffix(exc, f"(while reading the profiles) {NOTHING_CHANGED}")
+        return with_suffix(exc, NOTHING_CHANGED, context="while reading the profiles")
     provider, raw_id = split_user_id(subject.absorbed_id)
     if kept.find_identity(provider, raw_id) is not None:
         return AlreadyLinked(
@@ -303,8 +313,10 @@ def _merge(subject: LinkSubject, merge: MetadataMerge, tenant: Tenant, ledger: L
         if not ledger.patch_unknown:
             ledger.patched = ()
         raise LinkAborted(
-            f"Merging user_metadata into {subject.kept_id} failed: {exc.message} "
-            + ledger.describe(linked=f"not attempted; {subject.absorbed_id} is still a separate user"),
+            join_sentences(
+                f"Merging user_metadata into {subject.kept_id} failed: {clause(exc.message)}",
+                ledger.describe(linked=f"not attempted; {subject.absorbed_id} is still a separate user"),
+            ),
             hint="run the same command again (merging the same keys twice is harmless)"
             if ledger.patch_unknown
             else exc.hint or "fix the cause and run the same command again",

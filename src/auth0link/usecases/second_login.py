@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
-from auth0link.errors import IdTokenError, UsageError
+from auth0link.errors import IdTokenError, UsageError, clause
 from auth0link.tokens import TokenSet
 
 if TYPE_CHECKING:
@@ -76,6 +76,12 @@ def session_from_login(login: SecondLogin, *, now: float) -> TokenSet:
     )
 
 
+#: what to do after the second login was refused (the browser, the ID token): link again
+LINK_RETRY_HINT: Final = (
+    "run the same auth0link link command again and sign in to the account to link when the login page opens"
+)
+
+
 def pkce_second_login(
     client: Auth0Client,
     *,
@@ -88,11 +94,14 @@ def pkce_second_login(
     open_browser: Callable[[str], bool],
     on_url: Callable[[str], None],
     timeout: float = 300.0,
+    timeout_hint: str | None = None,
+    retry_hint: str = LINK_RETRY_HINT,
 ) -> Callable[[LoginRequest], SecondLogin]:
     """The browser second login: PKCE with the request's ``prompt``/``max_age``/``connection``.
 
     ``run_pkce_login`` makes its own ``state`` and ``nonce`` and, with ``require_fresh_auth``,
-    checks ``auth_time`` against the moment it started.
+    checks ``auth_time`` against the moment it started. The hints (what to do when no login
+    comes back in time, or after a refused one) default to ``link``'s.
     """
 
     def login(request: LoginRequest) -> SecondLogin:
@@ -114,6 +123,8 @@ def pkce_second_login(
             on_url=on_url,
             timeout=timeout,
             require_fresh_auth=request.require_fresh_auth,
+            timeout_hint=timeout_hint or link_timeout_hint(callback_ports[0] if callback_ports else 8484),
+            retry_hint=retry_hint,
         )
         id_token = result.tokens.id_token
         if not id_token:
@@ -123,6 +134,16 @@ def pkce_second_login(
         )
 
     return login
+
+
+def link_timeout_hint(port: int) -> str:
+    """What to do when the second login of ``link`` did not come back in time (link has no --device)."""
+    return (
+        "run auth0link link again with a longer --timeout SECONDS; if the browser is on another "
+        "machine, pass --no-browser and first forward the callback port there "
+        f"(ssh -L {port}:127.0.0.1:{port} HOST), or pipe that account's ID token into: "
+        "auth0link link --id-token - --no-merge-metadata --yes"
+    )
 
 
 def stdin_second_login(
@@ -147,9 +168,23 @@ def stdin_second_login(
             raise UsageError(
                 "No ID token on stdin.", hint="pipe the secondary account's ID token into --id-token -"
             )
-        claims = validate_with_provider(
-            token, jwks_provider=jwks_provider, issuer=issuer, client_id=client_id, nonce=None, now=clock()
-        )
+        try:
+            claims = validate_with_provider(
+                token,
+                jwks_provider=jwks_provider,
+                issuer=issuer,
+                client_id=client_id,
+                nonce=None,
+                now=clock(),
+            )
+        except IdTokenError as exc:
+            why = exc.message.removeprefix("The ID token was refused:").strip()
+            raise IdTokenError(
+                f"The ID token read from stdin (--id-token -) was refused: {clause(why)}.",
+                hint=f"pipe a current ID token of the account to link, issued by {issuer} to this "
+                f"application ({client_id}); ID tokens expire within hours, so sign in to that account "
+                "again to get one, or link in the browser instead (auth0link link --no-browser)",
+            ) from None
         return SecondLogin(id_token=token, claims=claims, tokens=None, started_at=None)
 
     return login

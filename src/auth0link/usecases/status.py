@@ -1,26 +1,70 @@
-"""``auth0link status``: each stored session's state, every problem with the command that fixes it."""
+"""``auth0link status``: every profile's credentials, checked with the tenant, each problem with its fix.
+
+As ``gh auth status`` does, the answer comes from the tenant, not only from what is stored:
+
+* a user session is read from the store (:func:`session_status`; ``--offline`` stops there),
+  then :func:`check_session` refreshes it with its refresh token (an access token stays valid
+  until it expires even after its refresh tokens were revoked, so only a refresh shows that the
+  session will last) and makes one cheap authenticated call, ``GET /api/v2/users/{id}``, which a
+  401 retries once after another refresh (the tenant's clock decides expiry);
+* machine credentials (``login --machine``) are read by :func:`machine_status` and checked by
+  :func:`check_machine`: a token (the stored one, re-requested with the stored secret when it
+  expired) and one ``GET /api/v2/users`` page of one user (admin commands need ``read:users``).
+
+:func:`verdict` turns the active profile's results into the exit code: 0 when its credentials
+work — a user session, or machine credentials alone (an admin-only profile) — 3 when it has
+none or the tenant refused one (the error names the fix), 5 when the tenant could not be asked.
+"""
 
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from auth0link._jwt import unverified_claims
-from auth0link.errors import TokenStorageError
-from auth0link.models import SessionStatus
+from auth0link.config import DEFAULT_PROFILE, profile_flag
+from auth0link.errors import (
+    ApiError,
+    Auth0LinkError,
+    LoginRequired,
+    NetworkError,
+    NotFound,
+    ServerError,
+    TokenStorageError,
+    clause,
+    sentence,
+)
+from auth0link.models import MachineStatus, SessionStatus
+from auth0link.usecases.profiles import machine_entries, session_entries
+from auth0link.usecases.session_index import IndexEntry
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
+    from pathlib import Path
 
-    from auth0link.tokens import TokenStore
-    from auth0link.usecases.session_index import IndexEntry
+    from auth0link.client import Auth0Client
+    from auth0link.machine import AdminSession
+    from auth0link.models import CheckResult, User
+    from auth0link.session import Access, SessionManager
+    from auth0link.tokens import TokenSet, TokenStore
+    from auth0link.usecases.profiles import ProfileConfig
 
 
 def session_status(
-    entry: IndexEntry, *, store: TokenStore, active: bool, now: float, wanted_scopes: Sequence[str] = ()
+    entry: IndexEntry,
+    *,
+    store: TokenStore,
+    active: bool,
+    now: float,
+    wanted_scopes: Sequence[str] = (),
+    active_profile: str = DEFAULT_PROFILE,
 ) -> SessionStatus:
-    """Read one session without refreshing it; every problem names the command that fixes it."""
-    profile_flag = "" if entry.profile == "default" else f" --profile {entry.profile}"
+    """Read one session without refreshing it; every problem names the command that fixes it.
+
+    ``active_profile``: the profile a command without ``--profile`` uses; a fix for any other
+    profile names it with ``--profile``.
+    """
+    flag = profile_flag(entry.profile, active_profile)
     base = SessionStatus(
         profile=entry.profile,
         domain=entry.domain,
@@ -32,20 +76,22 @@ def session_status(
     try:
         tokens = store.load(entry.key)
     except TokenStorageError as exc:
-        fix = f"unlock the keyring, or run: auth0link login{profile_flag} --insecure-storage"
-        return dataclasses.replace(base, storage=store.description, problems=(f"{exc.message} Fix: {fix}",))
+        fix = f"unlock the keyring, or run: auth0link login{flag} --insecure-storage"
+        return dataclasses.replace(
+            base, storage=store.description, problems=(f"{sentence(exc.message)} Fix: {fix}",)
+        )
     if tokens is None:
         return dataclasses.replace(
-            base, storage=store.description, problems=(f"Not logged in. Fix: auth0link login{profile_flag}",)
+            base, storage=store.description, problems=(f"Not logged in. Fix: auth0link login{flag}",)
         )
     expired = tokens.is_expired(now, leeway=0)
     problems: list[str] = []
     if expired and not tokens.refresh_token:
-        problems.append(f"The session expired and cannot be refreshed. Fix: auth0link login{profile_flag}")
+        problems.append(f"The session expired and cannot be refreshed. Fix: auth0link login{flag}")
     missing = [s for s in wanted_scopes if s not in tokens.scopes]
     if missing:
         problems.append(
-            f"Missing scopes: {' '.join(missing)}. Fix: auth0link login{profile_flag} "
+            f"Missing scopes: {' '.join(missing)}. Fix: auth0link login{flag} "
             f"--scopes '{' '.join(sorted(tokens.scopes | set(missing)))}'"
         )
     claims = unverified_claims(tokens.id_token) if tokens.id_token else {}
@@ -61,3 +107,240 @@ def session_status(
         refreshable=bool(tokens.refresh_token),
         problems=tuple(problems),
     )
+
+
+def _failure(exc: Auth0LinkError, *, login: str, user_id: str | None = None) -> tuple[CheckResult, str]:
+    """What a failed check means, and its problem line (``… Fix: …``)."""
+    if isinstance(exc, NetworkError | ServerError):
+        fix = exc.hint or "check your network and try again"
+        return "unreachable", f"Could not check with the tenant: {clause(exc.message)}. Fix: {fix}"
+    if isinstance(exc, NotFound) and user_id:
+        return "refused", (
+            f"The tenant has no user {user_id} any more (deleted, or linked into another user). Fix: {login}"
+        )
+    if isinstance(exc, LoginRequired | ApiError):
+        fix = login if isinstance(exc, LoginRequired) else exc.hint or login
+        return "refused", f"{sentence(exc.message)} Fix: {fix}"
+    return "unreachable", f"{sentence(exc.message)} Fix: {exc.hint or login}"
+
+
+def check_session(
+    status: SessionStatus,
+    *,
+    access: Callable[[], Access],
+    read_user: Callable[[Access], User],
+    active_profile: str,
+) -> SessionStatus:
+    """Ask the tenant: refresh the session (``access``), then one authenticated call (``read_user``)."""
+    if not status.logged_in or (status.expired and not status.refreshable):
+        return status  # nothing the tenant could confirm; the problem is already listed
+    login = f"auth0link login{profile_flag(status.profile, active_profile)}"
+    user_id = status.user_id
+    try:
+        current = access()
+        user_id = current.user_id
+        user = read_user(current)
+    except Auth0LinkError as exc:
+        check, problem = _failure(exc, login=login, user_id=user_id)
+        return dataclasses.replace(status, check=check, problems=(*status.problems, problem))
+    tokens = current.tokens
+    return dataclasses.replace(
+        status,
+        check="ok",
+        user_id=user.user_id or current.user_id,
+        email=user.email or status.email,
+        scopes=tuple(sorted(tokens.scopes)) if tokens else status.scopes,
+        expires_at=tokens.expires_at if tokens else status.expires_at,
+        expired=False,
+        refreshable=bool(tokens and tokens.refresh_token),
+    )
+
+
+def machine_status(
+    *,
+    profile: str,
+    domain: str,
+    client_id: str,
+    token: TokenSet | None,
+    secret_stored: bool,
+    active: bool,
+) -> MachineStatus:
+    """Machine credentials as stored (``token`` is the stored M2M token, if any)."""
+    return MachineStatus(
+        profile=profile,
+        domain=domain,
+        client_id=client_id,
+        active=active,
+        stored=token is not None or secret_stored,
+        scopes=tuple(sorted(token.scopes)) if token else (),
+        expires_at=token.expires_at if token else None,
+    )
+
+
+def check_machine(
+    status: MachineStatus, *, token: Callable[[], str], probe: Callable[[str], object]
+) -> MachineStatus:
+    """Ask the tenant: a valid machine token (``token``), then one admin call with it (``probe``)."""
+    login = f"auth0link login --machine --client-id {status.client_id}"
+    try:
+        value = token()
+        probe(value)
+    except Auth0LinkError as exc:
+        check, problem = _failure(exc, login=login)
+        return dataclasses.replace(status, check=check, problems=(*status.problems, problem))
+    scopes = str(unverified_claims(value).get("scope", "")).split()
+    return dataclasses.replace(status, check="ok", scopes=tuple(sorted(scopes)) or status.scopes)
+
+
+def verdict(
+    sessions: Sequence[SessionStatus], machines: Sequence[MachineStatus], *, profile: str
+) -> Auth0LinkError | None:
+    """The active profile's outcome: None (exit 0) or the error to exit with (see the module)."""
+    session = next((s for s in sessions if s.active and s.logged_in), None)
+    machine = next((m for m in machines if m.active), None)
+    present = [c for c in (session, machine) if c is not None]
+    if not present:
+        return LoginRequired(
+            f"Profile {profile} is not logged in.",
+            hint="run: auth0link login (admin commands: auth0link login --machine --client-id M2M_ID)",
+        )
+    for credentials in present:
+        if credentials.check == "unreachable":
+            return NetworkError(
+                f"Could not check profile {profile} with the tenant (see the problems above).",
+                hint="check your network and try again, or run: auth0link status --offline",
+            )
+    for credentials in present:
+        if credentials.check == "refused" or (credentials.check == "offline" and credentials.problems):
+            what, _, fix = (credentials.problems or ("",))[-1].rpartition(" Fix: ")
+            return LoginRequired(
+                f"Profile {profile}: {what or 'its credentials no longer work.'}",
+                hint=f"run: {fix}" if fix.startswith("auth0link") else fix or "run: auth0link login",
+            )
+    return None
+
+
+class StatusWorld(Protocol):
+    """What :func:`gather` needs (the :class:`~auth0link.application.Application` provides it)."""
+
+    def store_for(self, entry: IndexEntry) -> TokenStore:
+        """The store a session lives in."""
+        ...
+
+    def sessions_for(self, entry: IndexEntry) -> SessionManager:
+        """The manager that loads and refreshes that session."""
+        ...
+
+    def admin_for(self, profile: str, domain: str, client_id: str, *, storage: str) -> AdminSession:
+        """The machine credentials of that profile and tenant."""
+        ...
+
+    def client_for(
+        self,
+        entry: IndexEntry,
+        *,
+        access_token: str | None = None,
+        renew_token: Callable[[str], str] | None = None,
+    ) -> Auth0Client:
+        """A client for that session's tenant."""
+        ...
+
+
+@dataclasses.dataclass(frozen=True)
+class StatusReport:
+    """Every profile's user sessions and machine credentials, as ``status`` shows them."""
+
+    sessions: tuple[SessionStatus, ...]
+    machines: tuple[MachineStatus, ...]
+
+
+def gather(
+    configs: Sequence[ProfileConfig],
+    *,
+    world: StatusWorld,
+    config_dir: Path,
+    now: float,
+    offline: bool,
+    bare_profile: str,
+    env_machine: tuple[str, str] | None = None,
+) -> StatusReport:
+    """Read (and unless ``offline``, check with the tenant) every profile's credentials.
+
+    ``bare_profile`` is the profile a command without ``--profile`` uses ("" when this one was
+    chosen with ``--profile``): every fix for another profile names it with ``--profile``.
+    ``env_machine`` (domain, M2M client ID): machine credentials given by the environment (CI),
+    reported for the active profile when nothing is stored for them.
+    """
+    active = next(c.name for c in configs if c.active)
+    sessions = [
+        _session(e, world=world, active=e.profile == active, bare=bare_profile, now=now, offline=offline)
+        for e in session_entries(config_dir, configs)
+    ]
+    logins = [(*login, False) for login in machine_entries(config_dir, configs)]
+    if env_machine is not None and not any(c.active and d == env_machine[0] for c, d, _, _ in logins):
+        logins.append((next(c for c in configs if c.active), *env_machine, True))
+    machines = [
+        _machine(config, domain, client_id, world=world, offline=offline, env=env)
+        for config, domain, client_id, env in logins
+    ]
+    admin_only = {(m.profile, m.domain) for m in machines if m.stored}
+    # A profile used only for admin commands has no user login, and that is not a problem.
+    sessions = [
+        dataclasses.replace(s, problems=()) if not s.logged_in and (s.profile, s.domain) in admin_only else s
+        for s in sessions
+    ]
+    return StatusReport(tuple(sessions), tuple(machines))
+
+
+def _session(
+    entry: IndexEntry, *, world: StatusWorld, active: bool, bare: str, now: float, offline: bool
+) -> SessionStatus:
+    status = session_status(entry, store=world.store_for(entry), active=active, now=now, active_profile=bare)
+    if offline:
+        return status
+    manager = world.sessions_for(entry)
+
+    def read_user(access: Access) -> User:
+        client = world.client_for(entry, access_token=access.token, renew_token=manager.renew)
+        return client.get_user(access.user_id)
+
+    return check_session(status, access=manager.checked_access, read_user=read_user, active_profile=bare)
+
+
+def _machine(
+    config: ProfileConfig,
+    domain: str,
+    client_id: str,
+    *,
+    world: StatusWorld,
+    offline: bool,
+    env: bool = False,
+) -> MachineStatus:
+    from auth0link.machine import machine_key, secret_key
+
+    admin = world.admin_for(config.name, domain, client_id, storage=config.storage)
+    active = config.active and domain == config.domain
+    try:
+        token = admin.store.load(machine_key(config.name, domain, client_id))
+        secret = admin.store.load(secret_key(config.name, domain, client_id)) is not None
+    except TokenStorageError as exc:
+        fix = "unlock the keyring, or run: auth0link login --machine --insecure-storage"
+        problem = f"{sentence(exc.message)} Fix: {fix}"
+        return MachineStatus(config.name, domain, client_id, active, stored=True, problems=(problem,))
+    status = machine_status(
+        profile=config.name,
+        domain=domain,
+        client_id=client_id,
+        token=token,
+        secret_stored=secret,
+        active=active,
+    )
+    if offline or not (status.stored or env):
+        return status
+
+    def probe(token: str) -> object:
+        where = IndexEntry("", config.name, domain, client_id, config.storage)
+        client = world.client_for(where, access_token=token, renew_token=admin.renew)
+        return client.search_users("email:*", per_page=1, include_totals=False)
+
+    return check_machine(status, token=admin.access_token, probe=probe)

@@ -118,9 +118,12 @@ def suggest_group(
     ordered = sorted(members, key=lambda c: _rank(c, prefer_connection))
     primary = ordered[0]
     why = _why(primary, prefer_connection)
-    verified = all(c.verified for c in members)
-    prefix = "same verified email" if verified else "same email, NOT all verified"
-    return [Suggestion(primary.user_id, other.user_id, email, f"{prefix}; {why}") for other in ordered[1:]]
+
+    def reason(other: Candidate) -> str:  # each pair by its own two users, not by the whole group
+        both = primary.verified and other.verified
+        return f"{'same verified email' if both else 'same email, NOT both verified'}; {why}"
+
+    return [Suggestion(primary.user_id, other.user_id, email, reason(other)) for other in ordered[1:]]
 
 
 def suggest_for_email(

@@ -12,8 +12,18 @@ import dataclasses
 import time
 from typing import TYPE_CHECKING
 
-from auth0link.errors import Auth0LinkError, Cancelled, Conflict, Interrupted, LinkAborted, UsageError
+from auth0link.errors import (
+    Auth0LinkError,
+    Cancelled,
+    Conflict,
+    Interrupted,
+    LinkAborted,
+    UsageError,
+    clause,
+    join_sentences,
+)
 from auth0link.models import UnlinkResult
+from auth0link.usecases.identities import read_own_user
 from auth0link.usecases.link import require_user_session
 from auth0link.usecases.readback import DELAYS, maybe_applied, read_back
 
@@ -86,8 +96,8 @@ def unlink_identities(
     sleep: Callable[[float], None] = time.sleep,
 ) -> UnlinkResult:
     """The signed-in user unlinks from their own account: :func:`unlink_checked` for a user token."""
-    require_user_session(user_id)
-    return unlink_checked(client, user_id, pairs, confirm=confirm, report=report, sleep=sleep)
+    require_user_session(user_id, command="unlink")
+    return unlink_checked(client, user_id, pairs, confirm=confirm, report=report, sleep=sleep, own_user=True)
 
 
 def unlink_checked(
@@ -98,12 +108,19 @@ def unlink_checked(
     confirm: Callable[[User, Sequence[Identity]], bool],
     report: Callable[[str], None] = lambda _msg: None,
     sleep: Callable[[float], None] = time.sleep,
+    own_user: bool = False,
 ) -> UnlinkResult:
-    """Check every pair against the user's identities, confirm once, then DELETE each."""
-    user = client.get_user(user_id)
+    """Check every pair against the user's identities, confirm once, then DELETE each.
+
+    ``own_user``: ``user_id`` is the signed-in user (a 404 then means the session's user is gone).
+    """
+    user = read_own_user(client, user_id) if own_user else client.get_user(user_id)
     targets = check_unlink(user, pairs)
     if not confirm(user, targets):
-        raise Cancelled("Cancelled. Nothing was changed.", hint="pass --yes to skip the question")
+        raise Cancelled(
+            "Cancelled. Nothing was changed.",
+            hint="run the same command again when ready (--yes skips the question)",
+        )
     remaining: list[Identity] = list(user.identities)
     done: list[Identity] = []
     for identity in targets:
@@ -118,7 +135,10 @@ def unlink_checked(
         except Auth0LinkError as exc:
             if not maybe_applied(exc):
                 raise LinkAborted(
-                    f"Unlinking {identity.full_id} failed: {exc.message} " + _unlink_progress(done, targets),
+                    join_sentences(
+                        f"Unlinking {identity.full_id} failed: {clause(exc.message)}",
+                        _unlink_progress(done, targets),
+                    ),
                     hint=exc.hint or "fix the cause and run the same unlink again",
                     cause=exc,
                 ) from None
@@ -162,13 +182,13 @@ def _read_back_unlink(
     if applied:
         return seen
     why = (
-        f"reading {user_id} back failed ({read_error.message})"
+        f"reading {user_id} back failed ({clause(read_error.message)})"
         if read_error is not None
         else f"reading {user_id} back for {sum(DELAYS):g} s still lists it, but the tenant may still "
         "apply the request"
     )
     raise LinkAborted(
-        f"The answer to unlinking {identity.full_id} was lost ({lost.message.rstrip('.')}); {why}, so "
+        f"The answer to unlinking {identity.full_id} was lost ({clause(lost.message)}); {why}, so "
         "whether it was unlinked is unknown. " + _unlink_progress(done, targets, unknown=identity),
         hint="check in a minute with: auth0link identities",
         cause=read_error or lost,

@@ -1,0 +1,59 @@
+"""The browser second login of ``link`` and of restoring an unlinked account (``unlink --restore-metadata``).
+
+Auth0 allows no linking through the device flow, and restoring an account's own metadata needs
+that account's token, so both sign the account in through the browser (PKCE, forced fresh): the
+URL on stderr, with the ``ssh -L`` line when no browser is opened here. Tests inject their own
+(``Services(second_login=…)``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from auth0link.application import Application
+    from auth0link.usecases.second_login import LoginRequest, SecondLogin
+
+
+def browser_second_login(
+    app: Application,
+    *,
+    no_browser: bool,
+    timeout: float,
+    purpose: str,
+    timeout_hint: str | None = None,
+    retry_hint: str | None = None,
+) -> Callable[[LoginRequest], SecondLogin]:
+    """A forced-fresh browser login; ``purpose`` is the line above the URL ("Sign in to …")."""
+    from auth0link.usecases import second_login
+
+    if app.second_login is not None:  # injected (tests, scripts driving their own browser)
+        return app.second_login
+    settings = app.settings
+    unavailable = None if no_browser else settings.browser_unavailable
+    print_only = no_browser or unavailable is not None
+
+    def on_url(url: str) -> None:
+        if unavailable is not None:
+            app.output.info(f"No browser can be opened here ({unavailable}); open the URL elsewhere.")
+        app.output.info(f"{purpose} (a fresh login is required):")
+        app.output.info(f"  {url}")
+        if print_only:
+            app.output.ssh_hint(url, default_port=settings.callback_ports[0])
+
+    return second_login.pkce_second_login(
+        app.client(),
+        endpoints=app.endpoints,
+        jwks_provider=app.jwks,
+        client_id=settings.require_client_id,
+        scope=settings.scopes,
+        audience=settings.api_audience,
+        callback_ports=settings.callback_ports,
+        open_browser=(lambda _url: False) if print_only else app.open_browser,
+        on_url=on_url,
+        timeout=timeout,
+        timeout_hint=timeout_hint,
+        retry_hint=retry_hint or second_login.LINK_RETRY_HINT,
+    )
