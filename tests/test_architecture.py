@@ -143,13 +143,13 @@ def test_modules_and_functions_are_small(path: Path) -> None:
 
 @pytest.mark.parametrize("flag", ["--help", "--version"])
 def test_help_and_version_load_no_command_and_nothing_heavy(flag: str) -> None:
-    """`auth0link --help` / `--version` import no command module, nor httpx, rich, keyring or jwt."""
+    """`auth0link --help` / `--version` import no command module, nor httpx, rich, keyring, jwt or ssl."""
     code = (
         "import sys\n"
         "from auth0link.cli import main\n"
         f"try:\n    main([{flag!r}])\nexcept SystemExit:\n    pass\n"
         "loaded = [m for m in sys.modules if m.split('.')[0] in "
-        "('httpx', 'rich', 'keyring', 'jwt', 'cryptography', 'starlette')\n"
+        "('httpx', 'rich', 'keyring', 'jwt', 'cryptography', 'starlette', 'ssl', 'truststore')\n"
         "          or (m.startswith('auth0link.cli.') and m != 'auth0link.cli._globals')\n"
         "          or m.startswith(('auth0link.usecases', 'auth0link.application', 'auth0link.client'))]\n"
         "print('LOADED:' + ','.join(sorted(loaded)))\n"

@@ -192,8 +192,15 @@ class TlsError(NetworkError):
     """The TLS handshake failed, so nothing was sent (never retried).
 
     The server's certificate is not trusted here (unknown CA, expired, issued for another host),
-    or the server does not speak TLS at all.
+    or the server does not speak TLS at all. The message is one line: the host and the reason
+    (``problem``), then the fix (``fix``), which ``doctor`` shows apart.
     """
+
+    def __init__(self, problem: str, *, fix: str) -> None:
+        """One line: ``<problem>; <fix>.``."""
+        super().__init__(f"{problem}; {fix}.")
+        self.problem = problem
+        self.fix = fix
 
 
 class ExportFailed(Auth0LinkError):

@@ -80,20 +80,6 @@ def test_identities_without_tenant_names_fix(cli: Runner) -> None:
     assert "auth0link config set domain" in result.stderr
 
 
-def test_help_imports_no_heavy_modules() -> None:
-    """`auth0link --help` imports neither httpx, rich, keyring, jwt, ssl nor truststore (start-up time)."""
-    code = (
-        "import sys\n"
-        "from auth0link.cli import main\n"
-        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-        "heavy = [m for m in ('httpx', 'rich', 'keyring', 'jwt', 'cryptography', 'starlette', 'ssl', 'truststore')"
-        " if m in sys.modules]\n"
-        "print('HEAVY:' + ','.join(heavy))\n"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.strip().splitlines()[-1] == "HEAVY:"
-
-
 def test_python_dash_m_runs() -> None:
     """`python -m auth0link --version` works."""
     result = subprocess.run(

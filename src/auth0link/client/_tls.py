@@ -67,11 +67,11 @@ def tls_failure(exc: BaseException, where: str) -> TlsError | None:
             hint = "use the host name the certificate was issued for: auth0link config set domain HOST"
         else:
             hint = TRUST_HINT
-        return TlsError(f"The TLS certificate of {where} was not accepted: {reason}.", hint=hint)
+        return TlsError(f"The TLS certificate of {where} was not accepted: {reason}", fix=hint)
     reason = (cause.reason or type(cause).__name__).lower().replace("_", " ")
     return TlsError(
-        f"The TLS handshake with {where} failed ({reason}).",
-        hint="check that it serves HTTPS; for a plain-HTTP loopback server (the emulator's --http) "
+        f"The TLS handshake with {where} failed ({reason})",
+        fix="check that it serves HTTPS; for a plain-HTTP loopback server (the emulator's --http) "
         "set the domain to http://HOST:PORT",
     )
 

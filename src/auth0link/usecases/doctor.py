@@ -13,7 +13,7 @@ import re
 from typing import TYPE_CHECKING, Final
 
 from auth0link.config import ENV_ACCESS_TOKEN
-from auth0link.errors import Auth0LinkError, OAuthError, TokenStorageError
+from auth0link.errors import Auth0LinkError, OAuthError, TlsError, TokenStorageError
 from auth0link.models import Check
 
 if TYPE_CHECKING:
@@ -87,6 +87,8 @@ def tls_check(client: Auth0Client) -> Check:
         return _note("tls", f"{client.base_url} is plain http (allowed for loopback hosts only)")
     try:
         cert = client.certificate()
+    except TlsError as exc:
+        return _bad("tls", exc.problem, exc.fix)
     except Auth0LinkError as exc:
         return _bad("tls", exc.message, exc.hint)
     if cert is None:
