@@ -62,6 +62,21 @@ class Wired:
         """``auth0link ARGS`` with the injected services."""
         return self.cli(*args, obj=self.services(), **kw)
 
+    def machine_login(self) -> None:
+        """``login --machine`` with the emulator's M2M client, the secret on stdin; it must work."""
+        from auth0link.emulator import demo
+
+        result = self(
+            "login",
+            "--machine",
+            "--client-id",
+            demo.M2M_CLIENT_ID,
+            "--client-secret",
+            "-",
+            input=demo.M2M_CLIENT_SECRET + "\n",
+        )
+        assert result.exit_code == 0, result.stderr
+
     def writes(self) -> list[tuple[str, str]]:
         """What the CLI changed at the tenant (method, path)."""
         return self.tenant.faults.writes()

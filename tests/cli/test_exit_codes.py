@@ -165,18 +165,7 @@ def test_exit_8_refused_by_a_safety_check(wired: Wired) -> None:
 
 def test_exit_8_for_the_admin_form_too(wired: Wired) -> None:
     """Admin link of an unverified email is the same refusal, the same exit 8 (it was 2)."""
-    from auth0link.emulator import demo
-
-    login = wired(
-        "login",
-        "--machine",
-        "--client-id",
-        demo.M2M_CLIENT_ID,
-        "--client-secret",
-        "-",
-        input=demo.M2M_CLIENT_SECRET + "\n",
-    )
-    assert login.exit_code == 0, login.stderr
+    wired.machine_login()
     result = wired(
         "link", "--user", "auth0|65f0a11ce0000000000000a1", "--provider", "github", "--user-id", "4242424"
     )

@@ -61,16 +61,7 @@ def test_list_as_tsv_marks_the_active_profile(wired: Wired) -> None:
 
 def test_list_names_the_machine_client(wired: Wired) -> None:
     """A profile with machine credentials shows its M2M client ID."""
-    login = wired(
-        "login",
-        "--machine",
-        "--client-id",
-        demo.M2M_CLIENT_ID,
-        "--client-secret",
-        "-",
-        input=demo.M2M_CLIENT_SECRET + "\n",
-    )
-    assert login.exit_code == 0, login.stderr
+    wired.machine_login()
     assert listed(wired)["default"]["machine_client_id"] == demo.M2M_CLIENT_ID  # type: ignore[arg-type]
 
 

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from auth0link.emulator import demo
 from auth0link.errors import ExitCode
 from tests.cli.conftest import KEY
 from tests.support.tenant import ALICE, GITHUB
@@ -102,16 +101,7 @@ def test_an_env_token_rejected_by_the_tenant_says_to_replace_it(skewed: Wired) -
 
 def test_a_machine_token_expired_at_the_tenant_is_requested_again(wired: Wired) -> None:
     """Admin identities --user: the machine token's 401 re-requests it with the stored secret."""
-    login = wired(
-        "login",
-        "--machine",
-        "--client-id",
-        demo.M2M_CLIENT_ID,
-        "--client-secret",
-        "-",
-        input=demo.M2M_CLIENT_SECRET + "\n",
-    )
-    assert login.exit_code == 0, login.stderr
+    wired.machine_login()
     wired.tenant.emulator.tenant.advance_clock(2 * DAY)
     wired.tenant.faults.requests.clear()
     result = wired("identities", "--user", ALICE, "--json")

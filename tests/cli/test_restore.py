@@ -128,16 +128,7 @@ def test_app_metadata_is_left_to_an_administrator_and_said_so(wired: Wired, isol
 def test_backups_restore_machine_restores_both(wired: Wired, isolated_env: Path) -> None:
     """backups restore ID --machine (after login --machine) puts back user_metadata and app_metadata."""
     write_backup(isolated_env, GITHUB_BACKUP)
-    login = wired(
-        "login",
-        "--machine",
-        "--client-id",
-        demo.M2M_CLIENT_ID,
-        "--client-secret",
-        "-",
-        input=demo.M2M_CLIENT_SECRET + "\n",
-    )
-    assert login.exit_code == 0, login.stderr
+    wired.machine_login()
     result = wired("backups", "restore", GITHUB, "--machine")
     assert result.exit_code == 0, result.stderr
     github = wired.tenant.user(GITHUB)

@@ -35,10 +35,7 @@ def machine_login(wired: Wired, *, keep_user: bool = False) -> None:
     """``login --machine`` with the emulator's M2M client (the user session removed unless kept)."""
     if not keep_user:
         wired.store.delete(KEY)
-    result = wired(
-        "login", "--machine", "--client-id", M2M, "--client-secret", "-", input=demo.M2M_CLIENT_SECRET + "\n"
-    )
-    assert result.exit_code == 0, result.stderr
+    wired.machine_login()
 
 
 def test_a_working_session_is_checked_with_the_tenant(wired: Wired) -> None:

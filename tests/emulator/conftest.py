@@ -23,7 +23,7 @@ from auth0link.emulator.agent import LoginAgent
 from auth0link.emulator.app import Emulator, create_app
 from auth0link.emulator.options import EmulatorOptions
 from auth0link.emulator.persistence import build_tenant
-from tests.support.tenant import SyncASGITransport, pkce_challenge
+from tests.support.tenant import SyncASGITransport, m2m_token_form, pkce_challenge
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -127,15 +127,7 @@ class Ctx:
 
     def m2m_token(self, scope: str | None = None) -> str:
         """A client-credentials token for the Management API."""
-        data = {
-            "grant_type": "client_credentials",
-            "client_id": demo.M2M_CLIENT_ID,
-            "client_secret": demo.M2M_CLIENT_SECRET,
-            "audience": BASE + "/api/v2/",
-        }
-        if scope is not None:
-            data["scope"] = scope
-        reply = self.client.post("/oauth/token", data=data)
+        reply = self.client.post("/oauth/token", data=m2m_token_form(scope, base=BASE))
         assert reply.status_code == 200, reply.text
         return str(reply.json()["access_token"])
 

@@ -178,6 +178,19 @@ def pkce_challenge(verifier: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
+def m2m_token_form(scope: str | None = None, *, base: str = BASE) -> dict[str, str]:
+    """The demo M2M client's client-credentials request for ``base``'s Management API."""
+    data = {
+        "grant_type": "client_credentials",
+        "client_id": demo.M2M_CLIENT_ID,
+        "client_secret": demo.M2M_CLIENT_SECRET,
+        "audience": base + "/api/v2/",
+    }
+    if scope is not None:
+        data["scope"] = scope
+    return data
+
+
 def claims_of(token: str) -> dict[str, Any]:
     """A JWT's claims (the emulator signed it; tests of validation live in tests/auth)."""
     payload = token.split(".")[1]
@@ -289,14 +302,7 @@ class LocalTenant:
 
     def m2m_token(self, scope: str | None = None) -> str:
         """A client-credentials token for the Management API."""
-        data = {
-            "grant_type": "client_credentials",
-            "client_id": demo.M2M_CLIENT_ID,
-            "client_secret": demo.M2M_CLIENT_SECRET,
-            "audience": BASE + "/api/v2/",
-        }
-        if scope is not None:
-            data["scope"] = scope
+        data = m2m_token_form(scope)
         with self.client() as client:
             return client.token(data).access_token
 
