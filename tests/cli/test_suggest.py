@@ -124,6 +124,37 @@ def test_save_export_keeps_a_private_copy_the_emulator_loads(
     assert copy.users[secondary_id(7)].to_json()["user_metadata"]["g"] == 7
 
 
+def test_save_export_never_writes_through_a_planted_link(
+    cli: Runner, tenant: LocalTenant, tmp_path: Path
+) -> None:
+    """Links planted at FILE.part and FILE (a shared /tmp) are replaced; the files they point to are untouched."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    saved = tmp_path / "copy.json.gz"
+    (tmp_path / "copy.json.gz.part").symlink_to(victim)
+    saved.symlink_to(victim)
+    result = suggest(cli, tenant, "--all", "--save-export", str(saved))
+    assert result.exit_code == 0, result.stderr
+    assert victim.read_text() == "precious\n"
+    assert not saved.is_symlink()
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+    with gzip.open(saved, "rt") as handle:
+        assert json.loads(handle.readline())["user_id"]
+
+
+def test_save_export_onto_a_folder_is_refused_before_any_request(
+    cli: Runner, tenant: LocalTenant, tmp_path: Path
+) -> None:
+    """--save-export naming a folder: a usage error before any request, nothing left behind."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    result = suggest(cli, tenant, "--all", "--save-export", str(folder))
+    assert result.exit_code == 2, result.stderr
+    assert f"'{folder}' is a directory" in result.stderr
+    assert tenant.faults.requests == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -28,7 +28,7 @@ import time
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Final
 
-from auth0link.errors import ExportFailed, NetworkError
+from auth0link.errors import ExportFailed, NetworkError, UsageError
 from auth0link.usecases.pacer import paced
 
 if TYPE_CHECKING:
@@ -117,7 +117,13 @@ class ExportRun:
                 except NetworkError as exc:
                     last = exc
                     continue
-                part.replace(dest)
+                try:
+                    part.replace(dest)  # replaces a link at dest, never the file it points to
+                except OSError as exc:
+                    raise UsageError(
+                        f"Cannot write {dest}: {exc.strerror or type(exc).__name__}.",
+                        hint="pass another path for the export",
+                    ) from None
                 return job
         finally:
             with contextlib.suppress(FileNotFoundError):
@@ -152,8 +158,21 @@ def _finished(job: ExportJob) -> bool:
 
 @contextlib.contextmanager
 def _private_file(path: Path) -> Iterator[IO[bytes]]:
-    """``path`` opened for writing from empty, readable by this user only (0600)."""
-    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    """``path`` created afresh, readable by this user only (0600).
+
+    A leftover (or planted) file or link at ``path`` is removed first and the file is created
+    exclusively without following links, so a link placed in a shared folder (``/tmp``) cannot
+    redirect the export, which holds users' personal data, onto another file.
+    """
+    try:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except OSError as exc:
+        raise UsageError(
+            f"Cannot write {path}: {exc.strerror or type(exc).__name__}.",
+            hint="pass a path in a folder you own (e.g. --save-export ~/users.json.gz)",
+        ) from None
     os.fchmod(handle, 0o600)
     with os.fdopen(handle, "wb") as out:
         yield out
