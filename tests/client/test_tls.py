@@ -213,6 +213,14 @@ def test_doctor_shows_the_issuer_and_expiry_or_the_fix(tmp_path: Path, cli: Runn
     assert bad["ok"] is False
     assert "self-signed certificate in certificate chain" in bad["detail"]
     assert "--ca-bundle" in bad["fix"]
+    others = {c["name"]: c for c in json.loads(untrusted.stdout)["checks"][1:]}
+    for name in ("discovery", "signing keys", "authorization code grant", "device code grant"):
+        assert others[name] == {
+            "name": name,
+            "ok": None,
+            "detail": "not checked: the TLS check above failed",
+            "fix": None,
+        }  # said once, not repeated with a wrong fix ("check the domain")
 
 
 def test_doctor_notes_plain_http_on_loopback(cli: Runner) -> None:

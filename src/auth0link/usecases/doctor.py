@@ -51,25 +51,31 @@ def run_doctor(
     env_token: str | None = None,
 ) -> list[Check]:
     """Check a profile against its tenant and this machine; each failure says what to fix."""
-    endpoints, discovered = _discovery(client)
+    tls = tls_check(client)
     port, port_check = _callback_port(callback_ports)
-    checks = [
-        tls_check(client),
-        discovered,
-        _signing_keys(client, endpoints),
-        port_check,
-        _code_grant(
-            client,
-            endpoints,
-            client_id=client_id,
-            scope=scope,
-            audience=audience,
-            port=port,
-            ports=callback_ports,
-        ),
-        _device_grant(client, endpoints, client_id=client_id, scope=scope, audience=audience),
-        *_storage(store, key),
-    ]
+    if tls.ok is False:  # every other tenant check would fail the same way: say so once
+        skipped = ("discovery", "signing keys", "authorization code grant", "device code grant")
+        tenant = [_note(name, "not checked: the TLS check above failed") for name in skipped]
+        checks = [tls, *tenant[:2], port_check, *tenant[2:], *_storage(store, key)]
+    else:
+        endpoints, discovered = _discovery(client)
+        checks = [
+            tls,
+            discovered,
+            _signing_keys(client, endpoints),
+            port_check,
+            _code_grant(
+                client,
+                endpoints,
+                client_id=client_id,
+                scope=scope,
+                audience=audience,
+                port=port,
+                ports=callback_ports,
+            ),
+            _device_grant(client, endpoints, client_id=client_id, scope=scope, audience=audience),
+            *_storage(store, key),
+        ]
     if env_token:
         checks.append(
             _note(
