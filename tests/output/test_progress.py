@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import io
 import re
+from typing import TYPE_CHECKING
 
+import pytest
+
+from auth0link.errors import UsageError
 from auth0link.output import Output
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 
 def test_plain_lines_when_stderr_is_not_a_terminal() -> None:
@@ -55,6 +62,21 @@ def test_rows_stream_tsv_json_and_table() -> None:
     )
     assert "a|1" in out.getvalue()
     assert "primary_id" in out.getvalue()
+
+
+def test_a_failure_before_the_first_row_prints_no_header() -> None:
+    """Piped rows: an error while reading the first row comes before the header (stdout stays empty)."""
+
+    def failing() -> Iterator[tuple[str, str]]:
+        yield from ()  # a generator: the error comes when the first row is read
+        raise UsageError("bad export")
+
+    out = io.StringIO()
+    with pytest.raises(UsageError):
+        Output(stdout=out, stderr=io.StringIO(), stdout_isatty=False).rows(("a", "b"), failing())
+    assert out.getvalue() == ""
+    Output(stdout=out, stderr=io.StringIO(), stdout_isatty=False).rows(("a", "b"), [])
+    assert out.getvalue() == "a\tb\n"  # no rows at all: still the header, for cut and friends
 
 
 def test_update_sets_the_position_and_total() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -159,9 +160,11 @@ class Streams:
                 count += 1
             return count
         if not self.stdout_isatty:
+            pending = iter(rows)
+            first = next(pending, None)  # a failure while reading comes before the header line
             if header:
                 self.data("\t".join(columns))
-            for row in rows:
+            for row in itertools.chain([first] if first is not None else [], pending):
                 self.data("\t".join(clean(v).replace("\t", " ") for v in row))
                 count += 1
             return count
