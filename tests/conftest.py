@@ -117,3 +117,46 @@ def _fresh_tls_context() -> Iterator[None]:
     tls = sys.modules.get("auth0link.client._tls")
     if tls is not None:
         tls.ssl_context.cache_clear()
+
+
+def _cli_children() -> dict[int, str]:
+    """This process's child processes that run the CLI (not an emulator): pid → command line."""
+    import os
+    from pathlib import Path
+
+    found: dict[int, str] = {}
+    me = str(os.getpid())
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            if (entry / "stat").read_text().rsplit(")", 1)[1].split()[1] != me:
+                continue
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except (OSError, IndexError):
+            continue
+        if "auth0link" in command and "emulator" not in command:
+            found[int(entry.name)] = command
+    return found
+
+
+@pytest.fixture(autouse=True)
+def _no_cli_left_running() -> Iterator[None]:
+    """A CLI subprocess a failed test left behind (a login on a callback port) is killed after it.
+
+    Left running, it holds the callback ports 8484-8486 for its whole timeout and later tests that
+    need them fail for a reason of their own.
+    """
+    import os
+    import signal
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        yield
+        return
+    before = set(_cli_children())
+    yield
+    for pid in set(_cli_children()) - before:
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
