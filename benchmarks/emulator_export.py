@@ -37,23 +37,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402 - after the path set-up
+from tests.support.rss import vm_hwm_mb  # noqa: E402
 from tests.support.tenants import write_users_export  # noqa: E402
 
 from auth0link.emulator.exportfile import parse_fields, write_export  # noqa: E402
 from auth0link.emulator.persistence import build_tenant, read_users_file  # noqa: E402
 
 FIELDS = [{"name": "user_id"}, {"name": "email"}, {"name": "email_verified"}, {"name": "identities"}]
-
-
-def proc_status(pid: int, key: str) -> float:
-    """A ``/proc/PID/status`` memory figure in MB (0.0 where there is no /proc)."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text(encoding="ascii").splitlines():
-            if line.startswith(key + ":"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
 
 
 def start(users: Path, tls_dir: Path) -> tuple[subprocess.Popen[bytes], dict[str, str], float]:
@@ -148,9 +138,9 @@ def main() -> int:
         del tenant
         process, info, startup = start(source, Path(tmp) / "tls")
         try:
-            before = proc_status(process.pid, "VmHWM")
+            before = vm_hwm_mb(process.pid)
             seconds, polls = export(info, token(info), Path(tmp) / "export.json.gz")
-            peak = proc_status(process.pid, "VmHWM")
+            peak = vm_hwm_mb(process.pid)
         finally:
             process.send_signal(signal.SIGTERM)
             process.wait(30)
