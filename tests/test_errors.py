@@ -61,13 +61,9 @@ def test_a_denied_device_login_quotes_the_server_once() -> None:
     router.post(idp.BASE + "/oauth/device/code").mock(
         return_value=httpx.Response(
             200,
-            json={
-                "device_code": "D",
-                "user_code": "U",
-                "verification_uri": idp.BASE + "/activate",
-                "expires_in": 900,
-                "interval": 0,
-            },
+            json=idp.device_code_body(
+                device_code="D", user_code="U", verification_uri_complete=None, interval=0
+            ),
         )
     )
     router.post(idp.BASE + "/oauth/token").mock(

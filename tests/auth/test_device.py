@@ -20,14 +20,7 @@ if TYPE_CHECKING:
     from auth0link.models import DeviceAuthorization
 
 ENDPOINTS = Endpoints.auth0_defaults(idp.BASE)
-DEVICE_BODY = {
-    "device_code": "DEV-1",
-    "user_code": "ABCD-EFGH",
-    "verification_uri": idp.BASE + "/activate",
-    "verification_uri_complete": idp.BASE + "/activate?user_code=ABCD-EFGH",
-    "expires_in": 900,
-    "interval": 5,
-}
+DEVICE_BODY = idp.device_code_body()
 
 
 def _error(error: str, status: int = 403) -> httpx.Response:

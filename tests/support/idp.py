@@ -135,6 +135,20 @@ def token_body(**overrides: Any) -> dict[str, Any]:
     return body
 
 
+def device_code_body(**overrides: Any) -> dict[str, Any]:
+    """A successful /oauth/device/code body (RFC 8628); an override of None leaves that key out."""
+    body: dict[str, Any] = {
+        "device_code": "DEV-1",
+        "user_code": "ABCD-EFGH",
+        "verification_uri": BASE + "/activate",
+        "verification_uri_complete": BASE + "/activate?user_code=ABCD-EFGH",
+        "expires_in": 900,
+        "interval": 5,
+    }
+    body.update(overrides)
+    return {key: value for key, value in body.items() if value is not None}
+
+
 def unsigned_jwt(claims: dict[str, Any]) -> str:
     """A JWT-shaped token carrying ``claims`` with a fake signature (for code that reads, never verifies)."""
     import base64

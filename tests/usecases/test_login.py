@@ -26,7 +26,9 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
     from pathlib import Path
 
-    from auth0link.models import DeviceAuthorization
+    from auth0link.models import DeviceAuthorization, LoginOutcome
+    from auth0link.tokens import TokenStore
+    from auth0link.usecases.login import LoginUI
 
 ENDPOINTS = Endpoints.auth0_defaults(idp.BASE)
 KEY = f"default:{idp.BASE}:{idp.CLIENT_ID}"
@@ -60,6 +62,27 @@ class RecordingUI:
 
 def _client(router: respx.Router) -> Auth0Client:
     return Auth0Client(idp.BASE, transport=httpx.MockTransport(router.handler), sleep=lambda _s: None)
+
+
+def _login(
+    router: respx.Router,
+    *,
+    request: LoginRequest | None = None,
+    store: TokenStore | None = None,
+    ui: LoginUI | None = None,
+    **extra: Any,
+) -> LoginOutcome:
+    """The login use case against ``router`` (a memory store and a recording UI unless given)."""
+    return login(
+        _client(router),
+        request or _request(),
+        endpoints=ENDPOINTS,
+        jwks_provider=idp.jwks,
+        store=MemoryTokenStore() if store is None else store,
+        key=KEY,
+        ui=RecordingUI() if ui is None else ui,
+        **extra,
+    )
 
 
 def _request(flow: str = "pkce") -> LoginRequest:
@@ -101,16 +124,7 @@ def test_pkce_login_stores_the_validated_session() -> None:
     router, browser = _pkce_router()
     store = MemoryTokenStore()
     ui = RecordingUI()
-    outcome = login(
-        _client(router),
-        _request(),
-        endpoints=ENDPOINTS,
-        jwks_provider=idp.jwks,
-        store=store,
-        key=KEY,
-        ui=ui,
-        browser=browser,
-    )
+    outcome = _login(router, store=store, ui=ui, browser=browser)
     saved = store.load(KEY)
     assert saved is not None
     assert saved.user_id == "auth0|alice" == outcome.user_id
@@ -136,16 +150,7 @@ def test_no_browser_login_says_no_browser_is_opened() -> None:
         return True
 
     ui = ElsewhereUI()
-    login(
-        _client(router),
-        dataclasses.replace(_request(), open_browser=False),
-        endpoints=ENDPOINTS,
-        jwks_provider=idp.jwks,
-        store=MemoryTokenStore(),
-        key=KEY,
-        ui=ui,
-        browser=never,
-    )
+    _login(router, request=dataclasses.replace(_request(), open_browser=False), ui=ui, browser=never)
     assert ui.browsers == [False]
     assert started == []
 
@@ -155,16 +160,7 @@ def test_invalid_id_token_stores_nothing() -> None:
     router, browser = _pkce_router(id_token_overrides={"iss": "https://evil.example.com/"})
     store = MemoryTokenStore()
     with pytest.raises(IdTokenError):
-        login(
-            _client(router),
-            _request(),
-            endpoints=ENDPOINTS,
-            jwks_provider=idp.jwks,
-            store=store,
-            key=KEY,
-            ui=RecordingUI(),
-            browser=browser,
-        )
+        _login(router, store=store, browser=browser)
     assert store.keys() == []
 
 
@@ -174,13 +170,13 @@ def test_device_login_reports_the_code_and_stores() -> None:
     router.post(idp.BASE + "/oauth/device/code").mock(
         return_value=httpx.Response(
             200,
-            json={
-                "device_code": "D",
-                "user_code": "WXYZ-1234",
-                "verification_uri": idp.BASE + "/activate",
-                "expires_in": 60,
-                "interval": 0,
-            },
+            json=idp.device_code_body(
+                device_code="D",
+                user_code="WXYZ-1234",
+                verification_uri_complete=None,
+                expires_in=60,
+                interval=0,
+            ),
         )
     )
     body = idp.token_body()
@@ -188,16 +184,7 @@ def test_device_login_reports_the_code_and_stores() -> None:
     router.post(idp.BASE + "/oauth/token").mock(return_value=httpx.Response(200, json=body))
     store = MemoryTokenStore()
     ui = RecordingUI()
-    login(
-        _client(router),
-        _request("device"),
-        endpoints=ENDPOINTS,
-        jwks_provider=idp.jwks,
-        store=store,
-        key=KEY,
-        ui=ui,
-        browser=lambda _u: False,
-    )
+    _login(router, request=_request("device"), store=store, ui=ui, browser=lambda _u: False)
     assert ui.codes == ["WXYZ-1234"]
     assert ui.ticks
     stored = store.load(KEY)
@@ -209,16 +196,7 @@ def test_env_access_token_refuses_login_without_any_request() -> None:
     """With AUTH0LINK_ACCESS_TOKEN set, login says so and how to clear it; nothing is sent."""
     router = respx.Router()
     with pytest.raises(UsageError, match="AUTH0LINK_ACCESS_TOKEN") as info:
-        login(
-            _client(router),
-            _request(),
-            endpoints=ENDPOINTS,
-            jwks_provider=idp.jwks,
-            store=MemoryTokenStore(),
-            key=KEY,
-            ui=RecordingUI(),
-            env_token="x",
-        )
+        _login(router, env_token="x")
     assert "unset AUTH0LINK_ACCESS_TOKEN" in (info.value.hint or "")
     assert not router.calls
 
@@ -228,15 +206,7 @@ def test_missing_keyring_fails_before_the_browser_opens() -> None:
     router = respx.Router()
     ui = RecordingUI()
     with pytest.raises(TokenStorageError) as info:
-        login(
-            _client(router),
-            _request(),
-            endpoints=ENDPOINTS,
-            jwks_provider=idp.jwks,
-            store=KeyringTokenStore(timeout=5),
-            key=KEY,
-            ui=ui,
-        )
+        _login(router, store=KeyringTokenStore(timeout=5), ui=ui)
     assert "--insecure-storage" in (info.value.hint or "")
     assert not ui.urls
     assert not router.calls
@@ -348,16 +318,7 @@ def test_new_login_revokes_the_replaced_refresh_token() -> None:
     revoke = router.post(idp.BASE + "/oauth/revoke").mock(return_value=httpx.Response(200))
     store = MemoryTokenStore()
     store.save(KEY, _session(refresh_token="RT-old"))
-    login(
-        _client(router),
-        _request(),
-        endpoints=ENDPOINTS,
-        jwks_provider=idp.jwks,
-        store=store,
-        key=KEY,
-        ui=RecordingUI(),
-        browser=browser,
-    )
+    _login(router, store=store, browser=browser)
     saved = store.load(KEY)
     assert saved is not None
     assert saved.refresh_token == "RT-1"
@@ -380,14 +341,5 @@ def test_spinner_starts_only_after_the_url_is_shown() -> None:
             with super().waiting(message) as tick:
                 yield tick
 
-    login(
-        _client(router),
-        _request(),
-        endpoints=ENDPOINTS,
-        jwks_provider=idp.jwks,
-        store=MemoryTokenStore(),
-        key=KEY,
-        ui=OrderUI(),
-        browser=browser,
-    )
+    _login(router, ui=OrderUI(), browser=browser)
     assert events[:2] == ["url", "spinner"]
