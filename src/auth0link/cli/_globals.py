@@ -197,7 +197,9 @@ def application(ctx: click.Context) -> Application:
 def _debug_logging() -> None:
     import logging
 
-    logging.basicConfig(stream=sys.stderr, level=logging.DEBUG, format="debug: %(name)s: %(message)s")
+    from auth0link.output import debug_log_handler
+
+    logging.basicConfig(level=logging.DEBUG, handlers=[debug_log_handler(sys.stderr)])
     for noisy in ("httpcore", "httpx", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 

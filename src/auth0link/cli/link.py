@@ -165,11 +165,13 @@ def link(  # long: one parameter per option, and the help text; the body is thre
             interactive=not yes and not app.settings.no_input,
         )
         result = _user_link(app, options, backup=backup, yes=yes, no_browser=no_browser, timeout=timeout)
-    merged = (
-        f", merged user_metadata keys {', '.join(result.metadata_patched)}" if result.metadata_patched else ""
-    )
+    from auth0link.output import clean
+
+    keys = ", ".join(clean(key) for key in result.metadata_patched)
+    merged = f", merged user_metadata keys {keys}" if keys else ""
     app.output.success(
-        f"Linked {result.absorbed_id} into {result.user.user_id}{merged} (backup: {result.backup})"
+        f"Linked {clean(result.absorbed_id)} into {clean(result.user.user_id)}{merged} "
+        f"(backup: {clean(result.backup)})"
     )
     app.output.identities(result.user, as_json=as_json)
 

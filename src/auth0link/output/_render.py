@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-import json
 from typing import TYPE_CHECKING, TextIO, cast
 
-from auth0link.output._streams import IDENTITY_COLUMNS, Streams, clean, short
+from auth0link.output._streams import IDENTITY_COLUMNS, Streams, clean, dumps, short
 from auth0link.output._svg import Screenshots
 
 if TYPE_CHECKING:
@@ -232,7 +231,7 @@ class Renderings(Screenshots, Streams):
     def batch_summary(self, summary: BatchSummary, *, as_json: bool) -> None:
         """The last line of a ``batch-link`` run (stderr), and the counts as JSON on stdout."""
         if as_json:
-            self.data(json.dumps(summary.to_json()))
+            self.data(dumps(summary.to_json()))
         if summary.planned or (not summary.journal and not summary.processed):
             self.info(
                 f"dry run: {summary.planned} pair(s) would be linked, {summary.invalid} invalid line(s), "

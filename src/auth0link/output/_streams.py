@@ -17,7 +17,14 @@ if TYPE_CHECKING:
     from auth0link.errors import Auth0LinkError
     from auth0link.output._progress import BatchProgress
 
-_CONTROL_RE: Final = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+#: C0 and C1 controls (ESC, and U+009B, a one-character CSI), DEL, and the invisible marks that
+#: reorder text on screen (bidi embeddings, overrides and isolates, LRM/RLM, the Arabic letter mark).
+_BIDI: Final = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_CONTROL_RE: Final = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}]")
+#: The same, but newlines and tabs: what may never reach a stream, whatever wrote the text.
+_UNSAFE_RE: Final = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}]")
+#: What JSON must escape beyond what ``json.dumps`` does (it escapes C0 only).
+_JSON_UNSAFE_RE: Final = re.compile(f"[\x7f-\x9f{_BIDI}]")
 
 IDENTITY_COLUMNS: Final = (
     "provider",
@@ -39,9 +46,48 @@ def clean(value: object) -> str:
     return _CONTROL_RE.sub(" ", str(value))
 
 
+def safe_text(text: str) -> str:
+    """Text as it may be written: every control and bidi mark but newline and tab → a space.
+
+    Every write to a stream goes through this (the one place), so a value that skipped
+    :func:`clean` still cannot move the cursor, retitle the terminal or reverse a line.
+    """
+    return _UNSAFE_RE.sub(" ", text)
+
+
+def dumps(value: Any, *, indent: int | None = None) -> str:
+    r"""JSON with every control and bidi mark escaped (``\u009b``): exact for parsers, inert on a terminal.
+
+    ``json.dumps`` escapes C0 controls but writes DEL, C1 controls and bidi marks raw; other
+    non-ASCII text stays readable.
+    """
+    text = json.dumps(value, indent=indent, ensure_ascii=False, default=str)
+    return _JSON_UNSAFE_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def write_error(stream: IO[str], message: str, hint: str | None) -> None:
+    """An error as one ``error:`` line and its ``hint:`` (both made safe)."""
+    print(f"error: {clean(message)}", file=stream, flush=True)
+    if hint:
+        print(f"hint: {clean(hint)}", file=stream, flush=True)
+
+
+def debug_log_handler(stream: IO[str]) -> Any:
+    """A ``logging`` handler for ``--debug`` whose lines pass :func:`safe_text` (bodies quote the tenant)."""
+    import logging
+
+    class SafeFormatter(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            return safe_text(super().format(record))
+
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(SafeFormatter("debug: %(name)s: %(message)s"))
+    return handler
+
+
 def short(value: object, limit: int = 60) -> str:
     """A JSON value on one line, cut to ``limit`` characters."""
-    text = clean(json.dumps(value, ensure_ascii=False, default=str))
+    text = clean(dumps(value))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -70,33 +116,32 @@ class Streams:
 
     def info(self, message: str) -> None:
         """A status line on stderr."""
-        print(message, file=self.stderr, flush=True)
+        print(safe_text(message), file=self.stderr, flush=True)
 
     def success(self, message: str) -> None:
         """A success line on stderr ("✓ …" on a terminal)."""
         mark = "✓ " if self.stderr_isatty else ""
-        print(f"{mark}{message}", file=self.stderr, flush=True)
+        print(f"{mark}{safe_text(message)}", file=self.stderr, flush=True)
 
     def warn(self, message: str) -> None:
         """A warning on stderr."""
-        print(f"warning: {message}", file=self.stderr, flush=True)
+        print(f"warning: {safe_text(message)}", file=self.stderr, flush=True)
 
     def error(self, error: Auth0LinkError) -> None:
         """An error as one line, plus its hint on a second line."""
-        print(f"error: {clean(error.message)}", file=self.stderr, flush=True)
-        if error.hint:
-            print(f"hint: {clean(error.hint)}", file=self.stderr, flush=True)
+        write_error(self.stderr, error.message, error.hint)
 
     # -- data (stdout) ---------------------------------------------------------------------
 
     def data(self, text: str) -> None:
-        """Raw text on stdout."""
+        """Text on stdout (made safe: lines and tabs stay, controls go)."""
+        text = safe_text(text)
         self.stdout.write(text if text.endswith("\n") else text + "\n")
         self.stdout.flush()
 
     def json(self, value: Any) -> None:
         """JSON on stdout (keys in the order the caller built them; they are stable)."""
-        self.data(json.dumps(value, indent=2, ensure_ascii=False))
+        self.data(dumps(value, indent=2))
 
     def console(self, *, stderr: bool = False) -> Console:
         """A rich Console for the stream (markup, emoji and highlighting off: data is data)."""
@@ -156,7 +201,7 @@ class Streams:
         count = 0
         if as_json:
             for row in rows:
-                self.data(json.dumps(dict(zip(columns, row, strict=True)), ensure_ascii=False))
+                self.data(dumps(dict(zip(columns, row, strict=True))))
                 count += 1
             return count
         if not self.stdout_isatty:
