@@ -28,7 +28,11 @@ def identities(
     """
     from auth0link.usecases.identities import fetch_identities
 
-    if admin_user:
+    if admin_user is not None:
+        if not admin_user:
+            from auth0link.errors import UsageError
+
+            raise UsageError("--user needs a user ID.", hint="e.g. auth0link identities --user 'auth0|abc'")
         user = fetch_identities(app.admin_client(), admin_user)
     else:
         access = app.access()

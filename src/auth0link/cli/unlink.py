@@ -79,7 +79,7 @@ def unlink(  # long: one parameter per option, and the help text
 
     if user_id is None and provider != "-" and "|" in provider:
         provider, _, user_id = provider.partition("|")
-    if admin_user:
+    if admin_user is not None:
         _admin_unlink(
             app,
             primary_id=admin_user,
