@@ -80,3 +80,25 @@ def test_user_link_plan_and_success_are_neutralised(wired: Wired) -> None:
     result = wired("link", "--connection", "google-oauth2", "--yes")
     assert result.exit_code == 0, result.stderr
     assert_clean(result)
+
+
+FORMULA = '=HYPERLINK("https://evil.example","x")'
+
+
+def test_tsv_stays_exact_and_csv_defuses_formulas(wired: Wired) -> None:
+    """identities: TSV keeps a formula-like name as it is; --csv prefixes ' to cells starting = + - @."""
+    alice = wired.tenant.emulator.tenant.users.get(ALICE)
+    assert alice is not None
+    alice.name = FORMULA
+    tsv = wired("identities")
+    assert tsv.exit_code == 0, tsv.stderr
+    assert f"\t{FORMULA}\t" in tsv.stdout
+    csv_out = wired("identities", "--csv")
+    assert csv_out.exit_code == 0, csv_out.stderr
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(csv_out.stdout)))
+    assert rows[0][:2] == ["provider", "user_id"]
+    assert rows[1][5] == "'" + FORMULA
+    assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)

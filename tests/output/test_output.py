@@ -167,3 +167,14 @@ def test_every_write_neutralises_controls_even_when_the_caller_did_not_clean() -
     made[0].json({nasty: [nasty]})
     assert json.loads(out2.getvalue()) == {nasty: [nasty]}
     assert "\\u009b" in out2.getvalue()
+
+
+def test_spreadsheet_rows_defuse_every_formula_start() -> None:
+    """rows(spreadsheet=True): CSV whose cells starting = + - @ (or after blanks) get a leading '."""
+    import csv
+
+    output, out, _ = make(tty=False)
+    cells = ("=1+2", "+1", "-1", "@SUM(A1)", " =x", "plain", 'a,"b"')
+    output.rows(("a", "b", "c", "d", "e", "f", "g"), [cells], spreadsheet=True)
+    rows = list(csv.reader(io.StringIO(out.getvalue())))
+    assert rows[1] == ["'=1+2", "'+1", "'-1", "'@SUM(A1)", "' =x", "plain", 'a,"b"']

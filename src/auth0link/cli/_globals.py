@@ -212,3 +212,12 @@ def pass_app(f: _F) -> _F:
         return f(application(click.get_current_context()), *args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+#: ``--csv`` on the commands that print rows: CSV safe to open in a spreadsheet (TSV stays exact).
+spreadsheet_option = click.option(
+    "--csv",
+    "spreadsheet",
+    is_flag=True,
+    help="CSV safe to open in a spreadsheet (a cell starting = + - @ gets a leading ').",
+)

@@ -133,7 +133,7 @@ def link(  # long: one parameter per option, and the help text; the body is thre
     from auth0link.errors import UsageError
     from auth0link.usecases.backups import BackupFiles
 
-    backup = BackupFiles(app.backups_dir, clock=app.clock)
+    backup = BackupFiles(app.backups_dir, clock=app.clock, tenant=lambda: app.tenant_mark)
     if admin_user or admin_provider or admin_user_id or connection_id:
         result = _admin_link(
             app,

@@ -85,10 +85,35 @@ def debug_log_handler(stream: IO[str]) -> Any:
     return handler
 
 
+#: What a spreadsheet reads as the start of a formula (OWASP's CSV-injection list).
+_FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_line(row: Sequence[object]) -> str:
+    """One CSV line safe to open in a spreadsheet: a cell that would start a formula gets a ``'``.
+
+    Like Auth0's own CSV exports. The ``'`` changes the data (``-1`` becomes ``'-1``), which is
+    why TSV, for pipelines, stays exact and this is only ``--csv``.
+    """
+    import csv
+    import io
+
+    cells = [clean(v) for v in row]
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="").writerow(
+        "'" + cell if cell.lstrip(" ").startswith(_FORMULA_STARTS) else cell for cell in cells
+    )
+    return buffer.getvalue()
+
+
 def short(value: object, limit: int = 60) -> str:
     """A JSON value on one line, cut to ``limit`` characters."""
     text = clean(dumps(value))
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _tsv_line(row: Sequence[object]) -> str:
+    return "\t".join(clean(v).replace("\t", " ") for v in row)
 
 
 class Streams:
@@ -166,8 +191,16 @@ class Streams:
         *,
         title: str | None = None,
         header: bool = True,
+        spreadsheet: bool = False,
     ) -> None:
-        """A rich table on a TTY; TSV (header first unless ``header=False``) otherwise."""
+        """A rich table on a TTY; TSV (header first unless ``header=False``) otherwise.
+
+        ``spreadsheet``: CSV safe to open in a spreadsheet (:func:`spreadsheet_line`), TTY or not.
+        """
+        if spreadsheet:
+            lines = [spreadsheet_line(columns)] if header else []
+            self.data("\n".join(lines + [spreadsheet_line(row) for row in rows]))
+            return
         if not self.stdout_isatty:
             lines = ["\t".join(columns)] if header else []
             lines += ["\t".join(clean(v).replace("\t", " ") for v in row) for row in rows]
@@ -193,9 +226,11 @@ class Streams:
         as_json: bool = False,
         header: bool = True,
         title: str | None = None,
+        spreadsheet: bool = False,
     ) -> int:
         """Stream rows: JSON lines with ``--json``, TSV when piped (one line each, flushed), else a table.
 
+        ``spreadsheet``: CSV lines safe to open in a spreadsheet instead of TSV or a table.
         Returns the number of rows written.
         """
         count = 0
@@ -204,13 +239,14 @@ class Streams:
                 self.data(dumps(dict(zip(columns, row, strict=True))))
                 count += 1
             return count
-        if not self.stdout_isatty:
+        if not self.stdout_isatty or spreadsheet:
+            line = spreadsheet_line if spreadsheet else _tsv_line
             pending = iter(rows)
             first = next(pending, None)  # a failure while reading comes before the header line
             if header:
-                self.data("\t".join(columns))
+                self.data(line(columns))
             for row in itertools.chain([first] if first is not None else [], pending):
-                self.data("\t".join(clean(v).replace("\t", " ") for v in row))
+                self.data(line(row))
                 count += 1
             return count
         materialised = [tuple(row) for row in rows]
