@@ -232,3 +232,27 @@ def test_suggest_csv_defuses_a_formula_email_and_tsv_keeps_it(cli: Runner, tmp_p
     assert spreadsheet.exit_code == 0, spreadsheet.stderr
     assert f",'{email}," in spreadsheet.stdout
     assert spreadsheet.stdout.startswith("primary_id,secondary_id,email")
+
+
+def test_stale_work_folders_of_dead_runs_are_removed(cli: Runner, tmp_path: Path, scratch: Path) -> None:
+    """A work folder left by a killed suggest (its pid gone) is removed by the next run; a live one is kept."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, check=True
+    )
+    dead_pid = int(done.stdout)
+    stale = scratch / f"auth0link-suggest-{dead_pid}-x1y2z3"
+    stale.mkdir(mode=0o700)
+    (stale / "export.json.gz").write_bytes(b"personal data")
+    live = scratch / "auth0link-suggest-1-a1b2c3"  # pid 1 is alive
+    live.mkdir(mode=0o700)
+    foreign = scratch / "auth0link-suggest-notapid"
+    foreign.mkdir()
+    write_users_export(tmp_path / "users.json.gz", 2)
+    result = cli("suggest", "--from-export", str(tmp_path / "users.json.gz"))
+    assert result.exit_code == 0, result.stderr
+    assert not stale.exists()
+    assert live.exists()
+    assert foreign.exists()

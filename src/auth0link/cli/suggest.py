@@ -203,11 +203,14 @@ class _Phases:
 
 @contextlib.contextmanager
 def _workdir() -> Iterator[Path]:
-    """A private temporary folder (0700) for the export and the index, removed at the end."""
-    import tempfile
+    """A private temporary folder (0700) for the export and the index, removed at the end.
 
-    with tempfile.TemporaryDirectory(prefix="auth0link-suggest-") as name:
-        yield Path(name)
+    Named with the process ID, so the next run removes it if this one is killed (``kill -9``).
+    """
+    from auth0link._files import work_dir
+
+    with work_dir("auth0link-suggest-") as path:
+        yield path
 
 
 def _close_after(items: Iterable[Any], close: Callable[[], None]) -> Iterator[Any]:
