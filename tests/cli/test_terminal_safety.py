@@ -102,3 +102,32 @@ def test_tsv_stays_exact_and_csv_defuses_formulas(wired: Wired) -> None:
     assert rows[0][:2] == ["provider", "user_id"]
     assert rows[1][5] == "'" + FORMULA
     assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+
+
+def test_errors_quoting_the_tenant_and_suggest_rows_are_neutralised(wired: Wired, tmp_path: Path) -> None:
+    """An error message that quotes a value, and suggest's TSV/JSON of an export full of escapes: clean."""
+    wired.machine_login()
+    missing = wired("identities", "--user", f"auth0|{NASTY}")
+    assert missing.exit_code != 0
+    assert missing.stderr.startswith("error: ")
+    assert_clean(missing)
+    export = tmp_path / "users.json"
+    export.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "user_id": user_id,
+                    "email": f"a{NASTY}@example.com",
+                    "email_verified": True,
+                    "identities": [{"connection": f"conn{NASTY}"}],
+                }
+            )
+            + "\n"
+            for user_id in (f"auth0|1{NASTY}", f"google-oauth2|2{NASTY}")
+        )
+    )
+    for args in ((), ("--json",), ("--csv",)):
+        suggested = wired("suggest", "--from-export", str(export), *args)
+        assert suggested.exit_code == 0, suggested.stderr
+        assert "example.com" in suggested.stdout
+        assert_clean(suggested)
