@@ -252,3 +252,17 @@ def test_cli_bad_keyring_timeout_is_exit_2_not_a_keyring_error(cli: Runner, raw:
         assert result.stderr.startswith("error: Invalid AUTH0LINK_KEYRING_TIMEOUT value")
         assert "OS keyring" not in result.stderr
         assert "Unexpected" not in result.stderr
+
+
+def test_a_client_id_or_domain_with_a_trailing_newline_is_refused() -> None:
+    r"""Validation is a full match: 'abc\n' is not a client ID, nor a host with junk after it a domain."""
+    import pytest
+
+    from auth0link._domain import normalize_domain
+    from auth0link.config import validate_client_id
+    from auth0link.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError):
+        validate_client_id("abc\n")
+    with pytest.raises(ConfigurationError):
+        normalize_domain("https://tenant.example%0a")

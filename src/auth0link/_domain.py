@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from auth0link.errors import ConfigurationError
 
 _HOST_RE: Final = re.compile(
-    r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
+    r"(?=.{1,253}\Z)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
 )
 
 
@@ -54,7 +54,7 @@ def normalize_domain(value: str) -> str:
             f"The tenant domain {raw[:80]!r} must not contain a path, query or credentials.",
             hint="use only the host, e.g. tenant.eu.auth0.com",
         )
-    valid_host = bool(_HOST_RE.match(host)) or is_loopback_host(host)
+    valid_host = bool(_HOST_RE.fullmatch(host)) or is_loopback_host(host)
     if not valid_host:
         try:
             ipaddress.ip_address(host)

@@ -7,6 +7,8 @@
   only auth0link's files (never a shared one such as ``$HOME``, ``/tmp`` or ``/etc``).
 * :func:`file_lock` — an exclusive ``flock`` on a 0600 lock file, with a timeout.
 * :func:`atomic_write_bytes` / :func:`atomic_write_text` — temp file, fsync, rename.
+* :func:`work_dir` — a private temporary folder named with the process ID, removed at the end;
+  the folders of runs that were killed (``kill -9``: no cleanup ran) are removed by the next one.
 """
 
 from __future__ import annotations
@@ -131,3 +133,50 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int = 0o600) -> None:
 def atomic_write_text(path: Path, text: str, *, mode: int = 0o600) -> None:
     """:func:`atomic_write_bytes` for UTF-8 text."""
     atomic_write_bytes(path, text.encode("utf-8"), mode=mode)
+
+
+@contextlib.contextmanager
+def work_dir(prefix: str) -> Iterator[Path]:
+    """A private temporary folder ``<tmp>/<prefix><pid>-<random>`` (0700), removed at the end.
+
+    Folders of ours with this prefix whose process is gone (killed before it could clean up) are
+    removed first (:func:`remove_stale_work_dirs`).
+    """
+    remove_stale_work_dirs(Path(tempfile.gettempdir()), prefix)
+    with tempfile.TemporaryDirectory(prefix=f"{prefix}{os.getpid()}-") as name:
+        yield Path(name)
+
+
+def remove_stale_work_dirs(parent: Path, prefix: str) -> None:
+    """Remove ``parent/<prefix><pid>-…`` folders owned by this user whose process is gone.
+
+    Only real folders (not links) of the current user, named with a process ID that no longer
+    exists; anything else (another user's, a live run's, another name) is left alone.
+    """
+    import shutil
+
+    try:
+        entries = list(parent.glob(f"{prefix}*"))
+    except OSError:
+        return
+    for entry in entries:
+        pid = entry.name[len(prefix) :].partition("-")[0]
+        if not pid.isdigit():
+            continue
+        try:
+            info = entry.lstat()
+        except OSError:
+            continue
+        if stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid() and not _alive(int(pid)):
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    """True when a process ``pid`` exists (ours or another user's)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True
+    return True

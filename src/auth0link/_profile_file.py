@@ -27,12 +27,12 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from pathlib import Path
 
-_PROFILE_RE: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_PROFILE_RE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")  # always fullmatch: `$` allows "\n"
 
 
 def validate_profile(name: str) -> str:
     """Profile names become file names: letters, digits, ``_ . -``; no paths."""
-    if not _PROFILE_RE.match(name) or ".." in name:
+    if not _PROFILE_RE.fullmatch(name) or ".." in name:
         raise ConfigurationError(
             f"Invalid profile name {name[:40]!r}.",
             hint="use letters, digits, '_', '.' or '-' (at most 64 characters)",
@@ -46,7 +46,7 @@ def resolve_profile(flag: str | None, env: Mapping[str, str], config_dir: Path) 
         if value:
             return validate_profile(value), source
     switched = read_active_profile(config_dir)
-    if switched and (not _PROFILE_RE.match(switched) or ".." in switched):
+    if switched and (not _PROFILE_RE.fullmatch(switched) or ".." in switched):
         raise ConfigurationError(
             f"{config_dir / ACTIVE_PROFILE_FILE} names no valid profile ({switched[:40]!r}).",
             hint="run: auth0link profiles switch NAME (or delete that file)",

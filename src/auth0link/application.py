@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from auth0link.client import Auth0Client, Transport
     from auth0link.config import Settings
     from auth0link.machine import AdminSession
+    from auth0link.models import TenantMark
     from auth0link.output import Output
     from auth0link.session import Access, SessionLock, SessionManager
     from auth0link.tokens import TokenStore
@@ -361,6 +362,13 @@ class Application:
         from auth0link.auth.discovery import discover
 
         return discover(self.client(), cache_dir=self.cache_dir, clock=self.clock)
+
+    @cached_property
+    def tenant_mark(self) -> TenantMark:
+        """The tenant backups and journals name: the domain, and the issuer from discovery."""
+        from auth0link.models import TenantMark
+
+        return TenantMark(domain=self.settings.base_url, issuer=self.endpoints.issuer)
 
     @cached_property
     def jwks(self) -> JwksCache:

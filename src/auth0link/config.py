@@ -100,12 +100,12 @@ DEFAULT_TIMEOUT: Final = 15.0  # seconds, at most 600
 DEFAULT_KEYRING_TIMEOUT: Final = 5.0  # seconds, at most 300
 STORAGE_CHOICES: Final = ("keyring", "file")
 
-_CLIENT_ID_RE: Final = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
+_CLIENT_ID_RE: Final = re.compile(r"[A-Za-z0-9_.-]{1,128}")  # always fullmatch: `$` allows "\n"
 
 
 def validate_client_id(value: str) -> str:
     """Client IDs are opaque but printable; refuse whitespace and control characters."""
-    if not _CLIENT_ID_RE.match(value):
+    if not _CLIENT_ID_RE.fullmatch(value):
         raise ConfigurationError(
             "Invalid client ID.",
             hint="copy the Client ID from your Auth0 application's settings page",

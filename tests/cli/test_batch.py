@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from auth0link.usecases.journal import Journal
+from tests.support.tenant import ALICE, BASE, GOOGLE
 
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from tests.cli.conftest import Wired
     from tests.conftest import Runner
 
 DOMAIN = ("--domain", "tenant.example.com")
@@ -58,3 +60,21 @@ def test_admin_commands_without_machine_login_exit_3(cli: Runner) -> None:
     result = cli(*DOMAIN, "suggest", "--all")
     assert result.exit_code == 3
     assert "login --machine" in result.stderr
+
+
+def test_resume_of_another_tenants_journal_is_exit_8_and_changes_nothing(
+    wired: Wired, tmp_path: Path
+) -> None:
+    """batch-link --resume with a journal written for another tenant: exit 8 naming both, no write."""
+    from auth0link.models import TenantMark
+
+    source = tmp_path / "pairs.tsv"
+    source.write_text(f"{ALICE}\t{GOOGLE}\n")
+    other = TenantMark(domain="https://rehearsal.test", issuer="https://rehearsal.test/")
+    Journal(tmp_path / "j.jsonl", backup_path=None, resume=False, tenant=other).close()
+    wired.machine_login()
+    result = wired("batch-link", str(source), "--resume", str(tmp_path / "j.jsonl"))
+    assert result.exit_code == 8, result.stderr
+    assert "rehearsal.test" in result.stderr
+    assert BASE in result.stderr
+    assert wired.writes() == []

@@ -150,3 +150,16 @@ def test_hints_repeat_the_profile_flag_that_chose_the_profile(cli: Runner) -> No
     switched = cli("profiles", "switch", "work")
     assert switched.exit_code == 0
     assert cli("identities").stderr.splitlines()[-1] == "hint: run: auth0link login"  # work is active now
+
+
+def test_a_name_with_a_trailing_newline_is_refused_everywhere(cli: Runner, isolated_env: Path) -> None:
+    r"""--profile $'evil\n', AUTH0LINK_PROFILE and profiles switch refuse a newline (a full match, not `$`)."""
+    make_work_profile(cli)
+    created = cli("--profile", "evil\n", "config", "set", "domain", "evil.example.com")
+    assert created.exit_code == ExitCode.USAGE
+    assert not list((isolated_env / "config").glob("profiles/evil*"))
+    switched = cli("profiles", "switch", "work\n")
+    assert switched.exit_code == ExitCode.USAGE
+    assert not (isolated_env / "config" / "active-profile").exists()
+    env = cli("config", "list", env={"AUTH0LINK_PROFILE": "work\n"})
+    assert env.exit_code == ExitCode.USAGE

@@ -14,7 +14,7 @@ import pytest
 
 from auth0link.emulator import demo
 from auth0link.errors import ExitCode
-from tests.support.tenant import ALICE, BOB, GITHUB, GOOGLE
+from tests.support.tenant import ALICE, BASE, BOB, GITHUB, GOOGLE
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -80,14 +80,19 @@ def test_signing_in_as_another_account_restores_nothing_and_says_how_to_finish(l
 def test_backups_restore_later_finishes_it(linked: Wired) -> None:
     """After a plain unlink, `backups restore ID` signs in as that account and restores its user_metadata."""
     assert linked("unlink", GOOGLE, "--yes").exit_code == 0
-    result = linked("backups", "restore", GOOGLE, "--json")
+    result = linked("backups", "restore", GOOGLE, "--json", "--yes")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["restored"] == ["user_metadata"]
     assert linked.tenant.user(GOOGLE)["user_metadata"] == GOOGLE_METADATA  # type: ignore[index]
 
 
-def write_backup(isolated_env: Path, absorbed: dict[str, object]) -> None:
-    """A link backup of ``absorbed`` into Alice, as `link` writes it."""
+THIS_TENANT = {"domain": BASE, "issuer": BASE + "/"}
+
+
+def write_backup(
+    isolated_env: Path, absorbed: dict[str, object], *, tenant: dict[str, str] | None = THIS_TENANT
+) -> None:
+    """A link backup of ``absorbed`` into Alice, as `link` writes it (``tenant=None``: an older one)."""
     folder = isolated_env / "data" / "backups"
     folder.mkdir(parents=True, exist_ok=True)
     record = {
@@ -97,6 +102,7 @@ def write_backup(isolated_env: Path, absorbed: dict[str, object]) -> None:
         "source": "link",
         "kept": {"user_id": ALICE},
         "absorbed": absorbed,
+        **({"tenant": tenant} if tenant is not None else {}),
     }
     (folder / "link-20261120T100000Z-abcdef.json").write_text(json.dumps(record))
 
@@ -129,10 +135,75 @@ def test_backups_restore_machine_restores_both(wired: Wired, isolated_env: Path)
     """backups restore ID --machine (after login --machine) puts back user_metadata and app_metadata."""
     write_backup(isolated_env, GITHUB_BACKUP)
     wired.machine_login()
-    result = wired("backups", "restore", GITHUB, "--machine")
+    result = wired("backups", "restore", GITHUB, "--machine", "--yes")
     assert result.exit_code == 0, result.stderr
     github = wired.tenant.user(GITHUB)
     assert github is not None
     assert (github["user_metadata"], github["app_metadata"]) == ({"editor": "vim"}, {"role": "maintainer"})
     assert wired.logins == 0
     assert "Restored the user_metadata and app_metadata" in result.stderr
+
+
+OTHER_TENANT = {"domain": "https://rehearsal.test", "issuer": "https://rehearsal.test/"}
+
+
+def test_a_backup_of_another_tenant_is_refused_naming_both(wired: Wired, isolated_env: Path) -> None:
+    """backups restore --machine with a backup of another tenant: exit 8 naming both tenants; nothing written."""
+    write_backup(isolated_env, GITHUB_BACKUP, tenant=OTHER_TENANT)
+    wired.machine_login()
+    result = wired("backups", "restore", GITHUB, "--machine", "--yes")
+    assert result.exit_code == ExitCode.REFUSED, result.stderr
+    assert "https://rehearsal.test" in result.stderr
+    assert BASE in result.stderr
+    assert wired.writes() == []
+
+
+def test_unlink_restore_metadata_checks_the_tenant_before_unlinking(wired: Wired, isolated_env: Path) -> None:
+    """unlink --restore-metadata (user and admin) with another tenant's backup: exit 8, still linked."""
+    wired.tenant.emulator.tenant.users.link(ALICE, "github", "4242424")
+    write_backup(isolated_env, GITHUB_BACKUP, tenant=OTHER_TENANT)
+    wired.second_login = wired.tenant.second_login(connection="github")
+    user = wired("unlink", GITHUB, "--restore-metadata", "--yes")
+    assert user.exit_code == ExitCode.REFUSED, user.stderr
+    wired.machine_login()
+    admin = wired("unlink", "--user", ALICE, "github", "4242424", "--restore-metadata", "--yes")
+    assert admin.exit_code == ExitCode.REFUSED, admin.stderr
+    assert "rehearsal.test" in admin.stderr
+    assert wired.writes() == []
+    assert wired.tenant.user(GITHUB) is None  # still linked into Alice
+
+
+def test_a_backup_naming_no_tenant_needs_the_explicit_flag(wired: Wired, isolated_env: Path) -> None:
+    """An older backup without a tenant: refused (exit 8) unless --allow-unknown-tenant is given."""
+    write_backup(isolated_env, GITHUB_BACKUP, tenant=None)
+    wired.machine_login()
+    refused = wired("backups", "restore", GITHUB, "--machine", "--yes")
+    assert refused.exit_code == ExitCode.REFUSED
+    assert "--allow-unknown-tenant" in refused.stderr
+    assert wired.writes() == []
+    allowed = wired("backups", "restore", GITHUB, "--machine", "--yes", "--allow-unknown-tenant")
+    assert allowed.exit_code == 0, allowed.stderr
+    assert wired.tenant.user(GITHUB)["app_metadata"] == {"role": "maintainer"}  # type: ignore[index]
+
+
+def test_restore_shows_what_it_writes_and_asks(wired: Wired, isolated_env: Path) -> None:
+    """backups restore: without a TTY it needs --yes (exit 2); on a TTY it shows the plan, and "n" cancels."""
+    write_backup(isolated_env, GITHUB_BACKUP)
+    wired.machine_login()
+    no_tty = wired("backups", "restore", GITHUB, "--machine")
+    assert no_tty.exit_code == ExitCode.USAGE
+    assert "--yes" in no_tty.stderr
+    wired.stdin_isatty = True
+    declined = wired("backups", "restore", GITHUB, "--machine", input="n\n")
+    assert declined.exit_code == ExitCode.CANCELLED, declined.stderr
+    assert f"Restore {GITHUB} on the tenant {BASE}" in declined.stderr
+    assert "app_metadata: " in declined.stderr
+    assert "role" in declined.stderr
+    assert wired.writes() == []
+
+
+def test_link_backups_name_the_tenant(wired: Wired) -> None:
+    """A link's backup records the tenant's domain and issuer."""
+    assert wired("link", "--connection", "google-oauth2", "--yes").exit_code == 0
+    record = json.loads(wired("backups", "show", "--user", ALICE).stdout)
+    assert record["tenant"] == {"domain": BASE, "issuer": BASE + "/"}

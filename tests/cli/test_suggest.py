@@ -201,3 +201,58 @@ def test_the_phase_lines_say_what_they_count(cli: Runner, tenant: LocalTenant, s
     assert last["export job"] == "100%, completed"
     assert re.fullmatch(r"\d+(/\d+)? KiB \(\d+\.\d KiB/s(, ETA \d+ s)?\)", last["download"]), last
     assert re.fullmatch(r"\d+/\d+ KiB \(\d+\.\d KiB/s(, ETA \d+ s)?\), 1,200 users", last["scan"]), last
+
+
+def test_suggest_csv_defuses_a_formula_email_and_tsv_keeps_it(cli: Runner, tmp_path: Path) -> None:
+    """An email '=1+2@example.com': exact in TSV, prefixed with ' in --csv (safe for spreadsheets)."""
+    path = tmp_path / "users.json"
+    email = "=1+2@example.com"
+    path.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "user_id": user_id,
+                    "email": email,
+                    "email_verified": True,
+                    "created_at": created,
+                    "identities": [{"connection": connection}],
+                }
+            )
+            + "\n"
+            for user_id, connection, created in (
+                ("auth0|1", "Username-Password-Authentication", "2020-01-01T00:00:00.000Z"),
+                ("google-oauth2|2", "google-oauth2", "2021-01-01T00:00:00.000Z"),
+            )
+        )
+    )
+    tsv = cli("suggest", "--from-export", str(path), "--no-header")
+    assert tsv.exit_code == 0, tsv.stderr
+    assert f"\t{email}\t" in tsv.stdout
+    spreadsheet = cli("suggest", "--from-export", str(path), "--csv")
+    assert spreadsheet.exit_code == 0, spreadsheet.stderr
+    assert f",'{email}," in spreadsheet.stdout
+    assert spreadsheet.stdout.startswith("primary_id,secondary_id,email")
+
+
+def test_stale_work_folders_of_dead_runs_are_removed(cli: Runner, tmp_path: Path, scratch: Path) -> None:
+    """A work folder left by a killed suggest (its pid gone) is removed by the next run; a live one is kept."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, check=True
+    )
+    dead_pid = int(done.stdout)
+    stale = scratch / f"auth0link-suggest-{dead_pid}-x1y2z3"
+    stale.mkdir(mode=0o700)
+    (stale / "export.json.gz").write_bytes(b"personal data")
+    live = scratch / "auth0link-suggest-1-a1b2c3"  # pid 1 is alive
+    live.mkdir(mode=0o700)
+    foreign = scratch / "auth0link-suggest-notapid"
+    foreign.mkdir()
+    write_users_export(tmp_path / "users.json.gz", 2)
+    result = cli("suggest", "--from-export", str(tmp_path / "users.json.gz"))
+    assert result.exit_code == 0, result.stderr
+    assert not stale.exists()
+    assert live.exists()
+    assert foreign.exists()

@@ -106,3 +106,13 @@ def test_a_session_whose_user_is_gone_says_to_log_in_again(wired: Wired) -> None
         assert f"The logged-in user {ALICE} no longer exists" in result.stderr
         assert result.stderr.splitlines()[-1].startswith("hint: run: auth0link login")
     assert wired.writes() == []
+
+
+def test_an_empty_admin_user_is_refused_not_the_signed_in_user(wired: Wired) -> None:
+    """unlink --user '' P U --yes is a usage error (exit 2), like link --user ''; nothing is unlinked."""
+    wired.tenant.emulator.tenant.users.link(ALICE, "github", "4242424")
+    result = wired("unlink", "--user", "", "github", "4242424", "--yes")
+    assert result.exit_code == ExitCode.USAGE
+    assert wired.writes() == []
+    listed = wired("identities", "--user", "", "--json")
+    assert listed.exit_code == ExitCode.USAGE

@@ -260,3 +260,30 @@ def _env() -> dict[str, str]:
     import os
 
     return dict(os.environ)
+
+
+@pytest.mark.parametrize("kind", ["dev-zero", "fifo", "huge", "directory"])
+def test_a_bundle_that_is_not_a_sane_regular_file_is_exit_2(cli: Runner, tmp_path: Path, kind: str) -> None:
+    """/dev/zero, a FIFO (no writer), a file over the size limit or a folder: one line, exit 2, no hang."""
+    import os
+
+    from auth0link._ca_bundle import MAX_BUNDLE_BYTES
+
+    path = tmp_path / "bundle.pem"
+    if kind == "dev-zero":
+        path = tmp_path / "zero.pem"  # a symlink to a device is followed, then refused
+        path.symlink_to("/dev/zero")
+    elif kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "huge":
+        ca = TestCA(tmp_path)
+        with path.open("w") as handle:
+            handle.write(ca.pem.read_text())
+            handle.truncate(MAX_BUNDLE_BYTES + 1)
+    else:
+        path.mkdir()
+    code, err = _identities(cli, "127.0.0.1:9", env={"AUTH0LINK_CA_BUNDLE": str(path)})
+    assert code == 2, err
+    assert err.startswith((f"error: The CA bundle {path} ", f"error: Cannot read the CA bundle {path}"))
+    assert "Unexpected" not in err
+    assert len(err.splitlines()) == 2  # the error and its hint

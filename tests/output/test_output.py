@@ -143,3 +143,38 @@ def test_json_fills_the_primarys_email_and_name_as_the_table_does() -> None:
     table, piped, _ = make(tty=False)
     table.identities(USER, as_json=False)
     assert piped.getvalue().splitlines()[1].split("\t")[5:] == ["Alice", "alice@example.com"]
+
+
+def test_every_write_neutralises_controls_even_when_the_caller_did_not_clean() -> None:
+    """info/success/warn/data/error/json/rows write no raw ESC, C1, DEL or bidi mark; JSON stays exact."""
+    import re
+
+    from auth0link.errors import Auth0LinkError
+
+    nasty = "a\x1b[31mb\x9bc\x7f\u202ed\u2066e\u200f\x07"
+    output, out, err = make(tty=False)
+    output.info(nasty)
+    output.success(nasty)
+    output.warn(nasty)
+    output.data(nasty)
+    output.error(Auth0LinkError(nasty, hint=nasty))
+    output.json({nasty: nasty})
+    output.rows(("k",), [(nasty,)], as_json=True)
+    output.rows(("k",), [(nasty,)])
+    raw = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+    assert not raw.findall(out.getvalue() + err.getvalue())
+    _, out2, _ = (made := make(tty=False))
+    made[0].json({nasty: [nasty]})
+    assert json.loads(out2.getvalue()) == {nasty: [nasty]}
+    assert "\\u009b" in out2.getvalue()
+
+
+def test_spreadsheet_rows_defuse_every_formula_start() -> None:
+    """rows(spreadsheet=True): CSV whose cells starting = + - @ (or after blanks) get a leading '."""
+    import csv
+
+    output, out, _ = make(tty=False)
+    cells = ("=1+2", "+1", "-1", "@SUM(A1)", " =x", "plain", 'a,"b"')
+    output.rows(("a", "b", "c", "d", "e", "f", "g"), [cells], spreadsheet=True)
+    rows = list(csv.reader(io.StringIO(out.getvalue())))
+    assert rows[1] == ["'=1+2", "'+1", "'-1", "'@SUM(A1)", "' =x", "plain", 'a,"b"']

@@ -139,3 +139,34 @@ def test_unreadable_files_are_usage_errors(tmp_path: Path) -> None:
     latin.write_bytes(b"user_id,email\nauth0|1,caf\xe9@x.com\n")
     with pytest.raises(UsageError, match="cannot be read"):
         list(ExportReader(latin).rows())
+
+
+@pytest.mark.parametrize(
+    ("name", "line"),
+    [
+        ("giant-line.json.gz", b'{"user_id": "auth0|1", "email": "' + b"a" * (40 << 20) + b'"}\n'),
+        ("commas.csv.gz", b"," * (40 << 20) + b"\n"),
+    ],
+)
+def test_a_record_over_the_limit_is_one_error_naming_it_in_bounded_memory(
+    tmp_path: Path, name: str, line: bytes
+) -> None:
+    """A gzip holding a 40 MiB line (JSON or commas): UsageError naming the record; memory stays small."""
+    import tracemalloc
+
+    from auth0link.usecases.export_file import MAX_RECORD_CHARS
+
+    path = tmp_path / name
+    first = b"" if name.endswith(".json.gz") else b"user_id,email\n'auth0|0,'a@example.com\n"
+    with gzip.open(path, "wb", compresslevel=1) as handle:
+        handle.write(first + line)
+    tracemalloc.start()
+    try:
+        with pytest.raises(UsageError) as caught:
+            list(ExportReader(path).rows())
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    number = 1 if name.endswith(".json.gz") else 3
+    assert f"line {number}: longer than {MAX_RECORD_CHARS // (1 << 20)} MiB" in caught.value.message
+    assert peak < 16 << 20, f"peak {peak / (1 << 20):.1f} MiB"

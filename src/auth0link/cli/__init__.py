@@ -91,11 +91,9 @@ def exit_code_for(error: BaseException) -> ExitCode:
 
 def _report(error: Auth0LinkError, *, profile: str | None = None) -> None:
     """One ``error:`` line and its ``hint:``; with ``--profile NAME`` given, the hint's commands repeat it."""
-    from auth0link.output import clean
+    from auth0link.output import write_error
 
-    print(f"error: {clean(error.message)}", file=sys.stderr, flush=True)
-    if error.hint:
-        print(f"hint: {clean(with_profile(error.hint, profile))}", file=sys.stderr, flush=True)
+    write_error(sys.stderr, error.message, with_profile(error.hint, profile) if error.hint else None)
 
 
 def with_profile(hint: str, profile: str | None) -> str:

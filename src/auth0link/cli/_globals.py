@@ -197,7 +197,9 @@ def application(ctx: click.Context) -> Application:
 def _debug_logging() -> None:
     import logging
 
-    logging.basicConfig(stream=sys.stderr, level=logging.DEBUG, format="debug: %(name)s: %(message)s")
+    from auth0link.output import debug_log_handler
+
+    logging.basicConfig(level=logging.DEBUG, handlers=[debug_log_handler(sys.stderr)])
     for noisy in ("httpcore", "httpx", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
@@ -210,3 +212,12 @@ def pass_app(f: _F) -> _F:
         return f(application(click.get_current_context()), *args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+#: ``--csv`` on the commands that print rows: CSV safe to open in a spreadsheet (TSV stays exact).
+spreadsheet_option = click.option(
+    "--csv",
+    "spreadsheet",
+    is_flag=True,
+    help="CSV safe to open in a spreadsheet (a cell starting = + - @ gets a leading ').",
+)

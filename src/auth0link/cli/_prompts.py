@@ -10,6 +10,15 @@ if TYPE_CHECKING:
     from auth0link.application import Application
 
 
+#: ``--allow-unknown-tenant``: restore or resume from a record that names no tenant (an older one).
+allow_unknown_tenant = click.option(
+    "--allow-unknown-tenant",
+    is_flag=True,
+    help="Accept a backup or journal that names no tenant (written by an older auth0link) as this "
+    "tenant's. Records of another tenant are always refused.",
+)
+
+
 def require_yes_or_tty(app: Application, *, yes: bool, what: str) -> None:
     """Confirmation needs a TTY; without one (or with --no-input/CI) --yes is required."""
     if not yes and app.settings.no_input:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from auth0link.cli._globals import command, pass_app
+from auth0link.cli._prompts import allow_unknown_tenant, confirm, require_yes_or_tty
 from auth0link.cli._second_login import browser_second_login
 
 if TYPE_CHECKING:
@@ -72,10 +73,20 @@ def backups_show(app: Application, *, location: str | None, user_id: str | None)
     show_default=True,
     help="Seconds to wait for the sign-in.",
 )
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (required without a terminal).")
+@allow_unknown_tenant
 @click.option("--json", "as_json", is_flag=True, help="What was restored, as JSON.")
 @pass_app
-def backups_restore(
-    app: Application, *, user_id: str, machine: bool, no_browser: bool, timeout: float, as_json: bool
+def backups_restore(  # long: one parameter per option, and the help text
+    app: Application,
+    *,
+    user_id: str,
+    machine: bool,
+    no_browser: bool,
+    timeout: float,
+    yes: bool,
+    allow_unknown_tenant: bool,
+    as_json: bool,
 ) -> None:
     """Put an unlinked account's metadata back from its newest link backup.
 
@@ -84,23 +95,28 @@ def backups_restore(
     browser, and its user_metadata is restored with its own token. Its
     app_metadata needs an administrator: --machine (after login --machine)
     restores both. unlink --restore-metadata does this right after unlinking.
+    Only a backup of this profile's tenant is used; what will be written is
+    shown first and needs a yes (--yes for scripts).
     """
+    from auth0link.errors import Cancelled
     from auth0link.models import Restored
     from auth0link.usecases import backups as use_case
     from auth0link.usecases.restore import newest_backup, restore_as_user
 
+    require_yes_or_tty(app, yes=yes, what="backups restore")
+    tenant = app.tenant_mark
+    entry = newest_backup(app.backups_dir, user_id, tenant=tenant, allow_unknown=allow_unknown_tenant)
+    body = use_case.restore_body(entry)
+    app.output.restore_plan(entry.location, user_id, tenant=str(tenant), body=body, machine=machine)
+    if not confirm("Restore now?", yes=yes):
+        raise Cancelled("Nothing was restored.")
     if machine:
-        user, entry = use_case.restore_metadata(
-            app.admin_client(), app.backups_dir, primary_id=None, secondary_id=user_id
-        )
-        absorbed = entry.record.get("absorbed")
-        fields = ("user_metadata", "app_metadata")
-        written = tuple(f for f in fields if isinstance(absorbed, dict) and absorbed.get(f))
-        restored = Restored(user=user, backup=entry.location, restored=written)
+        user = use_case.apply_backup(app.admin_client(), entry)
+        restored = Restored(user=user, backup=entry.location, restored=tuple(body))
     else:
         restored = restore_as_user(
             user_id,
-            entry=newest_backup(app.backups_dir, user_id),
+            entry=entry,
             second_login=browser_second_login(
                 app,
                 no_browser=no_browser,

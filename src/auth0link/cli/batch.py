@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from auth0link.cli._globals import command, pass_app
+from auth0link.cli._prompts import allow_unknown_tenant
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -53,6 +54,7 @@ if TYPE_CHECKING:
     help="Link even when an email is unverified or the emails differ (account-takeover risk).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+@allow_unknown_tenant
 @pass_app
 def batch_link(  # long: one parameter per option, and the help text
     app: Application,
@@ -66,6 +68,7 @@ def batch_link(  # long: one parameter per option, and the help text
     prefer_secondary_metadata: bool,
     include_unverified: bool,
     as_json: bool,
+    allow_unknown_tenant: bool,
 ) -> None:
     """Link many pairs, resumably, at the rate limit (admin).
 
@@ -99,6 +102,8 @@ def batch_link(  # long: one parameter per option, and the help text
         resume_path=resume_path,
         dry_run=dry_run,
         now=app.clock(),
+        tenant=None if dry_run else app.tenant_mark,  # a dry run writes nothing
+        allow_unknown_tenant=allow_unknown_tenant,
     )
     if files.journal is not None and not dry_run:
         app.output.info(f"journal: {files.journal.path}")

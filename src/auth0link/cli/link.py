@@ -133,7 +133,7 @@ def link(  # long: one parameter per option, and the help text; the body is thre
     from auth0link.errors import UsageError
     from auth0link.usecases.backups import BackupFiles
 
-    backup = BackupFiles(app.backups_dir, clock=app.clock)
+    backup = BackupFiles(app.backups_dir, clock=app.clock, tenant=lambda: app.tenant_mark)
     if admin_user or admin_provider or admin_user_id or connection_id:
         result = _admin_link(
             app,
@@ -165,11 +165,13 @@ def link(  # long: one parameter per option, and the help text; the body is thre
             interactive=not yes and not app.settings.no_input,
         )
         result = _user_link(app, options, backup=backup, yes=yes, no_browser=no_browser, timeout=timeout)
-    merged = (
-        f", merged user_metadata keys {', '.join(result.metadata_patched)}" if result.metadata_patched else ""
-    )
+    from auth0link.output import clean
+
+    keys = ", ".join(clean(key) for key in result.metadata_patched)
+    merged = f", merged user_metadata keys {keys}" if keys else ""
     app.output.success(
-        f"Linked {result.absorbed_id} into {result.user.user_id}{merged} (backup: {result.backup})"
+        f"Linked {clean(result.absorbed_id)} into {clean(result.user.user_id)}{merged} "
+        f"(backup: {clean(result.backup)})"
     )
     app.output.identities(result.user, as_json=as_json)
 

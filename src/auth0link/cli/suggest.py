@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Final, Self
 
 import click
 
-from auth0link.cli._globals import command, pass_app
+from auth0link.cli._globals import command, pass_app, spreadsheet_option
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
@@ -47,6 +47,7 @@ FILE = click.Path(dir_okay=False, path_type=Path)
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a line (stable keys).")
 @click.option("--no-header", is_flag=True, help="Omit the TSV header line when piped.")
+@spreadsheet_option
 @pass_app
 def suggest(  # long: one parameter per option, and the help text
     app: Application,
@@ -59,6 +60,7 @@ def suggest(  # long: one parameter per option, and the help text
     prefer_connection: str | None,
     as_json: bool,
     no_header: bool,
+    spreadsheet: bool,
 ) -> None:
     """Suggest pairs of accounts to link (admin).
 
@@ -70,7 +72,8 @@ def suggest(  # long: one parameter per option, and the help text
     --from-export FILE reads an export you have. TSV when piped (primary_id,
     secondary_id, email, reason), so
       auth0link suggest --all | auth0link batch-link -
-    works; a table on a terminal; JSON lines with --json. Needs read:users.
+    works; a table on a terminal; JSON lines with --json; --csv to open in a
+    spreadsheet (TSV is exact and not safe there). Needs read:users.
     """
     from auth0link.errors import UsageError
     from auth0link.usecases import suggest as use_case
@@ -89,7 +92,7 @@ def suggest(  # long: one parameter per option, and the help text
         found: Iterable[Any] = use_case.suggest_for_email(
             client, email, include_unverified=include_unverified, prefer_connection=prefer_connection
         )
-        _emit(app.output, found, as_json=as_json, no_header=no_header)
+        _emit(app.output, found, as_json=as_json, no_header=no_header, spreadsheet=spreadsheet)
         return
     with _Phases(app.output) as phases, _workdir() as work:
         source = from_export or _fetch(app, save_export or work / "export.json.gz", phases, keep=save_export)
@@ -101,10 +104,18 @@ def suggest(  # long: one parameter per option, and the help text
             on_progress=phases,
             on_read=lambda stats: _report_read(app.output, stats, phases),
         )
-        _emit(app.output, _close_after(found, phases.close), as_json=as_json, no_header=no_header)
+        _emit(
+            app.output,
+            _close_after(found, phases.close),
+            as_json=as_json,
+            no_header=no_header,
+            spreadsheet=spreadsheet,
+        )
 
 
-def _emit(output: Output, found: Iterable[Any], *, as_json: bool, no_header: bool) -> None:
+def _emit(
+    output: Output, found: Iterable[Any], *, as_json: bool, no_header: bool, spreadsheet: bool = False
+) -> None:
     from auth0link.usecases.suggest import SUGGEST_COLUMNS
 
     count = output.rows(
@@ -113,6 +124,7 @@ def _emit(output: Output, found: Iterable[Any], *, as_json: bool, no_header: boo
         as_json=as_json,
         header=not no_header,
         title="Suggested links",
+        spreadsheet=spreadsheet,
     )
     output.info(f"{count} pair(s) suggested.")
 
@@ -191,11 +203,14 @@ class _Phases:
 
 @contextlib.contextmanager
 def _workdir() -> Iterator[Path]:
-    """A private temporary folder (0700) for the export and the index, removed at the end."""
-    import tempfile
+    """A private temporary folder (0700) for the export and the index, removed at the end.
 
-    with tempfile.TemporaryDirectory(prefix="auth0link-suggest-") as name:
-        yield Path(name)
+    Named with the process ID, so the next run removes it if this one is killed (``kill -9``).
+    """
+    from auth0link._files import work_dir
+
+    with work_dir("auth0link-suggest-") as path:
+        yield path
 
 
 def _close_after(items: Iterable[Any], close: Callable[[], None]) -> Iterator[Any]:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from auth0link.cli._globals import command, pass_app
-from auth0link.cli._prompts import confirm, require_yes_or_tty
+from auth0link.cli._prompts import allow_unknown_tenant, confirm, require_yes_or_tty
 from auth0link.cli._second_login import browser_second_login
 
 if TYPE_CHECKING:
@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     show_default=True,
     help="With --restore-metadata: seconds to wait for the sign-in.",
 )
+@allow_unknown_tenant
 @pass_app
 def unlink(  # long: one parameter per option, and the help text
     app: Application,
@@ -60,6 +61,7 @@ def unlink(  # long: one parameter per option, and the help text
     restore_metadata: bool,
     no_browser: bool,
     timeout: float,
+    allow_unknown_tenant: bool,
 ) -> None:
     """Unlink PROVIDER USER_ID from the logged-in user.
 
@@ -79,7 +81,7 @@ def unlink(  # long: one parameter per option, and the help text
 
     if user_id is None and provider != "-" and "|" in provider:
         provider, _, user_id = provider.partition("|")
-    if admin_user:
+    if admin_user is not None:
         _admin_unlink(
             app,
             primary_id=admin_user,
@@ -87,6 +89,7 @@ def unlink(  # long: one parameter per option, and the help text
             user_id=user_id,
             restore=restore_metadata,
             as_json=as_json,
+            allow_unknown=allow_unknown_tenant,
         )
         return
     if provider == "-" and user_id is not None:
@@ -104,7 +107,13 @@ def unlink(  # long: one parameter per option, and the help text
                 hint="auth0link unlink PROVIDER USER_ID --restore-metadata",
             )
         _unlink_and_restore(
-            app, (provider, user_id or ""), yes=yes, no_browser=no_browser, timeout=timeout, as_json=as_json
+            app,
+            (provider, user_id or ""),
+            yes=yes,
+            no_browser=no_browser,
+            timeout=timeout,
+            as_json=as_json,
+            allow_unknown=allow_unknown_tenant,
         )
         return
     pairs = _stdin_pairs() if provider == "-" else [(provider, user_id or "")]
@@ -128,7 +137,14 @@ def unlink(  # long: one parameter per option, and the help text
 
 
 def _unlink_and_restore(
-    app: Application, pair: tuple[str, str], *, yes: bool, no_browser: bool, timeout: float, as_json: bool
+    app: Application,
+    pair: tuple[str, str],
+    *,
+    yes: bool,
+    no_browser: bool,
+    timeout: float,
+    as_json: bool,
+    allow_unknown: bool,
 ) -> None:
     """``unlink P U --restore-metadata`` as the user: unlink, then sign in as that account and restore it."""
     from auth0link.usecases.restore import restore_command, unlink_and_restore
@@ -146,6 +162,8 @@ def _unlink_and_restore(
         access.user_id,
         pair,
         backup_dir=app.backups_dir,
+        tenant=app.tenant_mark,
+        allow_unknown=allow_unknown,
         confirm=show_and_confirm,
         second_login=browser_second_login(
             app,
@@ -183,6 +201,7 @@ def _admin_unlink(
     user_id: str | None,
     restore: bool,
     as_json: bool,
+    allow_unknown: bool,
 ) -> None:
     """``unlink --user PRIMARY P U [--restore-metadata]``."""
     from auth0link.errors import UsageError
@@ -200,6 +219,8 @@ def _admin_unlink(
         backup_dir=app.backups_dir,
         restore_metadata=restore,
         sleep=app.sleep,
+        tenant=app.tenant_mark if restore else None,
+        allow_unknown=allow_unknown,
     )
     app.output.success(f"Unlinked {provider}|{user_id} from {primary_id}")
     if restored is not None and entry is not None:

@@ -22,6 +22,7 @@ from auth0link.errors import NetworkError
 from auth0link.models import RateLimit
 
 if TYPE_CHECKING:
+    import ssl
     from collections.abc import Callable, Mapping
     from pathlib import Path
 
@@ -112,15 +113,17 @@ class HttpCore:
             {"request": [self._log_request], "response": [self._log_response]} if debug else {}
         )
         verify = True if transport is not None else _tls.ssl_context(str(ca_bundle) if ca_bundle else None)
+        limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
         self._http = httpx.Client(
             base_url=self.base_url,
             transport=transport,
+            mounts=None if transport is not None else _loopback_mounts(self.base_url, verify, limits),
             verify=verify,
             timeout=timeout,
             headers={"User-Agent": _user_agent(), "Accept": "application/json"},
             follow_redirects=False,
             event_hooks=hooks,
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            limits=limits,
         )
         self.timeout = timeout
 
@@ -285,3 +288,21 @@ class HttpCore:
             hint="try again; if it persists, run with --debug",
             maybe_applied=maybe_applied,
         )
+
+
+def _loopback_mounts(
+    base_url: str, verify: ssl.SSLContext | bool, limits: httpx.Limits
+) -> dict[str, httpx.BaseTransport]:
+    """Direct transports for loopback hosts, which never go through ``HTTP(S)_PROXY``/``ALL_PROXY``.
+
+    A proxy variable set for the outside world must not see a local tenant's traffic (a plain-HTTP
+    emulator's client secret, say). httpx's host-specific mounts win over its proxy mounts.
+    """
+    from auth0link._domain import is_loopback_host
+
+    hosts = {"localhost", "127.0.0.1", "[::1]"}
+    base_host = urlsplit(base_url).hostname or ""
+    if is_loopback_host(base_host):
+        hosts.add(f"[{base_host}]" if ":" in base_host else base_host)
+    direct = httpx.HTTPTransport(verify=verify, limits=limits)
+    return {f"all://{host}": direct for host in sorted(hosts)}

@@ -19,7 +19,7 @@ import ssl
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
-from auth0link._ca_bundle import check_ca_bundle
+from auth0link._ca_bundle import read_ca_bundle
 from auth0link.errors import TlsError
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ def build_context(ca_bundle: str | Path | None = None) -> ssl.SSLContext:
 
     context = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     if ca_bundle is not None:
-        context.load_verify_locations(cafile=str(check_ca_bundle(ca_bundle)))
+        context.load_verify_locations(cadata=read_ca_bundle(ca_bundle)[1])  # the text checked
     return context
 
 

@@ -31,6 +31,7 @@ from auth0link.models.results import (
     SessionStatus,
     UnlinkResult,
 )
+from auth0link.models.tenant import TenantMark
 
 __all__ = [
     "BatchSummary",
@@ -50,6 +51,7 @@ __all__ = [
     "RateLimit",
     "Restored",
     "SessionStatus",
+    "TenantMark",
     "TokenResponse",
     "UnlinkResult",
     "User",

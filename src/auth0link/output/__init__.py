@@ -4,7 +4,10 @@ Data goes to stdout, everything else (status, warnings, errors, prompts) to stde
 rendered three ways: a rich table when stdout is a terminal, TSV (with a header unless
 ``--no-header``) when it is not, and ``--json`` with stable keys for scripts. Colour is off
 when ``NO_COLOR`` is set or the stream is not a terminal. Every value shown is stripped of
-control characters, so a display name cannot smuggle terminal escapes.
+control characters, so a display name cannot smuggle terminal escapes: :func:`clean` turns a
+value into one safe line, and every write to a stream (status lines, data, errors, the
+``--debug`` log) passes :func:`safe_text`, which removes C0 and C1 controls, DEL and bidi marks
+whatever the caller did; JSON escapes them (:func:`dumps`).
 
 Layout: :mod:`._streams` (streams, TTY state, tables, rows), :mod:`._render` (the domain views:
 identities, link plans, sessions, doctor, login prompts), :mod:`._progress` (batch progress) and
@@ -14,9 +17,16 @@ identities, link plans, sessions, doctor, login prompts), :mod:`._progress` (bat
 from __future__ import annotations
 
 from auth0link.output._render import Renderings
-from auth0link.output._streams import IDENTITY_COLUMNS, clean
+from auth0link.output._streams import (
+    IDENTITY_COLUMNS,
+    clean,
+    debug_log_handler,
+    dumps,
+    safe_text,
+    write_error,
+)
 
-__all__ = ["IDENTITY_COLUMNS", "Output", "clean"]
+__all__ = ["IDENTITY_COLUMNS", "Output", "clean", "debug_log_handler", "dumps", "safe_text", "write_error"]
 
 
 class Output(Renderings):

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-import json
 from typing import TYPE_CHECKING, TextIO, cast
 
-from auth0link.output._streams import IDENTITY_COLUMNS, Streams, clean, short
+from auth0link.output._streams import IDENTITY_COLUMNS, Streams, clean, dumps, short
 from auth0link.output._svg import Screenshots
 
 if TYPE_CHECKING:
@@ -33,9 +32,15 @@ class Renderings(Screenshots, Streams):
     """How each result is shown (tables and data on stdout, plans and prompts on stderr)."""
 
     def identities(
-        self, user: User, *, as_json: bool, header: bool = True, secondary_only: bool = False
+        self,
+        user: User,
+        *,
+        as_json: bool,
+        header: bool = True,
+        secondary_only: bool = False,
+        spreadsheet: bool = False,
     ) -> None:
-        """The user's identities as a table, TSV or JSON."""
+        """The user's identities as a table, TSV, spreadsheet-safe CSV or JSON."""
         identities = user.secondary_identities if secondary_only else user.identities
         if as_json:
             self.json(
@@ -51,7 +56,8 @@ class Renderings(Screenshots, Streams):
             for i in identities
             for name, email in [_name_and_email(i, user)]
         ]
-        self.table(IDENTITY_COLUMNS, rows, title=f"Identities of {clean(user.user_id)}", header=header)
+        title = f"Identities of {clean(user.user_id)}"
+        self.table(IDENTITY_COLUMNS, rows, title=title, header=header, spreadsheet=spreadsheet)
 
     def link_plan(self, plan: LinkPlan) -> None:
         """What ``link`` is about to do (stderr): who is kept, and the metadata merge."""
@@ -101,6 +107,18 @@ class Renderings(Screenshots, Streams):
                 else f"{what}, without the metadata it lost when it was linked (find that in the link "
                 f"backup: auth0link backups list --user '{who}')."
             )
+
+    def restore_plan(
+        self, backup: str, user_id: str, *, tenant: str, body: dict[str, object], machine: bool
+    ) -> None:
+        """What a restore is about to write (stderr): the backup, the tenant, each metadata's keys."""
+        self.info(f"Restore {clean(user_id)} on the tenant {clean(tenant)} from {clean(backup)}:")
+        if not body:
+            self.info("  the backup holds no metadata: nothing will be written.")
+        for field, value in body.items():
+            keys = ", ".join(clean(key) for key in value) if isinstance(value, dict) else ""
+            who = "" if machine or field == "user_metadata" else " (needs an administrator: --machine)"
+            self.info(f"  {field}: {short(value, 200)} (keys: {keys}){who}")
 
     def restored(self, restored: Restored) -> None:
         """What a restore put back (stderr), and what only an administrator can."""
@@ -232,7 +250,7 @@ class Renderings(Screenshots, Streams):
     def batch_summary(self, summary: BatchSummary, *, as_json: bool) -> None:
         """The last line of a ``batch-link`` run (stderr), and the counts as JSON on stdout."""
         if as_json:
-            self.data(json.dumps(summary.to_json()))
+            self.data(dumps(summary.to_json()))
         if summary.planned or (not summary.journal and not summary.processed):
             self.info(
                 f"dry run: {summary.planned} pair(s) would be linked, {summary.invalid} invalid line(s), "

@@ -17,7 +17,14 @@ if TYPE_CHECKING:
     from auth0link.errors import Auth0LinkError
     from auth0link.output._progress import BatchProgress
 
-_CONTROL_RE: Final = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+#: C0 and C1 controls (ESC, and U+009B, a one-character CSI), DEL, and the invisible marks that
+#: reorder text on screen (bidi embeddings, overrides and isolates, LRM/RLM, the Arabic letter mark).
+_BIDI: Final = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_CONTROL_RE: Final = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}]")
+#: The same, but newlines and tabs: what may never reach a stream, whatever wrote the text.
+_UNSAFE_RE: Final = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}]")
+#: What JSON must escape beyond what ``json.dumps`` does (it escapes C0 only).
+_JSON_UNSAFE_RE: Final = re.compile(f"[\x7f-\x9f{_BIDI}]")
 
 IDENTITY_COLUMNS: Final = (
     "provider",
@@ -39,10 +46,74 @@ def clean(value: object) -> str:
     return _CONTROL_RE.sub(" ", str(value))
 
 
+def safe_text(text: str) -> str:
+    """Text as it may be written: every control and bidi mark but newline and tab → a space.
+
+    Every write to a stream goes through this (the one place), so a value that skipped
+    :func:`clean` still cannot move the cursor, retitle the terminal or reverse a line.
+    """
+    return _UNSAFE_RE.sub(" ", text)
+
+
+def dumps(value: Any, *, indent: int | None = None) -> str:
+    r"""JSON with every control and bidi mark escaped (``\u009b``): exact for parsers, inert on a terminal.
+
+    ``json.dumps`` escapes C0 controls but writes DEL, C1 controls and bidi marks raw; other
+    non-ASCII text stays readable.
+    """
+    text = json.dumps(value, indent=indent, ensure_ascii=False, default=str)
+    return _JSON_UNSAFE_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def write_error(stream: IO[str], message: str, hint: str | None) -> None:
+    """An error as one ``error:`` line and its ``hint:`` (both made safe)."""
+    print(f"error: {clean(message)}", file=stream, flush=True)
+    if hint:
+        print(f"hint: {clean(hint)}", file=stream, flush=True)
+
+
+def debug_log_handler(stream: IO[str]) -> Any:
+    """A ``logging`` handler for ``--debug`` whose lines pass :func:`safe_text` (bodies quote the tenant)."""
+    import logging
+
+    class SafeFormatter(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            return safe_text(super().format(record))
+
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(SafeFormatter("debug: %(name)s: %(message)s"))
+    return handler
+
+
+#: What a spreadsheet reads as the start of a formula (OWASP's CSV-injection list).
+_FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_line(row: Sequence[object]) -> str:
+    """One CSV line safe to open in a spreadsheet: a cell that would start a formula gets a ``'``.
+
+    Like Auth0's own CSV exports. The ``'`` changes the data (``-1`` becomes ``'-1``), which is
+    why TSV, for pipelines, stays exact and this is only ``--csv``.
+    """
+    import csv
+    import io
+
+    cells = [clean(v) for v in row]
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="").writerow(
+        "'" + cell if cell.lstrip(" ").startswith(_FORMULA_STARTS) else cell for cell in cells
+    )
+    return buffer.getvalue()
+
+
 def short(value: object, limit: int = 60) -> str:
     """A JSON value on one line, cut to ``limit`` characters."""
-    text = clean(json.dumps(value, ensure_ascii=False, default=str))
+    text = clean(dumps(value))
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _tsv_line(row: Sequence[object]) -> str:
+    return "\t".join(clean(v).replace("\t", " ") for v in row)
 
 
 class Streams:
@@ -70,33 +141,32 @@ class Streams:
 
     def info(self, message: str) -> None:
         """A status line on stderr."""
-        print(message, file=self.stderr, flush=True)
+        print(safe_text(message), file=self.stderr, flush=True)
 
     def success(self, message: str) -> None:
         """A success line on stderr ("✓ …" on a terminal)."""
         mark = "✓ " if self.stderr_isatty else ""
-        print(f"{mark}{message}", file=self.stderr, flush=True)
+        print(f"{mark}{safe_text(message)}", file=self.stderr, flush=True)
 
     def warn(self, message: str) -> None:
         """A warning on stderr."""
-        print(f"warning: {message}", file=self.stderr, flush=True)
+        print(f"warning: {safe_text(message)}", file=self.stderr, flush=True)
 
     def error(self, error: Auth0LinkError) -> None:
         """An error as one line, plus its hint on a second line."""
-        print(f"error: {clean(error.message)}", file=self.stderr, flush=True)
-        if error.hint:
-            print(f"hint: {clean(error.hint)}", file=self.stderr, flush=True)
+        write_error(self.stderr, error.message, error.hint)
 
     # -- data (stdout) ---------------------------------------------------------------------
 
     def data(self, text: str) -> None:
-        """Raw text on stdout."""
+        """Text on stdout (made safe: lines and tabs stay, controls go)."""
+        text = safe_text(text)
         self.stdout.write(text if text.endswith("\n") else text + "\n")
         self.stdout.flush()
 
     def json(self, value: Any) -> None:
         """JSON on stdout (keys in the order the caller built them; they are stable)."""
-        self.data(json.dumps(value, indent=2, ensure_ascii=False))
+        self.data(dumps(value, indent=2))
 
     def console(self, *, stderr: bool = False) -> Console:
         """A rich Console for the stream (markup, emoji and highlighting off: data is data)."""
@@ -121,8 +191,16 @@ class Streams:
         *,
         title: str | None = None,
         header: bool = True,
+        spreadsheet: bool = False,
     ) -> None:
-        """A rich table on a TTY; TSV (header first unless ``header=False``) otherwise."""
+        """A rich table on a TTY; TSV (header first unless ``header=False``) otherwise.
+
+        ``spreadsheet``: CSV safe to open in a spreadsheet (:func:`spreadsheet_line`), TTY or not.
+        """
+        if spreadsheet:
+            lines = [spreadsheet_line(columns)] if header else []
+            self.data("\n".join(lines + [spreadsheet_line(row) for row in rows]))
+            return
         if not self.stdout_isatty:
             lines = ["\t".join(columns)] if header else []
             lines += ["\t".join(clean(v).replace("\t", " ") for v in row) for row in rows]
@@ -148,24 +226,27 @@ class Streams:
         as_json: bool = False,
         header: bool = True,
         title: str | None = None,
+        spreadsheet: bool = False,
     ) -> int:
         """Stream rows: JSON lines with ``--json``, TSV when piped (one line each, flushed), else a table.
 
+        ``spreadsheet``: CSV lines safe to open in a spreadsheet instead of TSV or a table.
         Returns the number of rows written.
         """
         count = 0
         if as_json:
             for row in rows:
-                self.data(json.dumps(dict(zip(columns, row, strict=True)), ensure_ascii=False))
+                self.data(dumps(dict(zip(columns, row, strict=True))))
                 count += 1
             return count
-        if not self.stdout_isatty:
+        if not self.stdout_isatty or spreadsheet:
+            line = spreadsheet_line if spreadsheet else _tsv_line
             pending = iter(rows)
             first = next(pending, None)  # a failure while reading comes before the header line
             if header:
-                self.data("\t".join(columns))
+                self.data(line(columns))
             for row in itertools.chain([first] if first is not None else [], pending):
-                self.data("\t".join(clean(v).replace("\t", " ") for v in row))
+                self.data(line(row))
                 count += 1
             return count
         materialised = [tuple(row) for row in rows]

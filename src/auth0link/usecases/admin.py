@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from auth0link.client import Auth0Client
-    from auth0link.models import Identity, User
+    from auth0link.models import Identity, TenantMark, User
     from auth0link.usecases.backups import BackupEntry, BackupSink
 
 _OVERRIDE = "(--allow-unverified overrides this; account-takeover risk)"
@@ -131,15 +131,23 @@ def admin_unlink(
     backup_dir: Path,
     restore_metadata: bool = False,
     sleep: Callable[[float], None] = time.sleep,
+    tenant: TenantMark | None = None,
+    allow_unknown: bool = False,
 ) -> tuple[User, User | None, BackupEntry | None]:
-    """Unlink; optionally restore the recreated user's metadata. Returns (primary, restored, backup)."""
+    """Unlink; optionally restore the recreated user's metadata. Returns (primary, restored, backup).
+
+    The backup is chosen (and checked to be ``tenant``'s) before anything changes.
+    """
     from auth0link.usecases import backups
     from auth0link.usecases.unlink import unlink_checked
 
     secondary_id = f"{provider}|{user_id}"
-    if restore_metadata and not any(
-        e.absorbed_id == secondary_id for e in backups.find_backups(backup_dir, secondary_id)
-    ):
+    entry = None
+    if restore_metadata:
+        entry = backups.select_backup(
+            backup_dir, secondary_id, primary_id=primary_id, tenant=tenant, allow_unknown=allow_unknown
+        )
+    if restore_metadata and entry is None:
         raise NotFound(
             f"No backup of {secondary_id} in {backup_dir}: its metadata could not be restored. "
             + NOTHING_CHANGED,
@@ -150,9 +158,6 @@ def admin_unlink(
     primary = unlink_checked(
         client, primary_id, [(provider, user_id)], confirm=lambda _u, _t: True, sleep=sleep
     ).user
-    if not restore_metadata:
+    if entry is None:
         return primary, None, None
-    restored, entry = backups.restore_metadata(
-        client, backup_dir, primary_id=primary_id, secondary_id=secondary_id
-    )
-    return primary, restored, entry
+    return primary, backups.apply_backup(client, entry), entry

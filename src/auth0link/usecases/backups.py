@@ -6,9 +6,13 @@ identity-provider tokens: backups hold no secrets). They live in ``<data dir>/ba
 0600 JSON file per ``link`` (:class:`BackupFiles`, ``link-*.json``) and one fsync'd JSON-lines
 file per ``batch-link`` run (:class:`BackupLog`, ``batch-*.jsonl``).
 
-Auth0's unlink recreates the secondary as a bare user: its ``user_metadata`` and
-``app_metadata`` were discarded at link time. :func:`restore_metadata` re-applies them from the
-newest backup that absorbed that user.
+Every record names the tenant it came from (``tenant``: domain and issuer, see
+:class:`~auth0link.models.TenantMark`), stamped by the sink. Auth0's unlink recreates the
+secondary as a bare user: its ``user_metadata`` and ``app_metadata`` were discarded at link time.
+:func:`select_backup` finds the newest backup that absorbed that user *on the current tenant*
+(a record of another tenant is refused, exit 8, naming both; a record that names no tenant,
+written by an older auth0link, only with ``--allow-unknown-tenant``), and :func:`apply_backup`
+re-applies its metadata.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ import json
 import secrets
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
-from auth0link.errors import LinkAborted, NotFound
+from auth0link.errors import LinkAborted, NotFound, Refused
+from auth0link.models.tenant import TenantMark
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
@@ -94,10 +99,13 @@ class BackupSink(Protocol):
 class BackupFiles:
     """One 0600 JSON file per link in a folder (``link-20261123T101502Z-1a2b3c.json``)."""
 
-    def __init__(self, folder: Path, *, clock: Callable[[], float]) -> None:
-        """Write into ``folder`` (created 0700 when first needed)."""
+    def __init__(
+        self, folder: Path, *, clock: Callable[[], float], tenant: Callable[[], TenantMark] | None = None
+    ) -> None:
+        """Write into ``folder`` (created 0700 when first needed); ``tenant()`` names the tenant."""
         self.folder = folder
         self._clock = clock
+        self._tenant = tenant
 
     def write(self, record: Mapping[str, Any]) -> str:
         """Write the record atomically; a failure stops the link before anything changed."""
@@ -105,6 +113,8 @@ class BackupFiles:
 
         stamp = dt.datetime.fromtimestamp(self._clock(), tz=dt.UTC).strftime("%Y%m%dT%H%M%SZ")
         path = self.folder / f"link-{stamp}-{secrets.token_hex(3)}.json"
+        if self._tenant is not None:
+            record = {**record, "tenant": self._tenant().to_json()}
         text = json.dumps(record, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
         try:
             atomic_write_text(path, text, mode=0o600)
@@ -119,14 +129,18 @@ class BackupFiles:
 class BackupLog:
     """One fsync'd JSON line per link in a run's backup file (``batch-link``)."""
 
-    def __init__(self, file: AppendFile, *, journal: str | None = None) -> None:
-        """Append to ``file`` (opened by the run); records name the run's ``journal``."""
+    def __init__(
+        self, file: AppendFile, *, journal: str | None = None, tenant: TenantMark | None = None
+    ) -> None:
+        """Append to ``file`` (opened by the run); records name the run's ``journal`` and ``tenant``."""
         self.file = file
         self.journal = journal
+        self.tenant = tenant
 
     def write(self, record: Mapping[str, Any]) -> str:
         """Append the record (one ``write``, fsync'd)."""
-        self.file.append({**record, "journal": self.journal})
+        stamp = {"tenant": self.tenant.to_json()} if self.tenant is not None else {}
+        self.file.append({**record, "journal": self.journal, **stamp})
         return str(self.file.path)
 
 
@@ -143,6 +157,11 @@ class BackupEntry:
     kept_id: str
     absorbed_id: str
     record: dict[str, Any] = dataclasses.field(repr=False, compare=False)
+
+    @property
+    def tenant(self) -> TenantMark | None:
+        """The tenant the record names (None: an older record that names none)."""
+        return TenantMark.from_json(self.record.get("tenant"))
 
     @property
     def location(self) -> str:
@@ -222,22 +241,50 @@ def find_backups(backup_dir: Path, user_id: str | None = None) -> list[BackupEnt
     return [e for e in iter_backups(backup_dir) if user_id is None or user_id in {e.kept_id, e.absorbed_id}]
 
 
-def restore_metadata(
-    client: Auth0Client, backup_dir: Path, *, primary_id: str | None, secondary_id: str
-) -> tuple[User, BackupEntry]:
-    """Re-apply the secondary's ``user_metadata``/``app_metadata`` from its newest backup (admin).
+def select_backup(
+    backup_dir: Path,
+    secondary_id: str,
+    *,
+    primary_id: str | None,
+    tenant: TenantMark | None,
+    allow_unknown: bool = False,
+) -> BackupEntry | None:
+    """The newest backup that absorbed ``secondary_id`` on ``tenant`` (into ``primary_id`` if any).
 
-    The newest backup that absorbed it into ``primary_id``, else into anyone.
+    None when there is no backup of it at all. A backup of another tenant is :class:`Refused`
+    (naming both tenants); one naming no tenant only with ``allow_unknown`` (module docstring).
+    ``tenant=None`` (library callers that know their folder is one tenant's) checks nothing.
     """
     matches = [e for e in find_backups(backup_dir, secondary_id) if e.absorbed_id == secondary_id]
-    preferred = [e for e in matches if e.kept_id == primary_id] or matches
-    if not preferred:
-        raise NotFound(
-            f"No backup of {secondary_id} was found in {backup_dir}; its metadata cannot be restored.",
-            status_code=404,
-            hint=f"list backups with: auth0link backups list --user {secondary_id}",
+    if tenant is None:
+        same, unknown, other = matches, [], []
+    else:
+        same = [e for e in matches if e.tenant is not None and e.tenant.same_tenant(tenant)]
+        unknown = [e for e in matches if e.tenant is None]
+        other = [e for e in matches if e.tenant is not None and not e.tenant.same_tenant(tenant)]
+    pool = same or (unknown if allow_unknown else [])
+    if pool:
+        preferred = [e for e in pool if e.kept_id == primary_id] or pool
+        return max(preferred, key=lambda e: e.created_at)
+    if unknown:
+        newest = max(unknown, key=lambda e: e.created_at)
+        raise Refused(
+            f"The backup of {secondary_id} ({newest.location}) names no tenant (an older auth0link wrote "
+            f"it), so it may come from another tenant than {tenant}. Nothing was changed.",
+            hint="if it was written for this tenant, run the same command again with --allow-unknown-tenant",
         )
-    entry = max(preferred, key=lambda e: e.created_at)
+    if other:
+        newest = max(other, key=lambda e: e.created_at)
+        raise Refused(
+            f"The backup of {secondary_id} ({newest.location}) was written for the tenant {newest.tenant}, "
+            f"not for {tenant}, the tenant of this profile. Nothing was changed.",
+            hint="run the command with the profile of the backup's tenant (auth0link --profile NAME …)",
+        )
+    return None
+
+
+def restore_body(entry: BackupEntry) -> dict[str, Any]:
+    """What restoring ``entry`` writes: its absorbed user's non-empty ``user_metadata``/``app_metadata``."""
     absorbed = entry.record.get("absorbed")
     body: dict[str, Any] = {}
     if isinstance(absorbed, dict):
@@ -245,6 +292,37 @@ def restore_metadata(
             value = absorbed.get(field)
             if isinstance(value, dict) and value:
                 body[field] = value
+    return body
+
+
+def apply_backup(client: Auth0Client, entry: BackupEntry) -> User:
+    """PATCH the absorbed user's metadata back from ``entry`` (admin: both metadata)."""
+    body = restore_body(entry)
     if not body:
-        return client.get_user(secondary_id), entry
-    return client.patch_user(secondary_id, body), entry
+        return client.get_user(entry.absorbed_id)
+    return client.patch_user(entry.absorbed_id, body)
+
+
+def restore_metadata(
+    client: Auth0Client,
+    backup_dir: Path,
+    *,
+    primary_id: str | None,
+    secondary_id: str,
+    tenant: TenantMark | None = None,
+    allow_unknown: bool = False,
+) -> tuple[User, BackupEntry]:
+    """Re-apply the secondary's ``user_metadata``/``app_metadata`` from its newest backup (admin).
+
+    The newest backup of ``tenant`` that absorbed it into ``primary_id``, else into anyone.
+    """
+    entry = select_backup(
+        backup_dir, secondary_id, primary_id=primary_id, tenant=tenant, allow_unknown=allow_unknown
+    )
+    if entry is None:
+        raise NotFound(
+            f"No backup of {secondary_id} was found in {backup_dir}; its metadata cannot be restored.",
+            status_code=404,
+            hint=f"list backups with: auth0link backups list --user {secondary_id}",
+        )
+    return apply_backup(client, entry), entry

@@ -262,8 +262,11 @@ class BatchLinker:
     def _link_pair(self, pair: Pair) -> tuple[str, str]:
         """One pair through the safe-link sequence; the outcome and a short detail."""
         journal_path = str(self.journal.path) if self.journal is not None else None
+        tenant = self.journal.tenant if self.journal is not None else None
         backup: BackupSink = (
-            BackupLog(self.backups, journal=journal_path) if self.backups is not None else _NoBackup()
+            BackupLog(self.backups, journal=journal_path, tenant=tenant)
+            if self.backups is not None
+            else _NoBackup()
         )
         try:
             outcome = safe_link(

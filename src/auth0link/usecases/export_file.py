@@ -12,6 +12,10 @@ a :class:`UserRow`: ``user_id`` (required), ``email``, ``email_verified``, ``cre
 ``identities[0].connection`` when the export names just that. Columns and keys are Auth0's field
 names. Users without an email are counted and skipped. A line that is not a user is a
 :class:`~auth0link.errors.UsageError` naming the file and the line.
+
+Memory stays bounded whatever the file holds: a line is read at most :data:`MAX_RECORD_CHARS`
+(1 MiB) characters at a time, and a longer one (no user record comes near it) is an error naming
+the line; a CSV cell is bounded by the csv module's field limit (128 KiB).
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 GZIP_MAGIC: Final = b"\x1f\x8b"
+#: The longest line (one user's record) read from an export; a user is a few KiB at most.
+MAX_RECORD_CHARS: Final = 1 << 20
 REPORT_EVERY: Final = 10_000  # users between two progress reports
 _FIELDS_HINT: Final = "export with the fields user_id, email, email_verified, created_at and identities"
 
@@ -117,8 +123,19 @@ class ExportReader:
         with io.TextIOWrapper(stream, encoding="utf-8-sig", newline="") as text:  # type: ignore[type-var] # a GzipFile or a BufferedReader: both readable binary buffers
             yield text, first
 
+    def _lines(self, text: IO[str]) -> Iterator[str]:
+        """The file's lines, each read at most :data:`MAX_RECORD_CHARS` characters at a time."""
+        number = 0
+        while line := text.readline(MAX_RECORD_CHARS + 1):
+            number += 1
+            if len(line) > MAX_RECORD_CHARS:
+                raise self._bad(
+                    number, f"longer than {MAX_RECORD_CHARS >> 20} MiB (the most one record may be)"
+                )
+            yield line
+
     def _ndjson(self, text: IO[str]) -> Iterator[tuple[dict[str, Any], int]]:
-        for number, line in enumerate(text, 1):
+        for number, line in enumerate(self._lines(text), 1):
             if not line.strip():
                 continue
             try:
@@ -130,7 +147,7 @@ class ExportReader:
             yield data, number
 
     def _csv(self, text: IO[str]) -> Iterator[tuple[dict[str, Any], int]]:
-        reader = csv.reader(text)
+        reader = csv.reader(self._lines(text))
         header = [cell.strip() for cell in next(reader, [])]
         if "user_id" not in header:
             raise self._bad(1, f"no user_id column (columns: {', '.join(header[:8]) or 'none'})")

@@ -2,7 +2,8 @@ r"""The batch journal and the backup file: append-only, fsync'd JSON lines.
 
 The journal records every step of every pair of a ``batch-link`` run, one JSON object a line::
 
-    {"v": 1, "kind": "header", "created": 1763890000.0, "backup": "/…/backups/batch-….jsonl"}
+    {"v": 1, "kind": "header", "created": 1763890000.0, "backup": "/…/backups/batch-….jsonl",
+     "tenant": {"domain": "https://tenant.example", "issuer": "https://tenant.example/"}}
     {"pair": "auth0|a\tgoogle-oauth2|1", "step": "backup", "line": 1, "t": …}
     {"pair": "auth0|a\tgoogle-oauth2|1", "step": "merged", "keys": ["locale"], "t": …}
     {"pair": "auth0|a\tgoogle-oauth2|1", "step": "linked", "t": …}
@@ -23,6 +24,13 @@ Only one process may use a journal at a time: an advisory lock on the journal fi
 second run gets :class:`~auth0link.errors.Conflict` (exit 7).
 
 Memory: resuming keeps one 64-bit hash per finished pair (about 60 bytes each), not the pairs.
+
+A journal edited between runs cannot redirect anything: ``--resume`` refuses a header whose
+tenant is not the current one (exit 8, naming both; one that names no tenant only with
+``--allow-unknown-tenant``) or whose backup file is not one batch-link itself names in the data
+directory's ``backups`` folder (``batch-<time>-<hex>.jsonl``). Backup files and journals are
+opened without following a link, must be regular files owned by the current user, and are
+made 0600.
 """
 
 from __future__ import annotations
@@ -32,15 +40,18 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import threading
 import time
 from typing import TYPE_CHECKING, Any, Final
 
 from auth0link._files import private_dir
-from auth0link.errors import Conflict, UsageError
+from auth0link.errors import Conflict, Refused, UsageError
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    from auth0link.models import TenantMark
 
 JOURNAL_VERSION: Final = 1
 TERMINAL_STEPS: Final = frozenset({"linked", "already_linked"})
@@ -82,11 +93,11 @@ class AppendFile:
     """
 
     def __init__(self, path: Path) -> None:
-        """Create (0600, parent 0700) or open ``path`` for appending."""
+        """Create (0600, parent 0700) or open ``path`` for appending; never through a link."""
         private_dir(path.parent)
         existed = path.exists()
         self.path = path
-        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        self._fd = _open_own_file(path)
         self._lock = threading.Lock()
         self._torn = False
         if not existed:
@@ -122,12 +133,45 @@ class AppendFile:
                 self._fd = -1
 
 
+def _open_own_file(path: Path) -> int:
+    """``path`` opened for appending: not a link, a regular file of ours, mode 0600."""
+    import stat
+
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    except OSError as exc:
+        if path.is_symlink():
+            raise Refused(f"{path} is a symbolic link; batch-link writes only to its own files.") from None
+        raise UsageError(f"Cannot open {path}: {exc.strerror or exc}.") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid():
+        os.close(fd)
+        raise Refused(
+            f"{path} is not a regular file of the current user; batch-link writes only to its own files."
+        )
+    if stat.S_IMODE(info.st_mode) != 0o600:  # noqa: PLR2004 - the one mode for files with user data
+        os.fchmod(fd, 0o600)
+    return fd
+
+
 class Journal:
     """The run's journal: which pairs are done, and an append-only record of each step."""
 
-    def __init__(self, path: Path, *, backup_path: Path | None, resume: bool) -> None:
-        """Open (and lock) ``path``; with ``resume`` it must exist, otherwise it must not."""
+    def __init__(
+        self,
+        path: Path,
+        *,
+        backup_path: Path | None,
+        resume: bool,
+        tenant: TenantMark | None = None,
+        allow_unknown_tenant: bool = False,
+    ) -> None:
+        """Open (and lock) ``path``; with ``resume`` it must exist, otherwise it must not.
+
+        ``tenant`` is written in a new header and checked against a resumed one (module docstring).
+        """
         self.path = path
+        self.tenant = tenant
         self._done: set[int] = set()
         self._started: set[int] = set()
         self._started_earlier: set[int] = set()  # started by an earlier run (read at --resume)
@@ -142,9 +186,16 @@ class Journal:
         self._file = AppendFile(path)
         self._lock_or_conflict()
         header: dict[str, Any] | None = None
-        if resume:
-            header = self._load()
-        self.backup_path = backup_path or (_as_path(header.get("backup"), path) if header else None)
+        try:
+            if resume:
+                header = self._load()
+                _check_tenant(header, tenant, path, allow_unknown=allow_unknown_tenant)
+        except BaseException:
+            self.close()
+            raise
+        #: What the header says about the backup file (checked by :func:`open_run_files`).
+        self.header_backup = header.get("backup") if header else None
+        self.backup_path = backup_path or (_as_path(self.header_backup, path) if header else None)
         if header is None:
             self._file.append(
                 {
@@ -152,6 +203,7 @@ class Journal:
                     "kind": "header",
                     "created": time.time(),
                     "backup": str(self.backup_path) if self.backup_path else None,
+                    **({"tenant": tenant.to_json()} if tenant is not None else {}),
                 }
             )
 
@@ -222,6 +274,29 @@ class Journal:
         self._file.close()
 
 
+def _check_tenant(
+    header: dict[str, Any] | None, tenant: TenantMark | None, path: Path, *, allow_unknown: bool
+) -> None:
+    """A resumed journal must be the current tenant's (module docstring)."""
+    from auth0link.models import TenantMark
+
+    if tenant is None:
+        return
+    recorded = TenantMark.from_json((header or {}).get("tenant"))
+    if recorded is None and not allow_unknown:
+        raise Refused(
+            f"The journal {path} names no tenant (an older auth0link wrote it), so it may belong to "
+            f"another tenant than {tenant}. Nothing was changed.",
+            hint="if it was written for this tenant, resume again with --allow-unknown-tenant",
+        )
+    if recorded is not None and not recorded.same_tenant(tenant):
+        raise Refused(
+            f"The journal {path} was written for the tenant {recorded}, not for {tenant}, the "
+            "tenant of this profile. Nothing was changed.",
+            hint="resume it with the profile of its tenant (auth0link --profile NAME batch-link …)",
+        )
+
+
 def _as_path(value: Any, journal: Path) -> Path | None:
     from pathlib import Path
 
@@ -246,8 +321,15 @@ class RunFiles:
             self.backups.close()
 
 
-def open_run_files(
-    data_dir: Path, *, journal_path: Path | None, resume_path: Path | None, dry_run: bool, now: float
+def open_run_files(  # long: the one place a run's files are chosen, checked and opened
+    data_dir: Path,
+    *,
+    journal_path: Path | None,
+    resume_path: Path | None,
+    dry_run: bool,
+    now: float,
+    tenant: TenantMark | None = None,
+    allow_unknown_tenant: bool = False,
 ) -> RunFiles:
     """Open (and lock) the journal and the backup file of a ``batch-link`` run.
 
@@ -259,17 +341,55 @@ def open_run_files(
     import secrets
 
     if dry_run:
-        return RunFiles(Journal(resume_path, backup_path=None, resume=True) if resume_path else None, None)
+        if resume_path is None:
+            return RunFiles(None, None)
+        read = Journal(
+            resume_path,
+            backup_path=None,
+            resume=True,
+            tenant=tenant,
+            allow_unknown_tenant=allow_unknown_tenant,
+        )
+        return RunFiles(read, None)
     stamp = f"{dt.datetime.fromtimestamp(now, tz=dt.UTC).strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
     default_backup = data_dir / "backups" / f"batch-{stamp}.jsonl"
     journal = Journal(
         resume_path or journal_path or data_dir / "journals" / f"batch-{stamp}.jsonl",
         backup_path=None if resume_path else default_backup,
         resume=resume_path is not None,
+        tenant=tenant,
+        allow_unknown_tenant=allow_unknown_tenant,
     )
     try:
-        backups = AppendFile(journal.backup_path or default_backup)
+        backups = AppendFile(_backup_file(journal, data_dir / "backups", default_backup))
     except BaseException:
         journal.close()
         raise
     return RunFiles(journal, backups)
+
+
+_BACKUP_NAME: Final = re.compile(r"batch-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}\.jsonl")
+
+
+def _backup_file(journal: Journal, folder: Path, default: Path) -> Path:
+    """The run's backup file: a new one, or the one a resumed header names if batch-link named it.
+
+    The header's path is not trusted: only a ``batch-<time>-<hex>.jsonl`` name in ``folder`` (the
+    data directory's ``backups``) is, and any other value means the header was edited.
+    """
+    from pathlib import Path
+
+    if folder.is_symlink():
+        raise Refused(f"{folder} is a symbolic link; batch-link writes backups only to its own folder.")
+    recorded = journal.header_backup
+    if journal.backup_path == default or recorded is None:
+        return default
+    name = Path(recorded).name if isinstance(recorded, str) else ""
+    if not (_BACKUP_NAME.fullmatch(name) and recorded == str(folder / name)):
+        raise Refused(
+            f"The journal {journal.path} names the backup file {str(recorded)[:200]!r}, which batch-link "
+            f"did not write (its backups are batch-<time>-<hex>.jsonl files in {folder}): the journal was "
+            "changed after it was written. Nothing was changed.",
+            hint="start a new run without --resume (pairs linked already are counted as already linked)",
+        )
+    return folder / name

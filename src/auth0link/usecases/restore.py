@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from auth0link.client import Auth0Client
-    from auth0link.models import Identity, UnlinkResult, User
+    from auth0link.models import Identity, TenantMark, UnlinkResult, User
     from auth0link.usecases.backups import BackupEntry
     from auth0link.usecases.second_login import LoginRequest, SecondLogin
 
@@ -43,17 +43,25 @@ def restore_command(secondary_id: str) -> str:
 
 
 def newest_backup(
-    backup_dir: Path, secondary_id: str, *, primary_id: str | None = None, before_unlink: bool = False
+    backup_dir: Path,
+    secondary_id: str,
+    *,
+    primary_id: str | None = None,
+    before_unlink: bool = False,
+    tenant: TenantMark | None = None,
+    allow_unknown: bool = False,
 ) -> BackupEntry:
-    """The newest backup that absorbed ``secondary_id`` (into ``primary_id`` when there is one).
+    """The newest backup of ``tenant`` that absorbed ``secondary_id`` (into ``primary_id`` if any).
 
-    ``before_unlink``: asked before an unlink, which then does not happen without one.
+    ``before_unlink``: asked before an unlink, which then does not happen without one. A backup
+    of another tenant is refused (:func:`auth0link.usecases.backups.select_backup`).
     """
-    from auth0link.usecases.backups import find_backups
+    from auth0link.usecases.backups import select_backup
 
-    matches = [e for e in find_backups(backup_dir, secondary_id) if e.absorbed_id == secondary_id]
-    preferred = [e for e in matches if e.kept_id == primary_id] or matches
-    if not preferred:
+    entry = select_backup(
+        backup_dir, secondary_id, primary_id=primary_id, tenant=tenant, allow_unknown=allow_unknown
+    )
+    if entry is None:
         found = f"No backup of {secondary_id} in {backup_dir}, so its metadata cannot be restored."
         where = "auth0link backups list shows what is there"
         raise NotFound(
@@ -63,7 +71,7 @@ def newest_backup(
             if before_unlink
             else f"copy the link's backup into that directory ({where})",
         )
-    return max(preferred, key=lambda e: e.created_at)
+    return entry
 
 
 def _absorbed(entry: BackupEntry) -> dict[str, Any]:
@@ -135,12 +143,21 @@ def unlink_and_restore(
     client_for: Callable[[str], Auth0Client],
     report: Callable[[str], None] = lambda _msg: None,
     sleep: Callable[[float], None] = time.sleep,
+    tenant: TenantMark | None = None,
+    allow_unknown: bool = False,
 ) -> tuple[UnlinkResult, Restored]:
     """``unlink --restore-metadata`` as the user: find the backup, unlink, then restore as that account."""
     from auth0link.usecases.unlink import unlink_identities
 
     secondary_id = f"{pair[0]}|{pair[1]}"
-    entry = newest_backup(backup_dir, secondary_id, primary_id=user_id, before_unlink=True)
+    entry = newest_backup(
+        backup_dir,
+        secondary_id,
+        primary_id=user_id,
+        before_unlink=True,
+        tenant=tenant,
+        allow_unknown=allow_unknown,
+    )
     result = unlink_identities(client, user_id, [pair], confirm=confirm, report=report, sleep=sleep)
     report(f"Now sign in to {secondary_id} to restore its user_metadata from {entry.location}")
     try:
