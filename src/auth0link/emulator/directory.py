@@ -348,7 +348,7 @@ class UserDirectory(Mapping[str, User]):
             self._linked[identity.full_id] = primary.user_id
         primary.updated_at = iso(self._now())
         del self._users[secondary_id]  # its user_metadata/app_metadata are discarded
-        return [identity.to_json() for identity in primary.identities]
+        return primary.identities_answer()
 
     def unlink(self, primary_id: str, provider: str, raw_id: str) -> list[dict[str, Any]]:
         """Unlink ``provider|raw_id`` from ``primary_id``; it becomes a separate bare user."""
@@ -371,7 +371,7 @@ class UserDirectory(Mapping[str, User]):
         stamp = iso(self._now())
         primary.updated_at = stamp
         self._users[identity.full_id] = bare_user(identity, stamp)
-        return [i.to_json() for i in primary.identities]
+        return primary.identities_answer()
 
 
 def _patch_attributes(user: User, body: dict[str, Any]) -> None:

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from auth0link.emulator import accounts, passwordpolicy
 from auth0link.emulator.mgmtcommon import bad_body, json_object, require
@@ -113,7 +114,7 @@ def create_user(tenant: Tenant, claims: dict[str, Any], raw: bytes) -> dict[str,
     return accounts.sign_up(tenant.users, conn.name, spec, raw_id).to_json()
 
 
-def _page(items: list[dict[str, Any]], query: dict[str, list[str]], key: str) -> Any:
+def _page(items: list[dict[str, Any]], query: dict[str, list[str]], key: str, kept: tuple[str, ...]) -> Any:
     """Auth0's paging (``page``, ``per_page``, ``include_totals``) and field selection."""
     try:
         page = int(query.get("page", ["0"])[0] or 0)
@@ -122,15 +123,11 @@ def _page(items: list[dict[str, Any]], query: dict[str, list[str]], key: str) ->
         raise bad_query("page and per_page must be integers") from None
     if page < 0 or not 0 < per_page <= MAX_PER_PAGE:
         raise bad_query(f"per_page must be between 1 and {MAX_PER_PAGE}, page >= 0")
-    window = [project(item, query) for item in items[page * per_page : (page + 1) * per_page]]
+    window = [project(item, query, kept) for item in items[page * per_page : (page + 1) * per_page]]
     if query.get("include_totals", ["false"])[0].lower() == "true":
-        return {
-            "start": page * per_page,
-            "limit": per_page,
-            "length": len(window),
-            "total": len(items),
-            key: window,
-        }
+        # No "length" here, unlike user search (auth0/go-auth0, test/data/recordings/
+        # TestClient_List.yaml and TestUserManager_Link.yaml's GET /connections).
+        return {"total": len(items), "start": page * per_page, "limit": per_page, key: window}
     return window
 
 
@@ -143,12 +140,14 @@ def list_clients(tenant: Tenant, claims: dict[str, Any], query: dict[str, list[s
     require(claims, ("read:clients", "read:client_keys"), (), None)
     keys = "read:client_keys" in str(claims.get("scope", "")).split()
     types = _wanted(query, "app_type")
+    name = tenant_name(tenant.base_url)
     items = [
-        client.to_json(with_secret=keys)
+        {"tenant": name, **client.to_json(with_secret=keys)}
         for client in tenant.clients.values()
         if not types or client.app_type in types
     ]
-    return _page(items, query, "clients")
+    # fields= keeps "tenant" whatever it names (TestClient_List.yaml: fields=client_id).
+    return _page(items, query, "clients", ("tenant",))
 
 
 def list_connections(tenant: Tenant, claims: dict[str, Any], query: dict[str, list[str]]) -> Any:
@@ -160,4 +159,18 @@ def list_connections(tenant: Tenant, claims: dict[str, Any], query: dict[str, li
         for conn in tenant.connections.values()
         if (not strategies or conn.strategy in strategies) and (not names or conn.name in names)
     ]
-    return _page(items, query, "connections")
+    # fields= keeps "is_domain_connection" as a real tenant does.
+    return _page(items, query, "connections", ("is_domain_connection",))
+
+
+def tenant_name(base_url: str) -> str:
+    """The tenant's name as client bodies show it: the first label of its host name.
+
+    ``go-auth0-dev`` for ``go-auth0-dev.eu.auth0.com``; ``emulator`` for an IP address or
+    ``localhost``, which name no tenant.
+    """
+    host = urlsplit(base_url).hostname or ""
+    label = host.split(".", 1)[0]
+    if not label or label == "localhost" or label.isdigit() or ":" in host:
+        return "emulator"
+    return label

@@ -271,6 +271,9 @@ class ManagementAPI:
             secondary_id = str(secondary_id)
         if not isinstance(secondary_id, str) or not secondary_id:
             raise _bad_body("Missing required property: user_id")
+        # The Go SDK sends the secondary's full ID ("auth0|63d1…") with its provider, and a real
+        # tenant links it (auth0/go-auth0, test/data/recordings/TestUserManager_Link.yaml).
+        secondary_id = secondary_id.removeprefix(f"{provider}|")
         connection_id = body.get("connection_id")
         if connection_id is not None and not isinstance(connection_id, str):
             raise _bad_body("Expected type string but found type " + json_type(connection_id))

@@ -73,14 +73,17 @@ def _bad_property(message: str, name: str) -> ManagementError:
     )
 
 
-def project(user: dict[str, Any], query: dict[str, list[str]]) -> dict[str, Any]:
-    """Apply ``fields=a,b`` and ``include_fields=true|false`` (Auth0's field selection)."""
+def project(user: dict[str, Any], query: dict[str, list[str]], kept: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Apply ``fields=a,b`` and ``include_fields=true|false`` (Auth0's field selection).
+
+    ``kept`` are keys a real tenant returns whatever ``fields`` says (``tenant`` on clients).
+    """
     raw = query.get("fields", [""])[0]
     if not raw:
         return user
     fields = {f.strip() for f in raw.split(",") if f.strip()}
     include = query.get("include_fields", ["true"])[0].lower() != "false"
-    return {k: v for k, v in user.items() if (k in fields) == include}
+    return {k: v for k, v in user.items() if (k in fields) == include or k in kept}
 
 
 def _integer(query: dict[str, list[str]], name: str, default: int, maximum: int | None) -> int:
