@@ -121,3 +121,21 @@ def test_link_forms_link_with_and_bare_user_id_still_link(ctx: Ctx) -> None:
     stored = ctx.api("GET", f"/users/{quote(primary['user_id'], safe='')}", token).json()
     assert "profileData" not in stored["identities"][0]
     assert stored["identities"][1]["profileData"]["username"] == "test-user12"
+
+
+def test_authentication_api_json_says_charset_utf8(ctx: Ctx) -> None:
+    """Token, error, userinfo and discovery answers: application/json; charset=utf-8, as Auth0's."""
+    tokens = ctx.login()
+    bad = ctx.client.post("/oauth/token", data={"grant_type": "authorization_code", "code": "x"})
+    userinfo = ctx.client.get("/userinfo", headers={"authorization": f"Bearer {tokens['access_token']}"})
+    discovery = ctx.client.get("/.well-known/openid-configuration")
+    jwks = ctx.client.get("/.well-known/jwks.json")
+    answers = [bad, userinfo, discovery, jwks]
+    assert [(reply.status_code >= 400, reply.headers["content-type"]) for reply in answers] == [
+        (True, JSON_UTF8),
+        (False, JSON_UTF8),
+        (False, JSON_UTF8),
+        (False, JSON_UTF8),
+    ]
+    raw = ctx.client.post("/oauth/token", data={"grant_type": "client_credentials"})
+    assert raw.headers["content-type"] == JSON_UTF8
