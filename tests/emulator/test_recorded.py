@@ -10,7 +10,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from auth0link.emulator import demo
+from auth0link.emulator.applications import PASSWORD_REALM_GRANT
+from tests.emulator.conftest import ALICE_ENC
+
 if TYPE_CHECKING:
+    import httpx
+
     from tests.emulator.conftest import Ctx
 
 JSON_UTF8 = "application/json; charset=utf-8"
@@ -139,3 +145,41 @@ def test_authentication_api_json_says_charset_utf8(ctx: Ctx) -> None:
     ]
     raw = ctx.client.post("/oauth/token", data={"grant_type": "client_credentials"})
     assert raw.headers["content-type"] == JSON_UTF8
+
+
+def realm_grant(ctx: Ctx, username: str, password: str, **extra: str) -> httpx.Response:
+    """The password-realm grant as the regular web app, on the demo database."""
+    data = {
+        "grant_type": PASSWORD_REALM_GRANT,
+        "client_id": demo.WEB_CLIENT_ID,
+        "client_secret": demo.WEB_CLIENT_SECRET,
+        "username": username,
+        "password": password,
+        "realm": demo.DATABASE,
+        "scope": "openid",
+        **extra,
+    }
+    return ctx.client.post("/oauth/token", data=data)
+
+
+def test_a_password_change_sets_last_password_reset_and_the_new_password(ctx: Ctx) -> None:
+    """PATCH password: 200 with last_password_reset; the new password logs in, the old does not."""
+    token = ctx.m2m_token()
+    new_password = "Another Strong 1 Password"
+    reply = ctx.api("PATCH", f"/users/{ALICE_ENC}", token, json={"password": new_password})
+    assert reply.status_code == 200
+    assert reply.json()["last_password_reset"] == "2027-01-15T08:00:00.000Z"
+    assert realm_grant(ctx, "alice@example.com", new_password).status_code == 200
+    assert realm_grant(ctx, "alice@example.com", demo.ALICE_PASSWORD).status_code == 403
+    weak = ctx.api("PATCH", f"/users/{ALICE_ENC}", token, json={"password": "abc"})
+    assert (weak.status_code, weak.json()["message"]) == (400, "PasswordStrengthError: Password is too weak")
+
+
+def test_sms_passwordless_start_answers_without_request_language(ctx: Ctx) -> None:
+    """/passwordless/start (sms): _id, phone_number and phone_verified, and nothing else."""
+    body = {"client_id": demo.WEB_CLIENT_ID, "client_secret": demo.WEB_CLIENT_SECRET}
+    reply = ctx.client.post(
+        "/passwordless/start", json={**body, "connection": "sms", "phone_number": "+15555550998"}
+    )
+    assert (reply.status_code, reply.headers["content-type"]) == (200, JSON_UTF8)
+    assert sorted(reply.json()) == ["_id", "phone_number", "phone_verified"]

@@ -299,6 +299,14 @@ class UserDirectory(Mapping[str, User]):
                     target[key] = value
         _patch_attributes(user, body)
         user.updated_at = iso(self._now())
+        if "password" in body:
+            self.set_password(user, str(body["password"]))
+
+    def set_password(self, user: User, password: str) -> None:
+        """A database user's new password, and ``last_password_reset`` as Auth0 then shows it."""
+        self._changing()
+        self._passwords[user.user_id] = password
+        user.extra["last_password_reset"] = iso(self._now())
 
     def delete(self, user_id: str) -> bool:
         """Delete a user and every identity linked to it; ``False`` if there was none."""

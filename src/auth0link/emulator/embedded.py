@@ -157,9 +157,8 @@ async def passwordless_start(request: Request) -> Response:
     owner = accounts.find(tenant.users, conn.name, field, to)
     raw_id = owner.identities[0].user_id if owner is not None else secrets.token_hex(12)
     if field == "phone_number":
-        return JSONResponse(
-            {"_id": raw_id, "phone_number": to, "phone_verified": False, "request_language": None}
-        )
+        # No "request_language": null here, unlike Auth0's reference example.
+        return JSONResponse({"_id": raw_id, "phone_number": to, "phone_verified": False})
     return JSONResponse({"_id": raw_id, "email": to, "email_verified": False})
 
 

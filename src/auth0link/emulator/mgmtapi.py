@@ -14,7 +14,7 @@ import json
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote
 
-from auth0link.emulator import mgmtadmin
+from auth0link.emulator import mgmtadmin, passwordpolicy
 from auth0link.emulator.mgmtcommon import bad_body as _bad_body
 from auth0link.emulator.mgmtcommon import json_object as _json_object
 from auth0link.emulator.mgmtcommon import require
@@ -24,6 +24,7 @@ from auth0link.emulator.usersearch import bad_query, project, search
 if TYPE_CHECKING:
     from starlette.types import Receive, Scope, Send
 
+    from auth0link.emulator.model import User
     from auth0link.emulator.ratelimit import TokenBucket
     from auth0link.emulator.tenant import Tenant
 
@@ -236,8 +237,21 @@ class ManagementAPI:
                 raise _bad_body(f"Expected type object but found type {json_type(body[key])}")
         users = self.tenant.users
         user = users.get_user(user_id)
+        if "password" in body:
+            self._check_password(user, body["password"])
         users.patch(user, body)
         return user.to_json()
+
+    def _check_password(self, user: User, password: Any) -> None:
+        """A new password for a database user, checked against its connection's policy."""
+        if not isinstance(password, str):
+            raise _bad_body(f"Expected type string but found type {json_type(password)}")
+        conn = self.tenant.connections.get(user.identities[0].connection)
+        if user.identities[0].provider != "auth0" or conn is None:
+            # Undocumented wording: only a database identity has a password to change.
+            raise ManagementError(400, "Cannot update password for non-database connections", "invalid_body")
+        if not passwordpolicy.check(str(conn.options.get("passwordPolicy", "good")), password)[0]:
+            raise ManagementError(400, "PasswordStrengthError: Password is too weak", "invalid_body")
 
     def users_by_email(self, claims: dict[str, Any], query: dict[str, list[str]]) -> list[Any]:
         """``GET /users-by-email?email=…``."""
