@@ -19,7 +19,8 @@ from urllib.parse import urlsplit
 from auth0link.emulator import accounts, passwordpolicy
 from auth0link.emulator.mgmtcommon import bad_body, json_object, require
 from auth0link.emulator.model import ManagementError, json_type
-from auth0link.emulator.usersearch import bad_query, project
+from auth0link.emulator.searchquery import bad_query
+from auth0link.emulator.usersearch import project
 
 if TYPE_CHECKING:
     from auth0link.emulator.applications import Connection

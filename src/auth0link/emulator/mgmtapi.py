@@ -19,7 +19,8 @@ from auth0link.emulator.mgmtcommon import bad_body as _bad_body
 from auth0link.emulator.mgmtcommon import json_object as _json_object
 from auth0link.emulator.mgmtcommon import require
 from auth0link.emulator.model import ManagementError, json_type
-from auth0link.emulator.usersearch import bad_query, project, search
+from auth0link.emulator.searchquery import bad_query
+from auth0link.emulator.usersearch import project, search
 
 if TYPE_CHECKING:
     from starlette.types import Receive, Scope, Send
