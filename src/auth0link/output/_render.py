@@ -251,10 +251,10 @@ class Renderings(Screenshots, Streams):
 
 
 def _name_and_email(identity: Identity, user: User) -> tuple[str | None, str | None]:
-    """An identity's name and email: its profileData, else (the primary identity) the user's own."""
-    primary = identity.full_id == user.user_id
-    name = _profile_name(identity.profile_data) or (user.name if primary else None)
-    email = identity.profile_data.get("email") or (user.email if primary else None)
+    """An identity's name and email: the user's own for the primary identity, else its profileData."""
+    name, email = _profile_name(identity.profile_data), identity.profile_data.get("email")
+    if identity.full_id == user.user_id:
+        return user.name or name, user.email or email
     return name, email
 
 
