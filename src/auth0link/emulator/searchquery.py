@@ -125,6 +125,12 @@ def _wildcard(field: str, pattern: str, fold: bool) -> Callable[[Any], bool]:
     literal = pattern.lstrip("*?")
     if literal != pattern and len(literal.replace("*", "").replace("?", "")) < 3:  # noqa: PLR2004 - Auth0's minimum
         raise bad_query(f"A suffix match needs at least 3 characters: {field}:{pattern}")
+    prefix = pattern[:-1]
+    if pattern.endswith("*") and "*" not in prefix and "?" not in prefix:  # the common case, fast
+        prefix = prefix.lower() if fold else prefix
+        if fold:
+            return lambda value: _text(value).lower().startswith(prefix)
+        return lambda value: _text(value).startswith(prefix)
     parts = ("." if c == "?" else ".*" if c == "*" else re.escape(c) for c in pattern)
     regex = re.compile("".join(parts), re.IGNORECASE if fold else 0)
     return lambda value: regex.fullmatch(_text(value)) is not None
