@@ -124,3 +124,22 @@ def test_a_tenant_file_sets_the_default_directory(tmp_path: Path) -> None:
     path.write_text("tenant:\n  default_directory: google-oauth2\n", encoding="utf-8")
     with pytest.raises(EmulatorError, match="default_directory"):
         build_tenant(BASE, tenant_file=path)
+
+
+def test_management_api_creates_a_username_only_user_where_the_connection_allows(ctx: Ctx) -> None:
+    """POST /users takes a username alone on a connection with it active; a taken one is 409."""
+    ctx.tenant.connections[demo.DATABASE].options["attributes"] = FLEXIBLE
+    token = ctx.m2m_token()
+    body = {"connection": demo.DATABASE, "username": "robot7", "password": STRONG}
+    reply = ctx.client.post("/api/v2/users", json=body, headers={"authorization": f"Bearer {token}"})
+    assert reply.status_code == 201, reply.text
+    user = reply.json()
+    assert (user["username"], user["name"], "email" in user) == ("robot7", "robot7", False)
+    again = ctx.client.post("/api/v2/users", json=body, headers={"authorization": f"Bearer {token}"})
+    assert (again.status_code, again.json()["message"]) == (409, "The user already exists.")
+    del ctx.tenant.connections[demo.DATABASE].options["attributes"]
+    classic = ctx.client.post("/api/v2/users", json=body, headers={"authorization": f"Bearer {token}"})
+    assert (classic.status_code, classic.json()["message"]) == (
+        400,
+        "Payload validation error: 'Missing required property: email'.",
+    )

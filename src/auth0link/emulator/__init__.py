@@ -22,8 +22,8 @@ Where things are (and where a new one goes):
   (``/activate``, ``/u/device-confirm``), :mod:`.completion` (a known user: consent, code or
   device approval), :mod:`.oauth` (``/oauth/token``, ``/oauth/device/code``, ``/oauth/revoke``,
   ``/userinfo`` over HTTP), :mod:`.embedded` (``/dbconnections/signup``,
-  ``/passwordless/start``) with :mod:`.signupids` (the identifiers a sign-up takes), :mod:`.sso` (session cookie and its attributes, logout), HTML in
-  :mod:`.pages`.
+  ``/passwordless/start``) with :mod:`.signupids` (the identifiers a sign-up takes),
+  :mod:`.sso` (session cookie and its attributes, logout), HTML in :mod:`.pages`.
 - Protocol logic without HTTP: :mod:`.grants` (token grants, device polling, revocation),
   :mod:`.extgrants` (password-realm, passwordless OTP), :mod:`.minting` (what ID and access
   tokens hold), :mod:`.keys` (RS256 key, JWKS), :mod:`.passwordpolicy`.

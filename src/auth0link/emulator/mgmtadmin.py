@@ -1,7 +1,9 @@
 """Management API: ``POST /users``, ``GET /clients``, ``GET /connections``.
 
 * ``POST /api/v2/users`` (``create:users``): ``connection`` is required; a database user needs
-  ``email`` and ``password`` (checked against the connection's password policy), an ``email``
+  the identifiers its connection requires (``email``; a ``username`` with
+  ``requires_username``; see :mod:`.signupids`) and a ``password`` (checked against the
+  connection's password policy), an ``email``
   user an ``email``, an ``sms`` user a ``phone_number``; social connections are refused
   ("Connection is not supported for this operation."), an existing user is 409 "The user
   already exists." (``auth0_idp_error``). 201 with the user.
@@ -16,7 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from auth0link.emulator import accounts, passwordpolicy
+from auth0link.emulator import accounts, passwordpolicy, signupids
 from auth0link.emulator.mgmtcommon import bad_body, json_object, require
 from auth0link.emulator.model import ManagementError, json_type
 from auth0link.emulator.searchquery import bad_query
@@ -70,17 +72,26 @@ def _validate(body: dict[str, Any]) -> str:
     return connection
 
 
-def _identifier(tenant: Tenant, conn: Connection, body: dict[str, Any]) -> tuple[str, str]:
-    """``(profile key, value)`` that identifies the new user in its connection."""
+def _identifier(tenant: Tenant, conn: Connection, body: dict[str, Any]) -> dict[str, str]:
+    """``{profile key: value}`` that identify the new user in its connection.
+
+    A database takes the identifiers its options allow (email, and username or phone number,
+    see :mod:`.signupids`); a passwordless connection its email or phone number.
+    """
     if conn.is_social:
         raise ManagementError(
             400, "Connection is not supported for this operation.", "operation_not_supported"
         )
-    key = "phone_number" if conn.strategy == "sms" else "email"
-    value = str(body.get(key) or "").strip()
-    if not value:
-        raise bad_body(f"Missing required property: {key}")
-    value = value if key == "phone_number" else value.lower()
+    if conn.is_database:
+        ids = signupids.identifiers(conn.options, body)
+        if isinstance(ids, str):
+            raise bad_body(ids)
+    else:
+        key = "phone_number" if conn.strategy == "sms" else "email"
+        value = str(body.get(key) or "").strip()
+        if not value:
+            raise bad_body(f"Missing required property: {key}")
+        ids = {key: value if key == "phone_number" else value.lower()}
     if conn.is_database:
         password = str(body.get("password") or "")
         if not password:
@@ -88,9 +99,9 @@ def _identifier(tenant: Tenant, conn: Connection, body: dict[str, Any]) -> tuple
         ok, _rules, _policy = passwordpolicy.check(str(conn.options.get("passwordPolicy", "good")), password)
         if not ok:
             raise ManagementError(400, "PasswordStrengthError: Password is too weak", "invalid_body")
-    if accounts.find(tenant.users, conn.name, key, value) is not None:
+    if any(accounts.find(tenant.users, conn.name, key, value) is not None for key, value in ids.items()):
         raise _exists()
-    return key, value
+    return ids
 
 
 def create_user(tenant: Tenant, claims: dict[str, Any], raw: bytes) -> dict[str, Any]:
@@ -100,7 +111,7 @@ def create_user(tenant: Tenant, claims: dict[str, Any], raw: bytes) -> dict[str,
     conn = tenant.connections.get(_validate(body))
     if conn is None:
         raise ManagementError(400, "The connection does not exist.", "inexistent_connection")
-    key, value = _identifier(tenant, conn, body)
+    ids = _identifier(tenant, conn, body)
     raw_id = body.get("user_id") or None
     if raw_id is not None and tenant.users.find_identity_owner(conn.provider, raw_id) is not None:
         raise _exists()
@@ -108,8 +119,14 @@ def create_user(tenant: Tenant, claims: dict[str, Any], raw: bytes) -> dict[str,
         k: body[k] for k in ("name", "nickname", "picture", "user_metadata", "app_metadata") if k in body
     }
     spec["extra"] = {k: body[k] for k in ("given_name", "family_name", "username", "blocked") if k in body}
-    verified = "phone_verified" if key == "phone_number" else "email_verified"
-    spec.update({key: value, verified: bool(body.get(verified))})
+    for key, value in ids.items():
+        if key == "username":
+            spec["extra"]["username"] = value
+            continue
+        verified = "phone_verified" if key == "phone_number" else "email_verified"
+        spec.update({key: value, verified: bool(body.get(verified))})
+    if set(ids) == {"username"}:  # named after the username, as the email would name it
+        spec = {"name": ids["username"], "nickname": ids["username"], **spec}
     if conn.is_database:
         spec["password"] = body["password"]
     return accounts.sign_up(tenant.users, conn.name, spec, raw_id).to_json()
