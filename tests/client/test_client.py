@@ -20,6 +20,7 @@ from auth0link.errors import (
     ServerError,
     UsageError,
 )
+from tests.support import recorded
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -135,21 +136,31 @@ def test_get_user_sends_bearer_and_encodes_id(router: respx.Router) -> None:
 
 def test_unlink_encodes_every_segment(router: respx.Router) -> None:
     """unlink_identity encodes the primary, provider and user_id segments separately."""
-    route = router.delete(url__regex=r".*/identities/.*").mock(return_value=httpx.Response(200, json=[]))
+    primary = recorded.database_user("p", 152)
+    remaining = [recorded.identity_with_profile(primary)]
+    route = router.delete(url__regex=r".*/identities/.*").mock(
+        return_value=httpx.Response(200, json=remaining, headers=recorded.JSON_HEADERS)
+    )
     client, _ = make_client(router)
-    assert client.unlink_identity("auth0|p", "oidc", "x/y|z") == []
+    (kept,) = client.unlink_identity("auth0|p", "oidc", "x/y|z")
+    assert (kept.full_id, kept.profile_data["email"]) == ("auth0|p", "chuck152@example.com")
     assert route.calls.last.request.url.raw_path == b"/api/v2/users/auth0%7Cp/identities/oidc/x%2Fy%7Cz"
 
 
 def test_link_with_id_token_body(router: respx.Router) -> None:
-    """link_identity(link_with=…) posts exactly {"link_with": token} and parses the identities."""
+    """link_identity(link_with=…) posts {"link_with": token}; a real tenant's 201 answer parses."""
+    primary, secondary = recorded.database_user("p", 249), recorded.database_user("s", 203)
     route = router.post("/api/v2/users/auth0%7Cp/identities").mock(
-        return_value=httpx.Response(201, json=USER["identities"])
+        return_value=httpx.Response(
+            201, json=recorded.link_answer(primary, secondary), headers=recorded.JSON_HEADERS
+        )
     )
     client, _ = make_client(router)
     identities = client.link_identity("auth0|p", link_with="eyJ.secondary.token")
     assert json.loads(route.calls.last.request.content) == {"link_with": "eyJ.secondary.token"}
-    assert len(identities) == 2
+    assert [i.full_id for i in identities] == ["auth0|p", "auth0|s"]
+    assert [i.profile_data["username"] for i in identities] == ["test-user249", "test-user203"]
+    assert "name" not in identities[1].profile_data  # a database profile has none on a real tenant
 
 
 def test_link_with_provider_body(router: respx.Router) -> None:
@@ -549,15 +560,18 @@ def test_users_by_email_passes_query(router: respx.Router) -> None:
 
 def test_search_users_with_totals(router: respx.Router) -> None:
     """search_users uses search_engine=v3 and returns the total when included."""
+    page = recorded.search_page([recorded.database_user("a", 904)], start=20, limit=10, total=21)
     route = router.get("/api/v2/users").mock(
-        return_value=httpx.Response(200, json={"users": [USER], "total": 7, "start": 0, "limit": 50})
+        return_value=httpx.Response(200, json=page, headers=recorded.JSON_HEADERS)
     )
     client, _ = make_client(router)
     users, total = client.search_users('email:"a@example.com"', page=2, per_page=10)
     params = route.calls.last.request.url.params
     assert (params["search_engine"], params["page"], params["per_page"]) == ("v3", "2", "10")
-    assert total == 7
-    assert len(users) == 1
+    assert total == 21
+    assert [(u.user_id, u.email, u.raw.get("logins_count")) for u in users] == [
+        ("auth0|a", "chuck904@example.com", None)
+    ]
 
 
 def test_debug_log_redacts_secrets(router: respx.Router, caplog: pytest.LogCaptureFixture) -> None:

@@ -12,13 +12,14 @@ import pytest
 
 from auth0link.client import Auth0Client, location_host
 from auth0link.errors import ApiError, NetworkError, Refused
+from tests.support import recorded
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
 BASE = "https://tenant.example.com"
 LOCATION = "https://user-exports.example.net/job_abc/tenant.json.gz?Expires=99&Signature=s3cr3tsig"
-JOB = {"id": "job_abc", "type": "users_export", "status": "pending", "format": "json"}
+JOB = recorded.export_job("job_abc")  # as a real tenant answers the POST
 
 
 def client_for(handler: Callable[[httpx.Request], httpx.Response], **kw: object) -> Auth0Client:
@@ -65,14 +66,15 @@ class Recorder(io.BytesIO):
         return super().write(data)
 
 
-def test_create_and_get_job() -> None:
-    """POST jobs/users-exports sends format and fields; GET jobs/{id} parses the location, hidden in repr."""
+@pytest.mark.parametrize("created_status", [200, 201])
+def test_create_and_get_job(created_status: int) -> None:
+    """POST jobs/users-exports (200 as a real tenant, or the reference's 201); GET parses the location."""
     seen: list[httpx.Request] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request)
         if request.method == "POST":
-            return httpx.Response(201, json=JOB)
+            return httpx.Response(created_status, json=JOB, headers=recorded.JSON_HEADERS)
         return httpx.Response(200, json={**JOB, "status": "completed", "location": LOCATION})
 
     with client_for(handler) as client:

@@ -83,8 +83,8 @@ def test_password_realm_errors(ctx: Ctx, extra: dict[str, str], status: int, err
 
 
 def test_plain_password_grant_needs_a_default_directory(ctx: Ctx) -> None:
-    """grant_type=password: the tenant has no Default Directory, Auth0's 500 server_error."""
-    reply = realm_login(ctx, grant_type="password")
+    """grant_type=password without realm: the tenant has no Default Directory, Auth0's 500 server_error."""
+    reply = realm_login(ctx, grant_type="password", realm="")
     assert reply.status_code == 500
     assert reply.json()["error_description"] == "Authorization server not configured with default connection."
 

@@ -136,7 +136,10 @@ def test_list_clients_with_client_keys_shows_secrets_and_filters(ctx: Ctx) -> No
     fields = ctx.api(
         "GET", "/clients", token, params={"fields": "client_id,name", "per_page": "1", "page": "1"}
     )
-    assert fields.json() == [{"client_id": demo.SPA_CLIENT_ID, "name": "Account linking SPA (demo)"}]
+    # fields= keeps "tenant", as a real tenant does (auth0/go-auth0 TestClient_List.yaml).
+    assert fields.json() == [
+        {"tenant": "emulator", "client_id": demo.SPA_CLIENT_ID, "name": "Account linking SPA (demo)"}
+    ]
 
 
 def test_list_connections(ctx: Ctx) -> None:

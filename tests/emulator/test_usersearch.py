@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from auth0link.emulator.usersearch import PAGING_MESSAGE, compile_query
+from auth0link.emulator.searchquery import compile_query
+from auth0link.emulator.usersearch import PAGING_MESSAGE
 from tests.emulator.test_mgmtapi import error_of
 
 if TYPE_CHECKING:

@@ -8,6 +8,7 @@ import json
 from auth0link.errors import LoginRequired
 from auth0link.models import User
 from auth0link.output import Output, clean
+from tests.support import recorded
 
 USER = User.from_api(
     {
@@ -178,3 +179,14 @@ def test_spreadsheet_rows_defuse_every_formula_start() -> None:
     output.rows(("a", "b", "c", "d", "e", "f", "g"), [cells], spreadsheet=True)
     rows = list(csv.reader(io.StringIO(out.getvalue())))
     assert rows[1] == ["'=1+2", "'+1", "'-1", "'@SUM(A1)", "' =x", "plain", 'a,"b"']
+
+
+def test_a_real_link_answers_database_profile_without_name_shows_given_and_family_name() -> None:
+    """A database secondary's profileData has no name on a real tenant: given and family name show."""
+    primary, secondary = recorded.database_user("p", 249), recorded.database_user("s", 203)
+    user = User.from_api({**primary, "identities": recorded.link_answer(primary, secondary)})
+    output, out, _ = make(tty=False)
+    output.identities(user, as_json=True)
+    mine, linked = json.loads(out.getvalue())["identities"]
+    assert (mine["name"], mine["email"]) == ("chuck249@example.com", "chuck249@example.com")
+    assert (linked["name"], linked["email"]) == ("Chuck Sanchez", "chuck203@example.com")

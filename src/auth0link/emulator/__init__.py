@@ -22,13 +22,14 @@ Where things are (and where a new one goes):
   (``/activate``, ``/u/device-confirm``), :mod:`.completion` (a known user: consent, code or
   device approval), :mod:`.oauth` (``/oauth/token``, ``/oauth/device/code``, ``/oauth/revoke``,
   ``/userinfo`` over HTTP), :mod:`.embedded` (``/dbconnections/signup``,
-  ``/passwordless/start``), :mod:`.sso` (session cookie and its attributes, logout), HTML in
-  :mod:`.pages`.
+  ``/passwordless/start``) with :mod:`.signupids` (the identifiers a sign-up takes),
+  :mod:`.sso` (session cookie and its attributes, logout), HTML in :mod:`.pages`.
 - Protocol logic without HTTP: :mod:`.grants` (token grants, device polling, revocation),
   :mod:`.extgrants` (password-realm, passwordless OTP), :mod:`.minting` (what ID and access
   tokens hold), :mod:`.keys` (RS256 key, JWKS), :mod:`.passwordpolicy`.
 - Management API: :mod:`.mgmtapi`, a lean raw ASGI app (the benchmarked hot path), with user
-  search and Auth0's search window in :mod:`.usersearch`; user creation and the client and
+  search and Auth0's search window in :mod:`.usersearch` (the query syntax in
+  :mod:`.searchquery`); user creation and the client and
   connection lists in :mod:`.mgmtadmin`, shared checks in :mod:`.mgmtcommon`; users-export jobs
   in :mod:`.jobs` (the job objects, statuses, worker thread, signed locations),
   :mod:`.exportfile` (``fields`` and the NDJSON/CSV lines) and :mod:`.downloads` (the route the

@@ -24,15 +24,20 @@ def find(users: UserDirectory, connection: str, key: str, value: str) -> User | 
     return None
 
 
-def check_password(users: UserDirectory, connection: str, email: str, password: str) -> User | None:
-    """The user whose ``connection`` (database) identity has this email and password."""
+def check_password(users: UserDirectory, connection: str, login: str, password: str) -> User | None:
+    """The user whose ``connection`` (database) identity has this password and ``login``.
+
+    ``login`` is what the user typed: an email (any case), a username or a phone number, as a
+    connection with those identifiers takes them.
+    """
+    email = login.strip().lower()
     for identity, owner in users.accounts_for(connection):
         expected = users.password(identity.full_id)
+        profile = users.identity_profile(identity, owner)
         if (
-            users.identity_profile(identity, owner).get("email") == email
-            and expected is not None
-            and hmac.compare_digest(expected.encode(), password.encode())
-        ):
+            login.strip() in (profile.get("username"), profile.get("phone_number"))
+            or profile.get("email") == email
+        ) and (expected is not None and hmac.compare_digest(expected.encode(), password.encode())):
             return owner
     return None
 

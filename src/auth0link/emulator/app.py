@@ -30,6 +30,7 @@ from auth0link.emulator.cors import CorsMiddleware
 from auth0link.emulator.faults import DropConnection, FaultMiddleware, FaultRegistry, FaultRule
 from auth0link.emulator.mgmtapi import ManagementAPI
 from auth0link.emulator.ratelimit import UNLIMITED, TokenBucket
+from auth0link.emulator.web import with_json_charset
 
 if TYPE_CHECKING:
     from starlette.types import Message, Receive, Scope, Send
@@ -85,7 +86,7 @@ class Emulator:
         if scope["type"] == "http" and scope["path"].startswith("/api/v2/"):
             await self.management(scope, receive, send)
         else:
-            await self.router(scope, receive, send)
+            await self.router(scope, receive, with_json_charset(send))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """ASGI entry point."""

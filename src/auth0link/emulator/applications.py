@@ -122,7 +122,6 @@ class Connection:
         return {
             "id": self.id,
             "name": self.name,
-            "display_name": self.name,
             "strategy": self.strategy,
             "options": dict(self.options),
             "enabled_clients": sorted(self.enabled_clients),

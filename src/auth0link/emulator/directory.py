@@ -299,6 +299,14 @@ class UserDirectory(Mapping[str, User]):
                     target[key] = value
         _patch_attributes(user, body)
         user.updated_at = iso(self._now())
+        if "password" in body:
+            self.set_password(user, str(body["password"]))
+
+    def set_password(self, user: User, password: str) -> None:
+        """A database user's new password, and ``last_password_reset`` as Auth0 then shows it."""
+        self._changing()
+        self._passwords[user.user_id] = password
+        user.extra["last_password_reset"] = iso(self._now())
 
     def delete(self, user_id: str) -> bool:
         """Delete a user and every identity linked to it; ``False`` if there was none."""
@@ -348,7 +356,7 @@ class UserDirectory(Mapping[str, User]):
             self._linked[identity.full_id] = primary.user_id
         primary.updated_at = iso(self._now())
         del self._users[secondary_id]  # its user_metadata/app_metadata are discarded
-        return [identity.to_json() for identity in primary.identities]
+        return primary.identities_answer()
 
     def unlink(self, primary_id: str, provider: str, raw_id: str) -> list[dict[str, Any]]:
         """Unlink ``provider|raw_id`` from ``primary_id``; it becomes a separate bare user."""
@@ -371,7 +379,7 @@ class UserDirectory(Mapping[str, User]):
         stamp = iso(self._now())
         primary.updated_at = stamp
         self._users[identity.full_id] = bare_user(identity, stamp)
-        return [i.to_json() for i in primary.identities]
+        return primary.identities_answer()
 
 
 def _patch_attributes(user: User, body: dict[str, Any]) -> None:

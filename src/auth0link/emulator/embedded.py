@@ -28,7 +28,7 @@ from urllib.parse import parse_qsl
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from auth0link.emulator import accounts, passwordpolicy
+from auth0link.emulator import accounts, passwordpolicy, signupids
 from auth0link.emulator.applications import PASSWORDLESS_STRATEGIES, Client
 from auth0link.emulator.grants import authenticate_client
 from auth0link.emulator.model import USER_FIELDS
@@ -60,10 +60,18 @@ def _signup_error(code: str, description: Any, name: str = "BadRequestError", **
     return JSONResponse(body, status_code=400)
 
 
-def _client(request: Request, body: dict[str, Any]) -> Client | Response:
-    """The client named in ``body``, allowed from the request's origin (public: no secret)."""
+def _client(request: Request, body: dict[str, Any], *, secret: bool = True) -> Client | Response:
+    """The client named in ``body``, allowed from the request's origin.
+
+    ``secret=False`` for sign-up, which takes no secret from any client (Auth0's Node libraries
+    send none, from regular web apps too): a confidential client is found by its ID alone.
+    """
     params = {k: v for k, v in body.items() if isinstance(v, str)}
-    found = authenticate_client(tenant_of(request), params, None, cross_origin(request))
+    tenant = tenant_of(request)
+    known = tenant.clients.get(params.get("client_id", ""))
+    if not secret and known is not None and known.client_secret is not None:
+        params["client_secret"] = known.client_secret
+    found = authenticate_client(tenant, params, None, cross_origin(request))
     if isinstance(found, Client):
         return found
     status, error = found
@@ -85,15 +93,16 @@ async def signup(request: Request) -> Response:  # noqa: PLR0911 - one return pe
     body = await _body(request)
     if body is None:
         return _signup_error("invalid_body", "Invalid request payload JSON format")
-    client = _client(request, body)
+    client = _client(request, body, secret=False)
     if not isinstance(client, Client):
         return client
     conn = _signup_connection(request, client, body)
     if isinstance(conn, Response):
         return conn
-    email, password = body.get("email"), body.get("password")
-    if not isinstance(email, str) or "@" not in email:
-        return _signup_error("invalid_body", "Missing required property: email")
+    ids = signupids.identifiers(conn.options, body)
+    if isinstance(ids, str):
+        return _signup_error("invalid_body", ids)
+    password = body.get("password")
     if not isinstance(password, str) or not password:
         return _signup_error("invalid_body", "Missing required property: password")
     ok, rules, policy = passwordpolicy.check(str(conn.options.get("passwordPolicy", "good")), password)
@@ -102,19 +111,19 @@ async def signup(request: Request) -> Response:  # noqa: PLR0911 - one return pe
             "invalid_password", rules, "PasswordStrengthError", message="Password is too weak", policy=policy
         )
     users = tenant_of(request).users
-    email = email.strip().lower()
-    if accounts.find(users, conn.name, "email", email) is not None:
+    if any(accounts.find(users, conn.name, key, value) is not None for key, value in ids.items()):
         return _signup_error("invalid_signup", "Invalid sign up")
     extra = {k: body[k] for k in _PROFILE if isinstance(body.get(k), str)}
     metadata = body.get("user_metadata")
     if isinstance(metadata, dict):
         extra["user_metadata"] = metadata
+    extra.update(ids)
     roots = {k: v for k, v in extra.items() if k in USER_FIELDS}
     others = {k: v for k, v in extra.items() if k not in USER_FIELDS}
-    user = accounts.sign_up(
-        users, conn.name, {"email": email, "password": password, **roots, "extra": others}
-    )
-    return JSONResponse({"_id": user.identities[0].user_id, "email_verified": False, "email": email, **extra})
+    named = next(iter(ids.values()))  # the email, else the phone number, else the username
+    spec = {"name": named, "nickname": named.split("@")[0], **roots, "password": password, "extra": others}
+    user = accounts.sign_up(users, conn.name, spec)
+    return JSONResponse({"_id": user.identities[0].user_id, **signupids.answer(ids), **extra})
 
 
 def _passwordless_connection(request: Request, client: Client, body: dict[str, Any]) -> Connection | Response:
@@ -157,9 +166,8 @@ async def passwordless_start(request: Request) -> Response:
     owner = accounts.find(tenant.users, conn.name, field, to)
     raw_id = owner.identities[0].user_id if owner is not None else secrets.token_hex(12)
     if field == "phone_number":
-        return JSONResponse(
-            {"_id": raw_id, "phone_number": to, "phone_verified": False, "request_language": None}
-        )
+        # No "request_language": null here, unlike Auth0's reference example.
+        return JSONResponse({"_id": raw_id, "phone_number": to, "phone_verified": False})
     return JSONResponse({"_id": raw_id, "email": to, "email_verified": False})
 
 

@@ -6,8 +6,11 @@
 * ``http://auth0.com/oauth/grant-type/passwordless/otp``: ``username`` (the email or phone
   number), ``otp`` (the code ``/passwordless/start`` sent), ``realm`` (``email`` or ``sms``);
   an unknown address signs up, as on Auth0.
-* ``password`` (the plain resource owner grant) needs a tenant "Default Directory", which the
-  emulator does not have: 500 ``server_error``, Auth0's answer for a tenant without one.
+* ``password`` (the plain resource owner grant) with ``realm`` is the password-realm grant (as
+  ``@auth0/auth0-auth-js``'s ``getTokenByPassword({realm})`` sends it); without ``realm`` it uses
+  the tenant's "Default Directory" (``tenant.default_directory`` in a ``--tenant`` file), and a
+  tenant without one answers Auth0's 500 ``server_error`` "Authorization server not configured
+  with default connection.".
 
 A client must have the grant enabled (the Regular Web Application demo client has both; the
 SPA and native clients are refused with Auth0's ``unauthorized_client``); a confidential client
@@ -69,8 +72,7 @@ def password_realm(tenant: Tenant, client: Client, params: dict[str, str]) -> Re
         conn = _error(400, "invalid_request", f"the connection is not a database: {conn.name}")
     if isinstance(conn, tuple):
         return conn
-    email = params["username"].strip().lower()
-    user = accounts.check_password(tenant.users, conn.name, email, params["password"])
+    user = accounts.check_password(tenant.users, conn.name, params["username"], params["password"])
     if user is None:
         return _error(403, "invalid_grant", "Wrong email or password.")
     return _tokens(tenant, client, user, params)
@@ -97,6 +99,9 @@ def passwordless_otp(tenant: Tenant, client: Client, params: dict[str, str]) -> 
     return _tokens(tenant, client, user, params)
 
 
-def password(_tenant: Tenant, _client: Client, _params: dict[str, str]) -> Result:
-    """The plain password grant: the emulated tenant has no Default Directory."""
-    return _error(500, "server_error", "Authorization server not configured with default connection.")
+def password(tenant: Tenant, client: Client, params: dict[str, str]) -> Result:
+    """The plain password grant: its ``realm``, else the tenant's Default Directory."""
+    realm = params.get("realm") or tenant.default_directory
+    if not realm:
+        return _error(500, "server_error", "Authorization server not configured with default connection.")
+    return password_realm(tenant, client, {**params, "realm": realm})

@@ -1,7 +1,9 @@
 """Management API: ``POST /users``, ``GET /clients``, ``GET /connections``.
 
 * ``POST /api/v2/users`` (``create:users``): ``connection`` is required; a database user needs
-  ``email`` and ``password`` (checked against the connection's password policy), an ``email``
+  the identifiers its connection requires (``email``; a ``username`` with
+  ``requires_username``; see :mod:`.signupids`) and a ``password`` (checked against the
+  connection's password policy), an ``email``
   user an ``email``, an ``sms`` user a ``phone_number``; social connections are refused
   ("Connection is not supported for this operation."), an existing user is 409 "The user
   already exists." (``auth0_idp_error``). 201 with the user.
@@ -14,11 +16,13 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
-from auth0link.emulator import accounts, passwordpolicy
+from auth0link.emulator import accounts, passwordpolicy, signupids
 from auth0link.emulator.mgmtcommon import bad_body, json_object, require
 from auth0link.emulator.model import ManagementError, json_type
-from auth0link.emulator.usersearch import bad_query, project
+from auth0link.emulator.searchquery import bad_query
+from auth0link.emulator.usersearch import project
 
 if TYPE_CHECKING:
     from auth0link.emulator.applications import Connection
@@ -68,17 +72,26 @@ def _validate(body: dict[str, Any]) -> str:
     return connection
 
 
-def _identifier(tenant: Tenant, conn: Connection, body: dict[str, Any]) -> tuple[str, str]:
-    """``(profile key, value)`` that identifies the new user in its connection."""
+def _identifier(tenant: Tenant, conn: Connection, body: dict[str, Any]) -> dict[str, str]:
+    """``{profile key: value}`` that identify the new user in its connection.
+
+    A database takes the identifiers its options allow (email, and username or phone number,
+    see :mod:`.signupids`); a passwordless connection its email or phone number.
+    """
     if conn.is_social:
         raise ManagementError(
             400, "Connection is not supported for this operation.", "operation_not_supported"
         )
-    key = "phone_number" if conn.strategy == "sms" else "email"
-    value = str(body.get(key) or "").strip()
-    if not value:
-        raise bad_body(f"Missing required property: {key}")
-    value = value if key == "phone_number" else value.lower()
+    if conn.is_database:
+        ids = signupids.identifiers(conn.options, body)
+        if isinstance(ids, str):
+            raise bad_body(ids)
+    else:
+        key = "phone_number" if conn.strategy == "sms" else "email"
+        value = str(body.get(key) or "").strip()
+        if not value:
+            raise bad_body(f"Missing required property: {key}")
+        ids = {key: value if key == "phone_number" else value.lower()}
     if conn.is_database:
         password = str(body.get("password") or "")
         if not password:
@@ -86,9 +99,9 @@ def _identifier(tenant: Tenant, conn: Connection, body: dict[str, Any]) -> tuple
         ok, _rules, _policy = passwordpolicy.check(str(conn.options.get("passwordPolicy", "good")), password)
         if not ok:
             raise ManagementError(400, "PasswordStrengthError: Password is too weak", "invalid_body")
-    if accounts.find(tenant.users, conn.name, key, value) is not None:
+    if any(accounts.find(tenant.users, conn.name, key, value) is not None for key, value in ids.items()):
         raise _exists()
-    return key, value
+    return ids
 
 
 def create_user(tenant: Tenant, claims: dict[str, Any], raw: bytes) -> dict[str, Any]:
@@ -98,7 +111,7 @@ def create_user(tenant: Tenant, claims: dict[str, Any], raw: bytes) -> dict[str,
     conn = tenant.connections.get(_validate(body))
     if conn is None:
         raise ManagementError(400, "The connection does not exist.", "inexistent_connection")
-    key, value = _identifier(tenant, conn, body)
+    ids = _identifier(tenant, conn, body)
     raw_id = body.get("user_id") or None
     if raw_id is not None and tenant.users.find_identity_owner(conn.provider, raw_id) is not None:
         raise _exists()
@@ -106,14 +119,20 @@ def create_user(tenant: Tenant, claims: dict[str, Any], raw: bytes) -> dict[str,
         k: body[k] for k in ("name", "nickname", "picture", "user_metadata", "app_metadata") if k in body
     }
     spec["extra"] = {k: body[k] for k in ("given_name", "family_name", "username", "blocked") if k in body}
-    verified = "phone_verified" if key == "phone_number" else "email_verified"
-    spec.update({key: value, verified: bool(body.get(verified))})
+    for key, value in ids.items():
+        if key == "username":
+            spec["extra"]["username"] = value
+            continue
+        verified = "phone_verified" if key == "phone_number" else "email_verified"
+        spec.update({key: value, verified: bool(body.get(verified))})
+    if set(ids) == {"username"}:  # named after the username, as the email would name it
+        spec = {"name": ids["username"], "nickname": ids["username"], **spec}
     if conn.is_database:
         spec["password"] = body["password"]
     return accounts.sign_up(tenant.users, conn.name, spec, raw_id).to_json()
 
 
-def _page(items: list[dict[str, Any]], query: dict[str, list[str]], key: str) -> Any:
+def _page(items: list[dict[str, Any]], query: dict[str, list[str]], key: str, kept: tuple[str, ...]) -> Any:
     """Auth0's paging (``page``, ``per_page``, ``include_totals``) and field selection."""
     try:
         page = int(query.get("page", ["0"])[0] or 0)
@@ -122,15 +141,11 @@ def _page(items: list[dict[str, Any]], query: dict[str, list[str]], key: str) ->
         raise bad_query("page and per_page must be integers") from None
     if page < 0 or not 0 < per_page <= MAX_PER_PAGE:
         raise bad_query(f"per_page must be between 1 and {MAX_PER_PAGE}, page >= 0")
-    window = [project(item, query) for item in items[page * per_page : (page + 1) * per_page]]
+    window = [project(item, query, kept) for item in items[page * per_page : (page + 1) * per_page]]
     if query.get("include_totals", ["false"])[0].lower() == "true":
-        return {
-            "start": page * per_page,
-            "limit": per_page,
-            "length": len(window),
-            "total": len(items),
-            key: window,
-        }
+        # No "length" here, unlike user search (auth0/go-auth0, test/data/recordings/
+        # TestClient_List.yaml and TestUserManager_Link.yaml's GET /connections).
+        return {"total": len(items), "start": page * per_page, "limit": per_page, key: window}
     return window
 
 
@@ -143,12 +158,14 @@ def list_clients(tenant: Tenant, claims: dict[str, Any], query: dict[str, list[s
     require(claims, ("read:clients", "read:client_keys"), (), None)
     keys = "read:client_keys" in str(claims.get("scope", "")).split()
     types = _wanted(query, "app_type")
+    name = tenant_name(tenant.base_url)
     items = [
-        client.to_json(with_secret=keys)
+        {"tenant": name, **client.to_json(with_secret=keys)}
         for client in tenant.clients.values()
         if not types or client.app_type in types
     ]
-    return _page(items, query, "clients")
+    # fields= keeps "tenant" whatever it names (TestClient_List.yaml: fields=client_id).
+    return _page(items, query, "clients", ("tenant",))
 
 
 def list_connections(tenant: Tenant, claims: dict[str, Any], query: dict[str, list[str]]) -> Any:
@@ -160,4 +177,18 @@ def list_connections(tenant: Tenant, claims: dict[str, Any], query: dict[str, li
         for conn in tenant.connections.values()
         if (not strategies or conn.strategy in strategies) and (not names or conn.name in names)
     ]
-    return _page(items, query, "connections")
+    # fields= keeps "is_domain_connection" as a real tenant does.
+    return _page(items, query, "connections", ("is_domain_connection",))
+
+
+def tenant_name(base_url: str) -> str:
+    """The tenant's name as client bodies show it: the first label of its host name.
+
+    ``go-auth0-dev`` for ``go-auth0-dev.eu.auth0.com``; ``emulator`` for an IP address or
+    ``localhost``, which name no tenant.
+    """
+    host = urlsplit(base_url).hostname or ""
+    label = host.split(".", 1)[0]
+    if not label or label == "localhost" or label.isdigit() or ":" in host:
+        return "emulator"
+    return label

@@ -112,7 +112,21 @@ class Identity:
         )
 
 
-_PROFILE_FIELDS = ("email", "email_verified", "name", "nickname", "picture", "phone_number")
+# profileData's keys in Auth0's order, from a real tenant's link answer (auth0/go-auth0,
+# test/data/recordings/TestUserManager_Link.yaml): a database user's profile without ``name``
+# (Auth0 derives that one); other providers' profiles (social, passwordless) keep ``name``.
+_PROFILE_KEYS = (
+    "email",
+    "name",
+    "given_name",
+    "family_name",
+    "username",
+    "nickname",
+    "picture",
+    "email_verified",
+    "phone_number",
+    "phone_verified",
+)
 
 
 @dataclass
@@ -142,8 +156,8 @@ class User:
         """The Management API representation.
 
         Like Auth0, ``user_metadata``/``app_metadata`` are omitted while empty, ``last_login``
-        before the first login, and ``email``/``phone_number`` when the user has none; the
-        :attr:`extra` attributes come after the ones the emulator knows.
+        and ``logins_count`` before the first login, and ``email``/``phone_number`` when the user
+        has none; the :attr:`extra` attributes come after the ones the emulator knows.
         """
         body: dict[str, Any] = {"user_id": self.user_id}
         if self.email is not None:
@@ -159,8 +173,9 @@ class User:
             created_at=self.created_at,
             updated_at=self.updated_at,
             identities=[identity.to_json() for identity in self.identities],
-            logins_count=self.logins_count,
         )
+        if self.logins_count:  # absent until the first login (a real tenant's new users have none)
+            body["logins_count"] = self.logins_count
         if self.last_login is not None:
             body["last_login"] = self.last_login
         if self.user_metadata:
@@ -172,9 +187,29 @@ class User:
         return body
 
     def profile(self) -> dict[str, Any]:
-        """The profile attributes copied into ``profileData`` when this user becomes secondary."""
+        """The user's ``profileData``: its own identity's profile, as a link answer shows it.
+
+        The keys the user has, in Auth0's order (:data:`_PROFILE_KEYS`); ``name`` only for
+        identities that are not a database's, empty strings left out.
+        """
         body = self.to_json()
-        return {key: body[key] for key in (*_PROFILE_FIELDS, "phone_verified") if key in body}
+        database = self.identities[0].provider == "auth0"
+        return {
+            key: body[key]
+            for key in _PROFILE_KEYS
+            if key in body and body[key] != "" and not (database and key == "name")
+        }
+
+    def identities_answer(self) -> list[dict[str, Any]]:
+        """The identities a link or unlink answers with: each with its ``profileData``.
+
+        A real tenant shows the primary's own identity with the primary's profile too
+        (auth0/go-auth0, test/data/recordings/TestUserManager_Link.yaml and
+        TestUserManager_Unlink.yaml), though ``GET /users/{id}`` leaves it off.
+        """
+        own, *linked = self.identities
+        first = Identity(own.connection, own.provider, own.user_id, own.is_social, self.profile())
+        return [first.to_json(), *(identity.to_json() for identity in linked)]
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> User:
@@ -334,9 +369,10 @@ def bare_user(identity: Identity, stamp: str) -> User:
         email_verified=bool(profile.get("email_verified", False)),
         phone_number=profile.get("phone_number"),
         phone_verified=bool(profile.get("phone_verified", False)),
-        name=str(profile.get("name", "")),
+        name=str(profile.get("name") or profile.get("email") or profile.get("phone_number") or ""),
         nickname=str(profile.get("nickname", "")),
         picture=str(profile.get("picture", "")),
         created_at=stamp,
         updated_at=stamp,
+        extra={key: profile[key] for key in ("given_name", "family_name", "username") if key in profile},
     )

@@ -58,6 +58,9 @@ class Tenant:
         self.device_ttl = device_ttl
         self.refresh_leeway = refresh_leeway
         self.code_ttl = 60.0
+        # The tenant setting "Default Directory" (the password grant's connection without realm);
+        # a fresh Auth0 tenant has none. Set by a --tenant file's tenant.default_directory.
+        self.default_directory: str | None = None
         self.otp_ttl = 300.0  # Auth0's default passwordless code lifetime (totp.time_step)
         self.clients: dict[str, Client] = demo_clients(skip_callback_confirmation=skip_callback_confirmation)
         self.connections: dict[str, Connection] = demo_connections(

@@ -26,10 +26,12 @@ both the real tenant and the local one::
       - client_id: My M2M
         audience: https://##AUTH0_DOMAIN##/api/v2/
         scope: [read:users]
+    tenant:                                # tenant settings
+      default_directory: Username-Password-Authentication  # the password grant's, without realm
 
-Everything else in the file (``tenant``, ``resourceServers``, unknown client fields, …) is
-ignored. The file adds to the demo tenant: a connection with a demo connection's name updates it
-(its ``enabled_clients`` are added), a client with a demo client's ID replaces it. Without
+Everything else in the file (other tenant settings, ``resourceServers``, unknown client
+fields, …) is ignored. The file adds to the demo tenant: a connection with a demo connection's
+name updates it (its ``enabled_clients`` are added), a client with a demo client's ID replaces it. Without
 ``auth0link_emulator.client_id`` (or a plain ``client_id``) the ID is derived from the name, so
 it is the same on every start; a confidential client without a secret gets one the same way. A
 client that no connection of the file enables is enabled on the demo connections, as a new
@@ -166,6 +168,24 @@ def apply(tenant: Tenant, data: Any) -> None:
             for name in demo_names:
                 tenant.connections[name].enabled_clients.add(client.client_id)
     _apply_grants(tenant, _section(data, "clientGrants"), ids)
+    _apply_settings(tenant, data.get("tenant"))
+
+
+def _apply_settings(tenant: Tenant, settings: Any) -> None:
+    """The ``tenant:`` settings the emulator uses: ``default_directory`` (a database's name)."""
+    if settings is None:
+        return
+    if not isinstance(settings, dict):
+        raise TenantFileError("tenant: must be a mapping of tenant settings")
+    directory = settings.get("default_directory")
+    if directory in (None, ""):
+        return
+    conn = tenant.connections.get(directory) if isinstance(directory, str) else None
+    if conn is None or not conn.is_database:
+        raise TenantFileError(
+            f"tenant.default_directory: {directory!r} is not a database connection of the file"
+        )
+    tenant.default_directory = directory
 
 
 def _merge_connection(tenant: Tenant, conn: Connection, where: str) -> None:

@@ -1,10 +1,9 @@
-"""User search for the Management API: ``q`` (a small Lucene subset), paging and field selection.
+"""User search for the Management API: ``q``, ``sort``, paging and field selection.
 
-``GET /api/v2/users?q=…`` matches ``field:value`` / ``field:"value"`` terms joined by ``AND`` or
-spaces, on the fields in :data:`SEARCH_FIELDS`; a trailing ``*`` is a prefix match. The query is
-compiled once per request and read straight from the user records (no body per user), so a
-search over 100,000 users stays fast. ``fields=a,b&include_fields=true|false`` selects the keys
-of each user body.
+``GET /api/v2/users?q=…`` compiles ``q`` once (Auth0's Lucene subset, see :mod:`.searchquery`)
+and reads the user records directly; ``sort=field:1|-1`` orders the matches before paging (users
+without the field last, as Elasticsearch does). ``fields=a,b&include_fields=true|false`` selects
+the keys of each user body.
 
 Paging is Auth0's (see "View Search Results by Page" and the ``get-users`` reference):
 
@@ -29,23 +28,13 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from auth0link.emulator.model import ManagementError
+from auth0link.emulator.searchquery import bad_query, compile_query, sort_key
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Iterable
 
     from auth0link.emulator.model import User
 
-_QUERY_TERM = re.compile(r'([\w.]+):(?:"((?:[^"\\]|\\.)*)"|(\S+))')
-SEARCH_FIELDS = {
-    "email",
-    "user_id",
-    "name",
-    "nickname",
-    "email_verified",
-    "identities.connection",
-    "identities.provider",
-    "identities.user_id",
-}
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 50
 SEARCH_WINDOW = 1000
@@ -56,12 +45,12 @@ PAGING_MESSAGE = (
 _PROPERTY_HELP = {
     "page": "Page index of the results to return. First page is 0.",
     "per_page": "Number of results per page.",
+    "sort": (
+        "Field to sort by. Use <code>field:order</code> where order is <code>1</code> for ascending"
+        " and <code>-1</code> for descending. e.g. <code>created_at:1</code>"
+    ),
 }
-
-
-def bad_query(message: str) -> ManagementError:
-    """A 400 ``invalid_query_string`` with Auth0's wording."""
-    return ManagementError(400, f"Query validation error: '{message}'.", "invalid_query_string")
+_SORT = re.compile(r"([a-zA-Z0-9_.]+):(1|-1)")
 
 
 def _bad_property(message: str, name: str) -> ManagementError:
@@ -73,14 +62,17 @@ def _bad_property(message: str, name: str) -> ManagementError:
     )
 
 
-def project(user: dict[str, Any], query: dict[str, list[str]]) -> dict[str, Any]:
-    """Apply ``fields=a,b`` and ``include_fields=true|false`` (Auth0's field selection)."""
+def project(user: dict[str, Any], query: dict[str, list[str]], kept: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Apply ``fields=a,b`` and ``include_fields=true|false`` (Auth0's field selection).
+
+    ``kept`` are keys a real tenant returns whatever ``fields`` says (``tenant`` on clients).
+    """
     raw = query.get("fields", [""])[0]
     if not raw:
         return user
     fields = {f.strip() for f in raw.split(",") if f.strip()}
     include = query.get("include_fields", ["true"])[0].lower() != "false"
-    return {k: v for k, v in user.items() if (k in fields) == include}
+    return {k: v for k, v in user.items() if (k in fields) == include or k in kept}
 
 
 def _integer(query: dict[str, list[str]], name: str, default: int, maximum: int | None) -> int:
@@ -117,6 +109,15 @@ def search(users: Iterable[User], query: dict[str, list[str]]) -> Any:
     page, per_page = paging(query)
     predicate = compile_query(query.get("q", [""])[0])
     found = [user for user in users if predicate(user)]
+    order = query.get("sort", [""])[0]
+    if order:
+        wanted = _SORT.fullmatch(order)
+        if wanted is None:
+            raise _bad_property(r"String does not match pattern ^(([a-zA-Z0-9_\.]+))\:(1|-1)$", "sort")
+        key = sort_key(wanted[1])
+        # Users without the field come last in both directions (Elasticsearch's "missing": "_last").
+        present = sorted((u for u in found if not key(u)[0]), key=key, reverse=wanted[2] == "-1")
+        found = present + [u for u in found if key(u)[0]]
     start = page * per_page
     window = [project(user.to_json(), query) for user in found[start : start + per_page]]
     if query.get("include_totals", ["false"])[0].lower() != "true":
@@ -128,45 +129,3 @@ def search(users: Iterable[User], query: dict[str, list[str]]) -> Any:
         "users": window,
         "total": min(len(found), SEARCH_WINDOW),
     }
-
-
-def _field_values(field: str) -> Callable[[User], list[str]]:
-    """How to read ``field`` off a user, as the strings a query term is compared with."""
-    if field.startswith("identities."):
-        key = field.split(".", 1)[1]
-        attribute = {"connection": "connection", "provider": "provider", "user_id": "user_id"}[key]
-        return lambda user: [str(getattr(identity, attribute)) for identity in user.identities]
-    if field == "email_verified":
-        return lambda user: [str(user.email_verified).lower()]
-    return lambda user: [str(getattr(user, field))]
-
-
-def compile_query(q: str) -> Callable[[User], bool]:
-    """A small Lucene subset: ``field:value`` / ``field:"value"`` terms joined by AND/spaces."""
-    q = q.strip()
-    if not q or q == "*":
-        return lambda _user: True
-    rest = _QUERY_TERM.sub("", q).replace("AND", "").strip()
-    if rest:
-        raise bad_query(f"Unsupported query syntax in q: {q}")
-    terms: list[tuple[Callable[[User], list[str]], str]] = []
-    for field, quoted, bare in _QUERY_TERM.findall(q):
-        if field not in SEARCH_FIELDS:
-            raise bad_query(f"Unsupported field in q: {field}")
-        terms.append((_field_values(field), quoted.replace('\\"', '"') if quoted else bare))
-
-    def predicate(user: User) -> bool:
-        return all(any(_glob(value, item) for item in read(user)) for read, value in terms)
-
-    return predicate
-
-
-def matches(user: User, q: str) -> bool:
-    """Whether ``user`` matches the query ``q`` (see :func:`compile_query`)."""
-    return compile_query(q)(user)
-
-
-def _glob(pattern: str, value: str) -> bool:
-    if pattern.endswith("*"):
-        return value.startswith(pattern[:-1])
-    return value == pattern

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from starlette.requests import Request
     from starlette.responses import Response
+    from starlette.types import Message, Send
 
     from auth0link.emulator.applications import Client
     from auth0link.emulator.tenant import Tenant
@@ -122,3 +123,26 @@ def in_transaction(
         return endpoint
 
     return decorate
+
+
+_JSON = b"application/json"
+_JSON_UTF8 = b"application/json; charset=utf-8"
+
+
+def with_json_charset(send: Send) -> Send:
+    """``send`` with every ``application/json`` answer labelled ``; charset=utf-8``.
+
+    A real tenant's JSON answers, authentication API and Management API alike, say
+    ``application/json; charset=utf-8`` (every response in auth0/go-auth0's
+    test/data/recordings/*.yaml); Starlette's ``JSONResponse`` says bare ``application/json``.
+    """
+
+    async def labelled(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message["headers"] = [
+                (key, _JSON_UTF8 if key == b"content-type" and value == _JSON else value)
+                for key, value in message.get("headers", [])
+            ]
+        await send(message)
+
+    return labelled

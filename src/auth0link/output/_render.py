@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from typing import TYPE_CHECKING, TextIO, cast
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from auth0link.output._streams import IDENTITY_COLUMNS, Streams, clean, dumps, short
 from auth0link.output._svg import Screenshots
@@ -269,11 +269,28 @@ class Renderings(Screenshots, Streams):
 
 
 def _name_and_email(identity: Identity, user: User) -> tuple[str | None, str | None]:
-    """An identity's name and email: its profileData, else (the primary identity) the user's own."""
-    primary = identity.full_id == user.user_id
-    name = identity.profile_data.get("name") or (user.name if primary else None)
-    email = identity.profile_data.get("email") or (user.email if primary else None)
+    """An identity's name and email: the user's own for the primary identity, else its profileData."""
+    name, email = _profile_name(identity.profile_data), identity.profile_data.get("email")
+    if identity.full_id == user.user_id:
+        return user.name or name, user.email or email
     return name, email
+
+
+def _profile_name(profile: dict[str, Any]) -> str | None:
+    """A name from profileData: ``name``, else given and family name, else username or nickname.
+
+    A database identity's profileData has no ``name`` on a real tenant (Auth0 derives it).
+    """
+    if isinstance(profile.get("name"), str) and profile["name"]:
+        return str(profile["name"])
+    parts = [profile.get(key) for key in ("given_name", "family_name")]
+    full = " ".join(part for part in parts if isinstance(part, str) and part)
+    if full:
+        return full
+    for key in ("username", "nickname"):
+        if isinstance(profile.get(key), str) and profile[key]:
+            return str(profile[key])
+    return None
 
 
 def _identity_json(identity: Identity, user: User) -> dict[str, object]:
