@@ -8,14 +8,15 @@
 * ``GET /api/v2/clients`` (``read:clients`` or ``read:client_keys``; ``client_secret`` only
   with ``read:client_keys``), filter ``app_type``; ``GET /api/v2/connections``
   (``read:connections``), filters ``strategy`` and ``name``. Both page with ``page``,
-  ``per_page`` (at most 100) and ``include_totals``, and select with ``fields``.
+  ``per_page`` (at most 100) and ``include_totals``, connections also by checkpoint (``from``,
+  ``take`` → ``next``, :mod:`.listing`), and select with ``fields``.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from auth0link.emulator import accounts, passwordpolicy
+from auth0link.emulator import accounts, listing, passwordpolicy
 from auth0link.emulator.mgmtcommon import bad_body, json_object, require
 from auth0link.emulator.model import ManagementError, json_type
 from auth0link.emulator.usersearch import bad_query, project
@@ -160,4 +161,4 @@ def list_connections(tenant: Tenant, claims: dict[str, Any], query: dict[str, li
         for conn in tenant.connections.values()
         if (not strategies or conn.strategy in strategies) and (not names or conn.name in names)
     ]
-    return _page(items, query, "connections")
+    return listing.page(items, query, "connections", checkpoint=True)

@@ -14,7 +14,7 @@ import json
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote
 
-from auth0link.emulator import mgmtadmin
+from auth0link.emulator import mgmtadmin, mgmtconfig
 from auth0link.emulator.mgmtcommon import bad_body as _bad_body
 from auth0link.emulator.mgmtcommon import json_object as _json_object
 from auth0link.emulator.mgmtcommon import require
@@ -174,6 +174,9 @@ class ManagementAPI:
         if route == ("GET", 2, "jobs") and parts[1]:
             self._require(self._auth(scope), JOB_READERS, (), None)
             return 200, self.tenant.exports.view(parts[1])
+        handler = mgmtconfig.route(route[0], parts)
+        if handler is not None:
+            return handler(self.tenant, self._auth(scope), parts, query)
         raise ManagementError(404, "Not Found", "not_found")
 
     def _auth(self, scope: Scope) -> dict[str, Any]:

@@ -17,9 +17,11 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from auth0link.emulator.applications import INTERACTIVE_TYPES, demo_clients, demo_connections
+from auth0link.emulator.demo import DATABASE
 from auth0link.emulator.directory import UserDirectory
 from auth0link.emulator.jobs import ExportJobs
 from auth0link.emulator.model import DeviceCode, RefreshToken, SsoSession, iso
+from auth0link.emulator.tenantconfig import TenantConfig
 from auth0link.emulator.transaction import Transaction
 
 if TYPE_CHECKING:
@@ -63,6 +65,7 @@ class Tenant:
         self.connections: dict[str, Connection] = demo_connections(
             [c.client_id for c in self.clients.values() if c.app_type in INTERACTIVE_TYPES]
         )
+        self.config = TenantConfig.fresh(self.api_audience, DATABASE)
         self._clock = clock
         self._clock_offset = 0.0
         self.users = UserDirectory(self.now, self.connections)

@@ -27,9 +27,17 @@ both the real tenant and the local one::
         audience: https://##AUTH0_DOMAIN##/api/v2/
         scope: [read:users]
 
-Everything else in the file (``tenant``, ``resourceServers``, unknown client fields, …) is
-ignored. The file adds to the demo tenant: a connection with a demo connection's name updates it
-(its ``enabled_clients`` are added), a client with a demo client's ID replaces it. Without
+    tenant:                                # tenant settings (default_directory, friendly_name, …)
+      default_directory: Username-Password-Authentication
+    resourceServers:                       # APIs: name, identifier, scopes, token_lifetime, …
+      - name: My API
+        identifier: https://api.example.com/
+
+Everything else in the file (``pages``, ``prompts``, unknown client fields, …) is ignored, so
+the output of ``a0deploy export --format yaml`` loads as it is. The file adds to the demo tenant:
+a connection with a demo connection's name updates it (its ``enabled_clients`` are added), a
+client with a demo client's ID, or without an ID and with a client's name (deploy-cli writes
+clients without their IDs), replaces it and keeps its ID and secret. Otherwise, without
 ``auth0link_emulator.client_id`` (or a plain ``client_id``) the ID is derived from the name, so
 it is the same on every start; a confidential client without a secret gets one the same way. A
 client that no connection of the file enables is enabled on the demo connections, as a new
@@ -44,8 +52,9 @@ import dataclasses
 import hashlib
 from typing import TYPE_CHECKING, Any, Final
 
-from auth0link.emulator import EmulatorError
+from auth0link.emulator import EmulatorError, tenantconfig_file
 from auth0link.emulator.applications import DATABASE_STRATEGY, INTERACTIVE_TYPES, Client, Connection
+from auth0link.emulator.tenantconfig import ClientGrant
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -79,8 +88,8 @@ def _strings(entry: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _client(entry: Any, where: str) -> Client:
-    """A :class:`Client` from one ``clients:`` entry."""
+def _client(entry: Any, where: str, by_name: dict[str, Client]) -> Client:
+    """A :class:`Client` from one ``clients:`` entry (``by_name``: the tenant's clients so far)."""
     if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or not entry["name"]:
         raise TenantFileError(f"{where}: each client needs a name")
     name = entry["name"]
@@ -99,8 +108,14 @@ def _client(entry: Any, where: str) -> Client:
     if method == "none" and "client_credentials" in grants:
         raise TenantFileError(f"{where}: client_credentials needs a confidential client (a secret)")
     secret = extension.get("client_secret") or entry.get("client_secret")
+    client_id = extension.get("client_id") or entry.get("client_id")
+    same_name = by_name.get(name)
+    if client_id is None and same_name is not None:
+        # deploy-cli writes clients without their IDs: the client of that name is updated.
+        client_id = same_name.client_id
+        secret = secret or same_name.client_secret
     return Client(
-        client_id=str(extension.get("client_id") or entry.get("client_id") or _digest("client", name, 32)),
+        client_id=str(client_id or _digest("client", name, 32)),
         name=name,
         app_type=app_type,
         grant_types=grants,
@@ -152,7 +167,10 @@ def apply(tenant: Tenant, data: Any) -> None:
     if not isinstance(data, dict):
         raise TenantFileError("the file must be a YAML mapping (clients:, connections:, …)")
     demo_names = list(tenant.connections)
-    new_clients = [_client(entry, f"clients[{i}]") for i, entry in enumerate(_section(data, "clients"))]
+    by_name = {client.name: client for client in tenant.clients.values()}
+    new_clients = [
+        _client(entry, f"clients[{i}]", by_name) for i, entry in enumerate(_section(data, "clients"))
+    ]
     tenant.clients.update({client.client_id: client for client in new_clients})
     ids = {c.name: c.client_id for c in tenant.clients.values()} | {c: c for c in tenant.clients}
     enabled_somewhere: set[str] = set()
@@ -166,6 +184,8 @@ def apply(tenant: Tenant, data: Any) -> None:
             for name in demo_names:
                 tenant.connections[name].enabled_clients.add(client.client_id)
     _apply_grants(tenant, _section(data, "clientGrants"), ids)
+    tenantconfig_file.apply_settings(tenant.config, data.get("tenant"))
+    tenantconfig_file.apply_resource_servers(tenant.config, _section(data, "resourceServers"))
 
 
 def _merge_connection(tenant: Tenant, conn: Connection, where: str) -> None:
@@ -187,10 +207,14 @@ def _apply_grants(tenant: Tenant, grants: list[Any], ids: dict[str, str]) -> Non
         where = f"clientGrants[{i}]"
         if not isinstance(entry, dict) or entry.get("client_id") not in ids:
             raise TenantFileError(f"{where}: client_id must name a client of the file or the demo tenant")
-        if not str(entry.get("audience", "")).endswith("/api/v2/"):
-            continue  # other APIs are not emulated
-        client = tenant.clients[ids[entry["client_id"]]]
         scopes = _strings(entry, "scope", where)
+        if not str(entry.get("audience", "")).endswith("/api/v2/"):
+            grant = ClientGrant(ids[entry["client_id"]], str(entry["audience"]), scopes)
+            others = tenant.config.other_grants
+            others[:] = [g for g in others if (g.client_id, g.audience) != (grant.client_id, grant.audience)]
+            others.append(grant)
+            continue
+        client = tenant.clients[ids[entry["client_id"]]]
         merged = (*client.scopes, *(s for s in scopes if s not in client.scopes))
         tenant.clients[client.client_id] = dataclasses.replace(client, scopes=merged)
 
@@ -221,5 +245,5 @@ def load(tenant: Tenant, path: Path) -> None:
     data = read(path)
     try:
         apply(tenant, data)
-    except TenantFileError as exc:
+    except ValueError as exc:  # TenantFileError, or a section's own ValueError
         raise EmulatorError(f"the tenant file {path}: {exc}; fix the entry") from exc
