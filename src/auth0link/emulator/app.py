@@ -23,6 +23,7 @@ from auth0link.emulator import (
     downloads,
     embedded,
     oauth,
+    passwordreset,
     sso,
     universal_login,
 )
@@ -44,6 +45,7 @@ ROUTES = [
     *device.ROUTES,
     *oauth.ROUTES,
     *embedded.ROUTES,
+    *passwordreset.ROUTES,
     *sso.ROUTES,
     *control.ROUTES,
     *downloads.ROUTES,

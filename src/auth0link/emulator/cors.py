@@ -41,6 +41,7 @@ CLIENT_CHECKED: Final = {
     "/oauth/revoke": b"POST",
     "/dbconnections/signup": b"POST",
     "/passwordless/start": b"POST",
+    "/dbconnections/change_password": b"POST",
 }
 TENANT_CHECKED: Final = (
     ("/userinfo", b"GET, POST"),

@@ -335,6 +335,12 @@ class Tenant:
         )
         return code
 
+    def send_message(self, to: str, connection: str, kind: str, text: str) -> None:
+        """Put a message other than a code (a password-reset email) in the outbox."""
+        self._outbox.append(
+            {"to": to, "connection": connection, "kind": kind, "text": text, "sent_at": iso(self.now())}
+        )
+
     def send_otp(self, client_id: str, to: str, connection: str) -> str:
         """``/passwordless/start``: send a code and remember it for the passwordless OTP grant."""
         code = self.send_code(to, connection)
