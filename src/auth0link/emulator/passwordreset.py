@@ -44,7 +44,7 @@ def _bad(description: str) -> Response:
     return json_reply(400, {"error": "invalid_request", "error_description": description})
 
 
-async def change_password(request: Request) -> Response:  # noqa: PLR0911 - one return per check, in order
+async def change_password(request: Request) -> Response:
     """``POST /dbconnections/change_password``."""
     body = await _body(request)
     if body is None:
