@@ -146,7 +146,7 @@ def demo_clients(*, skip_callback_confirmation: bool) -> dict[str, Client]:
             client_id=demo.SPA_CLIENT_ID,
             name="Account linking SPA (demo)",
             app_type="spa",
-            grant_types=("authorization_code", "refresh_token"),
+            grant_types=("authorization_code", "implicit", "refresh_token"),
             callbacks=demo.SPA_CALLBACK_URLS,
             allowed_logout_urls=demo.SPA_CALLBACK_URLS,
             web_origins=demo.APP_ORIGINS,
@@ -158,6 +158,7 @@ def demo_clients(*, skip_callback_confirmation: bool) -> dict[str, Client]:
             app_type="regular_web",
             grant_types=(
                 "authorization_code",
+                "implicit",
                 "refresh_token",
                 "password",
                 PASSWORD_REALM_GRANT,

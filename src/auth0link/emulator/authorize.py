@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from starlette.responses import Response
 from starlette.routing import Route
 
-from auth0link.emulator import pages
+from auth0link.emulator import implicit, pages
 from auth0link.emulator.applications import INTERACTIVE_TYPES
 from auth0link.emulator.completion import complete
 from auth0link.emulator.delivery import check_mode, deliver, response_mode
@@ -77,11 +77,11 @@ def _check_client(tenant: Tenant, params: dict[str, str]) -> Client | Response:
 
 def _check_params(tenant: Tenant, client: Client, params: dict[str, str]) -> tuple[str, str] | None:  # noqa: PLR0911 - one return per check, in Auth0's order
     """The first problem with the request as ``(error, description)``, or ``None``."""
-    if params.get("response_type") != "code":
-        # Only the code flow is implemented (discovery advertises only "code").
-        return "unsupported_response_type", f"Unsupported response type: {params.get('response_type', '')}"
+    response_problem = implicit.check(client, params)
+    if response_problem is not None:
+        return response_problem
     # Public (token endpoint auth "none") clients must use PKCE; S256 is the only method.
-    if client.public and not params.get("code_challenge"):
+    if client.public and "code" in implicit.response_types(params) and not params.get("code_challenge"):
         return "invalid_request", "Parameter 'code_challenge' is required"
     if params.get("code_challenge") and params.get("code_challenge_method", "plain") != "S256":
         return "invalid_request", "Parameter 'code_challenge_method' must be S256"

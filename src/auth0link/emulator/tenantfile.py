@@ -41,8 +41,7 @@ clients without their IDs), replaces it and keeps its ID and secret. Otherwise, 
 ``auth0link_emulator.client_id`` (or a plain ``client_id``) the ID is derived from the name, so
 it is the same on every start; a confidential client without a secret gets one the same way. A
 client that no connection of the file enables is enabled on the demo connections, as a new
-application is in the Dashboard. Defaults per ``app_type`` follow the Management API's (minus
-the implicit grant, which the emulator does not implement).
+application is in the Dashboard. Defaults per ``app_type`` follow the Management API's.
 """
 
 from __future__ import annotations
@@ -63,9 +62,9 @@ if TYPE_CHECKING:
 
 EXTENSION: Final = "auth0link_emulator"
 _DEFAULT_GRANTS: Final = {
-    "native": ("authorization_code", "refresh_token"),
-    "spa": ("authorization_code", "refresh_token"),
-    "regular_web": ("authorization_code", "refresh_token", "client_credentials"),
+    "native": ("authorization_code", "implicit", "refresh_token"),
+    "spa": ("authorization_code", "implicit", "refresh_token"),
+    "regular_web": ("authorization_code", "implicit", "refresh_token", "client_credentials"),
     "non_interactive": ("client_credentials",),
 }
 _URL_LISTS: Final = ("callbacks", "allowed_logout_urls", "web_origins", "allowed_origins")
