@@ -18,6 +18,7 @@ from starlette.applications import Starlette
 from auth0link.emulator import (
     authorize,
     control,
+    crossorigin,
     device,
     discovery,
     downloads,
@@ -46,6 +47,7 @@ ROUTES = [
     *oauth.ROUTES,
     *embedded.ROUTES,
     *passwordreset.ROUTES,
+    *crossorigin.ROUTES,
     *sso.ROUTES,
     *control.ROUTES,
     *downloads.ROUTES,

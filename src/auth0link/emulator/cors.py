@@ -44,6 +44,7 @@ CLIENT_CHECKED: Final = {
     "/dbconnections/change_password": b"POST",
 }
 TENANT_CHECKED: Final = (
+    ("/co/authenticate", b"POST"),
     ("/userinfo", b"GET, POST"),
     ("/.well-known/", b"GET"),
     ("/api/v2/", b"GET, POST, PATCH, PUT, DELETE"),

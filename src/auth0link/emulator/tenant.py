@@ -20,6 +20,7 @@ from auth0link.emulator.applications import INTERACTIVE_TYPES, demo_clients, dem
 from auth0link.emulator.demo import DATABASE
 from auth0link.emulator.directory import UserDirectory
 from auth0link.emulator.jobs import ExportJobs
+from auth0link.emulator.logintickets import LoginTickets
 from auth0link.emulator.model import DeviceCode, RefreshToken, SsoSession, iso
 from auth0link.emulator.tenantconfig import TenantConfig
 from auth0link.emulator.transaction import Transaction
@@ -70,6 +71,7 @@ class Tenant:
         self._clock_offset = 0.0
         self.users = UserDirectory(self.now, self.connections)
         self.exports = ExportJobs(self.users, self.now, base_url)
+        self.login_tickets = LoginTickets()
         self._sessions: dict[str, SsoSession] = {}
         self._transactions: dict[str, Transaction] = {}
         self._codes: dict[str, AuthCode] = {}
@@ -123,6 +125,7 @@ class Tenant:
         """Back to the users at :meth:`keep_initial`; forget sessions, codes, tokens, outbox, clock moves."""
         self.users.reset_to_initial()
         self.exports.clear()
+        self.login_tickets.clear()
         for store in (
             self._sessions,
             self._transactions,

@@ -123,6 +123,10 @@ def _client(entry: Any, where: str, by_name: dict[str, Client]) -> Client:
         skip_non_verifiable_callback_uri_confirmation_prompt=bool(
             entry.get("skip_non_verifiable_callback_uri_confirmation_prompt")
         ),
+        cross_origin_authentication=bool(
+            entry.get("cross_origin_authentication", entry.get("cross_origin_auth", False))
+        ),
+        cross_origin_loc=str(entry["cross_origin_loc"]) if entry.get("cross_origin_loc") else None,
         **{key: _strings(entry, key, where) for key in _URL_LISTS},
     )
 
