@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from auth0link.emulator.applications import INTERACTIVE_TYPES, demo_clients, demo_connections
 from auth0link.emulator.demo import DATABASE
 from auth0link.emulator.directory import UserDirectory
+from auth0link.emulator.importjobs import ImportJobs
 from auth0link.emulator.jobs import ExportJobs
 from auth0link.emulator.logintickets import LoginTickets
 from auth0link.emulator.model import DeviceCode, RefreshToken, SsoSession, iso
@@ -72,6 +73,7 @@ class Tenant:
         self.users = UserDirectory(self.now, self.connections)
         self.exports = ExportJobs(self.users, self.now, base_url)
         self.login_tickets = LoginTickets()
+        self.imports = ImportJobs()
         self._sessions: dict[str, SsoSession] = {}
         self._transactions: dict[str, Transaction] = {}
         self._codes: dict[str, AuthCode] = {}
@@ -126,6 +128,7 @@ class Tenant:
         self.users.reset_to_initial()
         self.exports.clear()
         self.login_tickets.clear()
+        self.imports.clear()
         for store in (
             self._sessions,
             self._transactions,
