@@ -59,6 +59,7 @@ def test_a_default_export_completes(exported: tuple[subprocess.CompletedProcess[
     done, path, _ = exported
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert "Export Successful" in done.stdout
+    assert "Status code: 404" not in done.stdout + done.stderr
     assert path.is_file()
 
 
