@@ -175,3 +175,13 @@ def test_deploy_cli_yaml_updates_clients_by_name_settings_and_apis(tmp_path: Pat
     assert orders.to_json()["token_lifetime"] == 600
     grants = {(g.client_id, g.audience) for g in tenant.config.grants(tenant.clients)}
     assert (demo.WEB_CLIENT_ID, "https://orders.example.com/") in grants
+
+
+def test_checkpoint_and_page_numbers_are_validated(ctx: Ctx) -> None:
+    """take=0 and per_page=101 are 400 invalid_query_string naming the property."""
+    token = ctx.m2m_token()
+    take = ctx.api("GET", "/connections?take=0", token).json()
+    assert (take["statusCode"], take["errorCode"]) == (400, "invalid_query_string")
+    assert take["message"] == "Query validation error: 'Value 0 is less than minimum 1' on property take."
+    per_page = ctx.api("GET", "/client-grants?per_page=101", token).json()
+    assert "greater than maximum 100" in per_page["message"]

@@ -12,10 +12,18 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from auth0link.emulator.usersearch import bad_query, project
+from auth0link.emulator.model import ManagementError
+from auth0link.emulator.usersearch import project
 
 MAX_PER_PAGE: Final = 100
 DEFAULT_PER_PAGE: Final = 50
+
+
+def _bad(message: str, name: str) -> ManagementError:
+    """Auth0's validator wording for one query property."""
+    return ManagementError(
+        400, f"Query validation error: '{message}' on property {name}.", "invalid_query_string"
+    )
 
 
 def _number(query: dict[str, list[str]], name: str, default: int, low: int, high: int) -> int:
@@ -25,17 +33,11 @@ def _number(query: dict[str, list[str]], name: str, default: int, low: int, high
     try:
         value = int(raw)
     except ValueError:
-        raise bad_query(
-            f"Query validation error: 'Expected type integer but found type string' on property {name}."
-        ) from None
+        raise _bad("Expected type integer but found type string", name) from None
     if value < low:
-        raise bad_query(
-            f"Query validation error: 'Value {value} is less than minimum {low}' on property {name}."
-        )
+        raise _bad(f"Value {value} is less than minimum {low}", name)
     if value > high:
-        raise bad_query(
-            f"Query validation error: 'Value {value} is greater than maximum {high}' on property {name}."
-        )
+        raise _bad(f"Value {value} is greater than maximum {high}", name)
     return value
 
 
