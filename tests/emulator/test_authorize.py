@@ -184,7 +184,7 @@ def test_unknown_client_is_an_error_page(ctx: Ctx) -> None:
     [
         ({"code_challenge": ""}, "invalid_request"),
         ({"code_challenge_method": "plain"}, "invalid_request"),
-        ({"response_type": "token"}, "unsupported_response_type"),
+        ({"response_type": "code token_x"}, "unsupported_response_type"),
         ({"audience": "https://other.example/api"}, "access_denied"),
         ({"connection": "facebook"}, "invalid_request"),
     ],

@@ -64,7 +64,7 @@ def test_tokens_verify_with_the_published_jwks(ctx: Ctx) -> None:
 def test_every_advertised_capability_is_implemented(ctx: Ctx) -> None:
     """Discovery lists only what works: each response mode, auth method, alg and endpoint."""
     doc = ctx.client.get("/.well-known/openid-configuration").json()
-    assert doc["response_types_supported"] == ["code"]
+    assert "token id_token" in doc["response_types_supported"]
     assert doc["id_token_signing_alg_values_supported"] == ["RS256"]
     assert jwt.get_unverified_header(ctx.login()["id_token"])["alg"] == "RS256"
     for mode in doc["response_modes_supported"]:
@@ -78,6 +78,17 @@ def test_every_advertised_capability_is_implemented(ctx: Ctx) -> None:
         answer = ctx.client.get(url)
         assert answer.status_code in (200, 302), (mode, answer.text)
         assert "login_required" in (answer.text + answer.headers.get("location", "")), mode
+    for response_type in doc["response_types_supported"]:
+        url = ctx.authorize_url(
+            pkce("v" * 43),
+            client_id=demo.SPA_CLIENT_ID,
+            redirect_uri="http://localhost:3000",
+            response_type=response_type,
+            nonce="n-0S6_WzA2Mj",
+            prompt="none",
+        )
+        answer = ctx.client.get(url)
+        assert "login_required" in answer.headers.get("location", ""), (response_type, answer.text)
     for method in doc["token_endpoint_auth_methods_supported"]:
         data = {
             "grant_type": PASSWORD_REALM_GRANT,

@@ -107,7 +107,7 @@ def test_unknown_user_is_404_inexistent_user(ctx: Ctx) -> None:
 
 def test_unknown_route_is_404(ctx: Ctx) -> None:
     """An unknown Management API path is a 404 with the error body."""
-    assert ctx.api("GET", "/roles", ctx.m2m_token()).status_code == 404
+    assert ctx.api("GET", "/no-such-resource", ctx.m2m_token()).status_code == 404
 
 
 def test_ids_with_encoded_slash_and_pipe_are_decoded(make_ctx: Callable[..., Ctx]) -> None:

@@ -110,7 +110,7 @@ def test_password_grant_honours_realm_and_without_it_needs_a_default_directory(c
             "error_description": "Authorization server not configured with default connection.",
         },
     )
-    ctx.tenant.default_directory = demo.DATABASE
+    ctx.tenant.config.default_directory = demo.DATABASE
     assert claims(token(ctx, "password", "alice@example.com").json()["id_token"])["sub"] == ALICE
     realm_grant = token(ctx, PASSWORD_REALM_GRANT, "alice@example.com", realm=demo.DATABASE)
     assert realm_grant.status_code == 200
@@ -120,7 +120,7 @@ def test_a_tenant_file_sets_the_default_directory(tmp_path: Path) -> None:
     """tenant.default_directory in a --tenant file names the database; another name is refused."""
     path = tmp_path / "tenant.yaml"
     path.write_text(f"tenant:\n  default_directory: {demo.DATABASE}\n", encoding="utf-8")
-    assert build_tenant(BASE, tenant_file=path).default_directory == demo.DATABASE
+    assert build_tenant(BASE, tenant_file=path).config.default_directory == demo.DATABASE
     path.write_text("tenant:\n  default_directory: google-oauth2\n", encoding="utf-8")
     with pytest.raises(EmulatorError, match="default_directory"):
         build_tenant(BASE, tenant_file=path)

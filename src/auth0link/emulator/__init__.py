@@ -23,14 +23,21 @@ Where things are (and where a new one goes):
   device approval), :mod:`.oauth` (``/oauth/token``, ``/oauth/device/code``, ``/oauth/revoke``,
   ``/userinfo`` over HTTP), :mod:`.embedded` (``/dbconnections/signup``,
   ``/passwordless/start``) with :mod:`.signupids` (the identifiers a sign-up takes),
-  :mod:`.sso` (session cookie and its attributes, logout), HTML in :mod:`.pages`.
+  :mod:`.passwordreset` (``/dbconnections/change_password``),
+  :mod:`.crossorigin` (``/co/authenticate``, login tickets at ``/authorize``, ``/co/verify``;
+  the tickets in :mod:`.logintickets`), :mod:`.sso` (session cookie and its attributes, logout), HTML in
+  :mod:`.pages`.
 - Protocol logic without HTTP: :mod:`.grants` (token grants, device polling, revocation),
   :mod:`.extgrants` (password-realm, passwordless OTP), :mod:`.minting` (what ID and access
   tokens hold), :mod:`.keys` (RS256 key, JWKS), :mod:`.passwordpolicy`.
 - Management API: :mod:`.mgmtapi`, a lean raw ASGI app (the benchmarked hot path), with user
   search and Auth0's search window in :mod:`.usersearch` (the query syntax in
   :mod:`.searchquery`); user creation and the client and
-  connection lists in :mod:`.mgmtadmin`, shared checks in :mod:`.mgmtcommon`; users-export jobs
+  connection lists in :mod:`.mgmtadmin`, shared checks in :mod:`.mgmtcommon`, page and
+  checkpoint paging in :mod:`.listing`; one client or connection, client grants, resource
+  servers and tenant settings in :mod:`.mgmtconfig` (the data in :mod:`.tenantconfig`), a fresh
+  tenant's answers for every other resource type in :mod:`.freshtenant`; users-import jobs in
+  :mod:`.importjobs`; users-export jobs
   in :mod:`.jobs` (the job objects, statuses, worker thread, signed locations),
   :mod:`.exportfile` (``fields`` and the NDJSON/CSV lines) and :mod:`.downloads` (the route the
   ``location`` points to).
@@ -41,7 +48,8 @@ Where things are (and where a new one goes):
   (everything, changed only through its methods), :mod:`.persistence` (``--state`` files,
   atomic 0600 writes, the tenant build), :mod:`.userfiles` (``--users``: formats detected by
   content, read as a stream) with :mod:`.userrecords` (one record of any format to a user),
-  :mod:`.tenantfile` (``--tenant``: deploy-cli YAML), :mod:`.demo` (the fixed demo IDs, secrets
+  :mod:`.tenantfile` (``--tenant``: deploy-cli YAML; its ``tenant:`` and ``resourceServers:`` in
+  :mod:`.tenantconfig_file`), :mod:`.demo` (the fixed demo IDs, secrets
   and users).
 - Test-only: :mod:`.control` (``/__emulator/*``), :mod:`.agent` with :mod:`.pageread` (a scripted
   user that reads and submits the real pages).
@@ -68,9 +76,10 @@ Clients (fixed IDs):
     callbacks http://127.0.0.1:8484/callback (also 8485, 8486; localhost)
   SPA (public)     auth0linkEmulatorSpaClient000001
     callbacks, logout URLs, web origins, CORS: http://localhost:3000, http://127.0.0.1:3000
+    implicit grant, cross-origin authentication (embedded login)
   regular web      auth0linkEmulatorWebClient000001
     secret auth0link-emulator-demo-web-secret-not-a-real-secret-01234567890
-    callbacks http://localhost:3000/callback, http://127.0.0.1:3000/callback
+    callbacks http://localhost:3000/callback, http://127.0.0.1:3000/callback (implicit grant)
   M2M              auth0linkEmulatorM2MClient000001
     secret auth0link-emulator-demo-m2m-secret-not-a-real-secret-01234567890
 

@@ -18,11 +18,13 @@ from starlette.applications import Starlette
 from auth0link.emulator import (
     authorize,
     control,
+    crossorigin,
     device,
     discovery,
     downloads,
     embedded,
     oauth,
+    passwordreset,
     sso,
     universal_login,
 )
@@ -45,6 +47,8 @@ ROUTES = [
     *device.ROUTES,
     *oauth.ROUTES,
     *embedded.ROUTES,
+    *passwordreset.ROUTES,
+    *crossorigin.ROUTES,
     *sso.ROUTES,
     *control.ROUTES,
     *downloads.ROUTES,

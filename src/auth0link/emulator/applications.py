@@ -47,6 +47,8 @@ class Client:
     allowed_origins: tuple[str, ...] = ()
     scopes: tuple[str, ...] = ()  # Management API scopes of its client grant (client_credentials)
     skip_non_verifiable_callback_uri_confirmation_prompt: bool = False
+    cross_origin_authentication: bool = False  # embedded login from its web origins (/co/authenticate)
+    cross_origin_loc: str | None = None  # its Cross-Origin Verification Fallback page
 
     @property
     def public(self) -> bool:
@@ -86,7 +88,10 @@ class Client:
             "token_endpoint_auth_method": self.token_endpoint_auth_method,
             "jwt_configuration": {"alg": "RS256", "lifetime_in_seconds": 36000, "secret_encoded": False},
             "global": False,
+            "cross_origin_authentication": self.cross_origin_authentication,
         }
+        if self.cross_origin_loc is not None:
+            body["cross_origin_loc"] = self.cross_origin_loc
         if with_secret and self.client_secret is not None:
             body["client_secret"] = self.client_secret
         return body
@@ -145,11 +150,12 @@ def demo_clients(*, skip_callback_confirmation: bool) -> dict[str, Client]:
             client_id=demo.SPA_CLIENT_ID,
             name="Account linking SPA (demo)",
             app_type="spa",
-            grant_types=("authorization_code", "refresh_token"),
+            grant_types=("authorization_code", "implicit", "refresh_token"),
             callbacks=demo.SPA_CALLBACK_URLS,
             allowed_logout_urls=demo.SPA_CALLBACK_URLS,
             web_origins=demo.APP_ORIGINS,
             allowed_origins=demo.APP_ORIGINS,
+            cross_origin_authentication=True,
         ),
         Client(
             client_id=demo.WEB_CLIENT_ID,
@@ -157,6 +163,7 @@ def demo_clients(*, skip_callback_confirmation: bool) -> dict[str, Client]:
             app_type="regular_web",
             grant_types=(
                 "authorization_code",
+                "implicit",
                 "refresh_token",
                 "password",
                 PASSWORD_REALM_GRANT,

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from starlette.responses import Response
 from starlette.routing import Route
 
-from auth0link.emulator import pages
+from auth0link.emulator import crossorigin, implicit, pages
 from auth0link.emulator.applications import INTERACTIVE_TYPES
 from auth0link.emulator.completion import complete
 from auth0link.emulator.delivery import check_mode, deliver, response_mode
@@ -77,11 +77,11 @@ def _check_client(tenant: Tenant, params: dict[str, str]) -> Client | Response:
 
 def _check_params(tenant: Tenant, client: Client, params: dict[str, str]) -> tuple[str, str] | None:  # noqa: PLR0911 - one return per check, in Auth0's order
     """The first problem with the request as ``(error, description)``, or ``None``."""
-    if params.get("response_type") != "code":
-        # Only the code flow is implemented (discovery advertises only "code").
-        return "unsupported_response_type", f"Unsupported response type: {params.get('response_type', '')}"
+    response_problem = implicit.check(client, params)
+    if response_problem is not None:
+        return response_problem
     # Public (token endpoint auth "none") clients must use PKCE; S256 is the only method.
-    if client.public and not params.get("code_challenge"):
+    if client.public and "code" in implicit.response_types(params) and not params.get("code_challenge"):
         return "invalid_request", "Parameter 'code_challenge' is required"
     if params.get("code_challenge") and params.get("code_challenge_method", "plain") != "S256":
         return "invalid_request", "Parameter 'code_challenge_method' must be S256"
@@ -140,6 +140,8 @@ async def authorize(request: Request) -> Response:
         )
     if problem is not None:
         return _authorize_error(params, *problem)
+    if params.get("login_ticket"):
+        return _with_login_ticket(request, client, params)
     session = current_session(request)
     connection = params.get("connection") or None
     tx = tenant.begin_transaction("authorize", client.client_id, params, connection=connection)
@@ -147,6 +149,20 @@ async def authorize(request: Request) -> Response:
         return redirect(_login_url(tenant, tx))
     tx.resume(session.user_id, session.connection, session.auth_time)
     return complete(request, tx, session)
+
+
+def _with_login_ticket(request: Request, client: Client, params: dict[str, str]) -> Response:
+    """``/authorize`` after ``/co/authenticate``: the ticket logs the user in (a new SSO session)."""
+    ticket = crossorigin.redeem(request, client, params)
+    if ticket is None:
+        # Undocumented wording for an unknown, used or expired ticket.
+        return _authorize_error(params, "access_denied", "Invalid or expired login_ticket")
+    if isinstance(ticket, Response):
+        return ticket
+    tenant = tenant_of(request)
+    tx = tenant.begin_transaction("authorize", client.client_id, params, connection=ticket.connection)
+    tx.authenticate(ticket.user_id, ticket.connection, ticket.auth_time)
+    return complete(request, tx)
 
 
 def _login_url(tenant: Tenant, tx: Transaction) -> str:

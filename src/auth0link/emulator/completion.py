@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from auth0link.emulator import minting, pages
+from auth0link.emulator import implicit, minting, pages
 from auth0link.emulator.delivery import deliver, response_mode
 from auth0link.emulator.model import AuthCode
 from auth0link.emulator.sso import set_session_cookie
@@ -31,7 +31,7 @@ def authenticated(request: Request, tx: Transaction, user: User, connection: str
 
 
 def complete(request: Request, tx: Transaction, session: SsoSession | None = None) -> Response:
-    """Confirm (non-verifiable callback, nothing shown yet) or hand the app a code.
+    """Confirm (non-verifiable callback, nothing shown yet) or hand the app a code (or tokens).
 
     ``session`` is the SSO session the user came with; without one a new session starts.
     """
@@ -50,24 +50,34 @@ def complete(request: Request, tx: Transaction, session: SsoSession | None = Non
     user = tenant.users[session.user_id]
     tenant.users.record_login(user)
     audience = tx.params.get("audience") or None
-    code = tenant.issue_code(
-        AuthCode(
-            client_id=tx.client_id,
-            redirect_uri=redirect_uri,
-            code_challenge=tx.params.get("code_challenge"),
-            user_id=user.user_id,
-            scope=minting.grant_scope(tenant, client, tx.params.get("scope", ""), audience),
-            audience=audience,
-            nonce=tx.params.get("nonce"),
-            sid=session.sid,
-            auth_time=session.auth_time,
-            include_auth_time="login" in tx.params.get("prompt", "").split() or "max_age" in tx.params,
-            expires=tenant.now() + tenant.code_ttl,
+    scope = minting.grant_scope(tenant, client, tx.params.get("scope", ""), audience)
+    include_auth_time = "login" in tx.params.get("prompt", "").split() or "max_age" in tx.params
+    code = None
+    if "code" in implicit.response_types(tx.params):
+        code = tenant.issue_code(
+            AuthCode(
+                client_id=tx.client_id,
+                redirect_uri=redirect_uri,
+                code_challenge=tx.params.get("code_challenge"),
+                user_id=user.user_id,
+                scope=scope,
+                audience=audience,
+                nonce=tx.params.get("nonce"),
+                sid=session.sid,
+                auth_time=session.auth_time,
+                include_auth_time=include_auth_time,
+                expires=tenant.now() + tenant.code_ttl,
+            )
         )
-    )
-    params = {"code": code}
-    if tx.params.get("state") is not None:
-        params["state"] = tx.params["state"]
+    if implicit.is_implicit(tx.params):
+        auth_time = session.auth_time if include_auth_time else None
+        params = implicit.answer(
+            tenant, client, user, session, tx.params, scope=scope, code=code, auth_time=auth_time
+        )
+    else:
+        params = {"code": code or ""}
+        if tx.params.get("state") is not None:
+            params["state"] = tx.params["state"]
     response = deliver(redirect_uri, response_mode(tx.params), params)
     if new_session:
         set_session_cookie(request, response, session)

@@ -41,8 +41,10 @@ CLIENT_CHECKED: Final = {
     "/oauth/revoke": b"POST",
     "/dbconnections/signup": b"POST",
     "/passwordless/start": b"POST",
+    "/dbconnections/change_password": b"POST",
 }
 TENANT_CHECKED: Final = (
+    ("/co/authenticate", b"POST"),
     ("/userinfo", b"GET, POST"),
     ("/.well-known/", b"GET"),
     ("/api/v2/", b"GET, POST, PATCH, PUT, DELETE"),

@@ -33,8 +33,10 @@ RESPONSE_MODES: Final = ("query", "fragment", "form_post", "web_message")
 
 
 def response_mode(params: dict[str, str]) -> str:
-    """The requested mode (``query`` when absent, the code flow's default)."""
-    return params.get("response_mode") or "query"
+    """The requested mode (when absent: ``query`` for the code flow, ``fragment`` when tokens come back)."""
+    if params.get("response_mode"):
+        return params["response_mode"]
+    return "fragment" if set(params.get("response_type", "").split()) & {"token", "id_token"} else "query"
 
 
 def check_mode(client: Client, params: dict[str, str]) -> Response | None:

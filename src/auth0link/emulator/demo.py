@@ -38,6 +38,39 @@ CURRENT_USER_SCOPES: Final = (
     "create:current_user_metadata",
     "delete:current_user_metadata",
 )
+# The configuration a deploy tool reads (a0deploy export): the demo M2M client may read it all.
+CONFIG_READ_SCOPES: Final = (
+    "read:client_grants",
+    "read:resource_servers",
+    "read:tenant_settings",
+    "read:rules",
+    "read:rules_configs",
+    "read:hooks",
+    "read:actions",
+    "read:email_provider",
+    "read:email_templates",
+    "read:guardian_factors",
+    "read:mfa_policies",
+    "read:attack_protection",
+    "read:log_streams",
+    "read:prompts",
+    "read:custom_domains",
+    "read:branding",
+    "read:phone_providers",
+    "read:phone_templates",
+    "read:roles",
+    "read:organizations",
+    "read:forms",
+    "read:flows",
+    "read:flows_vault_connections",
+    "read:self_service_profiles",
+    "read:connection_profiles",
+    "read:user_attribute_profiles",
+    "read:token_exchange_profiles",
+    "read:network_acls",
+    "read:event_streams",
+    "read:directory_provisionings",
+)
 M2M_SCOPES: Final = (
     "read:users",
     "update:users",
@@ -45,6 +78,7 @@ M2M_SCOPES: Final = (
     "create:users",
     "read:clients",
     "read:connections",
+    *CONFIG_READ_SCOPES,
 )
 
 DATABASE: Final = "Username-Password-Authentication"

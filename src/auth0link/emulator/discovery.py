@@ -2,10 +2,10 @@
 
 The document has a real Auth0 tenant's shape, minus what the emulator does not implement, so a
 client never picks something it would then be refused: Auth0 also lists ``/oidc/register``
-and ``/mfa/challenge``, the implicit and hybrid response types, ``plain`` PKCE, HS256/PS256 ID
-tokens and ``private_key_jwt``; the emulator serves only the code flow with S256, RS256 tokens
-and client secrets (post or basic). The response modes are Auth0's list (``web_message``, which
-Auth0 does not advertise, works too).
+and ``/mfa/challenge``, ``plain`` PKCE, HS256/PS256 ID tokens and ``private_key_jwt``; the
+emulator serves the code flow with S256, the implicit and hybrid response types
+(:mod:`.implicit`), RS256 tokens and client secrets (post or basic). The response modes are
+Auth0's list (``web_message``, which Auth0 does not advertise, works too).
 """
 
 from __future__ import annotations
@@ -38,7 +38,15 @@ _SCOPES_SUPPORTED = (
     "phone",
     "address",
 )
-_RESPONSE_TYPES_SUPPORTED = ("code",)
+_RESPONSE_TYPES_SUPPORTED = (
+    "code",
+    "token",
+    "id_token",
+    "code token",
+    "code id_token",
+    "token id_token",
+    "code token id_token",
+)
 _CLAIMS_SUPPORTED = (
     "aud",
     "auth_time",

@@ -8,9 +8,9 @@
   an unknown address signs up, as on Auth0.
 * ``password`` (the plain resource owner grant) with ``realm`` is the password-realm grant (as
   ``@auth0/auth0-auth-js``'s ``getTokenByPassword({realm})`` sends it); without ``realm`` it uses
-  the tenant's "Default Directory" (``tenant.default_directory`` in a ``--tenant`` file), and a
-  tenant without one answers Auth0's 500 ``server_error`` "Authorization server not configured
-  with default connection.".
+  the tenant's "Default Directory" (``tenant.default_directory`` in a ``--tenant`` file; a fresh
+  tenant has none), and a tenant without one answers Auth0's 500 ``server_error``
+  "Authorization server not configured with default connection.".
 
 A client must have the grant enabled (the Regular Web Application demo client has both; the
 SPA and native clients are refused with Auth0's ``unauthorized_client``); a confidential client
@@ -101,7 +101,7 @@ def passwordless_otp(tenant: Tenant, client: Client, params: dict[str, str]) -> 
 
 def password(tenant: Tenant, client: Client, params: dict[str, str]) -> Result:
     """The plain password grant: its ``realm``, else the tenant's Default Directory."""
-    realm = params.get("realm") or tenant.default_directory
+    realm = params.get("realm") or tenant.config.default_directory
     if not realm:
         return _error(500, "server_error", "Authorization server not configured with default connection.")
     return password_realm(tenant, client, {**params, "realm": realm})

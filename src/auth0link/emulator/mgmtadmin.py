@@ -10,7 +10,8 @@
 * ``GET /api/v2/clients`` (``read:clients`` or ``read:client_keys``; ``client_secret`` only
   with ``read:client_keys``), filter ``app_type``; ``GET /api/v2/connections``
   (``read:connections``), filters ``strategy`` and ``name``. Both page with ``page``,
-  ``per_page`` (at most 100) and ``include_totals``, and select with ``fields``.
+  ``per_page`` (at most 100) and ``include_totals``, connections also by checkpoint (``from``,
+  ``take`` → ``next``, :mod:`.listing`), and select with ``fields``.
 """
 
 from __future__ import annotations
@@ -18,11 +19,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from auth0link.emulator import accounts, passwordpolicy, signupids
+from auth0link.emulator import accounts, listing, passwordpolicy, signupids
 from auth0link.emulator.mgmtcommon import bad_body, json_object, require
 from auth0link.emulator.model import ManagementError, json_type
-from auth0link.emulator.searchquery import bad_query
-from auth0link.emulator.usersearch import project
 
 if TYPE_CHECKING:
     from auth0link.emulator.applications import Connection
@@ -132,23 +131,6 @@ def create_user(tenant: Tenant, claims: dict[str, Any], raw: bytes) -> dict[str,
     return accounts.sign_up(tenant.users, conn.name, spec, raw_id).to_json()
 
 
-def _page(items: list[dict[str, Any]], query: dict[str, list[str]], key: str, kept: tuple[str, ...]) -> Any:
-    """Auth0's paging (``page``, ``per_page``, ``include_totals``) and field selection."""
-    try:
-        page = int(query.get("page", ["0"])[0] or 0)
-        per_page = int(query.get("per_page", ["50"])[0] or 50)
-    except ValueError:
-        raise bad_query("page and per_page must be integers") from None
-    if page < 0 or not 0 < per_page <= MAX_PER_PAGE:
-        raise bad_query(f"per_page must be between 1 and {MAX_PER_PAGE}, page >= 0")
-    window = [project(item, query, kept) for item in items[page * per_page : (page + 1) * per_page]]
-    if query.get("include_totals", ["false"])[0].lower() == "true":
-        # No "length" here, unlike user search (auth0/go-auth0, test/data/recordings/
-        # TestClient_List.yaml and TestUserManager_Link.yaml's GET /connections).
-        return {"total": len(items), "start": page * per_page, "limit": per_page, key: window}
-    return window
-
-
 def _wanted(query: dict[str, list[str]], name: str) -> set[str]:
     return {v.strip() for raw in query.get(name, []) for v in raw.split(",") if v.strip()}
 
@@ -165,7 +147,7 @@ def list_clients(tenant: Tenant, claims: dict[str, Any], query: dict[str, list[s
         if not types or client.app_type in types
     ]
     # fields= keeps "tenant" whatever it names (TestClient_List.yaml: fields=client_id).
-    return _page(items, query, "clients", ("tenant",))
+    return listing.page(items, query, "clients", kept=("tenant",))
 
 
 def list_connections(tenant: Tenant, claims: dict[str, Any], query: dict[str, list[str]]) -> Any:
@@ -178,7 +160,7 @@ def list_connections(tenant: Tenant, claims: dict[str, Any], query: dict[str, li
         if (not strategies or conn.strategy in strategies) and (not names or conn.name in names)
     ]
     # fields= keeps "is_domain_connection" as a real tenant does.
-    return _page(items, query, "connections", ("is_domain_connection",))
+    return listing.page(items, query, "connections", checkpoint=True, kept=("is_domain_connection",))
 
 
 def tenant_name(base_url: str) -> str:

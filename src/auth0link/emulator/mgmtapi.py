@@ -14,7 +14,7 @@ import json
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote
 
-from auth0link.emulator import mgmtadmin, passwordpolicy
+from auth0link.emulator import mgmtadmin, mgmtconfig, passwordpolicy
 from auth0link.emulator.mgmtcommon import bad_body as _bad_body
 from auth0link.emulator.mgmtcommon import json_object as _json_object
 from auth0link.emulator.mgmtcommon import require
@@ -37,6 +37,7 @@ _REASONS = {
     404: "Not Found",
     405: "Method Not Allowed",
     409: "Conflict",
+    413: "Request Entity Too Large",
     429: "Too Many Requests",
 }
 _PATCH_FIELDS = {
@@ -87,7 +88,10 @@ def error_body(status: int, message: str, error_code: str) -> dict[str, Any]:
 
 
 class ManagementAPI:
-    """``/api/v2/*``: users (get, create, patch, delete, search, link), clients, connections, jobs."""
+    """``/api/v2/*``: users (get, create, patch, delete, search, link), clients, connections, jobs.
+
+    Export jobs are :mod:`.jobs`, import jobs :mod:`.importjobs`, the configuration :mod:`.mgmtconfig`.
+    """
 
     def __init__(self, tenant: Tenant, bucket: TokenBucket) -> None:
         """Serve ``tenant`` under the rate limit ``bucket``."""
@@ -174,10 +178,37 @@ class ManagementAPI:
             self._require(self._auth(scope), ("read:users",), (), None)
             # 200, not the reference's 201 (auth0/go-auth0, TestJobManager_ExportUsers.yaml).
             return 200, self.tenant.exports.create(_json_object(body))
+        imported = self._import_jobs(scope, route, parts, body)
+        if imported is not None:
+            return imported
         if route == ("GET", 2, "jobs") and parts[1]:
             self._require(self._auth(scope), JOB_READERS, (), None)
             return 200, self.tenant.exports.view(parts[1])
+        handler = mgmtconfig.route(route[0], parts)
+        if handler is not None:
+            return handler(self.tenant, self._auth(scope), parts, query)
         raise ManagementError(404, "Not Found", "not_found")
+
+    def _import_jobs(
+        self, scope: Scope, route: tuple[str, int, str], parts: list[str], body: bytes
+    ) -> tuple[int, Any] | None:
+        """``POST /jobs/users-imports``, ``GET /jobs/{import id}``, ``GET /jobs/{id}/errors``."""
+        imports = self.tenant.imports
+        if route == ("POST", 2, "jobs") and parts[1] == "users-imports":
+            self._require(self._auth(scope), ("create:users",), (), None)
+            content_type = next((v for k, v in scope["headers"] if k == b"content-type"), b"")
+            return 202, imports.create(self.tenant, content_type.decode("latin-1"), body)
+        if route == ("GET", 2, "jobs") and parts[1] in imports:
+            self._require(self._auth(scope), JOB_READERS, (), None)
+            return 200, imports.view(parts[1], self.tenant.now())
+        if route == ("GET", 3, "jobs") and parts[1] and parts[2] == "errors":
+            self._require(self._auth(scope), JOB_READERS, (), None)
+            if parts[1] not in imports:
+                self.tenant.exports.view(parts[1])  # 404 for an unknown job
+                return 204, None  # an export job has no import errors
+            errors = imports.errors(parts[1])
+            return (200, errors) if errors else (204, None)
+        return None
 
     def _auth(self, scope: Scope) -> dict[str, Any]:
         header = b""

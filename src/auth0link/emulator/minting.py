@@ -61,8 +61,9 @@ def id_token(
     nonce: str | None,
     sid: str | None,
     auth_time: int | None,
+    extra: dict[str, Any] | None = None,
 ) -> str:
-    """Mint an RS256 ID token (``exp`` 10 h after ``iat``, as Auth0's default)."""
+    """Mint an RS256 ID token (``exp`` 10 h after ``iat``, as Auth0's default) with ``extra`` claims."""
     now = int(tenant.now())
     claims: dict[str, Any] = user_claims(user, scope)
     claims.update(iss=tenant.issuer, aud=client_id, sub=user.user_id, iat=now)
@@ -73,6 +74,7 @@ def id_token(
         claims["auth_time"] = auth_time
     if nonce:
         claims["nonce"] = nonce
+    claims.update(extra or {})
     return tenant.key.sign(claims)
 
 

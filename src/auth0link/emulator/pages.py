@@ -248,3 +248,34 @@ def web_message(*, target_origin: str, response: dict[str, str]) -> str:
         "})();</script>"
     )
     return _page("Authorization Response", body, main_id="web-message")
+
+
+def co_fallback(*, frame: str, frame_origin: str, co_id: str, authorize_query: str) -> str:
+    """Cross-origin verification fallback: ask the app's page in an iframe for the verifier.
+
+    auth0-js ``crossOriginVerification`` answers ``co_verifier_request`` with
+    ``co_verifier_response``; the verifier is then posted to ``/co/verify``.
+    """
+    data = _script_json({"frameOrigin": frame_origin, "coId": co_id})
+    body = (
+        '<form id="co-verify" method="post" action="/co/verify">'
+        f"{_hidden('authorize_query', authorize_query)}"
+        f"{_hidden('verifier', '')}</form>"
+        f'<iframe id="co-frame" title="verification" src="{escape(frame)}" hidden></iframe>'
+        f'<script type="application/json" id="co-data">{data}</script>'
+        "<script>(function () {"
+        'var data = JSON.parse(document.getElementById("co-data").textContent);'
+        'var frame = document.getElementById("co-frame");'
+        'window.addEventListener("message", function (evt) {'
+        "if (evt.origin !== data.frameOrigin || !evt.data) { return; }"
+        'if (evt.data.type === "ready") {'
+        'var ask = {type: "co_verifier_request", request: {id: data.coId}};'
+        "frame.contentWindow.postMessage(ask, data.frameOrigin);"
+        '} else if (evt.data.type === "co_verifier_response") {'
+        'var form = document.getElementById("co-verify");'
+        'form.elements.verifier.value = evt.data.response.verifier || "";'
+        "form.submit();"
+        "}});"
+        "})();</script>"
+    )
+    return _page("Verifying", body, main_id="co-fallback")

@@ -18,8 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 from auth0link.emulator.applications import INTERACTIVE_TYPES, demo_clients, demo_connections
 from auth0link.emulator.directory import UserDirectory
+from auth0link.emulator.importjobs import ImportJobs
 from auth0link.emulator.jobs import ExportJobs
+from auth0link.emulator.logintickets import LoginTickets
 from auth0link.emulator.model import DeviceCode, RefreshToken, SsoSession, iso
+from auth0link.emulator.tenantconfig import TenantConfig
 from auth0link.emulator.transaction import Transaction
 
 if TYPE_CHECKING:
@@ -58,18 +61,18 @@ class Tenant:
         self.device_ttl = device_ttl
         self.refresh_leeway = refresh_leeway
         self.code_ttl = 60.0
-        # The tenant setting "Default Directory" (the password grant's connection without realm);
-        # a fresh Auth0 tenant has none. Set by a --tenant file's tenant.default_directory.
-        self.default_directory: str | None = None
         self.otp_ttl = 300.0  # Auth0's default passwordless code lifetime (totp.time_step)
         self.clients: dict[str, Client] = demo_clients(skip_callback_confirmation=skip_callback_confirmation)
         self.connections: dict[str, Connection] = demo_connections(
             [c.client_id for c in self.clients.values() if c.app_type in INTERACTIVE_TYPES]
         )
+        self.config = TenantConfig.fresh(self.api_audience)
         self._clock = clock
         self._clock_offset = 0.0
         self.users = UserDirectory(self.now, self.connections)
         self.exports = ExportJobs(self.users, self.now, base_url)
+        self.login_tickets = LoginTickets()
+        self.imports = ImportJobs()
         self._sessions: dict[str, SsoSession] = {}
         self._transactions: dict[str, Transaction] = {}
         self._codes: dict[str, AuthCode] = {}
@@ -123,6 +126,8 @@ class Tenant:
         """Back to the users at :meth:`keep_initial`; forget sessions, codes, tokens, outbox, clock moves."""
         self.users.reset_to_initial()
         self.exports.clear()
+        self.login_tickets.clear()
+        self.imports.clear()
         for store in (
             self._sessions,
             self._transactions,
@@ -334,6 +339,12 @@ class Tenant:
             }
         )
         return code
+
+    def send_message(self, to: str, connection: str, kind: str, text: str) -> None:
+        """Put a message other than a code (a password-reset email) in the outbox."""
+        self._outbox.append(
+            {"to": to, "connection": connection, "kind": kind, "text": text, "sent_at": iso(self.now())}
+        )
 
     def send_otp(self, client_id: str, to: str, connection: str) -> str:
         """``/passwordless/start``: send a code and remember it for the passwordless OTP grant."""

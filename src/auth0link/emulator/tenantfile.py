@@ -26,17 +26,21 @@ both the real tenant and the local one::
       - client_id: My M2M
         audience: https://##AUTH0_DOMAIN##/api/v2/
         scope: [read:users]
-    tenant:                                # tenant settings
+    tenant:                                # tenant settings (default_directory, friendly_name, …)
       default_directory: Username-Password-Authentication  # the password grant's, without realm
+    resourceServers:                       # APIs: name, identifier, scopes, token_lifetime, …
+      - name: My API
+        identifier: https://api.example.com/
 
-Everything else in the file (other tenant settings, ``resourceServers``, unknown client
-fields, …) is ignored. The file adds to the demo tenant: a connection with a demo connection's
-name updates it (its ``enabled_clients`` are added), a client with a demo client's ID replaces it. Without
+Everything else in the file (``pages``, ``prompts``, unknown client fields, …) is ignored, so
+the output of ``a0deploy export --format yaml`` loads as it is. The file adds to the demo tenant:
+a connection with a demo connection's name updates it (its ``enabled_clients`` are added), a
+client with a demo client's ID, or without an ID and with a client's name (deploy-cli writes
+clients without their IDs), replaces it and keeps its ID and secret. Otherwise, without
 ``auth0link_emulator.client_id`` (or a plain ``client_id``) the ID is derived from the name, so
 it is the same on every start; a confidential client without a secret gets one the same way. A
 client that no connection of the file enables is enabled on the demo connections, as a new
-application is in the Dashboard. Defaults per ``app_type`` follow the Management API's (minus
-the implicit grant, which the emulator does not implement).
+application is in the Dashboard. Defaults per ``app_type`` follow the Management API's.
 """
 
 from __future__ import annotations
@@ -46,8 +50,9 @@ import dataclasses
 import hashlib
 from typing import TYPE_CHECKING, Any, Final
 
-from auth0link.emulator import EmulatorError
+from auth0link.emulator import EmulatorError, tenantconfig_file
 from auth0link.emulator.applications import DATABASE_STRATEGY, INTERACTIVE_TYPES, Client, Connection
+from auth0link.emulator.tenantconfig import ClientGrant
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -56,9 +61,9 @@ if TYPE_CHECKING:
 
 EXTENSION: Final = "auth0link_emulator"
 _DEFAULT_GRANTS: Final = {
-    "native": ("authorization_code", "refresh_token"),
-    "spa": ("authorization_code", "refresh_token"),
-    "regular_web": ("authorization_code", "refresh_token", "client_credentials"),
+    "native": ("authorization_code", "implicit", "refresh_token"),
+    "spa": ("authorization_code", "implicit", "refresh_token"),
+    "regular_web": ("authorization_code", "implicit", "refresh_token", "client_credentials"),
     "non_interactive": ("client_credentials",),
 }
 _URL_LISTS: Final = ("callbacks", "allowed_logout_urls", "web_origins", "allowed_origins")
@@ -81,8 +86,8 @@ def _strings(entry: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _client(entry: Any, where: str) -> Client:
-    """A :class:`Client` from one ``clients:`` entry."""
+def _client(entry: Any, where: str, by_name: dict[str, Client]) -> Client:
+    """A :class:`Client` from one ``clients:`` entry (``by_name``: the tenant's clients so far)."""
     if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or not entry["name"]:
         raise TenantFileError(f"{where}: each client needs a name")
     name = entry["name"]
@@ -101,8 +106,14 @@ def _client(entry: Any, where: str) -> Client:
     if method == "none" and "client_credentials" in grants:
         raise TenantFileError(f"{where}: client_credentials needs a confidential client (a secret)")
     secret = extension.get("client_secret") or entry.get("client_secret")
+    client_id = extension.get("client_id") or entry.get("client_id")
+    same_name = by_name.get(name)
+    if client_id is None and same_name is not None:
+        # deploy-cli writes clients without their IDs: the client of that name is updated.
+        client_id = same_name.client_id
+        secret = secret or same_name.client_secret
     return Client(
-        client_id=str(extension.get("client_id") or entry.get("client_id") or _digest("client", name, 32)),
+        client_id=str(client_id or _digest("client", name, 32)),
         name=name,
         app_type=app_type,
         grant_types=grants,
@@ -111,6 +122,10 @@ def _client(entry: Any, where: str) -> Client:
         skip_non_verifiable_callback_uri_confirmation_prompt=bool(
             entry.get("skip_non_verifiable_callback_uri_confirmation_prompt")
         ),
+        cross_origin_authentication=bool(
+            entry.get("cross_origin_authentication", entry.get("cross_origin_auth", False))
+        ),
+        cross_origin_loc=str(entry["cross_origin_loc"]) if entry.get("cross_origin_loc") else None,
         **{key: _strings(entry, key, where) for key in _URL_LISTS},
     )
 
@@ -154,7 +169,10 @@ def apply(tenant: Tenant, data: Any) -> None:
     if not isinstance(data, dict):
         raise TenantFileError("the file must be a YAML mapping (clients:, connections:, …)")
     demo_names = list(tenant.connections)
-    new_clients = [_client(entry, f"clients[{i}]") for i, entry in enumerate(_section(data, "clients"))]
+    by_name = {client.name: client for client in tenant.clients.values()}
+    new_clients = [
+        _client(entry, f"clients[{i}]", by_name) for i, entry in enumerate(_section(data, "clients"))
+    ]
     tenant.clients.update({client.client_id: client for client in new_clients})
     ids = {c.name: c.client_id for c in tenant.clients.values()} | {c: c for c in tenant.clients}
     enabled_somewhere: set[str] = set()
@@ -168,24 +186,22 @@ def apply(tenant: Tenant, data: Any) -> None:
             for name in demo_names:
                 tenant.connections[name].enabled_clients.add(client.client_id)
     _apply_grants(tenant, _section(data, "clientGrants"), ids)
-    _apply_settings(tenant, data.get("tenant"))
+    tenantconfig_file.apply_settings(tenant.config, data.get("tenant"))
+    _check_default_directory(tenant)
+    tenantconfig_file.apply_resource_servers(tenant.config, _section(data, "resourceServers"))
 
 
-def _apply_settings(tenant: Tenant, settings: Any) -> None:
-    """The ``tenant:`` settings the emulator uses: ``default_directory`` (a database's name)."""
-    if settings is None:
-        return
-    if not isinstance(settings, dict):
-        raise TenantFileError("tenant: must be a mapping of tenant settings")
-    directory = settings.get("default_directory")
+def _check_default_directory(tenant: Tenant) -> None:
+    """``tenant.default_directory`` must name a database connection (the password grant's)."""
+    directory = tenant.config.settings.get("default_directory")
     if directory in (None, ""):
+        tenant.config.default_directory = None
         return
     conn = tenant.connections.get(directory) if isinstance(directory, str) else None
     if conn is None or not conn.is_database:
         raise TenantFileError(
             f"tenant.default_directory: {directory!r} is not a database connection of the file"
         )
-    tenant.default_directory = directory
 
 
 def _merge_connection(tenant: Tenant, conn: Connection, where: str) -> None:
@@ -207,10 +223,14 @@ def _apply_grants(tenant: Tenant, grants: list[Any], ids: dict[str, str]) -> Non
         where = f"clientGrants[{i}]"
         if not isinstance(entry, dict) or entry.get("client_id") not in ids:
             raise TenantFileError(f"{where}: client_id must name a client of the file or the demo tenant")
-        if not str(entry.get("audience", "")).endswith("/api/v2/"):
-            continue  # other APIs are not emulated
-        client = tenant.clients[ids[entry["client_id"]]]
         scopes = _strings(entry, "scope", where)
+        if not str(entry.get("audience", "")).endswith("/api/v2/"):
+            grant = ClientGrant(ids[entry["client_id"]], str(entry["audience"]), scopes)
+            others = tenant.config.other_grants
+            others[:] = [g for g in others if (g.client_id, g.audience) != (grant.client_id, grant.audience)]
+            others.append(grant)
+            continue
+        client = tenant.clients[ids[entry["client_id"]]]
         merged = (*client.scopes, *(s for s in scopes if s not in client.scopes))
         tenant.clients[client.client_id] = dataclasses.replace(client, scopes=merged)
 
@@ -241,5 +261,5 @@ def load(tenant: Tenant, path: Path) -> None:
     data = read(path)
     try:
         apply(tenant, data)
-    except TenantFileError as exc:
+    except ValueError as exc:  # TenantFileError, or a section's own ValueError
         raise EmulatorError(f"the tenant file {path}: {exc}; fix the entry") from exc
