@@ -22,7 +22,6 @@ This module does no network, keyring, prompting or printing.
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
 import sys
 from pathlib import Path
@@ -384,8 +383,3 @@ def resolve_settings(
         no_color=bool(env.get("NO_COLOR")),
         ca_bundle=Path(raw_bundle).expanduser().absolute() if raw_bundle else None,
     )
-
-
-def env_snapshot() -> dict[str, str]:
-    """A copy of the process environment (so code below takes a mapping, not os.environ)."""
-    return dict(os.environ)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 
-from auth0link.errors import LoginRequired
 from auth0link.models import User
 from auth0link.output import Output, clean
 
@@ -92,14 +91,6 @@ def test_table_on_tty_without_escapes_from_data() -> None:
     assert "google-oauth2" in text
     assert "Identities of auth0|abc" in text
     assert "\x1b[31m" not in text
-
-
-def test_errors_go_to_stderr_with_hint() -> None:
-    """Errors are one line on stderr plus a hint line; stdout stays clean."""
-    output, out, err = make(tty=False)
-    output.error(LoginRequired())
-    assert out.getvalue() == ""
-    assert err.getvalue() == "error: You are not logged in.\nhint: run: auth0link login\n"
 
 
 def test_clean_handles_none_bool_and_controls() -> None:

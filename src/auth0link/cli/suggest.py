@@ -48,7 +48,7 @@ FILE = click.Path(dir_okay=False, path_type=Path)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a line (stable keys).")
 @click.option("--no-header", is_flag=True, help="Omit the TSV header line when piped.")
 @pass_app
-def suggest(  # long: one parameter per option, and the help text
+def suggest(
     app: Application,
     *,
     email: str | None,

@@ -14,7 +14,8 @@ identities, link plans, sessions, doctor, login prompts), :mod:`._progress` (bat
 from __future__ import annotations
 
 from auth0link.output._render import Renderings
-from auth0link.output._streams import IDENTITY_COLUMNS, clean
+from auth0link.output._streams import IDENTITY_COLUMNS
+from auth0link.output._text import clean
 
 __all__ = ["IDENTITY_COLUMNS", "Output", "clean"]
 

@@ -6,8 +6,9 @@ import contextlib
 import json
 from typing import TYPE_CHECKING, TextIO, cast
 
-from auth0link.output._streams import IDENTITY_COLUMNS, Streams, clean, short
+from auth0link.output._streams import IDENTITY_COLUMNS, Streams
 from auth0link.output._svg import Screenshots
+from auth0link.output._text import clean, short
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence

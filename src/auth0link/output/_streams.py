@@ -5,19 +5,17 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import re
 import sys
 from typing import IO, TYPE_CHECKING, Any, Final
+
+from auth0link.output._text import clean
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
     from rich.console import Console
 
-    from auth0link.errors import Auth0LinkError
     from auth0link.output._progress import BatchProgress
-
-_CONTROL_RE: Final = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 IDENTITY_COLUMNS: Final = (
     "provider",
@@ -28,21 +26,6 @@ IDENTITY_COLUMNS: Final = (
     "name",
     "email",
 )
-
-
-def clean(value: object) -> str:
-    """A value as one safe line: None → '', control characters → a space."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return _CONTROL_RE.sub(" ", str(value))
-
-
-def short(value: object, limit: int = 60) -> str:
-    """A JSON value on one line, cut to ``limit`` characters."""
-    text = clean(json.dumps(value, ensure_ascii=False, default=str))
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class Streams:
@@ -80,12 +63,6 @@ class Streams:
     def warn(self, message: str) -> None:
         """A warning on stderr."""
         print(f"warning: {message}", file=self.stderr, flush=True)
-
-    def error(self, error: Auth0LinkError) -> None:
-        """An error as one line, plus its hint on a second line."""
-        print(f"error: {clean(error.message)}", file=self.stderr, flush=True)
-        if error.hint:
-            print(f"hint: {clean(error.hint)}", file=self.stderr, flush=True)
 
     # -- data (stdout) ---------------------------------------------------------------------
 

@@ -199,10 +199,6 @@ class Journal:
         """True when an earlier run (or this one) finished the pair."""
         return _digest(key) in self._done
 
-    def was_started(self, key: str) -> bool:
-        """True when a run backed up or merged the pair without recording its end."""
-        return _digest(key) in self._started
-
     def was_started_earlier(self, key: str) -> bool:
         """True when an *earlier* run (read at ``--resume``) started the pair and never finished it."""
         return _digest(key) in self._started_earlier

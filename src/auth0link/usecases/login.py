@@ -22,7 +22,7 @@ from auth0link.errors import Auth0LinkError, UsageError
 from auth0link.models import LoginOutcome
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping
+    from collections.abc import Callable, Mapping
     from contextlib import AbstractContextManager
 
     from auth0link.auth.discovery import Endpoints
@@ -241,9 +241,3 @@ def _ticking_clock(tick: Callable[[float], None], deadline: float) -> Callable[[
         return now
 
     return clock
-
-
-@contextlib.contextmanager
-def no_spinner(_message: str) -> Iterator[Callable[[float], None]]:
-    """A :meth:`LoginUI.waiting` that shows nothing (tests, scripts)."""
-    yield lambda _remaining: None
