@@ -42,6 +42,7 @@ LAYERS: dict[str, int] = {
     "config": 1,
     "client": 2,
     "tokens": 2,
+    "token_file": 2,
     "output": 2,
     "auth": 3,
     "session": 4,

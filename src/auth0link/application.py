@@ -111,14 +111,17 @@ class Application:
     @cached_property
     def store(self) -> TokenStore:
         """The token store the profile is configured for (keyring or file)."""
-        if self._store is not None:
-            return self._store
-        from auth0link.tokens import open_store
+        return self._store if self._store is not None else self.open_store(self.settings.storage)
 
-        settings = self.settings
-        return open_store(
-            settings.storage, config_dir=settings.config_dir, keyring_timeout=settings.keyring_timeout
-        )
+    def open_store(self, kind: str) -> TokenStore:
+        """A ``keyring`` store (the OS keyring) or a ``file`` one (``<config dir>/tokens.json``)."""
+        if kind == "file":
+            from auth0link.token_file import FileTokenStore
+
+            return FileTokenStore(self.settings.config_dir / "tokens.json")
+        from auth0link.tokens import KeyringTokenStore
+
+        return KeyringTokenStore(timeout=self.settings.keyring_timeout)
 
     @property
     def store_key(self) -> str:
@@ -207,11 +210,7 @@ class Application:
                 return self.store
         except ConfigurationError:
             pass
-        from auth0link.tokens import open_store
-
-        return open_store(
-            entry.storage, config_dir=self.settings.config_dir, keyring_timeout=self.settings.keyring_timeout
-        )
+        return self.open_store(entry.storage)
 
     def sessions_for(self, entry: IndexEntry) -> SessionManager:
         """The session manager of any indexed session (this profile's own for its own)."""
