@@ -28,18 +28,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from auth0link import _profile_file
-from auth0link._domain import is_loopback_host, normalize_domain
-from auth0link._profile_file import resolve_profile, validate_profile
-from auth0link.errors import ConfigurationError, UsageError
-
-if TYPE_CHECKING:
-    from collections.abc import Mapping
-
-from auth0link._constants import (  # re-exported: the one place these names are defined
-    ACTIVE_PROFILE_FILE,
+from auth0link._constants import (
     APP_NAME,
     CONFIG_KEYS,
-    DEFAULT_PROFILE,
     ENV_ACCESS_TOKEN,
     ENV_AUDIENCE,
     ENV_CA_BUNDLE,
@@ -53,42 +44,16 @@ from auth0link._constants import (  # re-exported: the one place these names are
     ENV_KEYRING_TIMEOUT,
     ENV_MACHINE_CLIENT_ID,
     ENV_NO_INPUT,
-    ENV_PROFILE,
     ENV_SCOPES,
     ENV_STORAGE,
     ENV_TIMEOUT,
 )
+from auth0link._domain import normalize_domain
+from auth0link._profile_file import resolve_profile, validate_profile
+from auth0link.errors import ConfigurationError, UsageError
 
-__all__ = [
-    "ACTIVE_PROFILE_FILE",
-    "APP_NAME",
-    "CONFIG_KEYS",
-    "DEFAULT_PROFILE",
-    "ENV_ACCESS_TOKEN",
-    "ENV_AUDIENCE",
-    "ENV_CALLBACK_PORTS",
-    "ENV_CA_BUNDLE",
-    "ENV_CLIENT_ID",
-    "ENV_CLIENT_SECRET",
-    "ENV_CONFIG_DIR",
-    "ENV_DATA_DIR",
-    "ENV_DEBUG",
-    "ENV_DOMAIN",
-    "ENV_KEYRING_TIMEOUT",
-    "ENV_MACHINE_CLIENT_ID",
-    "ENV_NO_INPUT",
-    "ENV_PROFILE",
-    "ENV_SCOPES",
-    "ENV_STORAGE",
-    "ENV_TIMEOUT",
-    "ProfileFile",
-    "Settings",
-    "is_loopback_host",
-    "normalize_domain",
-    "resolve_profile",
-    "resolve_settings",
-    "validate_profile",
-]
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 DEFAULT_SCOPES: Final = (
     "openid profile email offline_access read:current_user "

@@ -26,7 +26,8 @@ import json
 import time
 from typing import TYPE_CHECKING, Final
 
-from auth0link.config import ENV_ACCESS_TOKEN, ENV_CLIENT_SECRET, validate_client_id
+from auth0link._constants import ENV_ACCESS_TOKEN, ENV_CLIENT_SECRET
+from auth0link.config import validate_client_id
 from auth0link.errors import ConfigurationError, LoginRequired, OAuthError, TokenStorageError, UsageError
 from auth0link.session import SessionLock
 from auth0link.tokens import TokenSet, store_key

@@ -52,6 +52,7 @@ def profiles_switch(name: str) -> None:
     \b
     Commands then use it unless --profile or AUTH0LINK_PROFILE says otherwise.
     """
+    from auth0link import _constants as names
     from auth0link import config
     from auth0link.cli import _globals
     from auth0link.output import Output
@@ -63,8 +64,8 @@ def profiles_switch(name: str) -> None:
     output = Output()
     output.success(f"Profile {name} is now active ({path})")
     given = _globals.flags(ctx).get("profile")
-    if given or env.get(config.ENV_PROFILE):
-        where = "--profile" if given else f"{config.ENV_PROFILE}={env[config.ENV_PROFILE]}"
+    if given or env.get(names.ENV_PROFILE):
+        where = "--profile" if given else f"{names.ENV_PROFILE}={env[names.ENV_PROFILE]}"
         output.warn(f"{where} still wins over the switched profile where it is given")
 
 

@@ -16,8 +16,8 @@ import dataclasses
 import time
 from typing import TYPE_CHECKING, Any, Protocol, Self
 
+from auth0link._constants import ENV_ACCESS_TOKEN
 from auth0link.auth.browser import open_system_browser
-from auth0link.config import ENV_ACCESS_TOKEN
 from auth0link.errors import Auth0LinkError, UsageError
 from auth0link.models import LoginOutcome
 
