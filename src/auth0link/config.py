@@ -269,6 +269,11 @@ def _truthy(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+def debug_wanted(env: Mapping[str, str], *, flag: bool) -> bool:
+    """``--debug`` or a true ``AUTH0LINK_DEBUG``: the one place this is decided."""
+    return flag or _truthy(env.get(ENV_DEBUG))
+
+
 def browser_unavailable(env: Mapping[str, str], platform: str = sys.platform) -> str | None:
     """Why no browser can be opened here, or None when one can (``BROWSER`` always counts)."""
     if env.get("BROWSER", "").strip():
@@ -339,7 +344,7 @@ def resolve_settings(
         timeout=_seconds(env, ENV_TIMEOUT, DEFAULT_TIMEOUT, 600),
         keyring_timeout=_seconds(env, ENV_KEYRING_TIMEOUT, DEFAULT_KEYRING_TIMEOUT, 300),
         no_input=no_input or _truthy(env.get(ENV_NO_INPUT)) or _truthy(env.get("CI")) or not stdin_isatty,
-        debug=debug or _truthy(env.get(ENV_DEBUG)),
+        debug=debug_wanted(env, flag=debug),
         sources=sources,
         access_token=env.get(ENV_ACCESS_TOKEN, "").strip() or None,
         client_secret=env.get(ENV_CLIENT_SECRET, "").strip() or None,
