@@ -348,6 +348,16 @@ class Application:
 
     def admin_client(self, *, max_connections: int = 10) -> Auth0Client:
         """A client carrying a valid machine token (admin commands); a 401 re-requests it once."""
+        if self.settings.access_token:  # $AUTH0LINK_ACCESS_TOKEN: no stored credentials to load
+
+            def rejected(_token: str) -> str:
+                from auth0link.machine import env_token_rejected
+
+                raise env_token_rejected()
+
+            return self.client(
+                access_token=self.settings.access_token, max_connections=max_connections, renew_token=rejected
+            )
         return self.client(
             access_token=self.admin.access_token(),
             max_connections=max_connections,

@@ -126,6 +126,14 @@ class MachineLogin:
     expires_at: float
 
 
+def env_token_rejected() -> LoginRequired:
+    """The tenant refused ``$AUTH0LINK_ACCESS_TOKEN`` (401) on an admin call: it cannot be renewed."""
+    return LoginRequired(
+        f"The tenant rejected the access token in {ENV_ACCESS_TOKEN} (expired or invalid).",
+        hint=f"set {ENV_ACCESS_TOKEN} to a fresh Management API token, or unset it",
+    )
+
+
 class AdminSession:
     """A valid Management API token for admin commands (module docstring for the order)."""
 
@@ -276,10 +284,7 @@ class AdminSession:
         token is already another one; ``$AUTH0LINK_ACCESS_TOKEN`` cannot be renewed.
         """
         if self.env_token:
-            raise LoginRequired(
-                f"The tenant rejected the access token in {ENV_ACCESS_TOKEN} (expired or invalid).",
-                hint=f"set {ENV_ACCESS_TOKEN} to a fresh Management API token, or unset it",
-            )
+            raise env_token_rejected()
         client_id = self.client_id
         generation = self._lock(client_id).generation()
         stored = self.store.load(secret_key(self.profile, self.domain, client_id))

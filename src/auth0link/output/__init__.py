@@ -8,7 +8,7 @@ control characters, so a display name cannot smuggle terminal escapes.
 
 Layout: :mod:`._streams` (streams, TTY state, tables, rows), :mod:`._render` (the domain views:
 identities, link plans, sessions, doctor, login prompts), :mod:`._progress` (batch progress) and
-:mod:`._svg` (README screenshots).
+:mod:`._svg` (README screenshots; only the docs generator loads it).
 """
 
 from __future__ import annotations

@@ -7,7 +7,6 @@ import json
 from typing import TYPE_CHECKING, TextIO, cast
 
 from auth0link.output._streams import IDENTITY_COLUMNS, Streams
-from auth0link.output._svg import Screenshots
 from auth0link.output._text import clean, short
 
 if TYPE_CHECKING:
@@ -30,7 +29,7 @@ if TYPE_CHECKING:
 DEFAULT_CALLBACK_PORT = 8484  # only when the URL names no redirect_uri port
 
 
-class Renderings(Screenshots, Streams):
+class Renderings(Streams):
     """How each result is shown (tables and data on stdout, plans and prompts on stderr)."""
 
     def identities(
