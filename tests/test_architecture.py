@@ -286,3 +286,60 @@ def test_help_and_version_load_no_command_and_nothing_heavy(flag: str) -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip().splitlines()[-1] == "LOADED:"
+
+
+def imported_by(
+    argv: list[str], env: dict[str, str] | None = None
+) -> tuple[set[str], subprocess.CompletedProcess[str]]:
+    """Every module ``python -X importtime ARGV`` imports (from its stderr), and the run."""
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", *argv], capture_output=True, text=True, env=env, check=False
+    )
+    names = {
+        line.rsplit("|", 1)[1].strip()
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    return names, result
+
+
+HEAVY: tuple[str, ...] = ("rich", "httpx", "keyring", "jwt", "cryptography", "ssl", "truststore")
+
+
+@pytest.mark.parametrize("flag", ["--help", "--version"])
+def test_python_m_help_and_version_import_nothing_heavy(flag: str) -> None:
+    """`python -X importtime -m auth0link --help` / `--version`: no rich, httpx, keyring, jwt or ssl."""
+    names, result = imported_by(["-m", "auth0link", flag])
+    assert result.returncode == 0, result.stderr[-500:]
+    assert "auth0link.cli" in names
+    assert sorted(n for n in names if n.split(".")[0] in HEAVY) == []
+
+
+def test_identities_with_an_env_token_loads_no_stored_credentials(tmp_path: Path) -> None:
+    """`identities --user ID --json` with AUTH0LINK_ACCESS_TOKEN imports no keyring, session or machine code."""
+    import os
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on: the run stops at its one request
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTH0LINK_")}
+    env.update(
+        HOME=str(tmp_path),
+        AUTH0LINK_CONFIG_DIR=str(tmp_path / "config"),
+        AUTH0LINK_DATA_DIR=str(tmp_path / "data"),
+        AUTH0LINK_DOMAIN=f"127.0.0.1:{port}",
+        AUTH0LINK_ACCESS_TOKEN="not-a-real-token",
+    )
+    names, result = imported_by(["-m", "auth0link", "identities", "--user", "auth0|x", "--json"], env)
+    assert "Could not connect" in result.stderr  # it got as far as the request
+    assert "auth0link.client._http" in names
+    assert "auth0link.models.api" in names
+    unwanted = {"keyring", "jwt", "auth0link.machine", "auth0link.session", "auth0link.tokens"}
+    unwanted |= {
+        "auth0link.token_file",
+        "auth0link.models.results",
+        "auth0link.output._svg",
+        "auth0link.auth",
+    }
+    assert sorted(n for n in names if n in unwanted or n.rsplit(".", 1)[0] in unwanted) == []

@@ -99,11 +99,16 @@ _HOMES: dict[str, str] = {
 def __getattr__(name: str) -> Any:
     """Load a name from its module on first use (PEP 562)."""
     home = _HOMES.get(name)
-    if home is None:
+    if home == "api":
+        from auth0link.models import api
+
+        value = getattr(api, name)
+    elif home == "results":
+        from auth0link.models import results
+
+        value = getattr(results, name)
+    else:
         msg = f"module {__name__!r} has no attribute {name!r}"
         raise AttributeError(msg)
-    import importlib
-
-    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
     globals()[name] = value
     return value
