@@ -343,3 +343,20 @@ def test_identities_with_an_env_token_loads_no_stored_credentials(tmp_path: Path
         "auth0link.auth",
     }
     assert sorted(n for n in names if n in unwanted or n.rsplit(".", 1)[0] in unwanted) == []
+
+
+def test_the_layer_table_in_the_docs_is_the_one_checked_here() -> None:
+    """docs/ARCHITECTURE.md's layer table names exactly the modules and layers of LAYERS."""
+    import re
+
+    doc = (SRC.parents[1] / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    documented = {
+        name.removesuffix("/"): int(layer)
+        for layer, cell in re.findall(r"^\| (\d) \| ([^|]+) \|", doc, flags=re.MULTILINE)
+        for name in re.findall(r"`([^`]+)`", cell)
+    }
+    checked = {name: layer for name, layer in LAYERS.items() if name not in {"__init__", "__main__"}}
+    on_disk = {path.name.removesuffix(".py") for path in SRC.iterdir() if path.name != "emulator"}
+    on_disk -= {"__init__", "__main__", "__pycache__", "py.typed"}
+    assert documented == checked
+    assert set(checked) == on_disk
