@@ -315,8 +315,9 @@ def test_python_m_help_and_version_import_nothing_heavy(flag: str) -> None:
     assert sorted(n for n in names if n.split(".")[0] in HEAVY) == []
 
 
-def test_identities_with_an_env_token_loads_no_stored_credentials(tmp_path: Path) -> None:
-    """`identities --user ID --json` with AUTH0LINK_ACCESS_TOKEN imports no keyring, session or machine code."""
+@pytest.mark.parametrize("admin", [True, False], ids=["--user ID", "signed-in user"])
+def test_identities_with_an_env_token_loads_no_stored_credentials(tmp_path: Path, admin: bool) -> None:
+    """`identities [--user ID] --json` with AUTH0LINK_ACCESS_TOKEN imports no keyring, token store or machine code."""
     import os
     import socket
 
@@ -329,13 +330,16 @@ def test_identities_with_an_env_token_loads_no_stored_credentials(tmp_path: Path
         AUTH0LINK_CONFIG_DIR=str(tmp_path / "config"),
         AUTH0LINK_DATA_DIR=str(tmp_path / "data"),
         AUTH0LINK_DOMAIN=f"127.0.0.1:{port}",
-        AUTH0LINK_ACCESS_TOKEN="not-a-real-token",
+        # an unsigned JWT whose sub is auth0|x: the signed-in user's form reads its sub
+        AUTH0LINK_ACCESS_TOKEN="eyJhbGciOiJub25lIn0.eyJzdWIiOiJhdXRoMHx4In0.",
     )
-    names, result = imported_by(["-m", "auth0link", "identities", "--user", "auth0|x", "--json"], env)
+    command = ["identities", "--user", "auth0|x", "--json"] if admin else ["identities", "--json"]
+    names, result = imported_by(["-m", "auth0link", *command], env)
     assert "Could not connect" in result.stderr  # it got as far as the request
     assert "auth0link.client._http" in names
     assert "auth0link.models.api" in names
-    unwanted = {"keyring", "jwt", "auth0link.machine", "auth0link.session", "auth0link.tokens"}
+    unwanted = {"keyring", "jwt", "auth0link.machine", "auth0link.tokens"}
+    unwanted |= {"auth0link.session"} if admin else set()  # the user's form reads the token's sub there
     unwanted |= {
         "auth0link.token_file",
         "auth0link.models.results",
