@@ -2,7 +2,7 @@
 
 * ``docs/identities.svg``: the ``auth0link identities`` table after linking Alice's Google
   account, drawn by the real CLI on a pseudo-terminal and exported by rich
-  (``Output.ansi_svg``);
+  (``auth0link.output._svg.ansi_svg``);
 * the transcript between ``<!-- walkthrough-output:start -->`` and ``<!-- walkthrough-output:end -->``
   in README.md;
 * every ``<!-- help:COMMAND:start -->`` … ``<!-- help:COMMAND:end -->`` region in README.md gets
@@ -111,13 +111,13 @@ def main() -> int:
     if args.help_only:
         return 0
 
-    from auth0link.output import Output
+    from auth0link.output._svg import ansi_svg
 
     with walkthrough() as w:
         table = run_all(w, identities_tty=True)
         assert table is not None
         SVG.parent.mkdir(parents=True, exist_ok=True)
-        Output(width=150).ansi_svg(w.redact(table), str(SVG), title="auth0link identities")
+        ansi_svg(w.redact(table), str(SVG), width=150, title="auth0link identities")
         update_readme(transcript(w, list(w.steps)))
     print(f"wrote {SVG.relative_to(ROOT)}, the README walkthrough transcript and --help regions")
     return 0

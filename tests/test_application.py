@@ -30,9 +30,9 @@ def test_each_profile_session_trusts_its_own_profile_ca_bundle(tmp_path: Path) -
     config.ProfileFile(config_dir, "work").write({"ca_bundle": "/ca/work.pem"})
     config.ProfileFile(config_dir, "plain").write({"domain": "t.example"})
     app = _app(tmp_path)
-    assert app.ca_bundle_of(_entry("default")) == Path("/ca/default.pem")
-    assert app.ca_bundle_of(_entry("work")) == Path("/ca/work.pem")
-    assert app.ca_bundle_of(_entry("plain")) is None
+    assert app.profiles.ca_bundle_of(_entry("default")) == Path("/ca/default.pem")
+    assert app.profiles.ca_bundle_of(_entry("work")) == Path("/ca/work.pem")
+    assert app.profiles.ca_bundle_of(_entry("plain")) is None
 
 
 def test_a_flag_or_env_ca_bundle_applies_to_every_profile(tmp_path: Path) -> None:
@@ -40,5 +40,5 @@ def test_a_flag_or_env_ca_bundle_applies_to_every_profile(tmp_path: Path) -> Non
     config.ProfileFile(tmp_path / "config", "work").write({"ca_bundle": "/ca/work.pem"})
     by_flag = _app(tmp_path, ca_bundle="/ca/flag.pem")
     by_env = _app(tmp_path, env={"AUTH0LINK_CA_BUNDLE": "/ca/env.pem"})
-    assert by_flag.ca_bundle_of(_entry("work")) == Path("/ca/flag.pem")
-    assert by_env.ca_bundle_of(_entry("work")) == Path("/ca/env.pem")
+    assert by_flag.profiles.ca_bundle_of(_entry("work")) == Path("/ca/flag.pem")
+    assert by_env.profiles.ca_bundle_of(_entry("work")) == Path("/ca/env.pem")

@@ -10,6 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from auth0link import config
+from auth0link._domain import normalize_domain
+from auth0link._profile_file import validate_profile
 from auth0link.cli import exit_code_for
 from auth0link.errors import ConfigurationError, UsageError
 
@@ -38,7 +40,7 @@ def resolve(env: dict[str, str], **kw: object) -> config.Settings:
 )
 def test_normalize_domain_accepts(raw: str, expected: str) -> None:
     """Host names imply https; URLs keep their scheme and port; loopback may use http."""
-    assert config.normalize_domain(raw) == expected
+    assert normalize_domain(raw) == expected
 
 
 @pytest.mark.parametrize(
@@ -58,7 +60,7 @@ def test_normalize_domain_accepts(raw: str, expected: str) -> None:
 def test_normalize_domain_refuses(raw: str, fragment: str) -> None:
     """Bad domains and plain http to non-loopback hosts are refused with a clear error."""
     with pytest.raises(ConfigurationError, match=fragment) as info:
-        config.normalize_domain(raw)
+        normalize_domain(raw)
     assert info.value.hint
 
 
@@ -66,7 +68,7 @@ def test_normalize_domain_refuses(raw: str, fragment: str) -> None:
 def test_normalize_domain_never_crashes(raw: str) -> None:
     """Any input gives a base URL or a ConfigurationError, never another exception."""
     try:
-        result = config.normalize_domain(raw)
+        result = normalize_domain(raw)
     except ConfigurationError:
         return
     assert result.startswith(("https://", "http://"))
@@ -77,7 +79,7 @@ def test_normalize_domain_never_crashes(raw: str) -> None:
 def test_invalid_profile_names(name: str) -> None:
     """Profile names that could escape the config dir (or are odd) are refused."""
     with pytest.raises(ConfigurationError, match="Invalid profile name"):
-        config.validate_profile(name)
+        validate_profile(name)
 
 
 def test_precedence_flag_over_env_over_file_over_default(isolated_env: Path) -> None:

@@ -17,7 +17,8 @@ from auth0link.cli import exit_code_for
 from auth0link.client import Auth0Client
 from auth0link.errors import LoginRequired
 from auth0link.session import SessionManager
-from auth0link.tokens import FileTokenStore, MemoryTokenStore, TokenSet, TokenStore
+from auth0link.token_file import FileTokenStore
+from auth0link.tokens import MemoryTokenStore, TokenSet, TokenStore
 from tests.support import idp
 
 if TYPE_CHECKING:

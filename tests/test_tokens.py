@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from auth0link import tokens
+from auth0link import config, tokens
 from auth0link.errors import TokenStorageError
-from auth0link.tokens import FileTokenStore, KeyringTokenStore, MemoryTokenStore, TokenSet, store_key
+from auth0link.token_file import FileTokenStore
+from auth0link.tokens import KeyringTokenStore, MemoryTokenStore, TokenSet, store_key
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -205,9 +206,13 @@ def test_real_keyring_round_trip(real_keyring: Any) -> None:
 
 @pytest.mark.keyring
 def test_open_store_chooses_backend(tmp_path: Path) -> None:
-    """open_store builds a keyring store by default and a file store for 'file'."""
-    assert isinstance(tokens.open_store("keyring", config_dir=tmp_path, keyring_timeout=1), KeyringTokenStore)
-    store = tokens.open_store("file", config_dir=tmp_path, keyring_timeout=1)
+    """Application.open_store builds a keyring store for 'keyring' and a file store for 'file'."""
+    from auth0link.application import Application, Services
+
+    env = {"AUTH0LINK_CONFIG_DIR": str(tmp_path), "AUTH0LINK_KEYRING_TIMEOUT": "1"}
+    app = Application.from_services(config.resolve_settings(env=env, stdin_isatty=False), Services())
+    assert isinstance(app.open_store("keyring"), KeyringTokenStore)
+    store = app.open_store("file")
     assert isinstance(store, FileTokenStore)
     assert store.path == tmp_path / "tokens.json"
 
@@ -217,7 +222,8 @@ def test_open_store_chooses_backend(tmp_path: Path) -> None:
 SAVER = """
 import sys, time
 from pathlib import Path
-from auth0link.tokens import FileTokenStore, TokenSet
+from auth0link.token_file import FileTokenStore
+from auth0link.tokens import TokenSet
 path, name, count, go = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), Path(sys.argv[4])
 while not go.exists():
     time.sleep(0.005)

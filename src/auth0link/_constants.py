@@ -1,6 +1,7 @@
 """Names the CLI needs at import time (for ``--help``), kept free of imports so start-up stays fast.
 
-``config.py`` re-exports them; other modules should import them from there.
+This is the one place they are defined, and every module imports them from here (the
+environment variable names, the profile file names, the config keys); nothing re-exports them.
 """
 
 from __future__ import annotations

@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -110,6 +109,8 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int = 0o600) -> None:
     by :func:`private_dir`.
     """
     private_dir(path.parent)
+    import tempfile  # only writers need it (start-up time)
+
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, mode)
@@ -142,6 +143,8 @@ def work_dir(prefix: str) -> Iterator[Path]:
     Folders of ours with this prefix whose process is gone (killed before it could clean up) are
     removed first (:func:`remove_stale_work_dirs`).
     """
+    import tempfile  # only the commands that need a work folder pay for it
+
     remove_stale_work_dirs(Path(tempfile.gettempdir()), prefix)
     with tempfile.TemporaryDirectory(prefix=f"{prefix}{os.getpid()}-") as name:
         yield Path(name)

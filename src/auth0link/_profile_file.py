@@ -56,15 +56,17 @@ def resolve_profile(flag: str | None, env: Mapping[str, str], config_dir: Path) 
 
 def read_profile(path: Path, profile: str) -> dict[str, str]:
     """The file's known keys as strings; ``{}`` when the file does not exist."""
-    import tomllib
-
     fix = f"fix or delete it, then run: auth0link --profile {profile} config set KEY VALUE"
     try:
-        data = tomllib.loads(path.read_bytes().decode("utf-8"))
+        raw = path.read_bytes()
     except FileNotFoundError:
-        return {}
+        return {}  # no profile file: no TOML parser to load either
     except OSError as exc:
         raise _os_error("read", path, exc) from None
+    import tomllib
+
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise ConfigurationError(f"{path} is not UTF-8 text.", hint=fix) from None
     except tomllib.TOMLDecodeError as exc:

@@ -7,6 +7,7 @@ like a JWT or a bearer token), so a secret in an unexpected place is still hidde
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any, Final
 
@@ -39,19 +40,27 @@ SECRET_FIELDS: Final = frozenset(
     }
 )
 
-# Three base64url segments (a JWT/JWS), bearer values, and long opaque token-like strings.
-_JWT_RE: Final = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
-_BEARER_RE: Final = re.compile(r"(?i)(bearer\s+)[^\s\"',;]+")
-_KV_RE: Final = re.compile(
-    r"(?i)\b(" + "|".join(sorted(SECRET_FIELDS, key=len, reverse=True)) + r")(\"?\s*[=:]\s*\"?)([^\s\"&,;}]+)"
-)
+
+@functools.cache
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """Three base64url segments (a JWT/JWS), bearer values, ``field=value`` pairs.
+
+    Compiled on first use: most runs never redact anything (start-up time).
+    """
+    fields = "|".join(sorted(SECRET_FIELDS, key=len, reverse=True))
+    return (
+        re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"),
+        re.compile(r"(?i)(bearer\s+)[^\s\"',;]+"),
+        re.compile(r"(?i)\b(" + fields + r")(\"?\s*[=:]\s*\"?)([^\s\"&,;}]+)"),
+    )
 
 
 def redact_text(text: str) -> str:
     """Hide JWTs, bearer tokens and ``secret_field=value`` pairs in free text."""
-    text = _JWT_RE.sub(REDACTED, text)
-    text = _BEARER_RE.sub(lambda m: m.group(1) + REDACTED, text)
-    return _KV_RE.sub(lambda m: m.group(1) + m.group(2) + REDACTED, text)
+    jwt, bearer, pair = _patterns()
+    text = jwt.sub(REDACTED, text)
+    text = bearer.sub(lambda m: m.group(1) + REDACTED, text)
+    return pair.sub(lambda m: m.group(1) + m.group(2) + REDACTED, text)
 
 
 def redact_value(value: Any) -> Any:

@@ -17,8 +17,6 @@ import time
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from auth0link.errors import ConfigurationError
-
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
@@ -28,10 +26,10 @@ if TYPE_CHECKING:
     from auth0link.config import Settings
     from auth0link.machine import AdminSession
     from auth0link.models import TenantMark
+    from auth0link.other_profiles import OtherProfiles
     from auth0link.output import Output
     from auth0link.session import Access, SessionLock, SessionManager
     from auth0link.tokens import TokenStore
-    from auth0link.usecases.profiles import ProfileConfig
     from auth0link.usecases.second_login import LoginRequest, SecondLogin
     from auth0link.usecases.session_index import IndexEntry
 
@@ -112,14 +110,17 @@ class Application:
     @cached_property
     def store(self) -> TokenStore:
         """The token store the profile is configured for (keyring or file)."""
-        if self._store is not None:
-            return self._store
-        from auth0link.tokens import open_store
+        return self._store if self._store is not None else self.open_store(self.settings.storage)
 
-        settings = self.settings
-        return open_store(
-            settings.storage, config_dir=settings.config_dir, keyring_timeout=settings.keyring_timeout
-        )
+    def open_store(self, kind: str) -> TokenStore:
+        """A ``keyring`` store (the OS keyring) or a ``file`` one (``<config dir>/tokens.json``)."""
+        if kind == "file":
+            from auth0link.token_file import FileTokenStore
+
+            return FileTokenStore(self.settings.config_dir / "tokens.json")
+        from auth0link.tokens import KeyringTokenStore
+
+        return KeyringTokenStore(timeout=self.settings.keyring_timeout)
 
     @property
     def store_key(self) -> str:
@@ -178,6 +179,13 @@ class Application:
             clock=self.clock,
         )
 
+    @cached_property
+    def profiles(self) -> OtherProfiles:
+        """Any profile's session, store, machine credentials and client (status, logout --all)."""
+        from auth0link.other_profiles import OtherProfiles
+
+        return OtherProfiles(self)
+
     def index_entry(self) -> IndexEntry:
         """This profile's session, as the session index lists it."""
         from auth0link.usecases.session_index import IndexEntry
@@ -189,72 +197,6 @@ class Application:
             domain=settings.base_url,
             client_id=settings.require_client_id,
             storage=settings.storage,
-        )
-
-    def profile_configs(self) -> list[ProfileConfig]:
-        """Every known profile's tenant and client (this one's as resolved now), this one first."""
-        from auth0link.usecases.profiles import ProfileConfig, profile_configs
-
-        settings = self.settings
-        active = ProfileConfig(
-            settings.profile, settings.domain, settings.client_id, settings.storage, active=True
-        )
-        return profile_configs(settings.config_dir, active=active)
-
-    def store_for(self, entry: IndexEntry) -> TokenStore:
-        """The store an indexed session lives in (this profile's own store for its own session)."""
-        try:
-            if entry.key == self.store_key:
-                return self.store
-        except ConfigurationError:
-            pass
-        from auth0link.tokens import open_store
-
-        return open_store(
-            entry.storage, config_dir=self.settings.config_dir, keyring_timeout=self.settings.keyring_timeout
-        )
-
-    def sessions_for(self, entry: IndexEntry) -> SessionManager:
-        """The session manager of any indexed session (this profile's own for its own)."""
-        try:
-            if entry.key == self.store_key:
-                return self.sessions
-        except ConfigurationError:
-            pass
-        from auth0link.auth.discovery import discover
-        from auth0link.session import SessionManager
-
-        return SessionManager(
-            store=self.store_for(entry),
-            key=entry.key,
-            client_id=entry.client_id,
-            lock_dir=self.settings.config_dir,
-            env_token=None,
-            client_factory=lambda: self.client_for(entry),
-            token_endpoint=lambda: (
-                discover(self.client_for(entry), cache_dir=self.cache_dir, clock=self.clock).token_endpoint
-            ),
-            clock=self.clock,
-        )
-
-    def admin_for(self, profile: str, domain: str, client_id: str, *, storage: str) -> AdminSession:
-        """Machine credentials of any profile and tenant (this profile's own, environment included)."""
-        settings = self.settings
-        if profile == settings.profile and domain == settings.domain:
-            return self.admin
-        from auth0link.machine import AdminSession
-        from auth0link.usecases.session_index import IndexEntry
-
-        entry = IndexEntry("", profile, domain, client_id, storage)
-        return AdminSession(
-            store=self.store_for(entry),
-            profile=profile,
-            domain=domain,
-            audience=f"{domain}/api/v2/",
-            config_dir=settings.config_dir,
-            client_factory=lambda: self.client_for(entry),
-            client_id=client_id,
-            clock=self.clock,
         )
 
     # -- the tenant -----------------------------------------------------------------------------
@@ -270,7 +212,7 @@ class Application:
 
         ``renew_token`` gives the client a new token after a 401 (see :mod:`auth0link.client`).
         """
-        return self._client(
+        return self.client_at(
             self.settings.base_url,
             access_token=access_token,
             max_connections=max_connections,
@@ -278,40 +220,7 @@ class Application:
             renew_token=renew_token,
         )
 
-    def client_for(
-        self,
-        entry: IndexEntry,
-        *,
-        access_token: str | None = None,
-        renew_token: Callable[[str], str] | None = None,
-    ) -> Auth0Client:
-        """A client for an indexed session's tenant, trusting that session's profile's ``ca_bundle``."""
-        bundle = self.ca_bundle_of(entry)
-        return self._client(
-            entry.domain,
-            access_token=access_token,
-            max_connections=10,
-            ca_bundle=bundle,
-            renew_token=renew_token,
-        )
-
-    def ca_bundle_of(self, entry: IndexEntry) -> Path | None:
-        """The CA bundle for an indexed session: --ca-bundle / the env var, else its profile's key."""
-        settings = self.settings
-        from_profile = settings.sources.get("ca_bundle", "profile").startswith("profile")
-        if entry.profile == settings.profile or not from_profile:
-            return settings.ca_bundle  # this profile's, or --ca-bundle / the env var for every profile
-        from pathlib import Path
-
-        from auth0link.config import ProfileFile
-
-        try:
-            value = ProfileFile(settings.config_dir, entry.profile).read().get("ca_bundle")
-        except ConfigurationError:
-            return None
-        return Path(value) if value else None
-
-    def _client(
+    def client_at(
         self,
         base_url: str,
         *,
@@ -320,6 +229,7 @@ class Application:
         ca_bundle: Path | None,
         renew_token: Callable[[str], str] | None = None,
     ) -> Auth0Client:
+        """An ``Auth0Client`` for any tenant at ``base_url`` (closed when the command ends)."""
         from auth0link.client import Auth0Client
 
         client = Auth0Client(
@@ -350,6 +260,16 @@ class Application:
 
     def admin_client(self, *, max_connections: int = 10) -> Auth0Client:
         """A client carrying a valid machine token (admin commands); a 401 re-requests it once."""
+        if self.settings.access_token:  # $AUTH0LINK_ACCESS_TOKEN: no stored credentials to load
+
+            def rejected(_token: str) -> str:
+                from auth0link.machine import env_token_rejected
+
+                raise env_token_rejected()
+
+            return self.client(
+                access_token=self.settings.access_token, max_connections=max_connections, renew_token=rejected
+            )
         return self.client(
             access_token=self.admin.access_token(),
             max_connections=max_connections,

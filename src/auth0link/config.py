@@ -22,25 +22,15 @@ This module does no network, keyring, prompting or printing.
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from auth0link import _profile_file
-from auth0link._domain import is_loopback_host, normalize_domain
-from auth0link._profile_file import resolve_profile, validate_profile
-from auth0link.errors import ConfigurationError, UsageError
-
-if TYPE_CHECKING:
-    from collections.abc import Mapping
-
-from auth0link._constants import (  # re-exported: the one place these names are defined
-    ACTIVE_PROFILE_FILE,
+from auth0link._constants import (
     APP_NAME,
     CONFIG_KEYS,
-    DEFAULT_PROFILE,
     ENV_ACCESS_TOKEN,
     ENV_AUDIENCE,
     ENV_CA_BUNDLE,
@@ -54,42 +44,16 @@ from auth0link._constants import (  # re-exported: the one place these names are
     ENV_KEYRING_TIMEOUT,
     ENV_MACHINE_CLIENT_ID,
     ENV_NO_INPUT,
-    ENV_PROFILE,
     ENV_SCOPES,
     ENV_STORAGE,
     ENV_TIMEOUT,
 )
+from auth0link._domain import normalize_domain
+from auth0link._profile_file import resolve_profile, validate_profile
+from auth0link.errors import ConfigurationError, UsageError
 
-__all__ = [
-    "ACTIVE_PROFILE_FILE",
-    "APP_NAME",
-    "CONFIG_KEYS",
-    "DEFAULT_PROFILE",
-    "ENV_ACCESS_TOKEN",
-    "ENV_AUDIENCE",
-    "ENV_CALLBACK_PORTS",
-    "ENV_CA_BUNDLE",
-    "ENV_CLIENT_ID",
-    "ENV_CLIENT_SECRET",
-    "ENV_CONFIG_DIR",
-    "ENV_DATA_DIR",
-    "ENV_DEBUG",
-    "ENV_DOMAIN",
-    "ENV_KEYRING_TIMEOUT",
-    "ENV_MACHINE_CLIENT_ID",
-    "ENV_NO_INPUT",
-    "ENV_PROFILE",
-    "ENV_SCOPES",
-    "ENV_STORAGE",
-    "ENV_TIMEOUT",
-    "ProfileFile",
-    "Settings",
-    "is_loopback_host",
-    "normalize_domain",
-    "resolve_profile",
-    "resolve_settings",
-    "validate_profile",
-]
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 DEFAULT_SCOPES: Final = (
     "openid profile email offline_access read:current_user "
@@ -305,6 +269,11 @@ def _truthy(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+def debug_wanted(env: Mapping[str, str], *, flag: bool) -> bool:
+    """``--debug`` or a true ``AUTH0LINK_DEBUG``: the one place this is decided."""
+    return flag or _truthy(env.get(ENV_DEBUG))
+
+
 def browser_unavailable(env: Mapping[str, str], platform: str = sys.platform) -> str | None:
     """Why no browser can be opened here, or None when one can (``BROWSER`` always counts)."""
     if env.get("BROWSER", "").strip():
@@ -375,7 +344,7 @@ def resolve_settings(
         timeout=_seconds(env, ENV_TIMEOUT, DEFAULT_TIMEOUT, 600),
         keyring_timeout=_seconds(env, ENV_KEYRING_TIMEOUT, DEFAULT_KEYRING_TIMEOUT, 300),
         no_input=no_input or _truthy(env.get(ENV_NO_INPUT)) or _truthy(env.get("CI")) or not stdin_isatty,
-        debug=debug or _truthy(env.get(ENV_DEBUG)),
+        debug=debug_wanted(env, flag=debug),
         sources=sources,
         access_token=env.get(ENV_ACCESS_TOKEN, "").strip() or None,
         client_secret=env.get(ENV_CLIENT_SECRET, "").strip() or None,
@@ -384,8 +353,3 @@ def resolve_settings(
         no_color=bool(env.get("NO_COLOR")),
         ca_bundle=Path(raw_bundle).expanduser().absolute() if raw_bundle else None,
     )
-
-
-def env_snapshot() -> dict[str, str]:
-    """A copy of the process environment (so code below takes a mapping, not os.environ)."""
-    return dict(os.environ)

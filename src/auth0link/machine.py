@@ -26,7 +26,8 @@ import json
 import time
 from typing import TYPE_CHECKING, Final
 
-from auth0link.config import ENV_ACCESS_TOKEN, ENV_CLIENT_SECRET, validate_client_id
+from auth0link._constants import ENV_ACCESS_TOKEN, ENV_CLIENT_SECRET
+from auth0link.config import validate_client_id
 from auth0link.errors import ConfigurationError, LoginRequired, OAuthError, TokenStorageError, UsageError
 from auth0link.session import SessionLock
 from auth0link.tokens import TokenSet, store_key
@@ -123,6 +124,14 @@ class MachineLogin:
     client_id: str
     scope: str
     expires_at: float
+
+
+def env_token_rejected() -> LoginRequired:
+    """The tenant refused ``$AUTH0LINK_ACCESS_TOKEN`` (401) on an admin call: it cannot be renewed."""
+    return LoginRequired(
+        f"The tenant rejected the access token in {ENV_ACCESS_TOKEN} (expired or invalid).",
+        hint=f"set {ENV_ACCESS_TOKEN} to a fresh Management API token, or unset it",
+    )
 
 
 class AdminSession:
@@ -275,10 +284,7 @@ class AdminSession:
         token is already another one; ``$AUTH0LINK_ACCESS_TOKEN`` cannot be renewed.
         """
         if self.env_token:
-            raise LoginRequired(
-                f"The tenant rejected the access token in {ENV_ACCESS_TOKEN} (expired or invalid).",
-                hint=f"set {ENV_ACCESS_TOKEN} to a fresh Management API token, or unset it",
-            )
+            raise env_token_rejected()
         client_id = self.client_id
         generation = self._lock(client_id).generation()
         stored = self.store.load(secret_key(self.profile, self.domain, client_id))

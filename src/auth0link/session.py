@@ -24,9 +24,9 @@ import secrets
 import time
 from typing import TYPE_CHECKING, Final
 
+from auth0link._constants import ENV_ACCESS_TOKEN
 from auth0link._files import LOCK_TIMEOUT, atomic_write_text, file_lock
 from auth0link._jwt import unverified_claims
-from auth0link.config import ENV_ACCESS_TOKEN
 from auth0link.errors import LoginRequired, NetworkError, OAuthError, ServerError
 
 if TYPE_CHECKING:

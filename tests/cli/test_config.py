@@ -111,3 +111,25 @@ def test_config_dir_that_is_a_file_names_the_fix(cli: Runner, tmp_path: Path) ->
     assert f"{a_file} is not a folder" in result.stderr
     assert "point AUTH0LINK_CONFIG_DIR at a folder" in result.stderr
     assert "Unexpected" not in result.stderr
+
+
+def test_version_answers_before_click_builds_a_context() -> None:
+    """A bare `--version` prints the version without parsing the global options (start-up time)."""
+    code = (
+        "import click, sys\n"
+        "from auth0link.cli import main\n"
+        "made = []\n"
+        "original = click.Context.__init__\n"
+        "def spy(self, *a, **k):\n"
+        "    made.append(1)\n"
+        "    original(self, *a, **k)\n"
+        "click.Context.__init__ = spy\n"
+        "try:\n"
+        "    main(['--version'])\n"
+        "except SystemExit as exit:\n"
+        "    print('exit', exit.code, 'contexts', len(made))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    from auth0link._version import __version__
+
+    assert result.stdout.splitlines() == [f"auth0link {__version__}", "exit 0 contexts 0"]

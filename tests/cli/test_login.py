@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from auth0link.application import Services
 from auth0link.models import DeviceAuthorization
 from auth0link.output import Output
-from auth0link.tokens import FileTokenStore, TokenSet, store_key
+from auth0link.token_file import FileTokenStore
+from auth0link.tokens import TokenSet, store_key
 from auth0link.usecases.session_index import IndexEntry, SessionIndex
 from tests.cli.conftest import KEY
 

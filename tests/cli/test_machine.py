@@ -9,7 +9,7 @@ import pytest
 from auth0link.application import Services
 from auth0link.emulator import demo
 from auth0link.machine import secret_key
-from auth0link.tokens import FileTokenStore
+from auth0link.token_file import FileTokenStore
 from tests.support.tenant import BASE, LocalTenant
 
 if TYPE_CHECKING:

@@ -107,3 +107,14 @@ def test_a_machine_token_expired_at_the_tenant_is_requested_again(wired: Wired) 
     result = wired("identities", "--user", ALICE, "--json")
     assert result.exit_code == 0, result.stderr
     assert api_and_token_requests(wired) == [("GET", USER_PATH), ("POST", "/oauth/token"), ("GET", USER_PATH)]
+
+
+def test_admin_command_with_an_env_token_the_tenant_rejects_says_to_replace_it(wired: Wired) -> None:
+    """identities --user with a rejected AUTH0LINK_ACCESS_TOKEN: one GET, no renewal, exit 3 naming the variable."""
+    token = wired.tenant.tokens().access_token  # a user's token: the tenant refuses it for admin reads
+    wired.tenant.emulator.tenant.advance_clock(2 * DAY)  # … and it has expired there
+    result = wired("identities", "--user", GITHUB, "--json", env={"AUTH0LINK_ACCESS_TOKEN": token})
+    assert result.exit_code == ExitCode.LOGIN_REQUIRED, result.stderr
+    assert "AUTH0LINK_ACCESS_TOKEN" in result.stderr
+    assert "fresh Management API token" in result.stderr
+    assert api_and_token_requests(wired) == [("GET", f"/api/v2/users/{GITHUB}")]

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from auth0link.errors import ExitCode
-from auth0link.tokens import FileTokenStore
+from auth0link.token_file import FileTokenStore
 from tests.support.e2e import (
     ALICE,
     GOOGLE,

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from auth0link.tokens import FileTokenStore
+from auth0link.token_file import FileTokenStore
 from tests.support.e2e import (
     DATABASE,
     admin_client,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 
-from auth0link.errors import LoginRequired
 from auth0link.models import User
 from auth0link.output import Output, clean
 from tests.support import recorded
@@ -95,14 +94,6 @@ def test_table_on_tty_without_escapes_from_data() -> None:
     assert "\x1b[31m" not in text
 
 
-def test_errors_go_to_stderr_with_hint() -> None:
-    """Errors are one line on stderr plus a hint line; stdout stays clean."""
-    output, out, err = make(tty=False)
-    output.error(LoginRequired())
-    assert out.getvalue() == ""
-    assert err.getvalue() == "error: You are not logged in.\nhint: run: auth0link login\n"
-
-
 def test_clean_handles_none_bool_and_controls() -> None:
     """clean() renders None as empty, booleans as yes/no and strips control characters."""
     assert clean(None) == ""
@@ -150,7 +141,7 @@ def test_every_write_neutralises_controls_even_when_the_caller_did_not_clean() -
     """info/success/warn/data/error/json/rows write no raw ESC, C1, DEL or bidi mark; JSON stays exact."""
     import re
 
-    from auth0link.errors import Auth0LinkError
+    from auth0link.output import write_error
 
     nasty = "a\x1b[31mb\x9bc\x7f\u202ed\u2066e\u200f\x07"
     output, out, err = make(tty=False)
@@ -158,7 +149,7 @@ def test_every_write_neutralises_controls_even_when_the_caller_did_not_clean() -
     output.success(nasty)
     output.warn(nasty)
     output.data(nasty)
-    output.error(Auth0LinkError(nasty, hint=nasty))
+    write_error(err, nasty, nasty)
     output.json({nasty: nasty})
     output.rows(("k",), [(nasty,)], as_json=True)
     output.rows(("k",), [(nasty,)])

@@ -288,3 +288,91 @@ def test_primary_secondary_session_not_saved_says_linked(
     assert says in info.value.message
     assert info.value.hint == "run: auth0link login (sign in as any of the linked accounts)"
     assert tenant.user(ALICE) is None
+
+
+# -- the callback URL check, cached -----------------------------------------------------------------
+
+
+def _browser(tenant: LocalTenant) -> Callable[[str], bool]:
+    """A browser that signs Alice in to her Google account and returns to the loopback listener."""
+
+    def browser(url: str) -> bool:
+        with httpx.Client(transport=SyncASGITransport(tenant.emulator), base_url=BASE) as pages:
+            callback = LoginAgent(client=pages).complete_authorize(
+                url, email="alice@example.com", deliver=False
+            )
+        httpx.get(callback)
+        return True
+
+    return browser
+
+
+def _published_keys(tenant: LocalTenant) -> dict[str, Any]:
+    """The tenant's JWKS, read aside (as the CLI's disk cache does: not one of link's requests)."""
+    with httpx.Client(transport=SyncASGITransport(tenant.emulator), base_url=BASE) as pages:
+        keys: dict[str, Any] = pages.get("/.well-known/jwks.json").json()
+    return keys
+
+
+def _cached_login(tenant: LocalTenant, cache: Path) -> Callable[[LoginRequest], SecondLogin]:
+    """The browser second login with the callback check cached in ``cache``."""
+    from auth0link.auth.accepted_callbacks import AcceptedCallbacks
+
+    return pkce_second_login(
+        tenant.client(),
+        endpoints=Endpoints.auth0_defaults(BASE),
+        jwks_provider=lambda: _published_keys(tenant),
+        client_id=NATIVE,
+        scope=USER_SCOPES,
+        audience=f"{BASE}/api/v2/",
+        callback_ports=DEFAULT_CALLBACK_PORTS,
+        open_browser=_browser(tenant),
+        on_url=lambda _url: None,
+        timeout=30,
+        accepted=AcceptedCallbacks(cache),
+    )
+
+
+def test_link_asks_about_the_callback_url_once_then_makes_five_requests(
+    tenant: LocalTenant, tmp_path: Path
+) -> None:
+    """The authorize pre-check is cached per client and port: a later link makes 5 requests of its own."""
+    request = LoginRequest(connection="google-oauth2", login_hint="alice@example.com")
+    _cached_login(tenant, tmp_path / "cache")(request)  # an earlier link (or restore) asked
+    assert tenant.faults.requests.count(("GET", "/authorize")) == 1
+    tenant.faults.requests.clear()
+    options = LinkOptions(connection="google-oauth2", login_hint="alice@example.com")
+    result = run_link(tenant, tmp_path, options, login=_cached_login(tenant, tmp_path / "cache"))
+    assert GOOGLE in [i.full_id for i in result.user.identities]
+    assert tenant.faults.requests == [
+        ("POST", "/oauth/token"),
+        ("GET", f"/api/v2/users/{ALICE}"),
+        ("GET", f"/api/v2/users/{GOOGLE}"),
+        ("PATCH", f"/api/v2/users/{ALICE}"),
+        ("POST", f"/api/v2/users/{ALICE}/identities"),
+    ]
+
+
+def test_a_login_that_does_not_come_back_forgets_the_cached_callback_check(
+    tenant: LocalTenant, tmp_path: Path
+) -> None:
+    """After a second login times out, the next one asks the authorize endpoint again."""
+    from auth0link.auth.accepted_callbacks import AcceptedCallbacks
+    from auth0link.auth.pkce import run_pkce_login
+
+    accepted = AcceptedCallbacks(tmp_path / "cache")
+    with pytest.raises(LoginRequired):
+        run_pkce_login(
+            tenant.client(),
+            endpoints=Endpoints.auth0_defaults(BASE),
+            jwks_provider=dict,
+            client_id=NATIVE,
+            scope=USER_SCOPES,
+            audience=None,
+            open_browser=lambda _url: True,  # nobody signs in
+            on_url=lambda _url: None,
+            timeout=0.3,
+            accepted=accepted,
+        )
+    assert tenant.faults.requests.count(("GET", "/authorize")) == 1
+    assert list((tmp_path / "cache").glob("callback-*.json")) == []

@@ -115,7 +115,7 @@ class Endpoints:
 
 def _loopback_http(value: object) -> bool:
     """True for a plain ``http://`` URL on a loopback host (a local test tenant)."""
-    from auth0link.config import is_loopback_host
+    from auth0link._domain import is_loopback_host
 
     with contextlib.suppress(ValueError):  # urlsplit: a malformed IPv6 host
         if isinstance(value, str) and value.startswith("http://"):

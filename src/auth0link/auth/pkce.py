@@ -8,7 +8,9 @@ Sequence of :func:`run_pkce_login`:
    registered as Allowed Callback URLs);
 3. ask the provider once whether it accepts the ``redirect_uri`` (a GET of the authorize URL
    without following redirects): Auth0 answers "Callback URL mismatch" on a page the user would
-   otherwise stare at, so the CLI fails early naming the exact URLs to register;
+   otherwise stare at, so the CLI fails early naming the exact URLs to register (a yes is cached
+   per tenant, application and port when the caller passes ``accepted``:
+   :mod:`~auth0link.auth.accepted_callbacks`);
 4. hand the authorize URL to ``on_url`` (always shown) and then to ``open_browser`` in a
    background thread (``webbrowser`` may block until the browser command exits);
 5. wait for the callback (``timeout``); a wrong ``state`` is answered 400 and ignored, stray
@@ -47,6 +49,7 @@ from auth0link.errors import IdTokenError, Interrupted, LoginRequired, OAuthErro
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
+    from auth0link.auth.accepted_callbacks import AcceptedCallbacks
     from auth0link.auth.discovery import Endpoints
     from auth0link.client import Auth0Client
     from auth0link.models import TokenResponse
@@ -205,13 +208,16 @@ def run_pkce_login(  # long: one keyword per authorize parameter; the body is li
     clock: Callable[[], float] = time.monotonic,
     timeout_hint: str = LOGIN_TIMEOUT_HINT,
     retry_hint: str = "run: auth0link login",
+    accepted: AcceptedCallbacks | None = None,
 ) -> PkceResult:
     """Log a user in through the browser; see the module docstring for the steps.
 
     ``require_fresh_auth`` demands ``auth_time`` ≥ the start of this login (use it with
     ``prompt="login"``/``max_age=0`` for a second, linking login). ``check_callback=False`` skips
-    the early "Callback URL mismatch" probe. ``timeout_hint`` is what the caller's user should do
-    when no login arrives in time, ``retry_hint`` how to try again after a refused login.
+    the early "Callback URL mismatch" probe; with ``accepted`` it is asked once per tenant,
+    application and port, then cached (a login that does not come back forgets it).
+    ``timeout_hint`` is what the caller's user should do when no login arrives in time,
+    ``retry_hint`` how to try again after a refused login.
     """
     started_at, verifier = time.time(), make_verifier()
     state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
@@ -234,18 +240,29 @@ def run_pkce_login(  # long: one keyword per authorize parameter; the body is li
         max_age=max_age,
         login_hint=login_hint,
     )
-    probe = (lambda: check_callback_accepted(client, url, callback_ports)) if check_callback else None
-    code = _await_code(
-        listener,
-        url,
-        probe=probe,
-        on_url=on_url,
-        open_browser=open_browser,
-        timeout=timeout,
-        clock=clock,
-        ports=callback_ports,
-        hints=(timeout_hint, retry_hint),
-    )
+
+    def probe() -> None:
+        if accepted is None or not accepted.known(url):
+            check_callback_accepted(client, url, callback_ports)
+            if accepted is not None:
+                accepted.remember(url)
+
+    try:
+        code = _await_code(
+            listener,
+            url,
+            probe=probe if check_callback else None,
+            on_url=on_url,
+            open_browser=open_browser,
+            timeout=timeout,
+            clock=clock,
+            ports=callback_ports,
+            hints=(timeout_hint, retry_hint),
+        )
+    except BaseException:
+        if accepted is not None:
+            accepted.forget(url)  # the cached answer may be what went wrong: ask again next time
+        raise
     try:
         tokens = client.token(
             {

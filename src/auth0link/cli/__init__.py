@@ -111,6 +111,15 @@ def with_profile(hint: str, profile: str | None) -> str:
 class RootGroup(click.Group):
     """Commands loaded on demand, and every error turned into one line and a documented code."""
 
+    def main(self, args: Sequence[str] | None = None, *pos: Any, **kw: Any) -> Any:
+        """Run the CLI; a bare ``--version`` answers before click builds a context (start-up time)."""
+        argv = sys.argv[1:] if args is None else list(args)
+        completing = any(name.endswith("_COMPLETE") for name in os.environ)
+        if argv == ["--version"] and not pos and kw.get("standalone_mode", True) and not completing:
+            click.echo(_version_line())
+            sys.exit(0)
+        return super().main(args, *pos, **kw)
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         """The command names, in the order of :data:`COMMANDS` (help and completion)."""
         del ctx
@@ -175,10 +184,14 @@ class RootGroup(click.Group):
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     if not value or ctx.resilient_parsing:
         return
+    click.echo(_version_line())
+    ctx.exit()
+
+
+def _version_line() -> str:
     from auth0link._version import __version__
 
-    click.echo(f"auth0link {__version__}")
-    ctx.exit()
+    return f"auth0link {__version__}"
 
 
 def _terminal_width() -> int:

@@ -29,7 +29,6 @@ _F = TypeVar("_F", bound="Callable[..., Any]")
 FLAGS: Final = "auth0link.flags"
 APP: Final = "auth0link.application"
 ENV: Final = "auth0link.env"
-_TRUE: Final = frozenset({"1", "true", "yes", "on"})
 
 
 def env_help(text: str, env_name: str) -> str:
@@ -153,9 +152,17 @@ def environment(ctx: click.Context) -> dict[str, str]:
 
 
 def debug_enabled(ctx: click.Context) -> bool:
-    """``--debug`` (anywhere) or ``AUTH0LINK_DEBUG``."""
-    value = environment(ctx).get(names.ENV_DEBUG, "").strip().lower()
-    return bool(flags(ctx).get("debug")) or value in _TRUE
+    """``--debug`` (anywhere) or ``AUTH0LINK_DEBUG``: the resolved setting, else the same rule.
+
+    When resolving the settings failed, :func:`auth0link.config.debug_wanted` decides, as it did
+    for :class:`~auth0link.config.Settings`.
+    """
+    app: Application | None = ctx.find_root().meta.get(APP)
+    if app is not None:
+        return app.settings.debug
+    from auth0link.config import debug_wanted
+
+    return debug_wanted(environment(ctx), flag=bool(flags(ctx).get("debug")))
 
 
 def _stdin_isatty() -> bool:

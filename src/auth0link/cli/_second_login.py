@@ -27,6 +27,7 @@ def browser_second_login(
     retry_hint: str | None = None,
 ) -> Callable[[LoginRequest], SecondLogin]:
     """A forced-fresh browser login; ``purpose`` is the line above the URL ("Sign in to …")."""
+    from auth0link.auth.accepted_callbacks import AcceptedCallbacks
     from auth0link.usecases import second_login
 
     if app.second_login is not None:  # injected (tests, scripts driving their own browser)
@@ -56,4 +57,5 @@ def browser_second_login(
         timeout=timeout,
         timeout_hint=timeout_hint,
         retry_hint=retry_hint or second_login.LINK_RETRY_HINT,
+        accepted=AcceptedCallbacks(app.cache_dir),
     )

@@ -77,7 +77,7 @@ def backups_show(app: Application, *, location: str | None, user_id: str | None)
 @allow_unknown_tenant
 @click.option("--json", "as_json", is_flag=True, help="What was restored, as JSON.")
 @pass_app
-def backups_restore(  # long: one parameter per option, and the help text
+def backups_restore(
     app: Application,
     *,
     user_id: str,

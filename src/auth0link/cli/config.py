@@ -23,11 +23,12 @@ def config_group() -> None:
 def _profile_file() -> ProfileFile:
     """The active profile's file, without resolving the other settings (a broken value can be fixed)."""
     from auth0link import config
+    from auth0link._profile_file import resolve_profile
 
     ctx = click.get_current_context()
     env = _globals.environment(ctx)
     config_dir = config.default_config_dir(env)
-    profile, _source = config.resolve_profile(_globals.flags(ctx).get("profile"), env, config_dir)
+    profile, _source = resolve_profile(_globals.flags(ctx).get("profile"), env, config_dir)
     return config.ProfileFile(config_dir, profile)
 
 

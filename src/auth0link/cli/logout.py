@@ -66,8 +66,8 @@ def _logout_one(app: Application, entry: IndexEntry, *, index: SessionIndex) -> 
 
     result = use_case(
         entry,
-        store=app.store_for(entry),
-        client_factory=lambda _base: app.client_for(entry),
+        store=app.profiles.store_for(entry),
+        client_factory=lambda _base: app.profiles.client_for(entry),
         endpoints_for=lambda client: discover(client, cache_dir=app.cache_dir),
         index=index,
         lock=app.session_lock(entry.key),

@@ -30,7 +30,9 @@ def profiles_list(app: Application, *, as_json: bool) -> None:
     """
     from auth0link.usecases.profiles import list_profiles
 
-    infos = list_profiles(app.profile_configs(), config_dir=app.settings.config_dir, store_for=app.store_for)
+    infos = list_profiles(
+        app.profiles.profile_configs(), config_dir=app.settings.config_dir, store_for=app.profiles.store_for
+    )
     columns = ("active", "profile", "domain", "client_id", "machine_client_id", "logged_in")
     rows: list[tuple[object, ...]]
     if as_json:
@@ -52,6 +54,7 @@ def profiles_switch(name: str) -> None:
     \b
     Commands then use it unless --profile or AUTH0LINK_PROFILE says otherwise.
     """
+    from auth0link import _constants as names
     from auth0link import config
     from auth0link.cli import _globals
     from auth0link.output import Output
@@ -63,8 +66,8 @@ def profiles_switch(name: str) -> None:
     output = Output()
     output.success(f"Profile {name} is now active ({path})")
     given = _globals.flags(ctx).get("profile")
-    if given or env.get(config.ENV_PROFILE):
-        where = "--profile" if given else f"{config.ENV_PROFILE}={env[config.ENV_PROFILE]}"
+    if given or env.get(names.ENV_PROFILE):
+        where = "--profile" if given else f"{names.ENV_PROFILE}={env[names.ENV_PROFILE]}"
         output.warn(f"{where} still wins over the switched profile where it is given")
 
 

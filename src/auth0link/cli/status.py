@@ -32,8 +32,8 @@ def status(app: Application, *, as_json: bool, offline: bool) -> None:
     settings = app.settings
     env_token = settings.access_token is not None
     report = use_case.gather(
-        app.profile_configs(),
-        world=app,
+        app.profiles.profile_configs(),
+        world=app.profiles,
         config_dir=settings.config_dir,
         now=app.clock(),
         offline=offline or env_token,

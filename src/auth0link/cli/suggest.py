@@ -49,7 +49,7 @@ FILE = click.Path(dir_okay=False, path_type=Path)
 @click.option("--no-header", is_flag=True, help="Omit the TSV header line when piped.")
 @spreadsheet_option
 @pass_app
-def suggest(  # long: one parameter per option, and the help text
+def suggest(
     app: Application,
     *,
     email: str | None,
@@ -75,18 +75,9 @@ def suggest(  # long: one parameter per option, and the help text
     works; a table on a terminal; JSON lines with --json; --csv to open in a
     spreadsheet (TSV is exact and not safe there). Needs read:users.
     """
-    from auth0link.errors import UsageError
     from auth0link.usecases import suggest as use_case
 
-    if [bool(email), scan_all, from_export is not None].count(True) != 1:
-        raise UsageError(
-            "Pass --email EMAIL or --all, or --from-export FILE (one of them).",
-            hint="e.g. auth0link suggest --all",
-        )
-    if save_export is not None and not scan_all:
-        raise UsageError(
-            "--save-export goes with --all.", hint="e.g. auth0link suggest --all --save-export users.json.gz"
-        )
+    _check_sources(email=email, scan_all=scan_all, from_export=from_export, save_export=save_export)
     if email:
         client = app.admin_client()
         found: Iterable[Any] = use_case.suggest_for_email(
@@ -110,6 +101,23 @@ def suggest(  # long: one parameter per option, and the help text
             as_json=as_json,
             no_header=no_header,
             spreadsheet=spreadsheet,
+        )
+
+
+def _check_sources(
+    *, email: str | None, scan_all: bool, from_export: Path | None, save_export: Path | None
+) -> None:
+    """Exactly one source of users; --save-export only with --all."""
+    from auth0link.errors import UsageError
+
+    if [bool(email), scan_all, from_export is not None].count(True) != 1:
+        raise UsageError(
+            "Pass --email EMAIL or --all, or --from-export FILE (one of them).",
+            hint="e.g. auth0link suggest --all",
+        )
+    if save_export is not None and not scan_all:
+        raise UsageError(
+            "--save-export goes with --all.", hint="e.g. auth0link suggest --all --save-export users.json.gz"
         )
 
 

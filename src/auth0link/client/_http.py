@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from auth0link._redact import REDACTED, SECRET_FIELDS, redact_text, redact_value
-from auth0link.client import _tls
+from auth0link.client._tls import PeerCertificate, describe, ssl_context, tls_failure
 from auth0link.errors import NetworkError
 from auth0link.models import RateLimit
 
@@ -112,7 +112,7 @@ class HttpCore:
         hooks: dict[str, list[Callable[..., Any]]] = (
             {"request": [self._log_request], "response": [self._log_response]} if debug else {}
         )
-        verify = True if transport is not None else _tls.ssl_context(str(ca_bundle) if ca_bundle else None)
+        verify = True if transport is not None else ssl_context(str(ca_bundle) if ca_bundle else None)
         limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
         self._http = httpx.Client(
             base_url=self.base_url,
@@ -216,7 +216,7 @@ class HttpCore:
             except httpx.TransportError as exc:
                 never_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
                 where = urlsplit(url).netloc or urlsplit(self.base_url).netloc
-                tls = _tls.tls_failure(exc, where) if isinstance(exc, httpx.ConnectError) else None
+                tls = tls_failure(exc, where) if isinstance(exc, httpx.ConnectError) else None
                 if tls is not None:
                     raise tls from None
                 if (method in IDEMPOTENT or never_sent) and attempt < self.max_retries:
@@ -246,7 +246,7 @@ class HttpCore:
                 continue
             return response
 
-    def certificate(self) -> _tls.PeerCertificate | None:
+    def certificate(self) -> PeerCertificate | None:
         """The tenant's TLS certificate as a verified connection presents it (``auth0link doctor``).
 
         ``None`` over plain http or with an injected transport; a handshake failure is a
@@ -263,9 +263,9 @@ class HttpCore:
                 der = ssl_object.getpeercert(True) if ssl_object is not None else None  # noqa: FBT003
         except httpx.TransportError as exc:
             connect = isinstance(exc, httpx.ConnectError)
-            tls = _tls.tls_failure(exc, urlsplit(self.base_url).netloc) if connect else None
+            tls = tls_failure(exc, urlsplit(self.base_url).netloc) if connect else None
             raise (tls or self._network_error(exc, "GET", host, sent=False)) from None
-        return _tls.describe(der) if der else None
+        return describe(der) if der else None
 
     def _network_error(
         self, exc: httpx.TransportError, method: str, host: str, *, sent: bool

@@ -11,20 +11,14 @@ whatever the caller did; JSON escapes them (:func:`dumps`).
 
 Layout: :mod:`._streams` (streams, TTY state, tables, rows), :mod:`._render` (the domain views:
 identities, link plans, sessions, doctor, login prompts), :mod:`._progress` (batch progress) and
-:mod:`._svg` (README screenshots).
+:mod:`._svg` (README screenshots; only the docs generator loads it).
 """
 
 from __future__ import annotations
 
 from auth0link.output._render import Renderings
-from auth0link.output._streams import (
-    IDENTITY_COLUMNS,
-    clean,
-    debug_log_handler,
-    dumps,
-    safe_text,
-    write_error,
-)
+from auth0link.output._streams import IDENTITY_COLUMNS, debug_log_handler, write_error
+from auth0link.output._text import clean, dumps, safe_text
 
 __all__ = ["IDENTITY_COLUMNS", "Output", "clean", "debug_log_handler", "dumps", "safe_text", "write_error"]
 

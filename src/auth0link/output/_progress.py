@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from auth0link.output._streams import clean
+from auth0link.output._text import clean
 
 if TYPE_CHECKING:
     from auth0link.output._streams import Streams

@@ -5,8 +5,8 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING, Any, TextIO, cast
 
-from auth0link.output._streams import IDENTITY_COLUMNS, Streams, clean, dumps, short
-from auth0link.output._svg import Screenshots
+from auth0link.output._streams import IDENTITY_COLUMNS, Streams
+from auth0link.output._text import clean, dumps, short
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 DEFAULT_CALLBACK_PORT = 8484  # only when the URL names no redirect_uri port
 
 
-class Renderings(Screenshots, Streams):
+class Renderings(Streams):
     """How each result is shown (tables and data on stdout, plans and prompts on stderr)."""
 
     def identities(

@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 import itertools
-import json
 import os
-import re
 import sys
 from typing import IO, TYPE_CHECKING, Any, Final
+
+from auth0link.output._text import clean, dumps, safe_text, spreadsheet_line, tsv_line
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
     from rich.console import Console
 
-    from auth0link.errors import Auth0LinkError
     from auth0link.output._progress import BatchProgress
-
-#: C0 and C1 controls (ESC, and U+009B, a one-character CSI), DEL, and the invisible marks that
-#: reorder text on screen (bidi embeddings, overrides and isolates, LRM/RLM, the Arabic letter mark).
-_BIDI: Final = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
-_CONTROL_RE: Final = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}]")
-#: The same, but newlines and tabs: what may never reach a stream, whatever wrote the text.
-_UNSAFE_RE: Final = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}]")
-#: What JSON must escape beyond what ``json.dumps`` does (it escapes C0 only).
-_JSON_UNSAFE_RE: Final = re.compile(f"[\x7f-\x9f{_BIDI}]")
 
 IDENTITY_COLUMNS: Final = (
     "provider",
@@ -35,34 +25,6 @@ IDENTITY_COLUMNS: Final = (
     "name",
     "email",
 )
-
-
-def clean(value: object) -> str:
-    """A value as one safe line: None → '', control characters → a space."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return _CONTROL_RE.sub(" ", str(value))
-
-
-def safe_text(text: str) -> str:
-    """Text as it may be written: every control and bidi mark but newline and tab → a space.
-
-    Every write to a stream goes through this (the one place), so a value that skipped
-    :func:`clean` still cannot move the cursor, retitle the terminal or reverse a line.
-    """
-    return _UNSAFE_RE.sub(" ", text)
-
-
-def dumps(value: Any, *, indent: int | None = None) -> str:
-    r"""JSON with every control and bidi mark escaped (``\u009b``): exact for parsers, inert on a terminal.
-
-    ``json.dumps`` escapes C0 controls but writes DEL, C1 controls and bidi marks raw; other
-    non-ASCII text stays readable.
-    """
-    text = json.dumps(value, indent=indent, ensure_ascii=False, default=str)
-    return _JSON_UNSAFE_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def write_error(stream: IO[str], message: str, hint: str | None) -> None:
@@ -83,37 +45,6 @@ def debug_log_handler(stream: IO[str]) -> Any:
     handler = logging.StreamHandler(stream)
     handler.setFormatter(SafeFormatter("debug: %(name)s: %(message)s"))
     return handler
-
-
-#: What a spreadsheet reads as the start of a formula (OWASP's CSV-injection list).
-_FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_line(row: Sequence[object]) -> str:
-    """One CSV line safe to open in a spreadsheet: a cell that would start a formula gets a ``'``.
-
-    Like Auth0's own CSV exports. The ``'`` changes the data (``-1`` becomes ``'-1``), which is
-    why TSV, for pipelines, stays exact and this is only ``--csv``.
-    """
-    import csv
-    import io
-
-    cells = [clean(v) for v in row]
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="").writerow(
-        "'" + cell if cell.lstrip(" ").startswith(_FORMULA_STARTS) else cell for cell in cells
-    )
-    return buffer.getvalue()
-
-
-def short(value: object, limit: int = 60) -> str:
-    """A JSON value on one line, cut to ``limit`` characters."""
-    text = clean(dumps(value))
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _tsv_line(row: Sequence[object]) -> str:
-    return "\t".join(clean(v).replace("\t", " ") for v in row)
 
 
 class Streams:
@@ -151,10 +82,6 @@ class Streams:
     def warn(self, message: str) -> None:
         """A warning on stderr."""
         print(f"warning: {safe_text(message)}", file=self.stderr, flush=True)
-
-    def error(self, error: Auth0LinkError) -> None:
-        """An error as one line, plus its hint on a second line."""
-        write_error(self.stderr, error.message, error.hint)
 
     # -- data (stdout) ---------------------------------------------------------------------
 
@@ -203,7 +130,7 @@ class Streams:
             return
         if not self.stdout_isatty:
             lines = ["\t".join(columns)] if header else []
-            lines += ["\t".join(clean(v).replace("\t", " ") for v in row) for row in rows]
+            lines += [tsv_line(row) for row in rows]
             if lines:
                 self.data("\n".join(lines))
             return
@@ -240,7 +167,7 @@ class Streams:
                 count += 1
             return count
         if not self.stdout_isatty or spreadsheet:
-            line = spreadsheet_line if spreadsheet else _tsv_line
+            line = spreadsheet_line if spreadsheet else tsv_line
             pending = iter(rows)
             first = next(pending, None)  # a failure while reading comes before the header line
             if header:

@@ -85,7 +85,13 @@ class BatchLinker:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        """Wire the collaborators; ``client`` must not retry 429 itself (the pacer does)."""
+        """Wire the collaborators; ``client`` must not retry 429 itself (the pacer does).
+
+        Only a dry run may go without ``backups`` (nothing is changed, nothing is backed up).
+        """
+        if backups is None and not options.dry_run:
+            msg = "a batch-link run that links needs a backup file (see journal.open_run_files)"
+            raise ValueError(msg)
         self.client = client
         self.journal = journal
         self.backups = backups
@@ -262,12 +268,9 @@ class BatchLinker:
     def _link_pair(self, pair: Pair) -> tuple[str, str]:
         """One pair through the safe-link sequence; the outcome and a short detail."""
         journal_path = str(self.journal.path) if self.journal is not None else None
+        assert self.backups is not None
         tenant = self.journal.tenant if self.journal is not None else None
-        backup: BackupSink = (
-            BackupLog(self.backups, journal=journal_path, tenant=tenant)
-            if self.backups is not None
-            else _NoBackup()
-        )
+        backup: BackupSink = BackupLog(self.backups, journal=journal_path, tenant=tenant)
         try:
             outcome = safe_link(
                 LinkSubject(pair.primary_id, pair.secondary_id),
@@ -336,15 +339,6 @@ class PacedTenant:
             lambda: self.client.link_identity(subject.kept_id, provider=provider, user_id=user_id)
         )
         return identities
-
-
-class _NoBackup:
-    """Tests that run without a backup file (the CLI always passes one)."""
-
-    def write(self, record: Mapping[str, Any]) -> str:
-        """Keep nothing."""
-        del record
-        return "(no backup file)"
 
 
 def _drain(work: queue.Queue[Pair | None]) -> None:

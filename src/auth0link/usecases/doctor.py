@@ -12,7 +12,7 @@ import html
 import re
 from typing import TYPE_CHECKING, Final
 
-from auth0link.config import ENV_ACCESS_TOKEN
+from auth0link._constants import ENV_ACCESS_TOKEN
 from auth0link.errors import Auth0LinkError, OAuthError, TlsError, TokenStorageError
 from auth0link.models import Check
 

@@ -251,10 +251,6 @@ class Journal:
         """True when an earlier run (or this one) finished the pair."""
         return _digest(key) in self._done
 
-    def was_started(self, key: str) -> bool:
-        """True when a run backed up or merged the pair without recording its end."""
-        return _digest(key) in self._started
-
     def was_started_earlier(self, key: str) -> bool:
         """True when an *earlier* run (read at ``--resume``) started the pair and never finished it."""
         return _digest(key) in self._started_earlier
@@ -321,7 +317,7 @@ class RunFiles:
             self.backups.close()
 
 
-def open_run_files(  # long: the one place a run's files are chosen, checked and opened
+def open_run_files(
     data_dir: Path,
     *,
     journal_path: Path | None,

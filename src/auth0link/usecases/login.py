@@ -16,13 +16,13 @@ import dataclasses
 import time
 from typing import TYPE_CHECKING, Any, Protocol, Self
 
+from auth0link._constants import ENV_ACCESS_TOKEN
 from auth0link.auth.browser import open_system_browser
-from auth0link.config import ENV_ACCESS_TOKEN
 from auth0link.errors import Auth0LinkError, UsageError
 from auth0link.models import LoginOutcome
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping
+    from collections.abc import Callable, Mapping
     from contextlib import AbstractContextManager
 
     from auth0link.auth.discovery import Endpoints
@@ -241,9 +241,3 @@ def _ticking_clock(tick: Callable[[float], None], deadline: float) -> Callable[[
         return now
 
     return clock
-
-
-@contextlib.contextmanager
-def no_spinner(_message: str) -> Iterator[Callable[[float], None]]:
-    """A :meth:`LoginUI.waiting` that shows nothing (tests, scripts)."""
-    yield lambda _remaining: None

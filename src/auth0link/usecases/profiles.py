@@ -3,7 +3,7 @@
 A profile is *known* when it has a settings file (``<config dir>/profiles/NAME.toml``), a stored
 session (the session index) or machine credentials (``<config dir>/machine/NAME.json``); the
 active profile always is. ``profiles switch NAME`` remembers NAME in
-``<config dir>/active-profile``; :func:`auth0link.config.resolve_profile` reads it (after
+``<config dir>/active-profile``; :func:`auth0link._profile_file.resolve_profile` reads it (after
 ``--profile`` and ``AUTH0LINK_PROFILE``, before ``default``).
 
 ``status`` and ``profiles list`` both start from :func:`profile_configs`: each known profile's
@@ -17,7 +17,9 @@ import dataclasses
 from typing import TYPE_CHECKING
 
 from auth0link import _profile_file
-from auth0link.config import DEFAULT_PROFILE, ProfileFile, validate_profile
+from auth0link._constants import DEFAULT_PROFILE
+from auth0link._profile_file import validate_profile
+from auth0link.config import ProfileFile
 from auth0link.errors import ConfigurationError, TokenStorageError, UsageError
 from auth0link.machine import MachineProfile
 from auth0link.models import ProfileInfo

@@ -19,6 +19,7 @@ from auth0link.tokens import TokenSet
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
 
+    from auth0link.auth.accepted_callbacks import AcceptedCallbacks
     from auth0link.auth.discovery import Endpoints
     from auth0link.client import Auth0Client
     from auth0link.models import TokenResponse
@@ -96,12 +97,14 @@ def pkce_second_login(
     timeout: float = 300.0,
     timeout_hint: str | None = None,
     retry_hint: str = LINK_RETRY_HINT,
+    accepted: AcceptedCallbacks | None = None,
 ) -> Callable[[LoginRequest], SecondLogin]:
     """The browser second login: PKCE with the request's ``prompt``/``max_age``/``connection``.
 
     ``run_pkce_login`` makes its own ``state`` and ``nonce`` and, with ``require_fresh_auth``,
     checks ``auth_time`` against the moment it started. The hints (what to do when no login
-    comes back in time, or after a refused one) default to ``link``'s.
+    comes back in time, or after a refused one) default to ``link``'s. ``accepted`` caches the
+    provider's yes to the callback URL (one request fewer on every later login).
     """
 
     def login(request: LoginRequest) -> SecondLogin:
@@ -125,6 +128,7 @@ def pkce_second_login(
             require_fresh_auth=request.require_fresh_auth,
             timeout_hint=timeout_hint or link_timeout_hint(callback_ports[0] if callback_ports else 8484),
             retry_hint=retry_hint,
+            accepted=accepted,
         )
         id_token = result.tokens.id_token
         if not id_token:

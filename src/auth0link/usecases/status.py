@@ -21,8 +21,9 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Protocol
 
+from auth0link._constants import DEFAULT_PROFILE
 from auth0link._jwt import unverified_claims
-from auth0link.config import DEFAULT_PROFILE, profile_flag
+from auth0link.config import profile_flag
 from auth0link.errors import (
     ApiError,
     Auth0LinkError,
@@ -221,7 +222,7 @@ def verdict(
 
 
 class StatusWorld(Protocol):
-    """What :func:`gather` needs (the :class:`~auth0link.application.Application` provides it)."""
+    """What :func:`gather` needs (:class:`~auth0link.other_profiles.OtherProfiles` provides it)."""
 
     def store_for(self, entry: IndexEntry) -> TokenStore:
         """The store a session lives in."""
