@@ -28,6 +28,7 @@ are from the ini file's folder):
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import shlex
 from pathlib import Path
@@ -76,8 +77,10 @@ def emulator_options(config: pytest.Config) -> EmulatorOptions:
         options = parse_options([*args, "--no-access-log"])
     except SystemExit as exc:  # argparse printed the error line
         raise pytest.UsageError(f"{_ARGS_INI}: invalid emulator options {args}") from exc
-    return dataclasses.replace(
-        options, tenant_file=_file(config, "tenant_file"), users_file=_file(config, "users_file")
+    return dataclasses.replace(  # the plugin's options win over --tenant/--users in the args
+        options,
+        tenant_file=_file(config, "tenant_file") or options.tenant_file,
+        users_file=_file(config, "users_file") or options.users_file,
     )
 
 
@@ -103,15 +106,12 @@ def auth0_emulator(
     options = tenant_options(
         request.config.stash[_OPTIONS], tls_dir=tmp_path_factory.mktemp("auth0-emulator-tls")
     )
-    try:
-        started = start_tenant(options)
-        tenant = started.__enter__()
-    except EmulatorError as exc:
-        pytest.fail(f"the Auth0 emulator did not start: {exc}", pytrace=False)
-    try:
+    with contextlib.ExitStack() as stack:
+        try:
+            tenant = stack.enter_context(start_tenant(options))
+        except EmulatorError as exc:
+            pytest.fail(f"the Auth0 emulator did not start: {exc}", pytrace=False)
         yield tenant
-    finally:
-        started.__exit__(None, None, None)
 
 
 @pytest.fixture
