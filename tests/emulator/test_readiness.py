@@ -11,16 +11,14 @@ import stat
 import subprocess
 import sys
 import time
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 import httpx
 import pytest
 
+from auth0link.emulator import EmulatorError
 from auth0link.emulator.command import main
 from auth0link.emulator.readiness import ReadyFiles
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 
 def _start(tmp_path: Path, *args: str) -> subprocess.Popen[bytes]:
@@ -118,3 +116,35 @@ def test_remove_takes_only_what_was_published(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["ready.json"]  # no temporary file left
     files.remove()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_ready_file_that_cannot_be_written_is_an_emulator_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An OSError while publishing is one EmulatorError naming the flag and the path (exit 2, not a traceback)."""
+
+    def full(path: Path, text: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("auth0link.emulator.readiness._publish", full)
+    files = ReadyFiles(tmp_path / "ready.json", None)
+    with pytest.raises(
+        EmulatorError, match=r"cannot write --ready-file .*ready\.json \(No space left on device\)"
+    ):
+        files.publish("{}\n")
+
+
+@pytest.mark.skipif(
+    not Path("/proc/self").is_dir(), reason="needs Linux /proc (a folder nothing can be written to)"
+)
+def test_the_real_process_stops_with_exit_2_when_the_ready_file_cannot_be_written(tmp_path: Path) -> None:
+    """A ready file in /proc: the server stops at once, one error line, exit 2 (a waiter is not left hanging)."""
+    process = _start(tmp_path, "--ready-file", "/proc/auth0link-ready.json")
+    assert process.wait(20) == 2
+    assert (
+        (tmp_path / "stderr")
+        .read_text()
+        .endswith(
+            "error: cannot write --ready-file /proc/auth0link-ready.json (No such file or directory); choose another path\n"
+        )
+    )

@@ -49,13 +49,24 @@ class ReadyFiles:
                 path.unlink()
 
     def publish(self, ready_line: str) -> None:
-        """Write the ready line and the process ID (the server answers requests from now on)."""
-        if self.pid_file is not None:
-            _publish(self.pid_file, f"{os.getpid()}\n")
-            self._written.append(self.pid_file)
-        if self.ready_file is not None:  # last: a waiter on it finds the PID file too
-            _publish(self.ready_file, ready_line)
-            self._written.append(self.ready_file)
+        """Write the ready line and the process ID (the server answers requests from now on).
+
+        Raises :class:`~auth0link.emulator.EmulatorError` if a file cannot be written (the
+        emulator then stops: a harness waiting for the file would wait forever).
+        """
+        for path, flag, text in (
+            (self.pid_file, "--pid-file", f"{os.getpid()}\n"),
+            (self.ready_file, "--ready-file", ready_line),  # last: a waiter on it finds the PID file too
+        ):
+            if path is None:
+                continue
+            try:
+                _publish(path, text)
+            except OSError as exc:
+                raise EmulatorError(
+                    f"cannot write {flag} {path} ({exc.strerror}); choose another path"
+                ) from exc
+            self._written.append(path)
 
     def remove(self) -> None:
         """Remove the files :meth:`publish` wrote (the emulator has stopped serving)."""
