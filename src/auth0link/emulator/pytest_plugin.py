@@ -8,7 +8,7 @@ Enabled explicitly, never by installing::
 Fixtures:
 
 - ``auth0_emulator`` (session): one :class:`~auth0link.emulator.testing.tenant.EmulatedTenant`
-  for the run, started on first use (about 0.1 s): HTTPS on a free loopback port (``domain``,
+  for the run, started on first use (in a fraction of a second): HTTPS on a free loopback port (``domain``,
   ``base_url``, ``ca_file``, ``ca_env()``) and in process (``http_client()``,
   ``requests_session()``, ``transport()``); demo ``clients`` and ``users``; ``outbox``,
   ``clock``, ``faults`` and ``reset()``.
