@@ -12,8 +12,7 @@ Where things are (and where a new one goes):
   exit codes; ``python -m auth0link.emulator`` and ``auth0link emulator`` both run it),
   :mod:`.server` (checks, bind, banner, uvicorn, ``EmulatorThread``), :mod:`.tls` (HTTPS: the
   local CA kept in the TLS folder, the server certificate issued at each start),
-  :mod:`.readiness` (``--ready-file``, ``--pid-file``), :mod:`.keygen` (the signing key,
-  generated while the server imports).
+  :mod:`.readiness` (``--ready-file``, ``--pid-file``).
 - Wiring: :mod:`.app` builds the one ASGI app (access log → :mod:`.cors` → :mod:`.faults` →
   routes; a new group of endpoints adds its ``ROUTES`` there), :mod:`.ratelimit` the Management
   API token bucket.

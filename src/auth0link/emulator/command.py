@@ -12,7 +12,6 @@ from __future__ import annotations
 import sys
 
 from auth0link.emulator import EmulatorError
-from auth0link.emulator.keygen import EarlyKey
 from auth0link.emulator.options import parse_options
 
 USAGE_ERROR = 2
@@ -24,9 +23,6 @@ def main(argv: list[str] | None = None) -> int:
         options = parse_options(argv)
     except SystemExit as exc:  # --help (0) or a usage error (2), already printed by argparse
         return exc.code if isinstance(exc.code, int) else USAGE_ERROR
-    # The signing key's primes are searched on another core while the server imports (a saved
-    # --state brings its own key).
-    early_key = EarlyKey.start() if options.state_file is None else None
     try:
         from auth0link.emulator import server
     except ImportError as exc:
@@ -36,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return USAGE_ERROR
     try:
-        server.run(options, early_key=early_key)
+        server.run(options)
     except EmulatorError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return USAGE_ERROR

@@ -66,9 +66,7 @@ class SigningKey:
     @classmethod
     def generate(cls) -> SigningKey:
         """Make a fresh 2048-bit key (Auth0 tenants use 2048-bit RS256 keys)."""
-        from auth0link.emulator.keygen import generate_private_key
-
-        return cls(generate_private_key())
+        return cls(rsa.generate_private_key(public_exponent=65537, key_size=2048))
 
     @classmethod
     def from_pem(cls, pem: str) -> SigningKey:

@@ -15,7 +15,7 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from cryptography.exceptions import UnsupportedAlgorithm
 
@@ -24,9 +24,6 @@ from auth0link.emulator.keys import SigningKey
 from auth0link.emulator.model import RefreshToken, User
 from auth0link.emulator.tenant import Tenant
 from auth0link.emulator.userfiles import UsersFile
-
-if TYPE_CHECKING:
-    from auth0link.emulator.keygen import EarlyKey
 
 STATE_VERSION = 1
 # What decoding a malformed-but-valid-JSON state raises (a garbage key: ValueError or
@@ -162,17 +159,10 @@ def build_tenant(
     users: list[dict[str, Any]] | UsersFile | None = None,
     state: SavedState | None = None,
     tenant_file: Path | None = None,
-    early_key: EarlyKey | None = None,
     **settings: Any,
 ) -> Tenant:
-    """Make a tenant: demo clients plus ``--tenant``; key and users from ``state``, else fresh/demo.
-
-    A fresh key is ``early_key``'s when given (generated while the server imported).
-    """
-    if state is not None and state.key is not None:
-        key = state.key
-    else:
-        key = SigningKey(early_key.take()) if early_key is not None else SigningKey.generate()
+    """Make a tenant: demo clients plus ``--tenant``; key and users from ``state``, else fresh/demo."""
+    key = state.key if state is not None and state.key is not None else SigningKey.generate()
     tenant = Tenant(base_url, key, **settings)
     if tenant_file is not None:
         tenantfile.load(tenant, tenant_file)

@@ -44,7 +44,6 @@ if TYPE_CHECKING:
     from types import FrameType
 
     from auth0link.emulator.applications import Client
-    from auth0link.emulator.keygen import EarlyKey
 
 LOG = logging.getLogger("auth0link.emulator")
 MAX_PORT = 65535
@@ -106,11 +105,8 @@ def _tls_for(options: EmulatorOptions, address: str) -> ServerTls | None:
     return prepare_tls(default_folder(os.environ), address, own_folder=True)
 
 
-def prepare(options: EmulatorOptions, *, early_key: EarlyKey | None = None) -> _Prepared:
-    """Validate the options, bind the socket, build the tenant, make the TLS files and the app.
-
-    ``early_key``: the signing key :func:`.command.main` started generating (else one is made).
-    """
+def prepare(options: EmulatorOptions) -> _Prepared:
+    """Validate the options, bind the socket, build the tenant, make the TLS files and the app."""
     address, rate, faults = _validate(options)
     users = (
         read_users_file(options.users_file, database=options.users_connection) if options.users_file else None
@@ -142,7 +138,6 @@ def prepare(options: EmulatorOptions, *, early_key: EarlyKey | None = None) -> _
             users=users,
             state=state,
             tenant_file=options.tenant_file,
-            early_key=early_key,
             token_ttl=options.token_ttl,
             device_interval=options.device_interval,
             skip_callback_confirmation=options.skip_callback_confirmation,
@@ -273,7 +268,7 @@ def _uvicorn_config(prepared: _Prepared) -> uvicorn.Config:
     )
 
 
-def run(options: EmulatorOptions, *, stdout: TextIO | None = None, early_key: EarlyKey | None = None) -> None:
+def run(options: EmulatorOptions, *, stdout: TextIO | None = None) -> None:
     """Serve until SIGINT/SIGTERM, then stop cleanly (saving ``--state`` if given).
 
     Raises :class:`~auth0link.emulator.EmulatorError` for invalid options, before anything
@@ -282,7 +277,7 @@ def run(options: EmulatorOptions, *, stdout: TextIO | None = None, early_key: Ea
     _configure_logging()
     ready = ReadyFiles(options.ready_file, options.pid_file)
     ready.clear_stale()
-    prepared = prepare(options, early_key=early_key)
+    prepared = prepare(options)
     server = _Server(_uvicorn_config(prepared))
     main_thread = threading.current_thread() is threading.main_thread()
     original = {sig: signal.signal(sig, server.remember) for sig in _SIGNALS} if main_thread else {}
