@@ -8,6 +8,10 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.e2e  # each test is a separate pytest run (a subprocess)
+
 EXAMPLE_TENANT = Path(__file__).resolve().parents[2] / "examples" / "tenant.yaml"
 
 CONFTEST = 'pytest_plugins = ["auth0link.emulator.pytest_plugin"]\n'

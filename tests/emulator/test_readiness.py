@@ -46,6 +46,7 @@ def _wait_for(path: Path, process: subprocess.Popen[bytes], timeout: float = 20)
         time.sleep(0.01)
 
 
+@pytest.mark.e2e
 def test_ready_file_holds_the_json_line_once_it_answers_and_sigterm_removes_it(tmp_path: Path) -> None:
     """The ready file is the --json line (0600), the PID file the PID; it answers at once; SIGTERM: exit 0, both gone."""
     ready, pid = tmp_path / "ready.json", tmp_path / "emulator.pid"
@@ -73,6 +74,7 @@ def test_ready_file_holds_the_json_line_once_it_answers_and_sigterm_removes_it(t
     assert (tmp_path / "stdout").read_text().startswith("export AUTH0LINK_DOMAIN=")  # --json not needed
 
 
+@pytest.mark.e2e
 def test_a_stale_ready_file_is_removed_before_a_failed_start(tmp_path: Path) -> None:
     """A ready file an earlier run left behind is gone even when this start fails (busy port, exit 2)."""
     ready = tmp_path / "ready.json"
@@ -134,6 +136,7 @@ def test_a_ready_file_that_cannot_be_written_is_an_emulator_error(
         files.publish("{}\n")
 
 
+@pytest.mark.e2e
 @pytest.mark.skipif(
     not Path("/proc/self").is_dir(), reason="needs Linux /proc (a folder nothing can be written to)"
 )
