@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from auth0link.emulator import EmulatorError, demo
-from auth0link.emulator.testing.control import ControlError
+from auth0link.emulator.testing.control import Clock, ControlError, EmulatorControl, Faults, Outbox
 from auth0link.emulator.testing.tenant import EmulatedTenant, start_tenant, tenant_options
 
 if TYPE_CHECKING:
@@ -185,3 +185,32 @@ def test_tenant_file_and_bad_users_file(tmp_path: Path) -> None:
     bad.write_text(json.dumps({"nope": 1}))
     with pytest.raises(EmulatorError), start_tenant(tenant_options(users_file=bad, tls_dir=tmp_path)):
         pass
+
+
+class _Recording(httpx.BaseTransport):
+    """Delegates to the tenant's in-process transport, keeping each request's headers."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self.inner = inner
+        self.seen: list[httpx.Headers] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.seen.append(request.headers)
+        return self.inner.handle_request(request)
+
+
+def test_control_headers_go_with_every_control_request(tenant: EmulatedTenant) -> None:
+    """EmulatorControl(headers=…) sends them on every /__emulator/* request (where a credential goes)."""
+    recording = _Recording(tenant.transport())
+    control = EmulatorControl(
+        tenant.base_url, headers={"authorization": "Bearer s3cret"}, transport=recording
+    )
+    try:
+        assert control.health()["status"] == "ok"
+        Faults(control).clear()
+        Outbox(control).messages()
+        Clock(control).reset()
+    finally:
+        control.close()
+    assert len(recording.seen) == 4
+    assert {h["authorization"] for h in recording.seen} == {"Bearer s3cret"}
