@@ -115,14 +115,15 @@ def test_plugin_serves_a_tenant_that_auth0_python_uses(tmp_path: Path) -> None:
 
 
 def test_bad_settings_are_one_clear_error(tmp_path: Path) -> None:
-    """An option the plugin chooses is a usage error; a missing users file fails the fixture in one line."""
+    """An option the plugin chooses is a usage error; a missing users file fails the fixture in one line (-p form)."""
     project = _project(tmp_path, "[pytest]\nauth0_emulator_args = --port 8080\n")
     (project / "test_app.py").write_text("def test_one(auth0_tenant):\n    assert auth0_tenant.domain\n")
     done = _run(project)
     assert done.returncode == 4  # pytest's usage error
     assert "auth0_emulator_args: --port is chosen by the plugin; remove it" in done.stderr
     (project / "pytest.ini").write_text("[pytest]\n")
-    done = _run(project, "--auth0-emulator-users=missing.json")
+    (project / "conftest.py").unlink()  # enabled with -p instead
+    done = _run(project, "-p", "auth0link.emulator.pytest_plugin", "--auth0-emulator-users=missing.json")
     assert done.returncode == 1
     assert "the Auth0 emulator did not start:" in done.stdout
     assert "missing.json" in done.stdout
