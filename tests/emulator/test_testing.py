@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -112,7 +113,7 @@ def test_clock_advance_expires_access_tokens(tenant: EmulatedTenant) -> None:
 
 
 def test_faults_reach_in_process_clients_as_a_network_would(tenant: EmulatedTenant) -> None:
-    """A 503 rule answers 503 once; drop is RemoteProtocolError; hang past the timeout is ReadTimeout."""
+    """503 answers once; drop is RemoteProtocolError; hang past the timeout is ReadTimeout, the change still made."""
     rules = tenant.faults.inject("GET /api/v2/users/*=503;POST /oauth/token=drop")
     assert [(r["method"], r["fault"]) for r in rules] == [("GET", "503"), ("POST", "drop")]
     with pytest.raises(httpx.RemoteProtocolError):
@@ -120,9 +121,11 @@ def test_faults_reach_in_process_clients_as_a_network_would(tenant: EmulatedTena
     with tenant.http_client(headers={"authorization": f"Bearer {tenant.m2m_token()}"}) as client:
         assert client.get(_user_path(ALICE)).status_code == 503
         assert client.get(_user_path(ALICE)).status_code == 200
-        tenant.faults.inject("GET /api/v2/users/*=hang:2")
+        tenant.faults.inject("DELETE /api/v2/users/*=hang:0.5")
         with pytest.raises(httpx.ReadTimeout):
-            client.get(_user_path(ALICE), timeout=0.2)
+            client.delete(_user_path(BOB), timeout=0.1)
+        time.sleep(0.8)  # the client gave up; the tenant still deletes, as behind a network
+        assert client.get(_user_path(BOB)).status_code == 404
     tenant.faults.clear()
     assert tenant.faults.active() == []
 
