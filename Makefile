@@ -44,6 +44,7 @@ bench: venv ## Benchmarks (figures for the README's Performance section)
 	@scripts/install-system-deps.sh --bench
 	scripts/with-keyring.sh $(BIN)/python benchmarks/startup.py
 	$(BIN)/python benchmarks/emulator.py
+	$(BIN)/python benchmarks/emulator_startup.py
 	$(BIN)/python benchmarks/batch.py
 	$(BIN)/python benchmarks/suggest.py
 	$(BIN)/python benchmarks/emulator_export.py

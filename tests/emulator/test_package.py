@@ -16,7 +16,7 @@ MAX_FUNCTION_LINES = 60
 
 def _modules() -> list[Path]:
     """Every module of the emulator package."""
-    return sorted(EMULATOR.glob("*.py"))
+    return sorted(EMULATOR.rglob("*.py"))
 
 
 def _imported(tree: ast.Module) -> list[str]:

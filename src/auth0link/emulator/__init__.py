@@ -11,7 +11,8 @@ Where things are (and where a new one goes):
   parser: a new option is a field plus an ``add_argument``), :mod:`.command` (``main(argv)``,
   exit codes; ``python -m auth0link.emulator`` and ``auth0link emulator`` both run it),
   :mod:`.server` (checks, bind, banner, uvicorn, ``EmulatorThread``), :mod:`.tls` (HTTPS: the
-  local CA kept in the TLS folder, the server certificate issued at each start).
+  local CA kept in the TLS folder, the server certificate issued at each start),
+  :mod:`.readiness` (``--ready-file``, ``--pid-file``).
 - Wiring: :mod:`.app` builds the one ASGI app (access log → :mod:`.cors` → :mod:`.faults` →
   routes; a new group of endpoints adds its ``ROUTES`` there), :mod:`.ratelimit` the Management
   API token bucket.
@@ -52,7 +53,9 @@ Where things are (and where a new one goes):
   :mod:`.tenantconfig_file`), :mod:`.demo` (the fixed demo IDs, secrets
   and users).
 - Test-only: :mod:`.control` (``/__emulator/*``), :mod:`.agent` with :mod:`.pageread` (a scripted
-  user that reads and submits the real pages).
+  user that reads and submits the real pages); for other people's tests, :mod:`.testing`
+  (``start_tenant``, the in-process transports, the one client of ``/__emulator/*``) and
+  :mod:`.pytest_plugin` (its fixtures).
 
 Errors meant for the user are :class:`EmulatorError` (one line, exit 2).
 """

@@ -34,6 +34,8 @@ class EmulatorOptions:
     rate_limit: str | None = None  # --rate-limit N/s or N/s:BURST (default: unlimited)
     state_file: Path | None = None  # --state FILE: load at start, save atomically on stop
     as_json: bool = False  # --json: one JSON line on stdout instead of export lines
+    ready_file: Path | None = None  # --ready-file FILE: the JSON line, written once serving (see .readiness)
+    pid_file: Path | None = None  # --pid-file FILE: the process ID, written once serving
     token_ttl: int = 86400  # --token-ttl SECONDS: access-token lifetime
     device_interval: int = 5  # --device-interval SECONDS: device-flow polling interval
     skip_callback_confirmation: bool = False  # --skip-callback-confirmation
@@ -64,7 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
             "(emulator-ca.pem in --tls-dir, else the --state file's folder, else the data\n"
             "directory), prints the AUTH0LINK_DOMAIN, AUTH0LINK_CLIENT_ID and\n"
             "AUTH0LINK_CA_BUNDLE to use (or one JSON line with --json) and serves until\n"
-            "Ctrl-C or SIGTERM (exit 0, saving --state first).\n"
+            "Ctrl-C or SIGTERM (exit 0, saving --state first and removing --ready-file\n"
+            "and --pid-file).\n"
             "Bad options, files or a busy port: one error: line and exit 2."
         ),
         epilog=DEMO_USERS_HELP,
@@ -87,6 +90,18 @@ def _add_server_options(parser: argparse.ArgumentParser) -> None:
         dest="as_json",
         action="store_true",
         help="Print one JSON line (URL, clients, demo users) instead of export lines.",
+    )
+    add(
+        "--ready-file",
+        type=Path,
+        metavar="FILE",
+        help="Once it answers requests, write the --json line to FILE (atomically, 0600); removed on stop.",
+    )
+    add(
+        "--pid-file",
+        type=Path,
+        metavar="FILE",
+        help="Once it answers requests, write its process ID to FILE; removed on stop.",
     )
     add("--no-access-log", dest="access_log", action="store_false", help="Do not log each request on stderr.")
     add("--http", dest="tls", action="store_false", help="Serve plain HTTP instead of HTTPS.")

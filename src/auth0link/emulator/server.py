@@ -34,11 +34,12 @@ from auth0link.emulator.faults import FaultRule, hide_drop_tracebacks, parse_fau
 from auth0link.emulator.options import EmulatorOptions
 from auth0link.emulator.persistence import build_tenant, load_state, read_users_file, save_state
 from auth0link.emulator.ratelimit import parse_rate_limit
+from auth0link.emulator.readiness import ReadyFiles
 from auth0link.emulator.tls import ServerTls, default_folder, prepare_tls
 
 if TYPE_CHECKING:
     import ssl
-    from collections.abc import Generator
+    from collections.abc import Callable, Generator
     from pathlib import Path
     from types import FrameType
 
@@ -214,6 +215,13 @@ class _Server(uvicorn.Server):
     """
 
     early_signal: int | None = None
+    on_ready: Callable[[], None] | None = None  # called once serving (``--ready-file``)
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        """Start serving, then call :attr:`on_ready`: from now on, requests are answered."""
+        await super().startup(sockets=sockets)
+        if self.started and self.on_ready is not None:
+            self.on_ready()
 
     def remember(self, sig: int, _frame: FrameType | None) -> None:
         """Signal handler used before uvicorn takes over."""
@@ -267,6 +275,8 @@ def run(options: EmulatorOptions, *, stdout: TextIO | None = None) -> None:
     is printed.
     """
     _configure_logging()
+    ready = ReadyFiles(options.ready_file, options.pid_file)
+    ready.clear_stale()
     prepared = prepare(options)
     server = _Server(_uvicorn_config(prepared))
     main_thread = threading.current_thread() is threading.main_thread()
@@ -274,17 +284,25 @@ def run(options: EmulatorOptions, *, stdout: TextIO | None = None) -> None:
     try:
         out = stdout or sys.stdout
         ca_file = prepared.tls.ca_file if prepared.tls else None
-        out.write(banner(prepared.emulator, as_json=options.as_json, ca_file=ca_file))
+        line = banner(prepared.emulator, as_json=True, ca_file=ca_file) if ready.ready_file else ""
+        if options.as_json:
+            out.write(line or banner(prepared.emulator, as_json=True, ca_file=ca_file))
+        else:
+            out.write(banner(prepared.emulator, as_json=False, ca_file=ca_file))
         out.flush()
+        server.on_ready = lambda: ready.publish(line)
         server.run(sockets=[prepared.sock])
     finally:
         for sig, handler in original.items():
             signal.signal(sig, handler)
         prepared.sock.close()
-        if options.state_file is not None:
-            save_state(options.state_file, prepared.emulator.tenant)
-            LOG.info("state saved to %s", options.state_file)
-        prepared.emulator.tenant.close()
+        try:
+            if options.state_file is not None:
+                save_state(options.state_file, prepared.emulator.tenant)
+                LOG.info("state saved to %s", options.state_file)
+            prepared.emulator.tenant.close()
+        finally:
+            ready.remove()
 
 
 class EmulatorThread:
@@ -304,9 +322,15 @@ class EmulatorThread:
         self.ca_file = self._prepared.tls.ca_file if self._prepared.tls else None
         self._server = _Server(_uvicorn_config(self._prepared))
         self._thread = threading.Thread(target=self._serve, name="emulator", daemon=True)
+        #: the event loop serving the app (set once started): the one thread that changes the tenant
+        self.loop: asyncio.AbstractEventLoop | None = None
 
     def _serve(self) -> None:
-        asyncio.run(self._server.serve(sockets=[self._prepared.sock]))
+        asyncio.run(self._serve_here())
+
+    async def _serve_here(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        await self._server.serve(sockets=[self._prepared.sock])
 
     @property
     def verify(self) -> ssl.SSLContext | bool:
