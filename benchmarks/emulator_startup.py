@@ -104,7 +104,8 @@ def main() -> None:
         emulator_argv += ["--tls-dir", str(tls)]
         env = {**os.environ, "PYTHONDONTWRITEBYTECODE": ""}
         subprocess.run([python, "-m", "compileall", "-q", str(Path(__file__).parents[1] / "src")], check=True)
-        _launcher, wheel_env = regular_install(python, where / "wheel")
+        wheel_python, _script = regular_install(python, where / "wheel", extras="emulator")
+        wheel_argv = [wheel_python, *emulator_argv[1:]]
         first_answer_warmup(emulator_argv, env, tls)
         context = ssl.create_default_context(cafile=str(tls / "emulator-ca.pem"))
         hello_argv = [python, "-c", HELLO, str(tls / "emulator-server.pem")]
@@ -112,7 +113,7 @@ def main() -> None:
             'python -c "import uvicorn, starlette"': lambda: import_only(python),
             "uvicorn hello app, HTTPS": lambda: first_answer(hello_argv, env, context),
             "emulator, editable install": lambda: first_answer(emulator_argv, env, context),
-            "emulator, wheel install": lambda: first_answer(emulator_argv, wheel_env, context),
+            "emulator, wheel install": lambda: first_answer(wheel_argv, env, context),
         }
         for case in cases.values():  # warm-up: page cache, .pyc files
             case()

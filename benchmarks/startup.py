@@ -90,8 +90,11 @@ TARGETS = {"--help": 1.10, "--version": 1.05}
 IDENTITIES_TARGET = 1.15
 
 
-def regular_install(python: str, where: Path) -> tuple[str, str]:
-    """Build the wheel, install it with its dependencies into a new venv: (its python, its script)."""
+def regular_install(python: str, where: Path, *, extras: str = "") -> tuple[str, str]:
+    """Build the wheel, install it with its dependencies into a new venv: (its python, its script).
+
+    ``extras`` (e.g. ``"emulator"``) installs the wheel with those extras.
+    """
     root = Path(__file__).resolve().parents[1]
     wheels = where / "wheel"
     subprocess.run(
@@ -103,7 +106,8 @@ def regular_install(python: str, where: Path) -> tuple[str, str]:
     bin_dir = venv / ("Scripts" if os.name == "nt" else "bin")
     venv_python = str(bin_dir / "python")
     # pip byte-compiles what it installs, as for any user's install.
-    subprocess.run([venv_python, "-m", "pip", "install", "-q", str(wheel)], check=True)
+    target = f"{wheel}[{extras}]" if extras else str(wheel)
+    subprocess.run([venv_python, "-m", "pip", "install", "-q", target], check=True)
     return venv_python, str(bin_dir / "auth0link")
 
 
