@@ -40,7 +40,7 @@ unit: venv ## Only the fast tests (no subprocess, no browser)
 demo: venv system-deps ## Emulator + login -> link -> identities -> unlink, end to end
 	$(BIN)/python scripts/demo.py
 
-bench: venv ## Benchmarks (figures for the README's Performance section)
+bench: venv ## Benchmarks (figures for docs/performance.md)
 	@scripts/install-system-deps.sh --bench
 	scripts/with-keyring.sh $(BIN)/python benchmarks/startup.py
 	$(BIN)/python benchmarks/emulator.py

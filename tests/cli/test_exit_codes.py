@@ -1,4 +1,4 @@
-"""One test per documented exit code, and the README's table checked against the enum.
+"""One test per documented exit code, and the docs' table (docs/scripting.md) checked against the enum.
 
 Codes that need a tenant (4 API refused, 6 not found, 7 conflict) run the CLI against the real
 emulator in ``tests/e2e/test_exit_codes_e2e.py``.
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from tests.cli.conftest import Wired
     from tests.conftest import Runner
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+EXIT_CODES_PAGE = Path(__file__).resolve().parents[2] / "docs" / "scripting.md"
 
 
 def fake_jwt(sub: str) -> str:
@@ -40,8 +40,8 @@ def fake_jwt(sub: str) -> str:
 
 
 def test_readme_exit_code_table_matches_enum() -> None:
-    """The README's exit code table lists exactly the codes of ExitCode."""
-    text = README.read_text(encoding="utf-8")
+    """The docs' exit code table (docs/scripting.md) lists exactly the codes of ExitCode."""
+    text = EXIT_CODES_PAGE.read_text(encoding="utf-8")
     block = text.split("<!-- exit-codes:start -->", 1)[1].split("<!-- exit-codes:end -->", 1)[0]
     documented = {int(m) for m in re.findall(r"^\| (\d+) \|", block, flags=re.MULTILINE)}
     assert documented == {int(code) for code in ExitCode}

@@ -105,7 +105,7 @@ def _add_server_options(parser: argparse.ArgumentParser) -> None:
         "--faults",
         action="append",
         metavar="SPEC",
-        help="Inject faults, e.g. 'GET /api/v2/users/*=503x2' (repeatable; README's emulator section).",
+        help="Inject faults, e.g. 'GET /api/v2/users/*=503x2' (repeatable; see docs/emulator.md).",
     )
 
 
