@@ -18,7 +18,7 @@ import httpx
 
 from auth0link._redact import REDACTED, SECRET_FIELDS, redact_text, redact_value
 from auth0link.client import _tls
-from auth0link.errors import NetworkError
+from auth0link.errors import NetworkError, TlsError
 from auth0link.models import RateLimit
 
 if TYPE_CHECKING:
@@ -123,6 +123,8 @@ class HttpCore:
             limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
         )
         self.timeout = timeout
+        # Only a real network connection can be probed for TLS (an injected transport has no socket).
+        self._probe_tls = transport is None
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -216,6 +218,8 @@ class HttpCore:
                 tls = _tls.tls_failure(exc, where) if isinstance(exc, httpx.ConnectError) else None
                 if tls is not None:
                     raise tls from None
+                if not never_sent and (mismatch := self._https_behind_http(url)) is not None:
+                    raise mismatch from None
                 if (method in IDEMPOTENT or never_sent) and attempt < self.max_retries:
                     self._sleep(self._backoff(attempt))
                     attempt += 1
@@ -263,6 +267,20 @@ class HttpCore:
             tls = _tls.tls_failure(exc, urlsplit(self.base_url).netloc) if connect else None
             raise (tls or self._network_error(exc, "GET", host, sent=False)) from None
         return _tls.describe(der) if der else None
+
+    def _https_behind_http(self, url: str) -> TlsError | None:
+        """For a plain-http request the server did not answer in HTTP: the error when it speaks TLS.
+
+        A TLS server reads an HTTP request as a bad handshake and closes the connection, so the
+        request was not applied; httpx sees only a protocol error ("RemoteProtocolError").
+        """
+        parts = urlsplit(url if "://" in url else self.base_url)
+        if not self._probe_tls or parts.scheme != "http" or parts.hostname is None:
+            return None
+        port = parts.port or 80
+        if not _tls.speaks_tls(parts.hostname, port):
+            return None
+        return _tls.https_server_error(parts.netloc)
 
     def _network_error(
         self, exc: httpx.TransportError, method: str, host: str, *, sent: bool
