@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+import pytest
 
 from auth0link.emulator import demo
 from auth0link.errors import ExitCode
 from tests.support.tenant import BASE, NATIVE
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from tests.cli.conftest import Wired
     from tests.conftest import Runner
 
@@ -150,3 +154,29 @@ def test_hints_repeat_the_profile_flag_that_chose_the_profile(cli: Runner) -> No
     switched = cli("profiles", "switch", "work")
     assert switched.exit_code == 0
     assert cli("identities").stderr.splitlines()[-1] == "hint: run: auth0link login"  # work is active now
+
+
+@pytest.mark.parametrize(
+    ("words", "cword", "expected"),
+    [
+        ("auth0link --profile w", "2", ["weekend", "work"]),
+        ("auth0link identities --profile we", "3", ["weekend"]),
+        ("auth0link profiles switch ", "3", ["default", "weekend", "work"]),
+    ],
+)
+def test_profile_names_complete_in_the_shell(words: str, cword: str, expected: list[str]) -> None:
+    """bash completion (zsh and fish use the same callback) offers the known profile names."""
+    profiles = Path(os.environ["AUTH0LINK_CONFIG_DIR"]) / "profiles"
+    profiles.mkdir(parents=True)
+    for name in ("work", "weekend"):
+        (profiles / f"{name}.toml").write_text('domain = "t.example.com"\n', encoding="utf-8")
+    env = {**os.environ, "COMP_WORDS": words, "COMP_CWORD": cword, "_AUTH0LINK_COMPLETE": "bash_complete"}
+    done = subprocess.run(
+        [sys.executable, "-c", "from auth0link.cli import main; main(prog_name='auth0link')"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.stdout.split() == [f"plain,{name}" for name in expected]

@@ -141,6 +141,7 @@ def test_the_readme_quick_start_runs_as_written(tmp_path: Path) -> None:
     assert code == 0, shown[-4000:]
     assert "Linked google-oauth2|109876543210987654321 into auth0|65f0a11ce0000000000000a1" in shown
     assert "Unlinked google-oauth2|109876543210987654321" in shown
+    assert "emulator: GET" not in shown  # `auth0link emulator &` keeps its access log out of the terminal
     linked, unlinked = shown.split("Unlinked google-oauth2|109876543210987654321", 1)
     assert "Alice Example (Google)" in linked.rsplit("Merge and link now? [y/N]: y", 1)[1]  # `identities`
     assert "Alice Example (Google)" not in unlinked

@@ -143,3 +143,18 @@ def test_json_fills_the_primarys_email_and_name_as_the_table_does() -> None:
     table, piped, _ = make(tty=False)
     table.identities(USER, as_json=False)
     assert piped.getvalue().splitlines()[1].split("\t")[5:] == ["Alice", "alice@example.com"]
+
+
+def test_a_login_on_a_later_callback_port_says_so_once() -> None:
+    """Port 8484 busy, listening on 8485: one line on stderr saying so; nothing when the first port is used."""
+    err = io.StringIO()
+    Output(stdout=io.StringIO(), stderr=err, stderr_isatty=False).login_url(
+        URL, browser=True, first_port=8484
+    )
+    assert err.getvalue().splitlines()[0] == "Callback port 8484 is in use; listening on port 8485 instead."
+    assert err.getvalue().count("in use") == 1
+    quiet = io.StringIO()
+    Output(stdout=io.StringIO(), stderr=quiet, stderr_isatty=False).login_url(
+        URL, browser=True, first_port=8485
+    )
+    assert "in use" not in quiet.getvalue()

@@ -36,6 +36,8 @@ def browser_second_login(
     print_only = no_browser or unavailable is not None
 
     def on_url(url: str) -> None:
+        if settings.callback_ports:
+            app.output.callback_port_note(url, first_port=settings.callback_ports[0])
         if unavailable is not None:
             app.output.info(f"No browser can be opened here ({unavailable}); open the URL elsewhere.")
         app.output.info(f"{purpose} (a fresh login is required):")

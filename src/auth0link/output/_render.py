@@ -118,8 +118,13 @@ class Renderings(Screenshots, Streams):
 
     # -- login, status, doctor ------------------------------------------------------------
 
-    def login_url(self, url: str, *, browser: bool = True) -> None:
-        """The authorize URL, always on stderr; without a browser (``--no-browser``), the ssh hint too."""
+    def login_url(self, url: str, *, browser: bool = True, first_port: int | None = None) -> None:
+        """The authorize URL, always on stderr; without a browser (``--no-browser``), the ssh hint too.
+
+        ``first_port``: the first callback port; a login listening on a later one says so.
+        """
+        if first_port is not None:
+            self.callback_port_note(url, first_port=first_port)
         if browser:
             self.info("Opening the login page in your browser. If it does not open, visit:")
             self.info(f"  {clean(url)}")
@@ -127,6 +132,15 @@ class Renderings(Screenshots, Streams):
         self.info("Open this URL in a browser to log in:")
         self.info(f"  {clean(url)}")
         self.ssh_hint(url, default_port=DEFAULT_CALLBACK_PORT)
+
+    def callback_port_note(self, url: str, *, first_port: int) -> None:
+        """Once per login, when its callback listens on a later port than the first one (busy)."""
+        from urllib.parse import parse_qs, urlsplit
+
+        redirect = parse_qs(urlsplit(url).query).get("redirect_uri", [""])[0]
+        port = urlsplit(redirect).port
+        if port is not None and port != first_port:
+            self.info(f"Callback port {first_port} is in use; listening on port {port} instead.")
 
     def ssh_hint(self, url: str, *, default_port: int) -> None:
         """For a login URL opened on another machine: how to forward its loopback callback port."""

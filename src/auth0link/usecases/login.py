@@ -35,8 +35,11 @@ if TYPE_CHECKING:
 class LoginUI(Protocol):
     """What a login needs from the terminal (``Output`` implements it)."""
 
-    def login_url(self, url: str, *, browser: bool) -> None:
-        """Show the authorize URL (always, on stderr); ``browser``: one is being opened with it."""
+    def login_url(self, url: str, *, browser: bool, first_port: int | None = None) -> None:
+        """Show the authorize URL (always, on stderr); ``browser``: one is being opened with it.
+
+        ``first_port``: the first callback port; a URL whose callback uses a later one says so.
+        """
         ...
 
     def device_code(self, auth: DeviceAuthorization) -> None:
@@ -203,7 +206,9 @@ def _browser_flow(
             callback_ports=request.callback_ports,
             connection=request.connection,
             open_browser=opener or (lambda _url: False),
-            on_url=lambda url: ui.login_url(url, browser=opener is not None),
+            on_url=lambda url: ui.login_url(
+                url, browser=opener is not None, first_port=next(iter(request.callback_ports), None)
+            ),
             timeout=request.timeout,
             clock=_ticking_clock(spinner.tick, deadline),
         )
