@@ -174,6 +174,18 @@ def test_exit_8_for_the_admin_form_too(wired: Wired) -> None:
     assert wired.writes() == []
 
 
+def test_exit_8_from_batch_link_when_every_pair_is_refused(wired: Wired, tmp_path: Path) -> None:
+    """batch-link of an unverified secondary: skipped, nothing linked, and exit 8 as from link (it was 0)."""
+    wired.machine_login()
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("auth0|65f0a11ce0000000000000a1\tgithub|4242424\n", encoding="utf-8")
+    result = wired("batch-link", str(pairs))
+    assert result.exit_code == ExitCode.REFUSED, result.stderr
+    assert "1 pair(s) were refused by a safety check" in result.stderr
+    assert "--include-unverified" in result.stderr
+    assert not [w for w in wired.writes() if w[0] == "POST" and w[1].endswith("/identities")]
+
+
 def test_exit_9_cancelled_at_a_confirmation(wired: Wired) -> None:
     """Answering "no" is exit 9: nothing was changed, and it is not an error."""
     wired.stdin_isatty = True
