@@ -208,7 +208,8 @@ class HttpCore:
         """
         attempt = 0
         limited = 0
-        host = urlsplit(url).hostname or urlsplit(self.base_url).hostname or "the server"
+        # host:port as configured: "127.0.0.1:8080", not "127.0.0.1", when a port was given
+        host = urlsplit(url).netloc or urlsplit(self.base_url).netloc or "the server"
         while True:
             try:
                 response = self._http.request(method, url, headers=headers, **kwargs)
@@ -255,7 +256,7 @@ class HttpCore:
         """
         if not self.base_url.startswith("https://"):
             return None
-        host = urlsplit(self.base_url).hostname or "the server"
+        host = urlsplit(self.base_url).netloc or "the server"
         try:
             with self._http.stream("GET", "/.well-known/openid-configuration") as response:
                 stream = response.extensions.get("network_stream")
@@ -288,10 +289,7 @@ class HttpCore:
         maybe_applied = sent and method not in IDEMPOTENT
         unknown = " The request may or may not have been applied." if maybe_applied else ""
         if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
-            return NetworkError(
-                f"Could not connect to {host}.",
-                hint="check the tenant domain (auth0link config get domain) and your network",
-            )
+            return _connect_error(exc, host)
         if isinstance(exc, httpx.TimeoutException):
             return NetworkError(
                 f"{host} did not answer within {self.timeout:g} s.{unknown}",
@@ -303,3 +301,35 @@ class HttpCore:
             hint="try again; if it persists, run with --debug",
             maybe_applied=maybe_applied,
         )
+
+
+def _connect_error(exc: httpx.TransportError, host: str) -> NetworkError:
+    """Why the connection to ``host`` (``host[:port]``) failed: a DNS failure, a refusal, or else."""
+    import socket
+
+    cause: BaseException | None = exc
+    seen: set[int] = set()
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, socket.gaierror):
+            return NetworkError(
+                f"Could not resolve {host}: DNS lookup failed ({cause.strerror or cause}).",
+                hint="check the tenant domain (auth0link config get domain; a tenant's looks like "
+                "TENANT.REGION.auth0.com), or this machine's DNS",
+            )
+        if isinstance(cause, ConnectionRefusedError):
+            return NetworkError(
+                f"Could not connect to {host}: connection refused (nothing listens on that port).",
+                hint="check the domain and its port (auth0link config get domain), and that the server "
+                "(auth0link emulator?) is running",
+            )
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(exc, httpx.ConnectTimeout):
+        return NetworkError(
+            f"Could not connect to {host}: no answer in time.",
+            hint="check the tenant domain (auth0link config get domain) and your network",
+        )
+    return NetworkError(
+        f"Could not connect to {host}.",
+        hint="check the tenant domain (auth0link config get domain) and your network",
+    )
