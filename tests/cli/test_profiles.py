@@ -180,3 +180,28 @@ def test_profile_names_complete_in_the_shell(words: str, cword: str, expected: l
         check=False,
     )
     assert done.stdout.split() == [f"plain,{name}" for name in expected]
+
+
+def test_list_shows_a_session_logged_in_with_settings_from_the_environment(
+    wired: Wired, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Logged in with AUTH0LINK_DOMAIN/CLIENT_ID, listed without them: its tenant and "yes", as status shows."""
+    from auth0link.tokens import open_store
+    from auth0link.usecases.session_index import IndexEntry, SessionIndex
+    from tests.cli.conftest import KEY
+
+    config_dir = Path(os.environ["AUTH0LINK_CONFIG_DIR"])
+    session = wired.store.load(KEY)
+    assert session is not None
+    open_store("file", config_dir=config_dir, keyring_timeout=5).save(
+        KEY, session
+    )  # login --insecure-storage
+    index = SessionIndex(config_dir)
+    index.path.unlink(missing_ok=True)  # the wired login's entry says keyring (the test's memory store)
+    index.add(IndexEntry(KEY, "default", BASE, NATIVE, "file"))
+    monkeypatch.delenv("AUTH0LINK_DOMAIN")
+    monkeypatch.delenv("AUTH0LINK_CLIENT_ID")
+    status = wired("status", "--offline", "--json")
+    assert [s["logged_in"] for s in json.loads(status.stdout)["sessions"]] == [True]
+    row = listed(wired)["default"]  # type: ignore[arg-type]
+    assert (row["domain"], row["client_id"], row["logged_in"]) == (BASE, NATIVE, True)
