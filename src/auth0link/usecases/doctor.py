@@ -95,14 +95,7 @@ def run_doctor(
                 ports=callback_ports,
             )
     if client_id is None:
-        checks = [c for c in checks if c.name not in {"callback port", *login_checks}]
-        checks.append(
-            _note(
-                "user login",
-                "not checked: no client ID configured (machine credentials only)",
-                "to log in as a user too: auth0link config set client_id YOUR_NATIVE_APP_CLIENT_ID",
-            )
-        )
+        checks = _machine_only(checks)
     reachable = all(c.ok is not False for c in checks if c.name in {"tls", "discovery"})
     storage = _storage(store, key)
     if credentials is not None and reachable and storage[0].ok:
@@ -118,6 +111,19 @@ def run_doctor(
             )
         )
     return checks
+
+
+def _machine_only(checks: list[Check]) -> list[Check]:
+    """A profile without a client ID: no user-login checks, one note saying how to add them."""
+    user_login = {"callback port", "authorization code grant", "device code grant"}
+    return [
+        *(c for c in checks if c.name not in user_login),
+        _note(
+            "user login",
+            "not checked: no client ID configured (machine credentials only)",
+            "to log in as a user too: auth0link config set client_id YOUR_NATIVE_APP_CLIENT_ID",
+        ),
+    ]
 
 
 def _login_grants(
