@@ -56,6 +56,7 @@ def browser_second_login(
         open_browser=(lambda _url: False) if print_only else app.open_browser,
         on_url=on_url,
         timeout=timeout,
+        waiting=app.output.waiting,
         timeout_hint=timeout_hint,
         retry_hint=retry_hint or second_login.LINK_RETRY_HINT,
     )

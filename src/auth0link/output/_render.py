@@ -58,7 +58,11 @@ class Renderings(Screenshots, Streams):
         kept = plan.kept.user_id
         if plan.different_accounts is not None:
             current, second = plan.different_accounts
-            self.warn("the two accounts have different emails:")
+            self.warn(
+                "the two accounts have different emails:"
+                if plan.emails_compared
+                else "one of the two accounts has no email to compare (an SMS account):"
+            )
             self.info(f"  logged in:        {clean(current)}")
             self.info(f"  just signed in:   {clean(second)}")
             self.info("  Link them only if both are yours and you just signed in to the second one yourself.")
@@ -68,6 +72,9 @@ class Renderings(Screenshots, Streams):
             f"  {clean(kept)} stays the primary user; {clean(plan.absorbed_id)} becomes one of its identities"
         )
         self.info("  and Auth0 discards its own user_metadata and app_metadata.")
+        if plan.absorbed_app_metadata:
+            lost = ", ".join(f"{clean(k)}: {short(v)}" for k, v in plan.absorbed_app_metadata.items())
+            self.warn(f"app_metadata of {clean(plan.absorbed_id)} that will be lost (never merged): {lost}")
         merge = plan.merge
         if merge is None:
             reason = plan.merge_skipped_reason or "no access token for the secondary account"

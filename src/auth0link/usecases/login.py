@@ -97,24 +97,30 @@ def check_store_usable(store: TokenStore, key: str) -> TokenSet | None:
     return store.load(key)
 
 
-class _LazySpinner:
-    """Starts the UI's spinner on the first tick, i.e. after the URL or code has been printed."""
+class LazySpinner:
+    """Starts a spinner (``waiting``: ``LoginUI.waiting``) on the first tick, after the URL is printed."""
 
-    def __init__(self, ui: LoginUI, message: str) -> None:
-        self._ui = ui
+    def __init__(
+        self, waiting: Callable[[str], AbstractContextManager[Callable[[float], None]]], message: str
+    ) -> None:
+        """Remember what to show; nothing is shown before the first :meth:`tick`."""
+        self._waiting = waiting
         self._message = message
         self._stack = contextlib.ExitStack()
         self._update: Callable[[float], None] | None = None
 
     def tick(self, remaining: float) -> None:
+        """Show (the first time) and update the spinner with the seconds ``remaining``."""
         if self._update is None:
-            self._update = self._stack.enter_context(self._ui.waiting(self._message))
+            self._update = self._stack.enter_context(self._waiting(self._message))
         self._update(remaining)
 
     def __enter__(self) -> Self:
+        """The spinner, not shown yet."""
         return self
 
     def __exit__(self, *exc: object) -> None:
+        """Stop the spinner if it was shown."""
         self._stack.close()
 
 
@@ -167,7 +173,7 @@ def _device_flow(
     """The device flow, with the code shown (and a spinner once it is)."""
     from auth0link.auth.device import run_device_login
 
-    with _LazySpinner(ui, "Waiting for the login to be approved") as spinner:
+    with LazySpinner(ui.waiting, "Waiting for the login to be approved") as spinner:
         device = run_device_login(
             client,
             endpoints=endpoints,
@@ -194,7 +200,7 @@ def _browser_flow(
     """The browser (PKCE) flow, with the URL shown (and a spinner with the time left)."""
     from auth0link.auth.pkce import run_pkce_login
 
-    with _LazySpinner(ui, "Waiting for the browser login") as spinner:
+    with LazySpinner(ui.waiting, "Waiting for the browser login") as spinner:
         deadline = time.monotonic() + request.timeout
         result = run_pkce_login(
             client,
@@ -210,7 +216,7 @@ def _browser_flow(
                 url, browser=opener is not None, first_port=next(iter(request.callback_ports), None)
             ),
             timeout=request.timeout,
-            clock=_ticking_clock(spinner.tick, deadline),
+            clock=ticking_clock(spinner.tick, deadline),
         )
     return result.tokens, result.claims
 
@@ -237,7 +243,7 @@ def _revoke_quietly(client: Auth0Client, endpoints: Endpoints, client_id: str, r
         )
 
 
-def _ticking_clock(tick: Callable[[float], None], deadline: float) -> Callable[[], float]:
+def ticking_clock(tick: Callable[[float], None], deadline: float) -> Callable[[], float]:
     """A monotonic clock that also updates the spinner with the time left."""
 
     def clock() -> float:

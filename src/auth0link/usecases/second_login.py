@@ -18,8 +18,10 @@ from auth0link.tokens import TokenSet
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
+    from contextlib import AbstractContextManager
 
     from auth0link.auth.discovery import Endpoints
+    from auth0link.auth.pkce import PkceResult
     from auth0link.client import Auth0Client
     from auth0link.models import TokenResponse
 
@@ -96,18 +98,20 @@ def pkce_second_login(
     timeout: float = 300.0,
     timeout_hint: str | None = None,
     retry_hint: str = LINK_RETRY_HINT,
+    waiting: Callable[[str], AbstractContextManager[Callable[[float], None]]] | None = None,
 ) -> Callable[[LoginRequest], SecondLogin]:
     """The browser second login: PKCE with the request's ``prompt``/``max_age``/``connection``.
 
     ``run_pkce_login`` makes its own ``state`` and ``nonce`` and, with ``require_fresh_auth``,
     checks ``auth_time`` against the moment it started. The hints (what to do when no login
-    comes back in time, or after a refused one) default to ``link``'s.
+    comes back in time, or after a refused one) default to ``link``'s. ``waiting`` shows a spinner
+    with the time left once the URL is out (``Output.waiting``), as ``login`` does.
     """
 
-    def login(request: LoginRequest) -> SecondLogin:
+    def _pkce(request: LoginRequest, *, clock: Callable[[], float]) -> PkceResult:
         from auth0link.auth.pkce import run_pkce_login
 
-        result = run_pkce_login(
+        return run_pkce_login(
             client,
             endpoints=endpoints,
             jwks_provider=jwks_provider,
@@ -122,10 +126,17 @@ def pkce_second_login(
             open_browser=open_browser,
             on_url=on_url,
             timeout=timeout,
+            clock=clock,
             require_fresh_auth=request.require_fresh_auth,
             timeout_hint=timeout_hint or link_timeout_hint(callback_ports[0] if callback_ports else 8484),
             retry_hint=retry_hint,
         )
+
+    def login(request: LoginRequest) -> SecondLogin:
+        from auth0link.usecases.login import LazySpinner, no_spinner, ticking_clock
+
+        with LazySpinner(waiting or no_spinner, "Waiting for the sign-in in the browser") as spinner:
+            result = _pkce(request, clock=ticking_clock(spinner.tick, time.monotonic() + timeout))
         id_token = result.tokens.id_token
         if not id_token:
             raise IdTokenError("The second login returned no ID token, so it cannot be linked.")
