@@ -31,7 +31,7 @@ lint: venv ## ruff check + ruff format --check + test docstrings (interrogate)
 types: venv ## mypy --strict
 	$(BIN)/mypy
 
-test: venv system-deps lint types docs-build ## Lint, types and every test (unit, emulator, end-to-end)
+test: venv system-deps lint types docs-build ## Lint, types, the docs build and every test (unit, emulator, end-to-end)
 	$(BIN)/python -m pytest -p no:cacheprovider
 
 unit: venv ## Only the fast tests (no subprocess, no browser)
@@ -52,10 +52,10 @@ docs: venv ## Regenerate the docs' captured help output, walkthrough transcript 
 	$(BIN)/python scripts/gen_docs.py
 
 docs-build: venv ## Build the documentation site into site/ (mkdocs --strict: a broken link fails)
-	$(BIN)/mkdocs build --strict --site-dir site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 docs-serve: venv ## Preview the documentation site on http://127.0.0.1:8000 (reloads on save)
-	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
 
 dist: venv ## Build the sdist and wheel into dist/ and check them (twine check)
 	rm -rf dist
