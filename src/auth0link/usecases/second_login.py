@@ -103,9 +103,8 @@ def pkce_second_login(
     """The browser second login: PKCE with the request's ``prompt``/``max_age``/``connection``.
 
     ``run_pkce_login`` makes its own ``state`` and ``nonce`` and, with ``require_fresh_auth``,
-    checks ``auth_time`` against the moment it started. The hints (what to do when no login
-    comes back in time, or after a refused one) default to ``link``'s. ``waiting`` shows a spinner
-    with the time left once the URL is out (``Output.waiting``), as ``login`` does.
+    checks ``auth_time`` against the moment it started. The hints default to ``link``'s;
+    ``waiting`` shows a spinner with the time left once the URL is out, as ``login`` does.
     """
 
     def _pkce(request: LoginRequest, *, clock: Callable[[], float]) -> PkceResult:
@@ -137,8 +136,7 @@ def pkce_second_login(
 
         with LazySpinner(waiting or no_spinner, "Waiting for the sign-in in the browser") as spinner:
             result = _pkce(request, clock=ticking_clock(spinner.tick, time.monotonic() + timeout))
-        id_token = result.tokens.id_token
-        if not id_token:
+        if not (id_token := result.tokens.id_token):
             raise IdTokenError("The second login returned no ID token, so it cannot be linked.")
         return SecondLogin(
             id_token=id_token, claims=result.claims, tokens=result.tokens, started_at=result.started_at
