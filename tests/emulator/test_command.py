@@ -184,7 +184,7 @@ def test_the_access_log_is_off_unless_asked_for_when_stderr_is_not_a_foreground_
     flags: tuple[str, ...], logged: bool
 ) -> None:
     """stderr to a file (or `emulator &`): no per-request lines by default; --access-log turns them on."""
-    emu = launch(*flags)
+    emu = launch(*flags, access_log=False)
     try:
         assert httpx.get(emu.base_url + "/__emulator/health", verify=emu.verify).status_code == 200
     finally:
