@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help venv system-deps lint types test unit e2e demo bench docs clean
+.PHONY: help venv system-deps lint types test unit e2e demo bench docs docs-build docs-serve dist clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || scripts/install-system-deps.sh --python-venv $(notdir $(PYTHON))
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check pip==26.0.1
-	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[emulator,qr]' --group test --group lint
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[emulator,qr]' --group test --group lint --group dist --group docs
 	touch $(STAMP)
 
 venv: $(STAMP) ## Create .venv with the project, its extras and the pinned tools
@@ -31,7 +31,7 @@ lint: venv ## ruff check + ruff format --check + test docstrings (interrogate)
 types: venv ## mypy --strict
 	$(BIN)/mypy
 
-test: venv system-deps lint types ## Lint, types and every test (unit, emulator, end-to-end)
+test: venv system-deps lint types docs-build ## Lint, types, the docs build and every test (unit, emulator, end-to-end)
 	$(BIN)/python -m pytest -p no:cacheprovider
 
 unit: venv ## Only the fast tests (no subprocess, no browser)
@@ -40,7 +40,7 @@ unit: venv ## Only the fast tests (no subprocess, no browser)
 demo: venv system-deps ## Emulator + login -> link -> identities -> unlink, end to end
 	$(BIN)/python scripts/demo.py
 
-bench: venv ## Benchmarks (figures for the README's Performance section)
+bench: venv ## Benchmarks (figures for docs/performance.md)
 	@scripts/install-system-deps.sh --bench
 	scripts/with-keyring.sh $(BIN)/python benchmarks/startup.py
 	$(BIN)/python benchmarks/emulator.py
@@ -49,8 +49,19 @@ bench: venv ## Benchmarks (figures for the README's Performance section)
 	$(BIN)/python benchmarks/suggest.py
 	$(BIN)/python benchmarks/emulator_export.py
 
-docs: venv ## Regenerate README help output and the identities SVG
+docs: venv ## Regenerate the docs' captured help output, walkthrough transcript and identities SVG
 	$(BIN)/python scripts/gen_docs.py
 
+docs-build: venv ## Build the documentation site into site/ (mkdocs --strict: a broken link fails)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
+docs-serve: venv ## Preview the documentation site on http://127.0.0.1:8000 (reloads on save)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
+
+dist: venv ## Build the sdist and wheel into dist/ and check them (twine check)
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/twine check --strict dist/*
+
 clean: ## Remove the venv and caches
-	rm -rf $(VENV) .mypy_cache .ruff_cache build dist
+	rm -rf $(VENV) .mypy_cache .ruff_cache build dist site

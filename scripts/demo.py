@@ -1,4 +1,4 @@
-"""``make demo``: the README walkthrough end to end against a local emulator, non-interactively.
+"""``make demo``: the walkthrough (docs/linking.md) end to end against a local emulator, non-interactively.
 
 emulator → ``auth0link login`` (as alice@example.com, the scripted user typing the password in
 the hosted login page) → ``identities`` → ``link --connection google-oauth2`` (a second, fresh

@@ -1,16 +1,16 @@
-"""Regenerate the README's captured output from a real run against the emulator (``make docs``).
+"""Regenerate the docs' captured output from a real run against the emulator (``make docs``).
 
 * ``docs/identities.svg``: the ``auth0link identities`` table after linking Alice's Google
   account, drawn by the real CLI on a pseudo-terminal and exported by rich
   (``auth0link.output._svg.ansi_svg``);
 * the transcript between ``<!-- walkthrough-output:start -->`` and ``<!-- walkthrough-output:end -->``
-  in README.md;
-* every ``<!-- help:COMMAND:start -->`` … ``<!-- help:COMMAND:end -->`` region in README.md gets
-  the output of ``auth0link COMMAND --help`` (80 columns), so the README's help never drifts.
+  in docs/linking.md;
+* every ``<!-- help:COMMAND:start -->`` … ``<!-- help:COMMAND:end -->`` region in README.md and
+  docs/*.md gets the output of ``auth0link COMMAND --help`` (80 columns), so their help never drifts.
 
-Nothing else in the README is touched. ``--check`` regenerates only the help regions in memory
-and exits 1 if the README differs (the transcript and the SVG change with every run because of
-time stamps and random state, so they are not compared).
+Nothing else is touched. ``--check`` regenerates only the help regions in memory and exits 1 if a
+page differs (the transcript and the SVG change with every run because of time stamps and random
+state, so they are not compared).
 """
 
 # ruff: noqa: T201, INP001 - a script (not a package) that reports on stdout
@@ -33,7 +33,12 @@ from walkthrough import Step, Walkthrough, run_all, walkthrough  # noqa: E402 - 
 START = "<!-- walkthrough-output:start -->"
 END = "<!-- walkthrough-output:end -->"
 SVG = ROOT / "docs" / "identities.svg"
-README = ROOT / "README.md"
+WALKTHROUGH_PAGE = ROOT / "docs" / "linking.md"
+
+
+def pages() -> list[Path]:
+    """Every Markdown page that may hold a help region: the README and the docs site's pages."""
+    return [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
 def transcript(w: Walkthrough, steps: list[Step]) -> str:
@@ -47,22 +52,22 @@ def transcript(w: Walkthrough, steps: list[Step]) -> str:
     return "\n".join(lines)
 
 
-def update_readme(text: str) -> None:
-    """Replace only the marked region of the README."""
-    readme = README.read_text(encoding="utf-8")
+def update_walkthrough(text: str) -> None:
+    """Replace only the marked region of the walkthrough page."""
+    readme = WALKTHROUGH_PAGE.read_text(encoding="utf-8")
     if START not in readme or END not in readme:
-        msg = f"README.md has no {START} … {END} region"
+        msg = f"{WALKTHROUGH_PAGE.name} has no {START} … {END} region"
         raise SystemExit(msg)
     head, rest = readme.split(START, 1)
     _old, tail = rest.split(END, 1)
     body = (
         f"{START}\n"
-        "![auth0link identities after linking Alice's Google account](docs/identities.svg)\n\n"
-        "<details><summary>The whole run (commands, then what each printed on stderr and stdout)"
+        "![auth0link identities after linking Alice's Google account](identities.svg)\n\n"
+        '<details markdown="1"><summary>The whole run (commands, then what each printed on stderr and stdout)'
         "</summary>\n\n"
         f"```console\n{text}\n```\n\n</details>\n"
     )
-    README.write_text(head + body + END + tail, encoding="utf-8")
+    WALKTHROUGH_PAGE.write_text(head + body + END + tail, encoding="utf-8")
 
 
 _HELP_RE = re.compile(
@@ -86,28 +91,35 @@ def help_text(command: str) -> str:
 
 
 def with_help(readme: str) -> str:
-    """The README with every help region regenerated."""
+    """The page with every help region regenerated."""
     return _HELP_RE.sub(
         lambda m: f"{m.group(1)}```text\n{help_text(m.group('cmd')).rstrip()}\n```\n{m.group(4)}", readme
     )
 
 
 def main() -> int:
-    """Run the walkthrough, write the SVG and the README transcript."""
+    """Run the walkthrough, write the SVG and the walkthrough transcript."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="only check that the README region exists")
+    parser.add_argument("--check", action="store_true", help="only check that the help regions are current")
     parser.add_argument("--help-only", action="store_true", help="only regenerate the --help regions")
     args = parser.parse_args()
     if args.check:
-        readme = README.read_text(encoding="utf-8")
-        if START not in readme or END not in readme:
-            print(f"README.md has no {START} region")
+        if START not in WALKTHROUGH_PAGE.read_text(encoding="utf-8"):
+            print(f"{WALKTHROUGH_PAGE.name} has no {START} region")
             return 1
-        if with_help(readme) != readme:
-            print("README.md's --help output is stale: run make docs")
+        stale = [
+            p.name
+            for p in pages()
+            if with_help(p.read_text(encoding="utf-8")) != p.read_text(encoding="utf-8")
+        ]
+        if stale:
+            print(f"the --help output in {', '.join(stale)} is stale: run make docs")
             return 1
         return 0
-    README.write_text(with_help(README.read_text(encoding="utf-8")), encoding="utf-8")
+    for page in pages():
+        text = page.read_text(encoding="utf-8")
+        if (new := with_help(text)) != text:
+            page.write_text(new, encoding="utf-8")
     if args.help_only:
         return 0
 
@@ -118,8 +130,8 @@ def main() -> int:
         assert table is not None
         SVG.parent.mkdir(parents=True, exist_ok=True)
         ansi_svg(w.redact(table), str(SVG), width=150, title="auth0link identities")
-        update_readme(transcript(w, list(w.steps)))
-    print(f"wrote {SVG.relative_to(ROOT)}, the README walkthrough transcript and --help regions")
+        update_walkthrough(transcript(w, list(w.steps)))
+    print(f"wrote {SVG.relative_to(ROOT)}, the walkthrough transcript and --help regions")
     return 0
 
 

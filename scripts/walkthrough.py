@@ -1,6 +1,6 @@
-"""The README walkthrough, run for real: emulator → login → link → identities → unlink.
+"""The walkthrough (docs/linking.md), run for real: emulator → login → link → identities → unlink.
 
-Used by ``scripts/gen_docs.py`` (which captures the output for the README) and runnable on its
+Used by ``scripts/gen_docs.py`` (which captures the output for docs/linking.md) and runnable on its
 own (``python scripts/walkthrough.py``). Everything runs the real CLI as subprocesses against a
 local ``auth0link emulator`` over HTTPS, configured as a user configures a real tenant: the bare
 ``127.0.0.1:PORT`` domain plus ``AUTH0LINK_CA_BUNDLE`` (the emulator's CA, kept in the temporary
@@ -200,7 +200,7 @@ def walkthrough() -> Iterator[Walkthrough]:
 
 
 def run_all(w: Walkthrough, *, identities_tty: bool = False, keyring: bool = False) -> str | None:
-    """The README's steps; returns the identities table as drawn on a terminal when asked.
+    """The walkthrough's steps; returns the identities table as drawn on a terminal when asked.
 
     ``keyring`` stores the session in the OS keyring (``make demo`` provides a private one)
     instead of the temporary directory's 0600 file.

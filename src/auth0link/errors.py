@@ -63,7 +63,7 @@ def join_sentences(*parts: str) -> str:
 
 
 class ExitCode(enum.IntEnum):
-    """Process exit codes. Stable: scripts depend on them (documented in the README)."""
+    """Process exit codes. Stable: scripts depend on them (documented in docs/scripting.md)."""
 
     OK = 0
     ERROR = 1

@@ -260,7 +260,11 @@ def test_busy_ports_fall_back_and_all_busy_names_the_urls() -> None:
             listener.server_close()
         with pytest.raises(Auth0LinkError, match="in use") as info:
             bind_listener([busy], "state")
+        with pytest.raises(Auth0LinkError, match="are in use") as both:
+            bind_listener([busy, busy], "state")
     assert f"http://127.0.0.1:{busy}/callback" in (info.value.hint or "")
+    assert (info.value.hint or "").startswith("stop the program using it,")  # one port: "it", not "them"
+    assert (both.value.hint or "").startswith("stop the program using them,")
     assert callback_urls([8484]) == ["http://127.0.0.1:8484/callback"]
 
 

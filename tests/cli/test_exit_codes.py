@@ -1,4 +1,4 @@
-"""One test per documented exit code, and the README's table checked against the enum.
+"""One test per documented exit code, and the docs' table (docs/scripting.md) checked against the enum.
 
 Codes that need a tenant (4 API refused, 6 not found, 7 conflict) run the CLI against the real
 emulator in ``tests/e2e/test_exit_codes_e2e.py``.
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from tests.cli.conftest import Wired
     from tests.conftest import Runner
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+EXIT_CODES_PAGE = Path(__file__).resolve().parents[2] / "docs" / "scripting.md"
 
 
 def fake_jwt(sub: str) -> str:
@@ -40,8 +40,8 @@ def fake_jwt(sub: str) -> str:
 
 
 def test_readme_exit_code_table_matches_enum() -> None:
-    """The README's exit code table lists exactly the codes of ExitCode."""
-    text = README.read_text(encoding="utf-8")
+    """The docs' exit code table (docs/scripting.md) lists exactly the codes of ExitCode."""
+    text = EXIT_CODES_PAGE.read_text(encoding="utf-8")
     block = text.split("<!-- exit-codes:start -->", 1)[1].split("<!-- exit-codes:end -->", 1)[0]
     documented = {int(m) for m in re.findall(r"^\| (\d+) \|", block, flags=re.MULTILINE)}
     assert documented == {int(code) for code in ExitCode}
@@ -172,6 +172,18 @@ def test_exit_8_for_the_admin_form_too(wired: Wired) -> None:
     assert result.exit_code == ExitCode.REFUSED, result.stderr
     assert "--allow-unverified" in result.stderr
     assert wired.writes() == []
+
+
+def test_exit_8_from_batch_link_when_every_pair_is_refused(wired: Wired, tmp_path: Path) -> None:
+    """batch-link of an unverified secondary: skipped, nothing linked, and exit 8 as from link (it was 0)."""
+    wired.machine_login()
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("auth0|65f0a11ce0000000000000a1\tgithub|4242424\n", encoding="utf-8")
+    result = wired("batch-link", str(pairs))
+    assert result.exit_code == ExitCode.REFUSED, result.stderr
+    assert "1 pair(s) were refused by a safety check" in result.stderr
+    assert "--include-unverified" in result.stderr
+    assert not [w for w in wired.writes() if w[0] == "POST" and w[1].endswith("/identities")]
 
 
 def test_exit_9_cancelled_at_a_confirmation(wired: Wired) -> None:

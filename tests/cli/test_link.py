@@ -247,3 +247,20 @@ def test_an_sms_account_is_named_by_its_number_when_the_contacts_differ(wired: W
     result = wired("link", "--connection", "sms", input="y\n")
     assert result.exit_code == 0, result.stderr
     assert f"just signed in:   {SMS_USER} ({SMS_PHONE})" in result.stderr
+
+
+def test_nothing_to_merge_asks_link_now_not_merge_and_link(wired: Wired) -> None:
+    """--no-merge-metadata on a terminal: the question is "Link now?" (there is nothing to merge)."""
+    wired.stdin_isatty = True
+    result = wired("link", "--connection", "google-oauth2", "--no-merge-metadata", input="n\n")
+    assert "Link now? [y/N]" in result.stderr
+    assert "Merge and link now?" not in result.stderr
+
+
+def test_primary_secondary_names_the_app_metadata_that_will_be_lost(wired: Wired) -> None:
+    """--primary secondary: Alice is absorbed; her app_metadata key plan: "pro" is named as lost."""
+    result = wired("link", "--connection", "google-oauth2", "--primary", "secondary", "--yes")
+    assert result.exit_code == 0, result.stderr
+    assert 'app_metadata of auth0|65f0a11ce0000000000000a1 that will be lost (never merged): plan: "pro"' in (
+        result.stderr
+    )

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+import pytest
 
 from auth0link.emulator import demo
 from auth0link.errors import ExitCode
 from tests.support.tenant import BASE, NATIVE
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from tests.cli.conftest import Wired
     from tests.conftest import Runner
 
@@ -163,3 +167,52 @@ def test_a_name_with_a_trailing_newline_is_refused_everywhere(cli: Runner, isola
     assert not (isolated_env / "config" / "active-profile").exists()
     env = cli("config", "list", env={"AUTH0LINK_PROFILE": "work\n"})
     assert env.exit_code == ExitCode.USAGE
+
+
+@pytest.mark.parametrize(
+    ("words", "cword", "expected"),
+    [
+        ("auth0link --profile w", "2", ["weekend", "work"]),
+        ("auth0link identities --profile we", "3", ["weekend"]),
+        ("auth0link profiles switch ", "3", ["default", "weekend", "work"]),
+    ],
+)
+def test_profile_names_complete_in_the_shell(words: str, cword: str, expected: list[str]) -> None:
+    """bash completion (zsh and fish use the same callback) offers the known profile names."""
+    profiles = Path(os.environ["AUTH0LINK_CONFIG_DIR"]) / "profiles"
+    profiles.mkdir(parents=True)
+    for name in ("work", "weekend"):
+        (profiles / f"{name}.toml").write_text('domain = "t.example.com"\n', encoding="utf-8")
+    env = {**os.environ, "COMP_WORDS": words, "COMP_CWORD": cword, "_AUTH0LINK_COMPLETE": "bash_complete"}
+    done = subprocess.run(
+        [sys.executable, "-c", "from auth0link.cli import main; main(prog_name='auth0link')"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.stdout.split() == [f"plain,{name}" for name in expected]
+
+
+def test_list_shows_a_session_logged_in_with_settings_from_the_environment(
+    wired: Wired, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Logged in with AUTH0LINK_DOMAIN/CLIENT_ID, listed without them: its tenant and "yes", as status shows."""
+    from auth0link.token_file import FileTokenStore
+    from auth0link.usecases.session_index import IndexEntry, SessionIndex
+    from tests.cli.conftest import KEY
+
+    config_dir = Path(os.environ["AUTH0LINK_CONFIG_DIR"])
+    session = wired.store.load(KEY)
+    assert session is not None
+    FileTokenStore(config_dir / "tokens.json").save(KEY, session)  # login --insecure-storage
+    index = SessionIndex(config_dir)
+    index.path.unlink(missing_ok=True)  # the wired login's entry says keyring (the test's memory store)
+    index.add(IndexEntry(KEY, "default", BASE, NATIVE, "file"))
+    monkeypatch.delenv("AUTH0LINK_DOMAIN")
+    monkeypatch.delenv("AUTH0LINK_CLIENT_ID")
+    status = wired("status", "--offline", "--json")
+    assert [s["logged_in"] for s in json.loads(status.stdout)["sessions"]] == [True]
+    row = listed(wired)["default"]  # type: ignore[arg-type]
+    assert (row["domain"], row["client_id"], row["logged_in"]) == (BASE, NATIVE, True)

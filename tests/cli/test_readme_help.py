@@ -1,4 +1,4 @@
-"""The README's ``--help`` blocks are generated (``make docs``); this keeps them from drifting."""
+"""The docs' ``--help`` blocks are generated (``make docs``); this keeps them from drifting."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_readme_help_regions_match_the_cli() -> None:
-    """`scripts/gen_docs.py --check` passes: every README help region equals the real --help."""
+    """`scripts/gen_docs.py --check` passes: every help region in README.md and docs/ equals the real --help."""
     done = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "gen_docs.py"), "--check"],
         capture_output=True,
@@ -27,9 +27,9 @@ def test_readme_help_regions_match_the_cli() -> None:
 
 
 def test_the_walkthrough_says_what_login_does_without_a_keyring_before_it_runs_login(cli: Runner) -> None:
-    """README: before the walkthrough's first `auth0link login`, what a keyring-less machine sees, verbatim."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    walkthrough = readme.split("## Walkthrough: login, link, identities, unlink", 1)[1]
+    """docs/linking.md: before the walkthrough's first `auth0link login`, what a keyring-less machine sees, verbatim."""
+    readme = (ROOT / "docs" / "linking.md").read_text(encoding="utf-8")
+    walkthrough = readme.split("# Walkthrough: login, link, identities, unlink", 1)[1]
     first_login = walkthrough.index("\nauth0link login")
     before = walkthrough[:first_login]
     assert "--insecure-storage" in before

@@ -207,3 +207,18 @@ def test_link_backups_name_the_tenant(wired: Wired) -> None:
     assert wired("link", "--connection", "google-oauth2", "--yes").exit_code == 0
     record = json.loads(wired("backups", "show", "--user", ALICE).stdout)
     assert record["tenant"] == {"domain": BASE, "issuer": BASE + "/"}
+
+
+def test_the_sign_in_instruction_is_not_reported_as_done(
+    linked: Wired, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The "Now sign in to …" line is an instruction, not a success: no ✓ on it; the restore gets one."""
+    from auth0link.output._streams import Streams
+
+    successes: list[str] = []
+    monkeypatch.setattr(Streams, "success", lambda _self, message: successes.append(message))
+    result = linked("unlink", GOOGLE, "--restore-metadata", "--yes")
+    assert result.exit_code == 0, result.stderr
+    assert f"Now sign in to {GOOGLE} to restore its user_metadata" in result.stderr
+    assert not [m for m in successes if m.startswith("Now sign in")]
+    assert [m for m in successes if m.startswith("Unlinked")]

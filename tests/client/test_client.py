@@ -600,3 +600,36 @@ def test_token_endpoint_5xx_is_server_error_not_refusal(router: respx.Router) ->
         client.token({"grant_type": "authorization_code", "code": "c"})
     assert route.call_count == 1  # a code exchange is never blindly retried
     assert slept == []
+
+
+def test_a_dns_failure_is_named_with_the_domain_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A host name DNS cannot resolve: "Could not resolve HOST: DNS lookup failed (…)", not a bare "Could not connect"."""
+    import socket
+
+    def no_such_host(*_args: object, **_kwargs: object) -> None:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_such_host)
+    client = Auth0Client("https://wrong-tenant.eu.auth0.com", sleep=lambda _s: None, max_retries=0)
+    with pytest.raises(NetworkError) as info:
+        client.request("GET", "/.well-known/openid-configuration")
+    assert info.value.message == (
+        "Could not resolve wrong-tenant.eu.auth0.com: DNS lookup failed (Name or service not known)."
+    )
+    assert "config get domain" in (info.value.hint or "")
+
+
+def test_a_refused_loopback_connection_keeps_the_port() -> None:
+    """127.0.0.1:PORT with nothing listening: the message names 127.0.0.1:PORT and the refusal."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    client = Auth0Client(f"http://127.0.0.1:{port}", sleep=lambda _s: None, max_retries=0)
+    with pytest.raises(NetworkError) as info:
+        client.request("GET", "/.well-known/openid-configuration")
+    assert (
+        info.value.message
+        == f"Could not connect to 127.0.0.1:{port}: connection refused (nothing listens on that port)."
+    )

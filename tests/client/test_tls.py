@@ -107,13 +107,36 @@ def test_a_hostname_mismatch_is_named(tmp_path: Path, cli: Runner) -> None:
 
 
 def test_a_plain_http_server_behind_https_is_a_handshake_error(cli: Runner) -> None:
-    """https:// to a server speaking plain HTTP: one line saying the handshake failed, exit 5."""
+    """https:// to a server speaking plain HTTP: one line naming plain HTTP and the http:// domain, exit 5."""
     with TlsServer(None) as server:
         code, err = _identities(cli, server.domain)
     assert code == 5
-    assert err.startswith(f"error: The TLS handshake with {server.domain} failed (")
-    assert "the emulator's --http" in err
-    assert err.count("\n") == 1
+    assert err == (
+        f"error: {server.domain} speaks plain HTTP, not HTTPS; set the domain to http://{server.domain} "
+        "(plain http is accepted for loopback hosts only).\n"
+    )
+
+
+def test_plain_http_to_an_https_server_names_https_and_the_ca_bundle(tmp_path: Path, cli: Runner) -> None:
+    """http:// to a server speaking TLS (the emulator): "speaks HTTPS; use HOST:PORT and its CA bundle", exit 5."""
+    ca = TestCA(tmp_path, "Emulator-like CA")
+    with TlsServer(ca.issue("127.0.0.1")) as server:
+        code, err = _identities(cli, f"http://{server.domain}")
+    assert code == 5
+    assert err == (
+        f"error: {server.domain} speaks HTTPS, not plain HTTP; use {server.domain} as the domain (a bare "
+        "host:port means https) and its CA bundle: --ca-bundle FILE or AUTH0LINK_CA_BUNDLE=FILE "
+        "(auth0link emulator prints it).\n"
+    )
+    assert "may or may not" not in err
+
+
+def test_the_tls_probe_tells_a_tls_server_from_a_plain_one(tmp_path: Path) -> None:
+    """speaks_tls: True for a TLS server whatever its CA, False for plain HTTP and for a closed port."""
+    with TlsServer(TestCA(tmp_path, "Untrusted").issue("127.0.0.1")) as tls, TlsServer(None) as plain:
+        assert _tls.speaks_tls("127.0.0.1", int(tls.domain.rsplit(":", 1)[1]))
+        assert not _tls.speaks_tls("127.0.0.1", int(plain.domain.rsplit(":", 1)[1]))
+    assert not _tls.speaks_tls("127.0.0.1", int(plain.domain.rsplit(":", 1)[1]), timeout=1)
 
 
 def test_a_certificate_failure_is_not_retried(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ users of these tenants only through its users-export job (POST, polling, the dow
 Pacing honesty: at the issue's 50 req/s, 5,000 pairs x 3 requests take about 5 minutes, too slow
 for a test run. These tests run the emulator at ``--rate-limit 400/s`` (still a real token
 bucket with 429s, paced by the same code); the pacer's accuracy at exactly 50/s (fraction of the
-limit reached, 429 count) is measured by ``benchmarks/batch.py`` and reported in the README.
+limit reached, 429 count) is measured by ``benchmarks/batch.py`` and reported in docs/performance.md.
 """
 
 from __future__ import annotations

@@ -179,6 +179,47 @@ def test_no_access_log_silences_the_request_log() -> None:
 
 
 @pytest.mark.e2e
+@pytest.mark.parametrize(("flags", "logged"), [((), False), (("--access-log",), True)])
+def test_the_access_log_is_off_unless_asked_for_when_stderr_is_not_a_foreground_terminal(
+    flags: tuple[str, ...], logged: bool
+) -> None:
+    """stderr to a file (or `emulator &`): no per-request lines by default; --access-log turns them on."""
+    emu = launch(*flags, access_log=False)
+    try:
+        assert httpx.get(emu.base_url + "/__emulator/health", verify=emu.verify).status_code == 200
+    finally:
+        code = emu.stop()
+        log = emu.stderr_text()
+        emu.stderr_path.unlink()
+    assert code == 0
+    assert ("GET /__emulator/health 200" in log) is logged
+
+
+def test_the_access_log_default_needs_a_terminal_in_the_foreground() -> None:
+    """stderr_in_foreground: False for a file and for a terminal that is not this process's own."""
+    import os
+    import pty
+    import sys
+
+    from auth0link.emulator.server import stderr_in_foreground
+
+    main_fd, child_fd = pty.openpty()
+    saved = sys.stderr
+    try:
+        with open(child_fd, "w", closefd=False) as tty:
+            sys.stderr = tty
+            assert os.isatty(child_fd)
+            assert not stderr_in_foreground()  # a terminal, but not the controlling one of this process
+        with Path(os.devnull).open("w") as devnull:
+            sys.stderr = devnull
+            assert not stderr_in_foreground()
+    finally:
+        sys.stderr = saved
+        os.close(main_fd)
+        os.close(child_fd)
+
+
+@pytest.mark.e2e
 def test_missing_extra_is_one_line_with_the_pip_hint() -> None:
     """Without uvicorn/starlette, `auth0link emulator` says which is missing and how to install it (exit 2)."""
     code = "import sys; sys.modules['uvicorn'] = None; from auth0link.cli import main; main(['emulator', '--port', '0'])"

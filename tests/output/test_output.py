@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+from typing import Any
 
-from auth0link.models import User
+from auth0link.models import LinkPlan, User
 from auth0link.output import Output, clean
 from tests.support import recorded
 
@@ -181,3 +182,45 @@ def test_a_real_link_answers_database_profile_without_name_shows_given_and_famil
     mine, linked = json.loads(out.getvalue())["identities"]
     assert (mine["name"], mine["email"]) == ("chuck249@example.com", "chuck249@example.com")
     assert (linked["name"], linked["email"]) == ("Chuck Sanchez", "chuck203@example.com")
+
+
+def test_a_login_on_a_later_callback_port_says_so_once() -> None:
+    """Port 8484 busy, listening on 8485: one line on stderr saying so; nothing when the first port is used."""
+    err = io.StringIO()
+    Output(stdout=io.StringIO(), stderr=err, stderr_isatty=False).login_url(
+        URL, browser=True, first_port=8484
+    )
+    assert err.getvalue().splitlines()[0] == "Callback port 8484 is in use; listening on port 8485 instead."
+    assert err.getvalue().count("in use") == 1
+    quiet = io.StringIO()
+    Output(stdout=io.StringIO(), stderr=quiet, stderr_isatty=False).login_url(
+        URL, browser=True, first_port=8485
+    )
+    assert "in use" not in quiet.getvalue()
+
+
+def _plan(**fields: Any) -> LinkPlan:
+    """A LinkPlan for Alice absorbing an SMS account, with ``fields`` set."""
+    kept = User.from_api({"user_id": "auth0|alice", "email": "alice@example.com", "identities": []})
+    return LinkPlan(
+        kept=kept, absorbed_id="sms|1", absorbed_contact="+15555550123", merge=None, backup="b", **fields
+    )
+
+
+def test_an_sms_account_without_email_is_not_said_to_have_a_different_email() -> None:
+    """No email to compare: the warning says so instead of "the two accounts have different emails"."""
+    err = io.StringIO()
+    plan = _plan(
+        different_accounts=("auth0|alice (alice@example.com)", "sms|1 (+15555550123)"), emails_compared=False
+    )
+    Output(stdout=io.StringIO(), stderr=err, stderr_isatty=False).link_plan(plan)
+    assert "different emails" not in err.getvalue()
+    assert "no email to compare (an SMS account)" in err.getvalue()
+
+
+def test_the_plan_names_the_absorbed_app_metadata_that_will_be_lost() -> None:
+    """The absorbed account's app_metadata keys and values are listed as lost (Auth0 never merges them)."""
+    err = io.StringIO()
+    plan = _plan(absorbed_app_metadata={"plan": "pro"})
+    Output(stdout=io.StringIO(), stderr=err, stderr_isatty=False).link_plan(plan)
+    assert 'app_metadata of sms|1 that will be lost (never merged): plan: "pro"' in err.getvalue()

@@ -31,6 +31,39 @@ def test_plain_lines_when_stderr_is_not_a_terminal() -> None:
     assert "\x1b" not in err.getvalue()
 
 
+def test_pairs_done_by_an_earlier_run_are_not_in_the_rate_or_the_total(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """--resume: 8 of 10 pairs done before, 1 linked in 2 s: "1/2 (0.5/s, ETA 2 s)", not 9 pairs' rate."""
+    import time
+
+    now = [100.0]
+    monkeypatch.setattr(time, "monotonic", lambda: now[0])
+    err = io.StringIO()
+    progress = Output(stdout=io.StringIO(), stderr=err, stderr_isatty=False).progress(
+        total=10, label="batch-link", interval=0.0
+    )
+    for _ in range(8):
+        progress.skip()
+    assert err.getvalue() == ""  # skipping says nothing and does not count as progress
+    now[0] = 102.0
+    progress.advance("linked")
+    assert err.getvalue().splitlines()[0] == "batch-link: 1/2 (0.5/s, ETA 2 s) linked"
+
+
+def test_the_bar_total_shrinks_for_pairs_done_earlier() -> None:
+    """On a TTY, skip() lowers the bar's total: M/N is this run's work."""
+    err = io.StringIO()
+    progress = Output(stdout=io.StringIO(), stderr=err, stderr_isatty=True, width=120).progress(
+        total=5, label="batch-link"
+    )
+    progress.skip()
+    progress.skip()
+    progress.advance("linked")
+    progress.close()
+    assert "1/3" in err.getvalue()
+
+
 def test_rich_bar_on_a_terminal() -> None:
     """On a TTY the rich bar shows done/total and the status, and closes cleanly."""
     err = io.StringIO()

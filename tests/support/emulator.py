@@ -191,11 +191,16 @@ class RunningEmulator:
         return self.returncode
 
 
-def emulator_command(*args: str, via: Literal["cli", "module"] = "cli") -> list[str]:
-    """The argv that starts the emulator with ``--json --port 0`` and ``args``."""
+def emulator_command(*args: str, via: Literal["cli", "module"] = "cli", access_log: bool = True) -> list[str]:
+    """The argv that starts the emulator with ``--json --port 0`` and ``args``.
+
+    ``access_log``: pass ``--access-log`` (its stderr goes to a file, where the log is off by
+    default), so tests can read the requests and a failure shows them.
+    """
+    logged = ["--access-log"] if access_log else []
     if via == "cli":
-        return [sys.executable, "-m", "auth0link", "emulator", "--json", "--port", "0", *args]
-    return [sys.executable, "-m", "auth0link.emulator", "--json", "--port", "0", *args]
+        return [sys.executable, "-m", "auth0link", "emulator", "--json", "--port", "0", *logged, *args]
+    return [sys.executable, "-m", "auth0link.emulator", "--json", "--port", "0", *logged, *args]
 
 
 def _parse_line(line: bytes) -> dict[str, Any] | None:
@@ -211,6 +216,7 @@ def launch(
     via: Literal["cli", "module"] = "cli",
     env: dict[str, str] | None = None,
     timeout: float = 20.0,
+    access_log: bool = True,
 ) -> RunningEmulator:
     """Start the emulator and return once its JSON line has been read."""
     fd, name = tempfile.mkstemp(prefix="emulator-", suffix=".stderr")
@@ -222,7 +228,7 @@ def launch(
         child_env["AUTH0LINK_DATA_DIR"] = str(stderr_path.with_suffix(".data"))
     with os.fdopen(fd, "wb") as stderr:
         process = subprocess.Popen(
-            emulator_command(*args, via=via),
+            emulator_command(*args, via=via, access_log=access_log),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=stderr,

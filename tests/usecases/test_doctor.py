@@ -85,3 +85,74 @@ def test_doctor_unreachable_discovery() -> None:
     assert checks["discovery"].ok is False
     assert "auth0link config set domain" in (checks["discovery"].fix or "")
     assert json.dumps(checks["discovery"].to_json())
+    # something else answers there: the grants are not checked, and no "check the client ID"
+    for name in ("signing keys", "authorization code grant", "device code grant"):
+        assert checks[name].ok is None
+        assert "no OpenID provider answered" in checks[name].detail
+        assert "client ID" not in (checks[name].fix or "")
+
+
+def test_an_authorize_404_names_the_domain_not_the_client_id() -> None:
+    """Discovery answers but /authorize is 404 (not a tenant's): the fix is the domain."""
+    router = respx.Router(assert_all_called=False)
+    idp.mount(router)
+    router.get(idp.BASE + "/authorize").mock(return_value=httpx.Response(404, text="<h1>Not Found</h1>"))
+    router.post(idp.BASE + "/oauth/device/code").mock(
+        return_value=httpx.Response(
+            200, json={"device_code": "d", "user_code": "u", "verification_uri": idp.BASE + "/activate"}
+        )
+    )
+    check = _doctor(router)["authorization code grant"]
+    assert check.ok is False
+    assert "config get domain" in (check.fix or "")
+    assert "client ID" not in (check.fix or "")
+
+
+def test_credential_checks_read_status_results() -> None:
+    """A refused session is X with status's fix; machine credentials alone are not "not logged in"."""
+    from auth0link.models import MachineStatus, SessionStatus
+    from auth0link.usecases.doctor import credential_checks
+
+    refused = SessionStatus(
+        profile="default",
+        domain=idp.BASE,
+        client_id=idp.CLIENT_ID,
+        active=True,
+        logged_in=True,
+        storage="keyring",
+        check="refused",
+        problems=("The refresh token was revoked. Fix: auth0link login",),
+    )
+    (session,) = credential_checks([refused], [])
+    assert (session.ok, session.detail, session.fix) == (
+        False,
+        "The refresh token was revoked.",
+        "auth0link login",
+    )
+    machine = MachineStatus("default", idp.BASE, "m2m", active=True, stored=True, check="ok")
+    checks = credential_checks([], [machine])
+    assert [(c.name, c.ok) for c in checks] == [("session", None), ("machine credentials", True)]
+    assert "machine credentials only" in checks[0].detail
+
+
+def test_doctor_without_a_client_id_skips_the_user_login_checks() -> None:
+    """client_id None: no callback-port or grant checks, one note saying how to add a client ID."""
+    from auth0link.models import Check
+
+    router = respx.Router(assert_all_called=False)
+    idp.mount(router)
+    checks = run_doctor(
+        _client(router),
+        client_id=None,
+        scope="openid",
+        audience=None,
+        callback_ports=[0],
+        store=MemoryTokenStore(),
+        key=None,
+        credentials=lambda: [Check("machine credentials", ok=True, detail="works")],
+    )
+    names = [c.name for c in checks]
+    assert "authorization code grant" not in names
+    assert "callback port" not in names
+    assert names[-2:] == ["token storage", "machine credentials"]
+    assert "user login" in names

@@ -45,7 +45,7 @@ class RecordingUI:
         self.codes: list[str] = []
         self.ticks: list[float] = []
 
-    def login_url(self, url: str, *, browser: bool) -> None:
+    def login_url(self, url: str, *, browser: bool, first_port: int | None = None) -> None:  # noqa: ARG002 - the protocol's signature
         """Record the URL (and whether a browser was being opened with it)."""
         self.urls.append(url)
         self.browsers.append(browser)
@@ -141,7 +141,7 @@ def test_no_browser_login_says_no_browser_is_opened() -> None:
     started: list[str] = []
 
     class ElsewhereUI(RecordingUI):
-        def login_url(self, url: str, *, browser: bool) -> None:
+        def login_url(self, url: str, *, browser: bool, first_port: int | None = None) -> None:  # noqa: ARG002 - the protocol's signature
             super().login_url(url, browser=browser)
             complete(url)  # the person opens it on another machine
 
@@ -331,7 +331,7 @@ def test_spinner_starts_only_after_the_url_is_shown() -> None:
     events: list[str] = []
 
     class OrderUI(RecordingUI):
-        def login_url(self, url: str, *, browser: bool) -> None:
+        def login_url(self, url: str, *, browser: bool, first_port: int | None = None) -> None:  # noqa: ARG002 - the protocol's signature
             events.append("url")
             super().login_url(url, browser=browser)
 

@@ -8,6 +8,7 @@ the stored session to the second login's tokens.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
@@ -153,6 +154,47 @@ def test_browser_second_login_forces_a_fresh_sign_in(tenant: LocalTenant) -> Non
     assert result.access_token is not None
     assert result.started_at is not None
     assert started - 1 <= result.started_at <= result.claims["auth_time"] + 1
+
+
+def test_the_browser_second_login_shows_a_spinner_with_the_time_left_after_the_url(
+    tenant: LocalTenant,
+) -> None:
+    """link waits as login does: the URL first, then a spinner ticking down from the timeout, closed at the end."""
+    events: list[str] = []
+    remaining: list[float] = []
+
+    @contextlib.contextmanager
+    def waiting(message: str) -> Iterator[Callable[[float], None]]:
+        events.append(f"spinner: {message}")
+        yield remaining.append
+        events.append("spinner closed")
+
+    def browser(url: str) -> bool:
+        time.sleep(0.3)  # a person takes a moment: the spinner ticks meanwhile
+        with httpx.Client(transport=SyncASGITransport(tenant.emulator), base_url=BASE) as pages:
+            callback = LoginAgent(client=pages).complete_authorize(
+                url, email="alice@example.com", deliver=False
+            )
+        httpx.get(callback)
+        return True
+
+    login = pkce_second_login(
+        tenant.client(),
+        endpoints=Endpoints.auth0_defaults(BASE),
+        jwks_provider=jwks(tenant),
+        client_id=NATIVE,
+        scope=USER_SCOPES,
+        audience=f"{BASE}/api/v2/",
+        callback_ports=DEFAULT_CALLBACK_PORTS,
+        open_browser=browser,
+        on_url=lambda _url: events.append("url"),
+        timeout=30,
+        waiting=waiting,
+    )
+    login(LoginRequest(connection="google-oauth2", login_hint="alice@example.com"))
+    assert events == ["url", "spinner: Waiting for the sign-in in the browser", "spinner closed"]
+    assert remaining
+    assert all(25 < left <= 30 for left in remaining)
 
 
 # -- an ID token from stdin ----------------------------------------------------------------------

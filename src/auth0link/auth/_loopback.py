@@ -131,11 +131,13 @@ def bind_listener(ports: Sequence[int], state: str) -> Listener:
             return Listener(port, state)
         except OSError:
             busy.append(port)
+    several = len(busy) > 1
     raise Auth0LinkError(
-        f"Cannot listen for the login callback: port{'s' if len(busy) > 1 else ''} "
-        f"{', '.join(map(str, busy))} on {CALLBACK_HOST} {'are' if len(busy) > 1 else 'is'} in use.",
+        f"Cannot listen for the login callback: port{'s' if several else ''} "
+        f"{', '.join(map(str, busy))} on {CALLBACK_HOST} {'are' if several else 'is'} in use.",
         hint=(
-            "stop the program using them, or pass --callback-port PORT and register "
+            f"stop the program using {'them' if several else 'it'}, "
+            "or pass --callback-port PORT and register "
             f"http://{CALLBACK_HOST}:PORT{CALLBACK_PATH} in the application's Allowed Callback URLs "
             f"(currently expected: {', '.join(callback_urls(ports))})"
         ),

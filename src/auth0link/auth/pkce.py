@@ -92,7 +92,7 @@ def _register_hint(ports: Sequence[int]) -> str:
     return (
         "add these to the application's Allowed Callback URLs: "
         + ", ".join(callback_urls(ports))
-        + " (see the README's 'Set up your Auth0 tenant'; auth0link doctor checks it)"
+        + " (see docs/tenant-setup.md, 'Set up your Auth0 tenant'; auth0link doctor checks it)"
     )
 
 

@@ -56,7 +56,7 @@ COMMANDS: Final[dict[str, tuple[str, str]]] = {
 
 
 def exit_code_for(error: BaseException) -> ExitCode:
-    """The process exit code for ``error``: the one place errors become codes (README table).
+    """The process exit code for ``error``: the one place errors become codes (docs/scripting.md table).
 
     By class (a subclass has its parent's code unless listed); a
     :class:`~auth0link.errors.LinkAborted` takes its cause's code when a specific failure stopped

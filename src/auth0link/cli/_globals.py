@@ -48,8 +48,36 @@ def _record(setting: str, transform: Callable[[Any], Any] | None = None) -> Call
     return callback
 
 
+def complete_profile_names(
+    _ctx: click.Context, _param: click.Parameter, incomplete: str
+) -> list[click.shell_completion.CompletionItem]:
+    """Shell completion (bash, zsh, fish) of ``--profile NAME`` and ``profiles switch NAME``.
+
+    The known profiles (files, machine credentials, stored logins) starting with ``incomplete``;
+    the config directory is read only when the shell asks, never at start-up.
+    """
+    from click.shell_completion import CompletionItem
+
+    from auth0link.config import default_config_dir
+    from auth0link.usecases.profiles import known_profiles
+
+    try:
+        names = known_profiles(default_config_dir(os.environ), active="default")
+    except OSError:
+        return []
+    return [CompletionItem(name) for name in names if name.startswith(incomplete)]
+
+
 _GLOBALS: Final[tuple[tuple[str, str, dict[str, Any]], ...]] = (
-    ("--profile", "profile", {"metavar": "NAME", "help": env_help("Profile to use.", names.ENV_PROFILE)}),
+    (
+        "--profile",
+        "profile",
+        {
+            "metavar": "NAME",
+            "help": env_help("Profile to use.", names.ENV_PROFILE),
+            "shell_complete": complete_profile_names,
+        },
+    ),
     ("--domain", "domain", {"metavar": "DOMAIN", "help": env_help("Tenant domain.", names.ENV_DOMAIN)}),
     (
         "--client-id",

@@ -37,6 +37,8 @@ def browser_second_login(
     print_only = no_browser or unavailable is not None
 
     def on_url(url: str) -> None:
+        if settings.callback_ports:
+            app.output.callback_port_note(url, first_port=settings.callback_ports[0])
         if unavailable is not None:
             app.output.info(f"No browser can be opened here ({unavailable}); open the URL elsewhere.")
         app.output.info(f"{purpose} (a fresh login is required):")
@@ -55,6 +57,7 @@ def browser_second_login(
         open_browser=(lambda _url: False) if print_only else app.open_browser,
         on_url=on_url,
         timeout=timeout,
+        waiting=app.output.waiting,
         timeout_hint=timeout_hint,
         retry_hint=retry_hint or second_login.LINK_RETRY_HINT,
         accepted=AcceptedCallbacks(app.cache_dir),

@@ -78,11 +78,12 @@ def batch_link(  # long: one parameter per option, and the help text
     merge the secondary's user_metadata into the primary, link, verify. Every
     step goes to an fsync'd journal: after a crash, kill or Ctrl-C (exit 130),
     run again with --resume JOURNAL; nothing is linked twice or lost.
-    Exit 1 when any pair failed or any line was invalid. Needs update:users.
+    Exit 1 when any pair failed or any line was invalid, else 8 when a safety
+    check refused a pair (unverified or different emails). Needs update:users.
     """
     import threading
 
-    from auth0link.errors import Auth0LinkError, Interrupted, UsageError
+    from auth0link.errors import Auth0LinkError, Interrupted, Refused, UsageError
     from auth0link.usecases import batch
     from auth0link.usecases.batch_input import read_pairs
     from auth0link.usecases.journal import open_run_files
@@ -141,6 +142,12 @@ def batch_link(  # long: one parameter per option, and the help text
             if summary.journal
             else "see the warnings above",
         )
+    if summary.skipped:
+        raise Refused(
+            f"{summary.skipped} pair(s) were refused by a safety check and not linked; nothing was "
+            "changed for them.",
+            hint="see the warnings above (each names its override, e.g. --include-unverified)",
+        )
 
 
 class _Reporter:
@@ -151,6 +158,9 @@ class _Reporter:
         self.progress = output.progress(total=total, label="batch-link")
 
     def pair_done(self, pair: Pair, outcome: str, detail: str) -> None:
+        if outcome == "done":  # finished by an earlier run (--resume): not this run's rate
+            self.progress.skip()
+            return
         if outcome in {"failed", "skipped"}:
             self.output.warn(
                 f"line {pair.line}: {pair.primary_id} <- {pair.secondary_id}: {outcome}: {detail}"

@@ -10,6 +10,7 @@ from auth0link.cli._globals import command, pass_app
 
 if TYPE_CHECKING:
     from auth0link.application import Application
+    from auth0link.models import Check
 
 
 @command()
@@ -21,22 +22,46 @@ def doctor(app: Application, *, as_json: bool) -> None:
     \b
     Checks: TLS (the certificate verifies; issuer, expiry), discovery,
     signing keys, the callback port, the authorization code grant (callback
-    URL registered), the device code grant, the token storage. Each problem
-    comes with its fix. Exit 1 when something is wrong.
+    URL registered), the device code grant, the token storage, and the session
+    and machine credentials (checked with the tenant, as status does). Each
+    problem comes with its fix. Exit 1 when something is wrong.
     """
     from auth0link.errors import Auth0LinkError
-    from auth0link.usecases.doctor import run_doctor
+    from auth0link.usecases import status
+    from auth0link.usecases.doctor import credential_checks, run_doctor
 
     settings = app.settings
+    env_machine = (
+        (settings.domain, settings.machine_client_id)
+        if settings.domain and settings.machine_client_id and settings.client_secret
+        else None
+    )
+
+    def credentials() -> list[Check]:
+        """The active profile's session and machine credentials, checked as `status` checks them."""
+        report = status.gather(
+            [c for c in app.profiles.profile_configs() if c.active],
+            world=app.profiles,
+            config_dir=settings.config_dir,
+            now=app.clock(),
+            offline=False,
+            bare_profile=settings.bare_profile,
+            env_machine=env_machine,
+        )
+        return credential_checks(report.sessions, report.machines)
+
+    if settings.client_id is None and env_machine is None and not _machine_stored(app):
+        settings.require_client_id  # noqa: B018 - raises the configuration error naming the fix
     checks = run_doctor(
         app.client(),
-        client_id=settings.require_client_id,
+        client_id=settings.client_id,
         scope=settings.scopes,
         audience=settings.api_audience,
         callback_ports=settings.callback_ports,
         store=app.store,
-        key=app.store_key,
+        key=app.store_key if settings.client_id else None,
         env_token=settings.access_token,
+        credentials=None if settings.access_token else credentials,
     )
     app.output.doctor(checks, as_json=as_json)
     failed = [c for c in checks if c.ok is False]
@@ -45,3 +70,11 @@ def doctor(app: Application, *, as_json: bool) -> None:
             f"auth0link doctor found {len(failed)} problem(s).",
             hint="fix the lines marked X above, then run auth0link doctor again",
         )
+
+
+def _machine_stored(app: Application) -> bool:
+    """Whether this profile has machine credentials stored for its tenant (``login --machine``)."""
+    from auth0link.usecases.profiles import machine_entries
+
+    active = [c for c in app.profiles.profile_configs() if c.active]
+    return bool(machine_entries(app.settings.config_dir, active))

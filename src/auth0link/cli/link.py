@@ -226,7 +226,8 @@ def _user_link(
 
     def show_and_confirm(plan: LinkPlan) -> bool:
         app.output.link_plan(plan)
-        return confirm("Merge and link now?", yes=yes)
+        merging = plan.merge is not None and bool(plan.merge.changes)
+        return confirm("Merge and link now?" if merging else "Link now?", yes=yes)
 
     def save_session(tokens: TokenSet) -> None:
         app.sessions.save(tokens)

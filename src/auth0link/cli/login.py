@@ -106,7 +106,7 @@ def login(
     otherwise the device flow (a URL and code to enter on any device).
     The URL is always printed on stderr. Nothing is stored unless the login
     succeeds and its ID token is valid. Without a keyring, --insecure-storage
-    keeps the tokens in a plain-text file (README: "Log in").
+    keeps the tokens in a plain-text file (docs/login.md).
     """
     if machine or machine_client_id or client_secret:
         _machine_login(app, client_id=machine_client_id, secret_source=client_secret, machine=machine)

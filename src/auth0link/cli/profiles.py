@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from auth0link.cli._globals import command, pass_app
+from auth0link.cli._globals import command, complete_profile_names, pass_app
 
 if TYPE_CHECKING:
     from auth0link.application import Application
@@ -47,7 +47,7 @@ def profiles_list(app: Application, *, as_json: bool) -> None:
 
 
 @command(name="switch")
-@click.argument("name")
+@click.argument("name", shell_complete=complete_profile_names)
 def profiles_switch(name: str) -> None:
     """Make NAME the active profile (remembered in the config directory).
 

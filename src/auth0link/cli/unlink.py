@@ -175,6 +175,7 @@ def _unlink_and_restore(
         ),
         client_for=lambda token: app.client(access_token=token),
         report=app.output.success,
+        instruct=app.output.info,
         sleep=app.sleep,
     )
     app.output.restored(restored)

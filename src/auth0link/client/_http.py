@@ -17,8 +17,15 @@ from urllib.parse import urlsplit
 import httpx
 
 from auth0link._redact import REDACTED, SECRET_FIELDS, redact_text, redact_value
-from auth0link.client._tls import PeerCertificate, describe, ssl_context, tls_failure
-from auth0link.errors import NetworkError
+from auth0link.client._tls import (
+    PeerCertificate,
+    describe,
+    https_server_error,
+    speaks_tls,
+    ssl_context,
+    tls_failure,
+)
+from auth0link.errors import NetworkError, TlsError
 from auth0link.models import RateLimit
 
 if TYPE_CHECKING:
@@ -126,6 +133,8 @@ class HttpCore:
             limits=limits,
         )
         self.timeout = timeout
+        # Only a real network connection can be probed for TLS (an injected transport has no socket).
+        self._probe_tls = transport is None
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -209,7 +218,8 @@ class HttpCore:
         """
         attempt = 0
         limited = 0
-        host = urlsplit(url).hostname or urlsplit(self.base_url).hostname or "the server"
+        # host:port as configured: "127.0.0.1:8080", not "127.0.0.1", when a port was given
+        host = urlsplit(url).netloc or urlsplit(self.base_url).netloc or "the server"
         while True:
             try:
                 response = self._http.request(method, url, headers=headers, **kwargs)
@@ -219,6 +229,8 @@ class HttpCore:
                 tls = tls_failure(exc, where) if isinstance(exc, httpx.ConnectError) else None
                 if tls is not None:
                     raise tls from None
+                if not never_sent and (mismatch := self._https_behind_http(url)) is not None:
+                    raise mismatch from None
                 if (method in IDEMPOTENT or never_sent) and attempt < self.max_retries:
                     self._sleep(self._backoff(attempt))
                     attempt += 1
@@ -254,7 +266,7 @@ class HttpCore:
         """
         if not self.base_url.startswith("https://"):
             return None
-        host = urlsplit(self.base_url).hostname or "the server"
+        host = urlsplit(self.base_url).netloc or "the server"
         try:
             with self._http.stream("GET", "/.well-known/openid-configuration") as response:
                 stream = response.extensions.get("network_stream")
@@ -267,16 +279,27 @@ class HttpCore:
             raise (tls or self._network_error(exc, "GET", host, sent=False)) from None
         return describe(der) if der else None
 
+    def _https_behind_http(self, url: str) -> TlsError | None:
+        """For a plain-http request the server did not answer in HTTP: the error when it speaks TLS.
+
+        A TLS server reads an HTTP request as a bad handshake and closes the connection, so the
+        request was not applied; httpx sees only a protocol error ("RemoteProtocolError").
+        """
+        parts = urlsplit(url if "://" in url else self.base_url)
+        if not self._probe_tls or parts.scheme != "http" or parts.hostname is None:
+            return None
+        port = parts.port or 80
+        if not speaks_tls(parts.hostname, port):
+            return None
+        return https_server_error(parts.netloc)
+
     def _network_error(
         self, exc: httpx.TransportError, method: str, host: str, *, sent: bool
     ) -> NetworkError:
         maybe_applied = sent and method not in IDEMPOTENT
         unknown = " The request may or may not have been applied." if maybe_applied else ""
         if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
-            return NetworkError(
-                f"Could not connect to {host}.",
-                hint="check the tenant domain (auth0link config get domain) and your network",
-            )
+            return _connect_error(exc, host)
         if isinstance(exc, httpx.TimeoutException):
             return NetworkError(
                 f"{host} did not answer within {self.timeout:g} s.{unknown}",
@@ -306,3 +329,35 @@ def _loopback_mounts(
         hosts.add(f"[{base_host}]" if ":" in base_host else base_host)
     direct = httpx.HTTPTransport(verify=verify, limits=limits)
     return {f"all://{host}": direct for host in sorted(hosts)}
+
+
+def _connect_error(exc: httpx.TransportError, host: str) -> NetworkError:
+    """Why the connection to ``host`` (``host[:port]``) failed: a DNS failure, a refusal, or else."""
+    import socket
+
+    cause: BaseException | None = exc
+    seen: set[int] = set()
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, socket.gaierror):
+            return NetworkError(
+                f"Could not resolve {host}: DNS lookup failed ({cause.strerror or cause}).",
+                hint="check the tenant domain (auth0link config get domain; a tenant's looks like "
+                "TENANT.REGION.auth0.com), or this machine's DNS",
+            )
+        if isinstance(cause, ConnectionRefusedError):
+            return NetworkError(
+                f"Could not connect to {host}: connection refused (nothing listens on that port).",
+                hint="check the domain and its port (auth0link config get domain), and that the server "
+                "(auth0link emulator?) is running",
+            )
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(exc, httpx.ConnectTimeout):
+        return NetworkError(
+            f"Could not connect to {host}: no answer in time.",
+            hint="check the tenant domain (auth0link config get domain) and your network",
+        )
+    return NetworkError(
+        f"Could not connect to {host}.",
+        hint="check the tenant domain (auth0link config get domain) and your network",
+    )

@@ -32,6 +32,50 @@ TRUST_HINT: Final = (
 )
 _EXPIRED: Final = frozenset({9, 10})  # X509_V_ERR_CERT_NOT_YET_VALID, X509_V_ERR_CERT_HAS_EXPIRED
 _HOSTNAME: Final = frozenset({62, 64})  # X509_V_ERR_HOSTNAME_MISMATCH, X509_V_ERR_IP_ADDRESS_MISMATCH
+# What OpenSSL says when the "server hello" is an HTTP answer (a plain-HTTP server).
+_PLAIN_HTTP_ANSWERS: Final = frozenset({"wrong version number", "record layer failure", "http request"})
+_PROBE_TIMEOUT: Final = 2.0
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def speaks_tls(host: str, port: int, *, timeout: float = _PROBE_TIMEOUT) -> bool:
+    """Whether ``host:port`` completes a TLS handshake: tells "plain http to an HTTPS server" apart.
+
+    Called only after a plain-http request failed at the protocol level, to name the fix. Nothing
+    is sent after the handshake, so the certificate need not be trusted for this one question.
+    """
+    import socket
+
+    probe = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    probe.check_hostname = False
+    probe.verify_mode = ssl.CERT_NONE  # a diagnosis only: the connection is closed unused
+    try:
+        with (
+            socket.create_connection((host, port), timeout=timeout) as raw,
+            probe.wrap_socket(raw, server_hostname=host),
+        ):
+            return True
+    except (OSError, ValueError):
+        return False
+
+
+def https_server_error(where: str) -> TlsError:
+    """The error for a plain-http request to ``where`` (``host:port``), which serves HTTPS."""
+    return TlsError(
+        f"{where} speaks HTTPS, not plain HTTP",
+        fix=f"use {where} as the domain (a bare host:port means https) and its CA bundle: "
+        "--ca-bundle FILE or AUTH0LINK_CA_BUNDLE=FILE (auth0link emulator prints it)",
+    )
 
 
 def build_context(ca_bundle: str | Path | None = None) -> ssl.SSLContext:
@@ -69,6 +113,14 @@ def tls_failure(exc: BaseException, where: str) -> TlsError | None:
             hint = TRUST_HINT
         return TlsError(f"The TLS certificate of {where} was not accepted: {reason}", fix=hint)
     reason = (cause.reason or type(cause).__name__).lower().replace("_", " ")
+    if reason in _PLAIN_HTTP_ANSWERS:
+        host = where.rsplit(":", 1)[0].strip("[]")
+        return TlsError(
+            f"{where} speaks plain HTTP, not HTTPS",
+            fix=f"set the domain to http://{where} (plain http is accepted for loopback hosts only)"
+            if _is_loopback(host)
+            else "check the domain and port: a tenant serves HTTPS",
+        )
     return TlsError(
         f"The TLS handshake with {where} failed ({reason})",
         fix="check that it serves HTTPS; for a plain-HTTP loopback server (the emulator's --http) "

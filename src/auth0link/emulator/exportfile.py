@@ -14,7 +14,7 @@ From Auth0's "Bulk User Exports" and the ``post-users-exports`` reference:
   against CSV injection as Auth0 does (OWASP): inner ``"`` doubled, a leading ``'``, wrapped in
   ``"``; Auth0-generated ISO dates are not.
 
-Choices where Auth0 is silent (README, "Where it differs from Auth0"): without ``fields`` the
+Choices where Auth0 is silent (docs/emulator.md, "Where it differs from Auth0"): without ``fields`` the
 export has :data:`DEFAULT_FIELDS` (the root attributes of the normalized profile, neither
 identities nor metadata); a JSON key for a dotted name without ``export_as`` is the name as
 written (``"user_metadata.plan"``); a value that is missing is left out (JSON) or empty (CSV);

@@ -40,7 +40,9 @@ class EmulatorOptions:
     device_interval: int = 5  # --device-interval SECONDS: device-flow polling interval
     skip_callback_confirmation: bool = False  # --skip-callback-confirmation
     faults: tuple[str, ...] | str = ()  # --faults SPEC (repeatable; see emulator.faults)
-    access_log: bool = True  # --no-access-log turns off the per-request log on stderr
+    # --access-log / --no-access-log: the per-request log on stderr. Unset: only when stderr is a
+    # terminal the emulator has in the foreground (not `auth0link emulator &`, not a pipe or file).
+    access_log: bool | None = None
     tls: bool = True  # --http serves plain HTTP instead of HTTPS
     tls_dir: Path | None = None  # --tls-dir DIR: the CA's folder (default: --state's, else the data dir)
 
@@ -103,6 +105,13 @@ def _add_server_options(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="Once it answers requests, write its process ID to FILE; removed on stop.",
     )
+    add(
+        "--access-log",
+        dest="access_log",
+        action="store_true",
+        help="Log each request on stderr (default: only in the foreground of a terminal, "
+        "not in the background with & nor to a pipe or file).",
+    )
     add("--no-access-log", dest="access_log", action="store_false", help="Do not log each request on stderr.")
     add("--http", dest="tls", action="store_false", help="Serve plain HTTP instead of HTTPS.")
     add(
@@ -120,7 +129,7 @@ def _add_server_options(parser: argparse.ArgumentParser) -> None:
         "--faults",
         action="append",
         metavar="SPEC",
-        help="Inject faults, e.g. 'GET /api/v2/users/*=503x2' (repeatable; README's emulator section).",
+        help="Inject faults, e.g. 'GET /api/v2/users/*=503x2' (repeatable; see docs/emulator.md).",
     )
 
 

@@ -146,8 +146,22 @@ def prepare(options: EmulatorOptions) -> _Prepared:
     except BaseException:
         sock.close()
         raise
-    emulator = create_app(tenant, rate_limit=rate, faults=faults, access_log=options.access_log)
+    access_log = options.access_log if options.access_log is not None else stderr_in_foreground()
+    emulator = create_app(tenant, rate_limit=rate, faults=faults, access_log=access_log)
     return _Prepared(sock=sock, base_url=base_url, emulator=emulator, tls=tls)
+
+
+def stderr_in_foreground() -> bool:
+    """Whether stderr is a terminal this process has in the foreground (the access log's default).
+
+    ``auth0link emulator &`` in a shell runs in a background process group: its per-request log
+    would be mixed into what the user types next, so it stays off (``--access-log`` turns it on).
+    """
+    try:
+        fd = sys.stderr.fileno()
+        return os.isatty(fd) and os.tcgetpgrp(fd) == os.getpgrp()
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def domain_of(base_url: str) -> str:

@@ -10,6 +10,8 @@ import dataclasses
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from auth0link.models.api import Identity, User
 
 #: Which account stays the user: the one logged in now, or the one the second login signed in.
@@ -51,6 +53,10 @@ class LinkPlan:
     merge_skipped_reason: str | None = None
     #: ``(logged-in account, second login)`` as ``id (email)`` when their emails differ
     different_accounts: tuple[str, str] | None = None
+    #: False when one of the two has no email (an SMS account): there were no emails to compare
+    emails_compared: bool = True
+    #: the absorbed account's app_metadata, which Auth0 discards and nothing merges (shown by key)
+    absorbed_app_metadata: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)

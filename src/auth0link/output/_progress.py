@@ -1,7 +1,8 @@
 """Progress of long runs (batch-link, suggest): a rich bar on a terminal, plain lines otherwise.
 
 :meth:`BatchProgress.advance` counts items one by one (pairs); :meth:`BatchProgress.update` sets
-the position (a percentage, KiB downloaded or read).
+the position (a percentage, KiB downloaded or read); :meth:`BatchProgress.skip` takes an item done
+by an earlier run out of the total, so the rate and the ETA count only this run's work.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class BatchProgress:
         self._total = total
         self._interval = interval
         self._done = 0
+        self._skipped = 0
         self._status = ""
         self._started = time.monotonic()
         self._last = self._started
@@ -74,6 +76,18 @@ class BatchProgress:
         if now - self._last >= self._interval:
             self._last = now
             self._line(rate)
+
+    def skip(self) -> None:
+        """One item that an earlier run finished (``--resume``): not this run's work, so not in the rate.
+
+        The total shrinks by one instead of the count growing: "M/N" is this run's pairs, and the
+        rate and ETA are this run's alone.
+        """
+        self._skipped += 1
+        if self._total is not None:
+            self._total = max(self._total - 1, self._done)
+        if self._bar is not None:
+            self._bar.update(self._task, total=self._total)
 
     def update(self, done: int, *, total: int | None = None, status: str = "") -> None:
         """Set the position to ``done`` (of ``total``, when it becomes known)."""

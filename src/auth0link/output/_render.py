@@ -64,7 +64,11 @@ class Renderings(Streams):
         kept = plan.kept.user_id
         if plan.different_accounts is not None:
             current, second = plan.different_accounts
-            self.warn("the two accounts have different emails:")
+            self.warn(
+                "the two accounts have different emails:"
+                if plan.emails_compared
+                else "one of the two accounts has no email to compare (an SMS account):"
+            )
             self.info(f"  logged in:        {clean(current)}")
             self.info(f"  just signed in:   {clean(second)}")
             self.info("  Link them only if both are yours and you just signed in to the second one yourself.")
@@ -74,6 +78,9 @@ class Renderings(Streams):
             f"  {clean(kept)} stays the primary user; {clean(plan.absorbed_id)} becomes one of its identities"
         )
         self.info("  and Auth0 discards its own user_metadata and app_metadata.")
+        if plan.absorbed_app_metadata:
+            lost = ", ".join(f"{clean(k)}: {short(v)}" for k, v in plan.absorbed_app_metadata.items())
+            self.warn(f"app_metadata of {clean(plan.absorbed_id)} that will be lost (never merged): {lost}")
         merge = plan.merge
         if merge is None:
             reason = plan.merge_skipped_reason or "no access token for the secondary account"
@@ -136,8 +143,13 @@ class Renderings(Streams):
 
     # -- login, status, doctor ------------------------------------------------------------
 
-    def login_url(self, url: str, *, browser: bool = True) -> None:
-        """The authorize URL, always on stderr; without a browser (``--no-browser``), the ssh hint too."""
+    def login_url(self, url: str, *, browser: bool = True, first_port: int | None = None) -> None:
+        """The authorize URL, always on stderr; without a browser (``--no-browser``), the ssh hint too.
+
+        ``first_port``: the first callback port; a login listening on a later one says so.
+        """
+        if first_port is not None:
+            self.callback_port_note(url, first_port=first_port)
         if browser:
             self.info("Opening the login page in your browser. If it does not open, visit:")
             self.info(f"  {clean(url)}")
@@ -145,6 +157,15 @@ class Renderings(Streams):
         self.info("Open this URL in a browser to log in:")
         self.info(f"  {clean(url)}")
         self.ssh_hint(url, default_port=DEFAULT_CALLBACK_PORT)
+
+    def callback_port_note(self, url: str, *, first_port: int) -> None:
+        """Once per login, when its callback listens on a later port than the first one (busy)."""
+        from urllib.parse import parse_qs, urlsplit
+
+        redirect = parse_qs(urlsplit(url).query).get("redirect_uri", [""])[0]
+        port = urlsplit(redirect).port
+        if port is not None and port != first_port:
+            self.info(f"Callback port {first_port} is in use; listening on port {port} instead.")
 
     def ssh_hint(self, url: str, *, default_port: int) -> None:
         """For a login URL opened on another machine: how to forward its loopback callback port."""

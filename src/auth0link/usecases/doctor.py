@@ -2,8 +2,12 @@
 
 The checks, in the order they are shown: TLS (the certificate verifies; its issuer and expiry),
 discovery, the signing keys, the callback port, the authorization code grant (the callback URL is
-registered), the device code grant, the token storage and the session, and the environment. Each
-is one small function returning :class:`~auth0link.models.Check` values; none stops the others.
+registered), the device code grant, the token storage, the credentials (the user session and the
+machine credentials, checked with the tenant as ``auth0link status`` checks them:
+:func:`credential_checks`), and the environment. Each is one small function returning
+:class:`~auth0link.models.Check` values; none stops the others, but a check that depends on one
+that failed (TLS, discovery) says so once instead of failing again with a wrong fix. A profile
+without a client ID (machine credentials only) skips the user-login checks and says how to add one.
 """
 
 from __future__ import annotations
@@ -17,13 +21,15 @@ from auth0link.errors import Auth0LinkError, OAuthError, TlsError, TokenStorageE
 from auth0link.models import Check
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from auth0link.auth.discovery import Endpoints
     from auth0link.client import Auth0Client
+    from auth0link.models import MachineStatus, SessionStatus
     from auth0link.tokens import TokenStore
 
 _HTTP_ERROR: Final = 400
+_HTTP_NOT_FOUND: Final = 404
 _NOT_SHOWN: Final = re.compile(r"<(style|script|head)\b.*?</\1>", re.IGNORECASE | re.DOTALL)
 
 
@@ -39,32 +45,47 @@ def _note(name: str, detail: str, fix: str | None = None) -> Check:
     return Check(name, ok=None, detail=detail, fix=fix)
 
 
+def _failed(name: str, exc: Auth0LinkError, fix: str, *, own_hint: bool = True) -> Check:
+    """A failed check from an error, with one fix: a TLS error's own, else its hint or ``fix``."""
+    if isinstance(exc, TlsError):
+        return _bad(name, exc.problem, exc.fix)
+    return _bad(name, exc.message, (exc.hint if own_hint else None) or fix)
+
+
 def run_doctor(
     client: Auth0Client,
     *,
-    client_id: str,
+    client_id: str | None,
     scope: str,
     audience: str | None,
     callback_ports: Sequence[int],
     store: TokenStore,
-    key: str,
+    key: str | None,
     env_token: str | None = None,
+    credentials: Callable[[], list[Check]] | None = None,
 ) -> list[Check]:
-    """Check a profile against its tenant and this machine; each failure says what to fix."""
+    """Check a profile against its tenant and this machine; each failure says what to fix.
+
+    ``client_id`` None: a machine-only profile (the user-login checks are skipped, saying how to
+    add one). ``credentials``: the session and machine checks made with the tenant (see
+    :func:`credential_checks`); without it, the stored session is only read.
+    """
     tls = tls_check(client)
     port, port_check = _callback_port(callback_ports)
+    login_checks = ("authorization code grant", "device code grant")
     if tls.ok is False:  # every other tenant check would fail the same way: say so once
-        skipped = ("discovery", "signing keys", "authorization code grant", "device code grant")
+        skipped = ("discovery", "signing keys", *login_checks)
         tenant = [_note(name, "not checked: the TLS check above failed") for name in skipped]
-        checks = [tls, *tenant[:2], port_check, *tenant[2:], *_storage(store, key)]
+        checks = [tls, *tenant[:2], port_check, *tenant[2:]]
     else:
         endpoints, discovered = _discovery(client)
-        checks = [
-            tls,
-            discovered,
-            _signing_keys(client, endpoints),
-            port_check,
-            _code_grant(
+        if discovered.ok is False:  # not an OpenID provider (or not there): the rest would mislead
+            why = "not checked: no OpenID provider answered at this domain (discovery above)"
+            checks = [tls, discovered, _note("signing keys", why), port_check]
+            checks += [_note(name, why) for name in login_checks]
+        else:
+            checks = [tls, discovered, _signing_keys(client, endpoints), port_check]
+            checks += _login_grants(
                 client,
                 endpoints,
                 client_id=client_id,
@@ -72,10 +93,15 @@ def run_doctor(
                 audience=audience,
                 port=port,
                 ports=callback_ports,
-            ),
-            _device_grant(client, endpoints, client_id=client_id, scope=scope, audience=audience),
-            *_storage(store, key),
-        ]
+            )
+    if client_id is None:
+        checks = _machine_only(checks)
+    reachable = all(c.ok is not False for c in checks if c.name in {"tls", "discovery"})
+    storage = _storage(store, key)
+    if credentials is not None and reachable and storage[0].ok:
+        checks += [storage[0], *credentials()]
+    else:
+        checks += storage
     if env_token:
         checks.append(
             _note(
@@ -85,6 +111,71 @@ def run_doctor(
             )
         )
     return checks
+
+
+def _machine_only(checks: list[Check]) -> list[Check]:
+    """A profile without a client ID: no user-login checks, one note saying how to add them."""
+    user_login = {"callback port", "authorization code grant", "device code grant"}
+    return [
+        *(c for c in checks if c.name not in user_login),
+        _note(
+            "user login",
+            "not checked: no client ID configured (machine credentials only)",
+            "to log in as a user too: auth0link config set client_id YOUR_NATIVE_APP_CLIENT_ID",
+        ),
+    ]
+
+
+def _login_grants(
+    client: Auth0Client,
+    endpoints: Endpoints,
+    *,
+    client_id: str | None,
+    scope: str,
+    audience: str | None,
+    port: int,
+    ports: Sequence[int],
+) -> list[Check]:
+    """The authorization code and device code grants of the Native application (when there is one)."""
+    if client_id is None:
+        return []
+    return [
+        _code_grant(
+            client, endpoints, client_id=client_id, scope=scope, audience=audience, port=port, ports=ports
+        ),
+        _device_grant(client, endpoints, client_id=client_id, scope=scope, audience=audience),
+    ]
+
+
+def credential_checks(sessions: Sequence[SessionStatus], machines: Sequence[MachineStatus]) -> list[Check]:
+    """The active profile's session and machine credentials as ``status`` checked them, as doctor lines."""
+    checks: list[Check] = []
+    session = next((s for s in sessions if s.active), None)
+    machine = next((m for m in machines if m.active), None)
+    if session is None or not session.logged_in:
+        if machine is None:
+            checks.append(_note("session", "not logged in", "auth0link login"))
+        else:
+            checks.append(_note("session", "no user login (machine credentials only)"))
+    elif session.check == "ok":
+        who = session.email or session.user_id
+        checks.append(_ok("session", f"logged in as {who}; the tenant accepted a refresh and a user read"))
+    else:
+        checks.append(_from_problems("session", session.problems))
+    if machine is not None:
+        if machine.check == "ok":
+            checks.append(
+                _ok("machine credentials", f"client {machine.client_id}: a token and an admin call work")
+            )
+        else:
+            checks.append(_from_problems("machine credentials", machine.problems))
+    return checks
+
+
+def _from_problems(name: str, problems: Sequence[str]) -> Check:
+    """A failed check from ``status``'s last problem line (``what. Fix: command``)."""
+    what, _, fix = (problems[-1] if problems else "the tenant did not confirm it").rpartition(" Fix: ")
+    return _bad(name, what or fix, fix if what else None)
 
 
 def tls_check(client: Auth0Client) -> Check:
@@ -110,7 +201,7 @@ def _discovery(client: Auth0Client) -> tuple[Endpoints, Check]:
         endpoints = discover(client, cache_dir=None, fallback=False)
     except Auth0LinkError as exc:
         fix = "check the domain: auth0link config set domain YOUR-TENANT.auth0.com"
-        return Endpoints.auth0_defaults(client.base_url), _bad("discovery", exc.message, fix)
+        return Endpoints.auth0_defaults(client.base_url), _failed("discovery", exc, fix, own_hint=False)
     return endpoints, _ok("discovery", f"{client.base_url}/.well-known/openid-configuration answers")
 
 
@@ -121,7 +212,7 @@ def _signing_keys(client: Auth0Client, endpoints: Endpoints) -> Check:
     try:
         keys = JwksCache(client, endpoints.jwks_uri).refresh()
     except Auth0LinkError as exc:
-        return _bad("signing keys", exc.message, "check the domain (auth0link config get domain)")
+        return _failed("signing keys", exc, "check the domain (auth0link config get domain)", own_hint=False)
     rsa = [k for k in keys["keys"] if isinstance(k, dict) and k.get("kty") == "RSA"]
     if not rsa:
         fix = "set the application's JSON Web Token signature algorithm to RS256"
@@ -174,7 +265,10 @@ def _code_grant(
     try:
         status, text = check_callback_accepted(client, url, ports)
     except Auth0LinkError as exc:
-        return _bad(name, exc.message, exc.hint)
+        return _failed(name, exc, "try again; if it persists, run with --debug")
+    if status == _HTTP_NOT_FOUND:  # not a tenant's /authorize: the client ID is not the problem
+        fix = "check the domain (auth0link config get domain): no authorization endpoint answers there"
+        return _bad(name, f"/authorize answered HTTP {status}: {page_sentence(text)}", fix)
     if status >= _HTTP_ERROR:
         fix = "check the client ID (auth0link config get client_id) and that the application is a Native app"
         return _bad(name, f"/authorize answered HTTP {status}: {page_sentence(text)}", fix)
@@ -202,14 +296,14 @@ def _device_grant(
         )
         return _bad(name, exc.message, fix)
     except Auth0LinkError as exc:
-        return _bad(name, exc.message, exc.hint)
+        return _failed(name, exc, "try again; if it persists, run with --debug")
     return _ok(name, "the device code endpoint answers for this client")
 
 
-def _storage(store: TokenStore, key: str) -> list[Check]:
-    """The token store can be read, and whether a session is in it."""
+def _storage(store: TokenStore, key: str | None) -> list[Check]:
+    """The token store can be read, and whether a session is in it (as stored: not asked the tenant)."""
     try:
-        tokens = store.load(key)
+        tokens = store.load(key) if key is not None else None
     except TokenStorageError as exc:
         fix = "unlock or install a keyring, or log in with: auth0link login --insecure-storage"
         return [_bad("token storage", exc.message, fix)]
@@ -217,7 +311,7 @@ def _storage(store: TokenStore, key: str) -> list[Check]:
     if tokens is None:
         return [usable, _note("session", "not logged in", "auth0link login")]
     refresh = "with a refresh token" if tokens.refresh_token else "without a refresh token"
-    return [usable, _ok("session", f"logged in as {tokens.user_id} ({refresh})")]
+    return [usable, _note("session", f"stored for {tokens.user_id} ({refresh}); not checked with the tenant")]
 
 
 def page_sentence(text: str) -> str:

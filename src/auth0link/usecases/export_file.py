@@ -118,7 +118,7 @@ class ExportReader:
         if first == "[":
             raise UsageError(
                 f"The file {self.name} is a JSON array (a users-import file?), not a users export.",
-                hint="export the users with an export job (NDJSON or CSV): README, Rehearse on a copy",
+                hint="export the users with an export job (NDJSON or CSV): docs/admin.md, Rehearse on a copy",
             )
         with io.TextIOWrapper(stream, encoding="utf-8-sig", newline="") as text:  # type: ignore[type-var] # a GzipFile or a BufferedReader: both readable binary buffers
             yield text, first

@@ -22,7 +22,7 @@ from auth0link.errors import Auth0LinkError, UsageError
 from auth0link.models import LoginOutcome
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Iterator, Mapping
     from contextlib import AbstractContextManager
 
     from auth0link.auth.discovery import Endpoints
@@ -35,8 +35,11 @@ if TYPE_CHECKING:
 class LoginUI(Protocol):
     """What a login needs from the terminal (``Output`` implements it)."""
 
-    def login_url(self, url: str, *, browser: bool) -> None:
-        """Show the authorize URL (always, on stderr); ``browser``: one is being opened with it."""
+    def login_url(self, url: str, *, browser: bool, first_port: int | None = None) -> None:
+        """Show the authorize URL (always, on stderr); ``browser``: one is being opened with it.
+
+        ``first_port``: the first callback port; a URL whose callback uses a later one says so.
+        """
         ...
 
     def device_code(self, auth: DeviceAuthorization) -> None:
@@ -94,24 +97,30 @@ def check_store_usable(store: TokenStore, key: str) -> TokenSet | None:
     return store.load(key)
 
 
-class _LazySpinner:
-    """Starts the UI's spinner on the first tick, i.e. after the URL or code has been printed."""
+class LazySpinner:
+    """Starts a spinner (``waiting``: ``LoginUI.waiting``) on the first tick, after the URL is printed."""
 
-    def __init__(self, ui: LoginUI, message: str) -> None:
-        self._ui = ui
+    def __init__(
+        self, waiting: Callable[[str], AbstractContextManager[Callable[[float], None]]], message: str
+    ) -> None:
+        """Remember what to show; nothing is shown before the first :meth:`tick`."""
+        self._waiting = waiting
         self._message = message
         self._stack = contextlib.ExitStack()
         self._update: Callable[[float], None] | None = None
 
     def tick(self, remaining: float) -> None:
+        """Show (the first time) and update the spinner with the seconds ``remaining``."""
         if self._update is None:
-            self._update = self._stack.enter_context(self._ui.waiting(self._message))
+            self._update = self._stack.enter_context(self._waiting(self._message))
         self._update(remaining)
 
     def __enter__(self) -> Self:
+        """The spinner, not shown yet."""
         return self
 
     def __exit__(self, *exc: object) -> None:
+        """Stop the spinner if it was shown."""
         self._stack.close()
 
 
@@ -164,7 +173,7 @@ def _device_flow(
     """The device flow, with the code shown (and a spinner once it is)."""
     from auth0link.auth.device import run_device_login
 
-    with _LazySpinner(ui, "Waiting for the login to be approved") as spinner:
+    with LazySpinner(ui.waiting, "Waiting for the login to be approved") as spinner:
         device = run_device_login(
             client,
             endpoints=endpoints,
@@ -191,7 +200,7 @@ def _browser_flow(
     """The browser (PKCE) flow, with the URL shown (and a spinner with the time left)."""
     from auth0link.auth.pkce import run_pkce_login
 
-    with _LazySpinner(ui, "Waiting for the browser login") as spinner:
+    with LazySpinner(ui.waiting, "Waiting for the browser login") as spinner:
         deadline = time.monotonic() + request.timeout
         result = run_pkce_login(
             client,
@@ -203,9 +212,11 @@ def _browser_flow(
             callback_ports=request.callback_ports,
             connection=request.connection,
             open_browser=opener or (lambda _url: False),
-            on_url=lambda url: ui.login_url(url, browser=opener is not None),
+            on_url=lambda url: ui.login_url(
+                url, browser=opener is not None, first_port=next(iter(request.callback_ports), None)
+            ),
             timeout=request.timeout,
-            clock=_ticking_clock(spinner.tick, deadline),
+            clock=ticking_clock(spinner.tick, deadline),
         )
     return result.tokens, result.claims
 
@@ -232,7 +243,13 @@ def _revoke_quietly(client: Auth0Client, endpoints: Endpoints, client_id: str, r
         )
 
 
-def _ticking_clock(tick: Callable[[float], None], deadline: float) -> Callable[[], float]:
+@contextlib.contextmanager
+def no_spinner(_message: str) -> Iterator[Callable[[float], None]]:
+    """A wait that shows nothing (an injected second login, scripts)."""
+    yield lambda _remaining: None
+
+
+def ticking_clock(tick: Callable[[float], None], deadline: float) -> Callable[[], float]:
     """A monotonic clock that also updates the spinner with the time left."""
 
     def clock() -> float:

@@ -125,20 +125,26 @@ def list_profiles(
     config_dir: Path,
     store_for: Callable[[IndexEntry], TokenStore],
 ) -> list[ProfileInfo]:
-    """``profiles list``: each profile with its tenant, client IDs and whether a user session is stored."""
+    """``profiles list``: each profile with its tenant, client IDs and whether a user session is stored.
+
+    A profile whose settings are not in its file (they came from ``AUTH0LINK_DOMAIN`` and
+    ``AUTH0LINK_CLIENT_ID`` at login) shows the tenant and client of its stored session, as
+    ``status`` does, instead of a blank domain and "no".
+    """
+    stored = SessionIndex(config_dir).entries()
     infos: list[ProfileInfo] = []
     for config in configs:
-        entry = config.entry
+        entry = config.entry or next((e for e in stored if e.profile == config.name), None)
         logged_in: bool | None = False
         if entry is not None:
             try:
                 logged_in = store_for(entry).load(entry.key) is not None
             except TokenStorageError:
                 logged_in = None
-        machine = MachineProfile(config_dir, config.name).read(config.domain) if config.domain else None
-        infos.append(
-            ProfileInfo(config.name, config.domain, config.client_id, machine, config.active, logged_in)
-        )
+        domain = config.domain or (entry.domain if entry else None)
+        client_id = config.client_id or (entry.client_id if entry else None)
+        machine = MachineProfile(config_dir, config.name).read(domain) if domain else None
+        infos.append(ProfileInfo(config.name, domain, client_id, machine, config.active, logged_in))
     return infos
 
 

@@ -142,11 +142,16 @@ def unlink_and_restore(
     second_login: Callable[[LoginRequest], SecondLogin],
     client_for: Callable[[str], Auth0Client],
     report: Callable[[str], None] = lambda _msg: None,
+    instruct: Callable[[str], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
     tenant: TenantMark | None = None,
     allow_unknown: bool = False,
 ) -> tuple[UnlinkResult, Restored]:
-    """``unlink --restore-metadata`` as the user: find the backup, unlink, then restore as that account."""
+    """``unlink --restore-metadata`` as the user: find the backup, unlink, then restore as that account.
+
+    ``report`` gets what was done (a ✓ on a terminal), ``instruct`` what the person must do next
+    (no ✓: it is not done yet); without ``instruct`` both go to ``report``.
+    """
     from auth0link.usecases.unlink import unlink_identities
 
     secondary_id = f"{pair[0]}|{pair[1]}"
@@ -159,7 +164,7 @@ def unlink_and_restore(
         allow_unknown=allow_unknown,
     )
     result = unlink_identities(client, user_id, [pair], confirm=confirm, report=report, sleep=sleep)
-    report(f"Now sign in to {secondary_id} to restore its user_metadata from {entry.location}")
+    (instruct or report)(f"Now sign in to {secondary_id} to restore its user_metadata from {entry.location}")
     try:
         restored = restore_as_user(
             secondary_id, entry=entry, second_login=second_login, client_for=client_for

@@ -268,6 +268,8 @@ def _plan(
         direction=subject.direction,
         merge_skipped_reason=skipped,
         different_accounts=different,
+        emails_compared=bool(kept.email and profile.email),
+        absorbed_app_metadata=dict(absorbed.app_metadata) if absorbed is not None else {},
     )
 
 

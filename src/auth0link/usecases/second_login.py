@@ -18,9 +18,11 @@ from auth0link.tokens import TokenSet
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
+    from contextlib import AbstractContextManager
 
     from auth0link.auth.accepted_callbacks import AcceptedCallbacks
     from auth0link.auth.discovery import Endpoints
+    from auth0link.auth.pkce import PkceResult
     from auth0link.client import Auth0Client
     from auth0link.models import TokenResponse
 
@@ -98,19 +100,21 @@ def pkce_second_login(
     timeout_hint: str | None = None,
     retry_hint: str = LINK_RETRY_HINT,
     accepted: AcceptedCallbacks | None = None,
+    waiting: Callable[[str], AbstractContextManager[Callable[[float], None]]] | None = None,
 ) -> Callable[[LoginRequest], SecondLogin]:
     """The browser second login: PKCE with the request's ``prompt``/``max_age``/``connection``.
 
     ``run_pkce_login`` makes its own ``state`` and ``nonce`` and, with ``require_fresh_auth``,
     checks ``auth_time`` against the moment it started. The hints (what to do when no login
     comes back in time, or after a refused one) default to ``link``'s. ``accepted`` caches the
-    provider's yes to the callback URL (one request fewer on every later login).
+    provider's yes to the callback URL (one request fewer on every later login); ``waiting``
+    shows a spinner with the time left once the URL is out, as ``login`` does.
     """
 
-    def login(request: LoginRequest) -> SecondLogin:
+    def _pkce(request: LoginRequest, *, clock: Callable[[], float]) -> PkceResult:
         from auth0link.auth.pkce import run_pkce_login
 
-        result = run_pkce_login(
+        return run_pkce_login(
             client,
             endpoints=endpoints,
             jwks_provider=jwks_provider,
@@ -125,19 +129,30 @@ def pkce_second_login(
             open_browser=open_browser,
             on_url=on_url,
             timeout=timeout,
+            clock=clock,
             require_fresh_auth=request.require_fresh_auth,
             timeout_hint=timeout_hint or link_timeout_hint(callback_ports[0] if callback_ports else 8484),
             retry_hint=retry_hint,
             accepted=accepted,
         )
-        id_token = result.tokens.id_token
-        if not id_token:
-            raise IdTokenError("The second login returned no ID token, so it cannot be linked.")
-        return SecondLogin(
-            id_token=id_token, claims=result.claims, tokens=result.tokens, started_at=result.started_at
-        )
+
+    def login(request: LoginRequest) -> SecondLogin:
+        from auth0link.usecases.login import LazySpinner, no_spinner, ticking_clock
+
+        with LazySpinner(waiting or no_spinner, "Waiting for the sign-in in the browser") as spinner:
+            result = _pkce(request, clock=ticking_clock(spinner.tick, time.monotonic() + timeout))
+        return _second_login_of(result)
 
     return login
+
+
+def _second_login_of(result: PkceResult) -> SecondLogin:
+    """The second login a PKCE login gave: it must carry an ID token to link."""
+    if not (id_token := result.tokens.id_token):
+        raise IdTokenError("The second login returned no ID token, so it cannot be linked.")
+    return SecondLogin(
+        id_token=id_token, claims=result.claims, tokens=result.tokens, started_at=result.started_at
+    )
 
 
 def link_timeout_hint(port: int) -> str:

@@ -25,19 +25,17 @@ from auth0link._constants import DEFAULT_PROFILE
 from auth0link._jwt import unverified_claims
 from auth0link.config import profile_flag
 from auth0link.errors import (
-    ApiError,
     Auth0LinkError,
     LoginRequired,
     NetworkError,
     NotFound,
-    ServerError,
     TokenStorageError,
-    clause,
     sentence,
 )
 from auth0link.models import MachineStatus, SessionStatus
 from auth0link.usecases.profiles import machine_entries, session_entries
 from auth0link.usecases.session_index import IndexEntry
+from auth0link.usecases.status_check import check_machine, check_session
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -45,7 +43,7 @@ if TYPE_CHECKING:
 
     from auth0link.client import Auth0Client
     from auth0link.machine import AdminSession
-    from auth0link.models import CheckResult, User
+    from auth0link.models import User
     from auth0link.session import Access, SessionManager
     from auth0link.tokens import TokenSet, TokenStore
     from auth0link.usecases.profiles import ProfileConfig
@@ -110,53 +108,6 @@ def session_status(
     )
 
 
-def _failure(exc: Auth0LinkError, *, login: str, user_id: str | None = None) -> tuple[CheckResult, str]:
-    """What a failed check means, and its problem line (``… Fix: …``)."""
-    if isinstance(exc, NetworkError | ServerError):
-        fix = exc.hint or "check your network and try again"
-        return "unreachable", f"Could not check with the tenant: {clause(exc.message)}. Fix: {fix}"
-    if isinstance(exc, NotFound) and user_id:
-        return "refused", (
-            f"The tenant has no user {user_id} any more (deleted, or linked into another user). Fix: {login}"
-        )
-    if isinstance(exc, LoginRequired | ApiError):
-        fix = login if isinstance(exc, LoginRequired) else exc.hint or login
-        return "refused", f"{sentence(exc.message)} Fix: {fix}"
-    return "unreachable", f"{sentence(exc.message)} Fix: {exc.hint or login}"
-
-
-def check_session(
-    status: SessionStatus,
-    *,
-    access: Callable[[], Access],
-    read_user: Callable[[Access], User],
-    active_profile: str,
-) -> SessionStatus:
-    """Ask the tenant: refresh the session (``access``), then one authenticated call (``read_user``)."""
-    if not status.logged_in or (status.expired and not status.refreshable):
-        return status  # nothing the tenant could confirm; the problem is already listed
-    login = f"auth0link login{profile_flag(status.profile, active_profile)}"
-    user_id = status.user_id
-    try:
-        current = access()
-        user_id = current.user_id
-        user = read_user(current)
-    except Auth0LinkError as exc:
-        check, problem = _failure(exc, login=login, user_id=user_id)
-        return dataclasses.replace(status, check=check, problems=(*status.problems, problem))
-    tokens = current.tokens
-    return dataclasses.replace(
-        status,
-        check="ok",
-        user_id=user.user_id or current.user_id,
-        email=user.email or status.email,
-        scopes=tuple(sorted(tokens.scopes)) if tokens else status.scopes,
-        expires_at=tokens.expires_at if tokens else status.expires_at,
-        expired=False,
-        refreshable=bool(tokens and tokens.refresh_token),
-    )
-
-
 def machine_status(
     *,
     profile: str,
@@ -178,21 +129,6 @@ def machine_status(
     )
 
 
-def check_machine(
-    status: MachineStatus, *, token: Callable[[], str], probe: Callable[[str], object]
-) -> MachineStatus:
-    """Ask the tenant: a valid machine token (``token``), then one admin call with it (``probe``)."""
-    login = f"auth0link login --machine --client-id {status.client_id}"
-    try:
-        value = token()
-        probe(value)
-    except Auth0LinkError as exc:
-        check, problem = _failure(exc, login=login)
-        return dataclasses.replace(status, check=check, problems=(*status.problems, problem))
-    scopes = str(unverified_claims(value).get("scope", "")).split()
-    return dataclasses.replace(status, check="ok", scopes=tuple(sorted(scopes)) or status.scopes)
-
-
 def verdict(
     sessions: Sequence[SessionStatus], machines: Sequence[MachineStatus], *, profile: str
 ) -> Auth0LinkError | None:
@@ -207,9 +143,11 @@ def verdict(
         )
     for credentials in present:
         if credentials.check == "unreachable":
+            # the problem line's own fix (a CA bundle to pass, a domain to correct), not a second one
+            fix = (credentials.problems or ("",))[-1].rpartition(" Fix: ")[2]
             return NetworkError(
                 f"Could not check profile {profile} with the tenant (see the problems above).",
-                hint="check your network and try again, or run: auth0link status --offline",
+                hint=fix or "check your network and try again, or run: auth0link status --offline",
             )
     for credentials in present:
         if credentials.check == "refused" or (credentials.check == "offline" and credentials.problems):
@@ -305,7 +243,18 @@ def _session(
         client = world.client_for(entry, access_token=access.token, renew_token=manager.renew)
         return client.get_user(access.user_id)
 
-    return check_session(status, access=manager.checked_access, read_user=read_user, active_profile=bare)
+    def userinfo(access: Access) -> object:
+        from auth0link.auth.discovery import discover
+
+        client = world.client_for(entry, access_token=access.token, renew_token=manager.renew)
+        endpoint = discover(client, cache_dir=None).userinfo_endpoint
+        if endpoint is None:
+            raise NotFound("The provider has no userinfo endpoint.", status_code=404)
+        return client.userinfo(access.token, endpoint=endpoint)
+
+    return check_session(
+        status, access=manager.checked_access, read_user=read_user, active_profile=bare, userinfo=userinfo
+    )
 
 
 def _machine(
