@@ -28,6 +28,7 @@ from auth0link.emulator import (
 )
 from auth0link.emulator.cors import CorsMiddleware
 from auth0link.emulator.faults import DropConnection, FaultMiddleware, FaultRegistry, FaultRule
+from auth0link.emulator.framing import FramingMiddleware
 from auth0link.emulator.mgmtapi import ManagementAPI
 from auth0link.emulator.ratelimit import UNLIMITED, TokenBucket
 
@@ -72,7 +73,9 @@ class Emulator:
         self.router.state.tenant = tenant
         self.router.state.emulator = self
         self.management = ManagementAPI(tenant, self.bucket)
-        self._faulted = CorsMiddleware(FaultMiddleware(self._dispatch, self.faults), tenant)
+        self._faulted = CorsMiddleware(
+            FaultMiddleware(FramingMiddleware(self._dispatch), self.faults), tenant
+        )
 
     def reset(self) -> None:
         """Back to the initial users; forget sessions, codes, tokens, outbox, faults, clock moves."""
