@@ -60,6 +60,9 @@ _CONNECTION_ID = re.compile(r"con_[A-Za-z0-9]{16}")
 _BODY_KEYS = frozenset(("connection_id", "format", "limit", "fields"))
 
 
+_EXPIRES_DIGITS = 12  # a Unix time; more digits is no expiry but an attack on int()
+
+
 @dataclass
 class ExportJob:
     """One export: what was asked, and the worker's progress (written by its thread)."""
@@ -201,7 +204,11 @@ class ExportJobs:
     def download(self, job_id: str, filename: str, expires: str, signature: str) -> Path | None:
         """The file a ``location`` names, or ``None`` (bad signature, expired, no such file)."""
         job = self._jobs.get(job_id)
-        if job is None or not expires.isdigit() or filename != job.filename():
+        if (
+            job is None
+            or not (expires.isascii() and expires.isdigit() and len(expires) <= _EXPIRES_DIGITS)
+            or filename != job.filename()
+        ):
             return None
         path = f"/user-exports/{job_id}/{filename}"
         if not hmac.compare_digest(self._sign(path, int(expires)), signature):
