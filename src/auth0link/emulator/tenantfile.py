@@ -166,6 +166,10 @@ def apply(tenant: Tenant, data: Any) -> None:
             for name in demo_names:
                 tenant.connections[name].enabled_clients.add(client.client_id)
     _apply_grants(tenant, _section(data, "clientGrants"), ids)
+    try:
+        tenant.attempts.configure(data.get("attackProtection"))
+    except ValueError as exc:
+        raise TenantFileError(str(exc)) from exc
 
 
 def _merge_connection(tenant: Tenant, conn: Connection, where: str) -> None:
