@@ -9,6 +9,7 @@ import pytest
 from auth0link.emulator import tenantfile
 from auth0link.emulator.agent import AgentError
 from auth0link.emulator.attempts import BLOCKED, MAX_OTP_ATTEMPTS
+from tests.emulator.conftest import csrf_field
 from tests.emulator.test_embedded import otp_grant, start
 from tests.emulator.test_extgrants import realm_login
 
@@ -102,13 +103,14 @@ def test_login_page_code_dies_after_three_wrong_tries(ctx: Ctx) -> None:
     agent = ctx.browser()
     reply = agent.client.get(ctx.authorize_url("x" * 43, connection="email"), follow_redirects=True)
     state = reply.url.params["state"]
-    form = {"state": state, "connection": "email", "email": "alice@example.com"}
+    token = csrf_field(agent.client)
+    form = {"state": state, "connection": "email", "email": "alice@example.com", **token}
     sent = agent.client.post("/u/login/idp", data=form, follow_redirects=True)
     code_url = sent.url.path
     code = ctx.tenant.messages("alice@example.com")[-1]["code"]
     for _ in range(3):
-        page = agent.client.post(code_url, data={"state": state, "code": _wrong(code)})
+        page = agent.client.post(code_url, data={"state": state, "code": _wrong(code), **token})
         assert "Wrong email or verification code." in page.text
-    page = agent.client.post(code_url, data={"state": state, "code": code})
+    page = agent.client.post(code_url, data={"state": state, "code": code, **token})
     assert page.status_code == 400
     assert "maximum number of attempts" in page.text

@@ -1,7 +1,7 @@
 """The emulator's ASGI application, wired in one place.
 
 access log → guard (Host, control secret) → limits (body size, JSON depth, slow bodies) → CORS
-→ fault injection → framing headers → routes.
+→ fault injection → framing headers → CSRF (hosted forms) → routes.
 
 ``/api/v2/*`` goes straight to the lean :class:`~.mgmtapi.ManagementAPI`; everything else goes to
 one Starlette router built from the route lists of the Authentication API modules (discovery,
@@ -31,6 +31,7 @@ from auth0link.emulator import (
     universal_login,
 )
 from auth0link.emulator.cors import CorsMiddleware
+from auth0link.emulator.csrf import CsrfMiddleware
 from auth0link.emulator.faults import DropConnection, FaultMiddleware, FaultRegistry, FaultRule
 from auth0link.emulator.framing import FramingMiddleware
 from auth0link.emulator.guard import GuardMiddleware
@@ -82,10 +83,10 @@ class Emulator:
         self.router.state.tenant = tenant
         self.router.state.emulator = self
         self.management = ManagementAPI(tenant, self.bucket)
+        secure = tenant.base_url.startswith("https://")
+        self._pages = FramingMiddleware(CsrfMiddleware(self._dispatch, secure=secure))
         self._faulted = GuardMiddleware(
-            LimitsMiddleware(
-                CorsMiddleware(FaultMiddleware(FramingMiddleware(self._dispatch), self.faults), tenant)
-            ),
+            LimitsMiddleware(CorsMiddleware(FaultMiddleware(self._pages, self.faults), tenant)),
             base_url=tenant.base_url,
             token=self.control_token,
         )
