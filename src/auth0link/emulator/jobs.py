@@ -33,20 +33,20 @@ import re
 import secrets
 import shutil
 import string
-import tempfile
 import threading
 import time
 import weakref
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from auth0link.emulator.exportfile import FORMATS, Field, bad_body, parse_fields, write_export
 from auth0link.emulator.model import ManagementError, iso, json_type
+from auth0link.emulator.workdirs import make_export_folder
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from pathlib import Path
 
     from auth0link.emulator.directory import UserDirectory
 
@@ -220,7 +220,7 @@ class ExportJobs:
 
     def _folder_path(self) -> Path:
         if self._folder is None:
-            self._folder = Path(tempfile.mkdtemp(prefix="auth0link-emulator-exports-"))
+            self._folder = make_export_folder()
             weakref.finalize(self, shutil.rmtree, self._folder, ignore_errors=True)
         return self._folder
 

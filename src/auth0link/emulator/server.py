@@ -37,6 +37,7 @@ from auth0link.emulator.options import EmulatorOptions
 from auth0link.emulator.persistence import build_tenant, load_state, read_users_file, save_state
 from auth0link.emulator.ratelimit import parse_rate_limit
 from auth0link.emulator.tls import ServerTls, default_folder, prepare_tls
+from auth0link.emulator.workdirs import sweep_stale_exports
 
 if TYPE_CHECKING:
     import ssl
@@ -109,6 +110,7 @@ def _tls_for(options: EmulatorOptions, address: str) -> ServerTls | None:
 def prepare(options: EmulatorOptions) -> _Prepared:
     """Validate the options, bind the socket, build the tenant, make the TLS files and the app."""
     address, rate, faults = _validate(options)
+    sweep_stale_exports()  # a killed emulator's export files (personal data) go now, not later
     users = (
         read_users_file(options.users_file, database=options.users_connection) if options.users_file else None
     )
