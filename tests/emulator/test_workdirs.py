@@ -6,6 +6,7 @@ import os
 import stat
 import subprocess
 import sys
+import tempfile
 from typing import TYPE_CHECKING
 
 from auth0link.emulator import workdirs
@@ -39,7 +40,7 @@ def test_export_files_are_0600(ctx: Ctx) -> None:
 
 def test_stale_export_folders_are_removed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A folder of a dead emulator is removed; a live one's, another name, or a link is kept."""
-    monkeypatch.setattr(workdirs.tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     stale = tmp_path / f"{workdirs.PREFIX}{_dead_pid()}-abc123"
     stale.mkdir()
     (stale / "job.json.gz").write_bytes(b"personal data")
@@ -65,7 +66,7 @@ def test_a_new_start_sweeps_stale_folders(tmp_path: Path, monkeypatch: pytest.Mo
     from auth0link.emulator.options import EmulatorOptions
     from auth0link.emulator.server import prepare
 
-    monkeypatch.setattr(workdirs.tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     stale = tmp_path / f"{workdirs.PREFIX}{_dead_pid()}-abc123"
     stale.mkdir()
     prepare(EmulatorOptions(tls=False)).sock.close()
