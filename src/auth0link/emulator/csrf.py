@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 COOKIE: Final = "auth0_csrf"
 FIELD: Final = "_csrf"
 PROTECTED_PREFIXES: Final = ("/u/", "/activate")
+# Where hosted pages (with forms) are served: everything but the APIs. The Management API, the
+# token endpoints and the control endpoints never parse the cookie (their hot path stays lean).
+_API_PREFIXES: Final = ("/api/v2/", "/oauth/", "/__emulator/", "/.well-known/", "/userinfo")
 _FORM_TAG = re.compile(r"<form\b[^>]*>", re.IGNORECASE)
 _POST = re.compile(r"""\bmethod\s*=\s*["']?post\b""", re.IGNORECASE)
 _ACTION = re.compile(r"""\baction\s*=\s*["']([^"']*)["']""", re.IGNORECASE)
@@ -85,6 +88,9 @@ class CsrfMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """ASGI entry point."""
         if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if scope["path"].startswith(_API_PREFIXES):
             await self.app(scope, receive, send)
             return
         cookie = _cookie_of(scope)

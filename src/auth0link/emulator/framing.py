@@ -32,7 +32,7 @@ class FramingMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """ASGI entry point."""
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"].startswith("/api/v2/"):  # JSON only: the hot path
             await self.app(scope, receive, send)
             return
 

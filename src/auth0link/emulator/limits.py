@@ -94,7 +94,12 @@ class LimitsMiddleware:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        length = next((v for k, v in scope["headers"] if k == b"content-length"), b"0")
+        length = next((v for k, v in scope["headers"] if k == b"content-length"), None)
+        chunked = any(k == b"transfer-encoding" for k, _ in scope["headers"])
+        if length is None and not chunked:  # no body (a GET): nothing to limit, nothing to buffer
+            await self.app(scope, receive, send)
+            return
+        length = length or b"0"
         if not length.isdigit() or len(length) > 12 or int(length) > MAX_BODY:  # noqa: PLR2004 - digits
             await _send_json(send, 413, _answer(path, 413, _TOO_LARGE))
             return
@@ -117,7 +122,8 @@ async def _read_body(receive: Receive) -> bytes:
     size = 0
     while True:
         try:
-            message = await asyncio.wait_for(receive(), BODY_TIMEOUT)
+            async with asyncio.timeout(BODY_TIMEOUT):  # no task per read, unlike wait_for
+                message = await receive()
         except TimeoutError as exc:
             raise _TooSlow from exc
         if message["type"] != "http.request":
