@@ -33,3 +33,14 @@ def test_json_answers_carry_no_frame_headers(ctx: Ctx) -> None:
     """Only HTML pages get the framing headers (JSON APIs are untouched)."""
     reply = ctx.client.get("/.well-known/openid-configuration")
     assert "x-frame-options" not in reply.headers
+
+
+def test_silent_authentication_may_be_framed_by_the_app_only(ctx: Ctx) -> None:
+    """The prompt=none web_message answer runs in the app's iframe: only its origin may frame it."""
+    from tests.emulator.conftest import SPA_ORIGIN
+    from tests.emulator.test_response_modes import spa_authorize
+
+    reply = ctx.browser().client.get(spa_authorize(response_mode="web_message", prompt="none"))
+    assert reply.status_code == 200
+    assert reply.headers["content-security-policy"] == f"frame-ancestors {SPA_ORIGIN}"
+    assert "x-frame-options" not in reply.headers
