@@ -51,7 +51,9 @@ def cli(*args: str) -> list[str]:
 
 def final_users(emu: RunningEmulator) -> dict[str, dict[str, Any]]:
     """Every user in the emulator (the test-only state dump is not rate limited)."""
-    body = httpx.get(f"{emu.base_url}/__emulator/state", timeout=60, verify=emu.verify).json()
+    body = httpx.get(
+        f"{emu.base_url}/__emulator/state", timeout=60, verify=emu.verify, headers=emu.control_headers
+    ).json()
     return {u["user_id"]: u for u in body["users"]}
 
 

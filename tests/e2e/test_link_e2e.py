@@ -344,7 +344,11 @@ def inject(emu: RunningEmulator, spec: str) -> None:
     import httpx
 
     response = httpx.post(
-        emu.base_url + "/__emulator/faults", json={"spec": spec}, timeout=10, verify=emu.verify
+        emu.base_url + "/__emulator/faults",
+        json={"spec": spec},
+        timeout=10,
+        verify=emu.verify,
+        headers=emu.control_headers,
     )
     assert response.is_success, response.text
 

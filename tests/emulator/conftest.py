@@ -246,3 +246,11 @@ def emulator_process() -> Iterator[RunningEmulator]:
 
     with start_emulator("--device-interval", "1", via="module") as running:
         yield running
+
+
+def csrf_field(client: httpx.Client) -> dict[str, str]:
+    """The hidden ``_csrf`` field of this browser's hosted forms (loads ``/activate`` for its cookie)."""
+    page = client.get("/activate").text
+    marker = 'name="_csrf" value="'
+    start = page.index(marker) + len(marker)
+    return {"_csrf": page[start : page.index('"', start)]}

@@ -209,7 +209,7 @@ def test_agent_as_browser_env_var(served: EmulatorThread, listener: Listener, tm
     subprocess.run([sys.executable, "-c", script, url], env={**os.environ, **env}, check=True, timeout=60)
     assert len(listener.paths) == 1
     assert "code=" in listener.paths[0]
-    assert json.loads(cookies.read_text())[0]["name"] == "auth0"
+    assert "auth0" in {cookie["name"] for cookie in json.loads(cookies.read_text())}
     # A second run reuses the saved SSO cookie: no password needed.
     env.pop("AUTH0LINK_AGENT_PASSWORD")
     subprocess.run([sys.executable, "-c", script, url], env={**os.environ, **env}, check=True, timeout=60)
@@ -218,13 +218,29 @@ def test_agent_as_browser_env_var(served: EmulatorThread, listener: Listener, tm
 
 def test_agent_passwordless_over_https(served: EmulatorThread) -> None:
     """The agent reads the one-time code from the outbox over HTTPS (email connection)."""
-    with LoginAgent(ca_bundle=served.ca_file) as agent:
+    with LoginAgent(ca_bundle=served.ca_file, control_token=served.control_token) as agent:
         url = agent.complete_authorize(
             authorize_url(served.base_url, "http://localhost:8485/callback", "v" * 43, connection="email"),
             email="alice@example.com",
             deliver=False,
         )
     assert url.startswith("http://localhost:8485/callback?code=")
+
+
+def test_agent_without_the_control_token_says_so(
+    served: EmulatorThread, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without the control token the agent cannot read the outbox and names the variable to set."""
+    monkeypatch.delenv("AUTH0LINK_EMULATOR_TOKEN", raising=False)
+    with (
+        LoginAgent(ca_bundle=served.ca_file) as agent,
+        pytest.raises(AgentError, match="AUTH0LINK_EMULATOR_TOKEN"),
+    ):
+        agent.complete_authorize(
+            authorize_url(served.base_url, "http://localhost:8485/callback", "v" * 43, connection="email"),
+            email="alice@example.com",
+            deliver=False,
+        )
 
 
 def test_agent_without_the_ca_refuses_the_certificate(

@@ -12,6 +12,7 @@ from tests.emulator.conftest import (
     BOB,
     CALLBACK,
     claims,
+    csrf_field,
     pkce,
     query_of,
 )
@@ -119,7 +120,12 @@ def test_confirmation_screen_is_not_shown_after_a_login_page(ctx: Ctx) -> None:
     state = query_of(str(login.url))["state"]
     posted = browser.client.post(
         "/u/login",
-        data={"state": state, "username": "alice@example.com", "password": demo.ALICE_PASSWORD},
+        data={
+            "state": state,
+            "username": "alice@example.com",
+            "password": demo.ALICE_PASSWORD,
+            **csrf_field(browser.client),
+        },
     )
     assert posted.status_code == 302
     assert posted.headers["location"].startswith(CALLBACK + "?code=")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import jwt
 
 from auth0link.emulator import demo
-from tests.emulator.conftest import ALICE, BASE, BOB, DEVICE_GRANT
+from tests.emulator.conftest import ALICE, BASE, BOB, DEVICE_GRANT, csrf_field
 
 if TYPE_CHECKING:
     from tests.emulator.conftest import Ctx
@@ -109,7 +109,7 @@ def test_unknown_device_code_is_invalid_grant(ctx: Ctx) -> None:
 
 def test_activate_rejects_a_wrong_code(ctx: Ctx) -> None:
     """A wrong user code re-renders /activate with an error (400)."""
-    reply = ctx.client.post("/activate", data={"user_code": "BBBB-BBBB"})
+    reply = ctx.client.post("/activate", data={"user_code": "BBBB-BBBB", **csrf_field(ctx.client)})
     assert reply.status_code == 400
     assert "Invalid or expired code." in reply.text
 

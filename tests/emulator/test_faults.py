@@ -143,7 +143,11 @@ def test_drop_over_real_https_is_a_protocol_error(served: EmulatorThread) -> Non
     """Over HTTPS, drop closes the connection mid-body; the client sees a protocol error."""
     token = m2m(served)
     with httpx.Client(base_url=served.base_url, verify=served.verify) as http:
-        http.post("/__emulator/faults", json={"spec": "GET /api/v2/users/*=drop"})
+        http.post(
+            "/__emulator/faults",
+            json={"spec": "GET /api/v2/users/*=drop"},
+            headers={"x-emulator-token": served.control_token},
+        )
         with pytest.raises(httpx.RemoteProtocolError):
             http.get(f"/api/v2/users/{ALICE_ENC}", headers={"authorization": f"Bearer {token}"})
         reply = http.get(f"/api/v2/users/{ALICE_ENC}", headers={"authorization": f"Bearer {token}"})
@@ -154,7 +158,11 @@ def test_hang_outlasts_a_client_timeout_then_applies(served: EmulatorThread) -> 
     """hang:S makes a short client timeout fire; the request is still processed afterwards."""
     token = m2m(served)
     with httpx.Client(base_url=served.base_url, verify=served.verify) as http:
-        http.post("/__emulator/faults", json={"spec": "PATCH /api/v2/users/*=hang:1"})
+        http.post(
+            "/__emulator/faults",
+            json={"spec": "PATCH /api/v2/users/*=hang:1"},
+            headers={"x-emulator-token": served.control_token},
+        )
         with pytest.raises(httpx.ReadTimeout):
             http.patch(
                 f"/api/v2/users/{ALICE_ENC}",

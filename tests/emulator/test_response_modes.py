@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from auth0link.emulator import demo
-from tests.emulator.conftest import ALICE, BASE, SPA_ORIGIN, claims, pkce, web_message_of
+from tests.emulator.conftest import ALICE, BASE, SPA_ORIGIN, claims, csrf_field, pkce, web_message_of
 
 if TYPE_CHECKING:
     import httpx
@@ -44,7 +44,12 @@ def log_in_on_the_page(browser: LoginAgent, url: str) -> httpx.Response:
     assert state is not None
     return browser.client.post(
         "/u/login",
-        data={"state": state.group(1), "username": "alice@example.com", "password": demo.ALICE_PASSWORD},
+        data={
+            "state": state.group(1),
+            "username": "alice@example.com",
+            "password": demo.ALICE_PASSWORD,
+            **csrf_field(browser.client),
+        },
     )
 
 

@@ -61,6 +61,7 @@ def test_export_banner_and_json_banner(tmp_path: Path) -> None:
     assert text == (
         f"export AUTH0LINK_DOMAIN={domain}\nexport AUTH0LINK_CLIENT_ID={demo.NATIVE_CLIENT_ID}\n"
         f"export AUTH0LINK_CA_BUNDLE='{ca_file}'\n"
+        f"export AUTH0LINK_EMULATOR_TOKEN={prepared.emulator.control_token}\n"
     )
     line = banner(prepared.emulator, as_json=True, ca_file=ca_file)
     assert line.count("\n") == 1
@@ -87,6 +88,7 @@ def test_http_banner_has_the_url_and_no_ca() -> None:
     assert prepared.tls is None
     assert banner(prepared.emulator, as_json=False) == (
         f"export AUTH0LINK_DOMAIN={prepared.base_url}\nexport AUTH0LINK_CLIENT_ID={demo.NATIVE_CLIENT_ID}\n"
+        f"export AUTH0LINK_EMULATOR_TOKEN={prepared.emulator.control_token}\n"
     )
     info = json.loads(banner(prepared.emulator, as_json=True))
     assert info["domain"] == info["base_url"] == prepared.base_url
@@ -227,6 +229,7 @@ def test_support_helpers_drive_the_admin_endpoints() -> None:
             "AUTH0LINK_DOMAIN": emu.domain,
             "AUTH0LINK_CLIENT_ID": demo.NATIVE_CLIENT_ID,
             "AUTH0LINK_CA_BUNDLE": str(emu.ca_bundle),
+            "AUTH0LINK_EMULATOR_TOKEN": emu.info["control_token"],
         }
         assert emu.base_url == "https://" + emu.domain
 

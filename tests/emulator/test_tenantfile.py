@@ -17,7 +17,7 @@ from auth0link.emulator.command import main
 from auth0link.emulator.options import EmulatorOptions
 from auth0link.emulator.persistence import build_tenant
 from auth0link.emulator.server import EmulatorThread, banner
-from tests.emulator.conftest import BASE, claims, new_client, pkce, query_of
+from tests.emulator.conftest import BASE, claims, csrf_field, new_client, pkce, query_of
 
 if TYPE_CHECKING:
     import httpx
@@ -103,7 +103,8 @@ def test_a_file_client_logs_in_and_calls_cors_from_its_origin(example: Tenant) -
     assert "Continue with github" not in page.text
     state = page.text.split('name="state" value="')[1].split('"')[0]
     answer = client.post(
-        "/u/login", data={"state": state, "username": "zoe@example.com", "password": "Zoe12345"}
+        "/u/login",
+        data={"state": state, "username": "zoe@example.com", "password": "Zoe12345", **csrf_field(client)},
     )
     code = query_of(answer.headers["location"])["code"]
     tokens = client.post(

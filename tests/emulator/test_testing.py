@@ -203,11 +203,10 @@ class _Recording(httpx.BaseTransport):
 
 
 def test_control_headers_go_with_every_control_request(tenant: EmulatedTenant) -> None:
-    """EmulatorControl(headers=…) sends them on every /__emulator/* request (where a credential goes)."""
+    """EmulatorControl(headers=…) sends them on every /__emulator/* request (the control secret)."""
     recording = _Recording(tenant.transport())
-    control = EmulatorControl(
-        tenant.base_url, headers={"authorization": "Bearer s3cret"}, transport=recording
-    )
+    bearer = f"Bearer {tenant.control_token}"
+    control = EmulatorControl(tenant.base_url, headers={"authorization": bearer}, transport=recording)
     try:
         assert control.health()["status"] == "ok"
         Faults(control).clear()
@@ -216,4 +215,4 @@ def test_control_headers_go_with_every_control_request(tenant: EmulatedTenant) -
     finally:
         control.close()
     assert len(recording.seen) == 4
-    assert {h["authorization"] for h in recording.seen} == {"Bearer s3cret"}
+    assert {h["authorization"] for h in recording.seen} == {bearer}

@@ -132,6 +132,7 @@ def test_emulators_starting_together_agree_on_one_ca(tmp_path: Path) -> None:
 def test_a_damaged_ca_file_is_one_error_naming_it(tmp_path: Path) -> None:
     """A CA key file that is not a key and certificate is an EmulatorError naming the file and the fix."""
     (tmp_path / CA_KEY_FILE).write_text("not a key\n")
+    (tmp_path / CA_KEY_FILE).chmod(0o600)
     with pytest.raises(EmulatorError, match=r"emulator-ca-key\.pem is damaged; delete it") as info:
         prepare_tls(tmp_path, "127.0.0.1", own_folder=False)
     assert "\n" not in str(info.value)

@@ -16,7 +16,7 @@ from auth0link.emulator.transaction import (
     TransactionStateError,
     TxState,
 )
-from tests.emulator.conftest import pkce, query_of
+from tests.emulator.conftest import csrf_field, pkce, query_of
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -128,13 +128,14 @@ def test_device_login_needs_the_confirmation_first(ctx: Ctx) -> None:
     start = ctx.client.post(
         "/oauth/device/code", data={"client_id": demo.NATIVE_CLIENT_ID, "scope": "openid"}
     )
-    activate = ctx.client.post("/activate", data={"user_code": start.json()["user_code"]})
+    token = csrf_field(ctx.client)
+    activate = ctx.client.post("/activate", data={"user_code": start.json()["user_code"], **token})
     state = query_of(activate.headers["location"])["state"]
-    login = {"state": state, "username": "alice@example.com", "password": demo.ALICE_PASSWORD}
+    login = {"state": state, "username": "alice@example.com", "password": demo.ALICE_PASSWORD, **token}
     early = ctx.client.post("/u/login", data=login)
     assert early.status_code == 400
     assert "unknown or has expired" in early.text
-    confirmed = ctx.client.post("/u/device-confirm", data={"state": state, "action": "confirm"})
+    confirmed = ctx.client.post("/u/device-confirm", data={"state": state, "action": "confirm", **token})
     assert confirmed.headers["location"].startswith("/u/login?state=")
     done = ctx.client.post("/u/login", data=login)
     assert 'id="device-success"' in done.text

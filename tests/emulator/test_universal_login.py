@@ -13,6 +13,7 @@ from tests.emulator.conftest import (
     GITHUB,
     GOOGLE,
     claims,
+    csrf_field,
     pkce,
     query_of,
 )
@@ -80,10 +81,11 @@ def test_wrong_one_time_code_is_refused(ctx: Ctx) -> None:
     reply = browser.client.get(ctx.authorize_url(pkce("x" * 43), connection="email"))
     page = browser.client.get(reply.headers["location"])
     state = query_of(str(page.url))["state"]
+    token = csrf_field(browser.client)
     sent = browser.client.post(
-        "/u/login/idp", data={"state": state, "connection": "email", "email": "alice@example.com"}
+        "/u/login/idp", data={"state": state, "connection": "email", "email": "alice@example.com", **token}
     )
-    wrong = browser.client.post(sent.headers["location"], data={"state": state, "code": "000000x"})
+    wrong = browser.client.post(sent.headers["location"], data={"state": state, "code": "000000x", **token})
     assert wrong.status_code == 400
     assert "Wrong email or verification code." in wrong.text
 

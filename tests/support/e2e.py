@@ -90,14 +90,20 @@ def user_exists(client: Auth0Client, user_id: str) -> bool:
 def set_faults(emu: RunningEmulator, spec: str) -> None:
     """Install fault rules through the emulator's test-only admin endpoint."""
     response = httpx.post(
-        f"{emu.base_url}/__emulator/faults", json={"spec": spec}, timeout=10, verify=emu.verify
+        f"{emu.base_url}/__emulator/faults",
+        json={"spec": spec},
+        timeout=10,
+        verify=emu.verify,
+        headers=emu.control_headers,
     )
     response.raise_for_status()
 
 
 def clear_faults(emu: RunningEmulator) -> None:
     """Remove every fault rule."""
-    httpx.delete(f"{emu.base_url}/__emulator/faults", timeout=10, verify=emu.verify).raise_for_status()
+    httpx.delete(
+        f"{emu.base_url}/__emulator/faults", timeout=10, verify=emu.verify, headers=emu.control_headers
+    ).raise_for_status()
 
 
 def identity_ids(stdout: str) -> list[str]:

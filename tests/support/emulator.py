@@ -105,9 +105,18 @@ class RunningEmulator:
         """The users listed at start-up (``user_id``, ``email``, ``connection``, …)."""
         return list(self.info["users"])
 
+    @property
+    def control_headers(self) -> dict[str, str]:
+        """The header authorising ``/__emulator/*`` calls (this start's secret)."""
+        return {"x-emulator-token": str(self.info["control_token"])}
+
     def env(self) -> dict[str, str]:
         """Environment variables pointing the CLI (and the scripted user) at this emulator."""
-        env = {"AUTH0LINK_DOMAIN": self.domain, "AUTH0LINK_CLIENT_ID": self.client_id}
+        env = {
+            "AUTH0LINK_DOMAIN": self.domain,
+            "AUTH0LINK_CLIENT_ID": self.client_id,
+            "AUTH0LINK_EMULATOR_TOKEN": str(self.info["control_token"]),
+        }
         if self.ca_bundle:
             env["AUTH0LINK_CA_BUNDLE"] = self.ca_bundle
         return env
@@ -119,7 +128,8 @@ class RunningEmulator:
     def admin(self, method: str, path: str, **kw: Any) -> httpx.Response:
         """Call a test-only ``/__emulator/…`` endpoint (raises on an HTTP error)."""
         url = f"{self.base_url}/__emulator/{path}"
-        reply = httpx.request(method, url, timeout=10, verify=self.verify, **kw)
+        headers = {**self.control_headers, **kw.pop("headers", {})}
+        reply = httpx.request(method, url, timeout=10, verify=self.verify, headers=headers, **kw)
         reply.raise_for_status()
         return reply
 

@@ -69,6 +69,8 @@ class SyncASGITransport(httpx.BaseTransport):
     def __init__(self, app: Any) -> None:
         """Wrap ``app``."""
         self._inner = httpx.ASGITransport(app=app)
+        #: an emulator's control secret, sent with its ``/__emulator/*`` calls
+        self._control_token: str | None = getattr(app, "control_token", None)
         self._loop = asyncio.new_event_loop()
         self._turn = threading.Lock()
 
@@ -77,6 +79,8 @@ class SyncASGITransport(httpx.BaseTransport):
 
         async def run() -> httpx.Response:
             body = b"".join([chunk async for chunk in request.stream])  # type: ignore[union-attr] # requests built by httpx.Client have async-iterable bytes streams too
+            if self._control_token and request.url.path.startswith("/__emulator/"):
+                request.headers.setdefault("x-emulator-token", self._control_token)
             request.stream = httpx.ByteStream(body)
             response = await self._inner.handle_async_request(request)
             content = await response.aread()

@@ -13,9 +13,15 @@ Where things are (and where a new one goes):
   :mod:`.server` (checks, bind, banner, uvicorn, ``EmulatorThread``), :mod:`.tls` (HTTPS: the
   local CA kept in the TLS folder, the server certificate issued at each start),
   :mod:`.readiness` (``--ready-file``, ``--pid-file``).
-- Wiring: :mod:`.app` builds the one ASGI app (access log → :mod:`.cors` → :mod:`.faults` →
-  routes; a new group of endpoints adds its ``ROUTES`` there), :mod:`.ratelimit` the Management
-  API token bucket.
+- Wiring: :mod:`.app` builds the one ASGI app (access log → :mod:`.guard` → :mod:`.limits` →
+  :mod:`.cors` → :mod:`.faults` → :mod:`.framing` → :mod:`.csrf` → routes; a new group of
+  endpoints adds its ``ROUTES`` there), :mod:`.ratelimit` the Management API token bucket.
+- Defences (each a small middleware or helper; docs/security.md sums them up):
+  :mod:`.guard` (own ``Host`` only; the control secret for ``/__emulator/*``), :mod:`.limits`
+  (body size, JSON depth, slow clients), :mod:`.framing` (clickjacking headers), :mod:`.csrf`
+  (hosted forms' token and ``Origin``), :mod:`.urls` (strict URL parsing for redirect targets),
+  :mod:`.attempts` (brute-force protection, one-time-code tries), :mod:`.workdirs` (private
+  export folders, stale ones removed).
 - Authentication API (Starlette routes; shared helpers and the transaction guard in :mod:`.web`):
   :mod:`.discovery` (OIDC document, JWKS), :mod:`.authorize` (``/authorize``, the confirmation
   screen), :mod:`.delivery` (response modes: query, fragment, form_post, web_message),
@@ -52,10 +58,10 @@ Where things are (and where a new one goes):
   :mod:`.tenantfile` (``--tenant``: deploy-cli YAML; its ``tenant:`` and ``resourceServers:`` in
   :mod:`.tenantconfig_file`), :mod:`.demo` (the fixed demo IDs, secrets
   and users).
-- Test-only: :mod:`.control` (``/__emulator/*``), :mod:`.agent` with :mod:`.pageread` (a scripted
-  user that reads and submits the real pages); for other people's tests, :mod:`.testing`
-  (``start_tenant``, the in-process transports, the one client of ``/__emulator/*``) and
-  :mod:`.pytest_plugin` (its fixtures).
+- Test-only: :mod:`.control` (``/__emulator/*``, behind the control secret), :mod:`.agent`
+  with :mod:`.pageread` (a scripted user that reads and submits the real pages); for other
+  people's tests, :mod:`.testing` (``start_tenant``, the in-process transports, the one client of
+  ``/__emulator/*``) and :mod:`.pytest_plugin` (its fixtures).
 
 Errors meant for the user are :class:`EmulatorError` (one line, exit 2).
 """
@@ -93,4 +99,5 @@ Demo users:
   email|65f0a11ce0000000000000e1       alice@example.com (email code)
   auth0|65f0b0b0b0000000000000b1       bob@example.com correct-horse-bob
   sms|65f0ca401000000000000051         +15555550123 (SMS code)
-One-time codes: GET /__emulator/outbox?to=ADDRESS (and stderr)."""
+One-time codes: GET /__emulator/outbox?to=ADDRESS with header
+  X-Emulator-Token: $AUTH0LINK_EMULATOR_TOKEN (and stderr)."""

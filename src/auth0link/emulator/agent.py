@@ -24,7 +24,8 @@ As a browser, for code that calls :func:`webbrowser.open`::
 
 It exits 0 on success and 1 with one line on stderr otherwise. Defaults come from
 ``AUTH0LINK_AGENT_EMAIL``, ``AUTH0LINK_AGENT_PASSWORD``, ``AUTH0LINK_AGENT_CONNECTION`` and
-``AUTH0LINK_AGENT_COOKIES`` (a JSON file keeping the SSO cookie between runs).
+``AUTH0LINK_AGENT_COOKIES`` (a JSON file keeping the SSO cookie between runs); passwordless
+logins need ``AUTH0LINK_EMULATOR_TOKEN`` (printed by ``auth0link emulator``) to read the outbox.
 
 Like the CLI, it trusts the emulator's CA through ``--ca-bundle FILE`` or
 ``AUTH0LINK_CA_BUNDLE`` (the file ``auth0link emulator`` prints); without either, httpx's
@@ -49,6 +50,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
 
+from auth0link.emulator.guard import TOKEN_ENV, control_headers
 from auth0link.emulator.pageread import Form, PageParser
 
 DATABASE = "Username-Password-Authentication"
@@ -80,12 +82,15 @@ class LoginAgent:
         timeout: float = 10.0,
         outbox_wait: float = 5.0,
         ca_bundle: str | Path | None = None,
+        control_token: str | None = None,
     ) -> None:
         """Use ``client`` (e.g. with an ASGI transport) or a new httpx client.
 
         A new client trusts the CA in ``ca_bundle`` (default: ``$AUTH0LINK_CA_BUNDLE``), else
-        httpx's default CAs.
+        httpx's default CAs. ``control_token`` (default: ``$AUTH0LINK_EMULATOR_TOKEN``) lets it
+        read one-time codes from the emulator's test outbox.
         """
+        self.control_token = control_token or os.environ.get(TOKEN_ENV)
         if client is None:
             bundle = ca_bundle or os.environ.get(ENV_CA_BUNDLE)
             verify = ssl.create_default_context(cafile=str(bundle)) if bundle else True
@@ -264,7 +269,10 @@ class LoginAgent:
         deadline = time.monotonic() + self.outbox_wait
         to = self._email(goal)
         while True:
-            reply = self.client.get(origin + "/__emulator/outbox", params={"to": to})
+            headers = control_headers(self.control_token) if self.control_token else {}
+            reply = self.client.get(origin + "/__emulator/outbox", params={"to": to}, headers=headers)
+            if reply.status_code == 401:  # noqa: PLR2004 - HTTP status
+                raise AgentError(f"the emulator's outbox needs its control token: set {TOKEN_ENV}")
             messages = reply.json().get("messages", []) if reply.status_code == 200 else []  # noqa: PLR2004 - HTTP status
             if messages:
                 return str(messages[-1]["code"])

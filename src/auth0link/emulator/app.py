@@ -1,4 +1,7 @@
-"""The emulator's ASGI application, wired in one place: access log → CORS → fault injection → routes.
+"""The emulator's ASGI application, wired in one place.
+
+access log → guard (Host, control secret) → limits (body size, JSON depth, slow bodies) → CORS
+→ fault injection → framing headers → CSRF (hosted forms) → routes.
 
 ``/api/v2/*`` goes straight to the lean :class:`~.mgmtapi.ManagementAPI`; everything else goes to
 one Starlette router built from the route lists of the Authentication API modules (discovery,
@@ -10,6 +13,7 @@ CORS (:mod:`.cors`) answers preflights before faults and the rate limit see them
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from typing import TYPE_CHECKING
 
@@ -29,7 +33,11 @@ from auth0link.emulator import (
     universal_login,
 )
 from auth0link.emulator.cors import CorsMiddleware
+from auth0link.emulator.csrf import CsrfMiddleware
 from auth0link.emulator.faults import DropConnection, FaultMiddleware, FaultRegistry, FaultRule
+from auth0link.emulator.framing import FramingMiddleware
+from auth0link.emulator.guard import GuardMiddleware
+from auth0link.emulator.limits import LimitsMiddleware
 from auth0link.emulator.mgmtapi import ManagementAPI
 from auth0link.emulator.ratelimit import UNLIMITED, TokenBucket
 from auth0link.emulator.web import with_json_charset
@@ -65,9 +73,12 @@ class Emulator:
         rate_limit: tuple[float, int] | None = None,
         faults: list[FaultRule] | None = None,
         access_log: bool = False,
+        control_token: str | None = None,
     ) -> None:
         """Wire the tenant, its rate limit, its fault rules and the routers together."""
         self.tenant = tenant
+        #: this start's secret for ``/__emulator/*`` (see :mod:`.guard`)
+        self.control_token = control_token or secrets.token_urlsafe(32)
         tenant.keep_initial()
         rate, burst = rate_limit or (UNLIMITED, int(UNLIMITED))
         self.bucket = TokenBucket(rate=rate, burst=burst, clock=time.monotonic)
@@ -77,7 +88,13 @@ class Emulator:
         self.router.state.tenant = tenant
         self.router.state.emulator = self
         self.management = ManagementAPI(tenant, self.bucket)
-        self._faulted = CorsMiddleware(FaultMiddleware(self._dispatch, self.faults), tenant)
+        secure = tenant.base_url.startswith("https://")
+        self._pages = FramingMiddleware(CsrfMiddleware(self._dispatch, secure=secure))
+        self._faulted = GuardMiddleware(
+            LimitsMiddleware(CorsMiddleware(FaultMiddleware(self._pages, self.faults), tenant)),
+            base_url=tenant.base_url,
+            token=self.control_token,
+        )
 
     def reset(self) -> None:
         """Back to the initial users; forget sessions, codes, tokens, outbox, faults, clock moves."""

@@ -29,6 +29,7 @@ from auth0link.emulator.completion import complete
 from auth0link.emulator.delivery import check_mode, deliver, response_mode
 from auth0link.emulator.sso import current_session
 from auth0link.emulator.transaction import TxState
+from auth0link.emulator.urls import is_plain
 from auth0link.emulator.web import (
     html,
     in_transaction,
@@ -61,7 +62,7 @@ def _check_client(tenant: Tenant, params: dict[str, str]) -> Client | Response:
     if client is None or client.app_type not in INTERACTIVE_TYPES:
         return html(pages.error("invalid_request", "Unknown client: " + params.get("client_id", "")), 400)
     redirect_uri = params.get("redirect_uri", "")
-    if redirect_uri not in client.callbacks:
+    if redirect_uri not in client.callbacks or not is_plain(redirect_uri):
         # Exact string match, as Auth0 (no RFC 8252 any-port loopback matching).
         return html(
             pages.error(

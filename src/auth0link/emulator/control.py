@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import TYPE_CHECKING, Any
 
 from starlette.responses import JSONResponse, Response
@@ -32,6 +33,9 @@ if TYPE_CHECKING:
     from starlette.requests import Request
 
     from auth0link.emulator.app import Emulator
+
+
+MAX_ADVANCE = 100 * 366 * 86400  # a century: beyond it, dates stop being representable
 
 
 def _emulator(request: Request) -> Emulator:
@@ -48,6 +52,13 @@ async def _body(request: Request) -> Any:
         return json.loads(await request.body() or b"{}")
     except ValueError:
         return None
+
+
+def _seconds(value: object) -> bool:
+    """A finite number of seconds the clock may move (NaN or infinity would break every expiry)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return math.isfinite(value) and abs(value) <= MAX_ADVANCE
 
 
 async def health(request: Request) -> Response:
@@ -120,10 +131,12 @@ async def clock(request: Request) -> Response:
     tenant = _emulator(request).tenant
     if isinstance(body, dict) and body.get("reset") is True:
         tenant.reset_clock()
-    elif isinstance(body, dict) and isinstance(body.get("advance"), int | float):
+    elif isinstance(body, dict) and _seconds(body.get("advance")):
         tenant.advance_clock(float(body["advance"]))
     else:
-        return _bad('send {"advance": SECONDS} or {"reset": true}')
+        return _bad(
+            f'send {{"advance": SECONDS}} (a finite number, at most {MAX_ADVANCE}) or {{"reset": true}}'
+        )
     return JSONResponse({"offset": tenant.clock_offset, "now": tenant.now()})
 
 

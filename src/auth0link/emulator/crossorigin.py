@@ -40,6 +40,7 @@ from auth0link.emulator.applications import (
     PASSWORDLESS_STRATEGIES,
     origin_of,
 )
+from auth0link.emulator.attempts import BLOCKED, Blocked
 from auth0link.emulator.logintickets import LoginTicket
 from auth0link.emulator.sso import session_cookie_attributes
 from auth0link.emulator.web import cross_origin, html, read_form, redirect, tenant_of
@@ -60,6 +61,19 @@ def _error(status: int, error: str, description: str) -> Response:
     return JSONResponse({"error": error, "error_description": description}, status_code=status)
 
 
+def _password_login(
+    tenant: Tenant, connection: str, username: str, password: str
+) -> tuple[User, str] | Response:
+    """A password login, counted by brute-force protection (429 once the user is blocked)."""
+    try:
+        user = tenant.attempts.check_password(tenant.users, connection, username, password)
+    except Blocked:
+        return _error(429, "too_many_attempts", BLOCKED)
+    if user is None:
+        return _error(403, "access_denied", "Wrong email or password.")
+    return user, connection
+
+
 def _authenticate(tenant: Tenant, client: Client, body: dict[str, Any]) -> tuple[User, str] | Response:
     """The user and connection the credentials prove, or Auth0's 403."""
     kind = str(body.get("credential_type") or "")
@@ -69,14 +83,7 @@ def _authenticate(tenant: Tenant, client: Client, body: dict[str, Any]) -> tuple
     if kind in (PASSWORD_REALM_GRANT, "password"):
         if conn is None or not conn.is_database:
             return _error(400, "invalid_request", f"the connection is not a database: {realm}")
-        user = accounts.check_password(
-            tenant.users, conn.name, username.lower(), str(body.get("password") or "")
-        )
-        return (
-            (user, conn.name)
-            if user is not None
-            else _error(403, "access_denied", "Wrong email or password.")
-        )
+        return _password_login(tenant, conn.name, username, str(body.get("password") or ""))
     if kind == PASSWORDLESS_OTP_GRANT:
         if conn is None or conn.strategy not in PASSWORDLESS_STRATEGIES:
             return _error(400, "invalid_request", f"the connection is not passwordless: {realm}")

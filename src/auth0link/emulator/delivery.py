@@ -22,6 +22,7 @@ from urllib.parse import urlencode
 
 from auth0link.emulator import pages
 from auth0link.emulator.applications import origin_of
+from auth0link.emulator.framing import frame_ancestors
 from auth0link.emulator.web import html, redirect, with_query
 
 if TYPE_CHECKING:
@@ -63,8 +64,12 @@ def deliver(redirect_uri: str, mode: str, params: dict[str, str]) -> Response:
     if mode == "fragment":
         return redirect(f"{redirect_uri}#{urlencode(params)}")
     if mode == "form_post":
-        return html(pages.form_post(action=redirect_uri, params=params))
+        response = html(pages.form_post(action=redirect_uri, params=params))
+        response.headers.update(frame_ancestors(origin_of(redirect_uri) or "'none'"))
+        return response
     if mode == "web_message":
         target = origin_of(redirect_uri) or redirect_uri
-        return html(pages.web_message(target_origin=target, response=params))
+        response = html(pages.web_message(target_origin=target, response=params))
+        response.headers.update(frame_ancestors(target))
+        return response
     return redirect(with_query(redirect_uri, params))

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -188,7 +189,10 @@ def write_export(
     snapshots either).
     """
     line = json_line if fmt == "json" else csv_line
-    with gzip.open(path, "wb", compresslevel=6) as out:
+    # Personal data: 0600 from the first byte, never through a link planted at the path.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    os.fchmod(fd, 0o600)  # a file that was there keeps no looser mode
+    with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6) as out:
         if fmt == "csv":
             out.write(csv_header(fields).encode())
         for start in range(0, len(users), _BATCH):

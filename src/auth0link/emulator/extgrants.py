@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from auth0link.emulator import accounts
 from auth0link.emulator.applications import PASSWORDLESS_STRATEGIES
+from auth0link.emulator.attempts import BLOCKED, MAX_OTP_ATTEMPTS, Blocked
 from auth0link.emulator.minting import grant_scope, user_tokens
 
 if TYPE_CHECKING:
@@ -72,7 +73,10 @@ def password_realm(tenant: Tenant, client: Client, params: dict[str, str]) -> Re
         conn = _error(400, "invalid_request", f"the connection is not a database: {conn.name}")
     if isinstance(conn, tuple):
         return conn
-    user = accounts.check_password(tenant.users, conn.name, params["username"], params["password"])
+    try:
+        user = tenant.attempts.check_password(tenant.users, conn.name, params["username"], params["password"])
+    except Blocked:
+        return _error(429, "too_many_attempts", BLOCKED)
     if user is None:
         return _error(403, "invalid_grant", "Wrong email or password.")
     return _tokens(tenant, client, user, params)
@@ -90,9 +94,14 @@ def passwordless_otp(tenant: Tenant, client: Client, params: dict[str, str]) -> 
         return conn
     sms = conn.strategy == "sms"
     to = params["username"].strip() if sms else params["username"].strip().lower()
+    tries = ("one-time code", conn.name, to.lower())
+    if tenant.attempts.code_exhausted(tries):
+        return _error(403, "invalid_grant", MAX_OTP_ATTEMPTS)
     if not tenant.take_otp(client.client_id, to, conn.name, params["otp"].strip()):
+        tenant.attempts.code_failed(tries)
         what = "phone number" if sms else "email"
         return _error(403, "invalid_grant", f"Wrong {what} or verification code.")
+    tenant.attempts.forget_code(tries)
     users = tenant.users
     key = "phone_number" if sms else "email"
     user = accounts.find(users, conn.name, key, to) or users.create_social_user(conn.name, to)

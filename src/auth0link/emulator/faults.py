@@ -40,9 +40,10 @@ if TYPE_CHECKING:
 
 _RULE = re.compile(
     r"^\s*(?:(?P<method>[A-Za-z*]+)\s+)?(?P<path>\S+)\s*=\s*"
-    r"(?P<fault>500|502|503|drop|badjson|hang:\d+(?:\.\d+)?|429:\d+)"
-    r"(?:x(?P<count>\d+|\*))?\s*$"
+    r"(?P<fault>500|502|503|drop|badjson|hang:\d{1,5}(?:\.\d{1,6})?|429:\d{1,6})"
+    r"(?:x(?P<count>\d{1,9}|\*))?\s*$"
 )
+MAX_SECONDS = 86400  # a hang or a 429 reset longer than a day is a typo
 _REASONS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
 
 
@@ -121,11 +122,11 @@ def rule_from_json(data: Any) -> FaultRule:
     if fault not in ("500", "502", "503", "drop", "badjson", "hang", "429"):
         raise ValueError(f"unknown fault {fault!r}")
     count = data.get("count", 1)
-    if count is not None and (not isinstance(count, int) or count < 1):
+    if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
         raise ValueError("count must be a positive integer or null (forever)")
     seconds = data.get("seconds", 0)
-    if not isinstance(seconds, int | float) or seconds < 0:
-        raise ValueError("seconds must be a non-negative number")
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 <= seconds <= MAX_SECONDS:
+        raise ValueError(f"seconds must be a number from 0 to {MAX_SECONDS}")
     return FaultRule(
         method=str(data.get("method", "*")).upper(),
         path=data["path"],

@@ -33,20 +33,20 @@ import re
 import secrets
 import shutil
 import string
-import tempfile
 import threading
 import time
 import weakref
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from auth0link.emulator.exportfile import FORMATS, Field, bad_body, parse_fields, write_export
 from auth0link.emulator.model import ManagementError, iso, json_type
+from auth0link.emulator.workdirs import make_export_folder
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from pathlib import Path
 
     from auth0link.emulator.directory import UserDirectory
 
@@ -58,6 +58,9 @@ TENANT_NAME = "emulator"  # Auth0 names the file after the tenant
 _ALPHANUMERIC = string.ascii_letters + string.digits
 _CONNECTION_ID = re.compile(r"con_[A-Za-z0-9]{16}")
 _BODY_KEYS = frozenset(("connection_id", "format", "limit", "fields"))
+
+
+_EXPIRES_DIGITS = 12  # a Unix time; more digits is no expiry but an attack on int()
 
 
 @dataclass
@@ -201,7 +204,11 @@ class ExportJobs:
     def download(self, job_id: str, filename: str, expires: str, signature: str) -> Path | None:
         """The file a ``location`` names, or ``None`` (bad signature, expired, no such file)."""
         job = self._jobs.get(job_id)
-        if job is None or not expires.isdigit() or filename != job.filename():
+        if (
+            job is None
+            or not (expires.isascii() and expires.isdigit() and len(expires) <= _EXPIRES_DIGITS)
+            or filename != job.filename()
+        ):
             return None
         path = f"/user-exports/{job_id}/{filename}"
         if not hmac.compare_digest(self._sign(path, int(expires)), signature):
@@ -213,7 +220,7 @@ class ExportJobs:
 
     def _folder_path(self) -> Path:
         if self._folder is None:
-            self._folder = Path(tempfile.mkdtemp(prefix="auth0link-emulator-exports-"))
+            self._folder = make_export_folder()
             weakref.finalize(self, shutil.rmtree, self._folder, ignore_errors=True)
         return self._folder
 

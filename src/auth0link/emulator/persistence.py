@@ -101,7 +101,7 @@ def load_state(path: Path) -> SavedState | None:
         ) from exc
     try:
         data = json.loads(raw)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested too deeply
         raise EmulatorError(f"the state file {path} is not valid JSON; delete it to start fresh") from exc
     if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
         raise EmulatorError(f"the state file {path} is not an emulator state file; delete it to start fresh")

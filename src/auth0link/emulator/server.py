@@ -31,11 +31,14 @@ import uvicorn
 from auth0link.emulator import EmulatorError, demo
 from auth0link.emulator.app import Emulator, create_app
 from auth0link.emulator.faults import FaultRule, hide_drop_tracebacks, parse_faults
+from auth0link.emulator.guard import TOKEN_ENV
+from auth0link.emulator.limits import TimedH11Protocol
 from auth0link.emulator.options import EmulatorOptions
 from auth0link.emulator.persistence import build_tenant, load_state, read_users_file, save_state
 from auth0link.emulator.ratelimit import parse_rate_limit
 from auth0link.emulator.readiness import ReadyFiles
 from auth0link.emulator.tls import ServerTls, default_folder, prepare_tls
+from auth0link.emulator.workdirs import sweep_stale_exports
 
 if TYPE_CHECKING:
     import ssl
@@ -108,6 +111,7 @@ def _tls_for(options: EmulatorOptions, address: str) -> ServerTls | None:
 def prepare(options: EmulatorOptions) -> _Prepared:
     """Validate the options, bind the socket, build the tenant, make the TLS files and the app."""
     address, rate, faults = _validate(options)
+    sweep_stale_exports()  # a killed emulator's export files (personal data) go now, not later
     users = (
         read_users_file(options.users_file, database=options.users_connection) if options.users_file else None
     )
@@ -178,6 +182,7 @@ def banner(emulator: Emulator, *, as_json: bool, ca_file: Path | None = None) ->
         lines = [f"AUTH0LINK_DOMAIN={domain}", f"AUTH0LINK_CLIENT_ID={demo.NATIVE_CLIENT_ID}"]
         if ca_file is not None:
             lines.append(f"AUTH0LINK_CA_BUNDLE={shlex.quote(str(ca_file))}")
+        lines.append(f"{TOKEN_ENV}={emulator.control_token}")
         return "".join(f"export {line}\n" for line in lines)
     users: list[dict[str, Any]] = []
     for user in tenant.users.values():
@@ -198,6 +203,7 @@ def banner(emulator: Emulator, *, as_json: bool, ca_file: Path | None = None) ->
         "base_url": tenant.base_url,
         "domain": domain,
         "ca_bundle": str(ca_file) if ca_file is not None else None,
+        "control_token": emulator.control_token,
         "client_id": demo.NATIVE_CLIENT_ID,
         "m2m_client_id": demo.M2M_CLIENT_ID,
         "m2m_client_secret": demo.M2M_CLIENT_SECRET,
@@ -279,6 +285,9 @@ def _uvicorn_config(prepared: _Prepared) -> uvicorn.Config:
         timeout_graceful_shutdown=2,
         server_header=False,
         ssl_certfile=certfile,
+        http=TimedH11Protocol,  # request headers within limits.HEADER_TIMEOUT
+        timeout_keep_alive=5,
+        h11_max_incomplete_event_size=16 * 1024,
     )
 
 
@@ -332,6 +341,8 @@ class EmulatorThread:
         self.base_url = self._prepared.base_url
         self.domain = domain_of(self.base_url)
         self.emulator = self._prepared.emulator
+        #: the secret ``/__emulator/*`` calls send (``X-Emulator-Token``)
+        self.control_token = self.emulator.control_token
         #: the CA certificate to trust (``None`` with ``--http``)
         self.ca_file = self._prepared.tls.ca_file if self._prepared.tls else None
         self._server = _Server(_uvicorn_config(self._prepared))

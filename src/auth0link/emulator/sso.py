@@ -14,12 +14,12 @@ Logout honours the client's Allowed Logout URLs (exact match), as Auth0: ``retur
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import urlsplit
 
 from starlette.routing import Route
 
 from auth0link.emulator import pages
-from auth0link.emulator.web import html, is_non_verifiable, redirect, tenant_of, with_query
+from auth0link.emulator.urls import is_loopback_web_url, is_plain
+from auth0link.emulator.web import html, redirect, tenant_of, with_query
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -58,10 +58,12 @@ def _allowed_target(request: Request, client_id: str | None, target: str) -> boo
     and the emulator has no tenant-level list: there (undocumented for the demo) any loopback
     http(s) URL is allowed.
     """
+    if not is_plain(target):  # user info, backslashes, controls: never a redirect target
+        return False
     client = tenant_of(request).clients.get(client_id or "")
     if client is not None and client.allowed_logout_urls:
         return target in client.allowed_logout_urls
-    return urlsplit(target).scheme in ("http", "https") and is_non_verifiable(target)
+    return is_loopback_web_url(target)
 
 
 def _end_session(request: Request, target: str | None, *, allowed: bool) -> Response:

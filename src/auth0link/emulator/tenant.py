@@ -17,6 +17,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from auth0link.emulator.applications import INTERACTIVE_TYPES, demo_clients, demo_connections
+from auth0link.emulator.attempts import AttemptLimits
 from auth0link.emulator.directory import UserDirectory
 from auth0link.emulator.importjobs import ImportJobs
 from auth0link.emulator.jobs import ExportJobs
@@ -83,6 +84,7 @@ class Tenant:
         self._otp: dict[
             tuple[str, str], tuple[str, str, float]
         ] = {}  # (connection, to) -> (client, code, expiry)
+        self.attempts = AttemptLimits()  # brute-force protection, one-time-code tries
 
     # -- identifiers and the clock ----------------------------------------------------------------
 
@@ -139,6 +141,7 @@ class Tenant:
         self._revoked_families.clear()
         self._outbox.clear()
         self._otp.clear()
+        self.attempts.clear()
         self.reset_clock()
 
     def close(self) -> None:

@@ -189,6 +189,10 @@ def apply(tenant: Tenant, data: Any) -> None:
     tenantconfig_file.apply_settings(tenant.config, data.get("tenant"))
     _check_default_directory(tenant)
     tenantconfig_file.apply_resource_servers(tenant.config, _section(data, "resourceServers"))
+    try:
+        tenant.attempts.configure(data.get("attackProtection"))
+    except ValueError as exc:
+        raise TenantFileError(str(exc)) from exc
 
 
 def _check_default_directory(tenant: Tenant) -> None:
@@ -235,6 +239,51 @@ def _apply_grants(tenant: Tenant, grants: list[Any], ids: dict[str, str]) -> Non
         tenant.clients[client.client_id] = dataclasses.replace(client, scopes=merged)
 
 
+MAX_NODES: Final = 100_000  # values after alias expansion: a real tenant file is far smaller
+
+
+class _TooBig(Exception):
+    """The document expands beyond :data:`MAX_NODES` (a "billion laughs" of aliases)."""
+
+
+def _bounded_load(yaml: Any, text: str) -> Any:
+    """``yaml.safe_load`` refusing a document whose aliases expand beyond :data:`MAX_NODES` values.
+
+    PyYAML shares the object an alias names, so the parsed data stays small, but everything
+    that walks it (JSON answers, copies) sees every expansion: a 412-byte file made 7.2 MB
+    answers. The node graph is measured once per node (memoised), before anything is built.
+    """
+
+    class Loader(yaml.SafeLoader):  # type: ignore[misc] # PyYAML is untyped here
+        def compose_document(self) -> Any:
+            node = super().compose_document()
+            _expanded(node, {}, set())
+            return node
+
+    return yaml.load(text, Loader=Loader)  # a SafeLoader subclass: no Python tags
+
+
+def _expanded(node: Any, sizes: dict[int, int], open_nodes: set[int]) -> int:
+    """How many values ``node`` stands for with every alias written out (raises :class:`_TooBig`)."""
+    key = id(node)
+    if key in sizes:
+        return sizes[key]
+    if key in open_nodes:
+        raise _TooBig("an alias refers to itself")
+    open_nodes.add(key)
+    value = node.value
+    total = 1
+    if isinstance(value, list):
+        for item in value:
+            children = item if isinstance(item, tuple) else (item,)
+            total += sum(_expanded(child, sizes, open_nodes) for child in children)
+            if total > MAX_NODES:
+                raise _TooBig(f"over {MAX_NODES:,}")
+    open_nodes.discard(key)
+    sizes[key] = total
+    return total
+
+
 def read(path: Path) -> Any:
     """Parse the YAML file (PyYAML comes with the ``emulator`` extra)."""
     try:
@@ -248,7 +297,14 @@ def read(path: Path) -> Any:
             f"cannot read the tenant file {path}: {exc.strerror}; pass an existing YAML file"
         ) from exc
     try:
-        return yaml.safe_load(text)
+        return _bounded_load(yaml, text)
+    except RecursionError:
+        raise EmulatorError(f"the tenant file {path} is nested too deeply; fix it or drop --tenant") from None
+    except _TooBig as exc:
+        raise EmulatorError(
+            f"the tenant file {path} expands to more than {MAX_NODES:,} values through YAML aliases "
+            f"({exc}); write the values out or use fewer aliases"
+        ) from None
     except yaml.YAMLError as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise EmulatorError(

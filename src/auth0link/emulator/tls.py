@@ -11,6 +11,11 @@ one folder: ``--tls-dir``, else the ``--state`` file's folder, else ``<data dir>
     emulator-server.pem   the server's private key and certificate chain (0600), re-issued at
                           every start for 127.0.0.1, ::1, localhost and the bound address
 
+The CA is name-constrained (critical) to ``localhost``, 127.0.0.0/8 and ``::1``: even its key
+cannot mint a certificate for another host. A CA key that is not a private regular file of the
+current user, or a folder another user can write, is refused (the fix is named); a kept CA made
+without the constraints is replaced (with a warning to trust the new one).
+
 Keys are ECDSA P-256 (instant to make). The CA is published with a hard link from a finished
 temporary file, so two emulators starting at once agree on one CA; every file is written whole
 (never half) and private from its first byte.
@@ -26,6 +31,7 @@ import ipaddress
 import logging
 import os
 import ssl
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,6 +98,7 @@ def prepare_tls(folder: Path, address: str, *, own_folder: bool) -> ServerTls:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         if own_folder:
             folder.chmod(0o700)
+        _check_private_folder(folder)
         key, cert = _load_or_create_ca(folder / CA_KEY_FILE)
         ca_pem = cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
         ca_file = folder / CA_FILE
@@ -126,9 +133,38 @@ def _read_text(path: Path) -> str | None:
         return None
 
 
+def _check_private_folder(folder: Path) -> None:
+    """Refuse a folder another user could plant a CA key in (not ours, or group/world-writable)."""
+    info = folder.stat()
+    if info.st_uid != os.getuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        owner = "is not yours" if info.st_uid != os.getuid() else "is writable by other users"
+        raise EmulatorError(
+            f"refusing to keep the emulator's CA in {folder}: the folder {owner}, so another user "
+            "could plant a CA key there; pass --tls-dir DIR with a private folder (chmod 700 DIR)"
+        )
+
+
+def _check_private_key_file(path: Path) -> None:
+    """Refuse a CA key file that is not a regular file of ours, readable or writable by no one else."""
+    info = path.lstat()
+    problem = None
+    if not stat.S_ISREG(info.st_mode):
+        problem = "is not a regular file"
+    elif info.st_uid != os.getuid():
+        problem = "is not yours (another user may hold its key)"
+    elif info.st_mode & 0o077:
+        problem = f"is readable or writable by other users (mode {stat.S_IMODE(info.st_mode):o})"
+    if problem is not None:
+        raise EmulatorError(
+            f"refusing the emulator's CA key {path}: it {problem}; delete it to make a new CA "
+            f"(then trust the new {CA_FILE}), or chmod 600 it if it is yours"
+        )
+
+
 def _load_or_create_ca(path: Path) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
-    """The kept CA; a new one if there is none yet or it is about to expire."""
+    """The kept CA; a new one if there is none yet, it is about to expire or it has no name constraints."""
     try:
+        _check_private_key_file(path)
         raw = path.read_bytes()
     except FileNotFoundError:
         return _create_ca(path, replace=False)
@@ -136,7 +172,40 @@ def _load_or_create_ca(path: Path) -> tuple[ec.EllipticCurvePrivateKey, x509.Cer
     if cert.not_valid_after_utc - _RENEW_BEFORE < _now():
         LOG.warning("the local CA in %s has expired; made a new one: trust the new %s", path.parent, CA_FILE)
         return _create_ca(path, replace=True)
+    if not _constrained(cert):
+        LOG.warning(
+            "the local CA in %s could sign for any host (made before name constraints); "
+            "made a new one limited to loopback names: trust the new %s",
+            path.parent,
+            CA_FILE,
+        )
+        return _create_ca(path, replace=True)
     return key, cert
+
+
+def _constrained(cert: x509.Certificate) -> bool:
+    """Whether the CA carries this version's critical name constraints (loopback names only)."""
+    try:
+        extension = cert.extensions.get_extension_for_class(x509.NameConstraints)
+    except x509.ExtensionNotFound:
+        return False
+    return extension.critical and extension.value == _name_constraints()
+
+
+def _name_constraints() -> x509.NameConstraints:
+    """Loopback only: even a leaked CA key cannot mint a certificate another host would accept.
+
+    ``--host`` accepts loopback names only (``localhost``, 127.0.0.0/8, ``::1``), so these are
+    every name the emulator can serve under. ``localhost`` also permits ``*.localhost``.
+    """
+    return x509.NameConstraints(
+        permitted_subtrees=[
+            x509.DNSName("localhost"),
+            x509.IPAddress(ipaddress.ip_network("127.0.0.0/8")),
+            x509.IPAddress(ipaddress.ip_network("::1/128")),
+        ],
+        excluded_subtrees=None,
+    )
 
 
 def _decode_ca(raw: bytes, path: Path) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
@@ -211,6 +280,7 @@ def _ca_certificate(key: ec.EllipticCurvePrivateKey) -> x509.Certificate:
             ),
             critical=True,
         )
+        .add_extension(_name_constraints(), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )

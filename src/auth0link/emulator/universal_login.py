@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from auth0link.emulator import accounts, pages
 from auth0link.emulator.applications import PASSWORDLESS_STRATEGIES
+from auth0link.emulator.attempts import BLOCKED, MAX_OTP_ATTEMPTS, Blocked
 from auth0link.emulator.completion import authenticated
 from auth0link.emulator.transaction import LOGIN_OPEN, PendingCode, TxState
 from auth0link.emulator.web import html, in_transaction, page_url, redirect, tenant_of
@@ -63,8 +64,15 @@ async def login_submit(request: Request, tx: Transaction, form: dict[str, str]) 
     """``POST /u/login``: check the database email and password."""
     database = _database(request, tx)
     email = form.get("username", "").strip().lower()
-    users = tenant_of(request).users
-    owner = accounts.check_password(users, database, email, form.get("password", "")) if database else None
+    tenant = tenant_of(request)
+    try:
+        owner = (
+            tenant.attempts.check_password(tenant.users, database, email, form.get("password", ""))
+            if database
+            else None
+        )
+    except Blocked:
+        return _login_page(request, tx, BLOCKED, 429)
     if database is None or owner is None:
         return _login_page(request, tx, "Wrong email or password.", 400)
     return authenticated(request, tx, owner, database)
@@ -160,17 +168,13 @@ async def otp_submit(request: Request, tx: Transaction, form: dict[str, str]) ->
     """``POST /u/login/passwordless-…-challenge``: check the code, log in (or sign up)."""
     pending = tx.pending
     assert pending is not None
-    if not hmac.compare_digest(form.get("code", "").strip().encode(), pending.code.encode()):
+    attempts, tries = tenant_of(request).attempts, ("login transaction", tx.id)
+    right = hmac.compare_digest(form.get("code", "").strip().encode(), pending.code.encode())
+    if attempts.code_exhausted(tries) or not right:
         what = "email" if pending.connection == "email" else "phone number"
-        return html(
-            pages.otp(
-                state=tx.id,
-                connection=pending.connection,
-                to=pending.to,
-                error=f"Wrong {what} or verification code.",
-            ),
-            400,
-        )
+        error = MAX_OTP_ATTEMPTS if attempts.code_exhausted(tries) else f"Wrong {what} or verification code."
+        attempts.code_failed(tries)
+        return html(pages.otp(state=tx.id, connection=pending.connection, to=pending.to, error=error), 400)
     key = "phone_number" if pending.connection == "sms" else "email"
     return _sign_in(request, tx, pending.connection, key, pending.to)
 

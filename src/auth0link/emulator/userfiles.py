@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 _CHUNK = 1 << 16
 _HEAD_LIMIT = 1 << 20  # a first line longer than this is not one user: the file is one document
 _DECODER = json.JSONDecoder()
+_TOO_DEEP = "nested too deeply (arrays or objects inside one another)"
 _FORMATS = (
     'a JSON list of users (or {"users": [...]}), Auth0\'s bulk-import JSON, '
     "or a users export (NDJSON, gzipped or not)"
@@ -67,8 +68,10 @@ class _Reader:
         self._pos = 0
         self.line = 1
 
-    def _fill(self) -> bool:
-        data = self._stream.read(_CHUNK)
+    def _fill(self, *, grow: bool = False) -> bool:
+        # grow: the value being read is longer than the buffer; doubling what is read keeps
+        # reading (and re-parsing) one long value linear in its size, not quadratic.
+        data = self._stream.read(max(_CHUNK, len(self._buffer) - self._pos) if grow else _CHUNK)
         try:
             chunk = self._decoder.decode(data, final=not data)
         except UnicodeDecodeError as exc:
@@ -107,10 +110,12 @@ class _Reader:
             try:
                 value, end = _DECODER.raw_decode(self._buffer, self._pos)
             except json.JSONDecodeError as exc:
-                if self._fill():
+                if self._fill(grow=True):
                     continue
                 line = self.line + self._buffer.count("\n", self._pos, exc.pos)
                 raise BadRecord(line, f"not valid JSON ({exc.msg})") from None
+            except RecursionError:
+                raise BadRecord(self.line, _TOO_DEEP) from None
             if end < len(self._buffer) or not isinstance(value, int | float) or not self._fill():
                 break  # a number at the very end of the buffer may continue in the next chunk
         self.line += self._buffer.count("\n", self._pos, end)
@@ -163,6 +168,8 @@ def _ndjson(stream: IO[bytes]) -> Iterator[tuple[int, Any]]:
                 yield number, json.loads(text)
             except json.JSONDecodeError as exc:
                 raise BadRecord(number, f"not valid JSON ({exc.msg})") from None
+            except RecursionError:
+                raise BadRecord(number, _TOO_DEEP) from None
 
 
 @dataclass(frozen=True)
@@ -242,6 +249,8 @@ class UsersFile:
                 count += 1
         except BadRecord as exc:
             raise self._error(exc.line, exc.problem) from exc
+        except RecursionError:
+            raise self._error(line, _TOO_DEEP) from None
         except (ValueError, TypeError, KeyError) as exc:
             raise self._error(line, str(exc) or type(exc).__name__) from exc
         except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
@@ -290,6 +299,6 @@ def _is_export_line(head: bytes) -> bool:
     """Whether the file's first line is a whole user object (an NDJSON export)."""
     try:
         first = json.loads(head)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     return isinstance(first, dict) and "users" not in first

@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from auth0link.emulator import pages
+from auth0link.emulator.urls import is_loopback_web_url
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -28,8 +29,6 @@ if TYPE_CHECKING:
 
     Handler = Callable[[Request], Awaitable[Response]]
     TxHandler = Callable[[Request, Transaction, dict[str, str]], Awaitable[Response]]
-
-_LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 
 
 def tenant_of(request: Request) -> Tenant:
@@ -77,7 +76,7 @@ def is_non_verifiable(uri: str) -> bool:
     parts = urlsplit(uri)
     if parts.scheme not in ("http", "https"):
         return True
-    return (parts.hostname or "") in _LOOPBACK_HOSTS or parts.netloc.startswith("[::1]")
+    return is_loopback_web_url(uri)
 
 
 def needs_confirmation(client: Client, redirect_uri: str) -> bool:

@@ -49,7 +49,10 @@ class EmulatedTenant:
         self.ca_file: Path | None = thread.ca_file
         self.info: dict[str, Any] = json.loads(banner(thread.emulator, as_json=True, ca_file=thread.ca_file))
         self._transport = InProcessTransport(thread.emulator, thread.loop)
-        self.control = EmulatorControl(self.base_url, headers=control_headers, transport=self._transport)
+        #: the per-start secret of ``/__emulator/*`` (sent with every control request)
+        self.control_token: str = thread.emulator.control_token
+        headers = {"x-emulator-token": self.control_token, **(control_headers or {})}
+        self.control = EmulatorControl(self.base_url, headers=headers, transport=self._transport)
         self.outbox = Outbox(self.control)
         self.clock = Clock(self.control)
         self.faults = Faults(self.control)
