@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import os
+from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 from click.testing import CliRunner, Result
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator, Mapping
     from pathlib import Path
 
     from tests.support.keyring_service import SecretService
@@ -16,39 +17,75 @@ if TYPE_CHECKING:
 # Imported here so that it reads CI before the autouse fixture below removes it from os.environ.
 from tests.support.keyring_service import IN_CI  # noqa: F401
 
-_OUR_VARS = (
+# Variables of the developer's own shell that would change the CLI's behaviour under test.
+_FOREIGN_VARS: Final = (
     "CI",  # the runner's CI must not change the CLI behaviour under test (tests set it explicitly)
-    "AUTH0LINK_PROFILE",
-    "AUTH0LINK_DOMAIN",
-    "AUTH0LINK_CLIENT_ID",
-    "AUTH0LINK_AUDIENCE",
-    "AUTH0LINK_SCOPES",
-    "AUTH0LINK_CALLBACK_PORTS",
-    "AUTH0LINK_ACCESS_TOKEN",
-    "AUTH0LINK_CLIENT_SECRET",
-    "AUTH0LINK_DEBUG",
-    "AUTH0LINK_NO_INPUT",
-    "AUTH0LINK_STORAGE",
-    "AUTH0LINK_KEYRING_TIMEOUT",
-    "AUTH0LINK_TIMEOUT",
-    "AUTH0LINK_CA_BUNDLE",
     "NO_COLOR",
+    "FORCE_COLOR",
     "BROWSER",
+    "GNOME_KEYRING_CONTROL",
 )
+# The XDG base directories: each is pointed into the test's own temporary folder.
+XDG_HOMES: Final = ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME")
+
+
+def our_variables(environ: Mapping[str, str]) -> frozenset[str]:
+    """Every ``AUTH0LINK_*`` name: the project's constants, plus any other set in ``environ``."""
+    from auth0link import _constants
+
+    declared = {v for k, v in vars(_constants).items() if k.startswith("ENV_") and isinstance(v, str)}
+    return frozenset(declared | {name for name in environ if name.startswith("AUTH0LINK_")})
+
+
+def isolate(
+    environ: Mapping[str, str], root: Path, setenv: Callable[[str, str], None], delenv: Callable[[str], None]
+) -> Path:
+    """Clear our and the shell's variables, poison HOME and point every XDG and data dir under ``root``.
+
+    Returns the folder that stands for the user's home (``config`` and ``data`` below it).
+    """
+    xdg = {n for n in environ if n.startswith("XDG_") and n != "XDG_RUNTIME_DIR"}  # the run's own (below)
+    for name in sorted(our_variables(environ) | xdg):
+        delenv(name)
+    for name in _FOREIGN_VARS:
+        delenv(name)
+    home = root / "home"
+    setenv("HOME", str(root / "nonexistent-home"))
+    for name in XDG_HOMES:
+        setenv(name, str(root / "xdg" / name.removeprefix("XDG_").removesuffix("_HOME").lower()))
+    setenv("AUTH0LINK_CONFIG_DIR", str(home / "config"))
+    setenv("AUTH0LINK_DATA_DIR", str(home / "data"))
+    # Unless a test starts a real keyring, keyring must not find one on the developer's machine,
+    # and nothing may reach the developer's own session bus (their keyring lives there).
+    setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=" + str(root / "no-session-bus"))
+    return home
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _hermetic_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """For the whole run (session fixtures, the emulators and keyrings they start), the same isolation.
+
+    Function-scoped :func:`isolated_env` then gives each test folders of its own.
+    """
+    root = tmp_path_factory.mktemp("session-env")
+    with pytest.MonkeyPatch.context() as patch:
+        runtime = root / "xdg-runtime"
+        runtime.mkdir(mode=0o700)
+        isolate(os.environ, root, patch.setenv, lambda name: patch.delenv(name, raising=False))
+        patch.setenv("XDG_RUNTIME_DIR", str(runtime))
+        yield
 
 
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point config/data dirs at a temp dir, poison HOME, and clear our variables (llm, twine)."""
-    for name in _OUR_VARS:
-        monkeypatch.delenv(name, raising=False)
-    home = tmp_path / "home"
-    monkeypatch.setenv("HOME", str(tmp_path / "nonexistent-home"))
-    monkeypatch.setenv("AUTH0LINK_CONFIG_DIR", str(home / "config"))
-    monkeypatch.setenv("AUTH0LINK_DATA_DIR", str(home / "data"))
-    # Unless a test starts a real keyring, keyring must not find one on the developer's machine.
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
-    return home
+    """Point config/data/XDG dirs at a temp dir, poison HOME, and clear our variables (llm, twine).
+
+    Subprocesses inherit ``os.environ``, so the CLIs and emulators a test starts are isolated too.
+    """
+    return isolate(
+        os.environ, tmp_path, monkeypatch.setenv, lambda name: monkeypatch.delenv(name, raising=False)
+    )
 
 
 class Runner:

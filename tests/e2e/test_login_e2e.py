@@ -163,18 +163,24 @@ def test_pkce_in_chromium_keyring_identities_refresh_logout(
     assert active["logged_in"]
     assert "SecretService" in active["storage"]
 
-    # Force expiry by editing the stored record: the next command refreshes with rotation.
+    # Force expiry by editing the stored record: the next command refreshes with rotation. `status`
+    # has just refreshed (rotated) the session to check it, so expire what is stored now: the
+    # login's refresh token is spent, and sent again after the tenant's reuse leeway it would
+    # (rightly) revoke the whole family.
+    current = stored(emu)
+    assert current is not None
+    assert current.refresh_token != session.refresh_token
     KeyringTokenStore().save(
         store_key("default", emu.base_url, emu.client_id),
-        TokenSet(**{**json.loads(session.to_json()), "expires_at": time.time() - 5}),
+        TokenSet(**{**json.loads(current.to_json()), "expires_at": time.time() - 5}),
     )
     again = run(["identities", "--json"], later)
     assert again.returncode == 0, again.stderr
     refreshed = stored(emu)
     assert refreshed is not None
     assert refreshed.expires_at > time.time() + 60
-    assert refreshed.access_token != session.access_token
-    assert refreshed.refresh_token not in {None, session.refresh_token}
+    assert refreshed.access_token != current.access_token
+    assert refreshed.refresh_token not in {None, current.refresh_token}
 
     printed = run(["token"], later)
     assert printed.returncode == 0, printed.stderr
