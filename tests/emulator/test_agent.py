@@ -56,7 +56,9 @@ class Listener:
         else:
             pytest.skip("callback ports 8484-8486 are all busy")
         self.redirect_uri = f"http://127.0.0.1:{self.server.server_port}/callback"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self.thread.start()
 
     def close(self) -> None:
