@@ -9,10 +9,11 @@ import pytest
 from click.testing import CliRunner, Result
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping
+    from collections.abc import Callable, Generator, Iterator, Mapping
     from pathlib import Path
 
     from tests.support.keyring_service import SecretService
+    from tests.support.tenant import LocalTenant
 
 # Imported here so that it reads CI before the autouse fixture below removes it from os.environ.
 from tests.support.keyring_service import IN_CI  # noqa: F401
@@ -197,3 +198,91 @@ def _no_cli_left_running() -> Iterator[None]:
             os.waitpid(pid, 0)
         except (ProcessLookupError, ChildProcessError):
             pass
+
+
+# -- parallel runs (pytest-xdist) --------------------------------------------------------------
+
+CALLBACK_PORTS_LOCK: Final = "auth0link-tests-callback-ports.lock"  # in the machine's temp folder
+_LOCK_WAIT: Final = 300.0  # seconds a test waits for another run's login to free the ports
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--test-budget SECONDS``: a test whose call takes longer fails (0 turns the check off)."""
+    parser.addoption(
+        "--test-budget",
+        type=float,
+        default=10.0,
+        help="fail a test whose call phase takes longer than SECONDS (default 10; 0: no limit). "
+        "Slower work belongs in benchmarks/ (make bench).",
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests on the fixed callback ports share one xdist worker (``--dist loadgroup``), in file order."""
+    for item in items:
+        if item.get_closest_marker("callback_ports") is not None:
+            item.add_marker(pytest.mark.xdist_group("callback-ports"))
+
+
+@pytest.fixture(autouse=True)
+def _callback_ports_lock(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A ``callback_ports`` test holds a machine-wide lock on 8484-8486 for its whole run.
+
+    Within one run its worker group already keeps such tests apart; the lock also keeps apart two
+    runs on one machine (two checkouts, or ``make test`` beside a ``pytest`` of one module).
+    """
+    if request.node.get_closest_marker("callback_ports") is None:
+        yield
+        return
+    import fcntl
+    import tempfile
+    import time
+    from pathlib import Path
+
+    with (Path(tempfile.gettempdir()) / CALLBACK_PORTS_LOCK).open("a") as lock:
+        deadline = time.monotonic() + _LOCK_WAIT
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    pytest.fail(
+                        f"callback ports 8484-8486 stayed locked by another test run for {_LOCK_WAIT:g} s"
+                    )
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A passing test whose call took longer than ``--test-budget`` fails, naming its time."""
+    report = yield
+    budget: float = item.config.getoption("--test-budget")
+    if call.when == "call" and report.passed and budget and call.duration > budget:
+        report.outcome = "failed"
+        report.longrepr = (
+            f"{item.nodeid} took {call.duration:.1f} s, over the {budget:g} s budget of a test: make it "
+            "faster, or move the measurement to benchmarks/ (make bench)"
+        )
+    return report
+
+
+@pytest.fixture
+def tenant(request: pytest.FixtureRequest) -> Iterator[LocalTenant]:
+    """The emulator's demo tenant in process (Alice, her Google and GitHub users, Bob, …).
+
+    A test passes other users indirectly: ``@pytest.mark.parametrize("tenant", [users], indirect=True)``.
+    A module that needs the tenant in another state overrides this fixture and asks for it.
+    """
+    from tests.support.tenant import LocalTenant
+
+    local = LocalTenant(users=getattr(request, "param", None))
+    yield local
+    local.close()

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from tests.support.emulator import RunningEmulator
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120), pytest.mark.callback_ports]
 
 
 @pytest.fixture(scope="module")

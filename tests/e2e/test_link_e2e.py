@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from tests.support.emulator import RunningEmulator
     from tests.support.keyring_service import SecretService
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180), pytest.mark.callback_ports]
 
 ALICE = "auth0|65f0a11ce0000000000000a1"
 GOOGLE = "google-oauth2|109876543210987654321"

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
     from tests.support.emulator import RunningEmulator
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300), pytest.mark.callback_ports]
 
 RECORDING_BROWSER = """
 import pathlib, sys, subprocess

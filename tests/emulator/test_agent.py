@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from auth0link.emulator.options import EmulatorOptions
 
 
+pytestmark = pytest.mark.callback_ports  # the stand-in listener binds one of 8484-8486
+
+
 class Listener:
     """A one-page loopback HTTP server standing in for the CLI's callback listener."""
 

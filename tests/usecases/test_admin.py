@@ -23,19 +23,15 @@ from auth0link.usecases.backups import BackupFiles
 from tests.support.tenant import ALICE, BOB, GITHUB, GOOGLE, LocalTenant
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from auth0link.client import Auth0Client
 
 
 @pytest.fixture
-def tenant() -> Iterator[LocalTenant]:
+def tenant(tenant: LocalTenant) -> LocalTenant:
     """The demo tenant; Google's user also has app_metadata (which linking discards)."""
-    local = LocalTenant()
-    local.client(local.m2m_token()).patch_user(GOOGLE, {"app_metadata": {"plan": "pro"}})
-    local.faults.requests.clear()
-    yield local
-    local.close()
+    tenant.client(tenant.m2m_token()).patch_user(GOOGLE, {"app_metadata": {"plan": "pro"}})
+    tenant.faults.requests.clear()
+    return tenant
 
 
 @pytest.fixture

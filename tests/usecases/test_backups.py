@@ -15,16 +15,7 @@ from auth0link.usecases.backups import FORMAT, BackupFiles, find_backups, record
 from tests.support.tenant import ALICE, BOB, GOOGLE, LocalTenant
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
-
-
-@pytest.fixture
-def tenant() -> Iterator[LocalTenant]:
-    """The emulator's demo tenant (Google's user exists, with metadata of its own)."""
-    local = LocalTenant()
-    yield local
-    local.close()
 
 
 def _record(kept: str, absorbed: str, created_at: str, **metadata: object) -> dict[str, object]:

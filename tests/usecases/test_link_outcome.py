@@ -23,7 +23,7 @@ from auth0link.usecases.safe_link import LinkOutcome, LinkSubject, MergeOptions,
 from tests.support.tenant import ALICE, GOOGLE, LocalTenant
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping
+    from collections.abc import Callable, Mapping
     from pathlib import Path
 
     from auth0link.models import Identity, LinkPlan, User
@@ -31,14 +31,6 @@ if TYPE_CHECKING:
 
 ALICE_PATH = f"/api/v2/users/{ALICE}"
 LINK_PATH = f"{ALICE_PATH}/identities"
-
-
-@pytest.fixture
-def tenant() -> Iterator[LocalTenant]:
-    """The emulator's demo tenant: Alice (database) and her Google user, among others."""
-    local = LocalTenant()
-    yield local
-    local.close()
 
 
 def run(

@@ -34,7 +34,7 @@ from auth0link.usecases.safe_link import LinkOutcome, LinkSubject, MergeOptions,
 from tests.support.tenant import ALICE, GOOGLE, LocalTenant
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping
+    from collections.abc import Callable, Mapping
 
     from auth0link.models import Identity, LinkPlan, LinkResult, User
     from auth0link.usecases.safe_link import Tenant
@@ -42,14 +42,6 @@ if TYPE_CHECKING:
 GOOGLE_PATH = f"/api/v2/users/{GOOGLE}"
 ALICE_PATH = f"/api/v2/users/{ALICE}"
 LINK_PATH = f"{ALICE_PATH}/identities"
-
-
-@pytest.fixture
-def tenant(request: pytest.FixtureRequest) -> Iterator[LocalTenant]:
-    """The emulator's demo tenant (Alice, her Google user, …), or the users a test passes indirectly."""
-    local = LocalTenant(users=getattr(request, "param", None))
-    yield local
-    local.close()
 
 
 def machine(local: LocalTenant) -> MachineTenant:

@@ -48,20 +48,12 @@ from tests.support.tenant import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable
     from pathlib import Path
 
     from auth0link.errors import Auth0LinkError
     from auth0link.models import LinkResult
     from auth0link.tokens import TokenSet
-
-
-@pytest.fixture
-def tenant() -> Iterator[LocalTenant]:
-    """The emulator's demo tenant: Alice, her Google and GitHub users, …."""
-    local = LocalTenant()
-    yield local
-    local.close()
 
 
 def jwks(local: LocalTenant) -> Callable[[], dict[str, Any]]:
@@ -120,6 +112,7 @@ def never(_request: LoginRequest) -> SecondLogin:
 # -- the browser ---------------------------------------------------------------------------------
 
 
+@pytest.mark.callback_ports
 def test_browser_second_login_forces_a_fresh_sign_in(tenant: LocalTenant) -> None:
     """PKCE with prompt=login, max_age=0, the connection and hint; the result is that fresh login."""
     urls: list[str] = []
