@@ -224,12 +224,33 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests on the fixed callback ports share one xdist worker (``--dist loadgroup``), in file order."""
-    for item in items:
-        if item.get_closest_marker("callback_ports") is not None:
-            item.add_marker(pytest.mark.xdist_group("callback-ports"))
+def _callback_port_files(root: Path) -> frozenset[str]:
+    """The test files (rootdir-relative, as in node IDs) that mark tests ``callback_ports``."""
+    return frozenset(
+        path.relative_to(root).as_posix()
+        for path in (root / "tests").rglob("test_*.py")
+        if "mark.callback_ports" in path.read_text(encoding="utf-8")
+    )
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadgroup``: every test file on the fixed callback ports runs on one worker.
+
+    pytest-xdist 3.8's own ``xdist_group`` grouping does not work with pytest 9.2 (it rewrites
+    ``item._nodeid``, which pytest no longer reads), so the group is decided here, from the files.
+    Every other test is scheduled on its own, as ``--dist load`` does.
+    """
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    files = _callback_port_files(config.rootpath)
+
+    class CallbackPortsScheduling(LoadScopeScheduling):  # type: ignore[misc]  # xdist is untyped
+        def _split_scope(self, nodeid: str) -> str:
+            return "callback-ports" if nodeid.split("::", 1)[0] in files else nodeid
+
+    return CallbackPortsScheduling(config, log)
 
 
 @pytest.fixture(autouse=True)
