@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from auth0link.errors import ExitCode
-from tests.support.e2e import ALICE_PASSWORD, DATABASE, agent_browser, cli_env, login_alice, run
+from tests.support.demo_ids import ALICE_PASSWORD, DATABASE
+from tests.support.e2e import agent_browser, cli_env, login_alice, run
 from tests.support.emulator import start_emulator
 
 if TYPE_CHECKING:

@@ -16,9 +16,8 @@ import pytest
 
 from auth0link.errors import ExitCode
 from auth0link.tokens import FileTokenStore
+from tests.support.demo_ids import ALICE, GOOGLE
 from tests.support.e2e import (
-    ALICE,
-    GOOGLE,
     admin_client,
     agent_browser,
     clear_faults,

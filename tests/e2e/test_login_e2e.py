@@ -29,6 +29,7 @@ import pytest
 from auth0link.emulator.agent import LoginAgent
 from auth0link.tokens import KeyringTokenStore, TokenSet, store_key
 from tests.support.browser import UrlHandoff, chromium, complete_emulator_login
+from tests.support.demo_ids import ALICE, BOB
 from tests.support.emulator import start_emulator
 
 if TYPE_CHECKING:
@@ -39,8 +40,6 @@ if TYPE_CHECKING:
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180), pytest.mark.callback_ports]
 
-ALICE = "auth0|65f0a11ce0000000000000a1"
-BOB = "auth0|65f0b0b0b0000000000000b1"
 _NO_BROWSER_VARS = ("BROWSER", "DISPLAY", "WAYLAND_DISPLAY", "SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY")
 
 

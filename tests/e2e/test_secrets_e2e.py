@@ -21,15 +21,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from auth0link.tokens import FileTokenStore
-from tests.support.e2e import (
-    DATABASE,
-    admin_client,
-    clear_faults,
-    cli_env,
-    login_alice,
-    run,
-    set_faults,
-)
+from tests.support.demo_ids import DATABASE
+from tests.support.e2e import admin_client, clear_faults, cli_env, login_alice, run, set_faults
 from tests.support.emulator import start_emulator
 
 if TYPE_CHECKING:

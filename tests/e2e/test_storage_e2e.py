@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.support.e2e import ALICE, ALICE_PASSWORD, DATABASE, agent_browser, cli_env, run
+from tests.support.demo_ids import ALICE, ALICE_PASSWORD, DATABASE
+from tests.support.e2e import agent_browser, cli_env, run
 from tests.support.emulator import start_emulator
 
 if TYPE_CHECKING:

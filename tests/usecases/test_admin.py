@@ -20,10 +20,11 @@ from auth0link.errors import AlreadyLinked, Conflict, ExitCode, LinkAborted, Not
 from auth0link.models import LinkResult, split_user_id
 from auth0link.usecases.admin import admin_link, admin_unlink
 from auth0link.usecases.backups import BackupFiles
-from tests.support.tenant import ALICE, BOB, GITHUB, GOOGLE, LocalTenant
+from tests.support.demo_ids import ALICE, BOB, GITHUB, GOOGLE
 
 if TYPE_CHECKING:
     from auth0link.client import Auth0Client
+    from tests.support.tenant import LocalTenant
 
 
 @pytest.fixture

@@ -36,16 +36,8 @@ from auth0link.usecases.second_login import (
     pkce_second_login,
     stdin_second_login,
 )
-from tests.support.tenant import (
-    ALICE,
-    BASE,
-    GITHUB,
-    GOOGLE,
-    NATIVE,
-    USER_SCOPES,
-    LocalTenant,
-    SyncASGITransport,
-)
+from tests.support.demo_ids import ALICE, GITHUB, GOOGLE
+from tests.support.tenant import BASE, NATIVE, USER_SCOPES, LocalTenant, SyncASGITransport
 
 if TYPE_CHECKING:
     from collections.abc import Callable

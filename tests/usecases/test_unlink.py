@@ -20,7 +20,8 @@ from auth0link.errors import Cancelled, Conflict, ExitCode, Interrupted, LinkAbo
 from auth0link.models import Identity, UnlinkResult, User, split_user_id
 from auth0link.usecases.readback import DELAYS
 from auth0link.usecases.unlink import check_unlink, parse_identity_lines, unlink_identities
-from tests.support.tenant import ALICE, BASE, GITHUB, GOOGLE, LocalTenant
+from tests.support.demo_ids import ALICE, GITHUB, GOOGLE
+from tests.support.tenant import BASE, LocalTenant
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
