@@ -253,6 +253,16 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     return CallbackPortsScheduling(config, log)
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under ``--dist loadgroup``, the callback-port files come first (their order kept).
+
+    Their group is the longest unit of work: one worker starts on it while the other takes the rest.
+    """
+    if getattr(config.option, "loadgroup", False):
+        files = _callback_port_files(config.rootpath)
+        items.sort(key=lambda item: item.nodeid.split("::", 1)[0] not in files)
+
+
 @pytest.fixture(autouse=True)
 def _callback_ports_lock(request: pytest.FixtureRequest) -> Iterator[None]:
     """A ``callback_ports`` test holds a machine-wide lock on 8484-8486 for its whole run.
