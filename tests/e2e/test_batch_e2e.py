@@ -57,7 +57,7 @@ def _linked_count(journal: Path) -> int:
 @pytest.mark.timeout(600)
 def test_sigkill_midway_then_resume_links_every_pair_once(tmp_path: Path) -> None:
     """kill -9 during batch-link, then --resume: every pair linked exactly once, no metadata lost."""
-    pairs = 300
+    pairs = 200
     write_duplicate_pairs(tmp_path / "users.json", pairs)
     journal = tmp_path / "run.jsonl"
     with start_emulator("--users", str(tmp_path / "users.json"), "--rate-limit", RATE, timeout=120) as emu:
