@@ -233,6 +233,7 @@ def _callback_port_files(root: Path) -> frozenset[str]:
     )
 
 
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist, absent under -p no:xdist
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """``--dist loadgroup``: every test file on the fixed callback ports runs on one worker.
 
