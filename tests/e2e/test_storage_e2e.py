@@ -41,9 +41,19 @@ def test_six_profiles_refreshing_at_once_all_keep_their_sessions(emu: RunningEmu
     env = cli_env(emu)
     profiles = [f"p{i}" for i in range(6)]
     browser = agent_browser(connection=DATABASE, password=ALICE_PASSWORD)
-    for profile in profiles:
-        done = run(["--profile", profile, "login"], {**env, "BROWSER": browser})
-        assert done.returncode == 0, done.stderr
+    for group in (profiles[:3], profiles[3:]):  # three logins at once: one callback port each
+        logins = [
+            subprocess.Popen(
+                [sys.executable, "-m", "auth0link", "--profile", profile, "login"],
+                env={**env, "BROWSER": browser},
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for profile in group
+        ]
+        ended = [proc.communicate(timeout=120) for proc in logins]
+        assert [proc.returncode for proc in logins] == [0] * 3, [err for _, err in ended]
     for _ in range(3):
         procs = [
             subprocess.Popen(
