@@ -64,7 +64,7 @@ def test_a_test_over_the_time_budget_fails_naming_its_time(tmp_path: Path) -> No
         [
             sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist", "-p", "tests.conftest",
             "-c", str(ROOT / "pyproject.toml"), "--rootdir", str(ROOT),
-            "--test-budget", "0.2", "--busy-load", "0", str(tmp_path / "test_slow.py"),
+            "--test-budget", "0.2", "--no-load-scaling", str(tmp_path / "test_slow.py"),
         ],
         cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
