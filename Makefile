@@ -5,7 +5,12 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help venv system-deps lint types test unit e2e demo bench docs docs-build docs-serve dist clean
+# pytest-xdist workers: one per core (the suite keeps ports, keyrings and browsers apart per worker).
+WORKERS     ?= auto
+PYTEST      := $(BIN)/python -m pytest -p no:cacheprovider -n $(WORKERS) --dist loadgroup
+PYTEST_ARGS ?=
+
+.PHONY: help venv system-deps lint fmt types test unit e2e demo bench docs docs-build docs-serve dist clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -28,14 +33,23 @@ lint: venv ## ruff check + ruff format --check + test docstrings (interrogate)
 	$(BIN)/ruff format --check src tests benchmarks scripts
 	$(BIN)/interrogate -c pyproject.toml tests
 
+fmt: venv ## Format and autofix (ruff format + ruff check --fix)
+	$(BIN)/ruff format src tests benchmarks scripts
+	$(BIN)/ruff check --fix src tests benchmarks scripts
+
 types: venv ## mypy --strict
 	$(BIN)/mypy
 
-test: venv system-deps lint types docs-build ## Lint, types, the docs build and every test (unit, emulator, end-to-end)
-	$(BIN)/python -m pytest -p no:cacheprovider
+# pytest exits 5 when it collected no test: like any other non-zero exit, that fails the target.
+test: venv system-deps lint types docs-build ## Lint, types, the docs build and every test in parallel, with coverage
+	$(PYTEST) --cov --cov-report= $(PYTEST_ARGS)
+	@$(BIN)/coverage report --format=total | sed 's/^/coverage (in-process, branches): /; s/$$/ %/'
 
-unit: venv ## Only the fast tests (no subprocess, no browser)
-	$(BIN)/python -m pytest -p no:cacheprovider -m "not e2e and not browser and not keyring"
+unit: venv ## Only the fast tests (no subprocess, no browser, no keyring, nothing slow)
+	$(PYTEST) -m "not e2e and not browser and not keyring and not slow" $(PYTEST_ARGS)
+
+e2e: venv system-deps ## Only the end-to-end and browser tests (real CLI processes, emulator, Chromium)
+	$(PYTEST) -m "e2e or browser" $(PYTEST_ARGS)
 
 demo: venv system-deps ## Emulator + login -> link -> identities -> unlink, end to end
 	$(BIN)/python scripts/demo.py
@@ -46,7 +60,9 @@ bench: venv ## Benchmarks (figures for docs/performance.md)
 	$(BIN)/python benchmarks/emulator.py
 	$(BIN)/python benchmarks/emulator_startup.py
 	$(BIN)/python benchmarks/batch.py
+	$(BIN)/python benchmarks/batch_pipeline.py
 	$(BIN)/python benchmarks/suggest.py
+	$(BIN)/python benchmarks/suggest_memory.py
 	$(BIN)/python benchmarks/emulator_export.py
 
 docs: venv ## Regenerate the docs' captured help output, walkthrough transcript and identities SVG
@@ -64,4 +80,4 @@ dist: venv ## Build the sdist and wheel into dist/ and check them (twine check)
 	$(BIN)/twine check --strict dist/*
 
 clean: ## Remove the venv and caches
-	rm -rf $(VENV) .mypy_cache .ruff_cache build dist site
+	rm -rf $(VENV) .mypy_cache .ruff_cache build dist site .coverage .coverage.*

@@ -2,53 +2,91 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import os
+from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 from click.testing import CliRunner, Result
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Generator, Iterator, Mapping
     from pathlib import Path
 
     from tests.support.keyring_service import SecretService
+    from tests.support.tenant import LocalTenant
 
 # Imported here so that it reads CI before the autouse fixture below removes it from os.environ.
 from tests.support.keyring_service import IN_CI  # noqa: F401
 
-_OUR_VARS = (
+# Variables of the developer's own shell that would change the CLI's behaviour under test.
+_FOREIGN_VARS: Final = (
     "CI",  # the runner's CI must not change the CLI behaviour under test (tests set it explicitly)
-    "AUTH0LINK_PROFILE",
-    "AUTH0LINK_DOMAIN",
-    "AUTH0LINK_CLIENT_ID",
-    "AUTH0LINK_AUDIENCE",
-    "AUTH0LINK_SCOPES",
-    "AUTH0LINK_CALLBACK_PORTS",
-    "AUTH0LINK_ACCESS_TOKEN",
-    "AUTH0LINK_CLIENT_SECRET",
-    "AUTH0LINK_DEBUG",
-    "AUTH0LINK_NO_INPUT",
-    "AUTH0LINK_STORAGE",
-    "AUTH0LINK_KEYRING_TIMEOUT",
-    "AUTH0LINK_TIMEOUT",
-    "AUTH0LINK_CA_BUNDLE",
     "NO_COLOR",
+    "FORCE_COLOR",
     "BROWSER",
+    "GNOME_KEYRING_CONTROL",
 )
+# The XDG base directories: each is pointed into the test's own temporary folder.
+XDG_HOMES: Final = ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME")
+
+
+def our_variables(environ: Mapping[str, str]) -> frozenset[str]:
+    """Every ``AUTH0LINK_*`` name: the project's constants, plus any other set in ``environ``."""
+    from auth0link import _constants
+
+    declared = {v for k, v in vars(_constants).items() if k.startswith("ENV_") and isinstance(v, str)}
+    return frozenset(declared | {name for name in environ if name.startswith("AUTH0LINK_")})
+
+
+def isolate(
+    environ: Mapping[str, str], root: Path, setenv: Callable[[str, str], None], delenv: Callable[[str], None]
+) -> Path:
+    """Clear our and the shell's variables, poison HOME and point every XDG and data dir under ``root``.
+
+    Returns the folder that stands for the user's home (``config`` and ``data`` below it).
+    """
+    xdg = {n for n in environ if n.startswith("XDG_") and n != "XDG_RUNTIME_DIR"}  # the run's own (below)
+    for name in sorted(our_variables(environ) | xdg):
+        delenv(name)
+    for name in _FOREIGN_VARS:
+        delenv(name)
+    home = root / "home"
+    setenv("HOME", str(root / "nonexistent-home"))
+    for name in XDG_HOMES:
+        setenv(name, str(root / "xdg" / name.removeprefix("XDG_").removesuffix("_HOME").lower()))
+    setenv("AUTH0LINK_CONFIG_DIR", str(home / "config"))
+    setenv("AUTH0LINK_DATA_DIR", str(home / "data"))
+    # Unless a test starts a real keyring, keyring must not find one on the developer's machine,
+    # and nothing may reach the developer's own session bus (their keyring lives there).
+    setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=" + str(root / "no-session-bus"))
+    return home
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _hermetic_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """For the whole run (session fixtures, the emulators and keyrings they start), the same isolation.
+
+    Function-scoped :func:`isolated_env` then gives each test folders of its own.
+    """
+    root = tmp_path_factory.mktemp("session-env")
+    with pytest.MonkeyPatch.context() as patch:
+        runtime = root / "xdg-runtime"
+        runtime.mkdir(mode=0o700)
+        isolate(os.environ, root, patch.setenv, lambda name: patch.delenv(name, raising=False))
+        patch.setenv("XDG_RUNTIME_DIR", str(runtime))
+        yield
 
 
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point config/data dirs at a temp dir, poison HOME, and clear our variables (llm, twine)."""
-    for name in _OUR_VARS:
-        monkeypatch.delenv(name, raising=False)
-    home = tmp_path / "home"
-    monkeypatch.setenv("HOME", str(tmp_path / "nonexistent-home"))
-    monkeypatch.setenv("AUTH0LINK_CONFIG_DIR", str(home / "config"))
-    monkeypatch.setenv("AUTH0LINK_DATA_DIR", str(home / "data"))
-    # Unless a test starts a real keyring, keyring must not find one on the developer's machine.
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
-    return home
+    """Point config/data/XDG dirs at a temp dir, poison HOME, and clear our variables (llm, twine).
+
+    Subprocesses inherit ``os.environ``, so the CLIs and emulators a test starts are isolated too.
+    """
+    return isolate(
+        os.environ, tmp_path, monkeypatch.setenv, lambda name: monkeypatch.delenv(name, raising=False)
+    )
 
 
 class Runner:
@@ -160,3 +198,159 @@ def _no_cli_left_running() -> Iterator[None]:
             os.waitpid(pid, 0)
         except (ProcessLookupError, ChildProcessError):
             pass
+
+
+# -- parallel runs (pytest-xdist) --------------------------------------------------------------
+
+CALLBACK_PORTS_LOCK: Final = "auth0link-tests-callback-ports.lock"  # in the machine's temp folder
+_LOCK_WAIT: Final = 300.0  # seconds a test waits for another run's login to free the ports
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--test-budget SECONDS``: a test whose call takes longer fails (scaled to the machine's load)."""
+    parser.addoption(
+        "--test-budget",
+        type=float,
+        default=10.0,
+        help="fail a test whose call phase takes longer than SECONDS (default 10; 0: no limit). "
+        "Slower work belongs in benchmarks/ (make bench).",
+    )
+    parser.addoption(
+        "--no-load-scaling",
+        action="store_true",
+        help="compare a test's wall time with the budget as it is, even on a machine busy with other work",
+    )
+
+
+def _callback_port_files(root: Path) -> frozenset[str]:
+    """The test files (rootdir-relative, as in node IDs) that mark tests ``callback_ports``."""
+    return frozenset(
+        path.relative_to(root).as_posix()
+        for path in (root / "tests").rglob("test_*.py")
+        if "mark.callback_ports" in path.read_text(encoding="utf-8")
+    )
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist, absent under -p no:xdist
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadgroup``: every test file on the fixed callback ports runs on one worker.
+
+    pytest-xdist 3.8's own ``xdist_group`` grouping does not work with pytest 9.2 (it rewrites
+    ``item._nodeid``, which pytest no longer reads), so the group is decided here, from the files.
+    Every other test is scheduled on its own, as ``--dist load`` does.
+    """
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    files = _callback_port_files(config.rootpath)
+
+    class CallbackPortsScheduling(LoadScopeScheduling):  # type: ignore[misc]  # xdist is untyped
+        def _split_scope(self, nodeid: str) -> str:
+            return "callback-ports" if nodeid.split("::", 1)[0] in files else nodeid
+
+    return CallbackPortsScheduling(config, log)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under ``--dist loadgroup``, the callback-port files come first (their order kept).
+
+    Their group is the longest unit of work: one worker starts on it while the other takes the rest.
+    """
+    if getattr(config.option, "loadgroup", False):
+        files = _callback_port_files(config.rootpath)
+        items.sort(key=lambda item: item.nodeid.split("::", 1)[0] not in files)
+
+
+@pytest.fixture(autouse=True)
+def _callback_ports_lock(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A ``callback_ports`` test holds a machine-wide lock on 8484-8486 for its whole run.
+
+    Within one run its worker group already keeps such tests apart; the lock also keeps apart two
+    runs on one machine (two checkouts, or ``make test`` beside a ``pytest`` of one module).
+    """
+    if request.node.get_closest_marker("callback_ports") is None:
+        yield
+        return
+    import fcntl
+    import tempfile
+    import time
+    from pathlib import Path
+
+    with (Path(tempfile.gettempdir()) / CALLBACK_PORTS_LOCK).open("a") as lock:
+        deadline = time.monotonic() + _LOCK_WAIT
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    pytest.fail(
+                        f"callback ports 8484-8486 stayed locked by another test run for {_LOCK_WAIT:g} s"
+                    )
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _idle_share() -> tuple[float, float]:
+    """(share of a core a busy machine gave a process, the 1-minute load average); 1.0 when not busy."""
+    load = os.getloadavg()[0]
+    cores = os.cpu_count() or 1
+    return (min(1.0, cores / load) if load > 0 else 1.0), load
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A passing test whose call took longer than ``--test-budget`` fails, naming its time.
+
+    The wall time is first scaled by the share of the CPU the machine had for it (cores / load
+    average, at most 1): on a machine oversubscribed by other work, a test is compared with the
+    budget as it would run on the machine alone, so a busy machine cannot fail a run that is fine
+    on its own (such tests are listed in the summary). ``--no-load-scaling`` compares wall time.
+    """
+    report = yield
+    budget: float = item.config.getoption("--test-budget")
+    if call.when != "call" or not report.passed or not budget or call.duration <= budget:
+        return report
+    share, load = (1.0, 0.0) if item.config.getoption("--no-load-scaling") else _idle_share()
+    message = f"{item.nodeid} took {call.duration:.1f} s, over the {budget:g} s budget of a test"
+    if call.duration * share <= budget:
+        scaled = f"load {load:.1f}: about {call.duration * share:.1f} s on this machine alone; not failed"
+        report.user_properties.append(("over_budget", f"{message} ({scaled})"))
+        return report
+    report.outcome = "failed"
+    report.longrepr = f"{message}: make it faster, or move the measurement to benchmarks/ (make bench)"
+    return report
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """List the tests that were over budget on an overloaded machine (they were not failed)."""
+    over = [
+        value
+        for report in terminalreporter.stats.get("passed", [])
+        for name, value in getattr(report, "user_properties", [])
+        if name == "over_budget"
+    ]
+    if over:
+        terminalreporter.section("over the time budget on a busy machine")
+        for line in over:
+            terminalreporter.write_line(str(line))
+
+
+@pytest.fixture
+def tenant(request: pytest.FixtureRequest) -> Iterator[LocalTenant]:
+    """The emulator's demo tenant in process (Alice, her Google and GitHub users, Bob, …).
+
+    A test passes other users indirectly: ``@pytest.mark.parametrize("tenant", [users], indirect=True)``.
+    A module that needs the tenant in another state overrides this fixture and asks for it.
+    """
+    from tests.support.tenant import LocalTenant
+
+    local = LocalTenant(users=getattr(request, "param", None))
+    yield local
+    local.close()

@@ -13,19 +13,11 @@ from auth0link.tokens import MemoryTokenStore
 from tests.support.tenant import BASE, LocalTenant
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable
     from pathlib import Path
 
 M2M = demo.M2M_CLIENT_ID
 SECRET = demo.M2M_CLIENT_SECRET
-
-
-@pytest.fixture
-def tenant() -> Iterator[LocalTenant]:
-    """The emulator's demo tenant (its M2M client), in process."""
-    made = LocalTenant()
-    yield made
-    made.close()
 
 
 def session(

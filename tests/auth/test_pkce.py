@@ -61,11 +61,37 @@ class FakeProvider:
         return httpx.Response(200, json=idp.token_body(id_token=idp.id_token(**claims)))
 
 
+class Answers:
+    """What the fake browser was answered, in order; the test waits for them with a bound.
+
+    The browser runs on the login's own background thread and may read its answer after
+    ``run_pkce_login`` has returned: nothing orders the two, so a test must wait for it.
+    """
+
+    def __init__(self) -> None:
+        """No answer yet."""
+        self._items: list[httpx.Response] = []
+        self._changed = threading.Condition()
+
+    def append(self, response: httpx.Response) -> None:
+        """Record one answer (called on the browser's thread)."""
+        with self._changed:
+            self._items.append(response)
+            self._changed.notify_all()
+
+    def wait(self, count: int = 1, timeout: float = 5.0) -> list[httpx.Response]:
+        """The first ``count`` answers, once the browser has them (AssertionError after ``timeout``)."""
+        with self._changed:
+            arrived = self._changed.wait_for(lambda: len(self._items) >= count, timeout)
+            assert arrived, f"the browser got {len(self._items)} of {count} answer(s) in {timeout} s"
+            return list(self._items[:count])
+
+
 def _browser(
     provider: FakeProvider,
     *,
     params: Callable[[dict[str, str]], dict[str, str]] | None = None,
-    seen: list[httpx.Response] | None = None,
+    seen: Answers | None = None,
 ) -> Callable[[str], bool]:
     """A 'browser' that follows the authorize URL straight back to the loopback callback."""
 
@@ -145,7 +171,7 @@ def test_successful_login_exchanges_the_code_and_validates(router: respx.Router)
     """The code is exchanged with the verifier and the same redirect_uri; claims are returned."""
     provider = FakeProvider(router)
     urls: list[str] = []
-    seen: list[httpx.Response] = []
+    seen = Answers()
     result = _login(router, _browser(provider, seen=seen), on_url=urls.append)
     assert result.claims["sub"] == "auth0|alice"
     assert result.tokens.refresh_token == "RT-1"
@@ -154,14 +180,15 @@ def test_successful_login_exchanges_the_code_and_validates(router: respx.Router)
     assert form["code"] == "CODE-1"
     assert form["redirect_uri"] == result.redirect_uri
     assert challenge_for(form["code_verifier"]) == _query(urls[0])["code_challenge"]
-    assert seen[0].status_code == 200
-    assert "safe to close" in seen[0].text
+    (page,) = seen.wait()
+    assert page.status_code == 200
+    assert "safe to close" in page.text
 
 
 def test_wrong_state_is_rejected_and_the_real_callback_still_works(router: respx.Router) -> None:
     """A callback with a foreign state gets 400 and is ignored; the genuine one completes the login."""
     provider = FakeProvider(router)
-    responses: list[httpx.Response] = []
+    responses = Answers()
 
     def open_browser(url: str) -> bool:
         query = _query(url)
@@ -172,7 +199,7 @@ def test_wrong_state_is_rejected_and_the_real_callback_still_works(router: respx
         return True
 
     result = _login(router, open_browser)
-    assert [r.status_code for r in responses] == [400, 404, 200]
+    assert [r.status_code for r in responses.wait(3)] == [400, 404, 200]
     assert provider.token_requests[0]["code"] == "CODE-1"
     assert result.claims["sub"] == "auth0|alice"
 
@@ -413,3 +440,51 @@ def test_keycloak_style_mismatch_is_recognised(router: respx.Router) -> None:
     with pytest.raises(OAuthError) as info:
         _login(router, lambda _u: True)
     assert "Allowed Callback URLs" in (info.value.hint or "")
+
+
+_EXIT_AT_ONCE = """
+import os, sys, time
+from auth0link.auth._loopback import bind_listener
+from auth0link.auth.pkce import _await_code
+
+listener = bind_listener([0], "STATE")
+code = _await_code(
+    listener, "http://idp.invalid/authorize", probe=None,
+    on_url=lambda _u: print(listener.server_address[1], flush=True),
+    open_browser=lambda _u: True, timeout=10.0, clock=time.monotonic, ports=[0], hints=("t", "r"),
+)
+os._exit(0 if code == "CODE-1" else 3)  # no clean-up at all: the tightest exit a CLI can make
+"""
+
+
+def test_the_browser_gets_the_whole_page_even_if_the_cli_exits_at_once() -> None:
+    """The 'safe to close' page is sent before the login returns: a CLI exiting at once still delivers it."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _EXIT_AT_ONCE], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        port = int(proc.stdout.readline())
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as browser:
+            browser.sendall(b"GET /callback?code=CODE-1&state=STATE HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            # The browser reads nothing until the CLI's process is gone.
+            assert proc.wait(timeout=10) == 0, proc.stderr.read() if proc.stderr else ""
+            received = b""
+            while chunk := browser.recv(65536):
+                received += chunk
+    finally:
+        proc.kill()
+        proc.wait()
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
+    head, _, body = received.partition(b"\r\n\r\n")
+    assert head.startswith((b"HTTP/1.0 200", b"HTTP/1.1 200")), head
+    length = next(
+        int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")
+    )
+    assert len(body) == length
+    assert b"safe to close" in body

@@ -10,7 +10,8 @@ import pytest
 
 from auth0link.application import Services
 from auth0link.tokens import MemoryTokenStore, TokenSet
-from tests.support.tenant import ALICE, BASE, NATIVE, LocalTenant
+from tests.support.demo_ids import ALICE
+from tests.support.tenant import BASE, NATIVE, LocalTenant
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from auth0link.usecases.journal import Journal
-from tests.support.tenant import ALICE, BASE, GOOGLE
+from tests.support.demo_ids import ALICE, GOOGLE
+from tests.support.tenant import BASE
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 from auth0link.errors import ExitCode
 from tests.cli.conftest import KEY
 from tests.support import idp
-from tests.support.tenant import ALICE, BASE, BOB, GITHUB, GOOGLE, NATIVE, SMS_USER
+from tests.support.demo_ids import ALICE, BOB, GITHUB, GOOGLE, SMS_USER
+from tests.support.tenant import BASE, NATIVE
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import pytest
-
 from auth0link.application import Services
 from auth0link.emulator import demo
 from auth0link.machine import secret_key
@@ -13,7 +11,6 @@ from auth0link.token_file import FileTokenStore
 from tests.support.tenant import BASE, LocalTenant
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
 
     from click.testing import Result
@@ -22,14 +19,6 @@ if TYPE_CHECKING:
 
 M2M = demo.M2M_CLIENT_ID
 SECRET = demo.M2M_CLIENT_SECRET
-
-
-@pytest.fixture
-def tenant() -> Iterator[LocalTenant]:
-    """The emulator's demo tenant, in process."""
-    made = LocalTenant()
-    yield made
-    made.close()
 
 
 def machine(cli: Runner, tenant: LocalTenant, *args: str, **kw: Any) -> Result:

@@ -14,7 +14,7 @@ import pytest
 
 from auth0link.errors import ExitCode
 from tests.cli.conftest import KEY
-from tests.support.tenant import ALICE, GITHUB
+from tests.support.demo_ids import ALICE, GITHUB
 
 if TYPE_CHECKING:
     from tests.cli.conftest import Wired

@@ -14,7 +14,8 @@ import pytest
 
 from auth0link.emulator import demo
 from auth0link.errors import ExitCode
-from tests.support.tenant import ALICE, BASE, BOB, GITHUB, GOOGLE
+from tests.support.demo_ids import ALICE, BOB, GITHUB, GOOGLE
+from tests.support.tenant import BASE
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -11,7 +11,7 @@ import pytest
 from auth0link.emulator import demo
 from auth0link.errors import ExitCode
 from tests.cli.conftest import KEY
-from tests.support.tenant import ALICE
+from tests.support.demo_ids import ALICE
 
 if TYPE_CHECKING:
     from tests.cli.conftest import Wired

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.support.tenant import ALICE, GOOGLE
+from tests.support.demo_ids import ALICE, GOOGLE
 
 if TYPE_CHECKING:
     from pathlib import Path

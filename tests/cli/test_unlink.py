@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from auth0link.errors import ExitCode
-from tests.support.tenant import ALICE, BOB, GITHUB
+from tests.support.demo_ids import ALICE, BOB, GITHUB
 
 BOB_ID = BOB
 

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from auth0link.errors import ExitCode
-from tests.support.e2e import ALICE_PASSWORD, DATABASE, agent_browser, cli_env, login_alice, run
+from tests.support.demo_ids import ALICE_PASSWORD, DATABASE
+from tests.support.e2e import agent_browser, cli_env, login_alice, run
 from tests.support.emulator import start_emulator
 
 if TYPE_CHECKING:
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 
     from tests.support.emulator import RunningEmulator
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120), pytest.mark.callback_ports]
 
 
 @pytest.fixture(scope="module")

@@ -16,9 +16,8 @@ import pytest
 
 from auth0link.errors import ExitCode
 from auth0link.token_file import FileTokenStore
+from tests.support.demo_ids import ALICE, GOOGLE
 from tests.support.e2e import (
-    ALICE,
-    GOOGLE,
     admin_client,
     agent_browser,
     clear_faults,
@@ -36,7 +35,7 @@ if TYPE_CHECKING:
 
     from tests.support.emulator import RunningEmulator
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240), pytest.mark.callback_ports]
 
 
 @pytest.fixture

@@ -25,15 +25,18 @@ import pytest
 
 from auth0link.client import Auth0Client
 from auth0link.emulator.agent import AgentError, LoginAgent
-from tests.support.e2e import (
+from tests.support.demo_ids import (
+    ALICE,
+    ALICE_EMAIL,
+    ALICE_PASSWORD,
+    BOB,
     DATABASE,
-    admin_client,
-    agent_browser,
-    identity_ids,
-    login_alice,
-    run,
-    user_exists,
+    EMAIL_USER,
+    GITHUB,
+    GOOGLE,
+    SMS_USER,
 )
+from tests.support.e2e import admin_client, agent_browser, identity_ids, login_alice, run, user_exists
 from tests.support.emulator import start_emulator
 
 if TYPE_CHECKING:
@@ -43,14 +46,8 @@ if TYPE_CHECKING:
     from tests.support.emulator import RunningEmulator
     from tests.support.keyring_service import SecretService
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180), pytest.mark.callback_ports]
 
-ALICE = "auth0|65f0a11ce0000000000000a1"
-GOOGLE = "google-oauth2|109876543210987654321"
-GITHUB = "github|4242424"
-EMAIL_USER = "email|65f0a11ce0000000000000e1"
-ALICE_EMAIL = "alice@example.com"
-ALICE_PASSWORD = "correct-horse-alice"
 SCOPES = (
     "openid profile email offline_access read:current_user update:current_user_identities "
     "update:current_user_metadata"
@@ -179,9 +176,6 @@ def test_unverified_github_refused_without_flag(emu: RunningEmulator, admin: Aut
     assert user_exists(admin, GITHUB)
 
 
-BOB = "auth0|65f0b0b0b0000000000000b1"
-
-
 def test_someone_elses_account_is_not_linked_under_yes(emu: RunningEmulator, admin: Auth0Client) -> None:
     """A local program completing the login URL as another person (bob): refused under --yes."""
     env = cli_env(emu)
@@ -210,7 +204,6 @@ def test_passwordless_email_secondary_links(emu: RunningEmulator) -> None:
     assert identity_ids(result.stdout) == [ALICE, EMAIL_USER]
 
 
-SMS_USER = "sms|65f0ca401000000000000051"
 SMS_PHONE = "+15555550123"
 
 

@@ -29,6 +29,7 @@ import pytest
 from auth0link.emulator.agent import LoginAgent
 from auth0link.tokens import KeyringTokenStore, TokenSet, store_key
 from tests.support.browser import UrlHandoff, chromium, complete_emulator_login
+from tests.support.demo_ids import ALICE, BOB
 from tests.support.emulator import start_emulator
 
 if TYPE_CHECKING:
@@ -37,10 +38,8 @@ if TYPE_CHECKING:
     from tests.support.emulator import RunningEmulator
     from tests.support.keyring_service import SecretService
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180), pytest.mark.callback_ports]
 
-ALICE = "auth0|65f0a11ce0000000000000a1"
-BOB = "auth0|65f0b0b0b0000000000000b1"
 _NO_BROWSER_VARS = ("BROWSER", "DISPLAY", "WAYLAND_DISPLAY", "SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY")
 
 
@@ -163,18 +162,24 @@ def test_pkce_in_chromium_keyring_identities_refresh_logout(
     assert active["logged_in"]
     assert "SecretService" in active["storage"]
 
-    # Force expiry by editing the stored record: the next command refreshes with rotation.
+    # Force expiry by editing the stored record: the next command refreshes with rotation. `status`
+    # has just refreshed (rotated) the session to check it, so expire what is stored now: the
+    # login's refresh token is spent, and sent again after the tenant's reuse leeway it would
+    # (rightly) revoke the whole family.
+    current = stored(emu)
+    assert current is not None
+    assert current.refresh_token != session.refresh_token
     KeyringTokenStore().save(
         store_key("default", emu.base_url, emu.client_id),
-        TokenSet(**{**json.loads(session.to_json()), "expires_at": time.time() - 5}),
+        TokenSet(**{**json.loads(current.to_json()), "expires_at": time.time() - 5}),
     )
     again = run(["identities", "--json"], later)
     assert again.returncode == 0, again.stderr
     refreshed = stored(emu)
     assert refreshed is not None
-    assert refreshed.expires_at > time.time() + 60
-    assert refreshed.access_token != session.access_token
-    assert refreshed.refresh_token not in {None, session.refresh_token}
+    assert refreshed.expires_at > time.time() + 60  # a new access token (the stored one had expired)
+    # (not compared with the one before: the emulator mints the same JWT within the same second)
+    assert refreshed.refresh_token not in {None, current.refresh_token}  # rotated: it was a refresh
 
     printed = run(["token"], later)
     assert printed.returncode == 0, printed.stderr

@@ -21,15 +21,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 from auth0link.token_file import FileTokenStore
-from tests.support.e2e import (
-    DATABASE,
-    admin_client,
-    clear_faults,
-    cli_env,
-    login_alice,
-    run,
-    set_faults,
-)
+from auth0link.tokens import TokenSet
+from tests.support.demo_ids import DATABASE
+from tests.support.e2e import admin_client, clear_faults, cli_env, login_alice, run, set_faults
 from tests.support.emulator import start_emulator
 
 if TYPE_CHECKING:
@@ -37,7 +31,7 @@ if TYPE_CHECKING:
 
     from tests.support.emulator import RunningEmulator
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300), pytest.mark.callback_ports]
 
 RECORDING_BROWSER = """
 import pathlib, sys, subprocess
@@ -78,6 +72,15 @@ def secrets_of(env: dict[str, str]) -> list[str]:
                 if token.count(".") == 2:
                     found.append(token.rsplit(".", 1)[1][:40])
     return found
+
+
+def expire_stored_sessions(env: dict[str, str]) -> None:
+    """Every stored session's access token is past its expiry, so the next command refreshes it."""
+    store = FileTokenStore(Path(env["AUTH0LINK_CONFIG_DIR"]) / "tokens.json")
+    for key in store.keys():  # noqa: SIM118 - a TokenStore, not a dict
+        tokens = store.load(key)
+        assert tokens is not None
+        store.save(key, TokenSet(**{**json.loads(tokens.to_json()), "expires_at": time.time() - 5}))
 
 
 def assert_no_secret(text: str, secrets: list[str], where: str) -> None:
@@ -137,7 +140,7 @@ def test_no_secret_in_any_output_file_or_child_argv(emu: RunningEmulator, tmp_pa
     # failure paths: the tenant fails, the refresh answer is garbled (recovered), the refresh fails
     for spec in ("GET /api/v2/users/*=503x*", "POST /oauth/token=badjson", "POST /oauth/token=503x*"):
         set_faults(emu, spec)
-        time.sleep(3.1)  # the access token expires, so the next command must refresh
+        expire_stored_sessions(env)  # as 3 s of waiting would: the next command must refresh
         result = run(["--debug", "identities"], env)
         assert "Traceback" in result.stderr or result.returncode == 0  # --debug shows failures in full
         outputs.append((f"fault {spec}", result.stdout + result.stderr))

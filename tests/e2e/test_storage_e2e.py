@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.support.e2e import ALICE, ALICE_PASSWORD, DATABASE, agent_browser, cli_env, run
+from tests.support.demo_ids import ALICE, ALICE_PASSWORD, DATABASE
+from tests.support.e2e import agent_browser, cli_env, run
 from tests.support.emulator import start_emulator
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 
     from tests.support.emulator import RunningEmulator
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300), pytest.mark.callback_ports]
 
 
 @pytest.fixture
@@ -36,14 +37,24 @@ def emu() -> Iterator[RunningEmulator]:
 
 
 def test_six_profiles_refreshing_at_once_all_keep_their_sessions(emu: RunningEmulator) -> None:
-    """Six profiles in one tokens.json refresh in parallel, three times: every session survives."""
+    """Six profiles in one tokens.json refresh in parallel, twice: every session survives."""
     env = cli_env(emu)
     profiles = [f"p{i}" for i in range(6)]
     browser = agent_browser(connection=DATABASE, password=ALICE_PASSWORD)
-    for profile in profiles:
-        done = run(["--profile", profile, "login"], {**env, "BROWSER": browser})
-        assert done.returncode == 0, done.stderr
-    for _ in range(3):
+    for group in (profiles[:3], profiles[3:]):  # three logins at once: one callback port each
+        logins = [
+            subprocess.Popen(
+                [sys.executable, "-m", "auth0link", "--profile", profile, "login"],
+                env={**env, "BROWSER": browser},
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for profile in group
+        ]
+        ended = [proc.communicate(timeout=120) for proc in logins]
+        assert [proc.returncode for proc in logins] == [0] * 3, [err for _, err in ended]
+    for _ in range(2):
         procs = [
             subprocess.Popen(
                 [sys.executable, "-m", "auth0link", "--profile", profile, "token"],

@@ -13,11 +13,11 @@ import sys
 
 import pytest
 
+from tests.support.demo_ids import ALICE
 from tests.support.emulator import start_emulator
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.callback_ports]
 
-ALICE = "auth0|65f0a11ce0000000000000a1"
 
 ATTEMPTS = [
     ("unlink", "--user", ALICE, "..", ".", "--yes"),

@@ -33,12 +33,7 @@ if TYPE_CHECKING:
 
 BASE = "https://emulator.test"
 CALLBACK = "http://127.0.0.1:8484/callback"
-ALICE = "auth0|65f0a11ce0000000000000a1"
 ALICE_ENC = "auth0%7C65f0a11ce0000000000000a1"
-GOOGLE = "google-oauth2|109876543210987654321"
-GITHUB = "github|4242424"
-EMAIL_USER = "email|65f0a11ce0000000000000e1"
-BOB = "auth0|65f0b0b0b0000000000000b1"
 SPA_ORIGIN = "http://localhost:3000"
 USER_SCOPES = (
     "openid profile email offline_access read:current_user update:current_user_identities "

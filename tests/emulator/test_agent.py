@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from auth0link.emulator.options import EmulatorOptions
 
 
+pytestmark = pytest.mark.callback_ports  # the stand-in listener binds one of 8484-8486
+
+
 class Listener:
     """A one-page loopback HTTP server standing in for the CLI's callback listener."""
 
@@ -56,7 +59,9 @@ class Listener:
         else:
             pytest.skip("callback ports 8484-8486 are all busy")
         self.redirect_uri = f"http://127.0.0.1:{self.server.server_port}/callback"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self.thread.start()
 
     def close(self) -> None:

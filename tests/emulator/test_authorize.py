@@ -7,15 +7,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from auth0link.emulator import demo
-from tests.emulator.conftest import (
-    ALICE,
-    BOB,
-    CALLBACK,
-    claims,
-    csrf_field,
-    pkce,
-    query_of,
-)
+from tests.emulator.conftest import CALLBACK, claims, csrf_field, pkce, query_of
+from tests.support.demo_ids import ALICE, BOB
 
 if TYPE_CHECKING:
     from collections.abc import Callable

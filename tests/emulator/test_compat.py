@@ -20,7 +20,8 @@ import pytest
 from auth0link.emulator import demo
 from auth0link.emulator.agent import LoginAgent
 from auth0link.emulator.server import EmulatorThread
-from tests.emulator.conftest import ALICE, GITHUB, query_of
+from tests.emulator.conftest import query_of
+from tests.support.demo_ids import ALICE, GITHUB
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.emulator.conftest import ALICE, ALICE_ENC
+from tests.emulator.conftest import ALICE_ENC
+from tests.support.demo_ids import ALICE
 from tests.support.emulator import start_emulator
 from tests.support.keyring_service import require_tools
 from tests.support.npm import npm_package

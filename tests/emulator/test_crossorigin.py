@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from auth0link.emulator import demo
-from tests.emulator.conftest import ALICE, BASE, SPA_ORIGIN, claims
+from tests.emulator.conftest import BASE, SPA_ORIGIN, claims
+from tests.support.demo_ids import ALICE
 
 if TYPE_CHECKING:
     import httpx

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 import jwt
 
 from auth0link.emulator import demo
-from tests.emulator.conftest import ALICE, BASE, BOB, DEVICE_GRANT, csrf_field
+from tests.emulator.conftest import BASE, DEVICE_GRANT, csrf_field
+from tests.support.demo_ids import ALICE, BOB
 
 if TYPE_CHECKING:
     from tests.emulator.conftest import Ctx

@@ -15,7 +15,8 @@ from auth0link.emulator.keys import SigningKey
 from auth0link.emulator.model import ManagementError, connection_id
 from auth0link.emulator.persistence import apply_state, build_tenant, decode_state, state_json
 from auth0link.emulator.tenant import Tenant
-from tests.emulator.conftest import ALICE, BASE, BOB, GITHUB, GOOGLE
+from tests.emulator.conftest import BASE
+from tests.support.demo_ids import ALICE, BOB, GITHUB, GOOGLE
 
 if TYPE_CHECKING:
     from auth0link.emulator.directory import UserDirectory

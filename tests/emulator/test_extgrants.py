@@ -8,7 +8,8 @@ import pytest
 
 from auth0link.emulator import demo
 from auth0link.emulator.applications import PASSWORD_REALM_GRANT
-from tests.emulator.conftest import ALICE, BASE, claims, query_of
+from tests.emulator.conftest import BASE, claims, query_of
+from tests.support.demo_ids import ALICE
 
 if TYPE_CHECKING:
     import httpx

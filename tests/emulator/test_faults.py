@@ -11,7 +11,8 @@ import pytest
 from auth0link.emulator import EmulatorError
 from auth0link.emulator.faults import DropConnection, parse_faults
 from auth0link.emulator.server import EmulatorThread
-from tests.emulator.conftest import ALICE, ALICE_ENC
+from tests.emulator.conftest import ALICE_ENC
+from tests.support.demo_ids import ALICE
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator

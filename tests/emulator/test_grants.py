@@ -9,7 +9,8 @@ import jwt
 import pytest
 
 from auth0link.emulator import demo
-from tests.emulator.conftest import ALICE, BASE, code_for, exchange
+from tests.emulator.conftest import BASE, code_for, exchange
+from tests.support.demo_ids import ALICE
 
 if TYPE_CHECKING:
     from tests.emulator.conftest import Ctx

@@ -9,8 +9,9 @@ from html import unescape
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from auth0link.emulator import demo
-from tests.emulator.conftest import ALICE, BASE, CALLBACK, SPA_ORIGIN, Ctx, claims, pkce, web_message_of
+from tests.emulator.conftest import BASE, CALLBACK, SPA_ORIGIN, Ctx, claims, pkce, web_message_of
 from tests.emulator.test_response_modes import VERIFIER, log_in_on_the_page, redeem
+from tests.support.demo_ids import ALICE
 
 WEB_CALLBACK = demo.WEB_CALLBACK_URLS[0]
 

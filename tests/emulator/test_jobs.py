@@ -15,8 +15,9 @@ import pytest
 from auth0link.emulator import demo
 from auth0link.emulator.downloads import ACCESS_DENIED
 from auth0link.emulator.exportfile import DEFAULT_FIELDS
-from tests.emulator.conftest import ALICE, BASE, GITHUB, GOOGLE
+from tests.emulator.conftest import BASE
 from tests.emulator.test_mgmtapi import error_of
+from tests.support.demo_ids import ALICE, GITHUB, GOOGLE
 from tests.support.emulator import start_emulator
 from tests.support.tenants import write_users_export
 

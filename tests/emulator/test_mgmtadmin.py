@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from auth0link.emulator import demo
-from tests.emulator.conftest import ALICE, claims
+from tests.emulator.conftest import claims
+from tests.support.demo_ids import ALICE
 
 if TYPE_CHECKING:
     from tests.emulator.conftest import Ctx

@@ -9,7 +9,8 @@ from urllib.parse import quote
 import jwt
 import pytest
 
-from tests.emulator.conftest import ALICE, ALICE_ENC, BOB, EMAIL_USER, GITHUB, GOOGLE
+from tests.emulator.conftest import ALICE_ENC
+from tests.support.demo_ids import ALICE, BOB, EMAIL_USER, GITHUB, GOOGLE
 
 if TYPE_CHECKING:
     from collections.abc import Callable

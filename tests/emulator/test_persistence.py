@@ -13,7 +13,8 @@ from auth0link.emulator.command import main
 from auth0link.emulator.options import EmulatorOptions
 from auth0link.emulator.persistence import build_tenant, load_state, read_users_file, save_state
 from auth0link.emulator.server import run
-from tests.emulator.conftest import ALICE, BASE
+from tests.emulator.conftest import BASE
+from tests.support.demo_ids import ALICE
 from tests.support.emulator import emulator_command
 
 if TYPE_CHECKING:

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from auth0link.emulator import demo
-from tests.emulator.conftest import ALICE, BASE, SPA_ORIGIN, claims, csrf_field, pkce, web_message_of
+from tests.emulator.conftest import BASE, SPA_ORIGIN, claims, csrf_field, pkce, web_message_of
+from tests.support.demo_ids import ALICE
 
 if TYPE_CHECKING:
     import httpx

@@ -9,7 +9,8 @@ import pytest
 from auth0link.emulator.model import ManagementError
 from auth0link.emulator.persistence import build_tenant
 from auth0link.emulator.searchquery import compile_query
-from tests.emulator.conftest import ALICE, BASE
+from tests.emulator.conftest import BASE
+from tests.support.demo_ids import ALICE
 
 if TYPE_CHECKING:
     from auth0link.emulator.tenant import Tenant

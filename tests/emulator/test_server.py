@@ -15,7 +15,8 @@ import pytest
 from auth0link.emulator import EmulatorError, demo
 from auth0link.emulator.options import EmulatorOptions
 from auth0link.emulator.server import EmulatorThread, banner, prepare, run
-from tests.emulator.conftest import ALICE, ALICE_ENC
+from tests.emulator.conftest import ALICE_ENC
+from tests.support.demo_ids import ALICE
 from tests.support.emulator import EmulatorFailed, launch, start_emulator
 
 

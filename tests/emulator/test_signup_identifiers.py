@@ -9,7 +9,8 @@ import pytest
 from auth0link.emulator import EmulatorError, demo
 from auth0link.emulator.applications import PASSWORD_REALM_GRANT
 from auth0link.emulator.persistence import build_tenant
-from tests.emulator.conftest import ALICE, BASE, claims
+from tests.emulator.conftest import BASE, claims
+from tests.support.demo_ids import ALICE
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from auth0link.emulator.model import AuthCode
 from auth0link.emulator.persistence import build_tenant
-from tests.emulator.conftest import ALICE, BASE, GITHUB
+from tests.emulator.conftest import BASE
+from tests.support.demo_ids import ALICE, GITHUB
 
 
 def _code(user_id: str) -> AuthCode:

@@ -7,16 +7,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from auth0link.emulator.agent import AgentError
-from tests.emulator.conftest import (
-    ALICE,
-    EMAIL_USER,
-    GITHUB,
-    GOOGLE,
-    claims,
-    csrf_field,
-    pkce,
-    query_of,
-)
+from tests.emulator.conftest import claims, csrf_field, pkce, query_of
+from tests.support.demo_ids import ALICE, EMAIL_USER, GITHUB, GOOGLE
 
 if TYPE_CHECKING:
     from tests.emulator.conftest import Ctx

@@ -17,6 +17,7 @@ import pytest
 
 from auth0link.emulator import demo
 from tests.examples.conftest import EXAMPLE, chromium_trusting
+from tests.support.demo_ids import ALICE, BOB
 from tests.support.emulator import start_emulator
 
 if TYPE_CHECKING:
@@ -28,8 +29,6 @@ if TYPE_CHECKING:
 pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.slow]
 
 APP = "http://localhost:3000"
-ALICE = "auth0|65f0a11ce0000000000000a1"
-BOB = "auth0|65f0b0b0b0000000000000b1"
 WAIT_MS = 20_000
 
 

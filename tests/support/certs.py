@@ -146,7 +146,10 @@ class TlsServer:
         self.server = Server(("127.0.0.1", 0), Handler)
         self.port: int = self.server.server_address[1]
         self.domain = f"127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # shutdown() waits for the loop to look at its flag: every 20 ms, not the default 0.5 s.
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     def __enter__(self) -> Self:
         """Start serving."""

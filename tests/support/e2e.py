@@ -13,15 +13,14 @@ import httpx
 
 from auth0link.client import Auth0Client
 from auth0link.errors import NotFound
+from tests.support.demo_ids import (
+    ALICE_EMAIL,
+    ALICE_PASSWORD,
+    DATABASE,
+)
 
 if TYPE_CHECKING:
     from tests.support.emulator import RunningEmulator
-
-ALICE = "auth0|65f0a11ce0000000000000a1"
-GOOGLE = "google-oauth2|109876543210987654321"
-ALICE_EMAIL = "alice@example.com"
-ALICE_PASSWORD = "correct-horse-alice"
-DATABASE = "Username-Password-Authentication"
 
 
 def agent_browser(*, connection: str, email: str = ALICE_EMAIL, password: str | None = None) -> str:

@@ -43,12 +43,6 @@ if TYPE_CHECKING:
 BASE = "https://tenant.test"
 CALLBACK = "http://127.0.0.1:8484/callback"
 NATIVE = demo.NATIVE_CLIENT_ID
-ALICE = "auth0|65f0a11ce0000000000000a1"
-GOOGLE = "google-oauth2|109876543210987654321"
-GITHUB = "github|4242424"
-EMAIL_USER = "email|65f0a11ce0000000000000e1"
-BOB = "auth0|65f0b0b0b0000000000000b1"
-SMS_USER = "sms|65f0ca401000000000000051"
 USER_SCOPES = (
     "openid profile email offline_access read:current_user update:current_user_identities "
     "update:current_user_metadata"

@@ -20,22 +20,19 @@ from auth0link.errors import AlreadyLinked, Conflict, ExitCode, LinkAborted, Not
 from auth0link.models import LinkResult, split_user_id
 from auth0link.usecases.admin import admin_link, admin_unlink
 from auth0link.usecases.backups import BackupFiles
-from tests.support.tenant import ALICE, BOB, GITHUB, GOOGLE, LocalTenant
+from tests.support.demo_ids import ALICE, BOB, GITHUB, GOOGLE
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from auth0link.client import Auth0Client
+    from tests.support.tenant import LocalTenant
 
 
 @pytest.fixture
-def tenant() -> Iterator[LocalTenant]:
+def tenant(tenant: LocalTenant) -> LocalTenant:
     """The demo tenant; Google's user also has app_metadata (which linking discards)."""
-    local = LocalTenant()
-    local.client(local.m2m_token()).patch_user(GOOGLE, {"app_metadata": {"plan": "pro"}})
-    local.faults.requests.clear()
-    yield local
-    local.close()
+    tenant.client(tenant.m2m_token()).patch_user(GOOGLE, {"app_metadata": {"plan": "pro"}})
+    tenant.faults.requests.clear()
+    return tenant
 
 
 @pytest.fixture

@@ -12,19 +12,12 @@ import pytest
 from auth0link.errors import NotFound
 from auth0link.models import User
 from auth0link.usecases.backups import FORMAT, BackupFiles, find_backups, record, restore_metadata
-from tests.support.tenant import ALICE, BOB, GOOGLE, LocalTenant
+from tests.support.demo_ids import ALICE, BOB, GOOGLE
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
 
-
-@pytest.fixture
-def tenant() -> Iterator[LocalTenant]:
-    """The emulator's demo tenant (Google's user exists, with metadata of its own)."""
-    local = LocalTenant()
-    yield local
-    local.close()
+    from tests.support.tenant import LocalTenant
 
 
 def _record(kept: str, absorbed: str, created_at: str, **metadata: object) -> dict[str, object]:

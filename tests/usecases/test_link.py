@@ -28,27 +28,20 @@ from auth0link.models import LinkResult, User, split_user_id
 from auth0link.usecases.backups import BackupFiles
 from auth0link.usecases.link import LinkOptions, Primary, link_account, user_check
 from auth0link.usecases.second_login import LoginRequest, SecondLogin
-from tests.support.tenant import ALICE, BOB, GITHUB, GOOGLE, SMS_USER, LocalTenant
+from tests.support.demo_ids import ALICE, BOB, GITHUB, GOOGLE, SMS_USER
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable
     from pathlib import Path
 
     from auth0link.client import Auth0Client
     from auth0link.models import LinkPlan
+    from tests.support.tenant import LocalTenant
 
 ALICE_ONLY_AND_AN_UNVERIFIED_PHONE = [
     {"user_id": ALICE, "email": "alice@example.com", "email_verified": True, "password": demo.ALICE_PASSWORD},
     {"user_id": SMS_USER, "phone_number": "+15555550123", "phone_verified": False},
 ]
-
-
-@pytest.fixture
-def tenant(request: pytest.FixtureRequest) -> Iterator[LocalTenant]:
-    """The emulator's demo tenant, or the users a test passes indirectly."""
-    local = LocalTenant(users=getattr(request, "param", None))
-    yield local
-    local.close()
 
 
 def alice(local: LocalTenant) -> Primary:

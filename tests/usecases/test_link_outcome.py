@@ -20,25 +20,18 @@ from auth0link.usecases.admin import MachineTenant
 from auth0link.usecases.backups import BackupFiles
 from auth0link.usecases.readback import DELAYS
 from auth0link.usecases.safe_link import LinkOutcome, LinkSubject, MergeOptions, Observer, safe_link
-from tests.support.tenant import ALICE, GOOGLE, LocalTenant
+from tests.support.demo_ids import ALICE, GOOGLE
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping
+    from collections.abc import Callable, Mapping
     from pathlib import Path
 
     from auth0link.models import Identity, LinkPlan, User
     from auth0link.usecases.safe_link import Tenant
+    from tests.support.tenant import LocalTenant
 
 ALICE_PATH = f"/api/v2/users/{ALICE}"
 LINK_PATH = f"{ALICE_PATH}/identities"
-
-
-@pytest.fixture
-def tenant() -> Iterator[LocalTenant]:
-    """The emulator's demo tenant: Alice (database) and her Google user, among others."""
-    local = LocalTenant()
-    yield local
-    local.close()
 
 
 def run(

@@ -10,7 +10,7 @@ from auth0link.usecases.pacer import MAX_429_RETRIES, Pacer, paced
 
 
 class FakeTime:
-    """A clock that moves only when told (sleeping is not needed: acquire never blocks here)."""
+    """A clock that moves only when told, or when the pacer waits on it (it never sleeps for real)."""
 
     def __init__(self) -> None:
         """Start at t=0 (wall clock 1,000,000)."""
@@ -23,6 +23,10 @@ class FakeTime:
     def wall(self) -> float:
         """UNIX time."""
         return 1_000_000.0 + self.now
+
+    def wait(self, seconds: float) -> None:
+        """The pacer's wait: the time passes at once."""
+        self.now += seconds
 
 
 def simulate(pacer: Pacer, clock: FakeTime, *, rate: float, burst: int, seconds: float) -> tuple[int, int]:
@@ -106,7 +110,7 @@ class TickingTime(FakeTime):
 def test_paced_retries_a_429_after_the_pause_and_returns_the_answer() -> None:
     """paced(): a 429 pauses the pacer until reset, then the request is sent again and its answer returned."""
     clock = TickingTime()
-    pacer = Pacer(clock=clock.mono, wall_clock=clock.wall)
+    pacer = Pacer(clock=clock.mono, wall_clock=clock.wall, wait=clock.wait)
     seen: list[float] = []
     headers = RateLimit(10, 0, clock.wall() + 1.0)
 
@@ -126,7 +130,7 @@ def test_paced_retries_a_429_after_the_pause_and_returns_the_answer() -> None:
 def test_paced_gives_up_after_a_run_of_429s_with_the_hint() -> None:
     """paced(): a tenant that keeps answering 429 fails with the caller's hint, other errors pass through."""
     clock = TickingTime()
-    pacer = Pacer(clock=clock.mono, wall_clock=clock.wall)
+    pacer = Pacer(clock=clock.mono, wall_clock=clock.wall, wait=clock.wait)
 
     def limited() -> None:
         raise ApiError("Too many requests", status_code=429)
@@ -141,3 +145,24 @@ def test_paced_gives_up_after_a_run_of_429s_with_the_hint() -> None:
 
     with pytest.raises(ApiError, match="Forbidden"):
         paced(pacer, refused, rate_limit=lambda: RateLimit(10, 5, clock.wall() + 1.0))
+
+
+def test_a_pause_passes_through_the_injected_wait_not_a_real_sleep() -> None:
+    """acquire() during a 30 s pause waits only through ``wait=``: a fake clock passes it without sleeping."""
+    import time
+
+    clock = FakeTime()
+    waits: list[float] = []
+
+    def wait(seconds: float) -> None:
+        waits.append(seconds)
+        clock.wait(seconds)
+
+    pacer = Pacer(clock=clock.mono, wall_clock=clock.wall, wait=wait)
+    pacer.observe(RateLimit(10, 0, clock.wall() + 30.0), limited=True)
+    started = time.monotonic()
+    assert pacer.acquire()
+    assert time.monotonic() - started < 1.0
+    assert clock.now >= 30.0
+    assert waits
+    assert max(waits) <= 0.5  # woken at least every half second (a stop event is noticed)

@@ -31,25 +31,18 @@ from auth0link.usecases.admin import MachineTenant, admin_link
 from auth0link.usecases.backups import FORMAT, BackupFiles
 from auth0link.usecases.link import LinkOptions, Primary, link_account
 from auth0link.usecases.safe_link import LinkOutcome, LinkSubject, MergeOptions, Observer, safe_link
-from tests.support.tenant import ALICE, GOOGLE, LocalTenant
+from tests.support.demo_ids import ALICE, GOOGLE
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping
+    from collections.abc import Callable, Mapping
 
     from auth0link.models import Identity, LinkPlan, LinkResult, User
     from auth0link.usecases.safe_link import Tenant
+    from tests.support.tenant import LocalTenant
 
 GOOGLE_PATH = f"/api/v2/users/{GOOGLE}"
 ALICE_PATH = f"/api/v2/users/{ALICE}"
 LINK_PATH = f"{ALICE_PATH}/identities"
-
-
-@pytest.fixture
-def tenant(request: pytest.FixtureRequest) -> Iterator[LocalTenant]:
-    """The emulator's demo tenant (Alice, her Google user, …), or the users a test passes indirectly."""
-    local = LocalTenant(users=getattr(request, "param", None))
-    yield local
-    local.close()
 
 
 def machine(local: LocalTenant) -> MachineTenant:

@@ -37,16 +37,8 @@ from auth0link.usecases.second_login import (
     pkce_second_login,
     stdin_second_login,
 )
-from tests.support.tenant import (
-    ALICE,
-    BASE,
-    GITHUB,
-    GOOGLE,
-    NATIVE,
-    USER_SCOPES,
-    LocalTenant,
-    SyncASGITransport,
-)
+from tests.support.demo_ids import ALICE, GITHUB, GOOGLE
+from tests.support.tenant import BASE, NATIVE, USER_SCOPES, LocalTenant, SyncASGITransport
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -55,14 +47,6 @@ if TYPE_CHECKING:
     from auth0link.errors import Auth0LinkError
     from auth0link.models import LinkResult
     from auth0link.tokens import TokenSet
-
-
-@pytest.fixture
-def tenant() -> Iterator[LocalTenant]:
-    """The emulator's demo tenant: Alice, her Google and GitHub users, …."""
-    local = LocalTenant()
-    yield local
-    local.close()
 
 
 def jwks(local: LocalTenant) -> Callable[[], dict[str, Any]]:
@@ -121,6 +105,7 @@ def never(_request: LoginRequest) -> SecondLogin:
 # -- the browser ---------------------------------------------------------------------------------
 
 
+@pytest.mark.callback_ports
 def test_browser_second_login_forces_a_fresh_sign_in(tenant: LocalTenant) -> None:
     """PKCE with prompt=login, max_age=0, the connection and hint; the result is that fresh login."""
     urls: list[str] = []

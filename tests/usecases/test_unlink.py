@@ -20,10 +20,11 @@ from auth0link.errors import Cancelled, Conflict, ExitCode, Interrupted, LinkAbo
 from auth0link.models import Identity, UnlinkResult, User, split_user_id
 from auth0link.usecases.readback import DELAYS
 from auth0link.usecases.unlink import check_unlink, parse_identity_lines, unlink_identities
-from tests.support.tenant import ALICE, BASE, GITHUB, GOOGLE, LocalTenant
+from tests.support.demo_ids import ALICE, GITHUB, GOOGLE
+from tests.support.tenant import BASE, LocalTenant
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Sequence
 
 ALICE_PATH = f"/api/v2/users/{ALICE}"
 GITHUB_PAIR = split_user_id(GITHUB)
@@ -33,15 +34,13 @@ GOOGLE_DELETE = f"{ALICE_PATH}/identities/{GOOGLE_PAIR[0]}/{GOOGLE_PAIR[1]}"
 
 
 @pytest.fixture
-def tenant() -> Iterator[LocalTenant]:
+def tenant(tenant: LocalTenant) -> LocalTenant:
     """The demo tenant with Google and GitHub linked into Alice (by an administrator)."""
-    local = LocalTenant()
-    admin = local.client(local.m2m_token())
+    admin = tenant.client(tenant.m2m_token())
     for provider, user_id in (GOOGLE_PAIR, GITHUB_PAIR):
         admin.link_identity(ALICE, provider=provider, user_id=user_id)
-    local.faults.requests.clear()
-    yield local
-    local.close()
+    tenant.faults.requests.clear()
+    return tenant
 
 
 class Alice(Auth0Client):

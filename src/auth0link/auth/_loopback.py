@@ -120,6 +120,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         else:
             self._page(400, "Login not accepted", "The answer has neither a code nor an error.")
             return
+        # Only now, with the page handed to the kernel (wfile is unbuffered: sendall), may the login
+        # go on: the CLI can exit at once and the browser still gets the whole page (tests pin it).
         self.server.done.set()
 
 

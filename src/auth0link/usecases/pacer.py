@@ -17,7 +17,7 @@ is full again. The sustained (refill) rate is **not** sent, so the pacer measure
   waiting costs no throughput), instead of each worker retrying on its own (a 429 storm).
 * A server that sends no rate-limit headers is not paced.
 
-Thread-safe; the clock and sleep are injectable for tests. It makes no requests itself:
+Thread-safe; the clocks and the wait are injectable for tests. It makes no requests itself:
 :func:`paced` runs one request through it (batch-link's pairs, suggest's export job).
 """
 
@@ -56,13 +56,20 @@ class Pacer:
         wall_clock: Callable[[], float] = time.time,
         safety: float = SAFETY,
         window: float = WINDOW,
+        wait: Callable[[float], object] | None = None,
     ) -> None:
-        """Start knowing nothing: the first request goes alone to learn the headers."""
+        """Start knowing nothing: the first request goes alone to learn the headers.
+
+        ``wait(seconds)`` is how a worker waits for a token, called while holding the pacer's
+        condition; the default is that condition's own ``wait``, which an answer ends early. A
+        test with a fake ``clock`` passes one that moves its clock instead of sleeping.
+        """
         self._clock = clock
         self._wall = wall_clock
         self._safety = safety
         self._window = window
         self._cond = threading.Condition()
+        self._wait = self._cond.wait if wait is None else wait
         self.limit: int | None = None
         self.rate: float | None = None
         self.unlimited = False
@@ -115,7 +122,7 @@ class Pacer:
                     self._inflight += 1
                     self.requests += 1
                     return True
-                self._cond.wait(min(max(wait, 0.001), 0.5))
+                self._wait(min(max(wait, 0.001), 0.5))
 
     # -- answers ----------------------------------------------------------------------------
 
