@@ -296,8 +296,14 @@ def _callback_ports_lock(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 def _idle_share() -> tuple[float, float]:
-    """(share of a core a busy machine gave a process, the 1-minute load average); 1.0 when not busy."""
-    load = os.getloadavg()[0]
+    """(share of the machine a test had, the load it is reckoned with); 1.0 on an idle machine.
+
+    The load is the 1-minute load average, but at least one more than the xdist workers: the
+    workers run tests side by side, and an end-to-end test keeps more than one core busy (the CLI,
+    the emulator, a browser), while the load average lags behind a run that just started.
+    """
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+    load = max(os.getloadavg()[0], workers + 1.0 if workers > 1 else 0.0)
     cores = os.cpu_count() or 1
     return (min(1.0, cores / load) if load > 0 else 1.0), load
 
