@@ -14,12 +14,12 @@
 
 from __future__ import annotations
 
-import ipaddress
 from typing import IO, TYPE_CHECKING, Final
 from urllib.parse import urlsplit
 
 import httpx
 
+from auth0link._domain import is_loopback_host
 from auth0link.client._http import STREAMED, HttpCore
 from auth0link.errors import NetworkError, Refused
 
@@ -30,15 +30,6 @@ HTTP_OK: Final = 200
 _RETRY_HINT: Final = "ask the job for a fresh location and try again"
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def location_host(url: str) -> str:
     """The host of a download URL that may be fetched; :class:`Refused` for any other URL.
 
@@ -47,7 +38,7 @@ def location_host(url: str) -> str:
     """
     parts = urlsplit(url)
     host = parts.hostname or ""
-    if host and (parts.scheme == "https" or (parts.scheme == "http" and _is_loopback(host))):
+    if host and (parts.scheme == "https" or (parts.scheme == "http" and is_loopback_host(host))):
         return host
     raise Refused(
         f"The export's location is not an https URL ({parts.scheme or 'no scheme'}://{host or '?'}); "

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from auth0link._ca_bundle import read_ca_bundle
+from auth0link._domain import is_loopback_host
 from auth0link.errors import TlsError
 
 if TYPE_CHECKING:
@@ -35,17 +36,6 @@ _HOSTNAME: Final = frozenset({62, 64})  # X509_V_ERR_HOSTNAME_MISMATCH, X509_V_E
 # What OpenSSL says when the "server hello" is an HTTP answer (a plain-HTTP server).
 _PLAIN_HTTP_ANSWERS: Final = frozenset({"wrong version number", "record layer failure", "http request"})
 _PROBE_TIMEOUT: Final = 2.0
-
-
-def _is_loopback(host: str) -> bool:
-    import ipaddress
-
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def speaks_tls(host: str, port: int, *, timeout: float = _PROBE_TIMEOUT) -> bool:
@@ -118,7 +108,7 @@ def tls_failure(exc: BaseException, where: str) -> TlsError | None:
         return TlsError(
             f"{where} speaks plain HTTP, not HTTPS",
             fix=f"set the domain to http://{where} (plain http is accepted for loopback hosts only)"
-            if _is_loopback(host)
+            if is_loopback_host(host)
             else "check the domain and port: a tenant serves HTTPS",
         )
     return TlsError(
