@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+import pytest
+
 from auth0link.emulator import demo
 from auth0link.errors import ExitCode
 from tests.cli.conftest import KEY
 from tests.cli.test_status import revoke_alice
 
 if TYPE_CHECKING:
-    import pytest
-
     from tests.cli.conftest import Wired
+
+# doctor binds the callback ports to see whether they are free: never beside a login holding them
+pytestmark = pytest.mark.callback_ports
 
 
 def checks_of(stdout: str) -> dict[str, dict[str, object]]:

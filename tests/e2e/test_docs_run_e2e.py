@@ -40,7 +40,7 @@ WAIT = """wait_port() {
 trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
 """
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.callback_ports]  # the quick start logs in on 8484-8486
 
 
 def script_of(page: Path, port: int) -> str:
