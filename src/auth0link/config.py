@@ -260,11 +260,6 @@ def _seconds(env: Mapping[str, str], name: str, default: float, maximum: float) 
     return value
 
 
-def profile_flag(profile: str, active: str) -> str:
-    """`` --profile NAME`` to repeat in a hint (nothing when ``profile`` is the active one)."""
-    return "" if profile == active else f" --profile {profile}"
-
-
 def _truthy(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
