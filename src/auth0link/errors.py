@@ -137,6 +137,9 @@ def render_fix(fix: Fix, *, profile: str | None = None) -> str:
 
 #: the generic next step when no session is usable
 LOGIN: Final = Fix.run("login")
+#: where to see the outcome of a link or unlink that may have been applied
+CHECK_IDENTITIES: Final = Fix("check with: ", cmd("identities"))
+LISTS_LINKED: Final = Fix(cmd("identities"), " lists the linked accounts")
 
 
 class ExitCode(enum.IntEnum):

@@ -147,6 +147,7 @@ def _unlink_and_restore(
     allow_unknown: bool,
 ) -> None:
     """``unlink P U --restore-metadata`` as the user: unlink, then sign in as that account and restore it."""
+    from auth0link.errors import Command, Fix
     from auth0link.usecases.restore import restore_command, unlink_and_restore
 
     secondary_id = "|".join(pair)
@@ -170,8 +171,12 @@ def _unlink_and_restore(
             no_browser=no_browser,
             timeout=timeout,
             purpose=f"Sign in to {secondary_id} to restore its user_metadata",
-            timeout_hint=f"finish it, waiting longer: {later} --timeout SECONDS (over SSH add --no-browser)",
-            retry_hint=f"run: {later}",
+            timeout_hint=Fix(
+                "finish it, waiting longer: ",
+                Command((*later.args, "--timeout", "SECONDS")),
+                " (over SSH add --no-browser)",
+            ),
+            retry_hint=Fix("run: ", later),
         ),
         client_for=lambda token: app.client(access_token=token),
         report=app.output.success,
