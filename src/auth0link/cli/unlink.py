@@ -77,7 +77,7 @@ def unlink(  # long: one parameter per option, and the help text
     the link backup): you sign in to it once more, and its user_metadata is
     restored with its own token. app_metadata needs admin (--user, login --machine).
     """
-    from auth0link.errors import UsageError
+    from auth0link.errors import Fix, UsageError, cmd
 
     if user_id is None and provider != "-" and "|" in provider:
         provider, _, user_id = provider.partition("|")
@@ -97,14 +97,16 @@ def unlink(  # long: one parameter per option, and the help text
     if provider != "-" and not user_id:
         raise UsageError(
             "Missing USER_ID.",
-            hint="auth0link unlink PROVIDER USER_ID (see: auth0link identities --secondary-only)",
+            hint=Fix(
+                cmd("unlink", "PROVIDER", "USER_ID"), " (see: ", cmd("identities", "--secondary-only"), ")"
+            ),
         )
     require_yes_or_tty(app, yes=yes, what="unlink")
     if restore_metadata:
         if provider == "-":
             raise UsageError(
                 "--restore-metadata restores one account: pass PROVIDER USER_ID, not '-'.",
-                hint="auth0link unlink PROVIDER USER_ID --restore-metadata",
+                hint=Fix(cmd("unlink", "PROVIDER", "USER_ID", "--restore-metadata")),
             )
         _unlink_and_restore(
             app,
@@ -189,12 +191,13 @@ def _unlink_and_restore(
 
 def _stdin_pairs() -> list[tuple[str, str]]:
     from auth0link import _stdin
+    from auth0link.errors import Fix, cmd
     from auth0link.usecases.unlink import parse_identity_lines
 
     text = _stdin.read_text(
         sys.stdin,
         what="provider<TAB>user_id lines",
-        hint="pipe them in: auth0link identities --secondary-only | auth0link unlink - --yes",
+        hint=Fix("pipe them in: ", cmd("identities", "--secondary-only"), " | ", cmd("unlink", "-", "--yes")),
     )
     return parse_identity_lines(text.split("\n"))
 
