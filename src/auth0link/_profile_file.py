@@ -21,7 +21,7 @@ from auth0link._constants import (
     ENV_CONFIG_DIR,
     ENV_PROFILE,
 )
-from auth0link.errors import ConfigurationError, Fix
+from auth0link.errors import ConfigurationError, Fix, cmd, render_fix
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -51,7 +51,9 @@ def resolve_profile(flag: str | None, env: Mapping[str, str], config_dir: Path) 
             f"{config_dir / ACTIVE_PROFILE_FILE} names no valid profile ({switched[:40]!r}).",
             hint=Fix.run("profiles", "switch", "NAME", note=" (or delete that file)"),
         )
-    return (switched, "auth0link profiles switch") if switched else (DEFAULT_PROFILE, "default")
+    return (
+        (switched, render_fix(Fix(cmd("profiles", "switch")))) if switched else (DEFAULT_PROFILE, "default")
+    )
 
 
 def read_profile(path: Path, profile: str) -> dict[str, str]:

@@ -2,7 +2,7 @@
 
 :func:`check_session` refreshes a user session and reads the user with it (or, where the
 provider is not Auth0, asks ``userinfo``); :func:`check_machine` gets a machine token and makes one
-admin call. Each failure becomes a problem line ``what. Fix: command`` and a
+admin call. Each failure becomes a :class:`~auth0link.models.Problem` (what, and its fix) and a
 :data:`~auth0link.models.CheckResult`: ``refused`` (log in again), ``unreachable`` (not checked).
 """
 
@@ -44,7 +44,7 @@ _OFFLINE: Final = Fix(cmd("status", "--offline"), " shows what is stored")
 
 
 def _failure(exc: Auth0LinkError, *, login: Fix, user_id: str | None = None) -> tuple[CheckResult, Problem]:
-    """What a failed check means, and its problem (``… Fix: …``)."""
+    """What a failed check means, and its problem."""
     if isinstance(exc, TlsError):  # its message carries its own fix: one message, one fix
         return "unreachable", Problem(f"Could not check with the tenant: {clause(exc.problem)}.", exc.remedy)
     if isinstance(exc, NetworkError | ServerError):
