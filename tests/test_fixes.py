@@ -9,7 +9,7 @@ def test_a_command_fix_renders_as_the_hint_users_know() -> None:
     """Fix.run("login") reads `run: auth0link login`, the default fix of LoginRequired."""
     assert render_fix(Fix.run("login")) == "run: auth0link login"
     assert LoginRequired().hint == "run: auth0link login"
-    assert LoginRequired().fix == LOGIN
+    assert LoginRequired().fix == LOGIN == Fix("run: ", cmd("login"), "")
 
 
 def test_the_profile_goes_right_after_auth0link_in_every_command() -> None:

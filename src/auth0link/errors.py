@@ -98,8 +98,8 @@ class Fix:
     parts: tuple[str | Command, ...]
 
     def __init__(self, *parts: str | Command) -> None:
-        """The parts, joined as they are (text carries its own spaces and punctuation)."""
-        object.__setattr__(self, "parts", parts)
+        """The parts, joined as they are (text brings its own spaces and punctuation; empty text goes)."""
+        object.__setattr__(self, "parts", tuple(part for part in parts if part != ""))
 
     @classmethod
     def run(cls, *args: str, profile: str | None = None, lead: str = "run: ", note: str = "") -> Fix:
