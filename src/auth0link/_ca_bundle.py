@@ -13,11 +13,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final
 
-from auth0link.errors import ConfigurationError
+from auth0link.errors import ConfigurationError, Fix, cmd
 
-BUNDLE_HINT: Final = (
-    "point --ca-bundle, AUTH0LINK_CA_BUNDLE or `auth0link config set ca_bundle FILE` "
-    "at a PEM file of CA certificates"
+BUNDLE_HINT: Final = Fix(
+    "point --ca-bundle, AUTH0LINK_CA_BUNDLE or `",
+    cmd("config", "set", "ca_bundle", "FILE"),
+    "` at a PEM file of CA certificates",
 )
 
 

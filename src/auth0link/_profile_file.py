@@ -21,7 +21,7 @@ from auth0link._constants import (
     ENV_CONFIG_DIR,
     ENV_PROFILE,
 )
-from auth0link.errors import ConfigurationError
+from auth0link.errors import ConfigurationError, Fix, cmd, render_fix
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -49,14 +49,16 @@ def resolve_profile(flag: str | None, env: Mapping[str, str], config_dir: Path) 
     if switched and (not _PROFILE_RE.fullmatch(switched) or ".." in switched):
         raise ConfigurationError(
             f"{config_dir / ACTIVE_PROFILE_FILE} names no valid profile ({switched[:40]!r}).",
-            hint="run: auth0link profiles switch NAME (or delete that file)",
+            hint=Fix.run("profiles", "switch", "NAME", note=" (or delete that file)"),
         )
-    return (switched, "auth0link profiles switch") if switched else (DEFAULT_PROFILE, "default")
+    return (
+        (switched, render_fix(Fix(cmd("profiles", "switch")))) if switched else (DEFAULT_PROFILE, "default")
+    )
 
 
 def read_profile(path: Path, profile: str) -> dict[str, str]:
     """The file's known keys as strings; ``{}`` when the file does not exist."""
-    fix = f"fix or delete it, then run: auth0link --profile {profile} config set KEY VALUE"
+    fix = Fix.run("config", "set", "KEY", "VALUE", profile=profile, lead="fix or delete it, then run: ")
     try:
         raw = path.read_bytes()
     except FileNotFoundError:

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from typing import IO, TYPE_CHECKING, Any
 
-from auth0link.errors import UsageError
+from auth0link.errors import Fix, UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
 
-def read_text(stdin: IO[str] | None, *, what: str, hint: str) -> str:
+def read_text(stdin: IO[str] | None, *, what: str, hint: Fix | str) -> str:
     """All of stdin as text, with newlines normalised as text mode does.
 
     ``what`` names the expected input ("an ID token"); ``hint`` says how to provide it.
@@ -36,7 +36,7 @@ def read_text(stdin: IO[str] | None, *, what: str, hint: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def iter_lines(stdin: IO[str] | None, *, what: str, hint: str) -> Iterator[bytes]:
+def iter_lines(stdin: IO[str] | None, *, what: str, hint: Fix | str) -> Iterator[bytes]:
     """Stream stdin's lines as bytes (the reader decodes each one and reports a bad line itself).
 
     A closed stdin is refused here, before anything is read; a read error later ends the stream
@@ -54,7 +54,7 @@ def iter_lines(stdin: IO[str] | None, *, what: str, hint: str) -> Iterator[bytes
     return lines()
 
 
-def _binary(stdin: IO[str] | None, *, what: str, hint: str) -> Any:
+def _binary(stdin: IO[str] | None, *, what: str, hint: Fix | str) -> Any:
     """The byte stream under ``stdin`` (or ``stdin`` itself when it has none, as some test harnesses)."""
     if stdin is None:  # Python sets sys.stdin to None when file descriptor 0 is closed
         raise _closed(what, hint)
@@ -66,5 +66,5 @@ def _as_bytes(data: bytes | str) -> bytes:
     return data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")
 
 
-def _closed(what: str, hint: str) -> UsageError:
+def _closed(what: str, hint: Fix | str) -> UsageError:
     return UsageError(f"stdin is closed (expected {what}).", hint=hint)

@@ -50,7 +50,7 @@ from auth0link._constants import (
 )
 from auth0link._domain import normalize_domain
 from auth0link._profile_file import resolve_profile, validate_profile
-from auth0link.errors import ConfigurationError, UsageError
+from auth0link.errors import ConfigurationError, Fix, UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -219,9 +219,12 @@ class Settings:
         if not self.domain:
             raise ConfigurationError(
                 "No Auth0 tenant configured.",
-                hint=(
-                    "pass --domain, set AUTH0LINK_DOMAIN, or run: "
-                    "auth0link config set domain YOUR-TENANT.auth0.com"
+                hint=Fix.run(
+                    "config",
+                    "set",
+                    "domain",
+                    "YOUR-TENANT.auth0.com",
+                    lead="pass --domain, set AUTH0LINK_DOMAIN, or run: ",
                 ),
             )
         return self.domain
@@ -232,9 +235,12 @@ class Settings:
         if not self.client_id:
             raise ConfigurationError(
                 "No client ID configured.",
-                hint=(
-                    "pass --client-id, set AUTH0LINK_CLIENT_ID, or run: "
-                    "auth0link config set client_id YOUR_CLIENT_ID"
+                hint=Fix.run(
+                    "config",
+                    "set",
+                    "client_id",
+                    "YOUR_CLIENT_ID",
+                    lead="pass --client-id, set AUTH0LINK_CLIENT_ID, or run: ",
                 ),
             )
         return self.client_id
@@ -258,11 +264,6 @@ def _seconds(env: Mapping[str, str], name: str, default: float, maximum: float) 
             hint=f"set it to e.g. {default:g}, or unset it: unset {name}",
         )
     return value
-
-
-def profile_flag(profile: str, active: str) -> str:
-    """`` --profile NAME`` to repeat in a hint (nothing when ``profile`` is the active one)."""
-    return "" if profile == active else f" --profile {profile}"
 
 
 def _truthy(value: str | None) -> bool:

@@ -30,6 +30,13 @@ The tree (indentation is inheritance)::
     │                                            *its cause's code when a specific failure stopped it)
     └── Interrupted                     exit 130 Ctrl-C
 
+Every error says what to do next, as a value: its ``fix`` is a :class:`Fix`, a sentence with
+the auth0link commands in it kept as :class:`Command` values (``Fix.run("login")`` reads
+``run: auth0link login``). :func:`render_fix` is the one place a fix becomes text; the command
+line passes it the ``--profile NAME`` it was given, which it places right after ``auth0link``
+(``auth0link --profile work login``). Nothing reads a hint's text back: code that needs to know
+a fix compares the values.
+
 Messages are built from sentences with :func:`join_sentences` (each part ends with one full
 stop, whatever it ended with) and another error's message is embedded with :func:`clause` (no
 full stop inside parentheses), so no message reads "…a JWT Nothing was changed." or "(x).).".
@@ -38,6 +45,7 @@ full stop inside parentheses), so no message reads "…a JWT Nothing was changed
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from typing import Final
 
 _SENTENCE_ENDS: Final = (".", "!", "?")
@@ -62,6 +70,78 @@ def join_sentences(*parts: str) -> str:
     return " ".join(sentence(part) for part in parts if part.strip())
 
 
+@dataclass(frozen=True)
+class Command:
+    """An auth0link command line to suggest: the words after ``auth0link``, as a user types them.
+
+    ``profile`` names the profile the command is for when it is not the one a bare command uses
+    (``status`` fixing another profile); :func:`render_fix` then places ``--profile`` itself.
+    """
+
+    args: tuple[str, ...]
+    profile: str | None = None
+
+
+def cmd(*args: str, profile: str | None = None) -> Command:
+    """``cmd("login", "--machine")``: the command ``auth0link login --machine``."""
+    return Command(args, profile)
+
+
+@dataclass(frozen=True, init=False)
+class Fix:
+    """What to do next: text and :class:`Command` values, in reading order (see :func:`render_fix`).
+
+    ``Fix("check with: ", cmd("identities"))`` renders ``check with: auth0link identities``; a fix
+    with no command is a plain sentence.
+    """
+
+    parts: tuple[str | Command, ...]
+
+    def __init__(self, *parts: str | Command) -> None:
+        """The parts, joined as they are (text brings its own spaces and punctuation; empty text goes)."""
+        object.__setattr__(self, "parts", tuple(part for part in parts if part != ""))
+
+    @classmethod
+    def run(cls, *args: str, profile: str | None = None, lead: str = "run: ", note: str = "") -> Fix:
+        """``Fix.run("login")`` → ``run: auth0link login``; ``note`` follows the command as written."""
+        return cls(lead, Command(args, profile), note)
+
+    def __add__(self, other: Fix | str) -> Fix:
+        """This fix followed by more text or another fix's parts."""
+        return Fix(*self.parts, *(other.parts if isinstance(other, Fix) else (other,)))
+
+    def __radd__(self, other: str) -> Fix:
+        """Text, then this fix: ``"nothing was stored; " + LOGIN``."""
+        return Fix(other, *self.parts)
+
+    @property
+    def commands(self) -> tuple[Command, ...]:
+        """The commands this fix names, in order."""
+        return tuple(part for part in self.parts if isinstance(part, Command))
+
+
+def render_fix(fix: Fix, *, profile: str | None = None) -> str:
+    """The one place a fix becomes text: each command as ``auth0link [--profile NAME] ARGS``.
+
+    ``profile`` is the ``--profile`` the command line was given; a command's own profile wins.
+    """
+    text: list[str] = []
+    for part in fix.parts:
+        if isinstance(part, str):
+            text.append(part)
+            continue
+        name = part.profile or profile
+        text.append(" ".join(("auth0link", *(("--profile", name) if name else ()), *part.args)))
+    return "".join(text)
+
+
+#: the generic next step when no session is usable
+LOGIN: Final = Fix.run("login")
+#: where to see the outcome of a link or unlink that may have been applied
+CHECK_IDENTITIES: Final = Fix("check with: ", cmd("identities"))
+LISTS_LINKED: Final = Fix(cmd("identities"), " lists the linked accounts")
+
+
 class ExitCode(enum.IntEnum):
     """Process exit codes. Stable: scripts depend on them (documented in docs/scripting.md)."""
 
@@ -81,15 +161,21 @@ class ExitCode(enum.IntEnum):
 class Auth0LinkError(Exception):
     """Base class of every error auth0link raises on purpose.
 
-    ``message`` is shown to the user as a single line; ``hint`` (optional) is the next step,
-    shown on a second line prefixed with ``hint:``.
+    ``message`` is shown to the user as a single line; ``fix`` (optional) is the next step,
+    shown on a second line prefixed with ``hint:``. It is given as ``hint=``: a :class:`Fix`, or
+    a plain sentence (kept as a fix without a command).
     """
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
+    def __init__(self, message: str, *, hint: Fix | str | None = None) -> None:
         """Build the error from a one-line message and an optional next step."""
         super().__init__(message)
         self.message = message
-        self.hint = hint
+        self.fix: Fix | None = Fix(hint) if isinstance(hint, str) else hint
+
+    @property
+    def hint(self) -> str | None:
+        """The fix as text, for a command without ``--profile`` (None without a fix)."""
+        return render_fix(self.fix) if self.fix and self.fix.parts else None
 
     def __str__(self) -> str:
         """The message, followed by the hint when there is one."""
@@ -107,9 +193,9 @@ class ConfigurationError(Auth0LinkError):
 class LoginRequired(Auth0LinkError):
     """No usable session: never logged in, expired, or the refresh token was revoked."""
 
-    def __init__(self, message: str = "You are not logged in.", *, hint: str | None = None) -> None:
-        """Default to telling the user to run ``auth0link login``."""
-        super().__init__(message, hint=hint or "run: auth0link login")
+    def __init__(self, message: str = "You are not logged in.", *, hint: Fix | str | None = None) -> None:
+        """Default to telling the user to log in (:data:`LOGIN`)."""
+        super().__init__(message, hint=hint or LOGIN)
 
 
 class OAuthError(Auth0LinkError):
@@ -121,7 +207,7 @@ class OAuthError(Auth0LinkError):
         *,
         error: str,
         status_code: int | None = None,
-        hint: str | None = None,
+        hint: Fix | str | None = None,
         description: str | None = None,
     ) -> None:
         """Keep the machine-readable ``error`` code (and the server's own words) beside the message."""
@@ -150,7 +236,7 @@ class ApiError(Auth0LinkError):
         status_code: int,
         error: str | None = None,
         error_code: str | None = None,
-        hint: str | None = None,
+        hint: Fix | str | None = None,
     ) -> None:
         """Keep Auth0's ``statusCode``, ``error`` and ``errorCode`` for callers and ``--json``."""
         super().__init__(message, hint=hint)
@@ -182,7 +268,7 @@ class NetworkError(Auth0LinkError):
     dropped connection after sending): the server may have applied it, or may still apply it.
     """
 
-    def __init__(self, message: str, *, hint: str | None = None, maybe_applied: bool = False) -> None:
+    def __init__(self, message: str, *, hint: Fix | str | None = None, maybe_applied: bool = False) -> None:
         """Remember whether the failed request may still have taken effect."""
         super().__init__(message, hint=hint)
         self.maybe_applied = maybe_applied
@@ -193,14 +279,16 @@ class TlsError(NetworkError):
 
     The server's certificate is not trusted here (unknown CA, expired, issued for another host),
     or the server does not speak TLS at all. The message is one line: the host and the reason
-    (``problem``), then the fix (``fix``), which ``doctor`` shows apart.
+    (``problem``), then what to do (``remedy``, given as ``fix=``), which ``doctor`` shows apart.
+    The remedy is in the message, so the error has no separate ``fix`` line.
     """
 
-    def __init__(self, problem: str, *, fix: str) -> None:
+    def __init__(self, problem: str, *, fix: Fix | str) -> None:
         """One line: ``<problem>; <fix>.``."""
-        super().__init__(f"{problem}; {fix}.")
+        remedy = Fix(fix) if isinstance(fix, str) else fix
+        super().__init__(f"{problem}; {render_fix(remedy)}.")
         self.problem = problem
-        self.fix = fix
+        self.remedy = remedy
 
 
 class ExportFailed(Auth0LinkError):
@@ -235,7 +323,9 @@ class LinkAborted(Auth0LinkError):
     was refused …), so scripts can tell "try again" from "fix something"; otherwise 1.
     """
 
-    def __init__(self, message: str, *, hint: str | None = None, cause: Auth0LinkError | None = None) -> None:
+    def __init__(
+        self, message: str, *, hint: Fix | str | None = None, cause: Auth0LinkError | None = None
+    ) -> None:
         """Keep the cause: its exit code is this error's (see ``auth0link.cli.exit_code_for``)."""
         super().__init__(message, hint=hint)
         self.cause = cause
@@ -244,6 +334,6 @@ class LinkAborted(Auth0LinkError):
 class Interrupted(Auth0LinkError):
     """The user pressed Ctrl-C; nothing half-finished was stored."""
 
-    def __init__(self, message: str = "Interrupted.", *, hint: str | None = None) -> None:
+    def __init__(self, message: str = "Interrupted.", *, hint: Fix | str | None = None) -> None:
         """Default message for Ctrl-C."""
         super().__init__(message, hint=hint)

@@ -28,7 +28,15 @@ from typing import TYPE_CHECKING, Final
 
 from auth0link._constants import ENV_ACCESS_TOKEN, ENV_CLIENT_SECRET
 from auth0link.config import validate_client_id
-from auth0link.errors import ConfigurationError, LoginRequired, OAuthError, TokenStorageError, UsageError
+from auth0link.errors import (
+    ConfigurationError,
+    Fix,
+    LoginRequired,
+    OAuthError,
+    TokenStorageError,
+    UsageError,
+    cmd,
+)
 from auth0link.session import SessionLock
 from auth0link.tokens import TokenSet, store_key
 
@@ -40,7 +48,7 @@ if TYPE_CHECKING:
     from auth0link.tokens import TokenStore
 
 SECRET_KIND: Final = "client-secret"  # noqa: S105 - a record kind, not a secret
-_LOGIN_HINT: Final = "run: auth0link login --machine --client-id YOUR_M2M_CLIENT_ID"
+_LOGIN_HINT: Final = Fix.run("login", "--machine", "--client-id", "YOUR_M2M_CLIENT_ID")
 
 
 def machine_key(profile: str, domain: str, client_id: str) -> str:
@@ -64,7 +72,9 @@ def read_secret(source: str | None, env_secret: str | None, stdin_read: Callable
     if not secret:
         raise UsageError(
             "No client secret given.",
-            hint=f"set {ENV_CLIENT_SECRET}, or pipe it: auth0link login --machine --client-secret -",
+            hint=Fix(
+                f"set {ENV_CLIENT_SECRET}, or pipe it: ", cmd("login", "--machine", "--client-secret", "-")
+            ),
         )
     if not secret.isprintable() or len(secret) > 4096:  # noqa: PLR2004 - sanity bound
         raise UsageError("The client secret contains invalid characters.", hint="copy it again")

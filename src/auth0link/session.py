@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Final
 from auth0link._constants import ENV_ACCESS_TOKEN
 from auth0link._files import LOCK_TIMEOUT, atomic_write_text, file_lock
 from auth0link._jwt import unverified_claims
-from auth0link.errors import LoginRequired, NetworkError, OAuthError, ServerError
+from auth0link.errors import LOGIN, LoginRequired, NetworkError, OAuthError, ServerError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -68,7 +68,7 @@ def access_from_env(env_token: str | None) -> Access | None:
     if not user_id:
         raise LoginRequired(
             f"{ENV_ACCESS_TOKEN} is not a JWT with a 'sub' claim.",
-            hint="set it to a Management API access token, or unset it and run: auth0link login",
+            hint="set it to a Management API access token, or unset it and " + LOGIN,
         )
     return Access(env_token, user_id, "env")
 
@@ -77,7 +77,7 @@ def env_token_rejected() -> LoginRequired:
     """The tenant refused ``$AUTH0LINK_ACCESS_TOKEN`` (401): it cannot be refreshed here."""
     return LoginRequired(
         f"The tenant rejected the access token in {ENV_ACCESS_TOKEN} (expired or invalid).",
-        hint=f"set {ENV_ACCESS_TOKEN} to a fresh token, or unset it and run: auth0link login",
+        hint=f"set {ENV_ACCESS_TOKEN} to a fresh token, or unset it and " + LOGIN,
     )
 
 
@@ -152,7 +152,7 @@ class SessionManager:
             tokens = self.refresh(tokens)
         user_id = tokens.user_id or user_id_from_token(tokens.access_token)
         if not user_id:
-            raise LoginRequired("The stored session has no user.", hint="run: auth0link login")
+            raise LoginRequired("The stored session has no user.", hint=LOGIN)
         return Access(tokens.access_token, user_id, "store", tokens)
 
     def checked_access(self) -> Access:
@@ -169,10 +169,10 @@ class SessionManager:
         if tokens.refresh_token:
             tokens = self.refresh(tokens)
         elif tokens.is_expired(self._clock(), leeway=0):
-            raise LoginRequired("The session expired and has no refresh token.", hint="run: auth0link login")
+            raise LoginRequired("The session expired and has no refresh token.", hint=LOGIN)
         user_id = tokens.user_id or user_id_from_token(tokens.access_token)
         if not user_id:
-            raise LoginRequired("The stored session has no user.", hint="run: auth0link login")
+            raise LoginRequired("The stored session has no user.", hint=LOGIN)
         return Access(tokens.access_token, user_id, "store", tokens)
 
     def renew(self, rejected: str) -> str:
@@ -202,7 +202,7 @@ class SessionManager:
             if not current.refresh_token:
                 raise LoginRequired(
                     "The session expired and has no refresh token.",
-                    hint="run: auth0link login",
+                    hint=LOGIN,
                 )
             client = self._client_factory()
             endpoint = self._token_endpoint() if self._token_endpoint else "/oauth/token"
@@ -223,7 +223,7 @@ class SessionManager:
                 if exc.error in {"invalid_grant", "unauthorized_client", "access_denied"}:
                     raise LoginRequired(
                         "The session can no longer be refreshed (the refresh token was revoked or expired).",
-                        hint="run: auth0link login",
+                        hint=LOGIN,
                     ) from None
                 raise
             fresh = dataclasses.replace(
@@ -240,7 +240,7 @@ class SessionManager:
     def _check_generation(self) -> None:
         """Refuse (LoginRequired) when a login or logout happened since :meth:`access` read."""
         if self._generation is not None and self.lock.generation() != self._generation:
-            raise LoginRequired(_LOGGED_OUT, hint="run: auth0link login")
+            raise LoginRequired(_LOGGED_OUT, hint=LOGIN)
 
     def save(self, tokens: TokenSet) -> None:
         """Replace the session read by :meth:`access` (``link --primary secondary``).

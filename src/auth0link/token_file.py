@@ -10,12 +10,15 @@ import json
 from typing import TYPE_CHECKING
 
 from auth0link._files import atomic_write_text, file_lock
-from auth0link.errors import TokenStorageError
+from auth0link.errors import Fix, TokenStorageError, cmd
 from auth0link.tokens import TokenSet
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
+
+#: the login that starts over with a file store
+_LOGIN = cmd("login", "--insecure-storage")
 
 
 class FileTokenStore:
@@ -40,15 +43,17 @@ class FileTokenStore:
         except OSError as exc:
             raise TokenStorageError(
                 f"Cannot read the token file {self.path}: {exc.strerror}.",
-                hint=f"make it readable by you (chmod 600 {self.path}), or delete it and log in again: "
-                "auth0link login --insecure-storage",
+                hint=Fix(
+                    f"make it readable by you (chmod 600 {self.path}), or delete it and log in again: ",
+                    _LOGIN,
+                ),
             ) from None
         try:
             data = json.loads(raw.decode("utf-8"))
         except ValueError:  # not UTF-8, or not JSON
             raise TokenStorageError(
                 f"The token file {self.path} is corrupt (not JSON).",
-                hint=f"delete it (rm {self.path}), then log in again: auth0link login --insecure-storage",
+                hint=Fix(f"delete it (rm {self.path}), then log in again: ", _LOGIN),
             ) from None
         return {k: v for k, v in data.items() if isinstance(v, str)} if isinstance(data, dict) else {}
 

@@ -142,7 +142,7 @@ def test_status_lists_every_profile(wired: Wired) -> None:
     assert result.exit_code == 0, result.stderr
     assert f"{BASE} — profile default (active)" in result.stdout
     assert "https://work.example.com — profile work\n" in result.stdout
-    assert "Not logged in. Fix: auth0link login --profile work" in result.stdout
+    assert "Not logged in. Fix: auth0link --profile work login" in result.stdout
 
 
 def test_hints_repeat_the_profile_flag_that_chose_the_profile(cli: Runner) -> None:

@@ -16,7 +16,7 @@ import jwt
 import pytest
 
 from auth0link.client import Auth0Client, _tls
-from auth0link.errors import TlsError
+from auth0link.errors import TlsError, render_fix
 from tests.support.certs import TestCA, TlsServer
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ def test_an_unknown_ca_is_one_line_with_the_fix_and_exit_5(tmp_path: Path, cli: 
     assert code == 5
     assert err == (
         f"error: The TLS certificate of {server.domain} was not accepted: "
-        f"self-signed certificate in certificate chain; {_tls.TRUST_HINT}.\n"
+        f"self-signed certificate in certificate chain; {render_fix(_tls.TRUST_HINT)}.\n"
     )
 
 

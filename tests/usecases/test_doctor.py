@@ -10,6 +10,8 @@ import respx
 
 from auth0link.auth.discovery import Endpoints
 from auth0link.client import Auth0Client
+from auth0link.errors import Fix, cmd
+from auth0link.models import Problem
 from auth0link.tokens import KeyringTokenStore, MemoryTokenStore
 from auth0link.usecases.doctor import run_doctor
 from auth0link.usecases.session_index import IndexEntry
@@ -121,7 +123,7 @@ def test_credential_checks_read_status_results() -> None:
         logged_in=True,
         storage="keyring",
         check="refused",
-        problems=("The refresh token was revoked. Fix: auth0link login",),
+        problems=(Problem("The refresh token was revoked.", Fix(cmd("login"))),),
     )
     (session,) = credential_checks([refused], [])
     assert (session.ok, session.detail, session.fix) == (

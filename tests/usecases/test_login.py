@@ -259,14 +259,14 @@ def test_status_problems_name_the_fixing_command() -> None:
     store = MemoryTokenStore()
     work = IndexEntry("k2", "work", idp.BASE, idp.CLIENT_ID, "keyring")
     logged_out = session_status(work, store=store, active=False, now=0)
-    assert logged_out.problems == ("Not logged in. Fix: auth0link login --profile work",)
+    assert tuple(map(str, logged_out.problems)) == ("Not logged in. Fix: auth0link --profile work login",)
     store.save(KEY, _session(refresh_token=None))
     expired = session_status(ENTRY, store=store, active=True, now=5_000.0)
     assert expired.expired
-    assert "Fix: auth0link login" in expired.problems[0]
+    assert "Fix: auth0link login" in str(expired.problems[0])
     broken = session_status(ENTRY, store=KeyringTokenStore(timeout=5), active=True, now=0)
     assert not broken.logged_in
-    assert "--insecure-storage" in broken.problems[0]
+    assert "--insecure-storage" in str(broken.problems[0])
 
 
 def test_logout_revokes_and_deletes(tmp_path: Path) -> None:

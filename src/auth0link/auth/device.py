@@ -25,7 +25,7 @@ import time
 from typing import TYPE_CHECKING, Any, Final
 
 from auth0link.auth.oidc import validate_with_provider
-from auth0link.errors import DeviceFlowError, Interrupted, OAuthError
+from auth0link.errors import DeviceFlowError, Fix, Interrupted, OAuthError, cmd
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -56,7 +56,7 @@ def start(
         raise DeviceFlowError(
             "The provider does not offer the device flow (no device_authorization_endpoint).",
             error="unsupported_grant_type",
-            hint="log in with the browser instead: auth0link login (without --device)",
+            hint=Fix.run("login", lead="log in with the browser instead: ", note=" (without --device)"),
         )
     data = {"client_id": client_id, "scope": scope}
     if audience:
@@ -69,8 +69,12 @@ def start(
                 f"The application may not use the device flow: {exc.description} ({exc.error}).",
                 error=exc.error,
                 status_code=exc.status_code,
-                hint="enable the Device Code grant for the application (Advanced Settings > Grant Types), "
-                "or log in without --device; auth0link doctor checks this",
+                hint=Fix(
+                    "enable the Device Code grant for the application (Advanced Settings > Grant Types), "
+                    "or log in without --device; ",
+                    cmd("doctor"),
+                    " checks this",
+                ),
             ) from None
         raise
 
@@ -80,18 +84,18 @@ def _denied(error: str, description: str) -> DeviceFlowError:
         return DeviceFlowError(
             "The code expired before the login was approved.",
             error=error,
-            hint="run auth0link login --device again and approve it sooner",
+            hint=Fix.run("login", "--device", lead="run ", note=" again and approve it sooner"),
         )
     if error == "access_denied":
         return DeviceFlowError(
             f"The login was refused in the browser ({description}).",
             error=error,
-            hint="run auth0link login --device to try again",
+            hint=Fix.run("login", "--device", lead="run ", note=" to try again"),
         )
     return DeviceFlowError(
         f"The device code is no longer valid ({description}).",
         error=error,
-        hint="run auth0link login --device again",
+        hint=Fix.run("login", "--device", lead="run ", note=" again"),
     )
 
 

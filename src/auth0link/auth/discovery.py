@@ -20,7 +20,9 @@ import time
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
-from auth0link.errors import Auth0LinkError, ConfigurationError, IdTokenError
+from auth0link.errors import Auth0LinkError, ConfigurationError, Fix, IdTokenError, cmd
+
+_CHECK_DOMAIN = Fix("check the tenant domain (", cmd("doctor"), ")")
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -83,7 +85,7 @@ class Endpoints:
             if required:
                 raise ConfigurationError(
                     f"The provider's discovery document has no valid {key!r}.",
-                    hint="check the tenant domain (auth0link doctor)",
+                    hint=_CHECK_DOMAIN,
                 )
             return None
 
@@ -92,7 +94,9 @@ class Endpoints:
         if issuer.rstrip("/") != base_url.rstrip("/"):
             raise ConfigurationError(
                 f"The discovery document at {base_url} names another issuer ({issuer}).",
-                hint="set the domain to the issuer's host: auth0link config set domain ISSUER_HOST",
+                hint=Fix.run(
+                    "config", "set", "domain", "ISSUER_HOST", lead="set the domain to the issuer's host: "
+                ),
             )
         return cls(
             issuer=issuer,
@@ -222,7 +226,7 @@ class JwksCache:
         if not isinstance(data, dict) or not isinstance(data.get("keys"), list):
             raise IdTokenError(
                 f"The provider's key set at {self.jwks_uri} is not a JWKS.",
-                hint="check the tenant domain (auth0link doctor)",
+                hint=_CHECK_DOMAIN,
             )
         self._keys = data
         if self._path is not None:

@@ -17,7 +17,7 @@ import math
 import time
 from typing import TYPE_CHECKING, Any, Final, TypeGuard
 
-from auth0link.errors import IdTokenError
+from auth0link.errors import LOGIN, Fix, IdTokenError, cmd
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -31,10 +31,12 @@ class UnknownSigningKey(IdTokenError):
     """The ID token names a key id that is not in the JWKS (refetch the JWKS once, then fail)."""
 
 
+#: the fix of a refused ID token; a login flow swaps in its caller's own retry (``link``'s)
+RETRY_LOGIN: Final = "nothing was stored; " + LOGIN
+
+
 def _fail(message: str) -> IdTokenError:
-    return IdTokenError(
-        f"The ID token was refused: {message}.", hint="nothing was stored; run: auth0link login"
-    )
+    return IdTokenError(f"The ID token was refused: {message}.", hint=RETRY_LOGIN)
 
 
 def _is_time(value: object) -> TypeGuard[float]:
@@ -51,7 +53,7 @@ def _select_key(jwks: Mapping[str, Any], kid: str | None) -> dict[str, Any]:
                 return key
         raise UnknownSigningKey(
             f"The ID token was refused: it is signed with key {kid!r}, which the provider does not publish.",
-            hint="nothing was stored; run: auth0link login",
+            hint=RETRY_LOGIN,
         )
     if len(rsa) == 1:
         return rsa[0]
@@ -185,7 +187,7 @@ def validate_with_provider(
     if not id_token:
         raise IdTokenError(
             "The provider returned no ID token, so the user cannot be verified.",
-            hint="include 'openid' in the scopes (auth0link login --scopes 'openid …')",
+            hint=Fix("include 'openid' in the scopes (", cmd("login", "--scopes", "'openid …'"), ")"),
         )
     kwargs: dict[str, Any] = {
         "issuer": issuer,

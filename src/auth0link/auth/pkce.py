@@ -43,8 +43,8 @@ from auth0link.auth._loopback import (
     callback_urls,
     port_is_free,
 )
-from auth0link.auth.oidc import validate_with_provider
-from auth0link.errors import IdTokenError, Interrupted, LoginRequired, OAuthError, clause
+from auth0link.auth.oidc import RETRY_LOGIN, validate_with_provider
+from auth0link.errors import LOGIN, Fix, IdTokenError, Interrupted, LoginRequired, OAuthError, clause, cmd
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -88,11 +88,13 @@ class PkceResult:
     started_at: float  # time.time() when the login started (for auth_time checks)
 
 
-def _register_hint(ports: Sequence[int]) -> str:
-    return (
+def _register_hint(ports: Sequence[int]) -> Fix:
+    return Fix(
         "add these to the application's Allowed Callback URLs: "
         + ", ".join(callback_urls(ports))
-        + " (see docs/tenant-setup.md, 'Set up your Auth0 tenant'; auth0link doctor checks it)"
+        + " (see docs/tenant-setup.md, 'Set up your Auth0 tenant'; ",
+        cmd("doctor"),
+        " checks it)",
     )
 
 
@@ -169,12 +171,16 @@ def check_callback_accepted(client: Auth0Client, url: str, ports: Sequence[int])
 
 
 #: what to do when no login came back in time, for ``auth0link login`` (link passes its own)
-LOGIN_TIMEOUT_HINT: Final = (
-    "run auth0link login again (--timeout SECONDS waits longer; --device logs in without a local browser)"
+LOGIN_TIMEOUT_HINT: Final = Fix(
+    "run ", cmd("login"), " again (--timeout SECONDS waits longer; --device logs in without a local browser)"
 )
 
 
-def _wait(listener: Listener, timeout: float, clock: Callable[[], float], hint: str) -> Outcome:
+def _as_fix(hint: Fix | str) -> Fix:
+    return Fix(hint) if isinstance(hint, str) else hint
+
+
+def _wait(listener: Listener, timeout: float, clock: Callable[[], float], hint: Fix | str) -> Outcome:
     deadline = clock() + timeout
     while not listener.done.wait(0.1):
         if clock() >= deadline:
@@ -206,8 +212,8 @@ def run_pkce_login(  # long: one keyword per authorize parameter; the body is li
     require_fresh_auth: bool = False,
     check_callback: bool = True,
     clock: Callable[[], float] = time.monotonic,
-    timeout_hint: str = LOGIN_TIMEOUT_HINT,
-    retry_hint: str = "run: auth0link login",
+    timeout_hint: Fix | str = LOGIN_TIMEOUT_HINT,
+    retry_hint: Fix | str = LOGIN,
     accepted: AcceptedCallbacks | None = None,
 ) -> PkceResult:
     """Log a user in through the browser; see the module docstring for the steps.
@@ -284,8 +290,8 @@ def run_pkce_login(  # long: one keyword per authorize parameter; the body is li
             **fresh,
         )
     except IdTokenError as exc:
-        if exc.hint and exc.hint.endswith("run: auth0link login"):  # the generic retry: the caller's own
-            exc.hint = f"nothing was stored; {retry_hint}"
+        if exc.fix == RETRY_LOGIN:  # the generic retry: the caller's own
+            exc.fix = "nothing was stored; " + _as_fix(retry_hint)
         raise
     except KeyboardInterrupt:
         raise Interrupted("Interrupted: the login was cancelled; nothing was stored.") from None
@@ -302,7 +308,7 @@ def _await_code(
     timeout: float,
     clock: Callable[[], float],
     ports: Sequence[int],
-    hints: tuple[str, str],
+    hints: tuple[Fix | str, Fix | str],
 ) -> str:
     """Serve the callback, show and open the URL, and wait for the browser to come back."""
     server_thread = threading.Thread(
@@ -334,16 +340,16 @@ def _open_quietly(open_browser: Callable[[str], bool], url: str) -> None:
         open_browser(url)
 
 
-def _callback_error(outcome: Outcome, ports: Sequence[int], *, retry_hint: str) -> OAuthError:
+def _callback_error(outcome: Outcome, ports: Sequence[int], *, retry_hint: Fix | str) -> OAuthError:
     error = outcome.error or "unknown_error"
     description = clause((outcome.error_description or error).replace("\n", " ")[:300])
     hint = retry_hint
     if any(marker in description.lower() for marker in _MISMATCH_MARKERS):
         hint = _register_hint(ports)
     elif error == "access_denied":
-        hint = f"the login was refused in the browser; to try again, {retry_hint}"
+        hint = "the login was refused in the browser; to try again, " + _as_fix(retry_hint)
     elif error in {"unauthorized_client", "invalid_request"}:
-        hint = "check the application's settings: run auth0link doctor"
+        hint = Fix.run("doctor", lead="check the application's settings: run ")
     return OAuthError(
         f"The login failed: {description} ({error}).", error=error, hint=hint, description=description
     )

@@ -90,22 +90,12 @@ def exit_code_for(error: BaseException) -> ExitCode:
 
 
 def _report(error: Auth0LinkError, *, profile: str | None = None) -> None:
-    """One ``error:`` line and its ``hint:``; with ``--profile NAME`` given, the hint's commands repeat it."""
+    """One ``error:`` line and its ``hint:``; with ``--profile NAME`` given, the fix's commands repeat it."""
+    from auth0link.errors import render_fix
     from auth0link.output import write_error
 
-    write_error(sys.stderr, error.message, with_profile(error.hint, profile) if error.hint else None)
-
-
-def with_profile(hint: str, profile: str | None) -> str:
-    """``run: auth0link login`` → ``run: auth0link --profile work login`` when ``--profile work`` chose it.
-
-    Without the flag the profile is the one a bare command uses, so the hint is right as it is.
-    """
-    if not profile or "--profile" in hint:
-        return hint
-    import re
-
-    return re.sub(r"(?<![\w/.-])auth0link (?=-|[a-z])", f"auth0link --profile {profile} ", hint)
+    fix = error.fix if error.hint else None  # a fix with no text is no hint
+    write_error(sys.stderr, error.message, render_fix(fix, profile=profile) if fix else None)
 
 
 class RootGroup(click.Group):

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from auth0link.application import Application
+    from auth0link.errors import Fix
     from auth0link.usecases.second_login import LoginRequest, SecondLogin
 
 
@@ -23,8 +24,8 @@ def browser_second_login(
     no_browser: bool,
     timeout: float,
     purpose: str,
-    timeout_hint: str | None = None,
-    retry_hint: str | None = None,
+    timeout_hint: Fix | str | None = None,
+    retry_hint: Fix | str | None = None,
 ) -> Callable[[LoginRequest], SecondLogin]:
     """A forced-fresh browser login; ``purpose`` is the line above the URL ("Sign in to …")."""
     from auth0link.auth.accepted_callbacks import AcceptedCallbacks

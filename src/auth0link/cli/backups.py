@@ -45,16 +45,18 @@ def backups_list(app: Application, *, user_id: str | None, as_json: bool) -> Non
 @pass_app
 def backups_show(app: Application, *, location: str | None, user_id: str | None) -> None:
     """Print one backup record as JSON (LOCATION from `backups list`, or --user ID)."""
-    from auth0link.errors import NotFound, UsageError
+    from auth0link.errors import Fix, NotFound, UsageError, cmd
     from auth0link.usecases.backups import find_backups
 
     if bool(location) == bool(user_id):
-        raise UsageError("Pass either LOCATION or --user ID.", hint="see: auth0link backups list")
+        raise UsageError("Pass either LOCATION or --user ID.", hint=Fix("see: ", cmd("backups", "list")))
     entries = find_backups(app.backups_dir, user_id)
     if location:
         entries = [e for e in entries if location in {e.location, str(e.path)}]
     if not entries:
-        raise NotFound("No matching backup.", status_code=404, hint="see: auth0link backups list --user ID")
+        raise NotFound(
+            "No matching backup.", status_code=404, hint=Fix("see: ", cmd("backups", "list", "--user", "ID"))
+        )
     app.output.json(max(entries, key=lambda e: e.created_at).record)
 
 

@@ -83,7 +83,7 @@ def batch_link(  # long: one parameter per option, and the help text
     """
     import threading
 
-    from auth0link.errors import Auth0LinkError, Interrupted, Refused, UsageError
+    from auth0link.errors import Auth0LinkError, Fix, Interrupted, Refused, UsageError, cmd
     from auth0link.usecases import batch
     from auth0link.usecases.batch_input import read_pairs
     from auth0link.usecases.journal import open_run_files
@@ -132,13 +132,13 @@ def batch_link(  # long: one parameter per option, and the help text
         reporter.progress.close()
         files.close()
     app.output.batch_summary(summary, as_json=as_json)
-    resume = f"auth0link batch-link {source} --resume {summary.journal}"
+    resume = cmd("batch-link", str(source), "--resume", str(summary.journal))
     if summary.interrupted:
-        raise Interrupted("Interrupted; pairs in flight were finished.", hint=f"continue with: {resume}")
+        raise Interrupted("Interrupted; pairs in flight were finished.", hint=Fix("continue with: ", resume))
     if summary.failed or summary.invalid:
         raise Auth0LinkError(
             f"{summary.failed} pair(s) failed and {summary.invalid} line(s) were invalid.",
-            hint=f"see the warnings above; after fixing, re-run: {resume}"
+            hint=Fix("see the warnings above; after fixing, re-run: ", resume)
             if summary.journal
             else "see the warnings above",
         )

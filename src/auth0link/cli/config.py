@@ -79,9 +79,9 @@ def config_get(app: Application, key: str) -> None:
     """Print the effective value of KEY (exit 1 if unset)."""
     value = _effective(app).get(key)
     if value is None:
-        from auth0link.errors import Auth0LinkError
+        from auth0link.errors import Auth0LinkError, Fix
 
-        raise Auth0LinkError(f"{key} is not set.", hint=f"run: auth0link config set {key} VALUE")
+        raise Auth0LinkError(f"{key} is not set.", hint=Fix.run("config", "set", key, "VALUE"))
     app.output.data(value)
 
 

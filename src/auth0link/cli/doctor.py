@@ -26,7 +26,7 @@ def doctor(app: Application, *, as_json: bool) -> None:
     and machine credentials (checked with the tenant, as status does). Each
     problem comes with its fix. Exit 1 when something is wrong.
     """
-    from auth0link.errors import Auth0LinkError
+    from auth0link.errors import Auth0LinkError, Fix
     from auth0link.usecases import status
     from auth0link.usecases.doctor import credential_checks, run_doctor
 
@@ -68,7 +68,7 @@ def doctor(app: Application, *, as_json: bool) -> None:
     if failed:
         raise Auth0LinkError(
             f"auth0link doctor found {len(failed)} problem(s).",
-            hint="fix the lines marked X above, then run auth0link doctor again",
+            hint=Fix.run("doctor", lead="fix the lines marked X above, then run ", note=" again"),
         )
 
 

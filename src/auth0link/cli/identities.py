@@ -38,9 +38,11 @@ def identities(
 
     if admin_user is not None:
         if not admin_user:
-            from auth0link.errors import UsageError
+            from auth0link.errors import Fix, UsageError, cmd
 
-            raise UsageError("--user needs a user ID.", hint="e.g. auth0link identities --user 'auth0|abc'")
+            raise UsageError(
+                "--user needs a user ID.", hint=Fix("e.g. ", cmd("identities", "--user", "'auth0|abc'"))
+            )
         user = fetch_identities(app.admin_client(), admin_user)
     else:
         access = app.access()

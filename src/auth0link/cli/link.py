@@ -188,13 +188,16 @@ def _admin_link(
     allow_unverified: bool,
 ) -> LinkResult:
     """``link --user PRIMARY --provider P --user-id U``: the same sequence with machine credentials."""
-    from auth0link.errors import UsageError
+    from auth0link.errors import Fix, UsageError, cmd
     from auth0link.usecases.admin import admin_link
 
     if not (primary_id and provider and user_id):
         raise UsageError(
             "The admin form needs --user PRIMARY_ID --provider P --user-id U.",
-            hint="e.g. auth0link link --user 'auth0|abc' --provider google-oauth2 --user-id 1093",
+            hint=Fix(
+                "e.g. ",
+                cmd("link", "--user", "'auth0|abc'", "--provider", "google-oauth2", "--user-id", "1093"),
+            ),
         )
     return admin_link(
         app.admin_client(),
@@ -255,11 +258,15 @@ def _second_login(
 ) -> Callable[[LoginRequest], SecondLogin]:
     """The second login: the ID token on stdin, or the browser (PKCE, URL on stderr; injectable)."""
     from auth0link import _stdin
+    from auth0link.errors import Fix, cmd
     from auth0link.usecases import second_login
 
     settings = app.settings
     if from_stdin:  # read first: a closed or binary stdin fails before any request
-        hint = "pipe the secondary account's ID token in: … | auth0link link --id-token - --no-merge-metadata"
+        hint = Fix(
+            "pipe the secondary account's ID token in: … | ",
+            cmd("link", "--id-token", "-", "--no-merge-metadata"),
+        )
         token = _stdin.read_text(sys.stdin, what="an ID token", hint=hint)
         return second_login.stdin_second_login(
             token,

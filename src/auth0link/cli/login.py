@@ -184,17 +184,22 @@ def _machine_login(
 ) -> None:
     """``login --machine``: client credentials; the secret from stdin or the environment only."""
     from auth0link import _stdin
-    from auth0link.errors import UsageError
+    from auth0link.errors import Fix, UsageError, cmd
     from auth0link.machine import read_secret
 
     if not machine:
         raise UsageError(
             "--client-id and --client-secret after `login` are for --machine.",
-            hint="auth0link login --machine --client-id M2M_ID (or: auth0link --client-id ID login)",
+            hint=Fix(
+                cmd("login", "--machine", "--client-id", "M2M_ID"),
+                " (or: ",
+                cmd("--client-id", "ID", "login"),
+                ")",
+            ),
         )
     if not client_id:
         raise UsageError("--machine needs --client-id (the M2M application's client ID).")
-    hint = "pipe it in: … | auth0link login --machine --client-id ID --client-secret -"
+    hint = Fix("pipe it in: … | ", cmd("login", "--machine", "--client-id", "ID", "--client-secret", "-"))
     secret = read_secret(
         secret_source,
         app.settings.client_secret,

@@ -25,7 +25,7 @@ def logout(app: Application, *, all_profiles: bool, machine: bool) -> None:
         else:
             app.output.info("No machine credentials stored; nothing to do.")
         return
-    from auth0link.errors import Auth0LinkError, ConfigurationError, clause
+    from auth0link.errors import Auth0LinkError, ConfigurationError, Fix, clause
     from auth0link.usecases.session_index import SessionIndex
 
     index = SessionIndex(app.settings.config_dir)
@@ -53,7 +53,9 @@ def logout(app: Application, *, all_profiles: bool, machine: bool) -> None:
     if failed:
         raise Auth0LinkError(
             f"{failed} of {len(entries)} session(s) could not be logged out (see the warnings above).",
-            hint="fix what each warning names (e.g. unlock the keyring), then run: auth0link logout --all",
+            hint=Fix.run(
+                "logout", "--all", lead="fix what each warning names (e.g. unlock the keyring), then run: "
+            ),
         )
     if (not done and current_key is not None) or not entries:
         app.output.info("Not logged in; nothing to do.")

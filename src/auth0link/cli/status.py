@@ -59,10 +59,10 @@ def token(app: Application, *, force: bool) -> None:
     Only to a pipe or file (auth0link token | ...), or with --force.
     """
     if app.output.stdout_isatty and not force:
-        from auth0link.errors import UsageError
+        from auth0link.errors import Fix, UsageError, cmd
 
         raise UsageError(
             "Refusing to print the access token to a terminal (it would stay in the scrollback).",
-            hint="pipe it, e.g. TOKEN=$(auth0link token), or pass --force",
+            hint=Fix("pipe it, e.g. TOKEN=$(", cmd("token"), "), or pass --force"),
         )
     app.output.data(app.access().token)

@@ -108,16 +108,17 @@ def _check_sources(
     *, email: str | None, scan_all: bool, from_export: Path | None, save_export: Path | None
 ) -> None:
     """Exactly one source of users; --save-export only with --all."""
-    from auth0link.errors import UsageError
+    from auth0link.errors import Fix, UsageError, cmd
 
     if [bool(email), scan_all, from_export is not None].count(True) != 1:
         raise UsageError(
             "Pass --email EMAIL or --all, or --from-export FILE (one of them).",
-            hint="e.g. auth0link suggest --all",
+            hint=Fix("e.g. ", cmd("suggest", "--all")),
         )
     if save_export is not None and not scan_all:
         raise UsageError(
-            "--save-export goes with --all.", hint="e.g. auth0link suggest --all --save-export users.json.gz"
+            "--save-export goes with --all.",
+            hint=Fix("e.g. ", cmd("suggest", "--all", "--save-export", "users.json.gz")),
         )
 
 

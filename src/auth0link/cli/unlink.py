@@ -77,7 +77,7 @@ def unlink(  # long: one parameter per option, and the help text
     the link backup): you sign in to it once more, and its user_metadata is
     restored with its own token. app_metadata needs admin (--user, login --machine).
     """
-    from auth0link.errors import UsageError
+    from auth0link.errors import Fix, UsageError, cmd
 
     if user_id is None and provider != "-" and "|" in provider:
         provider, _, user_id = provider.partition("|")
@@ -97,14 +97,16 @@ def unlink(  # long: one parameter per option, and the help text
     if provider != "-" and not user_id:
         raise UsageError(
             "Missing USER_ID.",
-            hint="auth0link unlink PROVIDER USER_ID (see: auth0link identities --secondary-only)",
+            hint=Fix(
+                cmd("unlink", "PROVIDER", "USER_ID"), " (see: ", cmd("identities", "--secondary-only"), ")"
+            ),
         )
     require_yes_or_tty(app, yes=yes, what="unlink")
     if restore_metadata:
         if provider == "-":
             raise UsageError(
                 "--restore-metadata restores one account: pass PROVIDER USER_ID, not '-'.",
-                hint="auth0link unlink PROVIDER USER_ID --restore-metadata",
+                hint=Fix(cmd("unlink", "PROVIDER", "USER_ID", "--restore-metadata")),
             )
         _unlink_and_restore(
             app,
@@ -147,6 +149,7 @@ def _unlink_and_restore(
     allow_unknown: bool,
 ) -> None:
     """``unlink P U --restore-metadata`` as the user: unlink, then sign in as that account and restore it."""
+    from auth0link.errors import Command, Fix
     from auth0link.usecases.restore import restore_command, unlink_and_restore
 
     secondary_id = "|".join(pair)
@@ -170,8 +173,12 @@ def _unlink_and_restore(
             no_browser=no_browser,
             timeout=timeout,
             purpose=f"Sign in to {secondary_id} to restore its user_metadata",
-            timeout_hint=f"finish it, waiting longer: {later} --timeout SECONDS (over SSH add --no-browser)",
-            retry_hint=f"run: {later}",
+            timeout_hint=Fix(
+                "finish it, waiting longer: ",
+                Command((*later.args, "--timeout", "SECONDS")),
+                " (over SSH add --no-browser)",
+            ),
+            retry_hint=Fix("run: ", later),
         ),
         client_for=lambda token: app.client(access_token=token),
         report=app.output.success,
@@ -184,12 +191,13 @@ def _unlink_and_restore(
 
 def _stdin_pairs() -> list[tuple[str, str]]:
     from auth0link import _stdin
+    from auth0link.errors import Fix, cmd
     from auth0link.usecases.unlink import parse_identity_lines
 
     text = _stdin.read_text(
         sys.stdin,
         what="provider<TAB>user_id lines",
-        hint="pipe them in: auth0link identities --secondary-only | auth0link unlink - --yes",
+        hint=Fix("pipe them in: ", cmd("identities", "--secondary-only"), " | ", cmd("unlink", "-", "--yes")),
     )
     return parse_identity_lines(text.split("\n"))
 

@@ -12,7 +12,7 @@ import httpx
 
 from auth0link.client._errors import decode_json, oauth_error
 from auth0link.client._http import HTTP_SERVER_ERROR, HttpCore
-from auth0link.errors import LoginRequired, NetworkError, ServerError
+from auth0link.errors import Fix, LoginRequired, NetworkError, ServerError, cmd
 from auth0link.models import DeviceAuthorization, TokenResponse
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ class AuthenticationAPI(HttpCore):
         if not response.is_success:
             raise NetworkError(
                 f"{url} answered HTTP {response.status_code}.",
-                hint="check the tenant domain (auth0link doctor)",
+                hint=Fix("check the tenant domain (", cmd("doctor"), ")"),
             )
         return decode_json(response)
 

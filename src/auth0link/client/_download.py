@@ -21,7 +21,7 @@ import httpx
 
 from auth0link._domain import is_loopback_host
 from auth0link.client._http import STREAMED, HttpCore
-from auth0link.errors import NetworkError, Refused
+from auth0link.errors import Fix, NetworkError, Refused
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -43,7 +43,7 @@ def location_host(url: str) -> str:
     raise Refused(
         f"The export's location is not an https URL ({parts.scheme or 'no scheme'}://{host or '?'}); "
         "the users were not downloaded.",
-        hint="download the export yourself and run: auth0link suggest --from-export FILE",
+        hint=Fix.run("suggest", "--from-export", "FILE", lead="download the export yourself and run: "),
     )
 
 

@@ -14,13 +14,17 @@ from typing import TYPE_CHECKING, Any
 from auth0link._redact import redact_text
 from auth0link.client._http import HTTP_SERVER_ERROR, HTTP_TOO_MANY
 from auth0link.errors import (
+    LOGIN,
     ApiError,
+    Command,
     Conflict,
+    Fix,
     LoginRequired,
     NotFound,
     OAuthError,
     ServerError,
     clause,
+    cmd,
     sentence,
 )
 
@@ -66,16 +70,16 @@ def api_error(  # noqa: PLR0911 - one return per kind of answer
     if status == 401:  # noqa: PLR2004 - HTTP status
         return LoginRequired(
             f"The Management API rejected the access token ({clause(message)}).",
-            hint=f"run: {_login_command(claims)}",
+            hint="run: " + Fix(_login_command(claims)),
         )
     if status == 403 and error_code == "insufficient_scope":  # noqa: PLR2004
         return ApiError(sentence(message), hint=scope_hint(message, claims), **fields)
     if status == 404:  # noqa: PLR2004
-        return NotFound(sentence(message), hint="check the user ID (auth0link identities)", **fields)
+        return NotFound(sentence(message), hint=Fix("check the user ID (", cmd("identities"), ")"), **fields)
     if status == 409:  # noqa: PLR2004
         return Conflict(
             sentence(message),
-            hint="nothing was changed; see the current state: auth0link identities",
+            hint=Fix("nothing was changed; see the current state: ", cmd("identities")),
             **fields,
         )
     if status == HTTP_TOO_MANY:
@@ -93,7 +97,12 @@ def api_error(  # noqa: PLR0911 - one return per kind of answer
     if error_code == "invalid_paging":
         return ApiError(
             f"Auth0 reads only the first 1,000 results of a user search: {message}",
-            hint="for every user run: auth0link suggest --all (an export job) or suggest --from-export FILE",
+            hint=Fix.run(
+                "suggest",
+                "--all",
+                lead="for every user run: ",
+                note=" (an export job) or suggest --from-export FILE",
+            ),
             **fields,
         )
     return ApiError(sentence(message), hint="see the message above; run with --debug for details", **fields)
@@ -113,14 +122,14 @@ def _machine_client(claims: Mapping[str, Any]) -> str:
     return sub.removesuffix("@clients") if isinstance(sub, str) and sub else "M2M_CLIENT_ID"
 
 
-def _login_command(claims: Mapping[str, Any]) -> str:
+def _login_command(claims: Mapping[str, Any]) -> Command:
     """The login that gets a new token of the same kind."""
     if is_machine_token(claims):
-        return f"auth0link login --machine --client-id {_machine_client(claims)}"
-    return "auth0link login"
+        return cmd("login", "--machine", "--client-id", _machine_client(claims))
+    return cmd("login")
 
 
-def scope_hint(message: str, claims: Mapping[str, Any]) -> str:
+def scope_hint(message: str, claims: Mapping[str, Any]) -> Fix:
     """What fixes a 403 ``insufficient_scope``, for the kind of token that met it.
 
     Auth0 names the scopes that would do (``expected any of: read:users,read:current_user``). A
@@ -133,22 +142,24 @@ def scope_hint(message: str, claims: Mapping[str, Any]) -> str:
         admin = [s for s in wanted if "current_user" not in s] or wanted
         client_id = _machine_client(claims)
         grant = admin[0] if admin else "the scopes this command needs"
-        return (
+        return Fix(
             f"grant {grant} to the application {client_id} (Auth0 dashboard: Applications > APIs > "
-            "Auth0 Management API > Machine to Machine Applications), then run: "
-            f"auth0link login --machine --client-id {client_id}"
+            "Auth0 Management API > Machine to Machine Applications), then run: ",
+            cmd("login", "--machine", "--client-id", client_id),
         )
     own = [s for s in wanted if "current_user" in s]
     if own:
         current = str(claims.get("scope", "")).split()
         scopes = " ".join(dict.fromkeys([*current, own[0]]))
-        return f"log in again asking for {own[0]}: auth0link login --scopes '{scopes}'"
+        return Fix(f"log in again asking for {own[0]}: ", cmd("login", "--scopes", f"'{scopes}'"))
     if wanted:
-        return (
+        return Fix(
             f"this needs an admin scope ({', '.join(wanted)}), which a user's login cannot get: "
-            "use the command's --user form with machine credentials (auth0link login --machine)"
+            "use the command's --user form with machine credentials (",
+            cmd("login", "--machine"),
+            ")",
         )
-    return "log in again with the scopes this command needs: auth0link login"
+    return Fix("log in again with the scopes this command needs: ", cmd("login"))
 
 
 def oauth_error(response: httpx.Response) -> OAuthError:
@@ -165,6 +176,6 @@ def oauth_error(response: httpx.Response) -> OAuthError:
         f"The authorization server refused the request: {clause(description)} ({error}).",
         error=error,
         status_code=response.status_code,
-        hint="run: auth0link login" if error == "invalid_grant" else "run: auth0link doctor",
+        hint=LOGIN if error == "invalid_grant" else Fix.run("doctor"),
         description=clause(description),
     )

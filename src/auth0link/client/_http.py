@@ -25,7 +25,7 @@ from auth0link.client._tls import (
     ssl_context,
     tls_failure,
 )
-from auth0link.errors import NetworkError, TlsError
+from auth0link.errors import Fix, NetworkError, TlsError, cmd
 from auth0link.models import RateLimit
 
 if TYPE_CHECKING:
@@ -42,6 +42,7 @@ HTTP_UNAUTHORIZED: Final = 401
 HTTP_TOO_MANY: Final = 429
 #: request extension marking a streamed download: the debug log must not read its body
 STREAMED: Final = "auth0link.streamed"
+_GET_DOMAIN: Final = cmd("config", "get", "domain")
 
 
 def _user_agent() -> str:
@@ -342,22 +343,30 @@ def _connect_error(exc: httpx.TransportError, host: str) -> NetworkError:
         if isinstance(cause, socket.gaierror):
             return NetworkError(
                 f"Could not resolve {host}: DNS lookup failed ({cause.strerror or cause}).",
-                hint="check the tenant domain (auth0link config get domain; a tenant's looks like "
-                "TENANT.REGION.auth0.com), or this machine's DNS",
+                hint=Fix(
+                    "check the tenant domain (",
+                    _GET_DOMAIN,
+                    "; a tenant's looks like TENANT.REGION.auth0.com), or this machine's DNS",
+                ),
             )
         if isinstance(cause, ConnectionRefusedError):
             return NetworkError(
                 f"Could not connect to {host}: connection refused (nothing listens on that port).",
-                hint="check the domain and its port (auth0link config get domain), and that the server "
-                "(auth0link emulator?) is running",
+                hint=Fix(
+                    "check the domain and its port (",
+                    _GET_DOMAIN,
+                    "), and that the server (",
+                    cmd("emulator"),
+                    "?) is running",
+                ),
             )
         cause = cause.__cause__ or cause.__context__
     if isinstance(exc, httpx.ConnectTimeout):
         return NetworkError(
             f"Could not connect to {host}: no answer in time.",
-            hint="check the tenant domain (auth0link config get domain) and your network",
+            hint=Fix("check the tenant domain (", _GET_DOMAIN, ") and your network"),
         )
     return NetworkError(
         f"Could not connect to {host}.",
-        hint="check the tenant domain (auth0link config get domain) and your network",
+        hint=Fix("check the tenant domain (", _GET_DOMAIN, ") and your network"),
     )

@@ -12,7 +12,7 @@ from urllib.parse import quote
 from auth0link._jwt import unverified_claims
 from auth0link.client._errors import api_error, decode_json
 from auth0link.client._http import HTTP_UNAUTHORIZED, HttpCore
-from auth0link.errors import LoginRequired, ServerError, UsageError
+from auth0link.errors import Fix, LoginRequired, ServerError, UsageError, cmd
 from auth0link.models import ExportJob, Identity, User
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ def encode_segment(value: str) -> str:
     if value in _DOT_SEGMENTS:
         raise UsageError(
             f"{value!r} is not a valid user ID, provider or identity ID. Nothing was sent.",
-            hint="copy the IDs from: auth0link identities",
+            hint=Fix("copy the IDs from: ", cmd("identities")),
         )
     return quote(value, safe="")
 

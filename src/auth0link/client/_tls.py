@@ -21,15 +21,16 @@ from typing import TYPE_CHECKING, Final
 
 from auth0link._ca_bundle import read_ca_bundle
 from auth0link._domain import is_loopback_host
-from auth0link.errors import TlsError
+from auth0link.errors import Fix, TlsError, cmd
 
 if TYPE_CHECKING:
     import datetime
     from pathlib import Path
 
-TRUST_HINT: Final = (
-    "if you trust that server, pass --ca-bundle FILE or set AUTH0LINK_CA_BUNDLE=FILE to its CA "
-    "certificate (auth0link emulator prints its CA file)"
+TRUST_HINT: Final = Fix(
+    "if you trust that server, pass --ca-bundle FILE or set AUTH0LINK_CA_BUNDLE=FILE to its CA certificate (",
+    cmd("emulator"),
+    " prints its CA file)",
 )
 _EXPIRED: Final = frozenset({9, 10})  # X509_V_ERR_CERT_NOT_YET_VALID, X509_V_ERR_CERT_HAS_EXPIRED
 _HOSTNAME: Final = frozenset({62, 64})  # X509_V_ERR_HOSTNAME_MISMATCH, X509_V_ERR_IP_ADDRESS_MISMATCH
@@ -63,8 +64,12 @@ def https_server_error(where: str) -> TlsError:
     """The error for a plain-http request to ``where`` (``host:port``), which serves HTTPS."""
     return TlsError(
         f"{where} speaks HTTPS, not plain HTTP",
-        fix=f"use {where} as the domain (a bare host:port means https) and its CA bundle: "
-        "--ca-bundle FILE or AUTH0LINK_CA_BUNDLE=FILE (auth0link emulator prints it)",
+        fix=Fix(
+            f"use {where} as the domain (a bare host:port means https) and its CA bundle: "
+            "--ca-bundle FILE or AUTH0LINK_CA_BUNDLE=FILE (",
+            cmd("emulator"),
+            " prints it)",
+        ),
     )
 
 
@@ -96,9 +101,11 @@ def tls_failure(exc: BaseException, where: str) -> TlsError | None:
         code = cause.verify_code
         reason = _reason(cause)
         if code in _EXPIRED:
-            hint = "the server must renew its certificate (or this machine's clock is wrong)"
+            hint: Fix | str = "the server must renew its certificate (or this machine's clock is wrong)"
         elif code in _HOSTNAME:
-            hint = "use the host name the certificate was issued for: auth0link config set domain HOST"
+            hint = Fix(
+                "use the host name the certificate was issued for: ", cmd("config", "set", "domain", "HOST")
+            )
         else:
             hint = TRUST_HINT
         return TlsError(f"The TLS certificate of {where} was not accepted: {reason}", fix=hint)

@@ -1,8 +1,9 @@
 """Typed values every layer shares: Auth0's users and tokens (:mod:`.api`) and results (:mod:`.results`).
 
-A leaf package: it imports nothing else of auth0link, so the client, the use cases and the
-output can all depend on it without cycles. Each name is loaded from its module on first use
-(building some thirty dataclasses costs start-up time: ``identities`` needs only :mod:`.api`).
+A leaf package: it imports nothing else of auth0link but :mod:`auth0link.errors` (a problem's
+fix), so the client, the use cases and the output can all depend on it without cycles. Each
+name is loaded from its module on first use (building some thirty dataclasses costs start-up
+time: ``identities`` needs only :mod:`.api`).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
         MachineStatus,
         MetadataMerge,
         PrimaryChoice,
+        Problem,
         ProfileInfo,
         Restored,
         SessionStatus,
@@ -51,6 +53,7 @@ __all__ = [
     "MachineStatus",
     "MetadataMerge",
     "PrimaryChoice",
+    "Problem",
     "ProfileInfo",
     "RateLimit",
     "Restored",
@@ -86,6 +89,7 @@ _HOMES: dict[str, str] = {
             "LoginOutcome",
             "LogoutResult",
             "MachineStatus",
+            "Problem",
             "MetadataMerge",
             "PrimaryChoice",
             "ProfileInfo",

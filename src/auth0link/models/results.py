@@ -1,6 +1,7 @@
 """What the use cases return and the output renders: link plans and results, login states, checks.
 
-Plain frozen dataclasses (a leaf module: it imports nothing of auth0link but :mod:`.api`), so
+Plain frozen dataclasses (a leaf module: it imports nothing of auth0link but :mod:`.api` and
+:mod:`auth0link.errors`, for a problem's :class:`~auth0link.errors.Fix`), so
 :mod:`auth0link.output` can render them without importing any use case.
 """
 
@@ -8,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 from typing import TYPE_CHECKING, Any, Literal
+
+from auth0link.errors import Fix, render_fix
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -124,6 +127,18 @@ class LogoutResult:
 
 
 @dataclasses.dataclass(frozen=True)
+class Problem:
+    """Something wrong with stored credentials, and its fix (``status``, ``doctor``)."""
+
+    what: str
+    fix: Fix | None = None
+
+    def __str__(self) -> str:
+        """``<what> Fix: <fix>``, as ``status`` prints it."""
+        return f"{self.what} Fix: {render_fix(self.fix)}" if self.fix else self.what
+
+
+@dataclasses.dataclass(frozen=True)
 class SessionStatus:
     """One profile's login state, as ``auth0link status`` shows it."""
 
@@ -139,7 +154,7 @@ class SessionStatus:
     expires_at: float | None = None
     expired: bool = False
     refreshable: bool = False
-    problems: tuple[str, ...] = ()
+    problems: tuple[Problem, ...] = ()
     check: CheckResult = "offline"
 
     def to_json(self) -> dict[str, Any]:
@@ -157,7 +172,7 @@ class SessionStatus:
             "expired": self.expired,
             "refreshable": self.refreshable,
             "storage": self.storage,
-            "problems": list(self.problems),
+            "problems": [str(problem) for problem in self.problems],
             "check": self.check,
         }
 
@@ -173,7 +188,7 @@ class MachineStatus:
     stored: bool  # a token or the client secret is in the token store
     scopes: tuple[str, ...] = ()
     expires_at: float | None = None
-    problems: tuple[str, ...] = ()
+    problems: tuple[Problem, ...] = ()
     check: CheckResult = "offline"
 
     def to_json(self) -> dict[str, Any]:
@@ -186,7 +201,7 @@ class MachineStatus:
             "stored": self.stored,
             "scopes": list(self.scopes),
             "expires_at": int(self.expires_at) if self.expires_at not in (None, float("inf")) else None,
-            "problems": list(self.problems),
+            "problems": [str(problem) for problem in self.problems],
             "check": self.check,
         }
 

@@ -349,7 +349,7 @@ def _session_lines(status: SessionStatus) -> list[str]:
         lines.append(f"  - Scopes: {clean(' '.join(status.scopes))}")
     if status.logged_in or status.problems:
         lines.append(f"  - Storage: {clean(status.storage)}")
-    lines.extend(f"  X {clean(problem)}" for problem in status.problems)
+    lines.extend(f"  X {clean(str(problem))}" for problem in status.problems)
     return lines
 
 
@@ -358,5 +358,5 @@ def _machine_lines(machine: MachineStatus) -> list[str]:
     mark, checked = _CHECKED[machine.check]
     scopes = " ".join(machine.scopes) or "no scopes"
     lines = [f"  {mark} Machine credentials: client {clean(machine.client_id)}, {clean(scopes)} — {checked}"]
-    lines.extend(f"  X {clean(problem)}" for problem in machine.problems)
+    lines.extend(f"  X {clean(str(problem))}" for problem in machine.problems)
     return lines

@@ -17,7 +17,7 @@ import dataclasses
 import time
 from typing import TYPE_CHECKING, Any
 
-from auth0link.errors import NotFound, Refused
+from auth0link.errors import Fix, NotFound, Refused, cmd
 from auth0link.models import LinkResult
 from auth0link.usecases.safe_link import NOTHING_CHANGED, LinkSubject, MergeOptions, Observer, safe_link
 
@@ -55,7 +55,7 @@ def admin_check(*, allow_unverified: bool, override: str = _OVERRIDE) -> Callabl
             raise Refused(
                 f"Refusing to link {absorbed.user_id} into {kept.user_id}: the emails differ "
                 f"({kept.contact or 'none'} and {absorbed.contact or 'none'}) {override}. {NOTHING_CHANGED}",
-                hint="check the users: auth0link identities --user ID",
+                hint=Fix("check the users: ", cmd("identities", "--user", "ID")),
             )
 
     return check

@@ -23,7 +23,7 @@ import json
 import secrets
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
-from auth0link.errors import LinkAborted, NotFound, Refused
+from auth0link.errors import Fix, LinkAborted, NotFound, Refused, cmd
 from auth0link.models.tenant import TenantMark
 
 if TYPE_CHECKING:
@@ -278,7 +278,9 @@ def select_backup(
         raise Refused(
             f"The backup of {secondary_id} ({newest.location}) was written for the tenant {newest.tenant}, "
             f"not for {tenant}, the tenant of this profile. Nothing was changed.",
-            hint="run the command with the profile of the backup's tenant (auth0link --profile NAME …)",
+            hint=Fix(
+                "run the command with the profile of the backup's tenant (", cmd("…", profile="NAME"), ")"
+            ),
         )
     return None
 
@@ -323,6 +325,6 @@ def restore_metadata(
         raise NotFound(
             f"No backup of {secondary_id} was found in {backup_dir}; its metadata cannot be restored.",
             status_code=404,
-            hint=f"list backups with: auth0link backups list --user {secondary_id}",
+            hint=Fix("list backups with: ", cmd("backups", "list", "--user", secondary_id)),
         )
     return apply_backup(client, entry), entry

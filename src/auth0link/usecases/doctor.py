@@ -17,7 +17,7 @@ import re
 from typing import TYPE_CHECKING, Final
 
 from auth0link._constants import ENV_ACCESS_TOKEN
-from auth0link.errors import Auth0LinkError, OAuthError, TlsError, TokenStorageError
+from auth0link.errors import Auth0LinkError, Fix, OAuthError, TlsError, TokenStorageError, cmd, render_fix
 from auth0link.models import Check
 
 if TYPE_CHECKING:
@@ -25,31 +25,37 @@ if TYPE_CHECKING:
 
     from auth0link.auth.discovery import Endpoints
     from auth0link.client import Auth0Client
-    from auth0link.models import MachineStatus, SessionStatus
+    from auth0link.models import MachineStatus, Problem, SessionStatus
     from auth0link.tokens import TokenStore
 
 _HTTP_ERROR: Final = 400
 _HTTP_NOT_FOUND: Final = 404
 _NOT_SHOWN: Final = re.compile(r"<(style|script|head)\b.*?</\1>", re.IGNORECASE | re.DOTALL)
+_CHECK_DOMAIN: Final = Fix("check the domain (", cmd("config", "get", "domain"))
 
 
 def _ok(name: str, detail: str) -> Check:
     return Check(name, ok=True, detail=detail)
 
 
-def _bad(name: str, detail: str, fix: str | None) -> Check:
-    return Check(name, ok=False, detail=detail, fix=fix)
+def _text(fix: Fix | str | None) -> str | None:
+    """A check's fix as the line doctor prints (:func:`~auth0link.errors.render_fix`)."""
+    return render_fix(fix) if isinstance(fix, Fix) else fix
 
 
-def _note(name: str, detail: str, fix: str | None = None) -> Check:
-    return Check(name, ok=None, detail=detail, fix=fix)
+def _bad(name: str, detail: str, fix: Fix | str | None) -> Check:
+    return Check(name, ok=False, detail=detail, fix=_text(fix))
 
 
-def _failed(name: str, exc: Auth0LinkError, fix: str, *, own_hint: bool = True) -> Check:
+def _note(name: str, detail: str, fix: Fix | str | None = None) -> Check:
+    return Check(name, ok=None, detail=detail, fix=_text(fix))
+
+
+def _failed(name: str, exc: Auth0LinkError, fix: Fix | str, *, own_hint: bool = True) -> Check:
     """A failed check from an error, with one fix: a TLS error's own, else its hint or ``fix``."""
     if isinstance(exc, TlsError):
-        return _bad(name, exc.problem, exc.fix)
-    return _bad(name, exc.message, (exc.hint if own_hint else None) or fix)
+        return _bad(name, exc.problem, exc.remedy)
+    return _bad(name, exc.message, (exc.fix if own_hint and exc.hint else None) or fix)
 
 
 def run_doctor(
@@ -121,7 +127,7 @@ def _machine_only(checks: list[Check]) -> list[Check]:
         _note(
             "user login",
             "not checked: no client ID configured (machine credentials only)",
-            "to log in as a user too: auth0link config set client_id YOUR_NATIVE_APP_CLIENT_ID",
+            Fix("to log in as a user too: ", cmd("config", "set", "client_id", "YOUR_NATIVE_APP_CLIENT_ID")),
         ),
     ]
 
@@ -154,7 +160,7 @@ def credential_checks(sessions: Sequence[SessionStatus], machines: Sequence[Mach
     machine = next((m for m in machines if m.active), None)
     if session is None or not session.logged_in:
         if machine is None:
-            checks.append(_note("session", "not logged in", "auth0link login"))
+            checks.append(_note("session", "not logged in", Fix(cmd("login"))))
         else:
             checks.append(_note("session", "no user login (machine credentials only)"))
     elif session.check == "ok":
@@ -172,10 +178,11 @@ def credential_checks(sessions: Sequence[SessionStatus], machines: Sequence[Mach
     return checks
 
 
-def _from_problems(name: str, problems: Sequence[str]) -> Check:
-    """A failed check from ``status``'s last problem line (``what. Fix: command``)."""
-    what, _, fix = (problems[-1] if problems else "the tenant did not confirm it").rpartition(" Fix: ")
-    return _bad(name, what or fix, fix if what else None)
+def _from_problems(name: str, problems: Sequence[Problem]) -> Check:
+    """A failed check from ``status``'s last problem and its fix."""
+    if not problems:
+        return _bad(name, "the tenant did not confirm it", None)
+    return _bad(name, problems[-1].what, problems[-1].fix)
 
 
 def tls_check(client: Auth0Client) -> Check:
@@ -185,9 +192,9 @@ def tls_check(client: Auth0Client) -> Check:
     try:
         cert = client.certificate()
     except TlsError as exc:
-        return _bad("tls", exc.problem, exc.fix)
+        return _bad("tls", exc.problem, exc.remedy)
     except Auth0LinkError as exc:
-        return _bad("tls", exc.message, exc.hint)
+        return _bad("tls", exc.message, exc.fix)
     if cert is None:
         return _note("tls", "no TLS connection to inspect (a test transport)")
     return _ok("tls", f"the certificate verifies; issued by {cert.issuer}, expires {cert.not_after:%Y-%m-%d}")
@@ -200,7 +207,7 @@ def _discovery(client: Auth0Client) -> tuple[Endpoints, Check]:
     try:
         endpoints = discover(client, cache_dir=None, fallback=False)
     except Auth0LinkError as exc:
-        fix = "check the domain: auth0link config set domain YOUR-TENANT.auth0.com"
+        fix = Fix("check the domain: ", cmd("config", "set", "domain", "YOUR-TENANT.auth0.com"))
         return Endpoints.auth0_defaults(client.base_url), _failed("discovery", exc, fix, own_hint=False)
     return endpoints, _ok("discovery", f"{client.base_url}/.well-known/openid-configuration answers")
 
@@ -212,7 +219,7 @@ def _signing_keys(client: Auth0Client, endpoints: Endpoints) -> Check:
     try:
         keys = JwksCache(client, endpoints.jwks_uri).refresh()
     except Auth0LinkError as exc:
-        return _failed("signing keys", exc, "check the domain (auth0link config get domain)", own_hint=False)
+        return _failed("signing keys", exc, _CHECK_DOMAIN + ")", own_hint=False)
     rsa = [k for k in keys["keys"] if isinstance(k, dict) and k.get("kty") == "RSA"]
     if not rsa:
         fix = "set the application's JSON Web Token signature algorithm to RS256"
@@ -227,7 +234,7 @@ def _callback_port(ports: Sequence[int]) -> tuple[int, Check]:
     free = [p for p in ports if port_is_free(p)]
     if free:
         return free[0], _ok("callback port", f"127.0.0.1:{free[0]} is free")
-    fix = "stop what uses them, or add another: auth0link login --callback-port PORT"
+    fix = Fix("stop what uses them, or add another: ", cmd("login", "--callback-port", "PORT"))
     return ports[0], _bad("callback port", f"ports {', '.join(map(str, ports))} are all in use", fix)
 
 
@@ -267,10 +274,14 @@ def _code_grant(
     except Auth0LinkError as exc:
         return _failed(name, exc, "try again; if it persists, run with --debug")
     if status == _HTTP_NOT_FOUND:  # not a tenant's /authorize: the client ID is not the problem
-        fix = "check the domain (auth0link config get domain): no authorization endpoint answers there"
+        fix = _CHECK_DOMAIN + "): no authorization endpoint answers there"
         return _bad(name, f"/authorize answered HTTP {status}: {page_sentence(text)}", fix)
     if status >= _HTTP_ERROR:
-        fix = "check the client ID (auth0link config get client_id) and that the application is a Native app"
+        fix = Fix(
+            "check the client ID (",
+            cmd("config", "get", "client_id"),
+            ") and that the application is a Native app",
+        )
         return _bad(name, f"/authorize answered HTTP {status}: {page_sentence(text)}", fix)
     return _ok(name, f"{redirect} is accepted")
 
@@ -305,11 +316,11 @@ def _storage(store: TokenStore, key: str | None) -> list[Check]:
     try:
         tokens = store.load(key) if key is not None else None
     except TokenStorageError as exc:
-        fix = "unlock or install a keyring, or log in with: auth0link login --insecure-storage"
+        fix = Fix("unlock or install a keyring, or log in with: ", cmd("login", "--insecure-storage"))
         return [_bad("token storage", exc.message, fix)]
     usable = _ok("token storage", f"{store.description} is usable")
     if tokens is None:
-        return [usable, _note("session", "not logged in", "auth0link login")]
+        return [usable, _note("session", "not logged in", Fix(cmd("login")))]
     refresh = "with a refresh token" if tokens.refresh_token else "without a refresh token"
     return [usable, _note("session", f"stored for {tokens.user_id} ({refresh}); not checked with the tenant")]
 

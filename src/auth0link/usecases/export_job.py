@@ -28,7 +28,7 @@ import time
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Final
 
-from auth0link.errors import ExportFailed, NetworkError, UsageError
+from auth0link.errors import ExportFailed, Fix, NetworkError, UsageError
 from auth0link.usecases.pacer import paced
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ MAX_POLL: Final = 10.0
 MAX_WAIT: Final = 12 * 3600.0  # Auth0 gives up on a job long before this
 DOWNLOAD_ATTEMPTS: Final = 3
 _RERUN: Final = "run the command again; if it keeps failing, export the users from the dashboard"
-_HINT: Final = f"{_RERUN} and run: auth0link suggest --from-export FILE"
+_HINT: Final = Fix.run("suggest", "--from-export", "FILE", lead=f"{_RERUN} and run: ")
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from auth0link.errors import LoginRequired, NotFound
+from auth0link.errors import Fix, LoginRequired, NotFound
 
 if TYPE_CHECKING:
     from auth0link.client import Auth0Client
@@ -31,5 +31,5 @@ def read_own_user(client: Auth0Client, user_id: str) -> User:
         raise LoginRequired(
             f"The logged-in user {user_id} no longer exists in the tenant (deleted, or linked into "
             "another user).",
-            hint="run: auth0link login (a linked account signs in as the user it was linked into)",
+            hint=Fix.run("login", note=" (a linked account signs in as the user it was linked into)"),
         ) from None

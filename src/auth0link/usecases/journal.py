@@ -46,7 +46,7 @@ import time
 from typing import TYPE_CHECKING, Any, Final
 
 from auth0link._files import private_dir
-from auth0link.errors import Conflict, Refused, UsageError
+from auth0link.errors import Conflict, Fix, Refused, UsageError, cmd
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -289,7 +289,9 @@ def _check_tenant(
         raise Refused(
             f"The journal {path} was written for the tenant {recorded}, not for {tenant}, the "
             "tenant of this profile. Nothing was changed.",
-            hint="resume it with the profile of its tenant (auth0link --profile NAME batch-link …)",
+            hint=Fix(
+                "resume it with the profile of its tenant (", cmd("batch-link", "…", profile="NAME"), ")"
+            ),
         )
 
 

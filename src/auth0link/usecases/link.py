@@ -23,13 +23,16 @@ from typing import TYPE_CHECKING, Any, Final
 
 from auth0link._jwt import unverified_claims
 from auth0link.errors import (
+    LOGIN,
     Auth0LinkError,
     Conflict,
+    Fix,
     IdTokenError,
     LinkAborted,
     LoginRequired,
     Refused,
     UsageError,
+    cmd,
     sentence,
 )
 from auth0link.models import LinkResult
@@ -85,14 +88,14 @@ def require_user_session(user_id: str, *, command: str = "link") -> None:
     """Refuse a machine (client-credentials) token: link and unlink act for a signed-in user."""
     if user_id.endswith("@clients"):
         admin_form = (
-            "auth0link link --user PRIMARY_ID …, or batch-link"
+            Fix(cmd("link", "--user", "PRIMARY_ID", "…"), ", or batch-link")
             if command == "link"
-            else "auth0link unlink --user PRIMARY_ID PROVIDER USER_ID"
+            else Fix(cmd("unlink", "--user", "PRIMARY_ID", "PROVIDER", "USER_ID"))
         )
         raise UsageError(
             f"The access token belongs to an application ({user_id}), not to a user: link and "
             f"unlink act on the signed-in user's own account. {NOTHING_CHANGED}",
-            hint=f"unset AUTH0LINK_ACCESS_TOKEN and run: auth0link login (administrators: {admin_form})",
+            hint="unset AUTH0LINK_ACCESS_TOKEN and " + LOGIN + " (administrators: " + admin_form + ")",
         )
 
 
@@ -118,14 +121,14 @@ def check_link_preconditions(primary: Primary, options: LinkOptions, *, now: flo
         raise UsageError(
             "--primary secondary links the current account *into* the new one, which needs the "
             "current account's ID token; this session has none (AUTH0LINK_ACCESS_TOKEN?). " + NOTHING_CHANGED,
-            hint="unset AUTH0LINK_ACCESS_TOKEN and run: auth0link login",
+            hint="unset AUTH0LINK_ACCESS_TOKEN and " + LOGIN,
         )
     exp = unverified_claims(primary.id_token).get("exp")
     if not isinstance(exp, int | float) or exp <= now + 30:
         raise LoginRequired(
             "The stored ID token of the current account has expired, and Auth0 refuses an "
             f"expired ID token as link_with. {NOTHING_CHANGED}",
-            hint="run: auth0link login (then auth0link link --primary secondary again)",
+            hint=LOGIN + " (then " + Fix(cmd("link", "--primary", "secondary"), " again)"),
         )
 
 
@@ -140,8 +143,11 @@ def check_second_login(primary: Primary, login: SecondLogin) -> None:
             "session, or the account you chose is already linked (Auth0 logs a linked identity "
             f"in as its primary). {NOTHING_CHANGED}",
             status_code=409,  # no HTTP call was made; 409 is the nearest API meaning
-            hint="sign in to the *other* account when the login page opens (auth0link identities "
-            "lists what is already linked)",
+            hint=Fix(
+                "sign in to the *other* account when the login page opens (",
+                cmd("identities"),
+                " lists what is already linked)",
+            ),
         )
     if login.started_at is not None:
         auth_time = login.claims.get("auth_time")
@@ -168,7 +174,7 @@ def user_check(options: LinkOptions) -> Callable[[User, User], tuple[str, str] |
             raise Refused(
                 f"You logged in as {_shown(second)}, not as {options.login_hint} (--login-hint); "
                 f"refusing to link {second.user_id} and {current.user_id}. {NOTHING_CHANGED}",
-                hint="run auth0link link again and sign in as the account you meant",
+                hint=Fix.run("link", lead="run ", note=" again and sign in as the account you meant"),
             )
         if not options.allow_unverified and not second.contact_verified:
             unverified = second.contact or "its email (or phone number)"
@@ -187,8 +193,12 @@ def user_check(options: LinkOptions) -> Callable[[User, User], tuple[str, str] |
         raise Refused(
             f"The account you signed in to, {pair[1]}, does not have the email of the logged-in account "
             f"{pair[0]}; refusing to link it without a person confirming on a terminal. {NOTHING_CHANGED}",
-            hint="run auth0link link again without --yes on a terminal, name the account with --login-hint "
-            "EMAIL, or pass --allow-different-email if both accounts are yours",
+            hint=Fix.run(
+                "link",
+                lead="run ",
+                note=" again without --yes on a terminal, name the account with --login-hint EMAIL, or pass "
+                "--allow-different-email if both accounts are yours",
+            ),
         )
 
     return check
@@ -315,7 +325,7 @@ def _switch_session(
         raise LinkAborted(
             f"Linked {absorbed_id} into {kept_id}, but the new session was not saved: "
             f"{sentence(exc.message)} Backup: {backup}",
-            hint="run: auth0link login (sign in as any of the linked accounts)",
+            hint=Fix.run("login", note=" (sign in as any of the linked accounts)"),
             cause=exc,
         ) from None
     except Auth0LinkError as exc:
@@ -323,6 +333,6 @@ def _switch_session(
             f"Linked {absorbed_id} into {kept_id}, but saving the new session failed: "
             f"{sentence(exc.message)} The stored session still belongs to {absorbed_id}, which is no "
             f"longer a separate user. Backup: {backup}",
-            hint="run: auth0link login (sign in as any of the linked accounts)",
+            hint=Fix.run("login", note=" (sign in as any of the linked accounts)"),
             cause=exc,
         ) from None

@@ -10,13 +10,16 @@ import dataclasses
 from typing import TYPE_CHECKING
 
 from auth0link.errors import (
+    LISTS_LINKED,
     AlreadyLinked,
     ApiError,
     Auth0LinkError,
     Conflict,
+    Fix,
     LinkAborted,
     LoginRequired,
     clause,
+    cmd,
     join_sentences,
 )
 from auth0link.models import split_user_id
@@ -87,7 +90,7 @@ def after_failed_link(
                 f"{subject.absorbed_id} was linked to {subject.kept_id} meanwhile (by someone else). "
                 + ledger.describe(linked="done, but not by this command"),
                 status_code=409,
-                hint="auth0link identities lists the linked accounts",
+                hint=LISTS_LINKED,
             ) from None
     hint = error.hint if isinstance(error, ApiError | LoginRequired) else None
     raise LinkAborted(
@@ -129,7 +132,10 @@ def read_back_link(
         f"The answer to linking {subject.absorbed_id} into {subject.kept_id} was lost "
         f"({clause(lost.message)}); {why}, so whether it was linked is unknown. "
         + ledger.describe(linked="unknown"),
-        hint="check in a minute with: auth0link identities (link again only if "
-        f"{subject.absorbed_id} is not listed)",
+        hint=Fix(
+            "check in a minute with: ",
+            cmd("identities"),
+            f" (link again only if {subject.absorbed_id} is not listed)",
+        ),
         cause=read_error or lost,
     )

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from auth0link._constants import ENV_ACCESS_TOKEN
 from auth0link.auth.browser import open_system_browser
-from auth0link.errors import Auth0LinkError, UsageError
+from auth0link.errors import LOGIN, Auth0LinkError, UsageError
 from auth0link.models import LoginOutcome
 
 if TYPE_CHECKING:
@@ -85,7 +85,7 @@ def check_no_env_token(env_token: str | None) -> None:
     if env_token:
         raise UsageError(
             f"{ENV_ACCESS_TOKEN} is set, so every command uses it and would ignore a stored login.",
-            hint=f"unset it first (unset {ENV_ACCESS_TOKEN}), then run: auth0link login",
+            hint=f"unset it first (unset {ENV_ACCESS_TOKEN}), then " + LOGIN,
         )
 
 

@@ -20,7 +20,7 @@ from auth0link import _profile_file
 from auth0link._constants import DEFAULT_PROFILE
 from auth0link._profile_file import validate_profile
 from auth0link.config import ProfileFile
-from auth0link.errors import ConfigurationError, TokenStorageError, UsageError
+from auth0link.errors import ConfigurationError, Fix, TokenStorageError, UsageError, cmd
 from auth0link.machine import MachineProfile
 from auth0link.models import ProfileInfo
 from auth0link.tokens import store_key
@@ -154,7 +154,12 @@ def switch_profile(config_dir: Path, name: str) -> Path:
     if name != DEFAULT_PROFILE and name not in known_profiles(config_dir, active=DEFAULT_PROFILE):
         raise UsageError(
             f"There is no profile {name!r} on this machine. Nothing was changed.",
-            hint=f"create it first, e.g. auth0link --profile {name} config set domain YOUR-TENANT.auth0.com "
-            "(auth0link profiles list shows the profiles)",
+            hint=Fix(
+                "create it first, e.g. ",
+                cmd("config", "set", "domain", "YOUR-TENANT.auth0.com", profile=name),
+                " (",
+                cmd("profiles", "list"),
+                " shows the profiles)",
+            ),
         )
     return _profile_file.write_active_profile(config_dir, name)

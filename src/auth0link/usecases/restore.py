@@ -23,7 +23,17 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from auth0link.errors import Auth0LinkError, LinkAborted, NotFound, Refused, clause, join_sentences
+from auth0link.errors import (
+    Auth0LinkError,
+    Command,
+    Fix,
+    LinkAborted,
+    NotFound,
+    Refused,
+    clause,
+    cmd,
+    join_sentences,
+)
 from auth0link.models import Restored
 from auth0link.usecases.safe_link import NOTHING_CHANGED
 
@@ -37,9 +47,9 @@ if TYPE_CHECKING:
     from auth0link.usecases.second_login import LoginRequest, SecondLogin
 
 
-def restore_command(secondary_id: str) -> str:
+def restore_command(secondary_id: str) -> Command:
     """The command that restores ``secondary_id``'s user_metadata later."""
-    return f"auth0link backups restore '{secondary_id}'"
+    return cmd("backups", "restore", f"'{secondary_id}'")
 
 
 def newest_backup(
@@ -63,13 +73,17 @@ def newest_backup(
     )
     if entry is None:
         found = f"No backup of {secondary_id} in {backup_dir}, so its metadata cannot be restored."
-        where = "auth0link backups list shows what is there"
+        where = Fix(cmd("backups", "list"), " shows what is there")
         raise NotFound(
             join_sentences(found, NOTHING_CHANGED) if before_unlink else found,
             status_code=404,
-            hint=f"unlink without --restore-metadata, or copy the backup into that directory first ({where})"
-            if before_unlink
-            else f"copy the link's backup into that directory ({where})",
+            hint=(
+                "unlink without --restore-metadata, or copy the backup into that directory first ("
+                if before_unlink
+                else "copy the link's backup into that directory ("
+            )
+            + where
+            + ")",
         )
     return entry
 
@@ -115,8 +129,11 @@ def restore_as_user(
             f"You signed in as {login.sub or 'another account'}, not as {secondary_id}, so its "
             "user_metadata was not restored (an account can only write its own; while it is still "
             "linked, Auth0 signs it in as the user it is linked to).",
-            hint=f"run: {restore_command(secondary_id)}, and sign in to that account when the login "
-            "page opens",
+            hint=Fix(
+                "run: ",
+                restore_command(secondary_id),
+                ", and sign in to that account when the login page opens",
+            ),
         )
     if login.access_token is None:
         raise Refused(
@@ -175,7 +192,8 @@ def unlink_and_restore(
                 f"Unlinked {secondary_id}, but restoring its user_metadata failed: {clause(exc.message)}",
                 f"The backup is {entry.location}",
             ),
-            hint=f"{exc.hint + '; then ' if exc.hint else ''}finish it with: {restore_command(secondary_id)}",
+            hint=(exc.fix + "; then " if exc.fix and exc.hint else Fix())
+            + Fix("finish it with: ", restore_command(secondary_id)),
             cause=exc,
         ) from None
     return result, restored

@@ -32,14 +32,18 @@ import time
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from auth0link.errors import (
+    CHECK_IDENTITIES,
+    LISTS_LINKED,
     AlreadyLinked,
     Auth0LinkError,
     Cancelled,
+    Fix,
     Interrupted,
     LinkAborted,
     NotFound,
     UsageError,
     clause,
+    cmd,
     join_sentences,
 )
 from auth0link.models import LinkPlan, split_user_id
@@ -183,7 +187,7 @@ def safe_link(
             subject, plan, tenant=tenant, ledger=ledger, observer=observer, sleep=sleep
         )
     except KeyboardInterrupt:
-        raise Interrupted(ledger.interrupted(), hint="check with: auth0link identities") from None
+        raise Interrupted(ledger.interrupted(), hint=CHECK_IDENTITIES) from None
     merged = plan.merge.merged if ledger.patched and plan.merge is not None else kept.user_metadata
     user = dataclasses.replace(kept, identities=tuple(identities) or kept.identities, user_metadata=merged)
     return LinkOutcome(user=user, plan=plan, patched=ledger.patched, verified_by_readback=by_readback)
@@ -204,7 +208,7 @@ def _read(subject: LinkSubject, tenant: Tenant) -> tuple[User, User | None]:
         raise AlreadyLinked(
             f"{subject.absorbed_id} is already linked to {subject.kept_id}. {NOTHING_CHANGED}",
             status_code=409,
-            hint="auth0link identities lists the linked accounts",
+            hint=LISTS_LINKED,
         )
     return kept, absorbed
 
@@ -230,7 +234,7 @@ def _gone(subject: LinkSubject, tenant: Tenant, missing: NotFound) -> Auth0LinkE
         return AlreadyLinked(
             f"{subject.absorbed_id} is already linked to {subject.kept_id}. {NOTHING_CHANGED}",
             status_code=409,
-            hint="auth0link identities lists the linked accounts",
+            hint=LISTS_LINKED,
         )
     return NotFound(
         f"{subject.absorbed_id} does not exist. {NOTHING_CHANGED}",
@@ -331,5 +335,5 @@ def _merge(subject: LinkSubject, merge: MetadataMerge, tenant: Tenant, ledger: L
         raise LinkAborted(
             f"The tenant did not apply the user_metadata merge for keys {', '.join(lost)}. "
             + ledger.describe(linked=f"not attempted; {subject.absorbed_id} is still a separate user"),
-            hint="check the user with: auth0link identities, then run the same command again",
+            hint=Fix("check the user with: ", cmd("identities"), ", then run the same command again"),
         )

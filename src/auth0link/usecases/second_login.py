@@ -13,7 +13,7 @@ import dataclasses
 import time
 from typing import TYPE_CHECKING, Any, Final
 
-from auth0link.errors import IdTokenError, UsageError, clause
+from auth0link.errors import Fix, IdTokenError, UsageError, clause, cmd
 from auth0link.tokens import TokenSet
 
 if TYPE_CHECKING:
@@ -80,8 +80,10 @@ def session_from_login(login: SecondLogin, *, now: float) -> TokenSet:
 
 
 #: what to do after the second login was refused (the browser, the ID token): link again
-LINK_RETRY_HINT: Final = (
-    "run the same auth0link link command again and sign in to the account to link when the login page opens"
+LINK_RETRY_HINT: Final = Fix(
+    "run the same ",
+    cmd("link"),
+    " command again and sign in to the account to link when the login page opens",
 )
 
 
@@ -97,8 +99,8 @@ def pkce_second_login(
     open_browser: Callable[[str], bool],
     on_url: Callable[[str], None],
     timeout: float = 300.0,
-    timeout_hint: str | None = None,
-    retry_hint: str = LINK_RETRY_HINT,
+    timeout_hint: Fix | str | None = None,
+    retry_hint: Fix | str = LINK_RETRY_HINT,
     accepted: AcceptedCallbacks | None = None,
     waiting: Callable[[str], AbstractContextManager[Callable[[float], None]]] | None = None,
 ) -> Callable[[LoginRequest], SecondLogin]:
@@ -155,13 +157,15 @@ def _second_login_of(result: PkceResult) -> SecondLogin:
     )
 
 
-def link_timeout_hint(port: int) -> str:
+def link_timeout_hint(port: int) -> Fix:
     """What to do when the second login of ``link`` did not come back in time (link has no --device)."""
-    return (
-        "run auth0link link again with a longer --timeout SECONDS; if the browser is on another "
+    return Fix(
+        "run ",
+        cmd("link"),
+        " again with a longer --timeout SECONDS; if the browser is on another "
         "machine, pass --no-browser and first forward the callback port there "
-        f"(ssh -L {port}:127.0.0.1:{port} HOST), or pipe that account's ID token into: "
-        "auth0link link --id-token - --no-merge-metadata --yes"
+        f"(ssh -L {port}:127.0.0.1:{port} HOST), or pipe that account's ID token into: ",
+        cmd("link", "--id-token", "-", "--no-merge-metadata", "--yes"),
     )
 
 
@@ -200,9 +204,13 @@ def stdin_second_login(
             why = exc.message.removeprefix("The ID token was refused:").strip()
             raise IdTokenError(
                 f"The ID token read from stdin (--id-token -) was refused: {clause(why)}.",
-                hint=f"pipe a current ID token of the account to link, issued by {issuer} to this "
-                f"application ({client_id}); ID tokens expire within hours, so sign in to that account "
-                "again to get one, or link in the browser instead (auth0link link --no-browser)",
+                hint=Fix(
+                    f"pipe a current ID token of the account to link, issued by {issuer} to this "
+                    f"application ({client_id}); ID tokens expire within hours, so sign in to that account "
+                    "again to get one, or link in the browser instead (",
+                    cmd("link", "--no-browser"),
+                    ")",
+                ),
             ) from None
         return SecondLogin(id_token=token, claims=claims, tokens=None, started_at=None)
 

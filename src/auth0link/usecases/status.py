@@ -23,16 +23,19 @@ from typing import TYPE_CHECKING, Protocol
 
 from auth0link._constants import DEFAULT_PROFILE
 from auth0link._jwt import unverified_claims
-from auth0link.config import profile_flag
 from auth0link.errors import (
+    LOGIN,
     Auth0LinkError,
+    Command,
+    Fix,
     LoginRequired,
     NetworkError,
     NotFound,
     TokenStorageError,
+    cmd,
     sentence,
 )
-from auth0link.models import MachineStatus, SessionStatus
+from auth0link.models import MachineStatus, Problem, SessionStatus
 from auth0link.usecases.profiles import machine_entries, session_entries
 from auth0link.usecases.session_index import IndexEntry
 from auth0link.usecases.status_check import check_machine, check_session
@@ -63,7 +66,7 @@ def session_status(
     ``active_profile``: the profile a command without ``--profile`` uses; a fix for any other
     profile names it with ``--profile``.
     """
-    flag = profile_flag(entry.profile, active_profile)
+    other = None if entry.profile == active_profile else entry.profile
     base = SessionStatus(
         profile=entry.profile,
         domain=entry.domain,
@@ -75,23 +78,26 @@ def session_status(
     try:
         tokens = store.load(entry.key)
     except TokenStorageError as exc:
-        fix = f"unlock the keyring, or run: auth0link login{flag} --insecure-storage"
+        fix = Fix.run("login", "--insecure-storage", profile=other, lead="unlock the keyring, or run: ")
         return dataclasses.replace(
-            base, storage=store.description, problems=(f"{sentence(exc.message)} Fix: {fix}",)
+            base, storage=store.description, problems=(Problem(sentence(exc.message), fix),)
         )
+    login = Fix(cmd("login", profile=other))
     if tokens is None:
         return dataclasses.replace(
-            base, storage=store.description, problems=(f"Not logged in. Fix: auth0link login{flag}",)
+            base, storage=store.description, problems=(Problem("Not logged in.", login),)
         )
     expired = tokens.is_expired(now, leeway=0)
-    problems: list[str] = []
+    problems: list[Problem] = []
     if expired and not tokens.refresh_token:
-        problems.append(f"The session expired and cannot be refreshed. Fix: auth0link login{flag}")
+        problems.append(Problem("The session expired and cannot be refreshed.", login))
     missing = [s for s in wanted_scopes if s not in tokens.scopes]
     if missing:
+        scopes = f"'{' '.join(sorted(tokens.scopes | set(missing)))}'"
         problems.append(
-            f"Missing scopes: {' '.join(missing)}. Fix: auth0link login{flag} "
-            f"--scopes '{' '.join(sorted(tokens.scopes | set(missing)))}'"
+            Problem(
+                f"Missing scopes: {' '.join(missing)}.", Fix(cmd("login", "--scopes", scopes, profile=other))
+            )
         )
     claims = unverified_claims(tokens.id_token) if tokens.id_token else {}
     return dataclasses.replace(
@@ -139,22 +145,25 @@ def verdict(
     if not present:
         return LoginRequired(
             f"Profile {profile} is not logged in.",
-            hint="run: auth0link login (admin commands: auth0link login --machine --client-id M2M_ID)",
+            hint=Fix.run("login", note=" (admin commands: ")
+            + Fix(cmd("login", "--machine", "--client-id", "M2M_ID"), ")"),
         )
     for credentials in present:
         if credentials.check == "unreachable":
             # the problem line's own fix (a CA bundle to pass, a domain to correct), not a second one
-            fix = (credentials.problems or ("",))[-1].rpartition(" Fix: ")[2]
+            last = credentials.problems[-1] if credentials.problems else Problem("")
             return NetworkError(
                 f"Could not check profile {profile} with the tenant (see the problems above).",
-                hint=fix or "check your network and try again, or run: auth0link status --offline",
+                hint=last.fix
+                or Fix.run("status", "--offline", lead="check your network and try again, or run: "),
             )
     for credentials in present:
         if credentials.check == "refused" or (credentials.check == "offline" and credentials.problems):
-            what, _, fix = (credentials.problems or ("",))[-1].rpartition(" Fix: ")
+            last = credentials.problems[-1] if credentials.problems else Problem("")
+            fix = last.fix or LOGIN
             return LoginRequired(
-                f"Profile {profile}: {what or 'its credentials no longer work.'}",
-                hint=f"run: {fix}" if fix.startswith("auth0link") else fix or "run: auth0link login",
+                f"Profile {profile}: {last.what or 'its credentials no longer work.'}",
+                hint="run: " + fix if fix.parts and isinstance(fix.parts[0], Command) else fix,
             )
     return None
 
@@ -274,8 +283,8 @@ def _machine(
         token = admin.store.load(machine_key(config.name, domain, client_id))
         secret = admin.store.load(secret_key(config.name, domain, client_id)) is not None
     except TokenStorageError as exc:
-        fix = "unlock the keyring, or run: auth0link login --machine --insecure-storage"
-        problem = f"{sentence(exc.message)} Fix: {fix}"
+        fix = Fix.run("login", "--machine", "--insecure-storage", lead="unlock the keyring, or run: ")
+        problem = Problem(sentence(exc.message), fix)
         return MachineStatus(config.name, domain, client_id, active, stored=True, problems=(problem,))
     status = machine_status(
         profile=config.name,

@@ -2,28 +2,30 @@
 
 :func:`check_session` refreshes a user session and reads the user with it (or, where the
 provider is not Auth0, asks ``userinfo``); :func:`check_machine` gets a machine token and makes one
-admin call. Each failure becomes a problem line ``what. Fix: command`` and a
+admin call. Each failure becomes a :class:`~auth0link.models.Problem` (what, and its fix) and a
 :data:`~auth0link.models.CheckResult`: ``refused`` (log in again), ``unreachable`` (not checked).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from auth0link._jwt import unverified_claims
-from auth0link.config import profile_flag
 from auth0link.errors import (
     ApiError,
     Auth0LinkError,
+    Fix,
     LoginRequired,
     NetworkError,
     NotFound,
     ServerError,
     TlsError,
     clause,
+    cmd,
     sentence,
 )
+from auth0link.models import Problem
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -37,22 +39,25 @@ if TYPE_CHECKING:
 INEXISTENT_USER = "inexistent_user"
 
 
-def _failure(exc: Auth0LinkError, *, login: str, user_id: str | None = None) -> tuple[CheckResult, str]:
-    """What a failed check means, and its problem line (``… Fix: …``)."""
+#: how to see the stored credentials without the tenant
+_OFFLINE: Final = Fix(cmd("status", "--offline"), " shows what is stored")
+
+
+def _failure(exc: Auth0LinkError, *, login: Fix, user_id: str | None = None) -> tuple[CheckResult, Problem]:
+    """What a failed check means, and its problem."""
     if isinstance(exc, TlsError):  # its message carries its own fix: one message, one fix
-        return "unreachable", f"Could not check with the tenant: {clause(exc.problem)}. Fix: {exc.fix}"
+        return "unreachable", Problem(f"Could not check with the tenant: {clause(exc.problem)}.", exc.remedy)
     if isinstance(exc, NetworkError | ServerError):
-        offline = "auth0link status --offline shows what is stored"
-        fix = f"{exc.hint or 'check your network and try again'} ({offline})"
-        return "unreachable", f"Could not check with the tenant: {clause(exc.message)}. Fix: {fix}"
+        fix = (exc.fix or Fix("check your network and try again")) + " (" + _OFFLINE + ")"
+        return "unreachable", Problem(f"Could not check with the tenant: {clause(exc.message)}.", fix)
     if isinstance(exc, NotFound) and user_id and exc.error_code == INEXISTENT_USER:
-        return "refused", (
-            f"The tenant has no user {user_id} any more (deleted, or linked into another user). Fix: {login}"
+        return "refused", Problem(
+            f"The tenant has no user {user_id} any more (deleted, or linked into another user).", login
         )
     if isinstance(exc, LoginRequired | ApiError):
-        fix = login if isinstance(exc, LoginRequired) else exc.hint or login
-        return "refused", f"{sentence(exc.message)} Fix: {fix}"
-    return "unreachable", f"{sentence(exc.message)} Fix: {exc.hint or login}"
+        fix = login if isinstance(exc, LoginRequired) else exc.fix or login
+        return "refused", Problem(sentence(exc.message), fix)
+    return "unreachable", Problem(sentence(exc.message), exc.fix or login)
 
 
 def check_session(
@@ -71,7 +76,7 @@ def check_session(
     """
     if not status.logged_in or (status.expired and not status.refreshable):
         return status  # nothing the tenant could confirm; the problem is already listed
-    login = f"auth0link login{profile_flag(status.profile, active_profile)}"
+    login = Fix(cmd("login", profile=None if status.profile == active_profile else status.profile))
     user_id = status.user_id
     current: Access | None = None
     try:
@@ -100,13 +105,14 @@ def check_session(
 
 
 def _checked_elsewhere(
-    status: SessionStatus, current: Access, *, userinfo: Callable[[Access], object] | None, login: str
+    status: SessionStatus, current: Access, *, userinfo: Callable[[Access], object] | None, login: Fix
 ) -> SessionStatus:
     """No Auth0 Management API answered for the user: ask ``userinfo``, or say it was not checked."""
     if userinfo is None:
-        problem = (
+        problem = Problem(
             "Could not check the session: the provider has no Auth0 Management API (its user read "
-            "answered 404) and no userinfo endpoint. Fix: auth0link status --offline shows what is stored"
+            "answered 404) and no userinfo endpoint.",
+            _OFFLINE,
         )
         return dataclasses.replace(status, check="unreachable", problems=(*status.problems, problem))
     try:
@@ -129,7 +135,7 @@ def check_machine(
     status: MachineStatus, *, token: Callable[[], str], probe: Callable[[str], object]
 ) -> MachineStatus:
     """Ask the tenant: a valid machine token (``token``), then one admin call with it (``probe``)."""
-    login = f"auth0link login --machine --client-id {status.client_id}"
+    login = Fix(cmd("login", "--machine", "--client-id", status.client_id))
     try:
         value = token()
         probe(value)

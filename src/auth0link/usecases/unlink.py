@@ -13,13 +13,16 @@ import time
 from typing import TYPE_CHECKING
 
 from auth0link.errors import (
+    CHECK_IDENTITIES,
     Auth0LinkError,
     Cancelled,
     Conflict,
+    Fix,
     Interrupted,
     LinkAborted,
     UsageError,
     clause,
+    cmd,
     join_sentences,
 )
 from auth0link.models import UnlinkResult
@@ -53,7 +56,7 @@ def parse_identity_lines(lines: Iterable[str]) -> list[tuple[str, str]]:
         if len(fields) < 2 or not provider or not user_id or any(c.isspace() for c in provider):  # noqa: PLR2004
             raise UsageError(
                 f"stdin line {number}: expected provider<TAB>user_id, got {line[:80]!r}.",
-                hint="feed it the output of: auth0link identities --secondary-only",
+                hint=Fix("feed it the output of: ", cmd("identities", "--secondary-only")),
             )
         pairs[(provider, user_id)] = None
     return list(pairs)
@@ -64,7 +67,9 @@ def check_unlink(user: User, pairs: Sequence[tuple[str, str]]) -> list[Identity]
     if not pairs:
         raise UsageError(
             "No identities to unlink (stdin had no provider<TAB>user_id lines). Nothing was changed.",
-            hint="auth0link identities --secondary-only | grep PROVIDER | auth0link unlink - --yes",
+            hint=Fix(
+                cmd("identities", "--secondary-only"), " | grep PROVIDER | ", cmd("unlink", "-", "--yes")
+            ),
         )
     found: list[Identity] = []
     for provider, user_id in pairs:
@@ -72,15 +77,19 @@ def check_unlink(user: User, pairs: Sequence[tuple[str, str]]) -> list[Identity]
             raise UsageError(
                 f"{provider}|{user_id} is the primary identity of this user; it cannot be unlinked "
                 "from itself. Nothing was changed.",
-                hint="to make another account the primary, unlink it, then run: "
-                "auth0link link --primary secondary",
+                hint=Fix.run(
+                    "link",
+                    "--primary",
+                    "secondary",
+                    lead="to make another account the primary, unlink it, then run: ",
+                ),
             )
         identity = user.find_identity(provider, user_id)
         if identity is None:
             raise Conflict(
                 f"{provider}|{user_id} is not linked to {user.user_id}. Nothing was changed.",
                 status_code=409,
-                hint="auth0link identities --secondary-only lists what is linked",
+                hint=Fix(cmd("identities", "--secondary-only"), " lists what is linked"),
             )
         found.append(identity)
     return found
@@ -130,7 +139,7 @@ def unlink_checked(
             raise Interrupted(
                 f"Interrupted while unlinking {identity.full_id}. "
                 + _unlink_progress(done, targets, unknown=identity),
-                hint="check with: auth0link identities",
+                hint=CHECK_IDENTITIES,
             ) from None
         except Auth0LinkError as exc:
             if not maybe_applied(exc):
@@ -190,6 +199,6 @@ def _read_back_unlink(
     raise LinkAborted(
         f"The answer to unlinking {identity.full_id} was lost ({clause(lost.message)}); {why}, so "
         "whether it was unlinked is unknown. " + _unlink_progress(done, targets, unknown=identity),
-        hint="check in a minute with: auth0link identities",
+        hint=Fix("check in a minute with: ", cmd("identities")),
         cause=read_error or lost,
     )
