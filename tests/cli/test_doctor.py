@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from auth0link.emulator import demo
+from auth0link.emulator.state import demo
 from auth0link.errors import ExitCode
 from tests.cli.conftest import KEY
 from tests.cli.test_status import revoke_alice

@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from auth0link.emulator import tenantfile
-from auth0link.emulator.agent import AgentError
-from auth0link.emulator.attempts import BLOCKED, MAX_OTP_ATTEMPTS
+from auth0link.emulator.protocol.attempts import BLOCKED, MAX_OTP_ATTEMPTS
+from auth0link.emulator.state import tenant_file
+from auth0link.emulator.testing.agent import AgentError
 from tests.emulator.conftest import csrf_field
 from tests.emulator.test_embedded import otp_grant, start
 from tests.emulator.test_extgrants import realm_login
@@ -58,7 +58,7 @@ def test_threshold_from_the_tenant_file(ctx: Ctx, tmp_path: Path) -> None:
     """attackProtection.bruteForceProtection.max_attempts sets the threshold (deploy-cli's keys)."""
     path = tmp_path / "tenant.yaml"
     path.write_text("attackProtection:\n  bruteForceProtection: {enabled: true, max_attempts: 2}\n")
-    tenantfile.load(ctx.tenant, path)
+    tenant_file.load(ctx.tenant, path)
     realm_login(ctx, password="wrong")
     realm_login(ctx, password="wrong")
     assert realm_login(ctx).status_code == 429
@@ -69,7 +69,7 @@ def test_a_bad_threshold_in_the_tenant_file_is_refused(ctx: Ctx, tmp_path: Path)
     path = tmp_path / "tenant.yaml"
     path.write_text("attackProtection:\n  bruteForceProtection: {max_attempts: 0}\n")
     with pytest.raises(Exception, match="max_attempts must be 1 to 100"):
-        tenantfile.load(ctx.tenant, path)
+        tenant_file.load(ctx.tenant, path)
 
 
 def test_a_one_time_code_dies_after_three_wrong_tries(ctx: Ctx) -> None:

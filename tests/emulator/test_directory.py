@@ -10,16 +10,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auth0link.emulator import demo
-from auth0link.emulator.keys import SigningKey
-from auth0link.emulator.model import ManagementError, connection_id
-from auth0link.emulator.persistence import apply_state, build_tenant, decode_state, state_json
-from auth0link.emulator.tenant import Tenant
+from auth0link.emulator.protocol.keys import SigningKey
+from auth0link.emulator.state import demo
+from auth0link.emulator.state.model import ManagementError, connection_id
+from auth0link.emulator.state.persistence import apply_state, build_tenant, decode_state, state_json
+from auth0link.emulator.state.tenant import Tenant
 from tests.emulator.conftest import BASE
 from tests.support.demo_ids import ALICE, BOB, GITHUB, GOOGLE
 
 if TYPE_CHECKING:
-    from auth0link.emulator.directory import UserDirectory
+    from auth0link.emulator.state.directory import UserDirectory
 
 
 def test_linking_a_user_with_linked_identities_moves_them_all() -> None:

@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from auth0link.emulator import demo
-from auth0link.emulator.applications import PASSWORDLESS_OTP_GRANT
+from auth0link.emulator.state import demo
+from auth0link.emulator.state.applications import PASSWORDLESS_OTP_GRANT
 from tests.emulator.conftest import BASE, SPA_ORIGIN, claims
 
 if TYPE_CHECKING:

@@ -11,16 +11,17 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from auth0link.emulator import demo, limits
-from auth0link.emulator.limits import MAX_BODY, json_depth
-from auth0link.emulator.server import EmulatorThread
+from auth0link.emulator.server.serve import EmulatorThread
+from auth0link.emulator.state import demo
+from auth0link.emulator.web import limits
+from auth0link.emulator.web.limits import MAX_BODY, json_depth
 from tests.emulator.conftest import ALICE_ENC
 from tests.emulator.test_jobs import completed, create
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from auth0link.emulator.options import EmulatorOptions
+    from auth0link.emulator.server.options import EmulatorOptions
     from tests.emulator.conftest import Ctx
 
 DEEP = b"[" * 100_000 + b"]" * 100_000

@@ -65,3 +65,27 @@ def test_modules_and_functions_stay_small() -> None:
                 if length >= MAX_FUNCTION_LINES:
                     too_long.append(f"{path.name}: {node.name}() {length} lines")
     assert too_long == []
+
+
+SUBPACKAGES = {"server", "web", "authn", "protocol", "mgmt", "state", "pages", "testing"}
+TOP_LEVEL_MODULES = {"__init__.py", "__main__.py", "pytest_plugin.py"}
+
+
+def test_the_folder_tree_names_the_parts() -> None:
+    """Every emulator module lives in one of its named subpackages; only the entry points stay on top."""
+    packages = {p.name for p in EMULATOR.iterdir() if (p / "__init__.py").exists()}
+    top_level = {p.name for p in EMULATOR.glob("*.py")}
+    assert packages == SUBPACKAGES
+    assert top_level == TOP_LEVEL_MODULES
+    assert all(any((EMULATOR / name).glob("[!_]*.py")) for name in SUBPACKAGES)
+
+
+def test_modules_inside_the_package_import_each_other_relatively() -> None:
+    """No emulator module imports auth0link.emulator by its absolute name (relative imports only)."""
+    absolute = {
+        f"{path.relative_to(EMULATOR)}: {name}"
+        for path in _modules()
+        for name in _imported(ast.parse(path.read_text(encoding="utf-8")))
+        if name.startswith("auth0link.emulator")
+    }
+    assert absolute == set()

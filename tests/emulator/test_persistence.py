@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 import pytest
 
 from auth0link.emulator import EmulatorError
-from auth0link.emulator.command import main
-from auth0link.emulator.options import EmulatorOptions
-from auth0link.emulator.persistence import build_tenant, load_state, read_users_file, save_state
-from auth0link.emulator.server import run
+from auth0link.emulator.server.command import main
+from auth0link.emulator.server.options import EmulatorOptions
+from auth0link.emulator.server.serve import run
+from auth0link.emulator.state.persistence import build_tenant, load_state, read_users_file, save_state
 from tests.emulator.conftest import BASE
 from tests.support.demo_ids import ALICE
 from tests.support.emulator import emulator_command

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from auth0link.emulator.model import AuthCode
-from auth0link.emulator.persistence import build_tenant
+from auth0link.emulator.state.model import AuthCode
+from auth0link.emulator.state.persistence import build_tenant
 from tests.emulator.conftest import BASE
 from tests.support.demo_ids import ALICE, GITHUB
 

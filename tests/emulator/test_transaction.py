@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from auth0link.emulator import demo
-from auth0link.emulator.transaction import (
+from auth0link.emulator.protocol.transaction import (
     LOGIN_OPEN,
     TRANSACTION_TTL,
     PendingCode,
@@ -16,6 +15,7 @@ from auth0link.emulator.transaction import (
     TransactionStateError,
     TxState,
 )
+from auth0link.emulator.state import demo
 from tests.emulator.conftest import csrf_field, pkce, query_of
 
 if TYPE_CHECKING:

@@ -9,16 +9,16 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from auth0link.emulator import EmulatorError
-from auth0link.emulator.command import main
-from auth0link.emulator.model import connection_id
-from auth0link.emulator.persistence import build_tenant, read_users_file
+from auth0link.emulator.server.command import main
+from auth0link.emulator.state.model import connection_id
+from auth0link.emulator.state.persistence import build_tenant, read_users_file
 from tests.emulator.conftest import BASE
 from tests.support.tenants import export_record, write_users_export
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from auth0link.emulator.tenant import Tenant
+    from auth0link.emulator.state.tenant import Tenant
 
 LINKED = {
     "user_id": "auth0|65f0aaaa00000000000000a1",

@@ -4,7 +4,7 @@
 :class:`~auth0link.client.Auth0Client` through httpx's ASGI transport, so link, unlink, admin
 and batch tests exercise the same linking rules, scopes and error bodies as the end-to-end
 tests, instead of a hand-written fake. Logins go through the real login pages with the
-emulator's scripted user (:class:`~auth0link.emulator.agent.LoginAgent`).
+emulator's scripted user (:class:`~auth0link.emulator.testing.agent.LoginAgent`).
 
 ``tenant.faults`` injects what a network does to a client, between it and a real tenant:
 ``drop`` (the request never arrives: a read timeout), ``lost`` (applied, then the answer is
@@ -30,10 +30,10 @@ from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 import httpx
 
 from auth0link.client import Auth0Client
-from auth0link.emulator import demo
-from auth0link.emulator.agent import LoginAgent
-from auth0link.emulator.app import Emulator, create_app
-from auth0link.emulator.persistence import build_tenant
+from auth0link.emulator.state import demo
+from auth0link.emulator.state.persistence import build_tenant
+from auth0link.emulator.testing.agent import LoginAgent
+from auth0link.emulator.web.app import Emulator, create_app
 from auth0link.models import TokenResponse
 from auth0link.usecases.second_login import SecondLogin
 

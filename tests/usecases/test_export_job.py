@@ -126,7 +126,7 @@ def test_a_failed_job_is_export_failed(
         del args, kwargs
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("auth0link.emulator.jobs.write_export", full_disk)
+    monkeypatch.setattr("auth0link.emulator.mgmt.export_jobs.write_export", full_disk)
     run, _, _ = run_for(tenant)
     with pytest.raises(ExportFailed) as caught:
         run.fetch(tmp_path / "users.json.gz")

@@ -19,7 +19,7 @@ import pytest
 from auth0link.auth.discovery import Endpoints
 from auth0link.auth.pkce import DEFAULT_CALLBACK_PORTS
 from auth0link.cli import exit_code_for
-from auth0link.emulator.agent import LoginAgent
+from auth0link.emulator.testing.agent import LoginAgent
 from auth0link.errors import (
     ExitCode,
     IdTokenError,

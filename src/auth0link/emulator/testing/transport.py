@@ -2,7 +2,7 @@
 
 :class:`InProcessTransport` is an ``httpx.BaseTransport`` that hands each request to the
 emulator's ASGI app on the event loop that serves it (an
-:class:`~auth0link.emulator.server.EmulatorThread`'s), so requests made in process and requests
+:class:`~auth0link.emulator.server.serve.EmulatorThread`'s), so requests made in process and requests
 over HTTPS from a subprocess or a browser change one tenant from one thread, as the tenant
 requires (it has no locks). The caller's thread waits for the answer. What a network would do
 to a faulted request happens here too: a ``drop`` fault is ``httpx.RemoteProtocolError``, a
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from auth0link.emulator.faults import DropConnection
+from ..web.faults import DropConnection
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp
