@@ -36,14 +36,15 @@ The folder tree is the table of contents (and where a new module goes):
   tokens hold), ``keys`` (RS256 key, JWKS), ``transaction`` (the login transaction's state
   machine), ``login_tickets``, ``cors``, ``rate_limit`` (the Management API token bucket),
   ``attempts`` (brute-force protection, one-time-code tries), ``password_policy``.
-- ``mgmt/`` — the Management API: ``api`` (a lean raw ASGI app, the benchmarked hot path),
-  ``user_search`` (Auth0's search window; the query syntax in ``search_query``), ``admin`` (user
-  creation, the client and connection lists), ``checks`` (shared checks), ``listing`` (page and
-  checkpoint paging), ``configuration`` (one client or connection, client grants, resource
-  servers, tenant settings), ``fresh_tenant`` (a fresh tenant's answers for every other resource
-  type), ``import_jobs``, ``export_jobs`` (job objects, statuses, worker thread, signed
-  locations), ``export_file`` (``fields``, NDJSON/CSV lines), ``downloads`` (the route the
-  ``location`` points to).
+- ``mgmt/`` — the Management API: ``api`` (a lean raw ASGI app, the benchmarked hot path, and
+  ``ROUTES``, its one route table: find an endpoint by its path there; compiled by ``routing``),
+  ``users`` (the ``/users`` handlers), ``user_search`` (Auth0's search window; the query syntax
+  in ``search_query``), ``admin`` (user creation, the client and connection lists), ``checks``
+  (shared checks), ``listing`` (page and checkpoint paging), ``configuration`` (one client or
+  connection, client grants, resource servers, tenant settings), ``fresh_tenant`` (a fresh
+  tenant's answers for every other resource type), ``import_jobs``, ``export_jobs`` (job
+  objects, statuses, worker thread, signed locations), ``export_file`` (``fields``, NDJSON/CSV
+  lines), ``downloads`` (the route the ``location`` points to).
 - ``state/`` — the tenant's state: ``tenant`` (the tenant), ``applications`` (clients,
   connections), ``model`` (users, identities, codes, sessions), ``directory`` (users, linking
   rules, the linked-identity index) with ``accounts`` (finding, checking and signing up a

@@ -13,7 +13,7 @@ a deploy tool reads in :mod:`.fresh_tenant`.
 ``GET /tenants/settings``                   ``read:tenant_settings``
 ==========================================  ===========================  =========================
 
-A handler is found by :func:`route` before the token is checked (an unknown path is 404 whatever
+:data:`.api.ROUTES` finds a handler before the token is checked (an unknown path is 404 whatever
 the token); the scope is checked next (403 ``insufficient_scope``), as on Auth0.
 """
 
@@ -22,13 +22,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..state.model import ManagementError
-from . import admin, fresh_tenant, listing
+from . import admin, listing
 from .checks import require
 from .user_search import project
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from ..state.tenant import Tenant
 
 Query = dict[str, list[str]]
@@ -113,28 +111,3 @@ def tenant_settings(
     """``GET /tenants/settings``."""
     require(claims, ("read:tenant_settings",), (), None)
     return 200, project(dict(tenant.config.settings), query)
-
-
-_ROUTES: dict[tuple[str, int, str], Any] = {
-    ("GET", 2, "clients"): get_client,
-    ("GET", 2, "connections"): get_connection,
-    ("GET", 3, "connections"): connection_clients,
-    ("GET", 1, "client-grants"): list_client_grants,
-    ("GET", 1, "resource-servers"): list_resource_servers,
-    ("GET", 2, "resource-servers"): get_resource_server,
-}
-
-
-def route(
-    method: str, parts: list[str]
-) -> Callable[[Tenant, dict[str, Any], list[str], Query], tuple[int, Any]] | None:
-    """The handler of ``method`` on ``/api/v2/`` + ``parts``, or ``None`` (then 404)."""
-    if method == "GET" and parts == ["tenants", "settings"]:
-        return tenant_settings
-    key = (method, len(parts), parts[0] if parts else "")
-    handler = _ROUTES.get(key)
-    if key == ("GET", 3, "connections") and parts[2] != "clients":
-        handler = None
-    if handler is not None and all(parts):
-        return handler  # type: ignore[no-any-return]
-    return fresh_tenant.route(method, parts)
