@@ -55,7 +55,7 @@ def suggest(cli: Runner, tenant: LocalTenant, *args: str) -> Result:
 
     def sleep(seconds: float) -> None:
         assert tenant.emulator.tenant.exports.wait(30)
-        tenant.emulator.tenant.advance_clock(seconds)
+        tenant.emulator.tenant.clock.advance(seconds)
 
     return cli("suggest", *args, obj=Services(transport=tenant.transport, sleep=sleep))
 

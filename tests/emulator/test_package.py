@@ -89,3 +89,26 @@ def test_modules_inside_the_package_import_each_other_relatively() -> None:
         if name.startswith("auth0link.emulator")
     }
     assert absolute == set()
+
+
+MAX_PUBLIC_METHODS = 15
+# Overrides of collections.abc.Mapping's own methods are its interface, not the class's jobs.
+MAPPING_PROTOCOL = {"keys", "values", "items", "get"}
+
+
+def test_no_class_has_more_than_fifteen_public_methods() -> None:
+    """Every emulator class has at most 15 public methods (properties included): one job each."""
+    too_big: list[str] = []
+    for path in _modules():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef):
+                public = [
+                    item.name
+                    for item in node.body
+                    if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
+                    and not item.name.startswith("_")
+                    and item.name not in MAPPING_PROTOCOL
+                ]
+                if len(public) > MAX_PUBLIC_METHODS:
+                    too_big.append(f"{path.relative_to(EMULATOR)}: {node.name} has {len(public)}")
+    assert too_big == []

@@ -52,7 +52,7 @@ def test_state_round_trip_keeps_key_users_and_refresh_tokens(tmp_path: Path) -> 
     """save_state/load_state keep the signing key (same JWKS), users (after a link) and RTs."""
     tenant = build_tenant(BASE)
     tenant.users.link(ALICE, "github", "4242424")
-    token = tenant.issue_refresh_token(client_id="c", user_id=ALICE, scope="openid", audience=None, sid=None)
+    token = tenant.refresh_tokens.issue(client_id="c", user_id=ALICE, scope="openid", audience=None, sid=None)
     path = tmp_path / "state.json"
     save_state(path, tenant)
     assert path.stat().st_mode & 0o777 == 0o600
@@ -60,7 +60,7 @@ def test_state_round_trip_keeps_key_users_and_refresh_tokens(tmp_path: Path) -> 
     assert again.key.jwks() == tenant.key.jwks()
     assert [i.provider for i in again.users[ALICE].identities] == ["auth0", "github"]
     assert "github|4242424" not in again.users
-    refreshed = again.refresh_token(token)
+    refreshed = again.refresh_tokens.get(token)
     assert refreshed is not None
     assert refreshed.user_id == ALICE
     assert load_state(tmp_path / "absent.json") is None

@@ -78,7 +78,7 @@ def run_for(tenant: LocalTenant, **kw: Any) -> tuple[ExportRun, Recording, list[
     def sleep(seconds: float) -> None:
         slept.append(seconds)
         assert tenant.emulator.tenant.exports.wait(30)  # the worker's file is written: no race
-        tenant.emulator.tenant.advance_clock(seconds)
+        tenant.emulator.tenant.clock.advance(seconds)
 
     client = Auth0Client(BASE, access_token=tenant.m2m_token(), transport=recording, max_rate_limit_retries=0)
     return ExportRun(client, Pacer(), sleep=sleep, **kw), recording, slept
@@ -141,7 +141,7 @@ def test_an_expired_job_is_export_failed(tenant: LocalTenant, tmp_path: Path) ->
 
     def a_day_later(seconds: float) -> None:
         del seconds
-        tenant.emulator.tenant.advance_clock(25 * 3600)
+        tenant.emulator.tenant.clock.advance(25 * 3600)
         run.client.access_token = tenant.m2m_token()  # the first token expired meanwhile
 
     run.sleep = a_day_later

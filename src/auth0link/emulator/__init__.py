@@ -45,15 +45,20 @@ The folder tree is the table of contents (and where a new module goes):
   tenant's answers for every other resource type), ``import_jobs``, ``export_jobs`` (job
   objects, statuses, worker thread, signed locations), ``export_file`` (``fields``, NDJSON/CSV
   lines), ``downloads`` (the route the ``location`` points to).
-- ``state/`` — the tenant's state: ``tenant`` (the tenant), ``applications`` (clients,
-  connections), ``model`` (users, identities, codes, sessions), ``directory`` (users, linking
-  rules, the linked-identity index) with ``accounts`` (finding, checking and signing up a
-  connection's accounts), ``tenant_config`` (client grants, resource servers, settings),
-  ``persistence`` (``--state`` files, atomic 0600 writes, the tenant build), ``user_files``
-  (``--users``: formats detected by content, read as a stream) with ``user_records`` (one record
-  of any format to a user), ``tenant_file`` (``--tenant``: deploy-cli YAML; its ``tenant:`` and
-  ``resourceServers:`` in ``tenant_file_settings``), ``work_dirs`` (private export folders,
-  stale ones removed), ``demo`` (the fixed demo IDs, secrets and users).
+- ``state/`` — the tenant's state: ``tenant`` (settings, clients, connections, and its stores,
+  each a small class with one job: ``clock``, ``users``, ``sessions``, ``transactions``,
+  ``codes``, ``devices``, ``refresh_tokens``, ``outbox``), ``clock``, ``sessions`` (SSO
+  sessions, login transactions, authorization and device codes), ``refresh_tokens``, ``outbox``
+  (emails, SMS, one-time codes), ``applications`` (clients, connections), ``model`` (users,
+  identities, codes, sessions), ``directory`` (users, linking rules, the linked-identity index)
+  with ``snapshots`` (the users a reset goes back to) and ``accounts`` (finding, checking and
+  signing up a connection's accounts), ``tenant_config`` (client grants, resource servers,
+  settings), ``persistence`` (``--state`` files, atomic 0600 writes, the tenant build),
+  ``user_files`` (``--users``: formats detected by content, read as a stream) with
+  ``user_records`` (one record of any format to a user), ``tenant_file`` (``--tenant``:
+  deploy-cli YAML; its ``tenant:`` and ``resourceServers:`` in ``tenant_file_settings``),
+  ``work_dirs`` (private export folders, stale ones removed), ``demo`` (the fixed demo IDs,
+  secrets and users).
 - ``pages/`` — ``hosted``: the HTML of the hosted pages (stable form ids the agent keys on).
 - ``testing/`` — for tests, ours and other people's: ``tenant`` (``start_tenant``), ``transport``
   (in-process transports), ``control`` (the one client of ``/__emulator/*``), ``agent`` with

@@ -146,7 +146,7 @@ async def authorize(request: Request) -> Response:
         return _with_login_ticket(request, client, params)
     session = current_session(request)
     connection = params.get("connection") or None
-    tx = tenant.begin_transaction("authorize", client.client_id, params, connection=connection)
+    tx = tenant.transactions.begin("authorize", client.client_id, params, connection=connection)
     if session is None or _needs_login(tenant, session, params):
         return redirect(_login_url(tenant, tx))
     tx.resume(session.user_id, session.connection, session.auth_time)
@@ -162,7 +162,7 @@ def _with_login_ticket(request: Request, client: Client, params: dict[str, str])
     if isinstance(ticket, Response):
         return ticket
     tenant = tenant_of(request)
-    tx = tenant.begin_transaction("authorize", client.client_id, params, connection=ticket.connection)
+    tx = tenant.transactions.begin("authorize", client.client_id, params, connection=ticket.connection)
     tx.authenticate(ticket.user_id, ticket.connection, ticket.auth_time)
     return complete(request, tx)
 
@@ -190,7 +190,7 @@ async def consent_submit(request: Request, tx: Transaction, form: dict[str, str]
     """``POST /u/consent``: continue to the callback, or cancel with ``access_denied``."""
     if form.get("action") != "accept":
         tx.cancel()
-        tenant_of(request).end_transaction(tx)
+        tenant_of(request).transactions.end(tx)
         return _authorize_error(tx.params, "access_denied", "User did not authorize the request")
     tx.accept_consent()
     return complete(request, tx, _matching_session(request, tx))

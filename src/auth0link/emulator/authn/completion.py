@@ -46,7 +46,7 @@ def complete(request: Request, tx: Transaction, session: SsoSession | None = Non
         tx.ask_consent()
         return redirect(page_url("/u/consent", tx))
     tx.finish()
-    tenant.end_transaction(tx)
+    tenant.transactions.end(tx)
     new_session = session is None
     session = session or _new_session(tenant, tx)
     user = tenant.users[session.user_id]
@@ -56,7 +56,7 @@ def complete(request: Request, tx: Transaction, session: SsoSession | None = Non
     include_auth_time = "login" in tx.params.get("prompt", "").split() or "max_age" in tx.params
     code = None
     if "code" in implicit.response_types(tx.params):
-        code = tenant.issue_code(
+        code = tenant.codes.issue(
             AuthCode(
                 client_id=tx.client_id,
                 redirect_uri=redirect_uri,
@@ -89,8 +89,8 @@ def complete(request: Request, tx: Transaction, session: SsoSession | None = Non
 def complete_device(request: Request, tx: Transaction, session: SsoSession | None) -> Response:
     """Approve the device authorization (if it is still waiting) and show the success page."""
     tenant = tenant_of(request)
-    record = tenant.device_code(tx.device_code or "")
-    tenant.end_transaction(tx)
+    record = tenant.devices.get(tx.device_code or "")
+    tenant.transactions.end(tx)
     if record is None or not record.awaiting_user(tenant.now()):
         return html(hosted.device_code(error="Invalid or expired code."), 400)
     tx.finish()
@@ -107,4 +107,4 @@ def complete_device(request: Request, tx: Transaction, session: SsoSession | Non
 def _new_session(tenant: Tenant, tx: Transaction) -> SsoSession:
     if tx.user_id is None or tx.login_connection is None or tx.auth_time is None:
         raise RuntimeError("a transaction completes only once its user is known")
-    return tenant.start_session(tx.user_id, tx.auth_time, tx.login_connection)
+    return tenant.sessions.start(tx.user_id, tx.auth_time, tx.login_connection)

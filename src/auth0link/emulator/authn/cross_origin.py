@@ -90,12 +90,12 @@ def _authenticate(tenant: Tenant, client: Client, body: dict[str, Any]) -> tuple
             return _error(400, "invalid_request", f"the connection is not passwordless: {realm}")
         sms = conn.strategy == "sms"
         to = username if sms else username.lower()
-        if not tenant.take_otp(client.client_id, to, conn.name, str(body.get("otp") or "").strip()):
+        if not tenant.outbox.take_otp(client.client_id, to, conn.name, str(body.get("otp") or "").strip()):
             what = "phone number" if sms else "email"
             return _error(403, "access_denied", f"Wrong {what} or verification code.")
         key = "phone_number" if sms else "email"
-        found = accounts.find(tenant.users, conn.name, key, to) or tenant.users.create_social_user(
-            conn.name, to
+        found = accounts.find(tenant.users, conn.name, key, to) or accounts.create_social_user(
+            tenant.users, conn.name, to
         )
         return found, conn.name
     return _error(400, "invalid_request", f"Unsupported credential_type: {kind}")

@@ -45,16 +45,16 @@ async def activate_submit(request: Request) -> Response:
     """``POST /activate``: find the pending device authorization, then confirm it."""
     tenant = tenant_of(request)
     form = await read_form(request)
-    record = tenant.device_by_user_code(_normalize_user_code(form.get("user_code", "")))
+    record = tenant.devices.by_user_code(_normalize_user_code(form.get("user_code", "")))
     if record is None or not record.awaiting_user(tenant.now()):
         return _invalid_code(form.get("user_code", ""))
-    tx = tenant.begin_transaction("device", record.client_id, {}, device_code=record.device_code)
+    tx = tenant.transactions.begin("device", record.client_id, {}, device_code=record.device_code)
     return redirect(page_url("/u/device-confirm", tx))
 
 
 def _waiting_record(request: Request, tx: Transaction) -> DeviceCode | None:
     tenant = tenant_of(request)
-    record = tenant.device_code(tx.device_code or "")
+    record = tenant.devices.get(tx.device_code or "")
     return record if record is not None and record.awaiting_user(tenant.now()) else None
 
 
@@ -77,7 +77,7 @@ async def device_confirm_submit(request: Request, tx: Transaction, form: dict[st
     if form.get("action") != "confirm":
         record.deny()
         tx.cancel()
-        tenant_of(request).end_transaction(tx)
+        tenant_of(request).transactions.end(tx)
         return html(hosted.device_done(approved=False))
     tx.confirm_device()
     session = current_session(request)

@@ -163,7 +163,7 @@ async def passwordless_start(request: Request) -> Response:
     field = _field(conn)
     to = body[field].strip() if field == "phone_number" else body[field].strip().lower()
     tenant = tenant_of(request)
-    code = tenant.send_otp(client.client_id, to, conn.name)
+    code = tenant.outbox.send_otp(client.client_id, to, conn.name)
     tenant.attempts.forget_code(("one-time code", conn.name, to.lower()))  # a new code, new tries
     LOG.warning("outbox: %s code for %s: %s", conn.name, to, code)
     owner = accounts.find(tenant.users, conn.name, field, to)

@@ -64,7 +64,7 @@ async def change_password(request: Request) -> Response:
         return _bad("Connection does not exist or is not a database enabled for the client")
     address = email.strip().lower()
     if accounts.find(tenant.users, conn.name, "email", address) is not None:
-        tenant.send_message(
+        tenant.outbox.send_message(
             address,
             conn.name,
             "password_reset",

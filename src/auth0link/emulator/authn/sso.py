@@ -33,7 +33,7 @@ SESSION_DAYS = 3
 
 def current_session(request: Request) -> SsoSession | None:
     """The browser's live SSO session, if its cookie names one."""
-    return tenant_of(request).session(request.cookies.get(SESSION_COOKIE))
+    return tenant_of(request).sessions.get(request.cookies.get(SESSION_COOKIE))
 
 
 def session_cookie_attributes(*, secure: bool) -> dict[str, Any]:
@@ -67,7 +67,7 @@ def _allowed_target(request: Request, client_id: str | None, target: str) -> boo
 
 
 def _end_session(request: Request, target: str | None, *, allowed: bool) -> Response:
-    tenant_of(request).end_session(request.cookies.get(SESSION_COOKIE))
+    tenant_of(request).sessions.end(request.cookies.get(SESSION_COOKIE))
     if target and allowed:
         response: Response = redirect(target)
     elif target:

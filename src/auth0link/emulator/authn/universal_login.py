@@ -91,8 +91,8 @@ def _idp_page(
         )
     users = tenant_of(request).users
     choices = []
-    for identity, owner in users.accounts_for(connection):
-        profile = users.identity_profile(identity, owner)
+    for identity, owner in accounts.accounts_for(users, connection):
+        profile = accounts.identity_profile(identity, owner)
         choices.append((identity.full_id, str(profile.get("email") or profile.get("name"))))
     return html(hosted.idp_chooser(state=tx.id, connection=connection, accounts=choices, error=error), status)
 
@@ -141,7 +141,7 @@ def _send_code(request: Request, tx: Transaction, connection: str, form: dict[st
         to = to.lower()
     if not to:
         return _idp_page(request, tx, connection, f"Enter your {field.replace('_', ' ')}.", 400)
-    code = tenant_of(request).send_code(to, connection)
+    code = tenant_of(request).outbox.send_code(to, connection)
     tx.send_code(PendingCode(to=to, code=code, connection=connection))
     # The "email"/"SMS" goes to the outbox and to stderr (never the code in the pages).
     LOG.warning("outbox: %s code for %s: %s", connection, to, code)
@@ -152,7 +152,9 @@ def _send_code(request: Request, tx: Transaction, connection: str, form: dict[st
 def _sign_in(request: Request, tx: Transaction, connection: str, key: str, value: str) -> Response:
     """Log in the account of ``connection`` whose profile ``key`` is ``value``, or sign it up."""
     users = tenant_of(request).users
-    owner = accounts.find(users, connection, key, value) or users.create_social_user(connection, value)
+    owner = accounts.find(users, connection, key, value) or accounts.create_social_user(
+        users, connection, value
+    )
     return authenticated(request, tx, owner, connection)
 
 

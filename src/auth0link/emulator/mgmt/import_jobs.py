@@ -155,7 +155,7 @@ class ImportJobs:
         self._jobs[job.id] = job
         if send_email:
             text = f"[Auth0] Import user job for tenant emulator and connection {conn.name} completed"
-            tenant.send_message(OWNERS, conn.name, "users_import_completed", text)
+            tenant.outbox.send_message(OWNERS, conn.name, "users_import_completed", text)
         return job.body(job.created)
 
     def view(self, job_id: str, now: float) -> dict[str, Any]:

@@ -97,14 +97,14 @@ def passwordless_otp(tenant: Tenant, client: Client, params: dict[str, str]) -> 
     tries = ("one-time code", conn.name, to.lower())
     if tenant.attempts.code_exhausted(tries):
         return _error(403, "invalid_grant", MAX_OTP_ATTEMPTS)
-    if not tenant.take_otp(client.client_id, to, conn.name, params["otp"].strip()):
+    if not tenant.outbox.take_otp(client.client_id, to, conn.name, params["otp"].strip()):
         tenant.attempts.code_failed(tries)
         what = "phone number" if sms else "email"
         return _error(403, "invalid_grant", f"Wrong {what} or verification code.")
     tenant.attempts.forget_code(tries)
     users = tenant.users
     key = "phone_number" if sms else "email"
-    user = accounts.find(users, conn.name, key, to) or users.create_social_user(conn.name, to)
+    user = accounts.find(users, conn.name, key, to) or accounts.create_social_user(users, conn.name, to)
     return _tokens(tenant, client, user, params)
 
 

@@ -79,7 +79,7 @@ def _authorization_code(tenant: Tenant, client: Client, params: dict[str, str]) 
     code = params.get("code")
     if not code:
         return oauth_error(400, "invalid_request", "Missing required parameter: code")
-    record = tenant.take_code(code)  # single use, even on failure
+    record = tenant.codes.take(code)  # single use, even on failure
     if record is None or record.client_id != client.client_id or record.expires <= tenant.now():
         return oauth_error(403, "invalid_grant", "Invalid authorization code")
     if params.get("redirect_uri") != record.redirect_uri:
@@ -112,14 +112,14 @@ def _refresh_token(tenant: Tenant, client: Client, params: dict[str, str]) -> Re
     token = params.get("refresh_token")
     if not token:
         return oauth_error(400, "invalid_request", "Missing required parameter: refresh_token")
-    record = tenant.refresh_token(token)
+    record = tenant.refresh_tokens.get(token)
     if record is None or record.client_id != client.client_id:
         return BAD_REFRESH
     now = tenant.now()
     if record.used_at is not None and now - record.used_at > tenant.refresh_leeway:
         # Reuse detection: a rotated token came back after the leeway, so someone else may
         # hold the family. Auth0 revokes the whole family.
-        tenant.revoke_family(record.family)
+        tenant.refresh_tokens.revoke_family(record.family)
         return BAD_REFRESH
     user = tenant.users.get(record.user_id)
     if user is None:
@@ -191,7 +191,7 @@ def _device_code(tenant: Tenant, client: Client, params: dict[str, str]) -> Resu
     code = params.get("device_code")
     if not code:
         return oauth_error(400, "invalid_request", "Missing required parameter: device_code")
-    record = tenant.device_code(code)
+    record = tenant.devices.get(code)
     if record is None or record.client_id != client.client_id:
         return _DEVICE_ERRORS["invalid"]
     outcome = record.poll(tenant.now(), tenant.device_interval)
@@ -232,7 +232,7 @@ def device_authorization(tenant: Tenant, params: dict[str, str]) -> Result:
     if audience is not None and audience != tenant.api_audience:
         return oauth_error(403, "access_denied", f"Service not enabled within domain: {audience}")
     scope = grant_scope(tenant, client, params.get("scope", ""), audience)
-    record = tenant.start_device_authorization(client_id, scope, audience)
+    record = tenant.devices.start(client_id, scope, audience)
     verification_uri = tenant.base_url + "/activate"
     user_code = record.user_code
     return 200, {
@@ -255,9 +255,9 @@ def revoke(
     token = params.get("token")
     if not token:
         return oauth_error(400, "invalid_request", "Missing required parameter: token")
-    record = tenant.refresh_token(token)
+    record = tenant.refresh_tokens.get(token)
     if record is not None and record.client_id == client.client_id:
-        tenant.revoke_family(record.family)
+        tenant.refresh_tokens.revoke_family(record.family)
     return 200, {}
 
 

@@ -146,7 +146,7 @@ def user_tokens(
             auth_time=auth_time,
         )
     if new_refresh and client.allows_grant("refresh_token"):
-        body["refresh_token"] = tenant.issue_refresh_token(
+        body["refresh_token"] = tenant.refresh_tokens.issue(
             client_id=client.client_id,
             user_id=user.user_id,
             scope=scope,

@@ -13,7 +13,7 @@ The login pages are open in ``LOGIN`` and ``CODE_SENT`` (a user who asked for a 
 pick another way in). ``CONSENT`` is the non-verifiable callback confirmation screen; it is shown
 only when no page was answered in the transaction (``prompted`` is false). Every transition checks
 the current state and raises :class:`TransactionStateError` otherwise; handlers look transactions
-up with :meth:`~auth0link.emulator.state.tenant.Tenant.transaction`, which already filters by state, so
+up with :meth:`~auth0link.emulator.state.sessions.Transactions.get`, which already filters by state, so
 that error means a bug, not bad input.
 """
 

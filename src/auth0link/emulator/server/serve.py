@@ -196,7 +196,7 @@ def banner(emulator: Emulator, *, as_json: bool, ca_file: Path | None = None) ->
         }
         if user.phone_number is not None:
             entry["phone_number"] = user.phone_number
-        password = tenant.users.password(user.user_id)
+        password = tenant.users.passwords.get(user.user_id)
         if password is not None:
             entry["password"] = password
         users.append(entry)

@@ -12,7 +12,6 @@ its ``user_metadata``/``app_metadata``; unlinking recreates the identity as a se
 from __future__ import annotations
 
 import dataclasses
-import pickle
 import secrets
 from collections.abc import Callable, ItemsView, Iterator, Mapping, ValuesView
 from types import MappingProxyType
@@ -20,11 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 from . import demo
 from .model import Identity, ManagementError, User, bare_user, connection_id, is_social, iso
+from .snapshots import InitialUsers
 
 if TYPE_CHECKING:
     from .applications import Connection
-
-Snapshot = bytes  # pickled (users, passwords): 10x faster and smaller than a deep copy at 100,000 users
 
 
 class UserDirectory(Mapping[str, User]):
@@ -38,8 +36,8 @@ class UserDirectory(Mapping[str, User]):
         self._passwords: dict[str, str] = {}  # "auth0|…" identity -> password
         self._linked: dict[str, str] = {}
         self._connections: dict[str, str] = {}  # every connection name in use -> its ID
-        self._keep_initial = False
-        self._initial: Snapshot | None = None
+        self.passwords: Mapping[str, str] = MappingProxyType(self._passwords)  # read-only view
+        self.initial = InitialUsers(self)  # the users :meth:`Tenant.reset` goes back to
 
     # -- the mapping ----------------------------------------------------------------------------
 
@@ -85,39 +83,12 @@ class UserDirectory(Mapping[str, User]):
     def replace(self, users: list[User], passwords: dict[str, str]) -> None:
         """Replace all users and passwords (from a state file) and rebuild the index."""
         self._users = {user.user_id: user for user in users}
-        self._passwords = dict(passwords)
+        self._passwords.clear()
+        self._passwords.update(passwords)
         self._linked = {}
         self._connections = {}
         for user in self._users.values():
             self._index(user)
-
-    def keep_initial(self) -> None:
-        """Remember the users as they are now, for :meth:`reset_to_initial`.
-
-        The copy is taken lazily, by the first change: a 100,000-user tenant that is only read
-        (or never reset) pays nothing, and one that is changed pays about a second, once.
-        """
-        self._keep_initial = True
-        self._initial = None
-
-    def _changing(self) -> None:
-        """Called by every method that changes users, before the change."""
-        if self._keep_initial and self._initial is None:
-            self._initial = self.snapshot()
-
-    def reset_to_initial(self) -> None:
-        """Back to the users as they were at :meth:`keep_initial` (nothing to do if unchanged)."""
-        if self._initial is not None:
-            self.restore(self._initial)
-
-    def snapshot(self) -> Snapshot:
-        """A copy of the users and passwords (pickled), for :meth:`restore`."""
-        return pickle.dumps((list(self._users.values()), self._passwords), pickle.HIGHEST_PROTOCOL)
-
-    def restore(self, snapshot: Snapshot) -> None:
-        """Back to a :meth:`snapshot` (the snapshot stays reusable)."""
-        users, passwords = pickle.loads(snapshot)  # noqa: S301 - our own in-process snapshot, never read from outside
-        self.replace(users, passwords)
 
     def connection_named(self, con_id: str) -> str | None:
         """The name of the connection with ID ``con_id`` among those in use or the demo ones."""
@@ -127,14 +98,6 @@ class UserDirectory(Mapping[str, User]):
             if known == con_id:
                 return name
         return None
-
-    def passwords(self) -> dict[str, str]:
-        """A copy of every database identity's password."""
-        return dict(self._passwords)
-
-    def password(self, full_id: str) -> str | None:
-        """The password of the database identity ``auth0|…``, if it has one."""
-        return self._passwords.get(full_id)
 
     def linked_index(self) -> Mapping[str, str]:
         """A read-only view of the linked-identity index (``provider|id`` → holder)."""
@@ -149,22 +112,6 @@ class UserDirectory(Mapping[str, User]):
             return direct
         owner = self._linked.get(f"{provider}|{raw_id}")
         return self._users.get(owner) if owner is not None else None
-
-    def accounts_for(self, connection: str) -> list[tuple[Identity, User]]:
-        """Every identity of ``connection`` with its owning user (for account choosers)."""
-        return [
-            (identity, user)
-            for user in self._users.values()
-            for identity in user.identities
-            if identity.connection == connection
-        ]
-
-    @staticmethod
-    def identity_profile(identity: Identity, owner: User) -> dict[str, Any]:
-        """The profile the identity provider knows for ``identity`` (own user or profileData)."""
-        if identity.profile_data is not None:
-            return identity.profile_data
-        return owner.profile()
 
     def by_email(self, email: str) -> list[User]:
         """Users whose ``email`` equals ``email`` (Auth0 documents this lookup as exact)."""
@@ -182,7 +129,7 @@ class UserDirectory(Mapping[str, User]):
         the emulator cannot log in to still serve the Management API (``--users`` from a real
         tenant's export). ``extra`` holds root attributes kept as they are.
         """
-        self._changing()
+        self.initial.before_change()
         user_id = spec.get("user_id")
         if not isinstance(user_id, str) or "|" not in user_id:
             raise ValueError(f"user_id must look like 'provider|id', got {user_id!r}")
@@ -255,35 +202,15 @@ class UserDirectory(Mapping[str, User]):
             extra=dict(spec.get("extra") or {}),
         )
 
-    def create_social_user(self, connection: str, email: str) -> User:
-        """First login of an unknown account at a social/passwordless connection (a sign-up)."""
-        known = self.registry.get(connection)
-        provider = known.provider if known is not None else demo.CONNECTIONS[connection][0]
-        raw = (
-            str(secrets.randbelow(10**20) + 10**20)
-            if provider == "google-oauth2"
-            else str(secrets.randbelow(10**8) + 10**7)
-            if provider == "github"
-            else secrets.token_hex(12)
-        )
-        spec: dict[str, Any] = {"user_id": f"{provider}|{raw}", "connection": connection}
-        if provider == "sms":
-            spec.update(phone_number=email, phone_verified=True)
-        else:
-            # A social IdP's email is whatever it asserts; we call new accounts verified
-            # except on GitHub, whose demo user models an unverified email.
-            spec.update(email=email, email_verified=provider != "github")
-        return self.add(spec)
-
     def record_login(self, user: User) -> None:
         """Bump ``logins_count`` and ``last_login`` as a successful login does."""
-        self._changing()
+        self.initial.before_change()
         user.logins_count += 1
         user.last_login = iso(self._now())
 
     def patch(self, user: User, body: dict[str, Any]) -> None:
         """Apply a PATCH body: top-level merge of ``*_metadata`` (``null`` deletes a key)."""
-        self._changing()
+        self.initial.before_change()
         for meta_key in ("user_metadata", "app_metadata"):
             if meta_key not in body:
                 continue
@@ -304,13 +231,13 @@ class UserDirectory(Mapping[str, User]):
 
     def set_password(self, user: User, password: str) -> None:
         """A database user's new password, and ``last_password_reset`` as Auth0 then shows it."""
-        self._changing()
+        self.initial.before_change()
         self._passwords[user.user_id] = password
         user.extra["last_password_reset"] = iso(self._now())
 
     def delete(self, user_id: str) -> bool:
         """Delete a user and every identity linked to it; ``False`` if there was none."""
-        self._changing()
+        self.initial.before_change()
         user = self._users.pop(user_id, None)
         if user is None:
             return False
@@ -325,7 +252,7 @@ class UserDirectory(Mapping[str, User]):
         self, primary_id: str, provider: str, raw_id: str, con_id: str | None = None
     ) -> list[dict[str, Any]]:
         """Link ``provider|raw_id`` into ``primary_id``; return the new identities array."""
-        self._changing()
+        self.initial.before_change()
         primary = self.get_user(primary_id)
         secondary_id = f"{provider}|{raw_id}"
         if secondary_id == primary_id:
@@ -360,7 +287,7 @@ class UserDirectory(Mapping[str, User]):
 
     def unlink(self, primary_id: str, provider: str, raw_id: str) -> list[dict[str, Any]]:
         """Unlink ``provider|raw_id`` from ``primary_id``; it becomes a separate bare user."""
-        self._changing()
+        self.initial.before_change()
         primary = self.get_user(primary_id)
         if primary.identities[0].provider == provider and primary.identities[0].user_id == raw_id:
             # Undocumented text; Auth0 refuses to remove the primary identity with a 400.

@@ -50,9 +50,9 @@ def state_json(tenant: Tenant) -> dict[str, Any]:
         "version": STATE_VERSION,
         "signing_key_pem": tenant.key.to_pem(),
         "users": [user.to_json() for user in tenant.users.values()],
-        "passwords": tenant.users.passwords(),
-        "refresh_tokens": {t: r.to_json() for t, r in tenant.refresh_tokens().items()},
-        "revoked_families": sorted(tenant.revoked_families()),
+        "passwords": dict(tenant.users.passwords),
+        "refresh_tokens": {t: r.to_json() for t, r in tenant.refresh_tokens.live().items()},
+        "revoked_families": sorted(tenant.refresh_tokens.revoked()),
     }
 
 
@@ -88,7 +88,7 @@ def _signing_key(pem: str) -> SigningKey:
 def apply_state(tenant: Tenant, state: SavedState) -> None:
     """Load the users, passwords and refresh tokens of ``state`` into ``tenant``."""
     tenant.users.replace(list(state.users or []), state.passwords)
-    tenant.restore_refresh_tokens(state.refresh_tokens, state.revoked_families)
+    tenant.refresh_tokens.restore(state.refresh_tokens, state.revoked_families)
 
 
 def load_state(path: Path) -> SavedState | None:

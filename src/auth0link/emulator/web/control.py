@@ -68,12 +68,14 @@ async def health(request: Request) -> Response:
 
 async def outbox(request: Request) -> Response:
     """The messages sent to ``to`` (all messages without ``to``)."""
-    return JSONResponse({"messages": _emulator(request).tenant.messages(request.query_params.get("to"))})
+    return JSONResponse(
+        {"messages": _emulator(request).tenant.outbox.messages(request.query_params.get("to"))}
+    )
 
 
 async def clear_outbox(request: Request) -> Response:
     """Empty the outbox."""
-    _emulator(request).tenant.clear_outbox()
+    _emulator(request).tenant.outbox.clear()
     return Response(status_code=204)
 
 
@@ -130,14 +132,14 @@ async def clock(request: Request) -> Response:
     body = await _body(request)
     tenant = _emulator(request).tenant
     if isinstance(body, dict) and body.get("reset") is True:
-        tenant.reset_clock()
+        tenant.clock.reset()
     elif isinstance(body, dict) and _seconds(body.get("advance")):
-        tenant.advance_clock(float(body["advance"]))
+        tenant.clock.advance(float(body["advance"]))
     else:
         return _bad(
             f'send {{"advance": SECONDS}} (a finite number, at most {MAX_ADVANCE}) or {{"reset": true}}'
         )
-    return JSONResponse({"offset": tenant.clock_offset, "now": tenant.now()})
+    return JSONResponse({"offset": tenant.clock.offset, "now": tenant.now()})
 
 
 ROUTES = [

@@ -114,7 +114,7 @@ def in_transaction(
         async def endpoint(request: Request) -> Response:
             form = await read_form(request) if request.method == "POST" else {}
             tx_id = form.get("state") or request.query_params.get("state", "")
-            tx = tenant_of(request).transaction(tx_id, states)
+            tx = tenant_of(request).transactions.get(tx_id, states)
             if tx is None:
                 return missing()
             return await handler(request, tx, form)
