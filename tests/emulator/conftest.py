@@ -22,8 +22,9 @@ from auth0link.emulator.server.options import EmulatorOptions
 from auth0link.emulator.state import demo
 from auth0link.emulator.state.persistence import build_tenant
 from auth0link.emulator.testing.agent import LoginAgent
+from auth0link.emulator.testing.forms import m2m_token_form, pkce_challenge
+from auth0link.emulator.testing.transport import SyncASGITransport
 from auth0link.emulator.web.app import Emulator, create_app
-from tests.support.tenant import SyncASGITransport, m2m_token_form, pkce_challenge
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator

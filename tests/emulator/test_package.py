@@ -5,11 +5,10 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import auth0link
 import auth0link.emulator
 
 EMULATOR = Path(auth0link.emulator.__file__).parent
-MAIN = Path(auth0link.__file__).parent
+MAIN = EMULATOR.parent  # the auth0link package (found without importing it)
 MAX_LINES = 400
 MAX_FUNCTION_LINES = 60
 
@@ -112,3 +111,38 @@ def test_no_class_has_more_than_fifteen_public_methods() -> None:
                 if len(public) > MAX_PUBLIC_METHODS:
                     too_big.append(f"{path.relative_to(EMULATOR)}: {node.name} has {len(public)}")
     assert too_big == []
+
+
+TESTS = Path(__file__).resolve().parents[1]
+
+
+def _test_module_imports(path: Path, seen: set[Path]) -> set[str]:
+    """The absolute names ``path`` imports, following ``tests.*`` helper modules transitively."""
+    if path in seen:
+        return set()
+    seen.add(path)
+    names = set(_imported(ast.parse(path.read_text(encoding="utf-8"))))
+    for name in list(names):
+        parts = name.split(".")
+        if parts[0] != "tests":
+            continue
+        for length in range(len(parts), 1, -1):  # `from tests.support.tenant import X` → tenant.py
+            candidate = TESTS.joinpath(*parts[1:length]).with_suffix(".py")
+            if candidate.is_file():
+                names |= _test_module_imports(candidate, seen)
+                break
+    return names
+
+
+def test_the_emulator_tests_use_nothing_of_auth0link_outside_the_emulator() -> None:
+    """No module of tests/emulator imports auth0link outside auth0link.emulator, directly or via tests.*."""
+    seen: set[Path] = set()
+    outside = {
+        f"{path.name}: {name}"
+        for path in sorted((TESTS / "emulator").glob("*.py"))
+        for name in _test_module_imports(path, seen)
+        if (name == "auth0link" or name.startswith("auth0link."))
+        and not (name == "auth0link.emulator" or name.startswith("auth0link.emulator."))
+    }
+    assert len(seen) > 10
+    assert outside == set()

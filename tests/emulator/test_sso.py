@@ -10,10 +10,10 @@ from auth0link.emulator.authn.sso import SESSION_COOKIE, session_cookie_attribut
 from auth0link.emulator.state import demo
 from auth0link.emulator.state.persistence import build_tenant
 from auth0link.emulator.testing.agent import LoginAgent
+from auth0link.emulator.testing.transport import SyncASGITransport
 from auth0link.emulator.web.app import create_app
 from tests.emulator.conftest import SPA_ORIGIN, pkce
 from tests.emulator.test_agent import authorize_url
-from tests.support.tenant import SyncASGITransport
 
 if TYPE_CHECKING:
     from tests.emulator.conftest import Ctx

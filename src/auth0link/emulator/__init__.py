@@ -61,9 +61,9 @@ The folder tree is the table of contents (and where a new module goes):
   secrets and users).
 - ``pages/`` — ``hosted``: the HTML of the hosted pages (stable form ids the agent keys on).
 - ``testing/`` — for tests, ours and other people's: ``tenant`` (``start_tenant``), ``transport``
-  (in-process transports), ``control`` (the one client of ``/__emulator/*``), ``agent`` with
-  ``page_reader`` (a scripted user that reads and submits the real pages); :mod:`.pytest_plugin`
-  gives them as fixtures.
+  (in-process transports), ``forms`` (PKCE, machine-token requests), ``control`` (the one client
+  of ``/__emulator/*``), ``agent`` with ``page_reader`` (a scripted user that reads and submits
+  the real pages); :mod:`.pytest_plugin` gives them as fixtures.
 
 Errors meant for the user are :class:`EmulatorError` (one line, exit 2).
 """
