@@ -40,8 +40,8 @@ import httpx  # noqa: E402 - after the path set-up
 from tests.support.rss import vm_hwm_mb  # noqa: E402
 from tests.support.tenants import write_users_export  # noqa: E402
 
-from auth0link.emulator.exportfile import parse_fields, write_export  # noqa: E402
-from auth0link.emulator.persistence import build_tenant, read_users_file  # noqa: E402
+from auth0link.emulator.mgmt.export_file import parse_fields, write_export  # noqa: E402
+from auth0link.emulator.state.persistence import build_tenant, read_users_file  # noqa: E402
 
 FIELDS = [{"name": "user_id"}, {"name": "email"}, {"name": "email_verified"}, {"name": "identities"}]
 

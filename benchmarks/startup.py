@@ -257,7 +257,7 @@ def identities(python: str, script: str, runs: int) -> None:
             "AUTH0LINK_CONFIG_DIR": f"{tmp}/config",
             "AUTH0LINK_DATA_DIR": f"{tmp}/data",
         }
-        agent = [python, "-m", "auth0link.emulator.agent", "--email", "alice@example.com"]
+        agent = [python, "-m", "auth0link.emulator.testing.agent", "--email", "alice@example.com"]
         agent += ["--password", "correct-horse-alice", "--connection", "Username-Password-Authentication"]
         login_env = {**env, "BROWSER": shlex.join(agent) + " %s"}
         subprocess.run([script, "login"], env=login_env, check=True, capture_output=True)

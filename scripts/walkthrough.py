@@ -5,7 +5,7 @@ own (``python scripts/walkthrough.py``). Everything runs the real CLI as subproc
 local ``auth0link emulator`` over HTTPS, configured as a user configures a real tenant: the bare
 ``127.0.0.1:PORT`` domain plus ``AUTH0LINK_CA_BUNDLE`` (the emulator's CA, kept in the temporary
 directory's data folder); the user's part of each browser login is done by the emulator's
-scripted user (``python -m auth0link.emulator.agent``, set as ``$BROWSER``), which fills in the
+scripted user (``python -m auth0link.emulator.testing.agent``, set as ``$BROWSER``), which fills in the
 same hosted pages a person would. Configuration, backups and (unless the OS keyring is used)
 tokens (``--insecure-storage``, 0600) live in a temporary directory that is removed at the end.
 """
@@ -61,7 +61,7 @@ class Walkthrough:
         argv = [
             sys.executable,
             "-m",
-            "auth0link.emulator.agent",
+            "auth0link.emulator.testing.agent",
             "--email",
             ALICE_EMAIL,
             "--connection",

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from auth0link.emulator import demo
+from auth0link.emulator.state import demo
 from auth0link.errors import LoginRequired, TokenStorageError, UsageError
 from auth0link.machine import AdminSession, machine_key, read_secret, secret_key
 from auth0link.tokens import MemoryTokenStore

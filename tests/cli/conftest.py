@@ -65,7 +65,7 @@ class Wired:
 
     def machine_login(self) -> None:
         """``login --machine`` with the emulator's M2M client, the secret on stdin; it must work."""
-        from auth0link.emulator import demo
+        from auth0link.emulator.state import demo
 
         result = self(
             "login",

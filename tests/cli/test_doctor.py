@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from auth0link.emulator import demo
+from auth0link.emulator.state import demo
 from auth0link.errors import ExitCode
 from tests.cli.conftest import KEY
 from tests.cli.test_status import revoke_alice

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from auth0link.application import Services
-from auth0link.emulator import demo
+from auth0link.emulator.state import demo
 from auth0link.machine import secret_key
 from auth0link.token_file import FileTokenStore
 from tests.support.tenant import BASE, LocalTenant

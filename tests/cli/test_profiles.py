@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from auth0link.emulator import demo
+from auth0link.emulator.state import demo
 from auth0link.errors import ExitCode
 from tests.support.tenant import BASE, NATIVE
 

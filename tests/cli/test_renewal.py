@@ -31,7 +31,7 @@ def api_and_token_requests(wired: Wired) -> list[tuple[str, str]]:
 @pytest.fixture
 def skewed(wired: Wired) -> Wired:
     """The tenant's clock two days ahead: Alice's access token has expired there, not here."""
-    wired.tenant.emulator.tenant.advance_clock(2 * DAY)
+    wired.tenant.emulator.tenant.clock.advance(2 * DAY)
     return wired
 
 
@@ -80,9 +80,9 @@ def test_a_revoked_session_behind_the_401_is_exit_3(skewed: Wired) -> None:
     assert stored is not None
     assert stored.refresh_token is not None
     tenant = skewed.tenant.emulator.tenant
-    record = tenant.refresh_token(stored.refresh_token)
+    record = tenant.refresh_tokens.get(stored.refresh_token)
     assert record is not None
-    tenant.revoke_family(record.family)
+    tenant.refresh_tokens.revoke_family(record.family)
     result = skewed("identities")
     assert result.exit_code == ExitCode.LOGIN_REQUIRED
     assert "can no longer be refreshed" in result.stderr
@@ -102,7 +102,7 @@ def test_an_env_token_rejected_by_the_tenant_says_to_replace_it(skewed: Wired) -
 def test_a_machine_token_expired_at_the_tenant_is_requested_again(wired: Wired) -> None:
     """Admin identities --user: the machine token's 401 re-requests it with the stored secret."""
     wired.machine_login()
-    wired.tenant.emulator.tenant.advance_clock(2 * DAY)
+    wired.tenant.emulator.tenant.clock.advance(2 * DAY)
     wired.tenant.faults.requests.clear()
     result = wired("identities", "--user", ALICE, "--json")
     assert result.exit_code == 0, result.stderr
@@ -112,7 +112,7 @@ def test_a_machine_token_expired_at_the_tenant_is_requested_again(wired: Wired) 
 def test_admin_command_with_an_env_token_the_tenant_rejects_says_to_replace_it(wired: Wired) -> None:
     """identities --user with a rejected AUTH0LINK_ACCESS_TOKEN: one GET, no renewal, exit 3 naming the variable."""
     token = wired.tenant.tokens().access_token  # a user's token: the tenant refuses it for admin reads
-    wired.tenant.emulator.tenant.advance_clock(2 * DAY)  # … and it has expired there
+    wired.tenant.emulator.tenant.clock.advance(2 * DAY)  # … and it has expired there
     result = wired("identities", "--user", GITHUB, "--json", env={"AUTH0LINK_ACCESS_TOKEN": token})
     assert result.exit_code == ExitCode.LOGIN_REQUIRED, result.stderr
     assert "AUTH0LINK_ACCESS_TOKEN" in result.stderr

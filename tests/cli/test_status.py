@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from auth0link.emulator import demo
+from auth0link.emulator.state import demo
 from auth0link.errors import ExitCode
 from tests.cli.conftest import KEY
 from tests.support.demo_ids import ALICE
@@ -26,9 +26,9 @@ def revoke_alice(wired: Wired) -> None:
     assert stored is not None
     assert stored.refresh_token is not None
     tenant = wired.tenant.emulator.tenant
-    record = tenant.refresh_token(stored.refresh_token)
+    record = tenant.refresh_tokens.get(stored.refresh_token)
     assert record is not None
-    tenant.revoke_family(record.family)
+    tenant.refresh_tokens.revoke_family(record.family)
 
 
 def machine_login(wired: Wired, *, keep_user: bool = False) -> None:
@@ -61,7 +61,7 @@ def test_revoked_refresh_tokens_are_reported_with_the_fix_and_exit_3(wired: Wire
 def test_a_revoked_session_expired_by_the_tenant_clock_is_exit_3(wired: Wired) -> None:
     """Revoked, and expired on the tenant's clock (this machine's says valid): exit 3 with the fix."""
     revoke_alice(wired)
-    wired.tenant.emulator.tenant.advance_clock(2 * DAY)
+    wired.tenant.emulator.tenant.clock.advance(2 * DAY)
     result = wired("status", "--json")
     assert result.exit_code == ExitCode.LOGIN_REQUIRED
     (session,) = json.loads(result.stdout)["sessions"]
@@ -106,7 +106,7 @@ def test_refused_machine_credentials_are_exit_3(wired: Wired) -> None:
     machine_login(wired)
     tenant = wired.tenant.emulator.tenant
     tenant.clients[M2M] = dataclasses.replace(tenant.clients[M2M], client_secret="rotated")
-    tenant.advance_clock(2 * DAY)
+    tenant.clock.advance(2 * DAY)
     result = wired("status")
     assert result.exit_code == ExitCode.LOGIN_REQUIRED, result.stdout
     assert f"Fix: auth0link login --machine --client-id {M2M}" in result.stdout

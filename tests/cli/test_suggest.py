@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from auth0link.application import Services
-from auth0link.emulator import demo
-from auth0link.emulator.persistence import build_tenant
-from auth0link.emulator.userfiles import UsersFile
+from auth0link.emulator.state import demo
+from auth0link.emulator.state.persistence import build_tenant
+from auth0link.emulator.state.user_files import UsersFile
 from auth0link.errors import ExitCode
 from tests.support.tenant import BASE, LocalTenant
 from tests.support.tenants import duplicate_pairs, pair_email, primary_id, secondary_id, write_users_export
@@ -55,7 +55,7 @@ def suggest(cli: Runner, tenant: LocalTenant, *args: str) -> Result:
 
     def sleep(seconds: float) -> None:
         assert tenant.emulator.tenant.exports.wait(30)
-        tenant.emulator.tenant.advance_clock(seconds)
+        tenant.emulator.tenant.clock.advance(seconds)
 
     return cli("suggest", *args, obj=Services(transport=tenant.transport, sleep=sleep))
 
@@ -181,7 +181,7 @@ def test_a_failed_export_job_exits_5_with_the_fix(
         del args, kwargs
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("auth0link.emulator.jobs.write_export", full_disk)
+    monkeypatch.setattr("auth0link.emulator.mgmt.export_jobs.write_export", full_disk)
     result = suggest(cli, tenant, "--all")
     assert result.exit_code == ExitCode.NETWORK
     assert "error: The users-export job job_" in result.stderr

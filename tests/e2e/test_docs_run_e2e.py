@@ -8,7 +8,7 @@ them, with only these differences, each what a person does by hand:
 * a ``serve`` block and a line ``auth0link emulator … &`` run in the background, and the script
   waits until the port answers (a person waits for the ``export`` lines);
 * port 8080 becomes a free port (tests run side by side);
-* ``$BROWSER`` is the scripted user (``python -m auth0link.emulator.agent``) signing in as Alice,
+* ``$BROWSER`` is the scripted user (``python -m auth0link.emulator.testing.agent``) signing in as Alice,
   and there is no OS keyring (``AUTH0LINK_STORAGE=file``);
 * the README's quick start runs on a terminal (a pseudo-terminal), where the test answers ``y``
   to each ``[y/N]`` question, as the person trying it would;
@@ -107,7 +107,7 @@ def page_env(folder: Path) -> dict[str, str]:
             "HOME": str(home),
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}",
             "AUTH0LINK_STORAGE": "file",
-            "BROWSER": f"{sys.executable} -m auth0link.emulator.agent %s",
+            "BROWSER": f"{sys.executable} -m auth0link.emulator.testing.agent %s",
             "AUTH0LINK_AGENT_EMAIL": "alice@example.com",
             "AUTH0LINK_AGENT_PASSWORD": "correct-horse-alice",
             "COLUMNS": "200",

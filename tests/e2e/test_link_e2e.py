@@ -1,7 +1,7 @@
 """End to end: the real ``auth0link`` CLI (subprocesses) links and unlinks against the emulator.
 
 The second login is completed by a browser the CLI opens through ``BROWSER`` (Python's
-``webbrowser`` honours it): the emulator's scripted user (:mod:`auth0link.emulator.agent`, which
+``webbrowser`` honours it): the emulator's scripted user (:mod:`auth0link.emulator.testing.agent`, which
 reads and submits the hosted login pages like a person) here, and a real headless Chromium in
 ``test_link_google_in_chromium``. Results are checked through the Management API with the
 emulator's M2M client, not only through the CLI's own output.
@@ -24,7 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from auth0link.client import Auth0Client
-from auth0link.emulator.agent import AgentError, LoginAgent
+from auth0link.emulator.testing.agent import AgentError, LoginAgent
 from tests.support.demo_ids import (
     ALICE,
     ALICE_EMAIL,

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from auth0link.emulator.agent import LoginAgent
+from auth0link.emulator.testing.agent import LoginAgent
 from auth0link.tokens import KeyringTokenStore, TokenSet, store_key
 from tests.support.browser import UrlHandoff, chromium, complete_emulator_login
 from tests.support.demo_ids import ALICE, BOB
@@ -248,7 +248,7 @@ def test_no_keyring_hint_then_insecure_storage(tmp_path: Path) -> None:
             [
                 sys.executable,
                 "-m",
-                "auth0link.emulator.agent",
+                "auth0link.emulator.testing.agent",
                 "--email",
                 "alice@example.com",
                 "--password",
@@ -330,7 +330,15 @@ def test_two_profiles_then_logout_all(tmp_path: Path) -> None:
             ("bob", "bob@example.com", "correct-horse-bob"),
         ):
             browser = shlex.join(
-                [sys.executable, "-m", "auth0link.emulator.agent", "--email", email, "--password", password]
+                [
+                    sys.executable,
+                    "-m",
+                    "auth0link.emulator.testing.agent",
+                    "--email",
+                    email,
+                    "--password",
+                    password,
+                ]
             )
             done = run(["--profile", profile, "login"], {**env, "BROWSER": browser + " %s"})
             assert done.returncode == 0, done.stderr

@@ -39,7 +39,7 @@ log = pathlib.Path(sys.argv[1])
 cmdline = pathlib.Path("/proc/self/cmdline").read_bytes().replace(b"\\0", b" ")
 with log.open("ab") as f:
     f.write(cmdline + b"\\n")
-agent = [sys.executable, "-m", "auth0link.emulator.agent", *sys.argv[2:]]
+agent = [sys.executable, "-m", "auth0link.emulator.testing.agent", *sys.argv[2:]]
 raise SystemExit(subprocess.call(agent))
 """
 

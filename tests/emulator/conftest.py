@@ -2,7 +2,7 @@
 
 The in-process tenant's base URL is ``https://emulator.test``, as the served emulator's is
 ``https://…`` by default, so cookies and URLs behave as over TLS. ``served_options`` makes the
-options for an :class:`~auth0link.emulator.server.EmulatorThread` (HTTPS, its CA in one
+options for an :class:`~auth0link.emulator.server.serve.EmulatorThread` (HTTPS, its CA in one
 temporary folder for the whole run).
 """
 
@@ -18,12 +18,13 @@ import httpx
 import jwt
 import pytest
 
-from auth0link.emulator import demo
-from auth0link.emulator.agent import LoginAgent
-from auth0link.emulator.app import Emulator, create_app
-from auth0link.emulator.options import EmulatorOptions
-from auth0link.emulator.persistence import build_tenant
-from tests.support.tenant import SyncASGITransport, m2m_token_form, pkce_challenge
+from auth0link.emulator.server.options import EmulatorOptions
+from auth0link.emulator.state import demo
+from auth0link.emulator.state.persistence import build_tenant
+from auth0link.emulator.testing.agent import LoginAgent
+from auth0link.emulator.testing.forms import m2m_token_form, pkce_challenge
+from auth0link.emulator.testing.transport import SyncASGITransport
+from auth0link.emulator.web.app import Emulator, create_app
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator

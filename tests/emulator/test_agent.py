@@ -15,16 +15,16 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from auth0link.emulator import demo
-from auth0link.emulator.agent import AgentError, LoginAgent, main
-from auth0link.emulator.server import EmulatorThread
+from auth0link.emulator.server.serve import EmulatorThread
+from auth0link.emulator.state import demo
+from auth0link.emulator.testing.agent import AgentError, LoginAgent, main
 from tests.emulator.conftest import DEVICE_GRANT, pkce, query_of
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
     from pathlib import Path
 
-    from auth0link.emulator.options import EmulatorOptions
+    from auth0link.emulator.server.options import EmulatorOptions
 
 
 pytestmark = pytest.mark.callback_ports  # the stand-in listener binds one of 8484-8486
@@ -157,7 +157,7 @@ def test_agent_needs_a_way_to_log_in(served: EmulatorThread) -> None:
 
 
 def test_agent_cli_approves_a_device(served: EmulatorThread, capsys: pytest.CaptureFixture[str]) -> None:
-    """`python -m auth0link.emulator.agent URL` works on /activate URLs (exit 0)."""
+    """`python -m auth0link.emulator.testing.agent URL` works on /activate URLs (exit 0)."""
     device = httpx.post(
         served.base_url + "/oauth/device/code",
         data={"client_id": demo.NATIVE_CLIENT_ID, "scope": "openid"},
@@ -200,10 +200,10 @@ def test_agent_cli_fails_with_one_line(served: EmulatorThread, capsys: pytest.Ca
 
 @pytest.mark.e2e
 def test_agent_as_browser_env_var(served: EmulatorThread, listener: Listener, tmp_path: Path) -> None:
-    """BROWSER="python -m auth0link.emulator.agent … %s" drives webbrowser.open to the callback."""
+    """BROWSER="python -m auth0link.emulator.testing.agent … %s" drives webbrowser.open to the callback."""
     cookies = tmp_path / "cookies.json"
     env = {
-        "BROWSER": f"{sys.executable} -m auth0link.emulator.agent %s",
+        "BROWSER": f"{sys.executable} -m auth0link.emulator.testing.agent %s",
         "AUTH0LINK_AGENT_EMAIL": "alice@example.com",
         "AUTH0LINK_AGENT_PASSWORD": demo.ALICE_PASSWORD,
         "AUTH0LINK_AGENT_COOKIES": str(cookies),

@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from auth0link.emulator import tenantfile
-from auth0link.emulator.agent import AgentError
-from auth0link.emulator.attempts import BLOCKED, MAX_OTP_ATTEMPTS
+from auth0link.emulator.protocol.attempts import BLOCKED, MAX_OTP_ATTEMPTS
+from auth0link.emulator.state import tenant_file
+from auth0link.emulator.testing.agent import AgentError
 from tests.emulator.conftest import csrf_field
 from tests.emulator.test_embedded import otp_grant, start
 from tests.emulator.test_extgrants import realm_login
@@ -58,7 +58,7 @@ def test_threshold_from_the_tenant_file(ctx: Ctx, tmp_path: Path) -> None:
     """attackProtection.bruteForceProtection.max_attempts sets the threshold (deploy-cli's keys)."""
     path = tmp_path / "tenant.yaml"
     path.write_text("attackProtection:\n  bruteForceProtection: {enabled: true, max_attempts: 2}\n")
-    tenantfile.load(ctx.tenant, path)
+    tenant_file.load(ctx.tenant, path)
     realm_login(ctx, password="wrong")
     realm_login(ctx, password="wrong")
     assert realm_login(ctx).status_code == 429
@@ -69,13 +69,13 @@ def test_a_bad_threshold_in_the_tenant_file_is_refused(ctx: Ctx, tmp_path: Path)
     path = tmp_path / "tenant.yaml"
     path.write_text("attackProtection:\n  bruteForceProtection: {max_attempts: 0}\n")
     with pytest.raises(Exception, match="max_attempts must be 1 to 100"):
-        tenantfile.load(ctx.tenant, path)
+        tenant_file.load(ctx.tenant, path)
 
 
 def test_a_one_time_code_dies_after_three_wrong_tries(ctx: Ctx) -> None:
     """The OTP grant: three wrong codes, then the right one is refused with Auth0's words."""
     start(ctx, connection="email", email="alice@example.com", send="code")
-    code = ctx.tenant.messages("alice@example.com")[-1]["code"]
+    code = ctx.tenant.outbox.messages("alice@example.com")[-1]["code"]
     for _ in range(3):
         wrong = otp_grant(ctx, "alice@example.com", _wrong(code), "email")
         assert wrong.json()["error_description"] == "Wrong email or verification code."
@@ -85,14 +85,14 @@ def test_a_one_time_code_dies_after_three_wrong_tries(ctx: Ctx) -> None:
         {"error": "invalid_grant", "error_description": MAX_OTP_ATTEMPTS},
     )
     start(ctx, connection="email", email="alice@example.com", send="code")
-    fresh = ctx.tenant.messages("alice@example.com")[-1]["code"]
+    fresh = ctx.tenant.outbox.messages("alice@example.com")[-1]["code"]
     assert otp_grant(ctx, "alice@example.com", fresh, "email").status_code == 200
 
 
 def test_two_wrong_codes_then_the_right_one_works(ctx: Ctx) -> None:
     """Fewer than three wrong tries leave the code usable."""
     start(ctx, connection="sms", phone_number="+15555550123")
-    code = ctx.tenant.messages("+15555550123")[-1]["code"]
+    code = ctx.tenant.outbox.messages("+15555550123")[-1]["code"]
     for _ in range(2):
         otp_grant(ctx, "+15555550123", _wrong(code), "sms")
     assert otp_grant(ctx, "+15555550123", code, "sms").status_code == 200
@@ -107,7 +107,7 @@ def test_login_page_code_dies_after_three_wrong_tries(ctx: Ctx) -> None:
     form = {"state": state, "connection": "email", "email": "alice@example.com", **token}
     sent = agent.client.post("/u/login/idp", data=form, follow_redirects=True)
     code_url = sent.url.path
-    code = ctx.tenant.messages("alice@example.com")[-1]["code"]
+    code = ctx.tenant.outbox.messages("alice@example.com")[-1]["code"]
     for _ in range(3):
         page = agent.client.post(code_url, data={"state": state, "code": _wrong(code), **token})
         assert "Wrong email or verification code." in page.text

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from auth0link.emulator import demo
+from auth0link.emulator.state import demo
 from tests.emulator.conftest import CALLBACK, claims, csrf_field, pkce, query_of
 from tests.support.demo_ids import ALICE, BOB
 

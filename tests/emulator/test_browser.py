@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from auth0link.emulator import demo
-from auth0link.emulator.server import EmulatorThread
+from auth0link.emulator.server.serve import EmulatorThread
+from auth0link.emulator.state import demo
 from tests.emulator.conftest import DEVICE_GRANT
 from tests.emulator.test_agent import Listener, authorize_url
 from tests.support.browser import trust_flag
@@ -23,7 +23,7 @@ from tests.support.keyring_service import require_tools
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from auth0link.emulator.options import EmulatorOptions
+    from auth0link.emulator.server.options import EmulatorOptions
 
 pytestmark = pytest.mark.browser
 

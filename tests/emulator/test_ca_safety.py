@@ -13,10 +13,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
 
-from auth0link.emulator import EmulatorError, tls
-from auth0link.emulator.options import EmulatorOptions
-from auth0link.emulator.server import prepare
-from auth0link.emulator.tls import CA_FILE, CA_KEY_FILE, SERVER_FILE, prepare_tls
+from auth0link.emulator import EmulatorError
+from auth0link.emulator.server import tls
+from auth0link.emulator.server.options import EmulatorOptions
+from auth0link.emulator.server.serve import prepare
+from auth0link.emulator.server.tls import CA_FILE, CA_KEY_FILE, SERVER_FILE, prepare_tls
 
 if TYPE_CHECKING:
     from pathlib import Path

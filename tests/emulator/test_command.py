@@ -10,9 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from auth0link.emulator import DEMO_USERS_HELP, demo
-from auth0link.emulator.command import main
-from auth0link.emulator.options import EmulatorOptions, parse_options
+from auth0link.emulator import DEMO_USERS_HELP
+from auth0link.emulator.server.command import main
+from auth0link.emulator.server.options import EmulatorOptions, parse_options
+from auth0link.emulator.state import demo
 from tests.support.emulator import launch, start_emulator
 
 
@@ -57,7 +58,7 @@ def test_import_light_modules_do_not_import_starlette() -> None:
     (click and rich may come in through httpx's own CLI; that is httpx's doing.)
     """
     code = (
-        "import sys, auth0link.emulator, auth0link.emulator.agent;"
+        "import sys, auth0link.emulator, auth0link.emulator.testing.agent;"
         "print(any(m.split('.')[0] in ('starlette', 'uvicorn') for m in sys.modules))"
     )
     out = subprocess.run(
@@ -201,7 +202,7 @@ def test_the_access_log_default_needs_a_terminal_in_the_foreground() -> None:
     import pty
     import sys
 
-    from auth0link.emulator.server import stderr_in_foreground
+    from auth0link.emulator.server.serve import stderr_in_foreground
 
     main_fd, child_fd = pty.openpty()
     saved = sys.stderr

@@ -17,16 +17,16 @@ import httpx
 import jwt
 import pytest
 
-from auth0link.emulator import demo
-from auth0link.emulator.agent import LoginAgent
-from auth0link.emulator.server import EmulatorThread
+from auth0link.emulator.server.serve import EmulatorThread
+from auth0link.emulator.state import demo
+from auth0link.emulator.testing.agent import LoginAgent
 from tests.emulator.conftest import query_of
 from tests.support.demo_ids import ALICE, GITHUB
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from auth0link.emulator.options import EmulatorOptions
+    from auth0link.emulator.server.options import EmulatorOptions
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from auth0link.emulator import demo
-from auth0link.emulator.faults import parse_faults
+from auth0link.emulator.state import demo
+from auth0link.emulator.web.faults import parse_faults
 from tests.emulator.conftest import ALICE_ENC, BASE, SPA_ORIGIN
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ from html import unescape
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from auth0link.emulator import demo
+from auth0link.emulator.state import demo
 from tests.emulator.conftest import BASE, SPA_ORIGIN, claims
 from tests.support.demo_ids import ALICE
 

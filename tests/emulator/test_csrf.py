@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from auth0link.emulator import demo
-from auth0link.emulator.csrf import COOKIE
+from auth0link.emulator.state import demo
+from auth0link.emulator.web.csrf import COOKIE
 from tests.emulator.conftest import DEVICE_GRANT, csrf_field, query_of
 
 if TYPE_CHECKING:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import jwt
 
-from auth0link.emulator import demo
+from auth0link.emulator.state import demo
 from tests.emulator.conftest import BASE, DEVICE_GRANT, csrf_field
 from tests.support.demo_ids import ALICE, BOB
 

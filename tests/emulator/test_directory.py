@@ -10,16 +10,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auth0link.emulator import demo
-from auth0link.emulator.keys import SigningKey
-from auth0link.emulator.model import ManagementError, connection_id
-from auth0link.emulator.persistence import apply_state, build_tenant, decode_state, state_json
-from auth0link.emulator.tenant import Tenant
+from auth0link.emulator.protocol.keys import SigningKey
+from auth0link.emulator.state import demo
+from auth0link.emulator.state.accounts import create_social_user
+from auth0link.emulator.state.model import ManagementError, connection_id
+from auth0link.emulator.state.persistence import apply_state, build_tenant, decode_state, state_json
+from auth0link.emulator.state.tenant import Tenant
 from tests.emulator.conftest import BASE
 from tests.support.demo_ids import ALICE, BOB, GITHUB, GOOGLE
 
 if TYPE_CHECKING:
-    from auth0link.emulator.directory import UserDirectory
+    from auth0link.emulator.state.directory import UserDirectory
 
 
 def test_linking_a_user_with_linked_identities_moves_them_all() -> None:
@@ -56,10 +57,10 @@ def test_patch_user_metadata_null_clears_and_app_metadata_merges() -> None:
 def test_sign_up_creates_provider_shaped_ids() -> None:
     """New social/passwordless users get Auth0-like IDs for their provider."""
     tenant = build_tenant(BASE)
-    google = tenant.users.create_social_user("google-oauth2", "n@example.com")
+    google = create_social_user(tenant.users, "google-oauth2", "n@example.com")
     assert google.user_id.startswith("google-oauth2|")
     assert google.user_id.split("|")[1].isdigit()
-    sms = tenant.users.create_social_user("sms", "+15550001111")
+    sms = create_social_user(tenant.users, "sms", "+15550001111")
     assert sms.phone_number == "+15550001111"
     assert sms.email is None
 

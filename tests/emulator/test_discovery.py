@@ -9,8 +9,8 @@ import jwt
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from auth0link.emulator import demo
-from auth0link.emulator.applications import PASSWORD_REALM_GRANT
+from auth0link.emulator.state import demo
+from auth0link.emulator.state.applications import PASSWORD_REALM_GRANT
 from tests.emulator.conftest import BASE, pkce
 
 if TYPE_CHECKING:

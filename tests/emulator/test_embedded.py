@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from auth0link.emulator import demo
-from auth0link.emulator.applications import PASSWORDLESS_OTP_GRANT
+from auth0link.emulator.state import demo
+from auth0link.emulator.state.applications import PASSWORDLESS_OTP_GRANT
 from tests.emulator.conftest import BASE, SPA_ORIGIN, claims
 
 if TYPE_CHECKING:
@@ -138,7 +138,7 @@ def test_email_code_goes_to_the_outbox_and_logs_in_with_the_otp_grant(ctx: Ctx) 
         "email": "alice@example.com",
         "email_verified": False,
     }
-    (message,) = ctx.tenant.messages("alice@example.com")
+    (message,) = ctx.tenant.outbox.messages("alice@example.com")
     tokens = otp_grant(ctx, "alice@example.com", message["code"], "email", scope="openid email")
     assert tokens.status_code == 200
     assert claims(tokens.json()["id_token"])["sub"] == "email|65f0a11ce0000000000000e1"
@@ -153,7 +153,7 @@ def test_sms_code_signs_up_an_unknown_number(ctx: Ctx) -> None:
     """An SMS code to a new number logs in a new sms| user, as Auth0's passwordless sign-up."""
     reply = start(ctx, connection="sms", phone_number="+15555550999")
     assert reply.json()["phone_number"] == "+15555550999"
-    (message,) = ctx.tenant.messages("+15555550999")
+    (message,) = ctx.tenant.outbox.messages("+15555550999")
     assert message["kind"] == "sms"
     tokens = otp_grant(ctx, "+15555550999", message["code"], "sms", scope="openid")
     sub = str(claims(tokens.json()["id_token"])["sub"])
@@ -164,7 +164,7 @@ def test_sms_code_signs_up_an_unknown_number(ctx: Ctx) -> None:
 def test_wrong_or_expired_codes_are_invalid_grant(ctx: Ctx) -> None:
     """A wrong code, and a right one after its 300 s, are 403 invalid_grant."""
     start(ctx, connection="sms", phone_number="+15555550123")
-    code = ctx.tenant.messages("+15555550123")[-1]["code"]
+    code = ctx.tenant.outbox.messages("+15555550123")[-1]["code"]
     wrong = otp_grant(ctx, "+15555550123", "000000" if code != "000000" else "111111", "sms")
     assert (wrong.status_code, wrong.json()["error_description"]) == (
         403,
@@ -211,7 +211,7 @@ def test_otp_grant_is_refused_to_a_client_without_it(ctx: Ctx) -> None:
         headers={"origin": SPA_ORIGIN},
     )
     assert ok.status_code == 200
-    code = ctx.tenant.messages("alice@example.com")[-1]["code"]
+    code = ctx.tenant.outbox.messages("alice@example.com")[-1]["code"]
     reply = ctx.client.post(
         "/oauth/token",
         data={
@@ -231,7 +231,7 @@ def test_otp_grant_is_refused_to_a_client_without_it(ctx: Ctx) -> None:
 def test_otp_grant_can_ask_for_a_management_api_token(ctx: Ctx) -> None:
     """audience BASE/api/v2/ with current-user scopes yields a token for the user's own profile."""
     start(ctx, connection="email", email="bob@example.com", send="code")
-    code = ctx.tenant.messages("bob@example.com")[-1]["code"]
+    code = ctx.tenant.outbox.messages("bob@example.com")[-1]["code"]
     reply = otp_grant(
         ctx,
         "bob@example.com",

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from auth0link.emulator.exportfile import Field, csv_line, json_line, parse_fields, write_export
-from auth0link.emulator.model import ManagementError
-from auth0link.emulator.persistence import build_tenant
+from auth0link.emulator.mgmt.export_file import Field, csv_line, json_line, parse_fields, write_export
+from auth0link.emulator.state.model import ManagementError
+from auth0link.emulator.state.persistence import build_tenant
 from tests.emulator.conftest import BASE
 
 if TYPE_CHECKING:

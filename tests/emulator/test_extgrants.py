@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from auth0link.emulator import demo
-from auth0link.emulator.applications import PASSWORD_REALM_GRANT
+from auth0link.emulator.state import demo
+from auth0link.emulator.state.applications import PASSWORD_REALM_GRANT
 from tests.emulator.conftest import BASE, claims, query_of
 from tests.support.demo_ids import ALICE
 

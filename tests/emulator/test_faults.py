@@ -9,15 +9,15 @@ import httpx
 import pytest
 
 from auth0link.emulator import EmulatorError
-from auth0link.emulator.faults import DropConnection, parse_faults
-from auth0link.emulator.server import EmulatorThread
+from auth0link.emulator.server.serve import EmulatorThread
+from auth0link.emulator.web.faults import DropConnection, parse_faults
 from tests.emulator.conftest import ALICE_ENC
 from tests.support.demo_ids import ALICE
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from auth0link.emulator.options import EmulatorOptions
+    from auth0link.emulator.server.options import EmulatorOptions
     from tests.emulator.conftest import Ctx
 
 
@@ -125,7 +125,7 @@ def served(served_options: Callable[..., EmulatorOptions]) -> Iterator[EmulatorT
 
 def m2m(served: EmulatorThread) -> str:
     """An M2M token over real HTTPS."""
-    from auth0link.emulator import demo
+    from auth0link.emulator.state import demo
 
     reply = httpx.post(
         served.base_url + "/oauth/token",

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from auth0link.emulator.guard import TOKEN_ENV
-from auth0link.emulator.server import banner
+from auth0link.emulator.server.serve import banner
+from auth0link.emulator.testing.transport import SyncASGITransport
+from auth0link.emulator.web.guard import TOKEN_ENV
 from tests.emulator.conftest import BASE
-from tests.support.tenant import SyncASGITransport
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

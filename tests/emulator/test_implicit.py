@@ -8,7 +8,7 @@ import re
 from html import unescape
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from auth0link.emulator import demo
+from auth0link.emulator.state import demo
 from tests.emulator.conftest import BASE, CALLBACK, SPA_ORIGIN, Ctx, claims, pkce, web_message_of
 from tests.emulator.test_response_modes import VERIFIER, log_in_on_the_page, redeem
 from tests.support.demo_ids import ALICE

@@ -12,9 +12,9 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from auth0link.emulator import demo
-from auth0link.emulator.downloads import ACCESS_DENIED
-from auth0link.emulator.exportfile import DEFAULT_FIELDS
+from auth0link.emulator.mgmt.downloads import ACCESS_DENIED
+from auth0link.emulator.mgmt.export_file import DEFAULT_FIELDS
+from auth0link.emulator.state import demo
 from tests.emulator.conftest import BASE
 from tests.emulator.test_mgmtapi import error_of
 from tests.support.demo_ids import ALICE, GITHUB, GOOGLE

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import jwt
 
-from auth0link.emulator.keys import SigningKey
+from auth0link.emulator.protocol.keys import SigningKey
 
 
 def test_verify_rejects_foreign_and_unsigned_tokens() -> None:

@@ -11,16 +11,17 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from auth0link.emulator import demo, limits
-from auth0link.emulator.limits import MAX_BODY, json_depth
-from auth0link.emulator.server import EmulatorThread
+from auth0link.emulator.server.serve import EmulatorThread
+from auth0link.emulator.state import demo
+from auth0link.emulator.web import limits
+from auth0link.emulator.web.limits import MAX_BODY, json_depth
 from tests.emulator.conftest import ALICE_ENC
 from tests.emulator.test_jobs import completed, create
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from auth0link.emulator.options import EmulatorOptions
+    from auth0link.emulator.server.options import EmulatorOptions
     from tests.emulator.conftest import Ctx
 
 DEEP = b"[" * 100_000 + b"]" * 100_000
@@ -70,7 +71,7 @@ def test_clock_refuses_non_finite_numbers(ctx: Ctx, advance: str) -> None:
     """{"advance": NaN} (and friends) is 400; the token endpoint keeps working."""
     reply = ctx.client.post("/__emulator/clock", content=f'{{"advance": {advance}}}')
     assert reply.status_code == 400
-    assert math.isfinite(ctx.tenant.clock_offset)
+    assert math.isfinite(ctx.tenant.clock.offset)
     assert ctx.m2m_token()
 
 

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from auth0link.emulator import EmulatorError, tenantfile
-from auth0link.emulator.command import main
-from auth0link.emulator.persistence import build_tenant, load_state, read_users_file
+from auth0link.emulator import EmulatorError
+from auth0link.emulator.server.command import main
+from auth0link.emulator.state import tenant_file
+from auth0link.emulator.state.persistence import build_tenant, load_state, read_users_file
 from tests.emulator.conftest import BASE
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ def test_alias_bomb_is_refused(tmp_path: Path) -> None:
     path.write_text(LAUGHS)
     assert path.stat().st_size < 500
     with pytest.raises(EmulatorError, match=r"tenant\.yaml expands to more than .* YAML aliases"):
-        tenantfile.read(path)
+        tenant_file.read(path)
 
 
 def test_self_referring_alias_is_refused(tmp_path: Path) -> None:
@@ -44,14 +45,14 @@ def test_self_referring_alias_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "tenant.yaml"
     path.write_text("a: &a [1, *a]\n")
     with pytest.raises(EmulatorError, match="refers to itself"):
-        tenantfile.read(path)
+        tenant_file.read(path)
 
 
 def test_modest_aliases_still_load(tmp_path: Path) -> None:
     """Reusing a list through an alias (as people do for callback URLs) still works."""
     path = tmp_path / "tenant.yaml"
     path.write_text("urls: &u [http://localhost:3000]\nclients:\n  - {name: a, callbacks: *u}\n")
-    assert tenantfile.read(path)["clients"][0]["callbacks"] == ["http://localhost:3000"]
+    assert tenant_file.read(path)["clients"][0]["callbacks"] == ["http://localhost:3000"]
 
 
 def test_deep_yaml_is_one_clear_error(tmp_path: Path) -> None:
@@ -59,7 +60,7 @@ def test_deep_yaml_is_one_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "tenant.yaml"
     path.write_text("a: " + "[" * 5_000 + "]" * 5_000 + "\n")
     with pytest.raises(EmulatorError, match=r"tenant\.yaml is nested too deeply"):
-        tenantfile.read(path)
+        tenant_file.read(path)
 
 
 @pytest.mark.parametrize("layout", ["list", "ndjson"])

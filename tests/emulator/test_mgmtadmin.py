@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from auth0link.emulator import demo
+from auth0link.emulator.state import demo
 from tests.emulator.conftest import claims
 from tests.support.demo_ids import ALICE
 

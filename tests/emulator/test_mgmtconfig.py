@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from auth0link.emulator import demo
-from auth0link.emulator.persistence import build_tenant
+from auth0link.emulator.state import demo
+from auth0link.emulator.state.persistence import build_tenant
 from tests.emulator.conftest import BASE
 
 if TYPE_CHECKING:

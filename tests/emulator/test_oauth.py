@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import jwt
 
-from auth0link.emulator import demo
+from auth0link.emulator.state import demo
 from tests.emulator.conftest import BASE, code_for, exchange
 from tests.support.demo_ids import ALICE
 

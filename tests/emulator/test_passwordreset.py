@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from auth0link.emulator import demo
+from auth0link.emulator.state import demo
 from tests.emulator.conftest import SPA_ORIGIN
 
 if TYPE_CHECKING:

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 import pytest
 
 from auth0link.emulator import EmulatorError
-from auth0link.emulator.command import main
-from auth0link.emulator.options import EmulatorOptions
-from auth0link.emulator.persistence import build_tenant, load_state, read_users_file, save_state
-from auth0link.emulator.server import run
+from auth0link.emulator.server.command import main
+from auth0link.emulator.server.options import EmulatorOptions
+from auth0link.emulator.server.serve import run
+from auth0link.emulator.state.persistence import build_tenant, load_state, read_users_file, save_state
 from tests.emulator.conftest import BASE
 from tests.support.demo_ids import ALICE
 from tests.support.emulator import emulator_command
@@ -52,7 +52,7 @@ def test_state_round_trip_keeps_key_users_and_refresh_tokens(tmp_path: Path) -> 
     """save_state/load_state keep the signing key (same JWKS), users (after a link) and RTs."""
     tenant = build_tenant(BASE)
     tenant.users.link(ALICE, "github", "4242424")
-    token = tenant.issue_refresh_token(client_id="c", user_id=ALICE, scope="openid", audience=None, sid=None)
+    token = tenant.refresh_tokens.issue(client_id="c", user_id=ALICE, scope="openid", audience=None, sid=None)
     path = tmp_path / "state.json"
     save_state(path, tenant)
     assert path.stat().st_mode & 0o777 == 0o600
@@ -60,7 +60,7 @@ def test_state_round_trip_keeps_key_users_and_refresh_tokens(tmp_path: Path) -> 
     assert again.key.jwks() == tenant.key.jwks()
     assert [i.provider for i in again.users[ALICE].identities] == ["auth0", "github"]
     assert "github|4242424" not in again.users
-    refreshed = again.refresh_token(token)
+    refreshed = again.refresh_tokens.get(token)
     assert refreshed is not None
     assert refreshed.user_id == ALICE
     assert load_state(tmp_path / "absent.json") is None

@@ -17,8 +17,8 @@ import httpx
 import pytest
 
 from auth0link.emulator import EmulatorError
-from auth0link.emulator.command import main
-from auth0link.emulator.readiness import ReadyFiles
+from auth0link.emulator.server.command import main
+from auth0link.emulator.server.readiness import ReadyFiles
 
 
 def _start(tmp_path: Path, *args: str) -> subprocess.Popen[bytes]:
@@ -128,7 +128,7 @@ def test_a_ready_file_that_cannot_be_written_is_an_emulator_error(
     def full(path: Path, text: str) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("auth0link.emulator.readiness._publish", full)
+    monkeypatch.setattr("auth0link.emulator.server.readiness._publish", full)
     files = ReadyFiles(tmp_path / "ready.json", None)
     with pytest.raises(
         EmulatorError, match=r"cannot write --ready-file .*ready\.json \(No space left on device\)"

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from auth0link.emulator import demo
-from auth0link.emulator.applications import PASSWORD_REALM_GRANT
+from auth0link.emulator.state import demo
+from auth0link.emulator.state.applications import PASSWORD_REALM_GRANT
 from tests.emulator.conftest import ALICE_ENC
 
 if TYPE_CHECKING:

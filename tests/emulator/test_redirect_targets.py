@@ -7,8 +7,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from auth0link.emulator import demo
-from auth0link.emulator.urls import is_loopback_web_url
+from auth0link.emulator.state import demo
+from auth0link.emulator.web.urls import is_loopback_web_url
 from tests.emulator.conftest import CALLBACK, pkce
 
 if TYPE_CHECKING:

@@ -7,14 +7,14 @@ from html import unescape
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from auth0link.emulator import demo
+from auth0link.emulator.state import demo
 from tests.emulator.conftest import BASE, SPA_ORIGIN, claims, csrf_field, pkce, web_message_of
 from tests.support.demo_ids import ALICE
 
 if TYPE_CHECKING:
     import httpx
 
-    from auth0link.emulator.agent import LoginAgent
+    from auth0link.emulator.testing.agent import LoginAgent
     from tests.emulator.conftest import Ctx
 
 VERIFIER = "v" * 43

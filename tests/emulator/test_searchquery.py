@@ -6,14 +6,14 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from auth0link.emulator.model import ManagementError
-from auth0link.emulator.persistence import build_tenant
-from auth0link.emulator.searchquery import compile_query
+from auth0link.emulator.mgmt.search_query import compile_query
+from auth0link.emulator.state.model import ManagementError
+from auth0link.emulator.state.persistence import build_tenant
 from tests.emulator.conftest import BASE
 from tests.support.demo_ids import ALICE
 
 if TYPE_CHECKING:
-    from auth0link.emulator.tenant import Tenant
+    from auth0link.emulator.state.tenant import Tenant
     from tests.emulator.conftest import Ctx
 
 PEOPLE: list[dict[str, Any]] = [

@@ -12,9 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from auth0link.emulator import EmulatorError, demo
-from auth0link.emulator.options import EmulatorOptions
-from auth0link.emulator.server import EmulatorThread, banner, prepare, run
+from auth0link.emulator import EmulatorError
+from auth0link.emulator.server.options import EmulatorOptions
+from auth0link.emulator.server.serve import EmulatorThread, banner, prepare, run
+from auth0link.emulator.state import demo
 from tests.emulator.conftest import ALICE_ENC
 from tests.support.demo_ids import ALICE
 from tests.support.emulator import EmulatorFailed, launch, start_emulator
@@ -197,7 +198,7 @@ def test_helper_surfaces_stderr_when_start_fails() -> None:
 
 def test_run_prints_banner_to_the_given_stream_before_serving(monkeypatch: pytest.MonkeyPatch) -> None:
     """run() writes the banner first (then serves; the server is stubbed here)."""
-    import auth0link.emulator.server as server_module
+    import auth0link.emulator.server.serve as server_module
 
     served: list[object] = []
     monkeypatch.setattr(server_module._Server, "run", lambda _self, sockets=None: served.append(sockets))

@@ -6,9 +6,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from auth0link.emulator import EmulatorError, demo
-from auth0link.emulator.applications import PASSWORD_REALM_GRANT
-from auth0link.emulator.persistence import build_tenant
+from auth0link.emulator import EmulatorError
+from auth0link.emulator.state import demo
+from auth0link.emulator.state.applications import PASSWORD_REALM_GRANT
+from auth0link.emulator.state.persistence import build_tenant
 from tests.emulator.conftest import BASE, claims
 from tests.support.demo_ids import ALICE
 

@@ -6,14 +6,14 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from auth0link.emulator import demo
-from auth0link.emulator.agent import LoginAgent
-from auth0link.emulator.app import create_app
-from auth0link.emulator.persistence import build_tenant
-from auth0link.emulator.sso import SESSION_COOKIE, session_cookie_attributes
+from auth0link.emulator.authn.sso import SESSION_COOKIE, session_cookie_attributes
+from auth0link.emulator.state import demo
+from auth0link.emulator.state.persistence import build_tenant
+from auth0link.emulator.testing.agent import LoginAgent
+from auth0link.emulator.testing.transport import SyncASGITransport
+from auth0link.emulator.web.app import create_app
 from tests.emulator.conftest import SPA_ORIGIN, pkce
 from tests.emulator.test_agent import authorize_url
-from tests.support.tenant import SyncASGITransport
 
 if TYPE_CHECKING:
     from tests.emulator.conftest import Ctx

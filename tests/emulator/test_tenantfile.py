@@ -11,18 +11,19 @@ from urllib.parse import urlencode
 
 import pytest
 
-from auth0link.emulator import EmulatorError, demo
-from auth0link.emulator.app import create_app
-from auth0link.emulator.command import main
-from auth0link.emulator.options import EmulatorOptions
-from auth0link.emulator.persistence import build_tenant
-from auth0link.emulator.server import EmulatorThread, banner
+from auth0link.emulator import EmulatorError
+from auth0link.emulator.server.command import main
+from auth0link.emulator.server.options import EmulatorOptions
+from auth0link.emulator.server.serve import EmulatorThread, banner
+from auth0link.emulator.state import demo
+from auth0link.emulator.state.persistence import build_tenant
+from auth0link.emulator.web.app import create_app
 from tests.emulator.conftest import BASE, claims, csrf_field, new_client, pkce, query_of
 
 if TYPE_CHECKING:
     import httpx
 
-    from auth0link.emulator.tenant import Tenant
+    from auth0link.emulator.state.tenant import Tenant
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "tenant.yaml"
 VITE = "http://localhost:5173"

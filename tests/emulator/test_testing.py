@@ -11,7 +11,8 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from auth0link.emulator import EmulatorError, demo
+from auth0link.emulator import EmulatorError
+from auth0link.emulator.state import demo
 from auth0link.emulator.testing.control import Clock, ControlError, EmulatorControl, Faults, Outbox
 from auth0link.emulator.testing.tenant import EmulatedTenant, start_tenant, tenant_options
 

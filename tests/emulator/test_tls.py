@@ -17,10 +17,11 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from auth0link.emulator import EmulatorError, tls
-from auth0link.emulator.options import EmulatorOptions
-from auth0link.emulator.server import EmulatorThread, prepare
-from auth0link.emulator.tls import CA_FILE, CA_KEY_FILE, SERVER_FILE, prepare_tls, spki_sha256
+from auth0link.emulator import EmulatorError
+from auth0link.emulator.server import tls
+from auth0link.emulator.server.options import EmulatorOptions
+from auth0link.emulator.server.serve import EmulatorThread, prepare
+from auth0link.emulator.server.tls import CA_FILE, CA_KEY_FILE, SERVER_FILE, prepare_tls, spki_sha256
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from auth0link.emulator import demo
-from auth0link.emulator.transaction import (
+from auth0link.emulator.protocol.transaction import (
     LOGIN_OPEN,
     TRANSACTION_TTL,
     PendingCode,
@@ -16,6 +15,7 @@ from auth0link.emulator.transaction import (
     TransactionStateError,
     TxState,
 )
+from auth0link.emulator.state import demo
 from tests.emulator.conftest import csrf_field, pkce, query_of
 
 if TYPE_CHECKING:
@@ -97,16 +97,16 @@ def test_transitions_check_the_current_state(state: TxState, move: Callable[[Tra
 
 
 def test_tenant_lookup_filters_unknown_expired_and_wrong_state(ctx: Ctx) -> None:
-    """Tenant.transaction finds a live transaction only in the asked states; an expired one is forgotten."""
+    """tenant.transactions.get finds a live transaction only in the asked states; an expired one is forgotten."""
     tenant = ctx.tenant
-    tx = tenant.begin_transaction("authorize", demo.NATIVE_CLIENT_ID, {})
-    assert tenant.transaction(tx.id, LOGIN_OPEN) is tx
-    assert tenant.transaction(tx.id, {TxState.CONSENT}) is None
-    assert tenant.transaction("unknown", LOGIN_OPEN) is None
+    tx = tenant.transactions.begin("authorize", demo.NATIVE_CLIENT_ID, {})
+    assert tenant.transactions.get(tx.id, LOGIN_OPEN) is tx
+    assert tenant.transactions.get(tx.id, {TxState.CONSENT}) is None
+    assert tenant.transactions.get("unknown", LOGIN_OPEN) is None
     ctx.advance(TRANSACTION_TTL + 1)
-    assert tenant.transaction(tx.id, LOGIN_OPEN) is None
+    assert tenant.transactions.get(tx.id, LOGIN_OPEN) is None
     ctx.advance(-TRANSACTION_TTL - 1)
-    assert tenant.transaction(tx.id, LOGIN_OPEN) is None
+    assert tenant.transactions.get(tx.id, LOGIN_OPEN) is None
 
 
 def test_login_page_is_closed_once_the_user_is_known(ctx: Ctx) -> None:

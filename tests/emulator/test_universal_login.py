@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from auth0link.emulator.agent import AgentError
+from auth0link.emulator.testing.agent import AgentError
 from tests.emulator.conftest import claims, csrf_field, pkce, query_of
 from tests.support.demo_ids import ALICE, EMAIL_USER, GITHUB, GOOGLE
 

@@ -9,16 +9,16 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from auth0link.emulator import EmulatorError
-from auth0link.emulator.command import main
-from auth0link.emulator.model import connection_id
-from auth0link.emulator.persistence import build_tenant, read_users_file
+from auth0link.emulator.server.command import main
+from auth0link.emulator.state.model import connection_id
+from auth0link.emulator.state.persistence import build_tenant, read_users_file
 from tests.emulator.conftest import BASE
 from tests.support.tenants import export_record, write_users_export
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from auth0link.emulator.tenant import Tenant
+    from auth0link.emulator.state.tenant import Tenant
 
 LINKED = {
     "user_id": "auth0|65f0aaaa00000000000000a1",
@@ -121,7 +121,7 @@ def test_the_emulator_list_and_users_document_still_load(tmp_path: Path) -> None
     listed = tmp_path / "list.json"
     listed.write_text(json.dumps([{"user_id": "auth0|x1", "email": "x@example.com", "password": "p"}]))
     tenant = load(listed)
-    assert tenant.users.password("auth0|x1") == "p"
+    assert tenant.users.passwords.get("auth0|x1") == "p"
     document = tmp_path / "doc.json"
     users = [{"user_id": f"github|{i}", "email": f"g{i}@example.com"} for i in range(3)]
     document.write_text(json.dumps({"comment": {"a": [1]}, "users": users, "n": 2}, indent=2))
@@ -161,7 +161,7 @@ def test_a_bulk_import_file_loads_into_the_database_connection(tmp_path: Path) -
     erin = next(u for u in tenant.users.values() if u.email == "erin@example.com")
     assert erin.user_id.startswith("auth0|")
     assert len(erin.user_id) == len("auth0|") + 24
-    assert (erin.email_verified, tenant.users.password(erin.user_id)) == (False, None)
+    assert (erin.email_verified, tenant.users.passwords.get(erin.user_id)) == (False, None)
 
 
 @pytest.mark.parametrize(

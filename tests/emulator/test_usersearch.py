@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from auth0link.emulator.searchquery import compile_query
-from auth0link.emulator.usersearch import PAGING_MESSAGE
+from auth0link.emulator.mgmt.search_query import compile_query
+from auth0link.emulator.mgmt.user_search import PAGING_MESSAGE
 from tests.emulator.test_mgmtapi import error_of
 
 if TYPE_CHECKING:

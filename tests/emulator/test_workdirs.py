@@ -9,7 +9,7 @@ import sys
 import tempfile
 from typing import TYPE_CHECKING
 
-from auth0link.emulator import workdirs
+from auth0link.emulator.state import work_dirs
 from tests.emulator.test_jobs import completed, create
 
 if TYPE_CHECKING:
@@ -41,19 +41,19 @@ def test_export_files_are_0600(ctx: Ctx) -> None:
 def test_stale_export_folders_are_removed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A folder of a dead emulator is removed; a live one's, another name, or a link is kept."""
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    stale = tmp_path / f"{workdirs.PREFIX}{_dead_pid()}-abc123"
+    stale = tmp_path / f"{work_dirs.PREFIX}{_dead_pid()}-abc123"
     stale.mkdir()
     (stale / "job.json.gz").write_bytes(b"personal data")
-    live = tmp_path / f"{workdirs.PREFIX}{os.getppid()}-def456"
+    live = tmp_path / f"{work_dirs.PREFIX}{os.getppid()}-def456"
     live.mkdir()
     other = tmp_path / "auth0link-emulator-exports-x"
     other.mkdir()
     target = tmp_path / "target"
     target.mkdir()
-    link = tmp_path / f"{workdirs.PREFIX}{_dead_pid()}-link"
+    link = tmp_path / f"{work_dirs.PREFIX}{_dead_pid()}-link"
     link.symlink_to(target)
-    made = workdirs.make_export_folder()
-    assert made.name.startswith(f"{workdirs.PREFIX}{os.getpid()}-")
+    made = work_dirs.make_export_folder()
+    assert made.name.startswith(f"{work_dirs.PREFIX}{os.getpid()}-")
     assert not stale.exists()
     assert live.exists()
     assert other.exists()
@@ -63,11 +63,11 @@ def test_stale_export_folders_are_removed(tmp_path: Path, monkeypatch: pytest.Mo
 
 def test_a_new_start_sweeps_stale_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Starting an emulator (prepare) removes a killed emulator's export folder at once."""
-    from auth0link.emulator.options import EmulatorOptions
-    from auth0link.emulator.server import prepare
+    from auth0link.emulator.server.options import EmulatorOptions
+    from auth0link.emulator.server.serve import prepare
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    stale = tmp_path / f"{workdirs.PREFIX}{_dead_pid()}-abc123"
+    stale = tmp_path / f"{work_dirs.PREFIX}{_dead_pid()}-abc123"
     stale.mkdir()
     prepare(EmulatorOptions(tls=False)).sock.close()
     assert not stale.exists()

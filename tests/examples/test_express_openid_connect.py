@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from auth0link.emulator import demo
+from auth0link.emulator.state import demo
 from tests.examples.conftest import chromium_trusting
 from tests.support.emulator import start_emulator
 from tests.support.npm import npm_package

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from auth0link.emulator import demo
+from auth0link.emulator.state import demo
 from tests.examples.conftest import EXAMPLE, chromium_trusting
 from tests.support.demo_ids import ALICE, BOB
 from tests.support.emulator import start_emulator

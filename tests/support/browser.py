@@ -113,7 +113,7 @@ def trust_flag(ca_file: str | Path) -> str:
     """Chromium's switch trusting certificate chains that hold this CA's public key."""
     from pathlib import Path
 
-    from auth0link.emulator.tls import spki_sha256
+    from auth0link.emulator.server.tls import spki_sha256
 
     pem = Path(ca_file).read_text(encoding="ascii")
     return "--ignore-certificate-errors-spki-list=" + spki_sha256(pem)

@@ -1,6 +1,6 @@
 """The demo tenant's users as tests name them, read from the emulator's own demo data (one place).
 
-``auth0link.emulator.demo.DEMO_USERS`` is what every emulator serves; these names pick its users
+``auth0link.emulator.state.demo.DEMO_USERS`` is what every emulator serves; these names pick its users
 out by provider and e-mail (or phone), so a change there cannot leave a stale copy here.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from auth0link.emulator import demo
+from auth0link.emulator.state import demo
 
 
 def _user_id(provider: str, contact: str) -> str:

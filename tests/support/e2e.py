@@ -25,7 +25,15 @@ if TYPE_CHECKING:
 
 def agent_browser(*, connection: str, email: str = ALICE_EMAIL, password: str | None = None) -> str:
     """A ``BROWSER`` value that completes the login as the emulator's scripted user."""
-    args = [sys.executable, "-m", "auth0link.emulator.agent", "--email", email, "--connection", connection]
+    args = [
+        sys.executable,
+        "-m",
+        "auth0link.emulator.testing.agent",
+        "--email",
+        email,
+        "--connection",
+        connection,
+    ]
     if password:
         args += ["--password", password]
     return shlex.join(args) + " %s"

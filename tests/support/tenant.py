@@ -4,7 +4,7 @@
 :class:`~auth0link.client.Auth0Client` through httpx's ASGI transport, so link, unlink, admin
 and batch tests exercise the same linking rules, scopes and error bodies as the end-to-end
 tests, instead of a hand-written fake. Logins go through the real login pages with the
-emulator's scripted user (:class:`~auth0link.emulator.agent.LoginAgent`).
+emulator's scripted user (:class:`~auth0link.emulator.testing.agent.LoginAgent`).
 
 ``tenant.faults`` injects what a network does to a client, between it and a real tenant:
 ``drop`` (the request never arrives: a read timeout), ``lost`` (applied, then the answer is
@@ -16,13 +16,10 @@ body), an HTTP status (answered with Auth0's error body, not applied), ``crash``
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import fnmatch
-import hashlib
 import json
 import secrets
-import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
@@ -30,10 +27,12 @@ from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 import httpx
 
 from auth0link.client import Auth0Client
-from auth0link.emulator import demo
-from auth0link.emulator.agent import LoginAgent
-from auth0link.emulator.app import Emulator, create_app
-from auth0link.emulator.persistence import build_tenant
+from auth0link.emulator.state import demo
+from auth0link.emulator.state.persistence import build_tenant
+from auth0link.emulator.testing.agent import LoginAgent
+from auth0link.emulator.testing.forms import m2m_token_form, pkce_challenge
+from auth0link.emulator.testing.transport import SyncASGITransport
+from auth0link.emulator.web.app import Emulator, create_app
 from auth0link.models import TokenResponse
 from auth0link.usecases.second_login import SecondLogin
 
@@ -51,43 +50,6 @@ USER_SCOPES = (
 
 class Crash(BaseException):
     """The client process "died" at this request (not an Exception: nothing may catch it)."""
-
-
-class SyncASGITransport(httpx.BaseTransport):
-    """Drive an ASGI app from a sync httpx client on a private event loop.
-
-    Requests from several threads (batch-link's workers) take turns, one at a time, as the
-    emulator's single event loop serves them over HTTP.
-    """
-
-    def __init__(self, app: Any) -> None:
-        """Wrap ``app``."""
-        self._inner = httpx.ASGITransport(app=app)
-        #: an emulator's control secret, sent with its ``/__emulator/*`` calls
-        self._control_token: str | None = getattr(app, "control_token", None)
-        self._loop = asyncio.new_event_loop()
-        self._turn = threading.Lock()
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        """Run one request to completion."""
-
-        async def run() -> httpx.Response:
-            body = b"".join([chunk async for chunk in request.stream])  # type: ignore[union-attr] # requests built by httpx.Client have async-iterable bytes streams too
-            if self._control_token and request.url.path.startswith("/__emulator/"):
-                request.headers.setdefault("x-emulator-token", self._control_token)
-            request.stream = httpx.ByteStream(body)
-            response = await self._inner.handle_async_request(request)
-            content = await response.aread()
-            return httpx.Response(
-                response.status_code, headers=response.headers, content=content, request=request
-            )
-
-        with self._turn:
-            return self._loop.run_until_complete(run())
-
-    def close(self) -> None:
-        """Close the loop."""
-        self._loop.close()
 
 
 @dataclass
@@ -168,25 +130,6 @@ class ClientFaults(httpx.BaseTransport):
         for n, request in due:
             if n <= 0:
                 self.inner.handle_request(request)
-
-
-def pkce_challenge(verifier: str) -> str:
-    """The S256 code challenge of ``verifier``."""
-    digest = hashlib.sha256(verifier.encode()).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-
-def m2m_token_form(scope: str | None = None, *, base: str = BASE) -> dict[str, str]:
-    """The demo M2M client's client-credentials request for ``base``'s Management API."""
-    data = {
-        "grant_type": "client_credentials",
-        "client_id": demo.M2M_CLIENT_ID,
-        "client_secret": demo.M2M_CLIENT_SECRET,
-        "audience": base + "/api/v2/",
-    }
-    if scope is not None:
-        data["scope"] = scope
-    return data
 
 
 def claims_of(token: str) -> dict[str, Any]:
@@ -300,7 +243,7 @@ class LocalTenant:
 
     def m2m_token(self, scope: str | None = None) -> str:
         """A client-credentials token for the Management API."""
-        data = m2m_token_form(scope)
+        data = m2m_token_form(scope, base=BASE)
         with self.client() as client:
             return client.token(data).access_token
 

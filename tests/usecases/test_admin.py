@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from auth0link.cli import exit_code_for
-from auth0link.emulator import demo
+from auth0link.emulator.state import demo
 from auth0link.errors import AlreadyLinked, Conflict, ExitCode, LinkAborted, NotFound, Refused
 from auth0link.models import LinkResult, split_user_id
 from auth0link.usecases.admin import admin_link, admin_unlink

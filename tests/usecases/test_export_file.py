@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from auth0link.emulator.exportfile import csv_header, csv_line, parse_fields
+from auth0link.emulator.mgmt.export_file import csv_header, csv_line, parse_fields
 from auth0link.errors import UsageError
 from auth0link.usecases.export_file import ExportReader, UserRow
 

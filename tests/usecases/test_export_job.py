@@ -78,7 +78,7 @@ def run_for(tenant: LocalTenant, **kw: Any) -> tuple[ExportRun, Recording, list[
     def sleep(seconds: float) -> None:
         slept.append(seconds)
         assert tenant.emulator.tenant.exports.wait(30)  # the worker's file is written: no race
-        tenant.emulator.tenant.advance_clock(seconds)
+        tenant.emulator.tenant.clock.advance(seconds)
 
     client = Auth0Client(BASE, access_token=tenant.m2m_token(), transport=recording, max_rate_limit_retries=0)
     return ExportRun(client, Pacer(), sleep=sleep, **kw), recording, slept
@@ -126,7 +126,7 @@ def test_a_failed_job_is_export_failed(
         del args, kwargs
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("auth0link.emulator.jobs.write_export", full_disk)
+    monkeypatch.setattr("auth0link.emulator.mgmt.export_jobs.write_export", full_disk)
     run, _, _ = run_for(tenant)
     with pytest.raises(ExportFailed) as caught:
         run.fetch(tmp_path / "users.json.gz")
@@ -141,7 +141,7 @@ def test_an_expired_job_is_export_failed(tenant: LocalTenant, tmp_path: Path) ->
 
     def a_day_later(seconds: float) -> None:
         del seconds
-        tenant.emulator.tenant.advance_clock(25 * 3600)
+        tenant.emulator.tenant.clock.advance(25 * 3600)
         run.client.access_token = tenant.m2m_token()  # the first token expired meanwhile
 
     run.sleep = a_day_later

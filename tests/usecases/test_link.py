@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from auth0link.cli import exit_code_for
-from auth0link.emulator import demo
+from auth0link.emulator.state import demo
 from auth0link.errors import (
     AlreadyLinked,
     Cancelled,

@@ -19,7 +19,8 @@ import pytest
 from auth0link.auth.discovery import Endpoints
 from auth0link.auth.pkce import DEFAULT_CALLBACK_PORTS
 from auth0link.cli import exit_code_for
-from auth0link.emulator.agent import LoginAgent
+from auth0link.emulator.testing.agent import LoginAgent
+from auth0link.emulator.testing.transport import SyncASGITransport
 from auth0link.errors import (
     ExitCode,
     IdTokenError,
@@ -38,7 +39,7 @@ from auth0link.usecases.second_login import (
     stdin_second_login,
 )
 from tests.support.demo_ids import ALICE, GITHUB, GOOGLE
-from tests.support.tenant import BASE, NATIVE, USER_SCOPES, LocalTenant, SyncASGITransport
+from tests.support.tenant import BASE, NATIVE, USER_SCOPES, LocalTenant
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator

@@ -48,7 +48,7 @@ def export_pairs(
 
     def sleep(seconds: float) -> None:
         assert tenant.emulator.tenant.exports.wait(30)
-        tenant.emulator.tenant.advance_clock(seconds)
+        tenant.emulator.tenant.clock.advance(seconds)
 
     client.max_rate_limit_retries = 0
     ExportRun(client, Pacer(), sleep=sleep).fetch(tmp_path / "export.json.gz")

@@ -15,7 +15,7 @@ import pytest
 
 from auth0link.cli import exit_code_for
 from auth0link.client import Auth0Client
-from auth0link.emulator import demo
+from auth0link.emulator.state import demo
 from auth0link.errors import Cancelled, Conflict, ExitCode, Interrupted, LinkAborted, UsageError
 from auth0link.models import Identity, UnlinkResult, User, split_user_id
 from auth0link.usecases.readback import DELAYS

@@ -17,6 +17,6 @@ def emulator(ctx: click.Context, args: tuple[str, ...]) -> None:
     Every argument, --help included, goes to the emulator's own parser (the same one as
     ``python -m auth0link.emulator``), which also prints its errors and sets the exit code.
     """
-    from auth0link.emulator.command import main as emulator_main
+    from auth0link.emulator.server.command import main as emulator_main
 
     ctx.exit(emulator_main(list(args)))

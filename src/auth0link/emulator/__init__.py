@@ -1,67 +1,69 @@
 """A faithful local Auth0 tenant (``auth0link emulator``), for demos and end-to-end tests.
 
 A package apart: it imports nothing of auth0link outside ``auth0link.emulator`` (a test walks
-every module's imports), so it could ship on its own. Starlette and uvicorn come with the
-``emulator`` extra; this ``__init__``, :mod:`.options`, :mod:`.command` and :mod:`.agent` import
-neither, so ``--help`` and the scripted user work with the core dependencies only.
+every module's imports) and its modules import each other relatively, so it could ship on its
+own. Starlette and uvicorn come with the ``emulator`` extra; this ``__init__``,
+:mod:`.server.options`, :mod:`.server.command` and :mod:`.testing.agent` import neither, so
+``--help`` and the scripted user work with the core dependencies only.
 
-Where things are (and where a new one goes):
+The folder tree is the table of contents (and where a new module goes):
 
-- Command line: :mod:`.options` (the one ``EmulatorOptions`` dataclass and the one argparse
-  parser: a new option is a field plus an ``add_argument``), :mod:`.command` (``main(argv)``,
-  exit codes; ``python -m auth0link.emulator`` and ``auth0link emulator`` both run it),
-  :mod:`.server` (checks, bind, banner, uvicorn, ``EmulatorThread``), :mod:`.tls` (HTTPS: the
-  local CA kept in the TLS folder, the server certificate issued at each start),
-  :mod:`.readiness` (``--ready-file``, ``--pid-file``).
-- Wiring: :mod:`.app` builds the one ASGI app (access log → :mod:`.guard` → :mod:`.limits` →
-  :mod:`.cors` → :mod:`.faults` → :mod:`.framing` → :mod:`.csrf` → routes; a new group of
-  endpoints adds its ``ROUTES`` there), :mod:`.ratelimit` the Management API token bucket.
-- Defences (each a small middleware or helper; docs/security.md sums them up):
-  :mod:`.guard` (own ``Host`` only; the control secret for ``/__emulator/*``), :mod:`.limits`
-  (body size, JSON depth, slow clients), :mod:`.framing` (clickjacking headers), :mod:`.csrf`
-  (hosted forms' token and ``Origin``), :mod:`.urls` (strict URL parsing for redirect targets),
-  :mod:`.attempts` (brute-force protection, one-time-code tries), :mod:`.workdirs` (private
-  export folders, stale ones removed).
-- Authentication API (Starlette routes; shared helpers and the transaction guard in :mod:`.web`):
-  :mod:`.discovery` (OIDC document, JWKS), :mod:`.authorize` (``/authorize``, the confirmation
-  screen), :mod:`.delivery` (response modes: query, fragment, form_post, web_message),
-  :mod:`.universal_login` (``/u/login`` pages, passwordless codes), :mod:`.device`
-  (``/activate``, ``/u/device-confirm``), :mod:`.completion` (a known user: consent, code or
-  device approval), :mod:`.oauth` (``/oauth/token``, ``/oauth/device/code``, ``/oauth/revoke``,
-  ``/userinfo`` over HTTP), :mod:`.embedded` (``/dbconnections/signup``,
-  ``/passwordless/start``) with :mod:`.signupids` (the identifiers a sign-up takes),
-  :mod:`.passwordreset` (``/dbconnections/change_password``),
-  :mod:`.crossorigin` (``/co/authenticate``, login tickets at ``/authorize``, ``/co/verify``;
-  the tickets in :mod:`.logintickets`), :mod:`.sso` (session cookie and its attributes, logout), HTML in
-  :mod:`.pages`.
-- Protocol logic without HTTP: :mod:`.grants` (token grants, device polling, revocation),
-  :mod:`.extgrants` (password-realm, passwordless OTP), :mod:`.minting` (what ID and access
-  tokens hold), :mod:`.keys` (RS256 key, JWKS), :mod:`.passwordpolicy`.
-- Management API: :mod:`.mgmtapi`, a lean raw ASGI app (the benchmarked hot path), with user
-  search and Auth0's search window in :mod:`.usersearch` (the query syntax in
-  :mod:`.searchquery`); user creation and the client and
-  connection lists in :mod:`.mgmtadmin`, shared checks in :mod:`.mgmtcommon`, page and
-  checkpoint paging in :mod:`.listing`; one client or connection, client grants, resource
-  servers and tenant settings in :mod:`.mgmtconfig` (the data in :mod:`.tenantconfig`), a fresh
-  tenant's answers for every other resource type in :mod:`.freshtenant`; users-import jobs in
-  :mod:`.importjobs`; users-export jobs
-  in :mod:`.jobs` (the job objects, statuses, worker thread, signed locations),
-  :mod:`.exportfile` (``fields`` and the NDJSON/CSV lines) and :mod:`.downloads` (the route the
-  ``location`` points to).
-- State: :mod:`.applications` (clients, connections, the demo ones), :mod:`.model` (users,
-  identities, codes, sessions), :mod:`.transaction` (the login transaction's state machine),
-  :mod:`.directory` (users, linking rules and the linked-identity index) with
-  :mod:`.accounts` (finding, checking and signing up a connection's accounts), :mod:`.tenant`
-  (everything, changed only through its methods), :mod:`.persistence` (``--state`` files,
-  atomic 0600 writes, the tenant build), :mod:`.userfiles` (``--users``: formats detected by
-  content, read as a stream) with :mod:`.userrecords` (one record of any format to a user),
-  :mod:`.tenantfile` (``--tenant``: deploy-cli YAML; its ``tenant:`` and ``resourceServers:`` in
-  :mod:`.tenantconfig_file`), :mod:`.demo` (the fixed demo IDs, secrets
-  and users).
-- Test-only: :mod:`.control` (``/__emulator/*``, behind the control secret), :mod:`.agent`
-  with :mod:`.pageread` (a scripted user that reads and submits the real pages); for other
-  people's tests, :mod:`.testing` (``start_tenant``, the in-process transports, the one client of
-  ``/__emulator/*``) and :mod:`.pytest_plugin` (its fixtures).
+- ``server/`` — the server and its command line: ``options`` (the one ``EmulatorOptions``
+  dataclass and argparse parser: a new option is a field plus an ``add_argument``), ``command``
+  (``main(argv)``, exit codes; ``python -m auth0link.emulator`` and ``auth0link emulator`` both
+  run it), ``serve`` (checks, bind, banner, uvicorn, ``EmulatorThread``), ``tls`` (the local CA
+  kept in the TLS folder, the server certificate issued at each start), ``readiness``
+  (``--ready-file``, ``--pid-file``).
+- ``web/`` — the wiring: ``app`` builds the one ASGI app (access log → ``guard`` → ``limits`` →
+  CORS → ``faults`` → ``framing`` → ``csrf`` → routes; a new group of endpoints adds its
+  ``ROUTES`` there); ``shared`` (what the Starlette routes share: responses, forms, the
+  transaction guard); the defences (docs/security.md sums them up): ``guard`` (own ``Host``
+  only; the control secret for ``/__emulator/*``), ``limits`` (body size, JSON depth, slow
+  clients), ``framing`` (clickjacking headers), ``csrf`` (hosted forms' token and ``Origin``),
+  ``urls`` (strict URL parsing for redirect targets); ``faults`` (injected failures) and
+  ``control`` (``/__emulator/*``, behind the control secret).
+- ``authn/`` — the Authentication API's routes: ``discovery`` (OIDC document, JWKS), ``authorize``
+  (``/authorize``, the confirmation screen), ``delivery`` (response modes: query, fragment,
+  form_post, web_message), ``universal_login`` (``/u/login`` pages, passwordless codes),
+  ``device`` (``/activate``, ``/u/device-confirm``), ``completion`` (a known user: consent, code
+  or device approval), ``oauth`` (``/oauth/token``, ``/oauth/device/code``, ``/oauth/revoke``,
+  ``/userinfo``), ``embedded`` (``/dbconnections/signup``, ``/passwordless/start``) with
+  ``signup_identifiers``, ``password_reset`` (``/dbconnections/change_password``),
+  ``cross_origin`` (``/co/authenticate``, ``/co/verify``), ``sso`` (session cookie, logout),
+  ``implicit`` (tokens in the redirect).
+- ``protocol/`` — logic without HTTP: ``grants`` (token grants, device polling, revocation),
+  ``extension_grants`` (password-realm, passwordless OTP), ``minting`` (what ID and access
+  tokens hold), ``keys`` (RS256 key, JWKS), ``transaction`` (the login transaction's state
+  machine), ``login_tickets``, ``cors``, ``rate_limit`` (the Management API token bucket),
+  ``attempts`` (brute-force protection, one-time-code tries), ``password_policy``.
+- ``mgmt/`` — the Management API: ``api`` (a lean raw ASGI app, the benchmarked hot path, and
+  ``ROUTES``, its one route table: find an endpoint by its path there; compiled by ``routing``),
+  ``users`` (the ``/users`` handlers), ``user_search`` (Auth0's search window; the query syntax
+  in ``search_query``), ``admin`` (user creation, the client and connection lists), ``checks``
+  (shared checks), ``listing`` (page and checkpoint paging), ``configuration`` (one client or
+  connection, client grants, resource servers, tenant settings), ``fresh_tenant`` (a fresh
+  tenant's answers for every other resource type), ``import_jobs``, ``export_jobs`` (job
+  objects, statuses, worker thread, signed locations), ``export_file`` (``fields``, NDJSON/CSV
+  lines), ``downloads`` (the route the ``location`` points to).
+- ``state/`` — the tenant's state: ``tenant`` (settings, clients, connections, and its stores,
+  each a small class with one job: ``clock``, ``users``, ``sessions``, ``transactions``,
+  ``codes``, ``devices``, ``refresh_tokens``, ``outbox``), ``clock``, ``sessions`` (SSO
+  sessions, login transactions, authorization and device codes), ``refresh_tokens``, ``outbox``
+  (emails, SMS, one-time codes), ``applications`` (clients, connections), ``model`` (users,
+  identities, codes, sessions), ``directory`` (users, linking rules, the linked-identity index)
+  with ``snapshots`` (the users a reset goes back to) and ``accounts`` (finding, checking and
+  signing up a connection's accounts), ``tenant_config`` (client grants, resource servers,
+  settings), ``persistence`` (``--state`` files, atomic 0600 writes, the tenant build),
+  ``user_files`` (``--users``: formats detected by content, read as a stream) with
+  ``user_records`` (one record of any format to a user), ``tenant_file`` (``--tenant``:
+  deploy-cli YAML; its ``tenant:`` and ``resourceServers:`` in ``tenant_file_settings``),
+  ``work_dirs`` (private export folders, stale ones removed), ``demo`` (the fixed demo IDs,
+  secrets and users).
+- ``pages/`` — ``hosted``: the HTML of the hosted pages (stable form ids the agent keys on).
+- ``testing/`` — for tests, ours and other people's: ``tenant`` (``start_tenant``), ``transport``
+  (in-process transports), ``forms`` (PKCE, machine-token requests), ``control`` (the one client
+  of ``/__emulator/*``), ``agent`` with ``page_reader`` (a scripted user that reads and submits
+  the real pages); :mod:`.pytest_plugin` gives them as fixtures.
 
 Errors meant for the user are :class:`EmulatorError` (one line, exit 2).
 """

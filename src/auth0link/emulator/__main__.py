@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from auth0link.emulator.command import main
+from .server.command import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -36,13 +36,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from auth0link.emulator import EmulatorError
-from auth0link.emulator.options import EmulatorOptions, parse_options
+from . import EmulatorError
+from .server.options import EmulatorOptions, parse_options
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from auth0link.emulator.testing.tenant import EmulatedTenant
+    from .testing.tenant import EmulatedTenant
 
 _FILES = {
     "tenant_file": ("--auth0-emulator-tenant", "auth0_emulator_tenant", "auth0-deploy-cli tenant YAML"),
@@ -101,7 +101,7 @@ def auth0_emulator(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[EmulatedTenant]:
     """A local Auth0 tenant for the whole run: HTTPS on a free port and in process."""
-    from auth0link.emulator.testing.tenant import start_tenant, tenant_options
+    from .testing.tenant import start_tenant, tenant_options
 
     options = tenant_options(
         request.config.stash[_OPTIONS], tls_dir=tmp_path_factory.mktemp("auth0-emulator-tls")

@@ -19,17 +19,17 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from auth0link.emulator import demo
-from auth0link.emulator.options import EmulatorOptions
-from auth0link.emulator.server import EmulatorThread, banner
-from auth0link.emulator.testing.control import Clock, EmulatorControl, Faults, Outbox
-from auth0link.emulator.testing.transport import InProcessTransport, requests_adapter
+from ..server.options import EmulatorOptions
+from ..server.serve import EmulatorThread, banner
+from ..state import demo
+from .control import Clock, EmulatorControl, Faults, Outbox
+from .transport import InProcessTransport, requests_adapter
 
 if TYPE_CHECKING:
     import ssl
     from collections.abc import Iterator, Mapping
 
-    from auth0link.emulator.app import Emulator
+    from ..web.app import Emulator
 
 
 class EmulatedTenant:
@@ -40,7 +40,7 @@ class EmulatedTenant:
     """
 
     def __init__(self, thread: EmulatorThread, *, control_headers: Mapping[str, str] | None = None) -> None:
-        """Wrap a started :class:`~auth0link.emulator.server.EmulatorThread`."""
+        """Wrap a started :class:`~auth0link.emulator.server.serve.EmulatorThread`."""
         assert thread.loop is not None, "start the EmulatorThread first"
         self._thread = thread
         self.emulator: Emulator = thread.emulator

@@ -2,11 +2,14 @@
 
 :class:`InProcessTransport` is an ``httpx.BaseTransport`` that hands each request to the
 emulator's ASGI app on the event loop that serves it (an
-:class:`~auth0link.emulator.server.EmulatorThread`'s), so requests made in process and requests
+:class:`~auth0link.emulator.server.serve.EmulatorThread`'s), so requests made in process and requests
 over HTTPS from a subprocess or a browser change one tenant from one thread, as the tenant
 requires (it has no locks). The caller's thread waits for the answer. What a network would do
 to a faulted request happens here too: a ``drop`` fault is ``httpx.RemoteProtocolError``, a
 ``hang`` longer than the client's read timeout is ``httpx.ReadTimeout``.
+
+:class:`SyncASGITransport` drives an app from a sync httpx client on a private event loop (no
+server thread): the app is served only while a request is in flight, one request at a time.
 
 :class:`RequestsAdapter` does the same for ``requests`` (mount it on a ``requests.Session``);
 ``requests`` is imported only when one is made.
@@ -16,11 +19,12 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import threading
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from auth0link.emulator.faults import DropConnection
+from ..web.faults import DropConnection
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp
@@ -57,6 +61,43 @@ class InProcessTransport(httpx.BaseTransport):
                 "Server disconnected without sending a complete response", request=request
             ) from None
         return httpx.Response(status, headers=headers, content=content, request=request)
+
+
+class SyncASGITransport(httpx.BaseTransport):
+    """Drive an ASGI app from a sync httpx client on a private event loop.
+
+    Requests from several threads (batch-link's workers) take turns, one at a time, as the
+    emulator's single event loop serves them over HTTP.
+    """
+
+    def __init__(self, app: Any) -> None:
+        """Wrap ``app``."""
+        self._inner = httpx.ASGITransport(app=app)
+        #: an emulator's control secret, sent with its ``/__emulator/*`` calls
+        self._control_token: str | None = getattr(app, "control_token", None)
+        self._loop = asyncio.new_event_loop()
+        self._turn = threading.Lock()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """Run one request to completion."""
+
+        async def run() -> httpx.Response:
+            body = b"".join([chunk async for chunk in request.stream])  # type: ignore[union-attr] # requests built by httpx.Client have async-iterable bytes streams too
+            if self._control_token and request.url.path.startswith("/__emulator/"):
+                request.headers.setdefault("x-emulator-token", self._control_token)
+            request.stream = httpx.ByteStream(body)
+            response = await self._inner.handle_async_request(request)
+            content = await response.aread()
+            return httpx.Response(
+                response.status_code, headers=response.headers, content=content, request=request
+            )
+
+        with self._turn:
+            return self._loop.run_until_complete(run())
+
+    def close(self) -> None:
+        """Close the loop."""
+        self._loop.close()
 
 
 def _read_timeout(request: httpx.Request) -> float | None:

@@ -1,0 +1,1 @@
+"""The Authentication API's routes: discovery, ``/authorize`` and the hosted login, ``/oauth/*``."""

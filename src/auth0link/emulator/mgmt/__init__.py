@@ -1,0 +1,1 @@
+"""The Management API (``/api/v2``): its route table, users and search, config resources, jobs."""

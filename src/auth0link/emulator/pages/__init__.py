@@ -1,0 +1,1 @@
+"""The hosted pages: the HTML of the login, consent, device and logout screens."""

@@ -1,0 +1,1 @@
+"""The tenant's state: clients, connections, users and their stores, and the files it loads and saves."""
