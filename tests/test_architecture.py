@@ -47,6 +47,7 @@ LAYERS: dict[str, int] = {
     "auth": 3,
     "session": 4,
     "machine": 4,
+    "infra": 4,
     "usecases": 5,
     "application": 6,
     "other_profiles": 6,

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from auth0link.auth.discovery import Endpoints, JwksCache
     from auth0link.client import Auth0Client, Transport
     from auth0link.config import Settings
+    from auth0link.infra.session_index import IndexEntry
     from auth0link.machine import AdminSession
     from auth0link.models import TenantMark
     from auth0link.other_profiles import OtherProfiles
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
     from auth0link.session import Access, SessionLock, SessionManager
     from auth0link.tokens import TokenStore
     from auth0link.usecases.second_login import LoginRequest, SecondLogin
-    from auth0link.usecases.session_index import IndexEntry
 
 
 @dataclasses.dataclass(frozen=True)
@@ -188,7 +188,7 @@ class Application:
 
     def index_entry(self) -> IndexEntry:
         """This profile's session, as the session index lists it."""
-        from auth0link.usecases.session_index import IndexEntry
+        from auth0link.infra.session_index import IndexEntry
 
         settings = self.settings
         return IndexEntry(

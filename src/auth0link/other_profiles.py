@@ -17,11 +17,11 @@ if TYPE_CHECKING:
 
     from auth0link.application import Application
     from auth0link.client import Auth0Client
+    from auth0link.infra.session_index import IndexEntry
     from auth0link.machine import AdminSession
     from auth0link.session import SessionManager
     from auth0link.tokens import TokenStore
     from auth0link.usecases.profiles import ProfileConfig
-    from auth0link.usecases.session_index import IndexEntry
 
 
 class OtherProfiles:
@@ -80,8 +80,8 @@ class OtherProfiles:
         settings = self.app.settings
         if profile == settings.profile and domain == settings.domain:
             return self.app.admin
+        from auth0link.infra.session_index import IndexEntry
         from auth0link.machine import AdminSession
-        from auth0link.usecases.session_index import IndexEntry
 
         entry = IndexEntry("", profile, domain, client_id, storage)
         return AdminSession(

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from auth0link.errors import UsageError
-from auth0link.usecases.batch_input import InvalidLine
+from auth0link.infra.pipe_format import InvalidLine
 from tests.support.batch import BatchTenant, lines_for, path_of
 from tests.support.tenant import Crash
 from tests.support.tenants import duplicate_pairs, pair_email, primary_id, secondary_id

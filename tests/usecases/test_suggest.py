@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from auth0link.errors import ApiError
-from auth0link.usecases.export_file import ExportReader
-from auth0link.usecases.export_job import ExportRun
-from auth0link.usecases.pacer import Pacer
+from auth0link.infra.export_file import ExportReader
+from auth0link.infra.export_job import ExportRun
+from auth0link.infra.pacer import Pacer
 from auth0link.usecases.suggest import (
     Candidate,
     Suggestion,

@@ -16,8 +16,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from auth0link.application import Application
+    from auth0link.infra.pipe_format import InvalidLine, Pair
     from auth0link.output import Output
-    from auth0link.usecases.batch_input import InvalidLine, Pair
 
 
 @command(name="batch-link")
@@ -84,10 +84,10 @@ def batch_link(  # long: one parameter per option, and the help text
     import threading
 
     from auth0link.errors import Auth0LinkError, Interrupted, Refused, UsageError
+    from auth0link.infra.journal import open_run_files
+    from auth0link.infra.pacer import Pacer
+    from auth0link.infra.pipe_format import read_pairs
     from auth0link.usecases import batch
-    from auth0link.usecases.batch_input import read_pairs
-    from auth0link.usecases.journal import open_run_files
-    from auth0link.usecases.pacer import Pacer
 
     if resume_path is not None and journal_path is not None:
         raise UsageError("Pass either --journal or --resume, not both.")

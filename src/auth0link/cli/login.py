@@ -120,8 +120,8 @@ def _user_login(
 ) -> None:
     """The primary user's login: the browser or the device flow, then the session is stored."""
     from auth0link.auth.browser import choose_flow
+    from auth0link.infra.session_index import SessionIndex
     from auth0link.usecases import login as use_case
-    from auth0link.usecases.session_index import SessionIndex
 
     settings = app.settings
     use_case.check_no_env_token(settings.access_token)

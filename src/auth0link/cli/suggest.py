@@ -14,9 +14,9 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
 
     from auth0link.application import Application
+    from auth0link.infra.export_file import ExportReader, ReadStats
     from auth0link.output import Output
     from auth0link.output._progress import BatchProgress
-    from auth0link.usecases.export_file import ExportReader, ReadStats
 
 FILE = click.Path(dir_okay=False, path_type=Path)
 
@@ -140,8 +140,8 @@ def _emit(
 def _fetch(app: Application, dest: Path, phases: _Phases, *, keep: Path | None) -> Path:
     """Run the users-export job into ``dest`` (paced; progress on stderr)."""
     from auth0link.errors import UsageError
-    from auth0link.usecases.export_job import COPY_FIELDS, FIELDS, ExportRun
-    from auth0link.usecases.pacer import Pacer
+    from auth0link.infra.export_job import COPY_FIELDS, FIELDS, ExportRun
+    from auth0link.infra.pacer import Pacer
 
     if keep is not None and not keep.parent.is_dir():
         raise UsageError(
@@ -158,7 +158,7 @@ def _fetch(app: Application, dest: Path, phases: _Phases, *, keep: Path | None) 
 
 def _reader(path: Path, *, from_tenant: bool) -> ExportReader:
     from auth0link.errors import UsageError
-    from auth0link.usecases.export_file import ExportReader
+    from auth0link.infra.export_file import ExportReader
 
     if not from_tenant and not path.is_file():
         raise UsageError(

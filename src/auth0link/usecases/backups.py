@@ -31,8 +31,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from auth0link.client import Auth0Client
+    from auth0link.infra.journal import AppendFile
     from auth0link.models import User
-    from auth0link.usecases.journal import AppendFile
 
 FORMAT: Final = "auth0link-link-backup/1"
 # Keys of identities[] that can hold an upstream provider's tokens (Auth0 returns them only with

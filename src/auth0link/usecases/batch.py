@@ -1,13 +1,13 @@
 """``batch-link``: link many (primary, secondary) pairs, resumably, at the tenant's rate limit.
 
-Pairs come from :mod:`.batch_input`, streamed. Each pair runs the shared safe-link sequence
+Pairs come from :mod:`auth0link.infra.pipe_format`, streamed. Each pair runs the shared safe-link sequence
 (:func:`.safe_link.safe_link`) with :func:`.admin.admin_check`'s rules (both emails verified and
 equal unless ``include_unverified``, a secondary without linked identities of its own) through a
-:class:`PacedTenant`: every request is paced by :class:`~auth0link.usecases.pacer.Pacer`, and
+:class:`PacedTenant`: every request is paced by :class:`~auth0link.infra.pacer.Pacer`, and
 both users are read with one ``users-by-email`` request when the input names their shared email.
 So a pair costs three requests with a metadata merge and two without (read, [merge,] link).
 
-Each step is recorded in the :class:`~auth0link.usecases.journal.Journal` (see there why
+Each step is recorded in the :class:`~auth0link.infra.journal.Journal` (see there why
 resuming is safe) and the backup of both users goes to the run's backup file before any change.
 Outcomes: ``linked``; ``already_linked`` (the tenant said so; or ``linked`` when an earlier run
 of this journal started the pair); ``skipped`` (a safety rule said no); ``failed``. Workers (a
@@ -25,21 +25,21 @@ import time
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from auth0link.errors import AlreadyLinked, ApiError, Auth0LinkError, Refused, UsageError
+from auth0link.infra.pacer import paced
+from auth0link.infra.pipe_format import InvalidLine, Pair
 from auth0link.models import BatchSummary as Summary
 from auth0link.usecases.admin import admin_check
 from auth0link.usecases.backups import BackupLog
-from auth0link.usecases.batch_input import InvalidLine, Pair
-from auth0link.usecases.pacer import paced
 from auth0link.usecases.safe_link import LinkSubject, MergeOptions, Observer, safe_link
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
 
     from auth0link.client import Auth0Client
+    from auth0link.infra.journal import AppendFile, Journal
+    from auth0link.infra.pacer import Pacer
     from auth0link.models import Identity, User
     from auth0link.usecases.backups import BackupSink
-    from auth0link.usecases.journal import AppendFile, Journal
-    from auth0link.usecases.pacer import Pacer
 
 DEFAULT_WORKERS: Final = 4
 _HTTP_BAD_REQUEST: Final = 400

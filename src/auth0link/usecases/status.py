@@ -32,9 +32,9 @@ from auth0link.errors import (
     TokenStorageError,
     sentence,
 )
+from auth0link.infra.session_index import IndexEntry
 from auth0link.models import MachineStatus, SessionStatus
 from auth0link.usecases.profiles import machine_entries, session_entries
-from auth0link.usecases.session_index import IndexEntry
 from auth0link.usecases.status_check import check_machine, check_session
 
 if TYPE_CHECKING:

@@ -24,15 +24,15 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any, Final
 
-from auth0link.usecases.email_index import EmailIndex
+from auth0link.infra.email_index import EmailIndex
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
     from pathlib import Path
 
     from auth0link.client import Auth0Client
+    from auth0link.infra.export_file import ExportReader, ReadStats, UserRow
     from auth0link.models import User
-    from auth0link.usecases.export_file import ExportReader, ReadStats, UserRow
 
 SUGGEST_COLUMNS: Final = ("primary_id", "secondary_id", "email", "reason")
 

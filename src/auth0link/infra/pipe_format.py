@@ -12,7 +12,7 @@ import dataclasses
 import json
 from typing import TYPE_CHECKING, Final
 
-from auth0link.usecases.journal import pair_key
+from auth0link.infra.journal import pair_key
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator

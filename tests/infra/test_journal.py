@@ -14,8 +14,8 @@ import pytest
 
 from auth0link.cli import exit_code_for
 from auth0link.errors import Conflict, ExitCode, UsageError
+from auth0link.infra.journal import Journal, open_run_files, pair_key
 from auth0link.usecases.backups import find_backups
-from auth0link.usecases.journal import Journal, open_run_files, pair_key
 from tests.support.batch import BatchTenant, Recorder, lines_for, path_of
 from tests.support.tenant import Crash
 from tests.support.tenants import duplicate_pairs, primary_id, secondary_id

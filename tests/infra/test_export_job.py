@@ -12,8 +12,8 @@ import pytest
 
 from auth0link.client import Auth0Client
 from auth0link.errors import ExportFailed
-from auth0link.usecases.export_job import DOWNLOAD_ATTEMPTS, FIELDS, ExportRun
-from auth0link.usecases.pacer import Pacer
+from auth0link.infra.export_job import DOWNLOAD_ATTEMPTS, FIELDS, ExportRun
+from auth0link.infra.pacer import Pacer
 from tests.support.tenant import BASE, LocalTenant
 from tests.support.tenants import duplicate_pairs
 
