@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from pathlib import Path
 
-    from auth0link.models import BatchSummary
+    from auth0link.models import BatchOutcome, BatchSummary
 
 JOURNAL = "journal.jsonl"
 
@@ -78,7 +78,7 @@ class Recorder:
         self.plan: list[Pair] = []
         self._on_done = on_done
 
-    def pair_done(self, pair: Pair, outcome: str, detail: str) -> None:
+    def pair_done(self, pair: Pair, outcome: BatchOutcome, detail: str) -> None:
         """Remember the outcome."""
         self.done.append((pair.secondary_id, outcome))
         self.details[pair.secondary_id] = detail

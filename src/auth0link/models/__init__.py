@@ -20,6 +20,7 @@ if TYPE_CHECKING:
         split_user_id,
     )
     from auth0link.models.results import (
+        BatchOutcome,
         BatchSummary,
         Check,
         CheckResult,
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from auth0link.models.tenant import TenantMark
 
 __all__ = [
+    "BatchOutcome",
     "BatchSummary",
     "Check",
     "CheckResult",
@@ -78,6 +80,7 @@ _HOMES: dict[str, str] = {
     ),
     **dict.fromkeys(
         (
+            "BatchOutcome",
             "BatchSummary",
             "Check",
             "CheckResult",

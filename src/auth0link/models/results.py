@@ -7,6 +7,7 @@ Plain frozen dataclasses (a leaf module: it imports nothing of auth0link but :mo
 from __future__ import annotations
 
 import dataclasses
+import enum
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
@@ -217,6 +218,16 @@ class Check:
         return {"name": self.name, "ok": self.ok, "detail": self.detail, "fix": self.fix}
 
 
+class BatchOutcome(enum.StrEnum):
+    """How one ``batch-link`` pair ended (the value is the summary's word for it)."""
+
+    LINKED = "linked"
+    ALREADY_LINKED = "already_linked"  # the tenant said so
+    SKIPPED = "skipped"  # a safety rule said no
+    FAILED = "failed"
+    DONE_BEFORE = "done_before"  # finished by an earlier run of this journal (--resume)
+
+
 @dataclasses.dataclass
 class BatchSummary:
     """The counts of a ``batch-link`` run, for its last line (and ``--json``)."""
@@ -239,6 +250,20 @@ class BatchSummary:
     def processed(self) -> int:
         """Pairs handled in this run (all outcomes)."""
         return self.linked + self.already_linked + self.skipped + self.failed + self.done_before
+
+    def count(self, outcome: BatchOutcome) -> None:
+        """One more pair with ``outcome``."""
+        match outcome:
+            case BatchOutcome.LINKED:
+                self.linked += 1
+            case BatchOutcome.ALREADY_LINKED:
+                self.already_linked += 1
+            case BatchOutcome.SKIPPED:
+                self.skipped += 1
+            case BatchOutcome.FAILED:
+                self.failed += 1
+            case BatchOutcome.DONE_BEFORE:
+                self.done_before += 1
 
     def to_json(self) -> dict[str, Any]:
         """Stable ``--json`` keys."""
