@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from auth0link.output import Output
     from auth0link.session import Access, SessionLock, SessionManager
     from auth0link.tokens import TokenStore
-    from auth0link.usecases.second_login import LoginRequest, SecondLogin
+    from auth0link.usecases.second_login import SecondLogin, SecondLoginRequest
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,7 +42,7 @@ class Services:
     store: TokenStore | None = None
     clock: Callable[[], float] | None = None
     sleep: Callable[[float], None] | None = None
-    second_login: Callable[[LoginRequest], SecondLogin] | None = None
+    second_login: Callable[[SecondLoginRequest], SecondLogin] | None = None
     output: Output | None = None
     browser: Callable[[str], bool] | None = None
     #: whether stdin is a terminal (None: ask the process); decides if commands may prompt
@@ -60,7 +60,7 @@ class Application:
         store: TokenStore | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
-        second_login: Callable[[LoginRequest], SecondLogin] | None = None,
+        second_login: Callable[[SecondLoginRequest], SecondLogin] | None = None,
         output: Output | None = None,
         browser: Callable[[str], bool] | None = None,
     ) -> None:

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from auth0link.application import Application
-    from auth0link.usecases.second_login import LoginRequest, SecondLogin
+    from auth0link.usecases.second_login import SecondLogin, SecondLoginRequest
 
 
 def browser_second_login(
@@ -25,9 +25,10 @@ def browser_second_login(
     purpose: str,
     timeout_hint: str | None = None,
     retry_hint: str | None = None,
-) -> Callable[[LoginRequest], SecondLogin]:
+) -> Callable[[SecondLoginRequest], SecondLogin]:
     """A forced-fresh browser login; ``purpose`` is the line above the URL ("Sign in to …")."""
     from auth0link.auth.accepted_callbacks import AcceptedCallbacks
+    from auth0link.auth.pkce import DEFAULT_CALLBACK_PORTS, PkceRequest
     from auth0link.usecases import second_login
 
     if app.second_login is not None:  # injected (tests, scripts driving their own browser)
@@ -46,19 +47,23 @@ def browser_second_login(
         if print_only:
             app.output.ssh_hint(url, default_port=settings.callback_ports[0])
 
-    return second_login.pkce_second_login(
-        app.client(),
+    first_port = settings.callback_ports[0] if settings.callback_ports else DEFAULT_CALLBACK_PORTS[0]
+    pkce = PkceRequest(
         endpoints=app.endpoints,
         jwks_provider=app.jwks,
         client_id=settings.require_client_id,
         scope=settings.scopes,
         audience=settings.api_audience,
         callback_ports=settings.callback_ports,
+        timeout=timeout,
+        timeout_hint=timeout_hint or second_login.link_timeout_hint(first_port),
+        retry_hint=retry_hint or second_login.LINK_RETRY_HINT,
+    )
+    return second_login.BrowserSecondLogin(
+        app.client(),
+        pkce,
         open_browser=(lambda _url: False) if print_only else app.open_browser,
         on_url=on_url,
-        timeout=timeout,
-        waiting=app.output.waiting,
-        timeout_hint=timeout_hint,
-        retry_hint=retry_hint or second_login.LINK_RETRY_HINT,
         accepted=AcceptedCallbacks(app.cache_dir),
+        waiting=app.output.waiting,
     )

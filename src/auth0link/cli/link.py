@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from auth0link.tokens import TokenSet
     from auth0link.usecases.backups import BackupSink
     from auth0link.usecases.link import LinkOptions
-    from auth0link.usecases.second_login import LoginRequest, SecondLogin
+    from auth0link.usecases.second_login import SecondLogin, SecondLoginRequest
 
 
 @command()
@@ -252,7 +252,7 @@ def _user_link(
 
 def _second_login(
     app: Application, *, from_stdin: bool, no_browser: bool, timeout: float
-) -> Callable[[LoginRequest], SecondLogin]:
+) -> Callable[[SecondLoginRequest], SecondLogin]:
     """The second login: the ID token on stdin, or the browser (PKCE, URL on stderr; injectable)."""
     from auth0link import _stdin
     from auth0link.usecases import second_login

@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from auth0link.models import Identity, LinkPlan, PrimaryChoice, User
     from auth0link.tokens import TokenSet
     from auth0link.usecases.backups import BackupSink
-    from auth0link.usecases.second_login import LoginRequest, SecondLogin
+    from auth0link.usecases.second_login import SecondLogin, SecondLoginRequest
 
 #: ``auth_time`` may be this many seconds older than the moment the second login started
 #: (clock skew between this machine and the tenant).
@@ -225,7 +225,7 @@ def link_account(
     *,
     primary: Primary,
     options: LinkOptions,
-    second_login: Callable[[LoginRequest], SecondLogin],
+    second_login: Callable[[SecondLoginRequest], SecondLogin],
     client_for: Callable[[str], Auth0Client],
     backup: BackupSink,
     confirm: Callable[[LinkPlan], bool],
@@ -235,11 +235,11 @@ def link_account(
     sleep: Callable[[float], None] = time.sleep,
 ) -> LinkResult:
     """Log the other account in, then run :func:`.safe_link.safe_link`; switch the session if asked."""
-    from auth0link.usecases.second_login import LoginRequest
+    from auth0link.usecases.second_login import SecondLoginRequest
 
     check_link_preconditions(primary, options, now=clock())
     try:
-        login = second_login(LoginRequest(connection=options.connection, login_hint=options.login_hint))
+        login = second_login(SecondLoginRequest(connection=options.connection, login_hint=options.login_hint))
     except Auth0LinkError as exc:
         raise with_suffix(exc, NOTHING_CHANGED) from None
     check_second_login(primary, login)

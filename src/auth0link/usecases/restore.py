@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from auth0link.client import Auth0Client
     from auth0link.models import Identity, TenantMark, UnlinkResult, User
     from auth0link.usecases.backups import BackupEntry
-    from auth0link.usecases.second_login import LoginRequest, SecondLogin
+    from auth0link.usecases.second_login import SecondLogin, SecondLoginRequest
 
 
 def restore_command(secondary_id: str) -> str:
@@ -79,9 +79,9 @@ def _absorbed(entry: BackupEntry) -> dict[str, Any]:
     return absorbed if isinstance(absorbed, dict) else {}
 
 
-def login_request(entry: BackupEntry) -> LoginRequest:
+def login_request(entry: BackupEntry) -> SecondLoginRequest:
     """A fresh login of the backed-up account: its connection, its email (or phone) pre-filled."""
-    from auth0link.usecases.second_login import LoginRequest
+    from auth0link.usecases.second_login import SecondLoginRequest
 
     absorbed = _absorbed(entry)
     identities = absorbed.get("identities")
@@ -92,7 +92,7 @@ def login_request(entry: BackupEntry) -> LoginRequest:
     )
     connection = first.get("connection")
     hint = absorbed.get("email") or absorbed.get("phone_number")
-    return LoginRequest(
+    return SecondLoginRequest(
         connection=connection if isinstance(connection, str) and connection else None,
         login_hint=hint if isinstance(hint, str) and hint else None,
     )
@@ -102,7 +102,7 @@ def restore_as_user(
     secondary_id: str,
     *,
     entry: BackupEntry,
-    second_login: Callable[[LoginRequest], SecondLogin],
+    second_login: Callable[[SecondLoginRequest], SecondLogin],
     client_for: Callable[[str], Auth0Client],
 ) -> Restored:
     """Sign in as ``secondary_id`` and PATCH its own ``user_metadata`` from ``entry`` (module docstring)."""
@@ -139,7 +139,7 @@ def unlink_and_restore(
     *,
     backup_dir: Path,
     confirm: Callable[[User, Sequence[Identity]], bool],
-    second_login: Callable[[LoginRequest], SecondLogin],
+    second_login: Callable[[SecondLoginRequest], SecondLogin],
     client_for: Callable[[str], Auth0Client],
     report: Callable[[str], None] = lambda _msg: None,
     instruct: Callable[[str], None] | None = None,
