@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from auth0link.output import Output
     from auth0link.session import Access, SessionLock, SessionManager
     from auth0link.tokens import TokenStore
+    from auth0link.usecases.backups import BackupFiles
     from auth0link.usecases.second_login import SecondLogin, SecondLoginRequest
 
 
@@ -308,6 +309,12 @@ class Application:
     def backups_dir(self) -> Path:
         """``<data dir>/backups``."""
         return self.settings.data_dir / "backups"
+
+    def backup_files(self) -> BackupFiles:
+        """The backup sink of a link: a file per link in :attr:`backups_dir`, naming this tenant."""
+        from auth0link.usecases.backups import BackupFiles
+
+        return BackupFiles(self.backups_dir, clock=self.clock, tenant=lambda: self.tenant_mark)
 
     def close(self) -> None:
         """Close the HTTP clients this command opened."""

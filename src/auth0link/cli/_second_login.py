@@ -67,3 +67,28 @@ def browser_second_login(
         accepted=AcceptedCallbacks(app.cache_dir),
         waiting=app.output.waiting,
     )
+
+
+def second_login_for_link(
+    app: Application, *, from_stdin: bool, no_browser: bool, timeout: float
+) -> Callable[[SecondLoginRequest], SecondLogin]:
+    """``link``'s second login: the ID token on stdin, or the browser (PKCE, URL on stderr; injectable)."""
+    import sys
+
+    from auth0link import _stdin
+    from auth0link.usecases import second_login
+
+    settings = app.settings
+    if from_stdin:  # read first: a closed or binary stdin fails before any request
+        hint = "pipe the secondary account's ID token in: … | auth0link link --id-token - --no-merge-metadata"
+        token = _stdin.read_text(sys.stdin, what="an ID token", hint=hint)
+        return second_login.stdin_second_login(
+            token,
+            jwks_provider=app.jwks,
+            issuer=app.endpoints.issuer,
+            client_id=settings.require_client_id,
+            clock=app.clock,
+        )
+    return browser_second_login(
+        app, no_browser=no_browser, timeout=timeout, purpose="Sign in to the account to link"
+    )

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING
 
 import click
 
 from auth0link.cli._globals import command, pass_app
 from auth0link.cli._prompts import confirm, require_yes_or_tty
-from auth0link.cli._second_login import browser_second_login
+from auth0link.cli._second_login import second_login_for_link
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from auth0link.application import Application
     from auth0link.models import LinkPlan, LinkResult
     from auth0link.tokens import TokenSet
-    from auth0link.usecases.backups import BackupSink
     from auth0link.usecases.link import LinkOptions
-    from auth0link.usecases.second_login import SecondLogin, SecondLoginRequest
 
 
 @command()
@@ -131,9 +126,7 @@ def link(  # long: one parameter per option, and the help text; the body is thre
     use --no-browser (and ssh -L 8484:127.0.0.1:8484) or --id-token -.
     """
     from auth0link.errors import UsageError
-    from auth0link.usecases.backups import BackupFiles
 
-    backup = BackupFiles(app.backups_dir, clock=app.clock, tenant=lambda: app.tenant_mark)
     if admin_user or admin_provider or admin_user_id or connection_id:
         result = _admin_link(
             app,
@@ -141,7 +134,6 @@ def link(  # long: one parameter per option, and the help text; the body is thre
             provider=admin_provider,
             user_id=admin_user_id,
             connection_id=connection_id,
-            backup=backup,
             prefer_secondary=prefer_secondary_metadata,
             allow_unverified=allow_unverified,
         )
@@ -164,7 +156,7 @@ def link(  # long: one parameter per option, and the help text; the body is thre
             allow_different_email=allow_different_email,
             interactive=not yes and not app.settings.no_input,
         )
-        result = _user_link(app, options, backup=backup, yes=yes, no_browser=no_browser, timeout=timeout)
+        result = _user_link(app, options, yes=yes, no_browser=no_browser, timeout=timeout)
     from auth0link.output import clean
 
     keys = ", ".join(clean(key) for key in result.metadata_patched)
@@ -183,35 +175,31 @@ def _admin_link(
     provider: str | None,
     user_id: str | None,
     connection_id: str | None,
-    backup: BackupSink,
     prefer_secondary: bool,
     allow_unverified: bool,
 ) -> LinkResult:
     """``link --user PRIMARY --provider P --user-id U``: the same sequence with machine credentials."""
     from auth0link.errors import UsageError
-    from auth0link.usecases.admin import admin_link
+    from auth0link.usecases.admin import AdminLinkRequest, link_as_admin
 
     if not (primary_id and provider and user_id):
         raise UsageError(
             "The admin form needs --user PRIMARY_ID --provider P --user-id U.",
             hint="e.g. auth0link link --user 'auth0|abc' --provider google-oauth2 --user-id 1093",
         )
-    return admin_link(
-        app.admin_client(),
+    request = AdminLinkRequest(
         primary_id=primary_id,
         provider=provider,
         user_id=user_id,
         connection_id=connection_id,
-        backup=backup,
         prefer_secondary=prefer_secondary,
         allow_unverified=allow_unverified,
-        clock=app.clock,
-        sleep=app.sleep,
     )
+    return link_as_admin(request, app)
 
 
 def _user_link(
-    app: Application, options: LinkOptions, *, backup: BackupSink, yes: bool, no_browser: bool, timeout: float
+    app: Application, options: LinkOptions, *, yes: bool, no_browser: bool, timeout: float
 ) -> LinkResult:
     """The user's own link: a second login, then the safe-link sequence."""
     from auth0link.usecases.link import Primary, link_account
@@ -232,7 +220,9 @@ def _user_link(
     def save_session(tokens: TokenSet) -> None:
         app.sessions.save(tokens)
 
-    login = _second_login(app, from_stdin=options.id_token_from_stdin, no_browser=no_browser, timeout=timeout)
+    login = second_login_for_link(
+        app, from_stdin=options.id_token_from_stdin, no_browser=no_browser, timeout=timeout
+    )
     return link_account(
         primary=primary,
         options=options,
@@ -241,33 +231,10 @@ def _user_link(
         client_for=lambda token: (
             app.user_client(access) if token == access.token else app.client(access_token=token)
         ),
-        backup=backup,
+        backup=app.backup_files(),
         confirm=show_and_confirm,
         report=app.output.info,
         save_session=save_session if access.source == "store" else None,
         clock=app.clock,
         sleep=app.sleep,
-    )
-
-
-def _second_login(
-    app: Application, *, from_stdin: bool, no_browser: bool, timeout: float
-) -> Callable[[SecondLoginRequest], SecondLogin]:
-    """The second login: the ID token on stdin, or the browser (PKCE, URL on stderr; injectable)."""
-    from auth0link import _stdin
-    from auth0link.usecases import second_login
-
-    settings = app.settings
-    if from_stdin:  # read first: a closed or binary stdin fails before any request
-        hint = "pipe the secondary account's ID token in: … | auth0link link --id-token - --no-merge-metadata"
-        token = _stdin.read_text(sys.stdin, what="an ID token", hint=hint)
-        return second_login.stdin_second_login(
-            token,
-            jwks_provider=app.jwks,
-            issuer=app.endpoints.issuer,
-            client_id=settings.require_client_id,
-            clock=app.clock,
-        )
-    return browser_second_login(
-        app, no_browser=no_browser, timeout=timeout, purpose="Sign in to the account to link"
     )

@@ -206,23 +206,20 @@ def _admin_unlink(
 ) -> None:
     """``unlink --user PRIMARY P U [--restore-metadata]``."""
     from auth0link.errors import UsageError
-    from auth0link.usecases.admin import admin_unlink
+    from auth0link.usecases.admin import AdminUnlinkRequest, unlink_as_admin
 
     if not primary_id or not user_id or provider == "-":
         raise UsageError(
             "The admin form is: auth0link unlink --user PRIMARY_ID PROVIDER USER_ID [--restore-metadata].",
         )
-    primary, restored, entry = admin_unlink(
-        app.admin_client(),
+    request = AdminUnlinkRequest(
         primary_id=primary_id,
         provider=provider,
         user_id=user_id,
-        backup_dir=app.backups_dir,
         restore_metadata=restore,
-        sleep=app.sleep,
-        tenant=app.tenant_mark if restore else None,
-        allow_unknown=allow_unknown,
+        allow_unknown_tenant=allow_unknown,
     )
+    primary, restored, entry = unlink_as_admin(request, app)
     app.output.success(f"Unlinked {provider}|{user_id} from {primary_id}")
     if restored is not None and entry is not None:
         app.output.success(f"Restored the metadata of {restored.user_id} from {entry.location}")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from auth0link.errors import NotFound, Refused
 from auth0link.models import LinkResult
@@ -161,3 +161,82 @@ def admin_unlink(
     if entry is None:
         return primary, None, None
     return primary, backups.apply_backup(client, entry), entry
+
+
+@dataclasses.dataclass(frozen=True)
+class AdminLinkRequest:
+    """``link --user PRIMARY --provider P --user-id U``: the secondary ``P|U`` goes into the primary."""
+
+    primary_id: str
+    provider: str
+    user_id: str
+    connection_id: str | None = None
+    prefer_secondary: bool = False
+    allow_unverified: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class AdminUnlinkRequest:
+    """``unlink --user PRIMARY P U [--restore-metadata]``."""
+
+    primary_id: str
+    provider: str
+    user_id: str
+    restore_metadata: bool = False
+    allow_unknown_tenant: bool = False
+
+
+class AdminWorld(Protocol):
+    """What the admin forms need of the application (:class:`~auth0link.application.Application` is one)."""
+
+    clock: Callable[[], float]
+    sleep: Callable[[float], None]
+
+    @property
+    def backups_dir(self) -> Path:
+        """Where backups go."""
+        ...
+
+    @property
+    def tenant_mark(self) -> TenantMark:
+        """The tenant backups name."""
+        ...
+
+    def admin_client(self, *, max_connections: int = 10) -> Auth0Client:
+        """A client with a machine token."""
+        ...
+
+
+def link_as_admin(request: AdminLinkRequest, world: AdminWorld) -> LinkResult:
+    """The admin ``link``'s one entry point: a machine client, the backup files, then :func:`admin_link`."""
+    from auth0link.usecases.backups import BackupFiles
+
+    return admin_link(
+        world.admin_client(),
+        primary_id=request.primary_id,
+        provider=request.provider,
+        user_id=request.user_id,
+        connection_id=request.connection_id,
+        backup=BackupFiles(world.backups_dir, clock=world.clock, tenant=lambda: world.tenant_mark),
+        prefer_secondary=request.prefer_secondary,
+        allow_unverified=request.allow_unverified,
+        clock=world.clock,
+        sleep=world.sleep,
+    )
+
+
+def unlink_as_admin(
+    request: AdminUnlinkRequest, world: AdminWorld
+) -> tuple[User, User | None, BackupEntry | None]:
+    """The admin ``unlink``'s one entry point: a machine client, then :func:`admin_unlink`."""
+    return admin_unlink(
+        world.admin_client(),
+        primary_id=request.primary_id,
+        provider=request.provider,
+        user_id=request.user_id,
+        backup_dir=world.backups_dir,
+        restore_metadata=request.restore_metadata,
+        sleep=world.sleep,
+        tenant=world.tenant_mark if request.restore_metadata else None,
+        allow_unknown=request.allow_unknown_tenant,
+    )
