@@ -26,7 +26,7 @@ from auth0link.errors import (
 )
 from auth0link.models import LinkResult, User, split_user_id
 from auth0link.usecases.backups import BackupFiles
-from auth0link.usecases.link import LinkOptions, Primary, link_account, user_check
+from auth0link.usecases.link import LinkOptions, SignedInUser, link_account, user_check
 from auth0link.usecases.second_login import SecondLogin, SecondLoginRequest
 from tests.support.demo_ids import ALICE, BOB, GITHUB, GOOGLE, SMS_USER
 
@@ -44,10 +44,10 @@ ALICE_ONLY_AND_AN_UNVERIFIED_PHONE = [
 ]
 
 
-def alice(local: LocalTenant) -> Primary:
+def alice(local: LocalTenant) -> SignedInUser:
     """Alice, logged in through the login pages, as the CLI passes the primary."""
     tokens = local.tokens()
-    return Primary(user_id=ALICE, access_token=tokens.access_token, id_token=tokens.id_token)
+    return SignedInUser(user_id=ALICE, access_token=tokens.access_token, id_token=tokens.id_token)
 
 
 def run_link(
@@ -68,7 +68,7 @@ def run_link(
         return confirm
 
     return link_account(
-        primary=kw.pop("primary", None) or alice(local),
+        signed_in=kw.pop("primary", None) or alice(local),
         options=options or LinkOptions(),
         second_login=login or local.second_login(),
         client_for=kw.pop("client_for", local.client),
@@ -332,7 +332,7 @@ def test_failed_second_login_keeps_its_class_and_says_nothing_changed(
 def test_machine_token_is_refused_before_any_call(tenant: LocalTenant, tmp_path: Path) -> None:
     """A client-credentials token (sub ends in @clients) cannot link: exit 2, no login, no request."""
     token = tenant.m2m_token()
-    machine = Primary(user_id=f"{demo.M2M_CLIENT_ID}@clients", access_token=token)
+    machine = SignedInUser(user_id=f"{demo.M2M_CLIENT_ID}@clients", access_token=token)
     seen: list[SecondLoginRequest] = []
     before = len(tenant.faults.requests)
     with pytest.raises(UsageError, match="belongs to an application") as info:

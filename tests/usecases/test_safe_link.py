@@ -29,7 +29,7 @@ from auth0link.errors import (
 from auth0link.models import split_user_id
 from auth0link.usecases.admin import MachineTenant, admin_link
 from auth0link.usecases.backups import FORMAT, BackupFiles
-from auth0link.usecases.link import LinkOptions, Primary, link_account
+from auth0link.usecases.link import LinkOptions, SignedInUser, link_account
 from auth0link.usecases.safe_link import LinkOutcome, LinkSubject, MergeOptions, Observer, safe_link
 from tests.support.demo_ids import ALICE, GOOGLE
 
@@ -337,9 +337,9 @@ def test_patch_answer_without_the_keys_aborts_before_linking(tenant: LocalTenant
 def user_link(local: LocalTenant, tmp_path: Path) -> LinkResult:
     """Alice links her Google account (her own login, then a second one)."""
     tokens = local.tokens()
-    primary = Primary(user_id=ALICE, access_token=tokens.access_token, id_token=tokens.id_token)
+    primary = SignedInUser(user_id=ALICE, access_token=tokens.access_token, id_token=tokens.id_token)
     return link_account(
-        primary=primary,
+        signed_in=primary,
         options=LinkOptions(),
         second_login=local.second_login(),
         client_for=local.client,

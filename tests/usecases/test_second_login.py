@@ -30,7 +30,7 @@ from auth0link.errors import (
     UsageError,
 )
 from auth0link.usecases.backups import BackupFiles
-from auth0link.usecases.link import LinkOptions, Primary, link_account
+from auth0link.usecases.link import LinkOptions, SignedInUser, link_account
 from auth0link.usecases.second_login import (
     BrowserSecondLogin,
     SecondLogin,
@@ -78,15 +78,15 @@ def run_link(
     options: LinkOptions,
     *,
     login: Callable[[SecondLoginRequest], SecondLogin] | None = None,
-    primary: Primary | None = None,
+    primary: SignedInUser | None = None,
     **kw: Any,
 ) -> LinkResult:
     """Alice links the account ``login`` signs in to (Google through the login pages by default)."""
     if primary is None:
         tokens = local.tokens()
-        primary = Primary(user_id=ALICE, access_token=tokens.access_token, id_token=tokens.id_token)
+        primary = SignedInUser(user_id=ALICE, access_token=tokens.access_token, id_token=tokens.id_token)
     return link_account(
-        primary=primary,
+        signed_in=primary,
         options=options,
         second_login=login or local.second_login(),
         client_for=local.client,
@@ -285,7 +285,7 @@ def test_primary_secondary_links_current_into_new_and_switches_session(
 def test_primary_secondary_needs_the_current_id_token(tenant: LocalTenant, tmp_path: Path) -> None:
     """Without the current account's ID token --primary secondary fails (exit 2) before any login."""
     tokens = tenant.tokens()
-    primary = Primary(user_id=ALICE, access_token=tokens.access_token)
+    primary = SignedInUser(user_id=ALICE, access_token=tokens.access_token)
     with pytest.raises(UsageError, match="ID token"):
         run_link(tenant, tmp_path, LinkOptions(primary="secondary"), login=never, primary=primary)
 

@@ -193,13 +193,13 @@ def _link_options(app: Application, opts: LinkFlags) -> LinkOptions:
 
 def _user_link(app: Application, opts: LinkFlags) -> LinkResult:
     """The user's own link: a second login, then the safe-link sequence."""
-    from auth0link.usecases.link import Primary, link_account
+    from auth0link.usecases.link import SignedInUser, link_account
 
     options = _link_options(app, opts)
     yes = opts.yes
     require_yes_or_tty(app, yes=yes, what="link")
     access = app.access()
-    primary = Primary(
+    primary = SignedInUser(
         user_id=access.user_id,
         access_token=access.token,
         id_token=access.tokens.id_token if access.tokens else None,
@@ -217,7 +217,7 @@ def _user_link(app: Application, opts: LinkFlags) -> LinkResult:
         app, from_stdin=options.id_token_from_stdin, no_browser=opts.no_browser, timeout=opts.timeout
     )
     return link_account(
-        primary=primary,
+        signed_in=primary,
         options=options,
         second_login=login,
         # the primary's own session renews its token on a 401; the second login's is fresh

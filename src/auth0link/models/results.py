@@ -32,7 +32,7 @@ class MetadataMerge:
     patch: dict[str, Any]
     merged: dict[str, Any]
     conflicts: dict[str, tuple[Any, Any]]
-    absorbed_wins: bool
+    prefer_secondary: bool
 
     @property
     def changes(self) -> bool:

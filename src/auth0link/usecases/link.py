@@ -57,8 +57,11 @@ FRESH_AUTH_SKEW: Final = 60.0
 
 
 @dataclasses.dataclass(frozen=True)
-class Primary:
-    """The logged-in primary: its user ID, access token and (if stored) ID token."""
+class SignedInUser:
+    """The signed-in user (the session's): its user ID, access token and (if stored) ID token.
+
+    The primary of the link by default; the secondary with ``--primary secondary``.
+    """
 
     user_id: str
     access_token: str = dataclasses.field(repr=False)
@@ -96,9 +99,9 @@ def require_user_session(user_id: str, *, command: str = "link") -> None:
         )
 
 
-def check_link_preconditions(primary: Primary, options: LinkOptions, *, now: float) -> None:
+def check_link_preconditions(signed_in: SignedInUser, options: LinkOptions, *, now: float) -> None:
     """Refuse impossible combinations before anyone logs in again (exit 2, nothing changed)."""
-    require_user_session(primary.user_id)
+    require_user_session(signed_in.user_id)
     if options.id_token_from_stdin and options.merge_metadata:
         raise UsageError(
             "With --id-token - there is no access token for the secondary account, so its "
@@ -114,13 +117,13 @@ def check_link_preconditions(primary: Primary, options: LinkOptions, *, now: flo
         )
     if options.primary != "secondary":
         return
-    if not primary.id_token:
+    if not signed_in.id_token:
         raise UsageError(
             "--primary secondary links the current account *into* the new one, which needs the "
             "current account's ID token; this session has none (AUTH0LINK_ACCESS_TOKEN?). " + NOTHING_CHANGED,
             hint="unset AUTH0LINK_ACCESS_TOKEN and run: auth0link login",
         )
-    exp = unverified_claims(primary.id_token).get("exp")
+    exp = unverified_claims(signed_in.id_token).get("exp")
     if not isinstance(exp, int | float) or exp <= now + 30:
         raise LoginRequired(
             "The stored ID token of the current account has expired, and Auth0 refuses an "
@@ -129,12 +132,12 @@ def check_link_preconditions(primary: Primary, options: LinkOptions, *, now: flo
         )
 
 
-def check_second_login(primary: Primary, login: SecondLogin) -> None:
+def check_second_login(signed_in: SignedInUser, login: SecondLogin) -> None:
     """The second login is another account, freshly authenticated (before anything is read)."""
     sub = login.sub
     if not sub:
         raise IdTokenError(f"The second login's ID token has no 'sub'. {NOTHING_CHANGED}")
-    if sub == primary.user_id:
+    if sub == signed_in.user_id:
         raise Conflict(
             f"The second login returned the primary account itself ({sub}): the browser reused a "
             "session, or the account you chose is already linked (Auth0 logs a linked identity "
@@ -223,7 +226,7 @@ class UserTenant:
 
 def link_account(
     *,
-    primary: Primary,
+    signed_in: SignedInUser,
     options: LinkOptions,
     second_login: Callable[[SecondLoginRequest], SecondLogin],
     client_for: Callable[[str], Auth0Client],
@@ -237,13 +240,13 @@ def link_account(
     """Log the other account in, then run :func:`.safe_link.safe_link`; switch the session if asked."""
     from auth0link.usecases.second_login import SecondLoginRequest
 
-    check_link_preconditions(primary, options, now=clock())
+    check_link_preconditions(signed_in, options, now=clock())
     try:
         login = second_login(SecondLoginRequest(connection=options.connection, login_hint=options.login_hint))
     except Auth0LinkError as exc:
         raise with_suffix(exc, NOTHING_CHANGED) from None
-    check_second_login(primary, login)
-    subject, kept_token, absorbed_token = _who_is_kept(primary, login, options.primary)
+    check_second_login(signed_in, login)
+    subject, kept_token, absorbed_token = _who_is_kept(signed_in, login, options.primary)
     outcome = safe_link(
         subject,
         tenant=UserTenant(client_for(kept_token), client_for(absorbed_token) if absorbed_token else None),
@@ -279,22 +282,22 @@ def link_account(
 
 
 def _who_is_kept(
-    primary: Primary, login: SecondLogin, direction: PrimaryChoice
+    signed_in: SignedInUser, login: SecondLogin, direction: PrimaryChoice
 ) -> tuple[LinkSubject, str, str | None]:
     """The link's subject, the kept account's token and the absorbed one's (None: unreadable)."""
     if direction == "secondary":
-        if login.access_token is None or primary.id_token is None:  # see check_link_preconditions
+        if login.access_token is None or signed_in.id_token is None:  # see check_link_preconditions
             raise UsageError(f"--primary secondary needs both accounts' tokens. {NOTHING_CHANGED}")
-        subject = LinkSubject(login.sub, primary.user_id, link_with=primary.id_token, direction=direction)
-        return subject, login.access_token, primary.access_token
+        subject = LinkSubject(login.sub, signed_in.user_id, link_with=signed_in.id_token, direction=direction)
+        return subject, login.access_token, signed_in.access_token
     subject = LinkSubject(
-        primary.user_id,
+        signed_in.user_id,
         login.sub,
         link_with=login.id_token,
         direction=direction,
         absorbed_claims=login.claims,
     )
-    return subject, primary.access_token, login.access_token
+    return subject, signed_in.access_token, login.access_token
 
 
 def _switch_session(

@@ -1,6 +1,6 @@
 """The ``user_metadata`` merge before a link: Auth0 discards the absorbed account's metadata.
 
-The kept account's value wins on a conflicting key unless ``absorbed_wins``; the PATCH body holds
+The kept account's value wins on a conflicting key unless ``prefer_secondary``; the PATCH body holds
 only the keys that change (Auth0 merges ``user_metadata`` at the top level), and never a null
 (which would delete the key).
 """
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 def merge_metadata(
-    kept: Mapping[str, Any], absorbed: Mapping[str, Any], *, absorbed_wins: bool
+    kept: Mapping[str, Any], absorbed: Mapping[str, Any], *, prefer_secondary: bool
 ) -> MetadataMerge:
     """Merge top-level ``user_metadata`` keys; the PATCH body holds only the keys that change."""
     patch: dict[str, Any] = {}
@@ -28,7 +28,7 @@ def merge_metadata(
             patch[key] = value
         elif kept[key] != value:
             conflicts[key] = (kept[key], value)
-            if absorbed_wins:
+            if prefer_secondary:
                 patch[key] = value
     return MetadataMerge(
         kept=dict(kept),
@@ -36,5 +36,5 @@ def merge_metadata(
         patch=patch,
         merged={**kept, **patch},
         conflicts=conflicts,
-        absorbed_wins=absorbed_wins,
+        prefer_secondary=prefer_secondary,
     )

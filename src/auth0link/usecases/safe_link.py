@@ -257,7 +257,7 @@ def _plan(
         skipped = "no access token for the secondary account"
     else:
         metadata = merge_metadata(
-            kept.user_metadata, absorbed.user_metadata, absorbed_wins=merge.prefer_secondary
+            kept.user_metadata, absorbed.user_metadata, prefer_secondary=merge.prefer_secondary
         )
     return LinkPlan(
         kept=kept,
