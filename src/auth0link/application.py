@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from auth0link.client import Auth0Client, Transport
     from auth0link.config import Settings
     from auth0link.infra.session_index import IndexEntry
-    from auth0link.machine import AdminSession
+    from auth0link.machine import MachineSession
     from auth0link.models import TenantMark
     from auth0link.other_profiles import OtherProfiles
     from auth0link.output import Output
@@ -154,7 +154,7 @@ class Application:
         )
 
     def access(self) -> Access:
-        """A valid access token for the primary user (``$AUTH0LINK_ACCESS_TOKEN`` wins)."""
+        """A valid access token for the signed-in user (``$AUTH0LINK_ACCESS_TOKEN`` wins)."""
         from auth0link.session import access_from_env
 
         self.settings.base_url  # noqa: B018 - fail early with the configuration hint
@@ -162,12 +162,12 @@ class Application:
         return from_env if from_env is not None else self.sessions.access()
 
     @cached_property
-    def admin(self) -> AdminSession:
+    def machine(self) -> MachineSession:
         """Machine (M2M) credentials for admin commands (``login --machine``)."""
-        from auth0link.machine import AdminSession
+        from auth0link.machine import MachineSession
 
         settings = self.settings
-        return AdminSession(
+        return MachineSession(
             store=self.store,
             profile=settings.profile,
             domain=settings.base_url,
@@ -259,7 +259,7 @@ class Application:
 
         return self.client(access_token=access.token, renew_token=renew)
 
-    def admin_client(self, *, max_connections: int = 10) -> Auth0Client:
+    def machine_client(self, *, max_connections: int = 10) -> Auth0Client:
         """A client carrying a valid machine token (admin commands); a 401 re-requests it once."""
         if self.settings.access_token:  # $AUTH0LINK_ACCESS_TOKEN: no stored credentials to load
 
@@ -272,9 +272,9 @@ class Application:
                 access_token=self.settings.access_token, max_connections=max_connections, renew_token=rejected
             )
         return self.client(
-            access_token=self.admin.access_token(),
+            access_token=self.machine.access_token(),
             max_connections=max_connections,
-            renew_token=self.admin.renew,
+            renew_token=self.machine.renew,
         )
 
     @cached_property

@@ -111,7 +111,7 @@ def backups_restore(
     if not confirm("Restore now?", yes=yes):
         raise Cancelled("Nothing was restored.")
     if machine:
-        user = use_case.apply_backup(app.admin_client(), entry)
+        user = use_case.apply_backup(app.machine_client(), entry)
         restored = Restored(user=user, backup=entry.location, restored=tuple(body))
     else:
         restored = restore_as_user(

@@ -41,7 +41,7 @@ def identities(
             from auth0link.errors import UsageError
 
             raise UsageError("--user needs a user ID.", hint="e.g. auth0link identities --user 'auth0|abc'")
-        user = fetch_identities(app.admin_client(), admin_user)
+        user = fetch_identities(app.machine_client(), admin_user)
     else:
         access = app.access()
         user = fetch_identities(app.user_client(access), access.user_id, own_user=True)

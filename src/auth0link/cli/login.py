@@ -200,7 +200,7 @@ def _machine_login(
         app.settings.client_secret,
         lambda: _stdin.read_text(sys.stdin, what="a client secret", hint=hint),
     )
-    result = app.admin.login(client_id, secret)
+    result = app.machine.login(client_id, secret)
     scopes = result.scope or "(no scopes granted)"
     app.output.success(
         f"Machine credentials stored for {app.settings.base_url} (client {client_id}; {scopes})"

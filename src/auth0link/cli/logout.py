@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 def logout(app: Application, *, all_profiles: bool, machine: bool) -> None:
     """Revoke the refresh token and delete the stored session."""
     if machine:
-        if app.admin.logout():
+        if app.machine.logout():
             app.output.success("Machine credentials removed.")
         else:
             app.output.info("No machine credentials stored; nothing to do.")

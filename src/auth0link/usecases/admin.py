@@ -202,7 +202,7 @@ class AdminWorld(Protocol):
         """The tenant backups name."""
         ...
 
-    def admin_client(self, *, max_connections: int = 10) -> Auth0Client:
+    def machine_client(self, *, max_connections: int = 10) -> Auth0Client:
         """A client with a machine token."""
         ...
 
@@ -212,7 +212,7 @@ def link_as_admin(request: AdminLinkRequest, world: AdminWorld) -> LinkResult:
     from auth0link.usecases.backups import BackupFiles
 
     return admin_link(
-        world.admin_client(),
+        world.machine_client(),
         primary_id=request.primary_id,
         provider=request.provider,
         user_id=request.user_id,
@@ -230,7 +230,7 @@ def unlink_as_admin(
 ) -> tuple[User, User | None, BackupEntry | None]:
     """The admin ``unlink``'s one entry point: a machine client, then :func:`admin_unlink`."""
     return admin_unlink(
-        world.admin_client(),
+        world.machine_client(),
         primary_id=request.primary_id,
         provider=request.provider,
         user_id=request.user_id,

@@ -70,7 +70,7 @@ class BatchWorld(Protocol):
         """A client without credentials (a dry run reads nothing)."""
         ...
 
-    def admin_client(self, *, max_connections: int = 10) -> Auth0Client:
+    def machine_client(self, *, max_connections: int = 10) -> Auth0Client:
         """A client with a machine token."""
         ...
 
@@ -100,7 +100,7 @@ def batch_link(
     if path is not None and not path.is_file():
         raise UsageError(f"No such input file: {path}.", hint="pass a file of pairs, or - for stdin")
     stdin_lines = stdin() if path is None else None  # a closed stdin fails before the journal
-    client = world.client() if options.dry_run else world.admin_client(max_connections=options.workers)
+    client = world.client() if options.dry_run else world.machine_client(max_connections=options.workers)
     client.max_rate_limit_retries = 0  # the pacer handles 429 for all workers at once
     files = open_run_files(
         world.settings.data_dir,

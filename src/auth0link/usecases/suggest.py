@@ -167,7 +167,7 @@ class SuggestWorld(Protocol):
 
     sleep: Callable[[float], None]
 
-    def admin_client(self, *, max_connections: int = 10) -> Auth0Client:
+    def machine_client(self, *, max_connections: int = 10) -> Auth0Client:
         """A client with a machine token."""
         ...
 
@@ -200,7 +200,7 @@ def suggest_pairs(
     if request.email:
         yield iter(
             suggest_for_email(
-                world.admin_client(),
+                world.machine_client(),
                 request.email,
                 include_unverified=request.include_unverified,
                 prefer_connection=request.prefer_connection,
@@ -246,7 +246,7 @@ def _fetch(world: SuggestWorld, dest: Path, reporter: SuggestReporter, *, keep: 
         raise UsageError(
             f"No such folder for --save-export: {keep.parent}.", hint="create it, or pass another path"
         )
-    client = world.admin_client()
+    client = world.machine_client()
     client.max_rate_limit_retries = 0  # the pacer waits for the bucket on a 429
     run = ExportRun(client, Pacer(), sleep=world.sleep, on_progress=reporter.phase)
     job = run.fetch(dest, fields=COPY_FIELDS if keep is not None else FIELDS)
