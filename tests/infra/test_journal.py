@@ -209,7 +209,7 @@ def test_backup_records_after_a_torn_backup_line_stay_readable(tenant: BatchTena
         handle.write('{"format": "auth0link-link-backup/1", "kept": {"user_id": "auth0|x"')
     resumed = tenant.run(lines_for(range(3)), tmp_path, resume=True)
     assert resumed.backup == first.backup
-    found = [(e.kept_id, e.absorbed_id) for e in find_backups(first.backup.parent)]
+    found = [(e.primary_id, e.secondary_id) for e in find_backups(first.backup.parent)]
     assert found == [(primary_id(i), secondary_id(i)) for i in range(3)]
 
 

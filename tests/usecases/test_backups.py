@@ -83,7 +83,7 @@ def test_find_backups_reads_json_and_jsonl_by_user(tmp_path: Path) -> None:
     )
     (tmp_path / "link-1.json").write_text(json.dumps(_record("auth0|q", "github|1", "2026-01-02")))
     found = find_backups(tmp_path, "github|1")
-    assert [(e.kept_id, e.location) for e in found] == [
+    assert [(e.primary_id, e.location) for e in found] == [
         ("auth0|p", f"{tmp_path / 'batch-1.jsonl'}:1"),
         ("auth0|q", str(tmp_path / "link-1.json")),
     ]
@@ -95,7 +95,7 @@ def test_a_torn_utf8_last_line_is_skipped(tmp_path: Path) -> None:
     _torn_jsonl(tmp_path / "batch-1.jsonl")
     (tmp_path / "link-2.json").write_bytes(b'{"kept": {"user_id": "auth0|\xff"}}')  # not UTF-8: skipped
     found = find_backups(tmp_path)
-    assert [(e.location, e.absorbed_id) for e in found] == [(f"{tmp_path / 'batch-1.jsonl'}:1", GOOGLE)]
+    assert [(e.location, e.secondary_id) for e in found] == [(f"{tmp_path / 'batch-1.jsonl'}:1", GOOGLE)]
 
 
 # -- restoring ------------------------------------------------------------------------------------

@@ -121,7 +121,11 @@ def test_forced_fresh_second_login_then_link(tenant: LocalTenant, tmp_path: Path
     assert seen == [SecondLoginRequest(connection="google-oauth2", login_hint="Alice@Example.com")]
     assert (seen[0].prompt, seen[0].max_age, seen[0].require_fresh_auth) == ("login", 0, True)
     assert ids(result) == [ALICE, GOOGLE]
-    assert (result.absorbed_id, result.metadata_patched, result.direction) == (GOOGLE, ("locale",), "current")
+    assert (result.secondary_id, result.metadata_patched, result.direction) == (
+        GOOGLE,
+        ("locale",),
+        "current",
+    )
     [path] = backups(tmp_path)
     assert result.backup == str(path)
     assert f"Backed up both profiles to {path}" in reports
@@ -154,7 +158,7 @@ def test_sms_secondary_with_a_verified_phone_links(tenant: LocalTenant, tmp_path
     options = LinkOptions(connection="sms", login_hint="+15555550123")
     login = tenant.second_login(email="+15555550123", connection="sms")
     result = run_link(tenant, tmp_path, options=options, login=login, plans=plans)
-    assert plans[0].absorbed_contact == "+15555550123"
+    assert plans[0].secondary_contact == "+15555550123"
     assert SMS_USER in ids(result)
 
 

@@ -115,7 +115,7 @@ class LinkedMeanwhile(MachineTenant):
 
     def link(self, subject: LinkSubject, provider: str, user_id: str) -> list[Identity]:
         """Link it (as the other person), then send this POST: the tenant answers 409."""
-        self.client.link_identity(subject.kept_id, provider=provider, user_id=user_id)
+        self.client.link_identity(subject.primary_id, provider=provider, user_id=user_id)
         return super().link(subject, provider, user_id)
 
 
@@ -191,7 +191,7 @@ class AnswersWithoutIt(MachineTenant):
 
     def link(self, subject: LinkSubject, provider: str, user_id: str) -> list[Identity]:
         """Link, but answer with the identities as they were."""
-        before = list(self.read_user(subject.kept_id).identities)
+        before = list(self.read_user(subject.primary_id).identities)
         super().link(subject, provider, user_id)
         return before
 

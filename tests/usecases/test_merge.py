@@ -46,7 +46,9 @@ def plan_for(kept: dict[str, object], absorbed: dict[str, object], *, prefer_sec
     """The plan of linking an account with ``absorbed`` metadata into one with ``kept``."""
     user = User.from_api({"user_id": "auth0|p1", "user_metadata": kept})
     merge = merge_metadata(kept, absorbed, prefer_secondary=prefer_secondary)
-    return LinkPlan(kept=user, absorbed_id="sms|s1", absorbed_contact="+15555550123", merge=merge, backup="b")
+    return LinkPlan(
+        kept=user, secondary_id="sms|s1", secondary_contact="+15555550123", merge=merge, backup="b"
+    )
 
 
 def test_plan_shows_added_kept_and_replaced_keys_and_the_contact() -> None:
@@ -61,7 +63,7 @@ def test_plan_shows_added_kept_and_replaced_keys_and_the_contact() -> None:
 
 def test_plan_of_an_account_without_email_or_phone_shows_no_empty_parentheses() -> None:
     """An absorbed account known without a contact (an ID token with no email claim): no "()"."""
-    plan = dataclasses.replace(plan_for({}, {}, prefer_secondary=False), absorbed_contact=None)
+    plan = dataclasses.replace(plan_for({}, {}, prefer_secondary=False), secondary_contact=None)
     text = rendered(plan)
     assert "Link sms|s1 into auth0|p1." in text
     assert "()" not in text

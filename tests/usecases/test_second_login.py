@@ -267,7 +267,7 @@ def test_primary_secondary_links_current_into_new_and_switches_session(
     google_path = f"/api/v2/users/{GOOGLE}"
     assert tenant.faults.writes() == [("PATCH", google_path), ("POST", f"{google_path}/identities")]
     assert tenant.user(ALICE) is None
-    assert (result.user.user_id, result.absorbed_id, result.session_switched) == (GOOGLE, ALICE, True)
+    assert (result.user.user_id, result.secondary_id, result.session_switched) == (GOOGLE, ALICE, True)
     [session] = saved
     tokens = logins[0].tokens
     assert tokens is not None

@@ -33,7 +33,7 @@ def backups_list(app: Application, *, user_id: str | None, as_json: bool) -> Non
     entries = find_backups(app.backups_dir, user_id)
     app.output.rows(
         ("location", "created_at", "primary_id", "secondary_id"),
-        ((e.location, e.created_at, e.kept_id, e.absorbed_id) for e in entries),
+        ((e.location, e.created_at, e.primary_id, e.secondary_id) for e in entries),
         as_json=as_json,
         title="Backups",
     )

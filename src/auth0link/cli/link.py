@@ -114,7 +114,7 @@ def link(app: Application, **flags: Any) -> None:
     keys = ", ".join(clean(key) for key in result.metadata_patched)
     merged = f", merged user_metadata keys {keys}" if keys else ""
     app.output.success(
-        f"Linked {clean(result.absorbed_id)} into {clean(result.user.user_id)}{merged} "
+        f"Linked {clean(result.secondary_id)} into {clean(result.user.user_id)}{merged} "
         f"(backup: {clean(result.backup)})"
     )
     app.output.identities(result.user, as_json=opts.as_json)

@@ -45,9 +45,9 @@ class LinkPlan:
     """Everything shown before the confirmation: who is kept, who is absorbed, the merge."""
 
     kept: User
-    absorbed_id: str
+    secondary_id: str
     #: the absorbed account's email, or its phone number when it has none (an SMS account)
-    absorbed_contact: str | None
+    secondary_contact: str | None
     merge: MetadataMerge | None  # None with --no-merge-metadata, or without the absorbed profile
     backup: str  # where the backup of both users is (a file, or file:line)
     direction: PrimaryChoice = "current"
@@ -57,7 +57,7 @@ class LinkPlan:
     #: False when one of the two has no email (an SMS account): there were no emails to compare
     emails_compared: bool = True
     #: the absorbed account's app_metadata, which Auth0 discards and nothing merges (shown by key)
-    absorbed_app_metadata: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    secondary_app_metadata: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,7 +65,7 @@ class LinkResult:
     """The outcome of a link: the kept user with its new identities."""
 
     user: User
-    absorbed_id: str
+    secondary_id: str
     backup: str
     metadata_patched: tuple[str, ...]
     direction: PrimaryChoice = "current"

@@ -72,15 +72,14 @@ class Renderings(Streams):
             self.info(f"  logged in:        {clean(current)}")
             self.info(f"  just signed in:   {clean(second)}")
             self.info("  Link them only if both are yours and you just signed in to the second one yourself.")
-        contact = f" ({clean(plan.absorbed_contact)})" if plan.absorbed_contact else ""
-        self.info(f"Link {clean(plan.absorbed_id)}{contact} into {clean(kept)}.")
-        self.info(
-            f"  {clean(kept)} stays the primary user; {clean(plan.absorbed_id)} becomes one of its identities"
-        )
+        contact = f" ({clean(plan.secondary_contact)})" if plan.secondary_contact else ""
+        self.info(f"Link {clean(plan.secondary_id)}{contact} into {clean(kept)}.")
+        secondary = clean(plan.secondary_id)
+        self.info(f"  {clean(kept)} stays the primary user; {secondary} becomes one of its identities")
         self.info("  and Auth0 discards its own user_metadata and app_metadata.")
-        if plan.absorbed_app_metadata:
-            lost = ", ".join(f"{clean(k)}: {short(v)}" for k, v in plan.absorbed_app_metadata.items())
-            self.warn(f"app_metadata of {clean(plan.absorbed_id)} that will be lost (never merged): {lost}")
+        if plan.secondary_app_metadata:
+            lost = ", ".join(f"{clean(k)}: {short(v)}" for k, v in plan.secondary_app_metadata.items())
+            self.warn(f"app_metadata of {clean(plan.secondary_id)} that will be lost (never merged): {lost}")
         merge = plan.merge
         if merge is None:
             reason = plan.merge_skipped_reason or "no access token for the secondary account"

@@ -69,7 +69,7 @@ class MachineTenant:
 
     def read_pair(self, subject: LinkSubject) -> tuple[User, User | None]:
         """Both users by ID."""
-        return self.client.get_user(subject.kept_id), self.client.get_user(subject.absorbed_id)
+        return self.client.get_user(subject.primary_id), self.client.get_user(subject.secondary_id)
 
     def read_user(self, user_id: str) -> User:
         """One user by ID."""
@@ -82,7 +82,7 @@ class MachineTenant:
     def link(self, subject: LinkSubject, provider: str, user_id: str) -> list[Identity]:
         """POST ``{provider, user_id[, connection_id]}``."""
         return self.client.link_identity(
-            subject.kept_id, provider=provider, user_id=user_id, connection_id=subject.connection_id
+            subject.primary_id, provider=provider, user_id=user_id, connection_id=subject.connection_id
         )
 
 
@@ -115,7 +115,7 @@ def admin_link(
     )
     return LinkResult(
         user=outcome.user,
-        absorbed_id=subject.absorbed_id,
+        secondary_id=subject.secondary_id,
         backup=outcome.plan.backup,
         metadata_patched=outcome.patched,
         verified_by_readback=outcome.verified_by_readback,

@@ -154,8 +154,8 @@ class BackupEntry:
     path: Path
     line: int | None
     created_at: str
-    kept_id: str
-    absorbed_id: str
+    primary_id: str
+    secondary_id: str
     record: dict[str, Any] = dataclasses.field(repr=False, compare=False)
 
     @property
@@ -173,8 +173,8 @@ class BackupEntry:
         return {
             "location": self.location,
             "created_at": self.created_at,
-            "primary_id": self.kept_id,
-            "secondary_id": self.absorbed_id,
+            "primary_id": self.primary_id,
+            "secondary_id": self.secondary_id,
         }
 
 
@@ -194,8 +194,8 @@ def _entry(path: Path, line: int | None, record: Any) -> BackupEntry | None:
         path=path,
         line=line,
         created_at=str(record.get("created_at", "")),
-        kept_id=_user_id(record.get("kept")),
-        absorbed_id=_user_id(record.get("absorbed")),
+        primary_id=_user_id(record.get("kept")),
+        secondary_id=_user_id(record.get("absorbed")),
         record=record,
     )
 
@@ -238,7 +238,9 @@ def _iter_lines(path: Path) -> Iterator[BackupEntry]:
 
 def find_backups(backup_dir: Path, user_id: str | None = None) -> list[BackupEntry]:
     """Backups involving ``user_id`` (as primary or secondary), or all; oldest first."""
-    return [e for e in iter_backups(backup_dir) if user_id is None or user_id in {e.kept_id, e.absorbed_id}]
+    return [
+        e for e in iter_backups(backup_dir) if user_id is None or user_id in {e.primary_id, e.secondary_id}
+    ]
 
 
 def select_backup(
@@ -255,7 +257,7 @@ def select_backup(
     (naming both tenants); one naming no tenant only with ``allow_unknown`` (module docstring).
     ``tenant=None`` (library callers that know their folder is one tenant's) checks nothing.
     """
-    matches = [e for e in find_backups(backup_dir, secondary_id) if e.absorbed_id == secondary_id]
+    matches = [e for e in find_backups(backup_dir, secondary_id) if e.secondary_id == secondary_id]
     if tenant is None:
         same, unknown, other = matches, [], []
     else:
@@ -264,7 +266,7 @@ def select_backup(
         other = [e for e in matches if e.tenant is not None and not e.tenant.same_tenant(tenant)]
     pool = same or (unknown if allow_unknown else [])
     if pool:
-        preferred = [e for e in pool if e.kept_id == primary_id] or pool
+        preferred = [e for e in pool if e.primary_id == primary_id] or pool
         return max(preferred, key=lambda e: e.created_at)
     if unknown:
         newest = max(unknown, key=lambda e: e.created_at)
@@ -299,8 +301,8 @@ def apply_backup(client: Auth0Client, entry: BackupEntry) -> User:
     """PATCH the absorbed user's metadata back from ``entry`` (admin: both metadata)."""
     body = restore_body(entry)
     if not body:
-        return client.get_user(entry.absorbed_id)
-    return client.patch_user(entry.absorbed_id, body)
+        return client.get_user(entry.secondary_id)
+    return client.patch_user(entry.secondary_id, body)
 
 
 def restore_metadata(

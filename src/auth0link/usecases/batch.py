@@ -318,8 +318,8 @@ class PacedTenant:
             except ApiError as exc:
                 if exc.status_code != _HTTP_BAD_REQUEST:  # a value the tenant does not take as an email
                     raise
-        absorbed = by_id.get(subject.absorbed_id) or self.read_user(subject.absorbed_id)
-        kept = by_id.get(subject.kept_id) or self.read_user(subject.kept_id)
+        absorbed = by_id.get(subject.secondary_id) or self.read_user(subject.secondary_id)
+        kept = by_id.get(subject.primary_id) or self.read_user(subject.primary_id)
         return kept, absorbed
 
     def read_user(self, user_id: str) -> User:
@@ -335,7 +335,7 @@ class PacedTenant:
     def link(self, subject: LinkSubject, provider: str, user_id: str) -> list[Identity]:
         """POST ``{provider, user_id}``."""
         identities: list[Identity] = self.call(
-            lambda: self.client.link_identity(subject.kept_id, provider=provider, user_id=user_id)
+            lambda: self.client.link_identity(subject.primary_id, provider=provider, user_id=user_id)
         )
         return identities
 

@@ -206,8 +206,8 @@ class UserTenant:
 
     def read_pair(self, subject: LinkSubject) -> tuple[User, User | None]:
         """Both users, each with its own token (no token for the absorbed one: None)."""
-        kept = self.kept.get_user(subject.kept_id)
-        return kept, self.absorbed.get_user(subject.absorbed_id) if self.absorbed else None
+        kept = self.kept.get_user(subject.primary_id)
+        return kept, self.absorbed.get_user(subject.secondary_id) if self.absorbed else None
 
     def read_user(self, user_id: str) -> User:
         """The kept user again."""
@@ -221,7 +221,7 @@ class UserTenant:
         """POST ``link_with`` (the absorbed account's ID token)."""
         del provider, user_id  # the ID token names the account
         assert subject.link_with is not None
-        return self.kept.link_identity(subject.kept_id, link_with=subject.link_with)
+        return self.kept.link_identity(subject.primary_id, link_with=subject.link_with)
 
 
 def link_account(
@@ -264,15 +264,15 @@ def link_account(
             login,
             save_session=save_session,
             backup=outcome.plan.backup,
-            kept_id=subject.kept_id,
-            absorbed_id=subject.absorbed_id,
+            primary_id=subject.primary_id,
+            secondary_id=subject.secondary_id,
             clock=clock,
         )
         switched = True
-        report(f"Switched the stored session to {subject.kept_id}")
+        report(f"Switched the stored session to {subject.primary_id}")
     return LinkResult(
         user=outcome.user,
-        absorbed_id=subject.absorbed_id,
+        secondary_id=subject.secondary_id,
         backup=outcome.plan.backup,
         metadata_patched=outcome.patched,
         direction=options.primary,
@@ -295,7 +295,7 @@ def _who_is_kept(
         login.sub,
         link_with=login.id_token,
         direction=direction,
-        absorbed_claims=login.claims,
+        secondary_claims=login.claims,
     )
     return subject, signed_in.access_token, login.access_token
 
@@ -305,8 +305,8 @@ def _switch_session(
     *,
     save_session: Callable[[TokenSet], None],
     backup: str,
-    kept_id: str,
-    absorbed_id: str,
+    primary_id: str,
+    secondary_id: str,
     clock: Callable[[], float],
 ) -> None:
     """Store the new primary's session; say exactly what happened when that fails."""
@@ -316,15 +316,15 @@ def _switch_session(
         save_session(session_from_login(login, now=clock()))
     except LoginRequired as exc:  # a logout (or another login) happened meanwhile: it wins
         raise LinkAborted(
-            f"Linked {absorbed_id} into {kept_id}, but the new session was not saved: "
+            f"Linked {secondary_id} into {primary_id}, but the new session was not saved: "
             f"{sentence(exc.message)} Backup: {backup}",
             hint="run: auth0link login (sign in as any of the linked accounts)",
             cause=exc,
         ) from None
     except Auth0LinkError as exc:
         raise LinkAborted(
-            f"Linked {absorbed_id} into {kept_id}, but saving the new session failed: "
-            f"{sentence(exc.message)} The stored session still belongs to {absorbed_id}, which is no "
+            f"Linked {secondary_id} into {primary_id}, but saving the new session failed: "
+            f"{sentence(exc.message)} The stored session still belongs to {secondary_id}, which is no "
             f"longer a separate user. Backup: {backup}",
             hint="run: auth0link login (sign in as any of the linked accounts)",
             cause=exc,

@@ -61,13 +61,13 @@ NOTHING_CHANGED: Final = "Nothing was changed."
 class LinkSubject:
     """Which account is kept, which is absorbed, and how the link is asked for."""
 
-    kept_id: str
-    absorbed_id: str
+    primary_id: str
+    secondary_id: str
     link_with: str | None = None  # the absorbed account's ID token (a user's link), else provider form
     connection_id: str | None = None
     direction: PrimaryChoice = "current"
     #: the absorbed account's ID token claims: its profile when it cannot be read (``--id-token -``)
-    absorbed_claims: Mapping[str, Any] | None = None
+    secondary_claims: Mapping[str, Any] | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -150,12 +150,12 @@ def safe_link(
     side by side (``id (email)``) when their emails differ.
     """
     kept, absorbed = _read(subject, tenant)
-    profile = absorbed or backups.claims_user(subject.absorbed_claims, subject.absorbed_id)
+    profile = absorbed or backups.claims_user(subject.secondary_claims, subject.secondary_id)
     different = check(kept, profile)
     record = backups.record(
         kept,
         absorbed,
-        claims=subject.absorbed_claims,
+        claims=subject.secondary_claims,
         direction=subject.direction,
         source=source,
         clock=clock,
@@ -177,7 +177,7 @@ def safe_link(
             f"Cancelled. {NOTHING_CHANGED} (The backup {location} was written.)",
             hint="run the same command again when ready",
         )
-    ledger = Ledger(kept_id=subject.kept_id, absorbed_id=subject.absorbed_id, backup=location)
+    ledger = Ledger(primary_id=subject.primary_id, secondary_id=subject.secondary_id, backup=location)
     try:
         identities, by_readback = _merge_and_link(
             subject, plan, tenant=tenant, ledger=ledger, observer=observer, sleep=sleep
@@ -191,7 +191,7 @@ def safe_link(
 
 def _read(subject: LinkSubject, tenant: Tenant) -> tuple[User, User | None]:
     """Both users, before anything is written; a gone absorbed user may mean "linked already"."""
-    if subject.kept_id == subject.absorbed_id:
+    if subject.primary_id == subject.secondary_id:
         raise UsageError(f"The primary and the secondary are the same user. {NOTHING_CHANGED}")
     try:
         kept, absorbed = tenant.read_pair(subject)
@@ -199,10 +199,10 @@ def _read(subject: LinkSubject, tenant: Tenant) -> tuple[User, User | None]:
         raise _gone(subject, tenant, exc) from None
     except Auth0LinkError as exc:
         raise with_suffix(exc, NOTHING_CHANGED, context="while reading the profiles") from None
-    provider, raw_id = split_user_id(subject.absorbed_id)
+    provider, raw_id = split_user_id(subject.secondary_id)
     if kept.find_identity(provider, raw_id) is not None:
         raise AlreadyLinked(
-            f"{subject.absorbed_id} is already linked to {subject.kept_id}. {NOTHING_CHANGED}",
+            f"{subject.secondary_id} is already linked to {subject.primary_id}. {NOTHING_CHANGED}",
             status_code=409,
             hint="auth0link identities lists the linked accounts",
         )
@@ -212,11 +212,11 @@ def _read(subject: LinkSubject, tenant: Tenant) -> tuple[User, User | None]:
 def _gone(subject: LinkSubject, tenant: Tenant, missing: NotFound) -> Auth0LinkError:
     """An unreadable user: the absorbed one is linked already when the kept one holds it."""
     try:
-        kept = tenant.read_user(subject.kept_id)
+        kept = tenant.read_user(subject.primary_id)
     except NotFound:
         return NotFound(
             join_sentences(
-                f"Neither {subject.kept_id} nor {subject.absorbed_id} could be read: "
+                f"Neither {subject.primary_id} nor {subject.secondary_id} could be read: "
                 + clause(missing.message),
                 NOTHING_CHANGED,
             ),
@@ -225,15 +225,15 @@ def _gone(subject: LinkSubject, tenant: Tenant, missing: NotFound) -> Auth0LinkE
         )
     except Auth0LinkError as exc:
         return with_suffix(exc, NOTHING_CHANGED, context="while reading the profiles")
-    provider, raw_id = split_user_id(subject.absorbed_id)
+    provider, raw_id = split_user_id(subject.secondary_id)
     if kept.find_identity(provider, raw_id) is not None:
         return AlreadyLinked(
-            f"{subject.absorbed_id} is already linked to {subject.kept_id}. {NOTHING_CHANGED}",
+            f"{subject.secondary_id} is already linked to {subject.primary_id}. {NOTHING_CHANGED}",
             status_code=409,
             hint="auth0link identities lists the linked accounts",
         )
     return NotFound(
-        f"{subject.absorbed_id} does not exist. {NOTHING_CHANGED}",
+        f"{subject.secondary_id} does not exist. {NOTHING_CHANGED}",
         status_code=404,
         hint="check the user ID (it may be linked to another user)",
     )
@@ -261,15 +261,15 @@ def _plan(
         )
     return LinkPlan(
         kept=kept,
-        absorbed_id=subject.absorbed_id,
-        absorbed_contact=profile.contact,
+        secondary_id=subject.secondary_id,
+        secondary_contact=profile.contact,
         merge=metadata,
         backup=location,
         direction=subject.direction,
         merge_skipped_reason=skipped,
         different_accounts=different,
         emails_compared=bool(kept.email and profile.email),
-        absorbed_app_metadata=dict(absorbed.app_metadata) if absorbed is not None else {},
+        secondary_app_metadata=dict(absorbed.app_metadata) if absorbed is not None else {},
     )
 
 
@@ -285,10 +285,10 @@ def _merge_and_link(
     """PATCH the merged ``user_metadata`` (when a key changes), then POST the link and verify it."""
     if plan.merge is not None and plan.merge.changes:
         _merge(subject, plan.merge, tenant, ledger)
-        observer.report(f"Merged user_metadata keys into {subject.kept_id}: {', '.join(ledger.patched)}")
+        observer.report(f"Merged user_metadata keys into {subject.primary_id}: {', '.join(ledger.patched)}")
     observer.record("merged", keys=sorted(ledger.patched))
     ledger.stage = "linking"
-    provider, raw_id = split_user_id(subject.absorbed_id)
+    provider, raw_id = split_user_id(subject.secondary_id)
     try:
         identities = tenant.link(subject, provider, raw_id)
     except Auth0LinkError as exc:
@@ -309,15 +309,15 @@ def _merge(subject: LinkSubject, merge: MetadataMerge, tenant: Tenant, ledger: L
     ledger.stage = "merging user_metadata"
     ledger.patched, ledger.patch_unknown = tuple(merge.patch), True
     try:
-        merged = tenant.patch_metadata(subject.kept_id, merge.patch)
+        merged = tenant.patch_metadata(subject.primary_id, merge.patch)
     except Auth0LinkError as exc:
         ledger.patch_unknown = maybe_applied(exc)
         if not ledger.patch_unknown:
             ledger.patched = ()
         raise LinkAborted(
             join_sentences(
-                f"Merging user_metadata into {subject.kept_id} failed: {clause(exc.message)}",
-                ledger.describe(linked=f"not attempted; {subject.absorbed_id} is still a separate user"),
+                f"Merging user_metadata into {subject.primary_id} failed: {clause(exc.message)}",
+                ledger.describe(linked=f"not attempted; {subject.secondary_id} is still a separate user"),
             ),
             hint="run the same command again (merging the same keys twice is harmless)"
             if ledger.patch_unknown
@@ -330,6 +330,6 @@ def _merge(subject: LinkSubject, merge: MetadataMerge, tenant: Tenant, ledger: L
         ledger.patched = ()
         raise LinkAborted(
             f"The tenant did not apply the user_metadata merge for keys {', '.join(lost)}. "
-            + ledger.describe(linked=f"not attempted; {subject.absorbed_id} is still a separate user"),
+            + ledger.describe(linked=f"not attempted; {subject.secondary_id} is still a separate user"),
             hint="check the user with: auth0link identities, then run the same command again",
         )
