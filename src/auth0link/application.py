@@ -129,7 +129,7 @@ class Application:
         from auth0link.tokens import store_key
 
         settings = self.settings
-        return store_key(settings.profile, settings.base_url, settings.require_client_id)
+        return store_key(settings.profile, settings.require_domain, settings.require_client_id)
 
     def session_lock(self, key: str | None = None) -> SessionLock:
         """The per-session lock (and generation) of ``key`` (default: this profile's session)."""
@@ -157,7 +157,7 @@ class Application:
         """A valid access token for the signed-in user (``$AUTH0LINK_ACCESS_TOKEN`` wins)."""
         from auth0link.session import access_from_env
 
-        self.settings.base_url  # noqa: B018 - fail early with the configuration hint
+        self.settings.require_domain  # noqa: B018 - fail early with the configuration hint
         from_env = access_from_env(self.settings.access_token)
         return from_env if from_env is not None else self.sessions.access()
 
@@ -170,8 +170,8 @@ class Application:
         return MachineSession(
             store=self.store,
             profile=settings.profile,
-            domain=settings.base_url,
-            audience=f"{settings.base_url}/api/v2/",
+            domain=settings.require_domain,
+            audience=f"{settings.require_domain}/api/v2/",
             config_dir=settings.config_dir,
             env_token=settings.access_token,
             env_secret=settings.client_secret,
@@ -195,7 +195,7 @@ class Application:
         return IndexEntry(
             key=self.store_key,
             profile=settings.profile,
-            domain=settings.base_url,
+            domain=settings.require_domain,
             client_id=settings.require_client_id,
             storage=settings.storage,
         )
@@ -214,7 +214,7 @@ class Application:
         ``renew_token`` gives the client a new token after a 401 (see :mod:`auth0link.client`).
         """
         return self.client_at(
-            self.settings.base_url,
+            self.settings.require_domain,
             access_token=access_token,
             max_connections=max_connections,
             ca_bundle=self.settings.ca_bundle,
@@ -289,7 +289,7 @@ class Application:
         """The tenant backups and journals name: the domain, and the issuer from discovery."""
         from auth0link.models import TenantMark
 
-        return TenantMark(domain=self.settings.base_url, issuer=self.endpoints.issuer)
+        return TenantMark(domain=self.settings.require_domain, issuer=self.endpoints.issuer)
 
     @cached_property
     def jwks(self) -> JwksCache:

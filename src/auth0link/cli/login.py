@@ -203,7 +203,7 @@ def _machine_login(
     result = app.machine.login(client_id, secret)
     scopes = result.scope or "(no scopes granted)"
     app.output.success(
-        f"Machine credentials stored for {app.settings.base_url} (client {client_id}; {scopes})"
+        f"Machine credentials stored for {app.settings.require_domain} (client {client_id}; {scopes})"
     )
     if "update:users" not in result.scope.split():
         app.output.warn(
