@@ -201,9 +201,14 @@ def test_a_login_on_a_later_callback_port_says_so_once() -> None:
 
 def _plan(**fields: Any) -> LinkPlan:
     """A LinkPlan for Alice absorbing an SMS account, with ``fields`` set."""
-    kept = User.from_api({"user_id": "auth0|alice", "email": "alice@example.com", "identities": []})
+    primary = User.from_api({"user_id": "auth0|alice", "email": "alice@example.com", "identities": []})
     return LinkPlan(
-        kept=kept, secondary_id="sms|1", secondary_contact="+15555550123", merge=None, backup="b", **fields
+        primary=primary,
+        secondary_id="sms|1",
+        secondary_contact="+15555550123",
+        merge=None,
+        backup="b",
+        **fields,
     )
 
 

@@ -274,9 +274,9 @@ def test_different_email_allowed_by_flag_or_naming_hint(
 
 def test_emails_compare_case_insensitively() -> None:
     """ALICE@Example.com is the same person as alice@example.com: no different-email question."""
-    kept = User.from_api({"user_id": ALICE, "email": "alice@example.com", "email_verified": True})
+    primary = User.from_api({"user_id": ALICE, "email": "alice@example.com", "email_verified": True})
     other = User.from_api({"user_id": GOOGLE, "email": "ALICE@Example.com", "email_verified": True})
-    assert user_check(LinkOptions())(kept, other) is None
+    assert user_check(LinkOptions())(primary, other) is None
 
 
 def test_stale_auth_time_is_refused(tenant: LocalTenant, tmp_path: Path) -> None:

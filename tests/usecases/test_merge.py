@@ -42,12 +42,12 @@ def rendered(plan: LinkPlan) -> str:
     return err.getvalue()
 
 
-def plan_for(kept: dict[str, object], absorbed: dict[str, object], *, prefer_secondary: bool) -> LinkPlan:
+def plan_for(primary: dict[str, object], secondary: dict[str, object], *, prefer_secondary: bool) -> LinkPlan:
     """The plan of linking an account with ``absorbed`` metadata into one with ``kept``."""
-    user = User.from_api({"user_id": "auth0|p1", "user_metadata": kept})
-    merge = merge_metadata(kept, absorbed, prefer_secondary=prefer_secondary)
+    user = User.from_api({"user_id": "auth0|p1", "user_metadata": primary})
+    merge = merge_metadata(primary, secondary, prefer_secondary=prefer_secondary)
     return LinkPlan(
-        kept=user, secondary_id="sms|s1", secondary_contact="+15555550123", merge=merge, backup="b"
+        primary=user, secondary_id="sms|s1", secondary_contact="+15555550123", merge=merge, backup="b"
     )
 
 

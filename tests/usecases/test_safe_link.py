@@ -141,7 +141,7 @@ def test_plan_shows_the_merge_and_the_absorbed_contact(tenant: LocalTenant, tmp_
     [plan] = plans
     assert plan.merge is not None
     assert plan.merge.conflicts == {"theme": ("light", "dark")}
-    assert (plan.kept.user_id, plan.secondary_id, plan.secondary_contact) == (
+    assert (plan.primary.user_id, plan.secondary_id, plan.secondary_contact) == (
         ALICE,
         GOOGLE,
         "alice@example.com",

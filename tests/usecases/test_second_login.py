@@ -276,10 +276,10 @@ def test_primary_secondary_links_current_into_new_and_switches_session(
         tokens.access_token,
         tokens.refresh_token,
     )
-    kept = tenant.user(GOOGLE)
-    assert kept is not None
+    primary = tenant.user(GOOGLE)
+    assert primary is not None
     # the kept (Google) account's values win; the old primary's missing keys are merged in
-    assert kept["user_metadata"] == {"theme": "dark", "locale": "fr", "newsletter": True}
+    assert primary["user_metadata"] == {"theme": "dark", "locale": "fr", "newsletter": True}
 
 
 def test_primary_secondary_needs_the_current_id_token(tenant: LocalTenant, tmp_path: Path) -> None:

@@ -27,8 +27,8 @@ CheckResult = Literal["offline", "ok", "refused", "unreachable"]
 class MetadataMerge:
     """The ``user_metadata`` merge: what the kept account has, gets, and which keys conflict."""
 
-    kept: dict[str, Any]
-    absorbed: dict[str, Any]
+    primary: dict[str, Any]
+    secondary: dict[str, Any]
     patch: dict[str, Any]
     merged: dict[str, Any]
     conflicts: dict[str, tuple[Any, Any]]
@@ -44,7 +44,7 @@ class MetadataMerge:
 class LinkPlan:
     """Everything shown before the confirmation: who is kept, who is absorbed, the merge."""
 
-    kept: User
+    primary: User
     secondary_id: str
     #: the absorbed account's email, or its phone number when it has none (an SMS account)
     secondary_contact: str | None

@@ -61,7 +61,7 @@ class Renderings(Streams):
 
     def link_plan(self, plan: LinkPlan) -> None:
         """What ``link`` is about to do (stderr): who is kept, and the metadata merge."""
-        kept = plan.kept.user_id
+        primary = plan.primary.user_id
         if plan.different_accounts is not None:
             current, second = plan.different_accounts
             self.warn(
@@ -73,9 +73,9 @@ class Renderings(Streams):
             self.info(f"  just signed in:   {clean(second)}")
             self.info("  Link them only if both are yours and you just signed in to the second one yourself.")
         contact = f" ({clean(plan.secondary_contact)})" if plan.secondary_contact else ""
-        self.info(f"Link {clean(plan.secondary_id)}{contact} into {clean(kept)}.")
+        self.info(f"Link {clean(plan.secondary_id)}{contact} into {clean(primary)}.")
         secondary = clean(plan.secondary_id)
-        self.info(f"  {clean(kept)} stays the primary user; {secondary} becomes one of its identities")
+        self.info(f"  {clean(primary)} stays the primary user; {secondary} becomes one of its identities")
         self.info("  and Auth0 discards its own user_metadata and app_metadata.")
         if plan.secondary_app_metadata:
             lost = ", ".join(f"{clean(k)}: {short(v)}" for k, v in plan.secondary_app_metadata.items())
@@ -86,9 +86,9 @@ class Renderings(Streams):
             self.info(f"  user_metadata: not merged ({clean(reason)}).")
             return
         if not merge.patch and not merge.conflicts:
-            self.info(f"  user_metadata: nothing to merge into {clean(kept)}.")
+            self.info(f"  user_metadata: nothing to merge into {clean(primary)}.")
             return
-        self.info(f"  user_metadata merge into {clean(kept)}:")
+        self.info(f"  user_metadata merge into {clean(primary)}:")
         for key, value in merge.patch.items():
             if key in merge.conflicts:
                 old = merge.conflicts[key][0]

@@ -35,26 +35,27 @@ _OVERRIDE = "(--allow-unverified overrides this; account-takeover risk)"
 def admin_check(*, allow_unverified: bool, override: str = _OVERRIDE) -> Callable[[User, User], None]:
     """Both contacts verified and equal, and a secondary with no linked identities of its own."""
 
-    def check(kept: User, absorbed: User) -> None:
-        if len(absorbed.identities) > 1:
+    def check(primary: User, secondary: User) -> None:
+        if len(secondary.identities) > 1:
             raise Refused(
-                f"{absorbed.user_id} has linked identities of its own; link it as the primary instead. "
+                f"{secondary.user_id} has linked identities of its own; link it as the primary instead. "
                 + NOTHING_CHANGED,
                 hint="swap the two IDs, or unlink its identities first",
             )
         if allow_unverified:
             return
-        if not (kept.contact_verified and absorbed.contact_verified):
+        if not (primary.contact_verified and secondary.contact_verified):
             raise Refused(
-                f"Refusing to link {absorbed.user_id} into {kept.user_id}: an email is not verified "
+                f"Refusing to link {secondary.user_id} into {primary.user_id}: an email is not verified "
                 f"{override}. {NOTHING_CHANGED}",
                 hint="verify both emails first",
             )
-        same = (kept.contact or "").lower() == (absorbed.contact or "").lower()
-        if not kept.contact or not same:
+        same = (primary.contact or "").lower() == (secondary.contact or "").lower()
+        if not primary.contact or not same:
             raise Refused(
-                f"Refusing to link {absorbed.user_id} into {kept.user_id}: the emails differ "
-                f"({kept.contact or 'none'} and {absorbed.contact or 'none'}) {override}. {NOTHING_CHANGED}",
+                f"Refusing to link {secondary.user_id} into {primary.user_id}: the emails differ "
+                f"({primary.contact or 'none'} and {secondary.contact or 'none'}) {override}. "
+                f"{NOTHING_CHANGED}",
                 hint="check the users: auth0link identities --user ID",
             )
 

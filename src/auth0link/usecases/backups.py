@@ -63,8 +63,8 @@ def claims_user(claims: Mapping[str, Any] | None, user_id: str) -> User:
 
 
 def record(
-    kept: User,
-    absorbed: User | None,
+    primary: User,
+    secondary: User | None,
     *,
     claims: Mapping[str, Any] | None,
     direction: str,
@@ -78,9 +78,9 @@ def record(
         "created_at": dt.datetime.fromtimestamp(clock(), tz=dt.UTC).isoformat(),
         "direction": direction,
         "source": source,
-        "kept": strip_idp_tokens(kept.raw),
-        "absorbed": strip_idp_tokens(absorbed.raw)
-        if absorbed is not None
+        "kept": strip_idp_tokens(primary.raw),
+        "absorbed": strip_idp_tokens(secondary.raw)
+        if secondary is not None
         else {"source": "id_token_claims", "claims": dict(claims or {})},
     }
     if journal is not None:
@@ -287,11 +287,11 @@ def select_backup(
 
 def restore_body(entry: BackupEntry) -> dict[str, Any]:
     """What restoring ``entry`` writes: its absorbed user's non-empty ``user_metadata``/``app_metadata``."""
-    absorbed = entry.record.get("absorbed")
+    secondary = entry.record.get("absorbed")
     body: dict[str, Any] = {}
-    if isinstance(absorbed, dict):
+    if isinstance(secondary, dict):
         for field in ("user_metadata", "app_metadata"):
-            value = absorbed.get(field)
+            value = secondary.get(field)
             if isinstance(value, dict) and value:
                 body[field] = value
     return body

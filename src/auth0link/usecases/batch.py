@@ -318,9 +318,9 @@ class PacedTenant:
             except ApiError as exc:
                 if exc.status_code != _HTTP_BAD_REQUEST:  # a value the tenant does not take as an email
                     raise
-        absorbed = by_id.get(subject.secondary_id) or self.read_user(subject.secondary_id)
-        kept = by_id.get(subject.primary_id) or self.read_user(subject.primary_id)
-        return kept, absorbed
+        secondary = by_id.get(subject.secondary_id) or self.read_user(subject.secondary_id)
+        primary = by_id.get(subject.primary_id) or self.read_user(subject.primary_id)
+        return primary, secondary
 
     def read_user(self, user_id: str) -> User:
         """One user by ID."""

@@ -164,8 +164,8 @@ def _shown(user: User) -> str:
 def user_check(options: LinkOptions) -> Callable[[User, User], tuple[str, str] | None]:
     """The rules of a user's link, on both users as the tenant shows them (see the module)."""
 
-    def check(kept: User, absorbed: User) -> tuple[str, str] | None:
-        current, second = (kept, absorbed) if options.primary == "current" else (absorbed, kept)
+    def check(primary: User, secondary: User) -> tuple[str, str] | None:
+        current, second = (primary, secondary) if options.primary == "current" else (secondary, primary)
         contact = (second.contact or "").strip().lower()
         if options.login_hint and options.login_hint.strip().lower() != contact:
             raise Refused(
@@ -201,27 +201,27 @@ def user_check(options: LinkOptions) -> Callable[[User, User], tuple[str, str] |
 class UserTenant:
     """Each account read with its own access token; the link posts ``link_with``."""
 
-    kept: Auth0Client
-    absorbed: Auth0Client | None
+    primary: Auth0Client
+    secondary: Auth0Client | None
 
     def read_pair(self, subject: LinkSubject) -> tuple[User, User | None]:
         """Both users, each with its own token (no token for the absorbed one: None)."""
-        kept = self.kept.get_user(subject.primary_id)
-        return kept, self.absorbed.get_user(subject.secondary_id) if self.absorbed else None
+        primary = self.primary.get_user(subject.primary_id)
+        return primary, self.secondary.get_user(subject.secondary_id) if self.secondary else None
 
     def read_user(self, user_id: str) -> User:
         """The kept user again."""
-        return self.kept.get_user(user_id)
+        return self.primary.get_user(user_id)
 
     def patch_metadata(self, user_id: str, patch: Mapping[str, Any]) -> User:
         """PATCH the kept user's ``user_metadata`` with its own token."""
-        return self.kept.patch_user_metadata(user_id, patch)
+        return self.primary.patch_user_metadata(user_id, patch)
 
     def link(self, subject: LinkSubject, provider: str, user_id: str) -> list[Identity]:
         """POST ``link_with`` (the absorbed account's ID token)."""
         del provider, user_id  # the ID token names the account
         assert subject.link_with is not None
-        return self.kept.link_identity(subject.primary_id, link_with=subject.link_with)
+        return self.primary.link_identity(subject.primary_id, link_with=subject.link_with)
 
 
 def link_account(

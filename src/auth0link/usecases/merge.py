@@ -16,25 +16,25 @@ if TYPE_CHECKING:
 
 
 def merge_metadata(
-    kept: Mapping[str, Any], absorbed: Mapping[str, Any], *, prefer_secondary: bool
+    primary: Mapping[str, Any], secondary: Mapping[str, Any], *, prefer_secondary: bool
 ) -> MetadataMerge:
     """Merge top-level ``user_metadata`` keys; the PATCH body holds only the keys that change."""
     patch: dict[str, Any] = {}
     conflicts: dict[str, tuple[Any, Any]] = {}
-    for key, value in absorbed.items():
+    for key, value in secondary.items():
         if value is None:  # a null in a PATCH would *delete* the key: never send one
             continue
-        if key not in kept:
+        if key not in primary:
             patch[key] = value
-        elif kept[key] != value:
-            conflicts[key] = (kept[key], value)
+        elif primary[key] != value:
+            conflicts[key] = (primary[key], value)
             if prefer_secondary:
                 patch[key] = value
     return MetadataMerge(
-        kept=dict(kept),
-        absorbed=dict(absorbed),
+        primary=dict(primary),
+        secondary=dict(secondary),
         patch=patch,
-        merged={**kept, **patch},
+        merged={**primary, **patch},
         conflicts=conflicts,
         prefer_secondary=prefer_secondary,
     )

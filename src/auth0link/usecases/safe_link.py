@@ -149,12 +149,12 @@ def safe_link(
     written: it raises :class:`~auth0link.errors.Refused`, or returns the two accounts to show
     side by side (``id (email)``) when their emails differ.
     """
-    kept, absorbed = _read(subject, tenant)
-    profile = absorbed or backups.claims_user(subject.secondary_claims, subject.secondary_id)
-    different = check(kept, profile)
+    primary, secondary = _read(subject, tenant)
+    profile = secondary or backups.claims_user(subject.secondary_claims, subject.secondary_id)
+    different = check(primary, profile)
     record = backups.record(
-        kept,
-        absorbed,
+        primary,
+        secondary,
         claims=subject.secondary_claims,
         direction=subject.direction,
         source=source,
@@ -165,8 +165,8 @@ def safe_link(
     observer.report(f"Backed up both profiles to {location}")
     plan = _plan(
         subject,
-        kept=kept,
-        absorbed=absorbed,
+        primary=primary,
+        secondary=secondary,
         profile=profile,
         merge=merge,
         location=location,
@@ -184,8 +184,10 @@ def safe_link(
         )
     except KeyboardInterrupt:
         raise Interrupted(ledger.interrupted(), hint="check with: auth0link identities") from None
-    merged = plan.merge.merged if ledger.patched and plan.merge is not None else kept.user_metadata
-    user = dataclasses.replace(kept, identities=tuple(identities) or kept.identities, user_metadata=merged)
+    merged = plan.merge.merged if ledger.patched and plan.merge is not None else primary.user_metadata
+    user = dataclasses.replace(
+        primary, identities=tuple(identities) or primary.identities, user_metadata=merged
+    )
     return LinkOutcome(user=user, plan=plan, patched=ledger.patched, verified_by_readback=by_readback)
 
 
@@ -194,25 +196,25 @@ def _read(subject: LinkSubject, tenant: Tenant) -> tuple[User, User | None]:
     if subject.primary_id == subject.secondary_id:
         raise UsageError(f"The primary and the secondary are the same user. {NOTHING_CHANGED}")
     try:
-        kept, absorbed = tenant.read_pair(subject)
+        primary, secondary = tenant.read_pair(subject)
     except NotFound as exc:
         raise _gone(subject, tenant, exc) from None
     except Auth0LinkError as exc:
         raise with_suffix(exc, NOTHING_CHANGED, context="while reading the profiles") from None
     provider, raw_id = split_user_id(subject.secondary_id)
-    if kept.find_identity(provider, raw_id) is not None:
+    if primary.find_identity(provider, raw_id) is not None:
         raise AlreadyLinked(
             f"{subject.secondary_id} is already linked to {subject.primary_id}. {NOTHING_CHANGED}",
             status_code=409,
             hint="auth0link identities lists the linked accounts",
         )
-    return kept, absorbed
+    return primary, secondary
 
 
 def _gone(subject: LinkSubject, tenant: Tenant, missing: NotFound) -> Auth0LinkError:
     """An unreadable user: the absorbed one is linked already when the kept one holds it."""
     try:
-        kept = tenant.read_user(subject.primary_id)
+        primary = tenant.read_user(subject.primary_id)
     except NotFound:
         return NotFound(
             join_sentences(
@@ -226,7 +228,7 @@ def _gone(subject: LinkSubject, tenant: Tenant, missing: NotFound) -> Auth0LinkE
     except Auth0LinkError as exc:
         return with_suffix(exc, NOTHING_CHANGED, context="while reading the profiles")
     provider, raw_id = split_user_id(subject.secondary_id)
-    if kept.find_identity(provider, raw_id) is not None:
+    if primary.find_identity(provider, raw_id) is not None:
         return AlreadyLinked(
             f"{subject.secondary_id} is already linked to {subject.primary_id}. {NOTHING_CHANGED}",
             status_code=409,
@@ -242,8 +244,8 @@ def _gone(subject: LinkSubject, tenant: Tenant, missing: NotFound) -> Auth0LinkE
 def _plan(
     subject: LinkSubject,
     *,
-    kept: User,
-    absorbed: User | None,
+    primary: User,
+    secondary: User | None,
     profile: User,
     merge: MergeOptions,
     location: str,
@@ -253,14 +255,14 @@ def _plan(
     metadata: MetadataMerge | None = None
     if not merge.merge:
         skipped = merge.skipped_reason
-    elif absorbed is None:
+    elif secondary is None:
         skipped = "no access token for the secondary account"
     else:
         metadata = merge_metadata(
-            kept.user_metadata, absorbed.user_metadata, prefer_secondary=merge.prefer_secondary
+            primary.user_metadata, secondary.user_metadata, prefer_secondary=merge.prefer_secondary
         )
     return LinkPlan(
-        kept=kept,
+        primary=primary,
         secondary_id=subject.secondary_id,
         secondary_contact=profile.contact,
         merge=metadata,
@@ -268,8 +270,8 @@ def _plan(
         direction=subject.direction,
         merge_skipped_reason=skipped,
         different_accounts=different,
-        emails_compared=bool(kept.email and profile.email),
-        secondary_app_metadata=dict(absorbed.app_metadata) if absorbed is not None else {},
+        emails_compared=bool(primary.email and profile.email),
+        secondary_app_metadata=dict(secondary.app_metadata) if secondary is not None else {},
     )
 
 
