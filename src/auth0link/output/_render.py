@@ -63,13 +63,13 @@ class Renderings(Streams):
         """What ``link`` is about to do (stderr): who is kept, and the metadata merge."""
         primary = plan.primary.user_id
         if plan.different_accounts is not None:
-            current, second = plan.different_accounts
+            signed_in, second = plan.different_accounts
             self.warn(
                 "the two accounts have different emails:"
                 if plan.emails_compared
                 else "one of the two accounts has no email to compare (an SMS account):"
             )
-            self.info(f"  logged in:        {clean(current)}")
+            self.info(f"  logged in:        {clean(signed_in)}")
             self.info(f"  just signed in:   {clean(second)}")
             self.info("  Link them only if both are yours and you just signed in to the second one yourself.")
         contact = f" ({clean(plan.secondary_contact)})" if plan.secondary_contact else ""

@@ -165,12 +165,12 @@ def user_check(options: LinkOptions) -> Callable[[User, User], tuple[str, str] |
     """The rules of a user's link, on both users as the tenant shows them (see the module)."""
 
     def check(primary: User, secondary: User) -> tuple[str, str] | None:
-        current, second = (primary, secondary) if options.primary == "current" else (secondary, primary)
+        signed_in, second = (primary, secondary) if options.primary == "current" else (secondary, primary)
         contact = (second.contact or "").strip().lower()
         if options.login_hint and options.login_hint.strip().lower() != contact:
             raise Refused(
                 f"You logged in as {_shown(second)}, not as {options.login_hint} (--login-hint); "
-                f"refusing to link {second.user_id} and {current.user_id}. {NOTHING_CHANGED}",
+                f"refusing to link {second.user_id} and {signed_in.user_id}. {NOTHING_CHANGED}",
                 hint="run auth0link link again and sign in as the account you meant",
             )
         if not options.allow_unverified and not second.contact_verified:
@@ -182,9 +182,9 @@ def user_check(options: LinkOptions) -> Callable[[User, User], tuple[str, str] |
                 hint="verify it with that provider first, or pass --allow-unverified if you are "
                 "certain you own it",
             )
-        if options.login_hint or (contact and contact == (current.contact or "").strip().lower()):
+        if options.login_hint or (contact and contact == (signed_in.contact or "").strip().lower()):
             return None  # the same person, or the account named by --login-hint
-        pair = (_shown(current), _shown(second))
+        pair = (_shown(signed_in), _shown(second))
         if options.allow_different_email or options.interactive:
             return pair
         raise Refused(
