@@ -128,7 +128,7 @@ def test_forced_fresh_second_login_then_link(tenant: LocalTenant, tmp_path: Path
     )
     [path] = backups(tmp_path)
     assert result.backup == str(path)
-    assert f"Backed up both profiles to {path}" in reports
+    assert f"Backed up both users to {path}" in reports
     assert tenant.user(GOOGLE) is None
 
 

@@ -123,7 +123,7 @@ def test_backs_up_then_merges_new_keys_then_links(tenant: LocalTenant, tmp_path:
     assert (doc["format"], doc["source"], doc["kept"]["user_id"]) == (FORMAT, "test", ALICE)
     assert doc["absorbed"]["user_metadata"] == {"theme": "dark", "locale": "fr"}
     assert reports == [
-        f"Backed up both profiles to {path}",
+        f"Backed up both users to {path}",
         f"Merged user_metadata keys into {ALICE}: locale",
     ]
     assert steps == [("backup", {"location": str(path)}), ("merged", {"keys": ["locale"]})]

@@ -100,7 +100,7 @@ def link(app: Application, **flags: Any) -> None:
     1. a fresh login of the other account (prompt=login, max_age=0);
     2. checks: a different account, the --login-hint one, email verified,
        the same email as yours (or your yes), not already linked;
-    3. a backup of both profiles in <data dir>/backups (path printed);
+    3. a backup of both users in <data dir>/backups (path printed);
     4. the other account's user_metadata merged in (shown, then confirmed);
     5. the link (POST /api/v2/users/{primary}/identities), then the identities.
     If a step fails, the message says what was and was not changed.

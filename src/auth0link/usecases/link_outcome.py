@@ -50,14 +50,14 @@ class Ledger:
         return f"Interrupted while {self.stage}. " + self.describe(linked=linked)
 
     def describe(self, *, linked: str) -> str:
-        """``Changed: …. Link: …. Backup of both profiles: …``."""
+        """``Changed: …. Link: …. Backup of both users: …``."""
         changed: list[str] = []
         if self.patched:
             keys = ", ".join(self.patched)
             verb = "may have been merged" if self.patch_unknown else "were merged"
             changed.append(f"user_metadata keys {keys} {verb} into {self.primary_id}")
         text = f"Changed: {'; '.join(changed)}." if changed else "Changed: nothing."
-        return text + f" Link: {linked}. Backup of both profiles: {self.backup}"
+        return text + f" Link: {linked}. Backup of both users: {self.backup}"
 
 
 def after_failed_link(

@@ -66,7 +66,7 @@ class LinkSubject:
     link_with: str | None = None  # the absorbed account's ID token (a user's link), else provider form
     connection_id: str | None = None
     direction: PrimaryChoice = "current"
-    #: the absorbed account's ID token claims: its profile when it cannot be read (``--id-token -``)
+    #: the secondary account's ID token claims: its user profile data when unreadable (``--id-token -``)
     secondary_claims: Mapping[str, Any] | None = None
 
 
@@ -150,8 +150,8 @@ def safe_link(
     side by side (``id (email)``) when their emails differ.
     """
     primary, secondary = _read(subject, tenant)
-    profile = secondary or backups.claims_user(subject.secondary_claims, subject.secondary_id)
-    different = check(primary, profile)
+    secondary_user = secondary or backups.claims_user(subject.secondary_claims, subject.secondary_id)
+    different = check(primary, secondary_user)
     record = backups.record(
         primary,
         secondary,
@@ -162,12 +162,12 @@ def safe_link(
     )
     location = backup.write(record)
     observer.record("backup", location=location)
-    observer.report(f"Backed up both profiles to {location}")
+    observer.report(f"Backed up both users to {location}")
     plan = _plan(
         subject,
         primary=primary,
         secondary=secondary,
-        profile=profile,
+        secondary_user=secondary_user,
         merge=merge,
         location=location,
         different=different,
@@ -246,7 +246,7 @@ def _plan(
     *,
     primary: User,
     secondary: User | None,
-    profile: User,
+    secondary_user: User,
     merge: MergeOptions,
     location: str,
     different: tuple[str, str] | None,
@@ -264,13 +264,13 @@ def _plan(
     return LinkPlan(
         primary=primary,
         secondary_id=subject.secondary_id,
-        secondary_contact=profile.contact,
+        secondary_contact=secondary_user.contact,
         merge=metadata,
         backup=location,
         direction=subject.direction,
         merge_skipped_reason=skipped,
         different_accounts=different,
-        emails_compared=bool(primary.email and profile.email),
+        emails_compared=bool(primary.email and secondary_user.email),
         secondary_app_metadata=dict(secondary.app_metadata) if secondary is not None else {},
     )
 
