@@ -375,8 +375,6 @@ MANY_USE_CASES: dict[str, set[str]] = {
     "cli/unlink.py": {"admin", "restore", "unlink"},
     # `backups list` and `backups restore`: two subcommands, two use cases
     "cli/backups.py": {"backups", "restore"},
-    # doctor reuses status's credential checks and lists the machine credentials of every profile
-    "cli/doctor.py": {"doctor", "profiles", "status"},
 }
 
 
