@@ -25,7 +25,7 @@ CheckResult = Literal["offline", "ok", "refused", "unreachable"]
 
 @dataclasses.dataclass(frozen=True)
 class MetadataMerge:
-    """The ``user_metadata`` merge: what the kept account has, gets, and which keys conflict."""
+    """The ``user_metadata`` merge: what the primary account has, gets, and which keys conflict."""
 
     primary: dict[str, Any]
     secondary: dict[str, Any]
@@ -42,13 +42,13 @@ class MetadataMerge:
 
 @dataclasses.dataclass(frozen=True)
 class LinkPlan:
-    """Everything shown before the confirmation: who is kept, who is absorbed, the merge."""
+    """Everything shown before the confirmation: the primary, the secondary, the merge."""
 
     primary: User
     secondary_id: str
-    #: the absorbed account's email, or its phone number when it has none (an SMS account)
+    #: the secondary account's email, or its phone number when it has none (an SMS account)
     secondary_contact: str | None
-    merge: MetadataMerge | None  # None with --no-merge-metadata, or without the absorbed profile
+    merge: MetadataMerge | None  # None with --no-merge-metadata, or without the secondary user
     backup: str  # where the backup of both users is (a file, or file:line)
     direction: PrimaryChoice = "current"
     merge_skipped_reason: str | None = None
@@ -56,13 +56,13 @@ class LinkPlan:
     different_accounts: tuple[str, str] | None = None
     #: False when one of the two has no email (an SMS account): there were no emails to compare
     emails_compared: bool = True
-    #: the absorbed account's app_metadata, which Auth0 discards and nothing merges (shown by key)
+    #: the secondary account's app_metadata, which Auth0 discards and nothing merges (shown by key)
     secondary_app_metadata: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)
 class LinkResult:
-    """The outcome of a link: the kept user with its new identities."""
+    """The outcome of a link: the primary user with its new identities."""
 
     user: User
     secondary_id: str

@@ -60,7 +60,7 @@ class Renderings(Streams):
         self.table(IDENTITY_COLUMNS, rows, title=title, header=header, spreadsheet=spreadsheet)
 
     def link_plan(self, plan: LinkPlan) -> None:
-        """What ``link`` is about to do (stderr): who is kept, and the metadata merge."""
+        """What ``link`` is about to do (stderr): which is the primary, and the metadata merge."""
         primary = plan.primary.user_id
         if plan.different_accounts is not None:
             signed_in, second = plan.different_accounts

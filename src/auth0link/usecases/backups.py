@@ -72,7 +72,7 @@ def record(
     clock: Callable[[], float],
     journal: str | None = None,
 ) -> dict[str, Any]:
-    """One backup record: both users before any change (the absorbed one's claims if unreadable)."""
+    """One backup record: both users before any change (the secondary one's claims if unreadable)."""
     body: dict[str, Any] = {
         "format": FORMAT,
         "created_at": dt.datetime.fromtimestamp(clock(), tz=dt.UTC).isoformat(),
@@ -286,7 +286,7 @@ def select_backup(
 
 
 def restore_body(entry: BackupEntry) -> dict[str, Any]:
-    """What restoring ``entry`` writes: its absorbed user's non-empty ``user_metadata``/``app_metadata``."""
+    """What restoring ``entry`` writes: its secondary user's non-empty ``user_metadata``/``app_metadata``."""
     secondary = entry.record.get("absorbed")
     body: dict[str, Any] = {}
     if isinstance(secondary, dict):
@@ -298,7 +298,7 @@ def restore_body(entry: BackupEntry) -> dict[str, Any]:
 
 
 def apply_backup(client: Auth0Client, entry: BackupEntry) -> User:
-    """PATCH the absorbed user's metadata back from ``entry`` (admin: both metadata)."""
+    """PATCH the secondary user's metadata back from ``entry`` (admin: both metadata)."""
     body = restore_body(entry)
     if not body:
         return client.get_user(entry.secondary_id)

@@ -11,7 +11,7 @@ What is particular to a user's link, around the shared sequence:
    the rules (:func:`user_check`): the ``--login-hint`` account, a verified email (or phone, for
    an SMS account), and a second account with another email only after a person said yes on a
    terminal (or ``--allow-different-email``);
-4. the link itself posts the absorbed account's ID token as ``link_with``;
+4. the link itself posts the secondary account's ID token as ``link_with``;
 5. with ``primary="secondary"`` the stored session is switched to the newly logged-in account.
 """
 
@@ -205,20 +205,20 @@ class UserTenant:
     secondary: Auth0Client | None
 
     def read_pair(self, subject: LinkSubject) -> tuple[User, User | None]:
-        """Both users, each with its own token (no token for the absorbed one: None)."""
+        """Both users, each with its own token (no token for the secondary one: None)."""
         primary = self.primary.get_user(subject.primary_id)
         return primary, self.secondary.get_user(subject.secondary_id) if self.secondary else None
 
     def read_user(self, user_id: str) -> User:
-        """The kept user again."""
+        """The primary user again."""
         return self.primary.get_user(user_id)
 
     def patch_metadata(self, user_id: str, patch: Mapping[str, Any]) -> User:
-        """PATCH the kept user's ``user_metadata`` with its own token."""
+        """PATCH the primary user's ``user_metadata`` with its own token."""
         return self.primary.patch_user_metadata(user_id, patch)
 
     def link(self, subject: LinkSubject, provider: str, user_id: str) -> list[Identity]:
-        """POST ``link_with`` (the absorbed account's ID token)."""
+        """POST ``link_with`` (the secondary account's ID token)."""
         del provider, user_id  # the ID token names the account
         assert subject.link_with is not None
         return self.primary.link_identity(subject.primary_id, link_with=subject.link_with)
@@ -284,7 +284,7 @@ def link_account(
 def _who_is_kept(
     signed_in: SignedInUser, login: SecondLogin, direction: PrimaryChoice
 ) -> tuple[LinkSubject, str, str | None]:
-    """The link's subject, the kept account's token and the absorbed one's (None: unreadable)."""
+    """The link's subject, the primary account's token and the secondary one's (None: unreadable)."""
     if direction == "secondary":
         if login.access_token is None or signed_in.id_token is None:  # see check_link_preconditions
             raise UsageError(f"--primary secondary needs both accounts' tokens. {NOTHING_CHANGED}")

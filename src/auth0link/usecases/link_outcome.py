@@ -107,7 +107,7 @@ def read_back_link(
     lost: Auth0LinkError,
     sleep: Callable[[float], None],
 ) -> list[Identity]:
-    """The link's answer was lost: read the kept user back until the link shows, or say unknown."""
+    """The link's answer was lost: read the primary user back until the link shows, or say unknown."""
     provider, raw_id = split_user_id(subject.secondary_id)
     seen: list[Identity] = []
 

@@ -1,6 +1,6 @@
-"""The ``user_metadata`` merge before a link: Auth0 discards the absorbed account's metadata.
+"""The ``user_metadata`` merge before a link: Auth0 discards the secondary account's metadata.
 
-The kept account's value wins on a conflicting key unless ``prefer_secondary``; the PATCH body holds
+The primary account's value wins on a conflicting key unless ``prefer_secondary``; the PATCH body holds
 only the keys that change (Auth0 merges ``user_metadata`` at the top level), and never a null
 (which would delete the key).
 """

@@ -2,26 +2,27 @@
 
     read both users ─► check ─► back up ─► plan + confirm ─► merge user_metadata ─► link ─► verify
 
-1. **read** the kept user (the primary after the link) and the absorbed one through a
+1. **read** the primary user (the one that stays after the link) and the secondary one through a
    :class:`Tenant` (how differs: each account with its own token for a user's link, one
-   machine token for admin, paced and one request for both for batch). An absorbed user that
-   no longer exists while the kept one holds its identity is :class:`AlreadyLinked`;
+   machine token for admin, paced and one request for both for batch). A secondary user that
+   no longer exists while the primary holds its identity is :class:`AlreadyLinked`;
 2. **check**, before anything is written: not the same user, not already linked (exit 7), and
    the caller's own rules (``check``): verified emails, the same person, the login hint —
    refusals are :class:`~auth0link.errors.Refused` (exit 8);
 3. **back up** both users as the tenant returned them (IdP tokens stripped) to a
    :class:`~auth0link.usecases.backups.BackupSink`; nothing changes before it is written;
-4. **plan**: the ``user_metadata`` merge (the kept account wins on a conflicting key unless
+4. **plan**: the ``user_metadata`` merge (the primary account wins on a conflicting key unless
    ``prefer_secondary``), shown and confirmed through the :class:`Observer` (no: exit 9);
 5. **merge**: PATCH only the keys that change (nothing to add: no request);
-6. **link**: ``link_with`` (the absorbed account's ID token) or ``provider``/``user_id``;
+6. **link**: ``link_with`` (the secondary account's ID token) or ``provider``/``user_id``;
 7. **verify** from the POST's answer; a lost, late or unreadable answer is read back
    (:mod:`.readback`) and reported as unknown when the tenant does not show it.
 
 Every failure after the backup raises :class:`~auth0link.errors.LinkAborted` saying what was
 changed, what was not, and where the backup is.
 
-Terms: the **kept** account stays a user; the **absorbed** one becomes an identity of it and
+Terms (Auth0's, see the glossary in docs/ARCHITECTURE.md): the **primary** account stays a user;
+the **secondary** one becomes an identity of it and
 loses its own ``user_metadata``/``app_metadata`` (Auth0 discards them).
 """
 
@@ -59,11 +60,11 @@ NOTHING_CHANGED: Final = "Nothing was changed."
 
 @dataclasses.dataclass(frozen=True)
 class LinkSubject:
-    """Which account is kept, which is absorbed, and how the link is asked for."""
+    """Which account is the primary, which the secondary, and how the link is asked for."""
 
     primary_id: str
     secondary_id: str
-    link_with: str | None = None  # the absorbed account's ID token (a user's link), else provider form
+    link_with: str | None = None  # the secondary account's ID token (a user's link), else provider form
     connection_id: str | None = None
     direction: PrimaryChoice = "current"
     #: the secondary account's ID token claims: its user profile data when unreadable (``--id-token -``)
@@ -83,7 +84,7 @@ class Tenant(Protocol):
     """What the sequence needs from the tenant; each command reads and writes its own way."""
 
     def read_pair(self, subject: LinkSubject) -> tuple[User, User | None]:
-        """The kept and absorbed users (absorbed None: these credentials cannot read it)."""
+        """The primary and secondary users (secondary None: these credentials cannot read it)."""
         ...
 
     def read_user(self, user_id: str) -> User:
@@ -95,7 +96,7 @@ class Tenant(Protocol):
         ...
 
     def link(self, subject: LinkSubject, provider: str, user_id: str) -> list[Identity]:
-        """POST the link; the kept user's identities afterwards."""
+        """POST the link; the primary user's identities afterwards."""
         ...
 
 
@@ -111,7 +112,7 @@ class Observer:
 
 @dataclasses.dataclass(frozen=True)
 class LinkOutcome:
-    """The kept user after the link and what the sequence did."""
+    """The primary user after the link and what the sequence did."""
 
     user: User
     plan: LinkPlan
@@ -192,7 +193,7 @@ def safe_link(
 
 
 def _read(subject: LinkSubject, tenant: Tenant) -> tuple[User, User | None]:
-    """Both users, before anything is written; a gone absorbed user may mean "linked already"."""
+    """Both users, before anything is written; a gone secondary user may mean "linked already"."""
     if subject.primary_id == subject.secondary_id:
         raise UsageError(f"The primary and the secondary are the same user. {NOTHING_CHANGED}")
     try:
@@ -212,7 +213,7 @@ def _read(subject: LinkSubject, tenant: Tenant) -> tuple[User, User | None]:
 
 
 def _gone(subject: LinkSubject, tenant: Tenant, missing: NotFound) -> Auth0LinkError:
-    """An unreadable user: the absorbed one is linked already when the kept one holds it."""
+    """An unreadable user: the secondary is linked already when the primary holds it."""
     try:
         primary = tenant.read_user(subject.primary_id)
     except NotFound:
