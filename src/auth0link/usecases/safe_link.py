@@ -22,8 +22,8 @@ Every failure after the backup raises :class:`~auth0link.errors.LinkAborted` say
 changed, what was not, and where the backup is.
 
 Terms (Auth0's, see the glossary in docs/ARCHITECTURE.md): the **primary** account stays a user;
-the **secondary** one becomes an identity of it and
-loses its own ``user_metadata``/``app_metadata`` (Auth0 discards them).
+the **secondary** one becomes an identity of it and loses its own ``user_metadata``/``app_metadata``
+(Auth0 discards them).
 """
 
 from __future__ import annotations
