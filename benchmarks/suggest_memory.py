@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.support.tenants import pair_email, primary_id, secondary_id, write_users_export  # noqa: E402
 
-from auth0link.usecases.export_file import ExportReader  # noqa: E402 - after the path set-up
+from auth0link.infra.export_file import ExportReader  # noqa: E402 - after the path set-up
 from auth0link.usecases.suggest import suggest_from_export  # noqa: E402
 
 PAIRS = 50_000

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from auth0link import config
 from auth0link.application import Application, Services
-from auth0link.usecases.session_index import IndexEntry
+from auth0link.infra.session_index import IndexEntry
 
 
 def _app(tmp_path: Path, env: dict[str, str] | None = None, ca_bundle: str | None = None) -> Application:

@@ -47,6 +47,7 @@ LAYERS: dict[str, int] = {
     "auth": 3,
     "session": 4,
     "machine": 4,
+    "infra": 4,
     "usecases": 5,
     "application": 6,
     "other_profiles": 6,
@@ -364,3 +365,39 @@ def test_the_layer_table_in_the_docs_is_the_one_checked_here() -> None:
     on_disk -= {"__init__", "__main__", "__pycache__", "py.typed"}
     assert documented == checked
     assert set(checked) == on_disk
+
+
+#: command modules that call more than one use case, each with the reason (an exact set, kept tight)
+MANY_USE_CASES: dict[str, set[str]] = {
+    # two forms: the signed-in user's link, and the admin form (machine credentials)
+    "cli/link.py": {"admin", "link"},
+    # the same two forms, and --restore-metadata, which signs the unlinked account in to restore it
+    "cli/unlink.py": {"admin", "restore", "unlink"},
+    # `backups list` and `backups restore`: two subcommands, two use cases
+    "cli/backups.py": {"backups", "restore"},
+}
+
+
+def _use_cases_of(path: Path) -> set[str]:
+    """The ``auth0link.usecases.*`` modules ``path`` imports (type-only imports included)."""
+    found = set()
+    for name in imports(path):
+        parts = name.split(".")
+        if parts[:2] == ["auth0link", "usecases"] and len(parts) > 2 and ".".join(parts[:3]) in MODULES:
+            found.add(parts[2])
+    return found
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in sorted((SRC / "cli").glob("*.py")) if not p.name.startswith("_")],
+    ids=lambda p: p.name,
+)
+def test_a_command_calls_one_use_case(path: Path) -> None:
+    """Each cli/<command>.py imports at most one auth0link.usecases module (listed exceptions aside)."""
+    used = _use_cases_of(path)
+    expected = MANY_USE_CASES.get(relative(path))
+    if expected is None:
+        assert len(used) <= 1, f"{relative(path)} imports the use cases {sorted(used)}"
+    else:
+        assert used == expected, f"{relative(path)}: update MANY_USE_CASES (or drop its entry)"

@@ -115,7 +115,7 @@ def test_missing_domain_error_names_the_fix() -> None:
     """Using the tenant without a domain says how to configure one."""
     s = resolve({})
     with pytest.raises(ConfigurationError, match="No Auth0 tenant") as info:
-        _ = s.base_url
+        _ = s.require_domain
     assert info.value.hint is not None
     assert "auth0link config set domain" in info.value.hint
 

@@ -10,13 +10,13 @@ import pytest
 
 from auth0link._files import atomic_write_text
 from auth0link.config import ProfileFile
+from auth0link.infra.journal import AppendFile
+from auth0link.infra.session_index import IndexEntry, SessionIndex
 from auth0link.machine import MachineProfile
 from auth0link.session import SessionLock
 from auth0link.token_file import FileTokenStore
 from auth0link.tokens import TokenSet
 from auth0link.usecases.backups import BackupFiles
-from auth0link.usecases.journal import AppendFile
-from auth0link.usecases.session_index import IndexEntry, SessionIndex
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -8,7 +8,7 @@ import pytest
 
 from auth0link.emulator.state import demo
 from auth0link.errors import LoginRequired, TokenStorageError, UsageError
-from auth0link.machine import AdminSession, machine_key, read_secret, secret_key
+from auth0link.machine import MachineSession, machine_key, read_secret, secret_key
 from auth0link.tokens import MemoryTokenStore
 from tests.support.tenant import BASE, LocalTenant
 
@@ -27,9 +27,9 @@ def session(
     clock: list[float],
     factory: Callable[[], Any] | None = None,
     **env: str,
-) -> AdminSession:
-    """An AdminSession on the tenant (or through ``factory``), with the given environment values."""
-    return AdminSession(
+) -> MachineSession:
+    """An MachineSession on the tenant (or through ``factory``), with the given environment values."""
+    return MachineSession(
         store=store,
         profile="default",
         domain=BASE,

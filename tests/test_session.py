@@ -311,10 +311,10 @@ def test_logout_during_a_refresh_is_not_undone_by_its_save(
 
 def test_a_save_after_logout_or_a_new_login_is_refused(tmp_path: Path) -> None:
     """A session read before a logout (or a newer login) cannot be saved over what came after."""
+    from auth0link.infra.session_index import IndexEntry, SessionIndex
     from auth0link.session import SessionLock
     from auth0link.usecases.login import save_new_session
     from auth0link.usecases.logout import logout
-    from auth0link.usecases.session_index import IndexEntry, SessionIndex
 
     store = MemoryTokenStore()
     store.save(KEY, TokenSet(access_token="AT", expires_at=time.time() + 600, user_id="auth0|alice"))

@@ -24,14 +24,15 @@ if TYPE_CHECKING:
     from auth0link.auth.discovery import Endpoints, JwksCache
     from auth0link.client import Auth0Client, Transport
     from auth0link.config import Settings
-    from auth0link.machine import AdminSession
+    from auth0link.infra.session_index import IndexEntry
+    from auth0link.machine import MachineSession
     from auth0link.models import TenantMark
     from auth0link.other_profiles import OtherProfiles
     from auth0link.output import Output
     from auth0link.session import Access, SessionLock, SessionManager
     from auth0link.tokens import TokenStore
-    from auth0link.usecases.second_login import LoginRequest, SecondLogin
-    from auth0link.usecases.session_index import IndexEntry
+    from auth0link.usecases.backups import BackupFiles
+    from auth0link.usecases.second_login import SecondLogin, SecondLoginRequest
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,7 +43,7 @@ class Services:
     store: TokenStore | None = None
     clock: Callable[[], float] | None = None
     sleep: Callable[[float], None] | None = None
-    second_login: Callable[[LoginRequest], SecondLogin] | None = None
+    second_login: Callable[[SecondLoginRequest], SecondLogin] | None = None
     output: Output | None = None
     browser: Callable[[str], bool] | None = None
     #: whether stdin is a terminal (None: ask the process); decides if commands may prompt
@@ -60,7 +61,7 @@ class Application:
         store: TokenStore | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
-        second_login: Callable[[LoginRequest], SecondLogin] | None = None,
+        second_login: Callable[[SecondLoginRequest], SecondLogin] | None = None,
         output: Output | None = None,
         browser: Callable[[str], bool] | None = None,
     ) -> None:
@@ -128,7 +129,7 @@ class Application:
         from auth0link.tokens import store_key
 
         settings = self.settings
-        return store_key(settings.profile, settings.base_url, settings.require_client_id)
+        return store_key(settings.profile, settings.require_domain, settings.require_client_id)
 
     def session_lock(self, key: str | None = None) -> SessionLock:
         """The per-session lock (and generation) of ``key`` (default: this profile's session)."""
@@ -153,24 +154,24 @@ class Application:
         )
 
     def access(self) -> Access:
-        """A valid access token for the primary user (``$AUTH0LINK_ACCESS_TOKEN`` wins)."""
+        """A valid access token for the signed-in user (``$AUTH0LINK_ACCESS_TOKEN`` wins)."""
         from auth0link.session import access_from_env
 
-        self.settings.base_url  # noqa: B018 - fail early with the configuration hint
+        self.settings.require_domain  # noqa: B018 - fail early with the configuration hint
         from_env = access_from_env(self.settings.access_token)
         return from_env if from_env is not None else self.sessions.access()
 
     @cached_property
-    def admin(self) -> AdminSession:
+    def machine(self) -> MachineSession:
         """Machine (M2M) credentials for admin commands (``login --machine``)."""
-        from auth0link.machine import AdminSession
+        from auth0link.machine import MachineSession
 
         settings = self.settings
-        return AdminSession(
+        return MachineSession(
             store=self.store,
             profile=settings.profile,
-            domain=settings.base_url,
-            audience=f"{settings.base_url}/api/v2/",
+            domain=settings.require_domain,
+            audience=f"{settings.require_domain}/api/v2/",
             config_dir=settings.config_dir,
             env_token=settings.access_token,
             env_secret=settings.client_secret,
@@ -188,13 +189,13 @@ class Application:
 
     def index_entry(self) -> IndexEntry:
         """This profile's session, as the session index lists it."""
-        from auth0link.usecases.session_index import IndexEntry
+        from auth0link.infra.session_index import IndexEntry
 
         settings = self.settings
         return IndexEntry(
             key=self.store_key,
             profile=settings.profile,
-            domain=settings.base_url,
+            domain=settings.require_domain,
             client_id=settings.require_client_id,
             storage=settings.storage,
         )
@@ -213,7 +214,7 @@ class Application:
         ``renew_token`` gives the client a new token after a 401 (see :mod:`auth0link.client`).
         """
         return self.client_at(
-            self.settings.base_url,
+            self.settings.require_domain,
             access_token=access_token,
             max_connections=max_connections,
             ca_bundle=self.settings.ca_bundle,
@@ -258,7 +259,7 @@ class Application:
 
         return self.client(access_token=access.token, renew_token=renew)
 
-    def admin_client(self, *, max_connections: int = 10) -> Auth0Client:
+    def machine_client(self, *, max_connections: int = 10) -> Auth0Client:
         """A client carrying a valid machine token (admin commands); a 401 re-requests it once."""
         if self.settings.access_token:  # $AUTH0LINK_ACCESS_TOKEN: no stored credentials to load
 
@@ -271,9 +272,9 @@ class Application:
                 access_token=self.settings.access_token, max_connections=max_connections, renew_token=rejected
             )
         return self.client(
-            access_token=self.admin.access_token(),
+            access_token=self.machine.access_token(),
             max_connections=max_connections,
-            renew_token=self.admin.renew,
+            renew_token=self.machine.renew,
         )
 
     @cached_property
@@ -288,7 +289,7 @@ class Application:
         """The tenant backups and journals name: the domain, and the issuer from discovery."""
         from auth0link.models import TenantMark
 
-        return TenantMark(domain=self.settings.base_url, issuer=self.endpoints.issuer)
+        return TenantMark(domain=self.settings.require_domain, issuer=self.endpoints.issuer)
 
     @cached_property
     def jwks(self) -> JwksCache:
@@ -308,6 +309,12 @@ class Application:
     def backups_dir(self) -> Path:
         """``<data dir>/backups``."""
         return self.settings.data_dir / "backups"
+
+    def backup_files(self) -> BackupFiles:
+        """The backup sink of a link: a file per link in :attr:`backups_dir`, naming this tenant."""
+        from auth0link.usecases.backups import BackupFiles
+
+        return BackupFiles(self.backups_dir, clock=self.clock, tenant=lambda: self.tenant_mark)
 
     def close(self) -> None:
         """Close the HTTP clients this command opened."""

@@ -186,6 +186,7 @@ class Settings:
     profile: str
     config_dir: Path
     data_dir: Path
+    #: the tenant, normalized to its base URL (``https://TENANT.auth0.com``; http only for loopback)
     domain: str | None
     client_id: str | None
     audience: str | None
@@ -214,8 +215,8 @@ class Settings:
         return "" if self.sources.get("profile") == "flag" else self.profile
 
     @property
-    def base_url(self) -> str:
-        """The tenant's base URL, or a configuration error naming the fix."""
+    def require_domain(self) -> str:
+        """The tenant's domain (its ``https://`` base URL), or a configuration error naming the fix."""
         if not self.domain:
             raise ConfigurationError(
                 "No Auth0 tenant configured.",
@@ -248,7 +249,7 @@ class Settings:
     @property
     def api_audience(self) -> str:
         """The Management API audience: configured, or ``<base>/api/v2/``."""
-        return self.audience or f"{self.base_url}/api/v2/"
+        return self.audience or f"{self.require_domain}/api/v2/"
 
 
 def _seconds(env: Mapping[str, str], name: str, default: float, maximum: float) -> float:

@@ -11,7 +11,7 @@
   re-requested without asking again.
 
 The M2M client ID itself (not secret) is remembered in ``<config dir>/machine/<profile>.json``
-so admin commands know which application to use. :class:`AdminSession` gives admin commands a
+so admin commands know which application to use. :class:`MachineSession` gives admin commands a
 valid token: ``$AUTH0LINK_ACCESS_TOKEN`` if set; else the stored token, re-requested with the
 stored secret (or ``$AUTH0LINK_CLIENT_SECRET``) when it expires within 60 s; else, with no
 stored session but ``$AUTH0LINK_CLIENT_SECRET`` set, a token requested for this run only.
@@ -144,7 +144,7 @@ def env_token_rejected() -> LoginRequired:
     )
 
 
-class AdminSession:
+class MachineSession:
     """A valid Management API token for admin commands (module docstring for the order)."""
 
     def __init__(

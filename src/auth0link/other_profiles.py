@@ -17,11 +17,11 @@ if TYPE_CHECKING:
 
     from auth0link.application import Application
     from auth0link.client import Auth0Client
-    from auth0link.machine import AdminSession
+    from auth0link.infra.session_index import IndexEntry
+    from auth0link.machine import MachineSession
     from auth0link.session import SessionManager
     from auth0link.tokens import TokenStore
     from auth0link.usecases.profiles import ProfileConfig
-    from auth0link.usecases.session_index import IndexEntry
 
 
 class OtherProfiles:
@@ -75,16 +75,16 @@ class OtherProfiles:
             clock=self.app.clock,
         )
 
-    def admin_for(self, profile: str, domain: str, client_id: str, *, storage: str) -> AdminSession:
+    def machine_for(self, profile: str, domain: str, client_id: str, *, storage: str) -> MachineSession:
         """Machine credentials of any profile and tenant (this profile's own, environment included)."""
         settings = self.app.settings
         if profile == settings.profile and domain == settings.domain:
-            return self.app.admin
-        from auth0link.machine import AdminSession
-        from auth0link.usecases.session_index import IndexEntry
+            return self.app.machine
+        from auth0link.infra.session_index import IndexEntry
+        from auth0link.machine import MachineSession
 
         entry = IndexEntry("", profile, domain, client_id, storage)
-        return AdminSession(
+        return MachineSession(
             store=self.store_for(entry),
             profile=profile,
             domain=domain,

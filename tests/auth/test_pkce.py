@@ -16,6 +16,7 @@ import respx
 
 from auth0link.auth.discovery import Endpoints
 from auth0link.auth.pkce import (
+    PkceRequest,
     PkceResult,
     authorize_url,
     bind_listener,
@@ -117,6 +118,8 @@ def router() -> respx.Router:
 
 def _login(router: respx.Router, open_browser: Callable[[str], bool], **kw: Any) -> PkceResult:
     client = Auth0Client(idp.BASE, transport=httpx.MockTransport(router.handler), sleep=lambda _s: None)
+    hooks: dict[str, Any] = {"open_browser": open_browser, "on_url": lambda _u: None}
+    hooks.update({name: kw.pop(name) for name in ("on_url", "clock", "accepted") if name in kw})
     args: dict[str, Any] = {
         "endpoints": ENDPOINTS,
         "jwks_provider": idp.jwks,
@@ -124,12 +127,10 @@ def _login(router: respx.Router, open_browser: Callable[[str], bool], **kw: Any)
         "scope": "openid profile email offline_access",
         "audience": idp.BASE + "/api/v2/",
         "callback_ports": [0],
-        "open_browser": open_browser,
-        "on_url": lambda _u: None,
         "timeout": 10.0,
     }
     args.update(kw)
-    return run_pkce_login(client, **args)
+    return run_pkce_login(client, PkceRequest(**args), **hooks)
 
 
 def test_verifier_and_s256_challenge() -> None:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from click.testing import Result
 
-    from auth0link.usecases.second_login import LoginRequest, SecondLogin
+    from auth0link.usecases.second_login import SecondLogin, SecondLoginRequest
     from tests.conftest import Runner
 
 KEY = f"default:{BASE}:{NATIVE}"
@@ -31,7 +31,7 @@ class Wired:
     tenant: LocalTenant
     store: MemoryTokenStore
     cli: Runner
-    second_login: Callable[[LoginRequest], SecondLogin] | None = None
+    second_login: Callable[[SecondLoginRequest], SecondLogin] | None = None
     stdin_isatty: bool = False
     opened: list[str] = dataclasses.field(default_factory=list)
     logins: int = 0
@@ -40,7 +40,7 @@ class Wired:
         """What the CLI gets instead of the network, the keyring, the terminal and the browser."""
         inner = self.second_login
 
-        def counted(request: LoginRequest) -> SecondLogin:
+        def counted(request: SecondLoginRequest) -> SecondLogin:
             self.logins += 1
             assert inner is not None
             return inner(request)

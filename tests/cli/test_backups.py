@@ -17,9 +17,9 @@ def _torn_jsonl(path: Path) -> None:
         {
             "created_at": f"2026-01-0{n}",
             "kept": {"user_id": "auth0|p1"},
-            "absorbed": {"user_id": absorbed, "user_metadata": {"city": "Zürich"}},
+            "absorbed": {"user_id": secondary, "user_metadata": {"city": "Zürich"}},
         }
-        for n, absorbed in ((1, "google-oauth2|g1"), (2, "github|9"))
+        for n, secondary in ((1, "google-oauth2|g1"), (2, "github|9"))
     ]
     good, torn = (json.dumps(r, ensure_ascii=False).encode("utf-8") for r in records)
     path.write_bytes(good + b"\n" + torn[: torn.index("ü".encode()) + 1])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from auth0link.usecases.journal import Journal
+from auth0link.infra.journal import Journal
 from tests.support.demo_ids import ALICE, GOOGLE
 from tests.support.tenant import BASE
 

@@ -15,7 +15,7 @@ from tests.support.tenant import BASE, NATIVE
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from auth0link.usecases.second_login import LoginRequest, SecondLogin
+    from auth0link.usecases.second_login import SecondLogin, SecondLoginRequest
     from tests.cli.conftest import Wired
 
 DATABASE = "Username-Password-Authentication"
@@ -129,7 +129,7 @@ def test_logout_during_link_primary_secondary_wins(wired: Wired) -> None:
     inner = wired.tenant.second_login()
     logouts = []
 
-    def login_while_another_terminal_logs_out(request: LoginRequest) -> SecondLogin:
+    def login_while_another_terminal_logs_out(request: SecondLoginRequest) -> SecondLogin:
         logouts.append(wired("logout"))  # the user logs out elsewhere while the browser is open
         return inner(request)
 

@@ -9,11 +9,11 @@ import time
 from typing import TYPE_CHECKING
 
 from auth0link.application import Services
+from auth0link.infra.session_index import IndexEntry, SessionIndex
 from auth0link.models import DeviceAuthorization
 from auth0link.output import Output
 from auth0link.token_file import FileTokenStore
 from auth0link.tokens import TokenSet, store_key
-from auth0link.usecases.session_index import IndexEntry, SessionIndex
 from tests.cli.conftest import KEY
 
 if TYPE_CHECKING:

@@ -199,8 +199,8 @@ def test_list_shows_a_session_logged_in_with_settings_from_the_environment(
     wired: Wired, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Logged in with AUTH0LINK_DOMAIN/CLIENT_ID, listed without them: its tenant and "yes", as status shows."""
+    from auth0link.infra.session_index import IndexEntry, SessionIndex
     from auth0link.token_file import FileTokenStore
-    from auth0link.usecases.session_index import IndexEntry, SessionIndex
     from tests.cli.conftest import KEY
 
     config_dir = Path(os.environ["AUTH0LINK_CONFIG_DIR"])

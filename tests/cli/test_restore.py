@@ -91,7 +91,7 @@ THIS_TENANT = {"domain": BASE, "issuer": BASE + "/"}
 
 
 def write_backup(
-    isolated_env: Path, absorbed: dict[str, object], *, tenant: dict[str, str] | None = THIS_TENANT
+    isolated_env: Path, secondary: dict[str, object], *, tenant: dict[str, str] | None = THIS_TENANT
 ) -> None:
     """A link backup of ``absorbed`` into Alice, as `link` writes it (``tenant=None``: an older one)."""
     folder = isolated_env / "data" / "backups"
@@ -102,7 +102,7 @@ def write_backup(
         "direction": "current",
         "source": "link",
         "kept": {"user_id": ALICE},
-        "absorbed": absorbed,
+        "absorbed": secondary,
         **({"tenant": tenant} if tenant is not None else {}),
     }
     (folder / "link-20261120T100000Z-abcdef.json").write_text(json.dumps(record))

@@ -114,7 +114,7 @@ def test_refused_machine_credentials_are_exit_3(wired: Wired) -> None:
 
 def test_an_unreachable_tenant_is_exit_5(wired: Wired) -> None:
     """When the tenant cannot be asked, status says so (exit 5) instead of guessing."""
-    wired.tenant.faults.fail("POST", "/oauth/token", "drop", count=10)
+    wired.tenant.faults.fail("POST", "/oauth/token", "unsent", count=10)
     result = wired("status")
     assert result.exit_code == ExitCode.NETWORK, result.stdout
     assert "— the tenant could not be reached" in result.stdout

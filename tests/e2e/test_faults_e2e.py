@@ -18,12 +18,12 @@ from auth0link.errors import ExitCode
 from auth0link.token_file import FileTokenStore
 from tests.support.demo_ids import ALICE, GOOGLE
 from tests.support.e2e import (
-    admin_client,
     agent_browser,
     clear_faults,
     cli_env,
     identity_ids,
     login_alice,
+    machine_client,
     run,
     set_faults,
     user_exists,
@@ -134,7 +134,7 @@ def test_unlink_503_changes_nothing(emu: RunningEmulator, env: dict[str, str]) -
     assert result.returncode == ExitCode.NETWORK
     one_error_line(result.stderr)
     clear_faults(emu)
-    with admin_client(emu) as admin:
+    with machine_client(emu) as admin:
         assert admin.get_user(ALICE).find_identity("google-oauth2", "109876543210987654321") is not None
         assert not user_exists(admin, GOOGLE)
 
@@ -144,7 +144,7 @@ def test_unlink_lost_answer_is_checked_by_reading_back(emu: RunningEmulator, env
     link_google(emu, env)
     set_faults(emu, "DELETE /api/v2/users/*=drop")
     result = run(["unlink", "google-oauth2", "109876543210987654321", "--yes", "--json"], env)
-    with admin_client(emu) as admin:
+    with machine_client(emu) as admin:
         unlinked = admin.get_user(ALICE).find_identity("google-oauth2", "109876543210987654321") is None
         assert unlinked
         assert user_exists(admin, GOOGLE)
@@ -167,7 +167,7 @@ def test_link_503_says_what_changed(emu: RunningEmulator, env: dict[str, str]) -
     assert "Traceback" not in result.stderr
     assert "backup" in result.stderr.lower()
     clear_faults(emu)
-    with admin_client(emu) as admin:
+    with machine_client(emu) as admin:
         assert admin.get_user(ALICE).find_identity("google-oauth2", "109876543210987654321") is None
         assert user_exists(admin, GOOGLE)
 
@@ -182,7 +182,7 @@ def test_link_lost_answer_is_checked_by_reading_back(emu: RunningEmulator, env: 
     assert "Traceback" not in result.stderr
     assert result.returncode == 0, result.stderr
     assert GOOGLE in identity_ids(result.stdout)
-    with admin_client(emu) as admin:
+    with machine_client(emu) as admin:
         assert not user_exists(admin, GOOGLE)
 
 
@@ -264,7 +264,7 @@ def test_link_applied_after_the_cli_timed_out_is_reported_linked(
     )
     assert result.returncode == 0, result.stderr
     assert GOOGLE in identity_ids(result.stdout)
-    with admin_client(emu) as admin:
+    with machine_client(emu) as admin:
         assert not user_exists(admin, GOOGLE)
 
 

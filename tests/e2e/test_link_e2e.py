@@ -36,7 +36,7 @@ from tests.support.demo_ids import (
     GOOGLE,
     SMS_USER,
 )
-from tests.support.e2e import admin_client, agent_browser, identity_ids, login_alice, run, user_exists
+from tests.support.e2e import agent_browser, identity_ids, login_alice, machine_client, run, user_exists
 from tests.support.emulator import start_emulator
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ def cli_env(emu: RunningEmulator, **extra: str) -> dict[str, str]:
 @pytest.fixture
 def admin(emu: RunningEmulator) -> Iterator[Auth0Client]:
     """A Management API client with the emulator's M2M token (read:users …)."""
-    with admin_client(emu) as client:
+    with machine_client(emu) as client:
         yield client
 
 

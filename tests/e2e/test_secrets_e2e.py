@@ -23,7 +23,7 @@ import pytest
 from auth0link.token_file import FileTokenStore
 from auth0link.tokens import TokenSet
 from tests.support.demo_ids import DATABASE
-from tests.support.e2e import admin_client, clear_faults, cli_env, login_alice, run, set_faults
+from tests.support.e2e import clear_faults, cli_env, login_alice, machine_client, run, set_faults
 from tests.support.emulator import start_emulator
 
 if TYPE_CHECKING:
@@ -182,7 +182,7 @@ def test_token_file_is_private_and_atomic(emu: RunningEmulator) -> None:
     assert json.loads(path.read_text())  # complete JSON
     leftovers = [p for p in path.parent.iterdir() if p.name.endswith(".tmp")]
     assert leftovers == []
-    with admin_client(emu) as admin:
+    with machine_client(emu) as admin:
         assert admin.get_user("auth0|65f0a11ce0000000000000a1").email == "alice@example.com"
     assert os.environ.get("AUTH0LINK_CONFIG_DIR")
 

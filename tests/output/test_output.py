@@ -201,9 +201,14 @@ def test_a_login_on_a_later_callback_port_says_so_once() -> None:
 
 def _plan(**fields: Any) -> LinkPlan:
     """A LinkPlan for Alice absorbing an SMS account, with ``fields`` set."""
-    kept = User.from_api({"user_id": "auth0|alice", "email": "alice@example.com", "identities": []})
+    primary = User.from_api({"user_id": "auth0|alice", "email": "alice@example.com", "identities": []})
     return LinkPlan(
-        kept=kept, absorbed_id="sms|1", absorbed_contact="+15555550123", merge=None, backup="b", **fields
+        primary=primary,
+        secondary_id="sms|1",
+        secondary_contact="+15555550123",
+        merge=None,
+        backup="b",
+        **fields,
     )
 
 
@@ -221,6 +226,6 @@ def test_an_sms_account_without_email_is_not_said_to_have_a_different_email() ->
 def test_the_plan_names_the_absorbed_app_metadata_that_will_be_lost() -> None:
     """The absorbed account's app_metadata keys and values are listed as lost (Auth0 never merges them)."""
     err = io.StringIO()
-    plan = _plan(absorbed_app_metadata={"plan": "pro"})
+    plan = _plan(secondary_app_metadata={"plan": "pro"})
     Output(stdout=io.StringIO(), stderr=err, stderr_isatty=False).link_plan(plan)
     assert 'app_metadata of sms|1 that will be lost (never merged): plan: "pro"' in err.getvalue()

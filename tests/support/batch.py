@@ -3,7 +3,7 @@
 :class:`BatchTenant` is a :class:`~tests.support.tenant.LocalTenant` with a machine token, the
 state that matters after a run (:meth:`BatchTenant.state`: who is a user, with which identities
 and metadata) and :meth:`BatchTenant.run`, one ``batch-link`` run with its journal and backup
-file opened by :func:`~auth0link.usecases.journal.open_run_files`, as the CLI does. A run's
+file opened by :func:`~auth0link.infra.journal.open_run_files`, as the CLI does. A run's
 client may go through :class:`Before`, which calls a hook before each request reaches the fault
 injector (to arm a crash at the n-th request, or to let "someone else" link a pair first).
 """
@@ -19,10 +19,10 @@ from urllib.parse import unquote
 import httpx
 
 from auth0link.client import Auth0Client
+from auth0link.infra.journal import open_run_files
+from auth0link.infra.pacer import Pacer
+from auth0link.infra.pipe_format import InvalidLine, Pair, read_pairs
 from auth0link.usecases.batch import BatchLinker, BatchOptions
-from auth0link.usecases.batch_input import InvalidLine, Pair, read_pairs
-from auth0link.usecases.journal import open_run_files
-from auth0link.usecases.pacer import Pacer
 from tests.support.tenant import BASE, LocalTenant
 from tests.support.tenants import pair_email, primary_id, secondary_id
 
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from pathlib import Path
 
-    from auth0link.models import BatchSummary
+    from auth0link.models import BatchOutcome, BatchSummary
 
 JOURNAL = "journal.jsonl"
 
@@ -78,7 +78,7 @@ class Recorder:
         self.plan: list[Pair] = []
         self._on_done = on_done
 
-    def pair_done(self, pair: Pair, outcome: str, detail: str) -> None:
+    def pair_done(self, pair: Pair, outcome: BatchOutcome, detail: str) -> None:
         """Remember the outcome."""
         self.done.append((pair.secondary_id, outcome))
         self.details[pair.secondary_id] = detail

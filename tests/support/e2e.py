@@ -70,7 +70,7 @@ def login_alice(env: dict[str, str]) -> None:
     assert result.returncode == 0, result.stderr
 
 
-def admin_client(emu: RunningEmulator) -> Auth0Client:
+def machine_client(emu: RunningEmulator) -> Auth0Client:
     """A Management API client holding the emulator's M2M token (read:users, update:users)."""
     client = Auth0Client(emu.base_url, ca_bundle=emu.ca_bundle)
     token = client.token(

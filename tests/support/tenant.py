@@ -7,8 +7,8 @@ tests, instead of a hand-written fake. Logins go through the real login pages wi
 emulator's scripted user (:class:`~auth0link.emulator.testing.agent.LoginAgent`).
 
 ``tenant.faults`` injects what a network does to a client, between it and a real tenant:
-``drop`` (the request never arrives: a read timeout), ``lost`` (applied, then the answer is
-lost), ``late:N`` (the answer is lost and the tenant applies the request only after N more
+``unsent`` (the request never arrives: a read timeout), ``lost`` (applied, then the answer is
+lost: the emulator's own ``drop`` fault), ``late:N`` (the answer is lost and the tenant applies the request only after N more
 requests, as a server still working on it), ``garbled`` (applied, answered with a truncated
 body), an HTTP status (answered with Auth0's error body, not applied), ``crash`` / ``crash-after``
 (the client process dies before / after the request reaches the tenant).
@@ -107,7 +107,7 @@ class ClientFaults(httpx.BaseTransport):
             return httpx.Response(status, json=body, request=request)
         if fault == "crash":
             raise Crash
-        if fault == "drop":
+        if fault == "unsent":
             raise httpx.ReadTimeout("dropped", request=request)
         if fault.startswith("late:"):
             self._late.append((int(fault.partition(":")[2]), request))

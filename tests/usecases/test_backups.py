@@ -20,13 +20,13 @@ if TYPE_CHECKING:
     from tests.support.tenant import LocalTenant
 
 
-def _record(kept: str, absorbed: str, created_at: str, **metadata: object) -> dict[str, object]:
+def _record(primary: str, secondary: str, created_at: str, **metadata: object) -> dict[str, object]:
     """A backup record as batch-link appends it."""
     return {
         "format": FORMAT,
         "created_at": created_at,
-        "kept": {"user_id": kept},
-        "absorbed": {"user_id": absorbed, "user_metadata": metadata},
+        "kept": {"user_id": primary},
+        "absorbed": {"user_id": secondary, "user_metadata": metadata},
     }
 
 
@@ -44,9 +44,9 @@ def _torn_jsonl(path: Path) -> None:
 def test_record_keeps_both_users_without_identity_provider_tokens() -> None:
     """A record holds both users as the tenant returned them, minus identities[] IdP tokens."""
     identity = {"provider": "google-oauth2", "user_id": "g1", "access_token": "idp", "refresh_token": "r"}
-    kept = User.from_api({"user_id": ALICE, "identities": [{"provider": "auth0", "user_id": "a"}]})
-    absorbed = User.from_api({"user_id": GOOGLE, "identities": [identity], "user_metadata": {"x": 1}})
-    doc = record(kept, absorbed, claims=None, direction="current", source="link", clock=lambda: 0.0)
+    primary = User.from_api({"user_id": ALICE, "identities": [{"provider": "auth0", "user_id": "a"}]})
+    secondary = User.from_api({"user_id": GOOGLE, "identities": [identity], "user_metadata": {"x": 1}})
+    doc = record(primary, secondary, claims=None, direction="current", source="link", clock=lambda: 0.0)
     assert (doc["format"], doc["source"], doc["created_at"]) == (FORMAT, "link", "1970-01-01T00:00:00+00:00")
     assert doc["absorbed"]["identities"] == [{"provider": "google-oauth2", "user_id": "g1"}]
     assert doc["absorbed"]["user_metadata"] == {"x": 1}
@@ -55,9 +55,9 @@ def test_record_keeps_both_users_without_identity_provider_tokens() -> None:
 
 def test_record_of_an_unreadable_account_keeps_its_id_token_claims() -> None:
     """With no profile to read (--id-token -) the record keeps the ID token's claims instead."""
-    kept = User.from_api({"user_id": ALICE})
+    primary = User.from_api({"user_id": ALICE})
     claims: dict[str, Any] = {"sub": GOOGLE, "email": "alice@example.com"}
-    doc = record(kept, None, claims=claims, direction="current", source="link", clock=time.time)
+    doc = record(primary, None, claims=claims, direction="current", source="link", clock=time.time)
     assert doc["absorbed"] == {"source": "id_token_claims", "claims": claims}
 
 
@@ -83,7 +83,7 @@ def test_find_backups_reads_json_and_jsonl_by_user(tmp_path: Path) -> None:
     )
     (tmp_path / "link-1.json").write_text(json.dumps(_record("auth0|q", "github|1", "2026-01-02")))
     found = find_backups(tmp_path, "github|1")
-    assert [(e.kept_id, e.location) for e in found] == [
+    assert [(e.primary_id, e.location) for e in found] == [
         ("auth0|p", f"{tmp_path / 'batch-1.jsonl'}:1"),
         ("auth0|q", str(tmp_path / "link-1.json")),
     ]
@@ -95,7 +95,7 @@ def test_a_torn_utf8_last_line_is_skipped(tmp_path: Path) -> None:
     _torn_jsonl(tmp_path / "batch-1.jsonl")
     (tmp_path / "link-2.json").write_bytes(b'{"kept": {"user_id": "auth0|\xff"}}')  # not UTF-8: skipped
     found = find_backups(tmp_path)
-    assert [(e.location, e.absorbed_id) for e in found] == [(f"{tmp_path / 'batch-1.jsonl'}:1", GOOGLE)]
+    assert [(e.location, e.secondary_id) for e in found] == [(f"{tmp_path / 'batch-1.jsonl'}:1", GOOGLE)]
 
 
 # -- restoring ------------------------------------------------------------------------------------

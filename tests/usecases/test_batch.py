@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from auth0link.errors import UsageError
-from auth0link.usecases.batch_input import InvalidLine
+from auth0link.infra.pipe_format import InvalidLine
 from tests.support.batch import BatchTenant, lines_for, path_of
 from tests.support.tenant import Crash
 from tests.support.tenants import duplicate_pairs, pair_email, primary_id, secondary_id
@@ -156,8 +156,8 @@ def test_pair_linked_by_someone_else_meanwhile_counts_as_already_linked(
     def race(request: httpx.Request, _n: int) -> None:
         if request.method == "POST" and path_of(request).endswith("/identities"):
             body = json.loads(request.content)
-            kept = path_of(request).split("/")[-2]
-            someone_else.link_identity(kept, provider=body["provider"], user_id=body["user_id"])
+            primary = path_of(request).split("/")[-2]
+            someone_else.link_identity(primary, provider=body["provider"], user_id=body["user_id"])
 
     run = tenant.run(lines_for(range(5)), tmp_path, hook=race)
     assert (run.summary.linked, run.summary.already_linked, run.summary.failed) == (0, 5, 0)

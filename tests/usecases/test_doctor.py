@@ -11,10 +11,10 @@ import respx
 from auth0link.auth.discovery import Endpoints
 from auth0link.client import Auth0Client
 from auth0link.errors import Fix, cmd
+from auth0link.infra.session_index import IndexEntry
 from auth0link.models import Problem
 from auth0link.tokens import KeyringTokenStore, MemoryTokenStore
 from auth0link.usecases.doctor import run_doctor
-from auth0link.usecases.session_index import IndexEntry
 from tests.support import idp
 
 ENDPOINTS = Endpoints.auth0_defaults(idp.BASE)

@@ -26,8 +26,8 @@ from auth0link.errors import (
 )
 from auth0link.models import LinkResult, User, split_user_id
 from auth0link.usecases.backups import BackupFiles
-from auth0link.usecases.link import LinkOptions, Primary, link_account, user_check
-from auth0link.usecases.second_login import LoginRequest, SecondLogin
+from auth0link.usecases.link import LinkOptions, SignedInUser, link_account, user_check
+from auth0link.usecases.second_login import SecondLogin, SecondLoginRequest
 from tests.support.demo_ids import ALICE, BOB, GITHUB, GOOGLE, SMS_USER
 
 if TYPE_CHECKING:
@@ -44,10 +44,10 @@ ALICE_ONLY_AND_AN_UNVERIFIED_PHONE = [
 ]
 
 
-def alice(local: LocalTenant) -> Primary:
+def alice(local: LocalTenant) -> SignedInUser:
     """Alice, logged in through the login pages, as the CLI passes the primary."""
     tokens = local.tokens()
-    return Primary(user_id=ALICE, access_token=tokens.access_token, id_token=tokens.id_token)
+    return SignedInUser(user_id=ALICE, access_token=tokens.access_token, id_token=tokens.id_token)
 
 
 def run_link(
@@ -55,7 +55,7 @@ def run_link(
     tmp_path: Path,
     *,
     options: LinkOptions | None = None,
-    login: Callable[[LoginRequest], SecondLogin] | None = None,
+    login: Callable[[SecondLoginRequest], SecondLogin] | None = None,
     confirm: bool = True,
     plans: list[LinkPlan] | None = None,
     **kw: Any,
@@ -68,7 +68,7 @@ def run_link(
         return confirm
 
     return link_account(
-        primary=kw.pop("primary", None) or alice(local),
+        signed_in=kw.pop("primary", None) or alice(local),
         options=options or LinkOptions(),
         second_login=login or local.second_login(),
         client_for=kw.pop("client_for", local.client),
@@ -79,10 +79,10 @@ def run_link(
     )
 
 
-def recorded(login: Callable[[LoginRequest], SecondLogin], seen: list[LoginRequest]) -> Any:
+def recorded(login: Callable[[SecondLoginRequest], SecondLogin], seen: list[SecondLoginRequest]) -> Any:
     """``login``, remembering what it was asked for."""
 
-    def second(request: LoginRequest) -> SecondLogin:
+    def second(request: SecondLoginRequest) -> SecondLogin:
         seen.append(request)
         return login(request)
 
@@ -99,7 +99,7 @@ def ids(result: LinkResult) -> list[str]:
     return [i.full_id for i in result.user.identities]
 
 
-def as_bob(local: LocalTenant) -> Callable[[LoginRequest], SecondLogin]:
+def as_bob(local: LocalTenant) -> Callable[[SecondLoginRequest], SecondLogin]:
     """A second login to Bob's database account (another person's verified email)."""
     return local.second_login(email="bob@example.com", connection=demo.DATABASE, password=demo.BOB_PASSWORD)
 
@@ -109,7 +109,7 @@ def as_bob(local: LocalTenant) -> Callable[[LoginRequest], SecondLogin]:
 
 def test_forced_fresh_second_login_then_link(tenant: LocalTenant, tmp_path: Path) -> None:
     """The login asks for the connection and hint with prompt=login, max_age=0; Google is linked."""
-    seen: list[LoginRequest] = []
+    seen: list[SecondLoginRequest] = []
     reports: list[str] = []
     result = run_link(
         tenant,
@@ -118,13 +118,17 @@ def test_forced_fresh_second_login_then_link(tenant: LocalTenant, tmp_path: Path
         login=recorded(tenant.second_login(), seen),
         report=reports.append,
     )
-    assert seen == [LoginRequest(connection="google-oauth2", login_hint="Alice@Example.com")]
+    assert seen == [SecondLoginRequest(connection="google-oauth2", login_hint="Alice@Example.com")]
     assert (seen[0].prompt, seen[0].max_age, seen[0].require_fresh_auth) == ("login", 0, True)
     assert ids(result) == [ALICE, GOOGLE]
-    assert (result.absorbed_id, result.metadata_patched, result.direction) == (GOOGLE, ("locale",), "current")
+    assert (result.secondary_id, result.metadata_patched, result.direction) == (
+        GOOGLE,
+        ("locale",),
+        "current",
+    )
     [path] = backups(tmp_path)
     assert result.backup == str(path)
-    assert f"Backed up both profiles to {path}" in reports
+    assert f"Backed up both users to {path}" in reports
     assert tenant.user(GOOGLE) is None
 
 
@@ -140,7 +144,7 @@ def test_each_account_is_read_with_its_own_token(tenant: LocalTenant, tmp_path: 
     google = tenant.second_login()
     logins: list[SecondLogin] = []
 
-    def second(request: LoginRequest) -> SecondLogin:
+    def second(request: SecondLoginRequest) -> SecondLogin:
         logins.append(google(request))
         return logins[-1]
 
@@ -154,7 +158,7 @@ def test_sms_secondary_with_a_verified_phone_links(tenant: LocalTenant, tmp_path
     options = LinkOptions(connection="sms", login_hint="+15555550123")
     login = tenant.second_login(email="+15555550123", connection="sms")
     result = run_link(tenant, tmp_path, options=options, login=login, plans=plans)
-    assert plans[0].absorbed_contact == "+15555550123"
+    assert plans[0].secondary_contact == "+15555550123"
     assert SMS_USER in ids(result)
 
 
@@ -171,7 +175,7 @@ def test_sms_secondary_with_an_unverified_phone_is_refused(tenant: LocalTenant, 
 # -- refusals before anything changes -----------------------------------------------------------
 
 
-def link_google_first(local: LocalTenant) -> Callable[[LoginRequest], SecondLogin]:
+def link_google_first(local: LocalTenant) -> Callable[[SecondLoginRequest], SecondLogin]:
     """Link Google into Alice now (an administrator); its login then signs in as Alice."""
     local.client(local.m2m_token()).link_identity(
         ALICE, provider="google-oauth2", user_id=split_user_id(GOOGLE)[1]
@@ -205,7 +209,7 @@ def test_linked_between_login_and_read_is_already_linked(tenant: LocalTenant, tm
     """The absorbed user linked (by someone else) after its login: AlreadyLinked, exit 7, no backup."""
     google = tenant.second_login()
 
-    def then_linked(request: LoginRequest) -> SecondLogin:
+    def then_linked(request: SecondLoginRequest) -> SecondLogin:
         login = google(request)
         link_google_first(tenant)
         return login
@@ -270,9 +274,9 @@ def test_different_email_allowed_by_flag_or_naming_hint(
 
 def test_emails_compare_case_insensitively() -> None:
     """ALICE@Example.com is the same person as alice@example.com: no different-email question."""
-    kept = User.from_api({"user_id": ALICE, "email": "alice@example.com", "email_verified": True})
+    primary = User.from_api({"user_id": ALICE, "email": "alice@example.com", "email_verified": True})
     other = User.from_api({"user_id": GOOGLE, "email": "ALICE@Example.com", "email_verified": True})
-    assert user_check(LinkOptions())(kept, other) is None
+    assert user_check(LinkOptions())(primary, other) is None
 
 
 def test_stale_auth_time_is_refused(tenant: LocalTenant, tmp_path: Path) -> None:
@@ -297,7 +301,7 @@ def test_unverified_in_the_tenant_profile_is_refused(tenant: LocalTenant, tmp_pa
     """The tenant's profile decides: verified in the ID token but not in the tenant is refused."""
     google = tenant.second_login()
 
-    def then_unverified(request: LoginRequest) -> SecondLogin:
+    def then_unverified(request: SecondLoginRequest) -> SecondLogin:
         login = google(request)
         assert login.claims["email_verified"] is True
         tenant.client(tenant.m2m_token()).patch_user(GOOGLE, {"email_verified": False})
@@ -320,7 +324,7 @@ def test_failed_second_login_keeps_its_class_and_says_nothing_changed(
 ) -> None:
     """A refused browser login keeps its exit code (3) and adds "Nothing was changed."."""
 
-    def refused(_request: LoginRequest) -> SecondLogin:
+    def refused(_request: SecondLoginRequest) -> SecondLogin:
         raise OAuthError("The user cancelled.", error="access_denied")
 
     with pytest.raises(OAuthError, match="Nothing was changed") as info:
@@ -332,8 +336,8 @@ def test_failed_second_login_keeps_its_class_and_says_nothing_changed(
 def test_machine_token_is_refused_before_any_call(tenant: LocalTenant, tmp_path: Path) -> None:
     """A client-credentials token (sub ends in @clients) cannot link: exit 2, no login, no request."""
     token = tenant.m2m_token()
-    machine = Primary(user_id=f"{demo.M2M_CLIENT_ID}@clients", access_token=token)
-    seen: list[LoginRequest] = []
+    machine = SignedInUser(user_id=f"{demo.M2M_CLIENT_ID}@clients", access_token=token)
+    seen: list[SecondLoginRequest] = []
     before = len(tenant.faults.requests)
     with pytest.raises(UsageError, match="belongs to an application") as info:
         run_link(tenant, tmp_path, primary=machine, login=recorded(tenant.second_login(), seen))

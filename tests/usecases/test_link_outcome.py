@@ -115,7 +115,7 @@ class LinkedMeanwhile(MachineTenant):
 
     def link(self, subject: LinkSubject, provider: str, user_id: str) -> list[Identity]:
         """Link it (as the other person), then send this POST: the tenant answers 409."""
-        self.client.link_identity(subject.kept_id, provider=provider, user_id=user_id)
+        self.client.link_identity(subject.primary_id, provider=provider, user_id=user_id)
         return super().link(subject, provider, user_id)
 
 
@@ -148,9 +148,9 @@ def test_lost_late_or_garbled_answer_is_read_back_as_linked(
     assert f"The link response was lost; read back {ALICE}: {GOOGLE} is linked." in reports
 
 
-def test_dropped_request_never_seen_is_unknown_not_not_done(tenant: LocalTenant, tmp_path: Path) -> None:
-    """A dropped POST never seen on read-back is unknown (never "not done"), after every read-back."""
-    tenant.faults.fail("POST", LINK_PATH, "drop")
+def test_unsent_request_never_seen_is_unknown_not_not_done(tenant: LocalTenant, tmp_path: Path) -> None:
+    """An unsent POST never seen on read-back is unknown (never "not done"), after every read-back."""
+    tenant.faults.fail("POST", LINK_PATH, "unsent")
     slept: list[float] = []
     with pytest.raises(LinkAborted, match="whether it was linked is unknown") as info:
         run(tenant, tmp_path, sleep=slept.append)
@@ -179,7 +179,7 @@ def test_failed_read_back_after_a_lost_answer_is_unknown(tenant: LocalTenant, tm
         tenant.faults.fail("GET", ALICE_PATH, "404", count=len(DELAYS))  # from now on: after the read
         return True
 
-    tenant.faults.fail("POST", LINK_PATH, "drop")
+    tenant.faults.fail("POST", LINK_PATH, "unsent")
     with pytest.raises(LinkAborted, match=f"reading {re.escape(ALICE)} back failed") as info:
         run(tenant, tmp_path, confirm=confirm)
     assert "Link: unknown." in info.value.message
@@ -191,7 +191,7 @@ class AnswersWithoutIt(MachineTenant):
 
     def link(self, subject: LinkSubject, provider: str, user_id: str) -> list[Identity]:
         """Link, but answer with the identities as they were."""
-        before = list(self.read_user(subject.kept_id).identities)
+        before = list(self.read_user(subject.primary_id).identities)
         super().link(subject, provider, user_id)
         return before
 

@@ -15,10 +15,10 @@ import respx
 from auth0link.auth.discovery import Endpoints
 from auth0link.client import Auth0Client
 from auth0link.errors import IdTokenError, TokenStorageError, UsageError
+from auth0link.infra.session_index import IndexEntry, SessionIndex
 from auth0link.tokens import KeyringTokenStore, MemoryTokenStore, TokenSet
 from auth0link.usecases.login import LoginRequest, login
 from auth0link.usecases.logout import logout
-from auth0link.usecases.session_index import IndexEntry, SessionIndex
 from auth0link.usecases.status import session_status
 from tests.support import idp
 

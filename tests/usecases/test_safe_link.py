@@ -29,7 +29,7 @@ from auth0link.errors import (
 from auth0link.models import split_user_id
 from auth0link.usecases.admin import MachineTenant, admin_link
 from auth0link.usecases.backups import FORMAT, BackupFiles
-from auth0link.usecases.link import LinkOptions, Primary, link_account
+from auth0link.usecases.link import LinkOptions, SignedInUser, link_account
 from auth0link.usecases.safe_link import LinkOutcome, LinkSubject, MergeOptions, Observer, safe_link
 from tests.support.demo_ids import ALICE, GOOGLE
 
@@ -123,7 +123,7 @@ def test_backs_up_then_merges_new_keys_then_links(tenant: LocalTenant, tmp_path:
     assert (doc["format"], doc["source"], doc["kept"]["user_id"]) == (FORMAT, "test", ALICE)
     assert doc["absorbed"]["user_metadata"] == {"theme": "dark", "locale": "fr"}
     assert reports == [
-        f"Backed up both profiles to {path}",
+        f"Backed up both users to {path}",
         f"Merged user_metadata keys into {ALICE}: locale",
     ]
     assert steps == [("backup", {"location": str(path)}), ("merged", {"keys": ["locale"]})]
@@ -141,7 +141,7 @@ def test_plan_shows_the_merge_and_the_absorbed_contact(tenant: LocalTenant, tmp_
     [plan] = plans
     assert plan.merge is not None
     assert plan.merge.conflicts == {"theme": ("light", "dark")}
-    assert (plan.kept.user_id, plan.absorbed_id, plan.absorbed_contact) == (
+    assert (plan.primary.user_id, plan.secondary_id, plan.secondary_contact) == (
         ALICE,
         GOOGLE,
         "alice@example.com",
@@ -337,9 +337,9 @@ def test_patch_answer_without_the_keys_aborts_before_linking(tenant: LocalTenant
 def user_link(local: LocalTenant, tmp_path: Path) -> LinkResult:
     """Alice links her Google account (her own login, then a second one)."""
     tokens = local.tokens()
-    primary = Primary(user_id=ALICE, access_token=tokens.access_token, id_token=tokens.id_token)
+    primary = SignedInUser(user_id=ALICE, access_token=tokens.access_token, id_token=tokens.id_token)
     return link_account(
-        primary=primary,
+        signed_in=primary,
         options=LinkOptions(),
         second_login=local.second_login(),
         client_for=local.client,

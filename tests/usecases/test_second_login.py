@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from auth0link.auth.discovery import Endpoints
-from auth0link.auth.pkce import DEFAULT_CALLBACK_PORTS
+from auth0link.auth.pkce import DEFAULT_CALLBACK_PORTS, PkceRequest
 from auth0link.cli import exit_code_for
 from auth0link.emulator.testing.agent import LoginAgent
 from auth0link.emulator.testing.transport import SyncASGITransport
@@ -31,11 +31,11 @@ from auth0link.errors import (
     UsageError,
 )
 from auth0link.usecases.backups import BackupFiles
-from auth0link.usecases.link import LinkOptions, Primary, link_account
+from auth0link.usecases.link import LinkOptions, SignedInUser, link_account
 from auth0link.usecases.second_login import (
-    LoginRequest,
+    BrowserSecondLogin,
     SecondLogin,
-    pkce_second_login,
+    SecondLoginRequest,
     stdin_second_login,
 )
 from tests.support.demo_ids import ALICE, GITHUB, GOOGLE
@@ -78,16 +78,16 @@ def run_link(
     tmp_path: Path,
     options: LinkOptions,
     *,
-    login: Callable[[LoginRequest], SecondLogin] | None = None,
-    primary: Primary | None = None,
+    login: Callable[[SecondLoginRequest], SecondLogin] | None = None,
+    primary: SignedInUser | None = None,
     **kw: Any,
 ) -> LinkResult:
     """Alice links the account ``login`` signs in to (Google through the login pages by default)."""
     if primary is None:
         tokens = local.tokens()
-        primary = Primary(user_id=ALICE, access_token=tokens.access_token, id_token=tokens.id_token)
+        primary = SignedInUser(user_id=ALICE, access_token=tokens.access_token, id_token=tokens.id_token)
     return link_account(
-        primary=primary,
+        signed_in=primary,
         options=options,
         second_login=login or local.second_login(),
         client_for=local.client,
@@ -98,7 +98,7 @@ def run_link(
     )
 
 
-def never(_request: LoginRequest) -> SecondLogin:
+def never(_request: SecondLoginRequest) -> SecondLogin:
     """A second login that must not happen."""
     raise AssertionError("the second login was started")
 
@@ -119,20 +119,22 @@ def test_browser_second_login_forces_a_fresh_sign_in(tenant: LocalTenant) -> Non
         httpx.get(callback)  # the browser is sent back to the loopback listener
         return True
 
-    login = pkce_second_login(
+    login = BrowserSecondLogin(
         tenant.client(),
-        endpoints=Endpoints.auth0_defaults(BASE),
-        jwks_provider=jwks(tenant),
-        client_id=NATIVE,
-        scope=USER_SCOPES,
-        audience=f"{BASE}/api/v2/",
-        callback_ports=DEFAULT_CALLBACK_PORTS,
+        PkceRequest(
+            endpoints=Endpoints.auth0_defaults(BASE),
+            jwks_provider=jwks(tenant),
+            client_id=NATIVE,
+            scope=USER_SCOPES,
+            audience=f"{BASE}/api/v2/",
+            callback_ports=DEFAULT_CALLBACK_PORTS,
+            timeout=30,
+        ),
         open_browser=browser,
         on_url=urls.append,
-        timeout=30,
     )
     started = time.time()
-    result = login(LoginRequest(connection="google-oauth2", login_hint="alice@example.com"))
+    result = login(SecondLoginRequest(connection="google-oauth2", login_hint="alice@example.com"))
     query = {k: v[0] for k, v in parse_qs(urlsplit(urls[0]).query).items()}
     assert (query["prompt"], query["max_age"]) == ("login", "0")
     assert (query["connection"], query["login_hint"]) == ("google-oauth2", "alice@example.com")
@@ -164,20 +166,22 @@ def test_the_browser_second_login_shows_a_spinner_with_the_time_left_after_the_u
         httpx.get(callback)
         return True
 
-    login = pkce_second_login(
+    login = BrowserSecondLogin(
         tenant.client(),
-        endpoints=Endpoints.auth0_defaults(BASE),
-        jwks_provider=jwks(tenant),
-        client_id=NATIVE,
-        scope=USER_SCOPES,
-        audience=f"{BASE}/api/v2/",
-        callback_ports=DEFAULT_CALLBACK_PORTS,
+        PkceRequest(
+            endpoints=Endpoints.auth0_defaults(BASE),
+            jwks_provider=jwks(tenant),
+            client_id=NATIVE,
+            scope=USER_SCOPES,
+            audience=f"{BASE}/api/v2/",
+            callback_ports=DEFAULT_CALLBACK_PORTS,
+            timeout=30,
+        ),
         open_browser=browser,
         on_url=lambda _url: events.append("url"),
-        timeout=30,
         waiting=waiting,
     )
-    login(LoginRequest(connection="google-oauth2", login_hint="alice@example.com"))
+    login(SecondLoginRequest(connection="google-oauth2", login_hint="alice@example.com"))
     assert events == ["url", "spinner: Waiting for the sign-in in the browser", "spinner closed"]
     assert remaining
     assert all(25 < left <= 30 for left in remaining)
@@ -188,7 +192,7 @@ def test_the_browser_second_login_shows_a_spinner_with_the_time_left_after_the_u
 
 def test_stdin_second_login_validates_a_tenant_id_token(tenant: LocalTenant) -> None:
     """A real ID token on stdin is validated and used; there is no access token and no start time."""
-    login = from_stdin(tenant, id_token_of(tenant, "google-oauth2") + "\n")(LoginRequest(None, None))
+    login = from_stdin(tenant, id_token_of(tenant, "google-oauth2") + "\n")(SecondLoginRequest(None, None))
     assert (login.sub, login.access_token, login.tokens, login.started_at) == (GOOGLE, None, None, None)
 
 
@@ -196,13 +200,13 @@ def test_stdin_second_login_refuses_a_token_for_another_application(tenant: Loca
     """An ID token issued to another client ID fails validation (aud)."""
     login = from_stdin(tenant, id_token_of(tenant, "google-oauth2"), client_id="someone-else")
     with pytest.raises(IdTokenError):
-        login(LoginRequest(None, None))
+        login(SecondLoginRequest(None, None))
 
 
 def test_stdin_second_login_empty_is_usage_error(tenant: LocalTenant) -> None:
     """An empty stdin for --id-token - is a usage error (exit 2)."""
     with pytest.raises(UsageError, match="No ID token") as info:
-        from_stdin(tenant, "  \n")(LoginRequest(None, None))
+        from_stdin(tenant, "  \n")(SecondLoginRequest(None, None))
     assert exit_code_for(info.value) == ExitCode.USAGE
 
 
@@ -254,7 +258,7 @@ def test_primary_secondary_links_current_into_new_and_switches_session(
     logins: list[SecondLogin] = []
     saved: list[TokenSet] = []
 
-    def second(request: LoginRequest) -> SecondLogin:
+    def second(request: SecondLoginRequest) -> SecondLogin:
         logins.append(google(request))
         return logins[-1]
 
@@ -264,7 +268,7 @@ def test_primary_secondary_links_current_into_new_and_switches_session(
     google_path = f"/api/v2/users/{GOOGLE}"
     assert tenant.faults.writes() == [("PATCH", google_path), ("POST", f"{google_path}/identities")]
     assert tenant.user(ALICE) is None
-    assert (result.user.user_id, result.absorbed_id, result.session_switched) == (GOOGLE, ALICE, True)
+    assert (result.user.user_id, result.secondary_id, result.session_switched) == (GOOGLE, ALICE, True)
     [session] = saved
     tokens = logins[0].tokens
     assert tokens is not None
@@ -273,16 +277,16 @@ def test_primary_secondary_links_current_into_new_and_switches_session(
         tokens.access_token,
         tokens.refresh_token,
     )
-    kept = tenant.user(GOOGLE)
-    assert kept is not None
+    primary = tenant.user(GOOGLE)
+    assert primary is not None
     # the kept (Google) account's values win; the old primary's missing keys are merged in
-    assert kept["user_metadata"] == {"theme": "dark", "locale": "fr", "newsletter": True}
+    assert primary["user_metadata"] == {"theme": "dark", "locale": "fr", "newsletter": True}
 
 
 def test_primary_secondary_needs_the_current_id_token(tenant: LocalTenant, tmp_path: Path) -> None:
     """Without the current account's ID token --primary secondary fails (exit 2) before any login."""
     tokens = tenant.tokens()
-    primary = Primary(user_id=ALICE, access_token=tokens.access_token)
+    primary = SignedInUser(user_id=ALICE, access_token=tokens.access_token)
     with pytest.raises(UsageError, match="ID token"):
         run_link(tenant, tmp_path, LinkOptions(primary="secondary"), login=never, primary=primary)
 
@@ -342,21 +346,23 @@ def _published_keys(tenant: LocalTenant) -> dict[str, Any]:
     return keys
 
 
-def _cached_login(tenant: LocalTenant, cache: Path) -> Callable[[LoginRequest], SecondLogin]:
+def _cached_login(tenant: LocalTenant, cache: Path) -> Callable[[SecondLoginRequest], SecondLogin]:
     """The browser second login with the callback check cached in ``cache``."""
     from auth0link.auth.accepted_callbacks import AcceptedCallbacks
 
-    return pkce_second_login(
+    return BrowserSecondLogin(
         tenant.client(),
-        endpoints=Endpoints.auth0_defaults(BASE),
-        jwks_provider=lambda: _published_keys(tenant),
-        client_id=NATIVE,
-        scope=USER_SCOPES,
-        audience=f"{BASE}/api/v2/",
-        callback_ports=DEFAULT_CALLBACK_PORTS,
+        PkceRequest(
+            endpoints=Endpoints.auth0_defaults(BASE),
+            jwks_provider=lambda: _published_keys(tenant),
+            client_id=NATIVE,
+            scope=USER_SCOPES,
+            audience=f"{BASE}/api/v2/",
+            callback_ports=DEFAULT_CALLBACK_PORTS,
+            timeout=30,
+        ),
         open_browser=_browser(tenant),
         on_url=lambda _url: None,
-        timeout=30,
         accepted=AcceptedCallbacks(cache),
     )
 
@@ -365,7 +371,7 @@ def test_link_asks_about_the_callback_url_once_then_makes_five_requests(
     tenant: LocalTenant, tmp_path: Path
 ) -> None:
     """The authorize pre-check is cached per client and port: a later link makes 5 requests of its own."""
-    request = LoginRequest(connection="google-oauth2", login_hint="alice@example.com")
+    request = SecondLoginRequest(connection="google-oauth2", login_hint="alice@example.com")
     _cached_login(tenant, tmp_path / "cache")(request)  # an earlier link (or restore) asked
     assert tenant.faults.requests.count(("GET", "/authorize")) == 1
     tenant.faults.requests.clear()
@@ -392,14 +398,16 @@ def test_a_login_that_does_not_come_back_forgets_the_cached_callback_check(
     with pytest.raises(LoginRequired):
         run_pkce_login(
             tenant.client(),
-            endpoints=Endpoints.auth0_defaults(BASE),
-            jwks_provider=dict,
-            client_id=NATIVE,
-            scope=USER_SCOPES,
-            audience=None,
+            PkceRequest(
+                endpoints=Endpoints.auth0_defaults(BASE),
+                jwks_provider=dict,
+                client_id=NATIVE,
+                scope=USER_SCOPES,
+                audience=None,
+                timeout=0.3,
+            ),
             open_browser=lambda _url: True,  # nobody signs in
             on_url=lambda _url: None,
-            timeout=0.3,
             accepted=accepted,
         )
     assert tenant.faults.requests.count(("GET", "/authorize")) == 1

@@ -7,12 +7,11 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from auth0link.errors import ApiError
-from auth0link.usecases.export_file import ExportReader
-from auth0link.usecases.export_job import ExportRun
-from auth0link.usecases.pacer import Pacer
+from auth0link.infra.export_file import ExportReader
+from auth0link.infra.export_job import ExportRun
+from auth0link.infra.pacer import Pacer
 from auth0link.usecases.suggest import (
     Candidate,
-    Suggestion,
     suggest_for_email,
     suggest_from_export,
     suggest_group,
@@ -25,6 +24,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from auth0link.client import Auth0Client
+    from auth0link.infra.pipe_format import Suggestion
 
 
 def cand(

@@ -179,9 +179,9 @@ def test_lost_late_or_garbled_answer_is_read_back_as_unlinked(tenant: LocalTenan
     assert tenant.faults.writes() == [("DELETE", GITHUB_DELETE)]
 
 
-def test_dropped_request_still_listed_is_unknown(tenant: LocalTenant) -> None:
-    """A dropped DELETE still listed after every read-back is unknown, not "still linked"."""
-    tenant.faults.fail("DELETE", GITHUB_DELETE, "drop")
+def test_unsent_request_still_listed_is_unknown(tenant: LocalTenant) -> None:
+    """An unsent DELETE still listed after every read-back is unknown, not "still linked"."""
+    tenant.faults.fail("DELETE", GITHUB_DELETE, "unsent")
     with pytest.raises(LinkAborted, match="whether it was unlinked is unknown") as info:
         run_unlink(tenant, [GITHUB_PAIR])
     assert f"Unknown: {GITHUB}. Still linked: none." in info.value.message

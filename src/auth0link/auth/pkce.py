@@ -58,6 +58,7 @@ __all__ = [
     "CALLBACK_HOST",
     "CALLBACK_PATH",
     "DEFAULT_CALLBACK_PORTS",
+    "PkceRequest",
     "PkceResult",
     "authorize_url",
     "bind_listener",
@@ -193,38 +194,49 @@ def _wait(listener: Listener, timeout: float, clock: Callable[[], float], hint: 
     return listener.outcome
 
 
-def run_pkce_login(  # long: one keyword per authorize parameter; the body is listen, wait, exchange
+@dataclasses.dataclass(frozen=True)
+class PkceRequest:
+    """One browser login: the application, what to ask the authorization server, how long to wait.
+
+    ``require_fresh_auth`` demands ``auth_time`` ≥ the start of this login (use it with
+    ``prompt="login"``/``max_age=0`` for a second, linking login). ``check_callback=False`` skips
+    the early "Callback URL mismatch" probe. ``timeout_hint`` is what the caller's user should do
+    when no login arrives in time, ``retry_hint`` how to try again after a refused login.
+    """
+
+    endpoints: Endpoints
+    jwks_provider: Callable[[], dict[str, Any]] = dataclasses.field(repr=False)
+    client_id: str
+    scope: str
+    audience: str | None
+    callback_ports: Sequence[int] = DEFAULT_CALLBACK_PORTS
+    connection: str | None = None
+    prompt: str | None = None
+    max_age: int | None = None
+    login_hint: str | None = None
+    timeout: float = 300.0
+    require_fresh_auth: bool = False
+    check_callback: bool = True
+    timeout_hint: Fix | str = LOGIN_TIMEOUT_HINT
+    retry_hint: Fix | str = LOGIN
+
+
+def run_pkce_login(
     client: Auth0Client,
+    request: PkceRequest,
     *,
-    endpoints: Endpoints,
-    jwks_provider: Callable[[], dict[str, Any]],
-    client_id: str,
-    scope: str,
-    audience: str | None,
-    callback_ports: Sequence[int] = DEFAULT_CALLBACK_PORTS,
-    connection: str | None = None,
-    prompt: str | None = None,
-    max_age: int | None = None,
-    login_hint: str | None = None,
     open_browser: Callable[[str], bool],
     on_url: Callable[[str], None],
-    timeout: float = 300.0,
-    require_fresh_auth: bool = False,
-    check_callback: bool = True,
     clock: Callable[[], float] = time.monotonic,
-    timeout_hint: Fix | str = LOGIN_TIMEOUT_HINT,
-    retry_hint: Fix | str = LOGIN,
     accepted: AcceptedCallbacks | None = None,
 ) -> PkceResult:
     """Log a user in through the browser; see the module docstring for the steps.
 
-    ``require_fresh_auth`` demands ``auth_time`` ≥ the start of this login (use it with
-    ``prompt="login"``/``max_age=0`` for a second, linking login). ``check_callback=False`` skips
-    the early "Callback URL mismatch" probe; with ``accepted`` it is asked once per tenant,
-    application and port, then cached (a login that does not come back forgets it).
-    ``timeout_hint`` is what the caller's user should do when no login arrives in time,
-    ``retry_hint`` how to try again after a refused login.
+    ``on_url`` shows the URL, ``open_browser`` opens it; with ``accepted`` the callback URL is
+    asked about once per tenant, application and port, then cached (a login that does not come
+    back forgets it).
     """
+    callback_ports = request.callback_ports
     started_at, verifier = time.time(), make_verifier()
     state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
     try:
@@ -232,20 +244,7 @@ def run_pkce_login(  # long: one keyword per authorize parameter; the body is li
     except KeyboardInterrupt:
         raise Interrupted from None
     redirect_uri = f"http://{CALLBACK_HOST}:{listener.server_address[1]}{CALLBACK_PATH}"
-    url = authorize_url(
-        endpoints.authorization_endpoint,
-        client_id=client_id,
-        redirect_uri=redirect_uri,
-        scope=scope,
-        state=state,
-        nonce=nonce,
-        code_challenge=challenge_for(verifier),
-        audience=audience,
-        connection=connection,
-        prompt=prompt,
-        max_age=max_age,
-        login_hint=login_hint,
-    )
+    url = _authorize_url_for(request, redirect_uri=redirect_uri, state=state, nonce=nonce, verifier=verifier)
 
     def probe() -> None:
         if accepted is None or not accepted.known(url):
@@ -257,18 +256,62 @@ def run_pkce_login(  # long: one keyword per authorize parameter; the body is li
         code = _await_code(
             listener,
             url,
-            probe=probe if check_callback else None,
+            probe=probe if request.check_callback else None,
             on_url=on_url,
             open_browser=open_browser,
-            timeout=timeout,
+            timeout=request.timeout,
             clock=clock,
             ports=callback_ports,
-            hints=(timeout_hint, retry_hint),
+            hints=(request.timeout_hint, request.retry_hint),
         )
     except BaseException:
         if accepted is not None:
             accepted.forget(url)  # the cached answer may be what went wrong: ask again next time
         raise
+    tokens, claims = _exchange(
+        client,
+        request,
+        code=code,
+        verifier=verifier,
+        redirect_uri=redirect_uri,
+        nonce=nonce,
+        started_at=started_at,
+    )
+    return PkceResult(tokens=tokens, claims=claims, redirect_uri=redirect_uri, started_at=started_at)
+
+
+def _authorize_url_for(
+    request: PkceRequest, *, redirect_uri: str, state: str, nonce: str, verifier: str
+) -> str:
+    """The authorize URL of ``request`` for this login's listener, ``state``, ``nonce`` and verifier."""
+    return authorize_url(
+        request.endpoints.authorization_endpoint,
+        client_id=request.client_id,
+        redirect_uri=redirect_uri,
+        scope=request.scope,
+        state=state,
+        nonce=nonce,
+        code_challenge=challenge_for(verifier),
+        audience=request.audience,
+        connection=request.connection,
+        prompt=request.prompt,
+        max_age=request.max_age,
+        login_hint=request.login_hint,
+    )
+
+
+def _exchange(
+    client: Auth0Client,
+    request: PkceRequest,
+    *,
+    code: str,
+    verifier: str,
+    redirect_uri: str,
+    nonce: str,
+    started_at: float,
+) -> tuple[TokenResponse, dict[str, Any]]:
+    """Trade the code for tokens and validate the ID token (``auth_time`` too, when asked)."""
+    endpoints, client_id, retry_hint = request.endpoints, request.client_id, request.retry_hint
     try:
         tokens = client.token(
             {
@@ -280,10 +323,10 @@ def run_pkce_login(  # long: one keyword per authorize parameter; the body is li
             },
             endpoint=endpoints.token_endpoint,
         )
-        fresh = {"auth_time_after": started_at} if require_fresh_auth else {}
+        fresh = {"auth_time_after": started_at} if request.require_fresh_auth else {}
         claims = validate_with_provider(
             tokens.id_token,
-            jwks_provider=jwks_provider,
+            jwks_provider=request.jwks_provider,
             issuer=endpoints.issuer,
             client_id=client_id,
             nonce=nonce,
@@ -295,7 +338,7 @@ def run_pkce_login(  # long: one keyword per authorize parameter; the body is li
         raise
     except KeyboardInterrupt:
         raise Interrupted("Interrupted: the login was cancelled; nothing was stored.") from None
-    return PkceResult(tokens=tokens, claims=claims, redirect_uri=redirect_uri, started_at=started_at)
+    return tokens, claims
 
 
 def _await_code(

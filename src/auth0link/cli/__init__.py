@@ -37,7 +37,7 @@ COMMANDS: Final[dict[str, tuple[str, str]]] = {
     ),
     "logout": ("auth0link.cli.logout:logout", "Revoke the refresh token and delete the stored session."),
     "status": ("auth0link.cli.status:status", "Show who is logged in where, checked with the tenant."),
-    "token": ("auth0link.cli.status:token", "Print a valid access token for scripts (refreshed if needed)."),
+    "token": ("auth0link.cli.token:token", "Print a valid access token for scripts (refreshed if needed)."),
     "identities": ("auth0link.cli.identities:identities", "List the logged-in user's identities."),
     "link": ("auth0link.cli.link:link", "Link another of your accounts to the logged-in user."),
     "unlink": ("auth0link.cli.unlink:unlink", "Unlink PROVIDER USER_ID from the logged-in user."),

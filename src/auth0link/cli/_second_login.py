@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
     from auth0link.application import Application
     from auth0link.errors import Fix
-    from auth0link.usecases.second_login import LoginRequest, SecondLogin
+    from auth0link.usecases.second_login import SecondLogin, SecondLoginRequest
 
 
 def browser_second_login(
@@ -26,9 +26,10 @@ def browser_second_login(
     purpose: str,
     timeout_hint: Fix | str | None = None,
     retry_hint: Fix | str | None = None,
-) -> Callable[[LoginRequest], SecondLogin]:
+) -> Callable[[SecondLoginRequest], SecondLogin]:
     """A forced-fresh browser login; ``purpose`` is the line above the URL ("Sign in to …")."""
     from auth0link.auth.accepted_callbacks import AcceptedCallbacks
+    from auth0link.auth.pkce import DEFAULT_CALLBACK_PORTS, PkceRequest
     from auth0link.usecases import second_login
 
     if app.second_login is not None:  # injected (tests, scripts driving their own browser)
@@ -47,19 +48,52 @@ def browser_second_login(
         if print_only:
             app.output.ssh_hint(url, default_port=settings.callback_ports[0])
 
-    return second_login.pkce_second_login(
-        app.client(),
+    first_port = settings.callback_ports[0] if settings.callback_ports else DEFAULT_CALLBACK_PORTS[0]
+    pkce = PkceRequest(
         endpoints=app.endpoints,
         jwks_provider=app.jwks,
         client_id=settings.require_client_id,
         scope=settings.scopes,
         audience=settings.api_audience,
         callback_ports=settings.callback_ports,
+        timeout=timeout,
+        timeout_hint=timeout_hint or second_login.link_timeout_hint(first_port),
+        retry_hint=retry_hint or second_login.LINK_RETRY_HINT,
+    )
+    return second_login.BrowserSecondLogin(
+        app.client(),
+        pkce,
         open_browser=(lambda _url: False) if print_only else app.open_browser,
         on_url=on_url,
-        timeout=timeout,
-        waiting=app.output.waiting,
-        timeout_hint=timeout_hint,
-        retry_hint=retry_hint or second_login.LINK_RETRY_HINT,
         accepted=AcceptedCallbacks(app.cache_dir),
+        waiting=app.output.waiting,
+    )
+
+
+def second_login_for_link(
+    app: Application, *, from_stdin: bool, no_browser: bool, timeout: float
+) -> Callable[[SecondLoginRequest], SecondLogin]:
+    """``link``'s second login: the ID token on stdin, or the browser (PKCE, URL on stderr; injectable)."""
+    import sys
+
+    from auth0link import _stdin
+    from auth0link.errors import Fix, cmd
+    from auth0link.usecases import second_login
+
+    settings = app.settings
+    if from_stdin:  # read first: a closed or binary stdin fails before any request
+        hint = Fix(
+            "pipe the secondary account's ID token in: … | ",
+            cmd("link", "--id-token", "-", "--no-merge-metadata"),
+        )
+        token = _stdin.read_text(sys.stdin, what="an ID token", hint=hint)
+        return second_login.stdin_second_login(
+            token,
+            jwks_provider=app.jwks,
+            issuer=app.endpoints.issuer,
+            client_id=settings.require_client_id,
+            clock=app.clock,
+        )
+    return browser_second_login(
+        app, no_browser=no_browser, timeout=timeout, purpose="Sign in to the account to link"
     )

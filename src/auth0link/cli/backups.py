@@ -33,7 +33,7 @@ def backups_list(app: Application, *, user_id: str | None, as_json: bool) -> Non
     entries = find_backups(app.backups_dir, user_id)
     app.output.rows(
         ("location", "created_at", "primary_id", "secondary_id"),
-        ((e.location, e.created_at, e.kept_id, e.absorbed_id) for e in entries),
+        ((e.location, e.created_at, e.primary_id, e.secondary_id) for e in entries),
         as_json=as_json,
         title="Backups",
     )
@@ -113,7 +113,7 @@ def backups_restore(
     if not confirm("Restore now?", yes=yes):
         raise Cancelled("Nothing was restored.")
     if machine:
-        user = use_case.apply_backup(app.admin_client(), entry)
+        user = use_case.apply_backup(app.machine_client(), entry)
         restored = Restored(user=user, backup=entry.location, restored=tuple(body))
     else:
         restored = restore_as_user(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,8 +15,10 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from auth0link.application import Application
+    from auth0link.infra.pipe_format import InvalidLine, Pair
+    from auth0link.models import BatchOutcome
     from auth0link.output import Output
-    from auth0link.usecases.batch_input import InvalidLine, Pair
+    from auth0link.output._progress import BatchProgress
 
 
 @command(name="batch-link")
@@ -56,7 +57,7 @@ if TYPE_CHECKING:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
 @allow_unknown_tenant
 @pass_app
-def batch_link(  # long: one parameter per option, and the help text
+def batch_link(
     app: Application,
     *,
     source: str,
@@ -81,56 +82,21 @@ def batch_link(  # long: one parameter per option, and the help text
     Exit 1 when any pair failed or any line was invalid, else 8 when a safety
     check refused a pair (unverified or different emails). Needs update:users.
     """
-    import threading
+    from auth0link.errors import Auth0LinkError, Fix, Interrupted, Refused, cmd
+    from auth0link.usecases.batch_link import BatchRequest, batch_link
 
-    from auth0link.errors import Auth0LinkError, Fix, Interrupted, Refused, UsageError, cmd
-    from auth0link.usecases import batch
-    from auth0link.usecases.batch_input import read_pairs
-    from auth0link.usecases.journal import open_run_files
-    from auth0link.usecases.pacer import Pacer
-
-    if resume_path is not None and journal_path is not None:
-        raise UsageError("Pass either --journal or --resume, not both.")
-    path = None if source == "-" else Path(source)
-    if path is not None and not path.is_file():
-        raise UsageError(f"No such input file: {source}.", hint="pass a file of pairs, or - for stdin")
-    stdin_lines = _stdin_lines() if path is None else None  # a closed stdin fails before the journal
-    client = app.client() if dry_run else app.admin_client(max_connections=workers)
-    client.max_rate_limit_retries = 0  # the pacer handles 429 for all workers at once
-    files = open_run_files(
-        app.settings.data_dir,
+    request = BatchRequest(
+        source=None if source == "-" else Path(source),
         journal_path=journal_path,
         resume_path=resume_path,
         dry_run=dry_run,
-        now=app.clock(),
-        tenant=None if dry_run else app.tenant_mark,  # a dry run writes nothing
+        strict=strict,
+        workers=workers,
+        prefer_secondary=prefer_secondary_metadata,
+        include_unverified=include_unverified,
         allow_unknown_tenant=allow_unknown_tenant,
     )
-    if files.journal is not None and not dry_run:
-        app.output.info(f"journal: {files.journal.path}")
-    reporter = _Reporter(app.output, total=_count_lines(path) if path is not None else None)
-    linker = batch.BatchLinker(
-        client,
-        journal=files.journal,
-        backups=files.backups,
-        pacer=Pacer(),
-        reporter=reporter,
-        options=batch.BatchOptions(
-            dry_run=dry_run,
-            strict=strict,
-            prefer_secondary=prefer_secondary_metadata,
-            include_unverified=include_unverified,
-            workers=workers,
-        ),
-        stop=threading.Event(),
-        sleep=app.sleep,
-    )
-    try:
-        with path.open("rb") if path is not None else contextlib.nullcontext(stdin_lines) as lines:
-            summary = linker.run(read_pairs(lines or ()))  # byte lines: read_pairs decodes each one
-    finally:
-        reporter.progress.close()
-        files.close()
+    summary = batch_link(request, app, _Reporter(app.output), stdin=_stdin_lines)
     app.output.batch_summary(summary, as_json=as_json)
     resume = cmd("batch-link", str(source), "--resume", str(summary.journal))
     if summary.interrupted:
@@ -153,15 +119,27 @@ def batch_link(  # long: one parameter per option, and the help text
 class _Reporter:
     """Per-pair lines and the progress display."""
 
-    def __init__(self, output: Output, *, total: int | None) -> None:
+    def __init__(self, output: Output) -> None:
         self.output = output
-        self.progress = output.progress(total=total, label="batch-link")
+        self.progress: BatchProgress | None = None
 
-    def pair_done(self, pair: Pair, outcome: str, detail: str) -> None:
-        if outcome == "done":  # finished by an earlier run (--resume): not this run's rate
+    def started(self, *, journal: Path | None, total: int | None) -> None:
+        if journal is not None:
+            self.output.info(f"journal: {journal}")
+        self.progress = self.output.progress(total=total, label="batch-link")
+
+    def finished(self) -> None:
+        if self.progress is not None:
+            self.progress.close()
+
+    def pair_done(self, pair: Pair, outcome: BatchOutcome, detail: str) -> None:
+        from auth0link.models import BatchOutcome
+
+        assert self.progress is not None
+        if outcome is BatchOutcome.DONE_BEFORE:  # finished by an earlier run (--resume): not this run's rate
             self.progress.skip()
             return
-        if outcome in {"failed", "skipped"}:
+        if outcome in {BatchOutcome.FAILED, BatchOutcome.SKIPPED}:
             self.output.warn(
                 f"line {pair.line}: {pair.primary_id} <- {pair.secondary_id}: {outcome}: {detail}"
             )
@@ -180,12 +158,3 @@ def _stdin_lines() -> Iterator[bytes]:
 
     hint = "pipe the pairs in, or pass a file of pairs instead of -"
     return _stdin.iter_lines(sys.stdin, what="primary<TAB>secondary lines", hint=hint)
-
-
-def _count_lines(path: Path) -> int | None:
-    """Pairs in a file, for the ETA (one streaming pass; header, comments and blanks not counted)."""
-    try:
-        with path.open("rb") as handle:
-            return sum(1 for line in handle if line.strip() and not line.startswith((b"#", b"primary_id")))
-    except OSError:
-        return None

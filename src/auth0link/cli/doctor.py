@@ -27,8 +27,7 @@ def doctor(app: Application, *, as_json: bool) -> None:
     problem comes with its fix. Exit 1 when something is wrong.
     """
     from auth0link.errors import Auth0LinkError, Fix
-    from auth0link.usecases import status
-    from auth0link.usecases.doctor import credential_checks, run_doctor
+    from auth0link.usecases.doctor import active_credential_checks, machine_stored, run_doctor
 
     settings = app.settings
     env_machine = (
@@ -39,18 +38,20 @@ def doctor(app: Application, *, as_json: bool) -> None:
 
     def credentials() -> list[Check]:
         """The active profile's session and machine credentials, checked as `status` checks them."""
-        report = status.gather(
-            [c for c in app.profiles.profile_configs() if c.active],
+        return active_credential_checks(
+            app.profiles.profile_configs(),
             world=app.profiles,
             config_dir=settings.config_dir,
             now=app.clock(),
-            offline=False,
             bare_profile=settings.bare_profile,
             env_machine=env_machine,
         )
-        return credential_checks(report.sessions, report.machines)
 
-    if settings.client_id is None and env_machine is None and not _machine_stored(app):
+    if (
+        settings.client_id is None
+        and env_machine is None
+        and not machine_stored(settings.config_dir, app.profiles.profile_configs())
+    ):
         settings.require_client_id  # noqa: B018 - raises the configuration error naming the fix
     checks = run_doctor(
         app.client(),
@@ -70,11 +71,3 @@ def doctor(app: Application, *, as_json: bool) -> None:
             f"auth0link doctor found {len(failed)} problem(s).",
             hint=Fix.run("doctor", lead="fix the lines marked X above, then run ", note=" again"),
         )
-
-
-def _machine_stored(app: Application) -> bool:
-    """Whether this profile has machine credentials stored for its tenant (``login --machine``)."""
-    from auth0link.usecases.profiles import machine_entries
-
-    active = [c for c in app.profiles.profile_configs() if c.active]
-    return bool(machine_entries(app.settings.config_dir, active))

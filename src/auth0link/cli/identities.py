@@ -43,7 +43,7 @@ def identities(
             raise UsageError(
                 "--user needs a user ID.", hint=Fix("e.g. ", cmd("identities", "--user", "'auth0|abc'"))
             )
-        user = fetch_identities(app.admin_client(), admin_user)
+        user = fetch_identities(app.machine_client(), admin_user)
     else:
         access = app.access()
         user = fetch_identities(app.user_client(access), access.user_id, own_user=True)

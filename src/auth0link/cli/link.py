@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import sys
-from typing import TYPE_CHECKING
+import dataclasses
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from auth0link.cli._globals import command, pass_app
 from auth0link.cli._prompts import confirm, require_yes_or_tty
-from auth0link.cli._second_login import browser_second_login
+from auth0link.cli._second_login import second_login_for_link
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from auth0link.application import Application
     from auth0link.models import LinkPlan, LinkResult
     from auth0link.tokens import TokenSet
-    from auth0link.usecases.backups import BackupSink
     from auth0link.usecases.link import LinkOptions
-    from auth0link.usecases.second_login import LoginRequest, SecondLogin
 
 
 @command()
@@ -97,101 +93,66 @@ if TYPE_CHECKING:
 @click.option("--user-id", "admin_user_id", metavar="U", help="Admin: the secondary's user_id (with --user).")
 @click.option("--connection-id", metavar="C", help="Admin: the secondary's connection ID (optional).")
 @pass_app
-def link(  # long: one parameter per option, and the help text; the body is three calls
-    app: Application,
-    *,
-    admin_user: str | None,
-    admin_provider: str | None,
-    admin_user_id: str | None,
-    connection_id: str | None,
-    connection: str | None,
-    login_hint: str | None,
-    primary_choice: str,
-    no_merge_metadata: bool,
-    prefer_secondary_metadata: bool,
-    allow_unverified: bool,
-    allow_different_email: bool,
-    no_browser: bool,
-    id_token_source: str | None,
-    timeout: float,
-    as_json: bool,
-    yes: bool,
-) -> None:
+def link(app: Application, **flags: Any) -> None:
     """Link another of your accounts to the logged-in user.
 
     \b
     1. a fresh login of the other account (prompt=login, max_age=0);
     2. checks: a different account, the --login-hint one, email verified,
        the same email as yours (or your yes), not already linked;
-    3. a backup of both profiles in <data dir>/backups (path printed);
+    3. a backup of both users in <data dir>/backups (path printed);
     4. the other account's user_metadata merged in (shown, then confirmed);
     5. the link (POST /api/v2/users/{primary}/identities), then the identities.
     If a step fails, the message says what was and was not changed.
     Auth0 does not allow linking through the device flow: on a remote machine
     use --no-browser (and ssh -L 8484:127.0.0.1:8484) or --id-token -.
     """
-    from auth0link.errors import UsageError
-    from auth0link.usecases.backups import BackupFiles
-
-    backup = BackupFiles(app.backups_dir, clock=app.clock, tenant=lambda: app.tenant_mark)
-    if admin_user or admin_provider or admin_user_id or connection_id:
-        result = _admin_link(
-            app,
-            primary_id=admin_user,
-            provider=admin_provider,
-            user_id=admin_user_id,
-            connection_id=connection_id,
-            backup=backup,
-            prefer_secondary=prefer_secondary_metadata,
-            allow_unverified=allow_unverified,
-        )
-    else:
-        if id_token_source is not None and id_token_source != "-":  # noqa: S105 - '-' means stdin
-            raise UsageError(
-                "--id-token only reads from stdin: pass --id-token - and pipe the token in.",
-                hint="tokens in arguments end up in shell history and process lists",
-            )
-        from auth0link.usecases.link import LinkOptions
-
-        options = LinkOptions(
-            connection=connection,
-            login_hint=login_hint,
-            allow_unverified=allow_unverified,
-            merge_metadata=not no_merge_metadata,
-            prefer_secondary=prefer_secondary_metadata,
-            primary="secondary" if primary_choice == "secondary" else "current",
-            id_token_from_stdin=id_token_source == "-",  # noqa: S105 - '-' means stdin, not a secret
-            allow_different_email=allow_different_email,
-            interactive=not yes and not app.settings.no_input,
-        )
-        result = _user_link(app, options, backup=backup, yes=yes, no_browser=no_browser, timeout=timeout)
+    opts = LinkFlags(**flags)
+    result = _admin_link(app, opts) if opts.admin_form else _user_link(app, opts)
     from auth0link.output import clean
 
     keys = ", ".join(clean(key) for key in result.metadata_patched)
     merged = f", merged user_metadata keys {keys}" if keys else ""
     app.output.success(
-        f"Linked {clean(result.absorbed_id)} into {clean(result.user.user_id)}{merged} "
+        f"Linked {clean(result.secondary_id)} into {clean(result.user.user_id)}{merged} "
         f"(backup: {clean(result.backup)})"
     )
-    app.output.identities(result.user, as_json=as_json)
+    app.output.identities(result.user, as_json=opts.as_json)
 
 
-def _admin_link(
-    app: Application,
-    *,
-    primary_id: str | None,
-    provider: str | None,
-    user_id: str | None,
-    connection_id: str | None,
-    backup: BackupSink,
-    prefer_secondary: bool,
-    allow_unverified: bool,
-) -> LinkResult:
+@dataclasses.dataclass(frozen=True)
+class LinkFlags:
+    """The options of ``link``, as click parsed them (one field per option)."""
+
+    admin_user: str | None
+    admin_provider: str | None
+    admin_user_id: str | None
+    connection_id: str | None
+    connection: str | None
+    login_hint: str | None
+    primary_choice: str
+    no_merge_metadata: bool
+    prefer_secondary_metadata: bool
+    allow_unverified: bool
+    allow_different_email: bool
+    no_browser: bool
+    id_token_source: str | None
+    timeout: float
+    as_json: bool
+    yes: bool
+
+    @property
+    def admin_form(self) -> bool:
+        """``--user`` and friends: the admin form (machine credentials)."""
+        return bool(self.admin_user or self.admin_provider or self.admin_user_id or self.connection_id)
+
+
+def _admin_link(app: Application, opts: LinkFlags) -> LinkResult:
     """``link --user PRIMARY --provider P --user-id U``: the same sequence with machine credentials."""
     from auth0link.errors import Fix, UsageError, cmd
-    from auth0link.usecases.admin import admin_link
+    from auth0link.usecases.admin import AdminLinkRequest, link_as_admin
 
-    if not (primary_id and provider and user_id):
+    if not (opts.admin_user and opts.admin_provider and opts.admin_user_id):
         raise UsageError(
             "The admin form needs --user PRIMARY_ID --provider P --user-id U.",
             hint=Fix(
@@ -199,29 +160,49 @@ def _admin_link(
                 cmd("link", "--user", "'auth0|abc'", "--provider", "google-oauth2", "--user-id", "1093"),
             ),
         )
-    return admin_link(
-        app.admin_client(),
-        primary_id=primary_id,
-        provider=provider,
-        user_id=user_id,
-        connection_id=connection_id,
-        backup=backup,
-        prefer_secondary=prefer_secondary,
-        allow_unverified=allow_unverified,
-        clock=app.clock,
-        sleep=app.sleep,
+    request = AdminLinkRequest(
+        primary_id=opts.admin_user,
+        provider=opts.admin_provider,
+        user_id=opts.admin_user_id,
+        connection_id=opts.connection_id,
+        prefer_secondary=opts.prefer_secondary_metadata,
+        allow_unverified=opts.allow_unverified,
+    )
+    return link_as_admin(request, app)
+
+
+def _link_options(app: Application, opts: LinkFlags) -> LinkOptions:
+    """The user form's choices (``--id-token`` only ever reads stdin)."""
+    from auth0link.errors import UsageError
+    from auth0link.usecases.link import LinkOptions
+
+    if opts.id_token_source is not None and opts.id_token_source != "-":  # noqa: S105 - '-' means stdin
+        raise UsageError(
+            "--id-token only reads from stdin: pass --id-token - and pipe the token in.",
+            hint="tokens in arguments end up in shell history and process lists",
+        )
+    return LinkOptions(
+        connection=opts.connection,
+        login_hint=opts.login_hint,
+        allow_unverified=opts.allow_unverified,
+        merge_metadata=not opts.no_merge_metadata,
+        prefer_secondary=opts.prefer_secondary_metadata,
+        primary="secondary" if opts.primary_choice == "secondary" else "current",
+        id_token_from_stdin=opts.id_token_source == "-",  # noqa: S105 - '-' means stdin, not a secret
+        allow_different_email=opts.allow_different_email,
+        interactive=not opts.yes and not app.settings.no_input,
     )
 
 
-def _user_link(
-    app: Application, options: LinkOptions, *, backup: BackupSink, yes: bool, no_browser: bool, timeout: float
-) -> LinkResult:
+def _user_link(app: Application, opts: LinkFlags) -> LinkResult:
     """The user's own link: a second login, then the safe-link sequence."""
-    from auth0link.usecases.link import Primary, link_account
+    from auth0link.usecases.link import SignedInUser, link_account
 
+    options = _link_options(app, opts)
+    yes = opts.yes
     require_yes_or_tty(app, yes=yes, what="link")
     access = app.access()
-    primary = Primary(
+    primary = SignedInUser(
         user_id=access.user_id,
         access_token=access.token,
         id_token=access.tokens.id_token if access.tokens else None,
@@ -235,46 +216,21 @@ def _user_link(
     def save_session(tokens: TokenSet) -> None:
         app.sessions.save(tokens)
 
-    login = _second_login(app, from_stdin=options.id_token_from_stdin, no_browser=no_browser, timeout=timeout)
+    login = second_login_for_link(
+        app, from_stdin=options.id_token_from_stdin, no_browser=opts.no_browser, timeout=opts.timeout
+    )
     return link_account(
-        primary=primary,
+        signed_in=primary,
         options=options,
         second_login=login,
         # the primary's own session renews its token on a 401; the second login's is fresh
         client_for=lambda token: (
             app.user_client(access) if token == access.token else app.client(access_token=token)
         ),
-        backup=backup,
+        backup=app.backup_files(),
         confirm=show_and_confirm,
         report=app.output.info,
         save_session=save_session if access.source == "store" else None,
         clock=app.clock,
         sleep=app.sleep,
-    )
-
-
-def _second_login(
-    app: Application, *, from_stdin: bool, no_browser: bool, timeout: float
-) -> Callable[[LoginRequest], SecondLogin]:
-    """The second login: the ID token on stdin, or the browser (PKCE, URL on stderr; injectable)."""
-    from auth0link import _stdin
-    from auth0link.errors import Fix, cmd
-    from auth0link.usecases import second_login
-
-    settings = app.settings
-    if from_stdin:  # read first: a closed or binary stdin fails before any request
-        hint = Fix(
-            "pipe the secondary account's ID token in: … | ",
-            cmd("link", "--id-token", "-", "--no-merge-metadata"),
-        )
-        token = _stdin.read_text(sys.stdin, what="an ID token", hint=hint)
-        return second_login.stdin_second_login(
-            token,
-            jwks_provider=app.jwks,
-            issuer=app.endpoints.issuer,
-            client_id=settings.require_client_id,
-            clock=app.clock,
-        )
-    return browser_second_login(
-        app, no_browser=no_browser, timeout=timeout, purpose="Sign in to the account to link"
     )

@@ -120,8 +120,8 @@ def _user_login(
 ) -> None:
     """The primary user's login: the browser or the device flow, then the session is stored."""
     from auth0link.auth.browser import choose_flow
+    from auth0link.infra.session_index import SessionIndex
     from auth0link.usecases import login as use_case
-    from auth0link.usecases.session_index import SessionIndex
 
     settings = app.settings
     use_case.check_no_env_token(settings.access_token)
@@ -205,10 +205,10 @@ def _machine_login(
         app.settings.client_secret,
         lambda: _stdin.read_text(sys.stdin, what="a client secret", hint=hint),
     )
-    result = app.admin.login(client_id, secret)
+    result = app.machine.login(client_id, secret)
     scopes = result.scope or "(no scopes granted)"
     app.output.success(
-        f"Machine credentials stored for {app.settings.base_url} (client {client_id}; {scopes})"
+        f"Machine credentials stored for {app.settings.require_domain} (client {client_id}; {scopes})"
     )
     if "update:users" not in result.scope.split():
         app.output.warn(

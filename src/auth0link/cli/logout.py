@@ -10,7 +10,7 @@ from auth0link.cli._globals import command, pass_app
 
 if TYPE_CHECKING:
     from auth0link.application import Application
-    from auth0link.usecases.session_index import IndexEntry, SessionIndex
+    from auth0link.infra.session_index import IndexEntry, SessionIndex
 
 
 @command()
@@ -20,13 +20,13 @@ if TYPE_CHECKING:
 def logout(app: Application, *, all_profiles: bool, machine: bool) -> None:
     """Revoke the refresh token and delete the stored session."""
     if machine:
-        if app.admin.logout():
+        if app.machine.logout():
             app.output.success("Machine credentials removed.")
         else:
             app.output.info("No machine credentials stored; nothing to do.")
         return
     from auth0link.errors import Auth0LinkError, ConfigurationError, Fix, clause
-    from auth0link.usecases.session_index import SessionIndex
+    from auth0link.infra.session_index import SessionIndex
 
     index = SessionIndex(app.settings.config_dir)
     entries = index.entries() if all_profiles else []

@@ -48,21 +48,3 @@ def status(app: Application, *, as_json: bool, offline: bool) -> None:
     error = use_case.verdict(report.sessions, report.machines, profile=settings.profile)
     if error is not None:
         raise error
-
-
-@command()
-@click.option("--force", is_flag=True, help="Print the token even when stdout is a terminal.")
-@pass_app
-def token(app: Application, *, force: bool) -> None:
-    """Print a valid access token for scripts (refreshed if needed).
-
-    Only to a pipe or file (auth0link token | ...), or with --force.
-    """
-    if app.output.stdout_isatty and not force:
-        from auth0link.errors import Fix, UsageError, cmd
-
-        raise UsageError(
-            "Refusing to print the access token to a terminal (it would stay in the scrollback).",
-            hint=Fix("pipe it, e.g. TOKEN=$(", cmd("token"), "), or pass --force"),
-        )
-    app.output.data(app.access().token)

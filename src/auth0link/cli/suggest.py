@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Self
 
@@ -14,9 +13,10 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
 
     from auth0link.application import Application
+    from auth0link.infra.export_file import ReadStats
+    from auth0link.models import ExportJob
     from auth0link.output import Output
     from auth0link.output._progress import BatchProgress
-    from auth0link.usecases.export_file import ExportReader, ReadStats
 
 FILE = click.Path(dir_okay=False, path_type=Path)
 
@@ -75,107 +75,27 @@ def suggest(
     works; a table on a terminal; JSON lines with --json; --csv to open in a
     spreadsheet (TSV is exact and not safe there). Needs read:users.
     """
-    from auth0link.usecases import suggest as use_case
+    from auth0link.infra.pipe_format import COLUMNS
+    from auth0link.usecases.suggest import SuggestRequest, suggest_pairs
 
-    _check_sources(email=email, scan_all=scan_all, from_export=from_export, save_export=save_export)
-    if email:
-        client = app.admin_client()
-        found: Iterable[Any] = use_case.suggest_for_email(
-            client, email, include_unverified=include_unverified, prefer_connection=prefer_connection
-        )
-        _emit(app.output, found, as_json=as_json, no_header=no_header, spreadsheet=spreadsheet)
-        return
-    with _Phases(app.output) as phases, _workdir() as work:
-        source = from_export or _fetch(app, save_export or work / "export.json.gz", phases, keep=save_export)
-        found = use_case.suggest_from_export(
-            _reader(source, from_tenant=from_export is None),
-            include_unverified=include_unverified,
-            prefer_connection=prefer_connection,
-            workdir=work,
-            on_progress=phases,
-            on_read=lambda stats: _report_read(app.output, stats, phases),
-        )
-        _emit(
-            app.output,
-            _close_after(found, phases.close),
+    request = SuggestRequest(
+        email=email,
+        scan_all=scan_all,
+        from_export=from_export,
+        save_export=save_export,
+        include_unverified=include_unverified,
+        prefer_connection=prefer_connection,
+    )
+    with _Phases(app.output) as phases, suggest_pairs(request, app, phases) as found:
+        count = app.output.rows(
+            COLUMNS,
+            (s.row() for s in _close_after(found, phases.close)),
             as_json=as_json,
-            no_header=no_header,
+            header=not no_header,
+            title="Suggested links",
             spreadsheet=spreadsheet,
         )
-
-
-def _check_sources(
-    *, email: str | None, scan_all: bool, from_export: Path | None, save_export: Path | None
-) -> None:
-    """Exactly one source of users; --save-export only with --all."""
-    from auth0link.errors import Fix, UsageError, cmd
-
-    if [bool(email), scan_all, from_export is not None].count(True) != 1:
-        raise UsageError(
-            "Pass --email EMAIL or --all, or --from-export FILE (one of them).",
-            hint=Fix("e.g. ", cmd("suggest", "--all")),
-        )
-    if save_export is not None and not scan_all:
-        raise UsageError(
-            "--save-export goes with --all.",
-            hint=Fix("e.g. ", cmd("suggest", "--all", "--save-export", "users.json.gz")),
-        )
-
-
-def _emit(
-    output: Output, found: Iterable[Any], *, as_json: bool, no_header: bool, spreadsheet: bool = False
-) -> None:
-    from auth0link.usecases.suggest import SUGGEST_COLUMNS
-
-    count = output.rows(
-        SUGGEST_COLUMNS,
-        (s.row() for s in found),
-        as_json=as_json,
-        header=not no_header,
-        title="Suggested links",
-        spreadsheet=spreadsheet,
-    )
-    output.info(f"{count} pair(s) suggested.")
-
-
-def _fetch(app: Application, dest: Path, phases: _Phases, *, keep: Path | None) -> Path:
-    """Run the users-export job into ``dest`` (paced; progress on stderr)."""
-    from auth0link.errors import UsageError
-    from auth0link.usecases.export_job import COPY_FIELDS, FIELDS, ExportRun
-    from auth0link.usecases.pacer import Pacer
-
-    if keep is not None and not keep.parent.is_dir():
-        raise UsageError(
-            f"No such folder for --save-export: {keep.parent}.", hint="create it, or pass another path"
-        )
-    client = app.admin_client()
-    client.max_rate_limit_retries = 0  # the pacer waits for the bucket on a 429
-    run = ExportRun(client, Pacer(), sleep=app.sleep, on_progress=phases)
-    job = run.fetch(dest, fields=COPY_FIELDS if keep is not None else FIELDS)
-    phases.close()
-    app.output.info(f"users export {job.id} downloaded" + (f" to {keep}" if keep is not None else ""))
-    return dest
-
-
-def _reader(path: Path, *, from_tenant: bool) -> ExportReader:
-    from auth0link.errors import UsageError
-    from auth0link.usecases.export_file import ExportReader
-
-    if not from_tenant and not path.is_file():
-        raise UsageError(
-            f"No such export file: {path}.", hint="pass the path of a users export (.json.gz, .csv …)"
-        )
-    return ExportReader(path, name="the tenant's export" if from_tenant else str(path))
-
-
-def _report_read(output: Output, stats: ReadStats, phases: _Phases) -> None:
-    phases.close()
-    output.info(f"read {stats.users:,} users ({stats.with_email:,} with an email)")
-    if stats.without_identities:
-        output.warn(
-            f"{stats.without_identities:,} users in the export have no identities field: a user that "
-            "already holds linked accounts is not recognised as one (export the identities field)"
-        )
+    app.output.info(f"{count} pair(s) suggested.")
 
 
 _PHASE_UNITS: Final = {"export job": "%", "download": "KiB", "scan": "KiB"}
@@ -186,40 +106,46 @@ class _Phases:
 
     def __init__(self, output: Output) -> None:
         self.output = output
-        self.phase = ""
+        self.current = ""
         self.progress: BatchProgress | None = None
 
-    def __call__(self, phase: str, done: int, total: int | None, status: str) -> None:
-        if phase != self.phase:
+    def phase(self, phase: str, done: int, total: int | None, status: str) -> None:
+        """Progress of ``phase``: a new display when the phase changes."""
+        if phase != self.current:
             self.close()
-            self.phase = phase
+            self.current = phase
             self.progress = self.output.progress(total=total, label=phase, unit=_PHASE_UNITS.get(phase))
         assert self.progress is not None
         self.progress.update(done, total=total, status=status)
 
+    def downloaded(self, job: ExportJob, saved_to: Path | None) -> None:
+        """The export job's file is downloaded."""
+        self.close()
+        where = f" to {saved_to}" if saved_to is not None else ""
+        self.output.info(f"users export {job.id} downloaded{where}")
+
+    def read(self, stats: ReadStats) -> None:
+        """The export is read: the count, and a warning when identities were not exported."""
+        self.close()
+        self.output.info(f"read {stats.users:,} users ({stats.with_email:,} with an email)")
+        if stats.without_identities:
+            self.output.warn(
+                f"{stats.without_identities:,} users in the export have no identities field: a user that "
+                "already holds linked accounts is not recognised as one (export the identities field)"
+            )
+
     def close(self) -> None:
+        """End the current phase's display."""
         if self.progress is not None:
             self.progress.close()
         self.progress = None
-        self.phase = ""
+        self.current = ""
 
     def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-@contextlib.contextmanager
-def _workdir() -> Iterator[Path]:
-    """A private temporary folder (0700) for the export and the index, removed at the end.
-
-    Named with the process ID, so the next run removes it if this one is killed (``kill -9``).
-    """
-    from auth0link._files import work_dir
-
-    with work_dir("auth0link-suggest-") as path:
-        yield path
 
 
 def _close_after(items: Iterable[Any], close: Callable[[], None]) -> Iterator[Any]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -49,20 +50,7 @@ if TYPE_CHECKING:
 )
 @allow_unknown_tenant
 @pass_app
-def unlink(  # long: one parameter per option, and the help text
-    app: Application,
-    *,
-    provider: str,
-    user_id: str | None,
-    yes: bool,
-    as_json: bool,
-    no_header: bool,
-    admin_user: str | None,
-    restore_metadata: bool,
-    no_browser: bool,
-    timeout: float,
-    allow_unknown_tenant: bool,
-) -> None:
+def unlink(app: Application, **flags: Any) -> None:
     """Unlink PROVIDER USER_ID from the logged-in user.
 
     \b
@@ -77,21 +65,44 @@ def unlink(  # long: one parameter per option, and the help text
     the link backup): you sign in to it once more, and its user_metadata is
     restored with its own token. app_metadata needs admin (--user, login --machine).
     """
-    from auth0link.errors import Fix, UsageError, cmd
-
+    opts = UnlinkFlags(**flags)
+    provider, user_id = opts.provider, opts.user_id
     if user_id is None and provider != "-" and "|" in provider:
         provider, _, user_id = provider.partition("|")
-    if admin_user is not None:
+    if opts.admin_user is not None:
         _admin_unlink(
             app,
-            primary_id=admin_user,
+            primary_id=opts.admin_user,
             provider=provider,
             user_id=user_id,
-            restore=restore_metadata,
-            as_json=as_json,
-            allow_unknown=allow_unknown_tenant,
+            restore=opts.restore_metadata,
+            as_json=opts.as_json,
+            allow_unknown=opts.allow_unknown_tenant,
         )
         return
+    _user_unlink(app, opts, provider, user_id)
+
+
+@dataclasses.dataclass(frozen=True)
+class UnlinkFlags:
+    """The arguments and options of ``unlink``, as click parsed them."""
+
+    provider: str
+    user_id: str | None
+    yes: bool
+    as_json: bool
+    no_header: bool
+    admin_user: str | None
+    restore_metadata: bool
+    no_browser: bool
+    timeout: float
+    allow_unknown_tenant: bool
+
+
+def _user_unlink(app: Application, opts: UnlinkFlags, provider: str, user_id: str | None) -> None:
+    """The signed-in user's unlink (of one identity, or of the lines on stdin), optionally restoring it."""
+    from auth0link.errors import Fix, UsageError, cmd
+
     if provider == "-" and user_id is not None:
         raise UsageError("Pass either '-' or PROVIDER USER_ID, not both.")
     if provider != "-" and not user_id:
@@ -101,8 +112,8 @@ def unlink(  # long: one parameter per option, and the help text
                 cmd("unlink", "PROVIDER", "USER_ID"), " (see: ", cmd("identities", "--secondary-only"), ")"
             ),
         )
-    require_yes_or_tty(app, yes=yes, what="unlink")
-    if restore_metadata:
+    require_yes_or_tty(app, yes=opts.yes, what="unlink")
+    if opts.restore_metadata:
         if provider == "-":
             raise UsageError(
                 "--restore-metadata restores one account: pass PROVIDER USER_ID, not '-'.",
@@ -111,11 +122,11 @@ def unlink(  # long: one parameter per option, and the help text
         _unlink_and_restore(
             app,
             (provider, user_id or ""),
-            yes=yes,
-            no_browser=no_browser,
-            timeout=timeout,
-            as_json=as_json,
-            allow_unknown=allow_unknown_tenant,
+            yes=opts.yes,
+            no_browser=opts.no_browser,
+            timeout=opts.timeout,
+            as_json=opts.as_json,
+            allow_unknown=opts.allow_unknown_tenant,
         )
         return
     pairs = _stdin_pairs() if provider == "-" else [(provider, user_id or "")]
@@ -125,7 +136,7 @@ def unlink(  # long: one parameter per option, and the help text
 
     def show_and_confirm(user: User, targets: Sequence[Identity]) -> bool:
         app.output.unlink_plan(user, targets)
-        return confirm("Unlink now?", yes=yes)
+        return confirm("Unlink now?", yes=opts.yes)
 
     result = unlink_identities(
         app.user_client(access),
@@ -135,7 +146,7 @@ def unlink(  # long: one parameter per option, and the help text
         report=app.output.success,
         sleep=app.sleep,
     )
-    app.output.identities(result.user, as_json=as_json, header=not no_header)
+    app.output.identities(result.user, as_json=opts.as_json, header=not opts.no_header)
 
 
 def _unlink_and_restore(
@@ -214,23 +225,20 @@ def _admin_unlink(
 ) -> None:
     """``unlink --user PRIMARY P U [--restore-metadata]``."""
     from auth0link.errors import UsageError
-    from auth0link.usecases.admin import admin_unlink
+    from auth0link.usecases.admin import AdminUnlinkRequest, unlink_as_admin
 
     if not primary_id or not user_id or provider == "-":
         raise UsageError(
             "The admin form is: auth0link unlink --user PRIMARY_ID PROVIDER USER_ID [--restore-metadata].",
         )
-    primary, restored, entry = admin_unlink(
-        app.admin_client(),
+    request = AdminUnlinkRequest(
         primary_id=primary_id,
         provider=provider,
         user_id=user_id,
-        backup_dir=app.backups_dir,
         restore_metadata=restore,
-        sleep=app.sleep,
-        tenant=app.tenant_mark if restore else None,
-        allow_unknown=allow_unknown,
+        allow_unknown_tenant=allow_unknown,
     )
+    primary, restored, entry = unlink_as_admin(request, app)
     app.output.success(f"Unlinked {provider}|{user_id} from {primary_id}")
     if restored is not None and entry is not None:
         app.output.success(f"Restored the metadata of {restored.user_id} from {entry.location}")

@@ -7,7 +7,7 @@
 * Streamed in chunks into a binary file, never held whole in memory (the ``--debug`` log does
   not read the body either).
 * One attempt per URL: a location expires within a minute, so this never retries it; the caller
-  asks the job for a fresh location instead (:mod:`auth0link.usecases.export_job`).
+  asks the job for a fresh location instead (:mod:`auth0link.infra.export_job`).
 * Sent through this client's own ``httpx.Client``: the same transport, proxies and TLS
   verification as every other request (a custom CA configured for the client applies here too).
 """

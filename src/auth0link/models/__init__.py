@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         split_user_id,
     )
     from auth0link.models.results import (
+        BatchOutcome,
         BatchSummary,
         Check,
         CheckResult,
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from auth0link.models.tenant import TenantMark
 
 __all__ = [
+    "BatchOutcome",
     "BatchSummary",
     "Check",
     "CheckResult",
@@ -81,6 +83,7 @@ _HOMES: dict[str, str] = {
     ),
     **dict.fromkeys(
         (
+            "BatchOutcome",
             "BatchSummary",
             "Check",
             "CheckResult",

@@ -8,6 +8,7 @@ Plain frozen dataclasses (a leaf module: it imports nothing of auth0link but :mo
 from __future__ import annotations
 
 import dataclasses
+import enum
 from typing import TYPE_CHECKING, Any, Literal
 
 from auth0link.errors import Fix, render_fix
@@ -27,14 +28,14 @@ CheckResult = Literal["offline", "ok", "refused", "unreachable"]
 
 @dataclasses.dataclass(frozen=True)
 class MetadataMerge:
-    """The ``user_metadata`` merge: what the kept account has, gets, and which keys conflict."""
+    """The ``user_metadata`` merge: what the primary account has, gets, and which keys conflict."""
 
-    kept: dict[str, Any]
-    absorbed: dict[str, Any]
+    primary: dict[str, Any]
+    secondary: dict[str, Any]
     patch: dict[str, Any]
     merged: dict[str, Any]
     conflicts: dict[str, tuple[Any, Any]]
-    absorbed_wins: bool
+    prefer_secondary: bool
 
     @property
     def changes(self) -> bool:
@@ -44,13 +45,13 @@ class MetadataMerge:
 
 @dataclasses.dataclass(frozen=True)
 class LinkPlan:
-    """Everything shown before the confirmation: who is kept, who is absorbed, the merge."""
+    """Everything shown before the confirmation: the primary, the secondary, the merge."""
 
-    kept: User
-    absorbed_id: str
-    #: the absorbed account's email, or its phone number when it has none (an SMS account)
-    absorbed_contact: str | None
-    merge: MetadataMerge | None  # None with --no-merge-metadata, or without the absorbed profile
+    primary: User
+    secondary_id: str
+    #: the secondary account's email, or its phone number when it has none (an SMS account)
+    secondary_contact: str | None
+    merge: MetadataMerge | None  # None with --no-merge-metadata, or without the secondary user
     backup: str  # where the backup of both users is (a file, or file:line)
     direction: PrimaryChoice = "current"
     merge_skipped_reason: str | None = None
@@ -58,16 +59,16 @@ class LinkPlan:
     different_accounts: tuple[str, str] | None = None
     #: False when one of the two has no email (an SMS account): there were no emails to compare
     emails_compared: bool = True
-    #: the absorbed account's app_metadata, which Auth0 discards and nothing merges (shown by key)
-    absorbed_app_metadata: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    #: the secondary account's app_metadata, which Auth0 discards and nothing merges (shown by key)
+    secondary_app_metadata: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)
 class LinkResult:
-    """The outcome of a link: the kept user with its new identities."""
+    """The outcome of a link: the primary user with its new identities."""
 
     user: User
-    absorbed_id: str
+    secondary_id: str
     backup: str
     metadata_patched: tuple[str, ...]
     direction: PrimaryChoice = "current"
@@ -232,6 +233,16 @@ class Check:
         return {"name": self.name, "ok": self.ok, "detail": self.detail, "fix": self.fix}
 
 
+class BatchOutcome(enum.StrEnum):
+    """How one ``batch-link`` pair ended (the value is the summary's word for it)."""
+
+    LINKED = "linked"
+    ALREADY_LINKED = "already_linked"  # the tenant said so
+    SKIPPED = "skipped"  # a safety rule said no
+    FAILED = "failed"
+    DONE_BEFORE = "done_before"  # finished by an earlier run of this journal (--resume)
+
+
 @dataclasses.dataclass
 class BatchSummary:
     """The counts of a ``batch-link`` run, for its last line (and ``--json``)."""
@@ -254,6 +265,20 @@ class BatchSummary:
     def processed(self) -> int:
         """Pairs handled in this run (all outcomes)."""
         return self.linked + self.already_linked + self.skipped + self.failed + self.done_before
+
+    def count(self, outcome: BatchOutcome) -> None:
+        """One more pair with ``outcome``."""
+        match outcome:
+            case BatchOutcome.LINKED:
+                self.linked += 1
+            case BatchOutcome.ALREADY_LINKED:
+                self.already_linked += 1
+            case BatchOutcome.SKIPPED:
+                self.skipped += 1
+            case BatchOutcome.FAILED:
+                self.failed += 1
+            case BatchOutcome.DONE_BEFORE:
+                self.done_before += 1
 
     def to_json(self) -> dict[str, Any]:
         """Stable ``--json`` keys."""

@@ -60,36 +60,35 @@ class Renderings(Streams):
         self.table(IDENTITY_COLUMNS, rows, title=title, header=header, spreadsheet=spreadsheet)
 
     def link_plan(self, plan: LinkPlan) -> None:
-        """What ``link`` is about to do (stderr): who is kept, and the metadata merge."""
-        kept = plan.kept.user_id
+        """What ``link`` is about to do (stderr): which is the primary, and the metadata merge."""
+        primary = plan.primary.user_id
         if plan.different_accounts is not None:
-            current, second = plan.different_accounts
+            signed_in, second = plan.different_accounts
             self.warn(
                 "the two accounts have different emails:"
                 if plan.emails_compared
                 else "one of the two accounts has no email to compare (an SMS account):"
             )
-            self.info(f"  logged in:        {clean(current)}")
+            self.info(f"  logged in:        {clean(signed_in)}")
             self.info(f"  just signed in:   {clean(second)}")
             self.info("  Link them only if both are yours and you just signed in to the second one yourself.")
-        contact = f" ({clean(plan.absorbed_contact)})" if plan.absorbed_contact else ""
-        self.info(f"Link {clean(plan.absorbed_id)}{contact} into {clean(kept)}.")
-        self.info(
-            f"  {clean(kept)} stays the primary user; {clean(plan.absorbed_id)} becomes one of its identities"
-        )
+        contact = f" ({clean(plan.secondary_contact)})" if plan.secondary_contact else ""
+        self.info(f"Link {clean(plan.secondary_id)}{contact} into {clean(primary)}.")
+        secondary = clean(plan.secondary_id)
+        self.info(f"  {clean(primary)} stays the primary user; {secondary} becomes one of its identities")
         self.info("  and Auth0 discards its own user_metadata and app_metadata.")
-        if plan.absorbed_app_metadata:
-            lost = ", ".join(f"{clean(k)}: {short(v)}" for k, v in plan.absorbed_app_metadata.items())
-            self.warn(f"app_metadata of {clean(plan.absorbed_id)} that will be lost (never merged): {lost}")
+        if plan.secondary_app_metadata:
+            lost = ", ".join(f"{clean(k)}: {short(v)}" for k, v in plan.secondary_app_metadata.items())
+            self.warn(f"app_metadata of {clean(plan.secondary_id)} that will be lost (never merged): {lost}")
         merge = plan.merge
         if merge is None:
             reason = plan.merge_skipped_reason or "no access token for the secondary account"
             self.info(f"  user_metadata: not merged ({clean(reason)}).")
             return
         if not merge.patch and not merge.conflicts:
-            self.info(f"  user_metadata: nothing to merge into {clean(kept)}.")
+            self.info(f"  user_metadata: nothing to merge into {clean(primary)}.")
             return
-        self.info(f"  user_metadata merge into {clean(kept)}:")
+        self.info(f"  user_metadata merge into {clean(primary)}:")
         for key, value in merge.patch.items():
             if key in merge.conflicts:
                 old = merge.conflicts[key][0]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from auth0link.errors import Fix, NotFound, Refused, cmd
 from auth0link.models import LinkResult
@@ -35,26 +35,27 @@ _OVERRIDE = "(--allow-unverified overrides this; account-takeover risk)"
 def admin_check(*, allow_unverified: bool, override: str = _OVERRIDE) -> Callable[[User, User], None]:
     """Both contacts verified and equal, and a secondary with no linked identities of its own."""
 
-    def check(kept: User, absorbed: User) -> None:
-        if len(absorbed.identities) > 1:
+    def check(primary: User, secondary: User) -> None:
+        if len(secondary.identities) > 1:
             raise Refused(
-                f"{absorbed.user_id} has linked identities of its own; link it as the primary instead. "
+                f"{secondary.user_id} has linked identities of its own; link it as the primary instead. "
                 + NOTHING_CHANGED,
                 hint="swap the two IDs, or unlink its identities first",
             )
         if allow_unverified:
             return
-        if not (kept.contact_verified and absorbed.contact_verified):
+        if not (primary.contact_verified and secondary.contact_verified):
             raise Refused(
-                f"Refusing to link {absorbed.user_id} into {kept.user_id}: an email is not verified "
+                f"Refusing to link {secondary.user_id} into {primary.user_id}: an email is not verified "
                 f"{override}. {NOTHING_CHANGED}",
                 hint="verify both emails first",
             )
-        same = (kept.contact or "").lower() == (absorbed.contact or "").lower()
-        if not kept.contact or not same:
+        same = (primary.contact or "").lower() == (secondary.contact or "").lower()
+        if not primary.contact or not same:
             raise Refused(
-                f"Refusing to link {absorbed.user_id} into {kept.user_id}: the emails differ "
-                f"({kept.contact or 'none'} and {absorbed.contact or 'none'}) {override}. {NOTHING_CHANGED}",
+                f"Refusing to link {secondary.user_id} into {primary.user_id}: the emails differ "
+                f"({primary.contact or 'none'} and {secondary.contact or 'none'}) {override}. "
+                f"{NOTHING_CHANGED}",
                 hint=Fix("check the users: ", cmd("identities", "--user", "ID")),
             )
 
@@ -69,7 +70,7 @@ class MachineTenant:
 
     def read_pair(self, subject: LinkSubject) -> tuple[User, User | None]:
         """Both users by ID."""
-        return self.client.get_user(subject.kept_id), self.client.get_user(subject.absorbed_id)
+        return self.client.get_user(subject.primary_id), self.client.get_user(subject.secondary_id)
 
     def read_user(self, user_id: str) -> User:
         """One user by ID."""
@@ -82,7 +83,7 @@ class MachineTenant:
     def link(self, subject: LinkSubject, provider: str, user_id: str) -> list[Identity]:
         """POST ``{provider, user_id[, connection_id]}``."""
         return self.client.link_identity(
-            subject.kept_id, provider=provider, user_id=user_id, connection_id=subject.connection_id
+            subject.primary_id, provider=provider, user_id=user_id, connection_id=subject.connection_id
         )
 
 
@@ -115,7 +116,7 @@ def admin_link(
     )
     return LinkResult(
         user=outcome.user,
-        absorbed_id=subject.absorbed_id,
+        secondary_id=subject.secondary_id,
         backup=outcome.plan.backup,
         metadata_patched=outcome.patched,
         verified_by_readback=outcome.verified_by_readback,
@@ -161,3 +162,82 @@ def admin_unlink(
     if entry is None:
         return primary, None, None
     return primary, backups.apply_backup(client, entry), entry
+
+
+@dataclasses.dataclass(frozen=True)
+class AdminLinkRequest:
+    """``link --user PRIMARY --provider P --user-id U``: the secondary ``P|U`` goes into the primary."""
+
+    primary_id: str
+    provider: str
+    user_id: str
+    connection_id: str | None = None
+    prefer_secondary: bool = False
+    allow_unverified: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class AdminUnlinkRequest:
+    """``unlink --user PRIMARY P U [--restore-metadata]``."""
+
+    primary_id: str
+    provider: str
+    user_id: str
+    restore_metadata: bool = False
+    allow_unknown_tenant: bool = False
+
+
+class AdminWorld(Protocol):
+    """What the admin forms need of the application (:class:`~auth0link.application.Application` is one)."""
+
+    clock: Callable[[], float]
+    sleep: Callable[[float], None]
+
+    @property
+    def backups_dir(self) -> Path:
+        """Where backups go."""
+        ...
+
+    @property
+    def tenant_mark(self) -> TenantMark:
+        """The tenant backups name."""
+        ...
+
+    def machine_client(self, *, max_connections: int = 10) -> Auth0Client:
+        """A client with a machine token."""
+        ...
+
+
+def link_as_admin(request: AdminLinkRequest, world: AdminWorld) -> LinkResult:
+    """The admin ``link``'s one entry point: a machine client, the backup files, then :func:`admin_link`."""
+    from auth0link.usecases.backups import BackupFiles
+
+    return admin_link(
+        world.machine_client(),
+        primary_id=request.primary_id,
+        provider=request.provider,
+        user_id=request.user_id,
+        connection_id=request.connection_id,
+        backup=BackupFiles(world.backups_dir, clock=world.clock, tenant=lambda: world.tenant_mark),
+        prefer_secondary=request.prefer_secondary,
+        allow_unverified=request.allow_unverified,
+        clock=world.clock,
+        sleep=world.sleep,
+    )
+
+
+def unlink_as_admin(
+    request: AdminUnlinkRequest, world: AdminWorld
+) -> tuple[User, User | None, BackupEntry | None]:
+    """The admin ``unlink``'s one entry point: a machine client, then :func:`admin_unlink`."""
+    return admin_unlink(
+        world.machine_client(),
+        primary_id=request.primary_id,
+        provider=request.provider,
+        user_id=request.user_id,
+        backup_dir=world.backups_dir,
+        restore_metadata=request.restore_metadata,
+        sleep=world.sleep,
+        tenant=world.tenant_mark if request.restore_metadata else None,
+        allow_unknown=request.allow_unknown_tenant,
+    )

@@ -31,8 +31,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from auth0link.client import Auth0Client
+    from auth0link.infra.journal import AppendFile
     from auth0link.models import User
-    from auth0link.usecases.journal import AppendFile
 
 FORMAT: Final = "auth0link-link-backup/1"
 # Keys of identities[] that can hold an upstream provider's tokens (Auth0 returns them only with
@@ -63,8 +63,8 @@ def claims_user(claims: Mapping[str, Any] | None, user_id: str) -> User:
 
 
 def record(
-    kept: User,
-    absorbed: User | None,
+    primary: User,
+    secondary: User | None,
     *,
     claims: Mapping[str, Any] | None,
     direction: str,
@@ -72,15 +72,15 @@ def record(
     clock: Callable[[], float],
     journal: str | None = None,
 ) -> dict[str, Any]:
-    """One backup record: both users before any change (the absorbed one's claims if unreadable)."""
+    """One backup record: both users before any change (the secondary one's claims if unreadable)."""
     body: dict[str, Any] = {
         "format": FORMAT,
         "created_at": dt.datetime.fromtimestamp(clock(), tz=dt.UTC).isoformat(),
         "direction": direction,
         "source": source,
-        "kept": strip_idp_tokens(kept.raw),
-        "absorbed": strip_idp_tokens(absorbed.raw)
-        if absorbed is not None
+        "kept": strip_idp_tokens(primary.raw),
+        "absorbed": strip_idp_tokens(secondary.raw)
+        if secondary is not None
         else {"source": "id_token_claims", "claims": dict(claims or {})},
     }
     if journal is not None:
@@ -154,8 +154,8 @@ class BackupEntry:
     path: Path
     line: int | None
     created_at: str
-    kept_id: str
-    absorbed_id: str
+    primary_id: str
+    secondary_id: str
     record: dict[str, Any] = dataclasses.field(repr=False, compare=False)
 
     @property
@@ -173,8 +173,8 @@ class BackupEntry:
         return {
             "location": self.location,
             "created_at": self.created_at,
-            "primary_id": self.kept_id,
-            "secondary_id": self.absorbed_id,
+            "primary_id": self.primary_id,
+            "secondary_id": self.secondary_id,
         }
 
 
@@ -194,8 +194,8 @@ def _entry(path: Path, line: int | None, record: Any) -> BackupEntry | None:
         path=path,
         line=line,
         created_at=str(record.get("created_at", "")),
-        kept_id=_user_id(record.get("kept")),
-        absorbed_id=_user_id(record.get("absorbed")),
+        primary_id=_user_id(record.get("kept")),
+        secondary_id=_user_id(record.get("absorbed")),
         record=record,
     )
 
@@ -238,7 +238,9 @@ def _iter_lines(path: Path) -> Iterator[BackupEntry]:
 
 def find_backups(backup_dir: Path, user_id: str | None = None) -> list[BackupEntry]:
     """Backups involving ``user_id`` (as primary or secondary), or all; oldest first."""
-    return [e for e in iter_backups(backup_dir) if user_id is None or user_id in {e.kept_id, e.absorbed_id}]
+    return [
+        e for e in iter_backups(backup_dir) if user_id is None or user_id in {e.primary_id, e.secondary_id}
+    ]
 
 
 def select_backup(
@@ -255,7 +257,7 @@ def select_backup(
     (naming both tenants); one naming no tenant only with ``allow_unknown`` (module docstring).
     ``tenant=None`` (library callers that know their folder is one tenant's) checks nothing.
     """
-    matches = [e for e in find_backups(backup_dir, secondary_id) if e.absorbed_id == secondary_id]
+    matches = [e for e in find_backups(backup_dir, secondary_id) if e.secondary_id == secondary_id]
     if tenant is None:
         same, unknown, other = matches, [], []
     else:
@@ -264,7 +266,7 @@ def select_backup(
         other = [e for e in matches if e.tenant is not None and not e.tenant.same_tenant(tenant)]
     pool = same or (unknown if allow_unknown else [])
     if pool:
-        preferred = [e for e in pool if e.kept_id == primary_id] or pool
+        preferred = [e for e in pool if e.primary_id == primary_id] or pool
         return max(preferred, key=lambda e: e.created_at)
     if unknown:
         newest = max(unknown, key=lambda e: e.created_at)
@@ -286,23 +288,23 @@ def select_backup(
 
 
 def restore_body(entry: BackupEntry) -> dict[str, Any]:
-    """What restoring ``entry`` writes: its absorbed user's non-empty ``user_metadata``/``app_metadata``."""
-    absorbed = entry.record.get("absorbed")
+    """What restoring ``entry`` writes: its secondary user's non-empty ``user_metadata``/``app_metadata``."""
+    secondary = entry.record.get("absorbed")
     body: dict[str, Any] = {}
-    if isinstance(absorbed, dict):
+    if isinstance(secondary, dict):
         for field in ("user_metadata", "app_metadata"):
-            value = absorbed.get(field)
+            value = secondary.get(field)
             if isinstance(value, dict) and value:
                 body[field] = value
     return body
 
 
 def apply_backup(client: Auth0Client, entry: BackupEntry) -> User:
-    """PATCH the absorbed user's metadata back from ``entry`` (admin: both metadata)."""
+    """PATCH the secondary user's metadata back from ``entry`` (admin: both metadata)."""
     body = restore_body(entry)
     if not body:
-        return client.get_user(entry.absorbed_id)
-    return client.patch_user(entry.absorbed_id, body)
+        return client.get_user(entry.secondary_id)
+    return client.patch_user(entry.secondary_id, body)
 
 
 def restore_metadata(

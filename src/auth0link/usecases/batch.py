@@ -1,13 +1,13 @@
 """``batch-link``: link many (primary, secondary) pairs, resumably, at the tenant's rate limit.
 
-Pairs come from :mod:`.batch_input`, streamed. Each pair runs the shared safe-link sequence
+Pairs come from :mod:`auth0link.infra.pipe_format`, streamed. Each pair runs the shared safe-link sequence
 (:func:`.safe_link.safe_link`) with :func:`.admin.admin_check`'s rules (both emails verified and
 equal unless ``include_unverified``, a secondary without linked identities of its own) through a
-:class:`PacedTenant`: every request is paced by :class:`~auth0link.usecases.pacer.Pacer`, and
+:class:`PacedTenant`: every request is paced by :class:`~auth0link.infra.pacer.Pacer`, and
 both users are read with one ``users-by-email`` request when the input names their shared email.
 So a pair costs three requests with a metadata merge and two without (read, [merge,] link).
 
-Each step is recorded in the :class:`~auth0link.usecases.journal.Journal` (see there why
+Each step is recorded in the :class:`~auth0link.infra.journal.Journal` (see there why
 resuming is safe) and the backup of both users goes to the run's backup file before any change.
 Outcomes: ``linked``; ``already_linked`` (the tenant said so; or ``linked`` when an earlier run
 of this journal started the pair); ``skipped`` (a safety rule said no); ``failed``. Workers (a
@@ -25,21 +25,22 @@ import time
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from auth0link.errors import AlreadyLinked, ApiError, Auth0LinkError, Refused, UsageError
+from auth0link.infra.pacer import paced
+from auth0link.infra.pipe_format import InvalidLine, Pair
+from auth0link.models import BatchOutcome as Outcome
 from auth0link.models import BatchSummary as Summary
 from auth0link.usecases.admin import admin_check
 from auth0link.usecases.backups import BackupLog
-from auth0link.usecases.batch_input import InvalidLine, Pair
-from auth0link.usecases.pacer import paced
 from auth0link.usecases.safe_link import LinkSubject, MergeOptions, Observer, safe_link
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
 
     from auth0link.client import Auth0Client
+    from auth0link.infra.journal import AppendFile, Journal
+    from auth0link.infra.pacer import Pacer
     from auth0link.models import Identity, User
     from auth0link.usecases.backups import BackupSink
-    from auth0link.usecases.journal import AppendFile, Journal
-    from auth0link.usecases.pacer import Pacer
 
 DEFAULT_WORKERS: Final = 4
 _HTTP_BAD_REQUEST: Final = 400
@@ -48,8 +49,8 @@ _HTTP_BAD_REQUEST: Final = 400
 class Reporter(Protocol):
     """Where the run reports progress and per-pair problems (the CLI's output)."""
 
-    def pair_done(self, pair: Pair, outcome: str, detail: str) -> None:
-        """One pair finished with ``outcome`` (linked, already_linked, skipped, failed, done)."""
+    def pair_done(self, pair: Pair, outcome: Outcome, detail: str) -> None:
+        """One pair finished with ``outcome``."""
 
     def invalid_line(self, item: InvalidLine) -> None:
         """An input line was not a pair."""
@@ -213,7 +214,7 @@ class BatchLinker:
                 finally:
                     self._release(pair)
             except Auth0LinkError as exc:
-                outcome, detail = "failed", exc.message
+                outcome, detail = Outcome.FAILED, exc.message
             except BaseException as exc:  # noqa: BLE001 - surfaced in the main thread
                 self.stop.set()
                 self._errors.append(exc)
@@ -233,15 +234,12 @@ class BatchLinker:
             self._busy.discard(pair.secondary_id)
             self._busy_cond.notify_all()
 
-    def _count(self, pair: Pair, outcome: str, detail: str) -> None:
+    def _count(self, pair: Pair, outcome: Outcome, detail: str) -> None:
         with self._lock:
-            if outcome == "done":
-                self.summary.done_before += 1
-            else:
-                setattr(self.summary, outcome, getattr(self.summary, outcome) + 1)
-        if outcome == "failed" and self.journal is not None:
+            self.summary.count(outcome)
+        if outcome is Outcome.FAILED and self.journal is not None:
             self.journal.record(pair.key, "failed", line=pair.line, error=detail[:300])
-        elif outcome == "skipped" and self.journal is not None:
+        elif outcome is Outcome.SKIPPED and self.journal is not None:
             self.journal.record(pair.key, "skipped", line=pair.line, reason=detail[:300])
         self.reporter.pair_done(pair, outcome, detail)
 
@@ -260,12 +258,12 @@ class BatchLinker:
         if self.journal is not None:
             self.journal.record(pair.key, step, line=pair.line, **fields)
 
-    def _process(self, pair: Pair) -> tuple[str, str]:
+    def _process(self, pair: Pair) -> tuple[Outcome, str]:
         if self.journal is not None and self.journal.is_done(pair.key):
-            return "done", "done in an earlier run"
+            return Outcome.DONE_BEFORE, "done in an earlier run"
         return self._link_pair(pair)
 
-    def _link_pair(self, pair: Pair) -> tuple[str, str]:
+    def _link_pair(self, pair: Pair) -> tuple[Outcome, str]:
         """One pair through the safe-link sequence; the outcome and a short detail."""
         journal_path = str(self.journal.path) if self.journal is not None else None
         assert self.backups is not None
@@ -288,13 +286,14 @@ class BatchLinker:
         except AlreadyLinked:
             if self.journal is not None and self.journal.was_started_earlier(pair.key):
                 self._record(pair, "linked", resumed=True)
-                return "linked", "finished a link interrupted in an earlier run"
+                return Outcome.LINKED, "finished a link interrupted in an earlier run"
             self._record(pair, "already_linked")
-            return "already_linked", "already linked"
+            return Outcome.ALREADY_LINKED, "already linked"
         except Refused as exc:
-            return "skipped", exc.message
+            return Outcome.SKIPPED, exc.message
         self._record(pair, "linked")
-        return "linked", f"merged {len(outcome.patched)} metadata key(s)" if outcome.patched else "linked"
+        merged = f"merged {len(outcome.patched)} metadata key(s)" if outcome.patched else "linked"
+        return Outcome.LINKED, merged
 
     def _step(self, pair: Pair, step: str, fields: dict[str, Any]) -> None:
         """A step of the sequence into the journal (the backup's location is the run's file)."""
@@ -319,9 +318,9 @@ class PacedTenant:
             except ApiError as exc:
                 if exc.status_code != _HTTP_BAD_REQUEST:  # a value the tenant does not take as an email
                     raise
-        absorbed = by_id.get(subject.absorbed_id) or self.read_user(subject.absorbed_id)
-        kept = by_id.get(subject.kept_id) or self.read_user(subject.kept_id)
-        return kept, absorbed
+        secondary = by_id.get(subject.secondary_id) or self.read_user(subject.secondary_id)
+        primary = by_id.get(subject.primary_id) or self.read_user(subject.primary_id)
+        return primary, secondary
 
     def read_user(self, user_id: str) -> User:
         """One user by ID."""
@@ -336,7 +335,7 @@ class PacedTenant:
     def link(self, subject: LinkSubject, provider: str, user_id: str) -> list[Identity]:
         """POST ``{provider, user_id}``."""
         identities: list[Identity] = self.call(
-            lambda: self.client.link_identity(subject.kept_id, provider=provider, user_id=user_id)
+            lambda: self.client.link_identity(subject.primary_id, provider=provider, user_id=user_id)
         )
         return identities
 

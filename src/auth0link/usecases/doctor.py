@@ -22,11 +22,14 @@ from auth0link.models import Check
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
+    from pathlib import Path
 
     from auth0link.auth.discovery import Endpoints
     from auth0link.client import Auth0Client
     from auth0link.models import MachineStatus, Problem, SessionStatus
     from auth0link.tokens import TokenStore
+    from auth0link.usecases.profiles import ProfileConfig
+    from auth0link.usecases.status import StatusWorld
 
 _HTTP_ERROR: Final = 400
 _HTTP_NOT_FOUND: Final = 404
@@ -330,3 +333,34 @@ def page_sentence(text: str) -> str:
     visible = _NOT_SHOWN.sub(" ", text)
     plain = html.unescape(re.sub(r"<[^>]+>", " ", visible))
     return " ".join(plain.split())[:200]
+
+
+def active_credential_checks(
+    configs: Sequence[ProfileConfig],
+    *,
+    world: StatusWorld,
+    config_dir: Path,
+    now: float,
+    bare_profile: str,
+    env_machine: tuple[str, str] | None,
+) -> list[Check]:
+    """The active profile's session and machine credentials, checked with the tenant as ``status`` does."""
+    from auth0link.usecases import status
+
+    report = status.gather(
+        [c for c in configs if c.active],
+        world=world,
+        config_dir=config_dir,
+        now=now,
+        offline=False,
+        bare_profile=bare_profile,
+        env_machine=env_machine,
+    )
+    return credential_checks(report.sessions, report.machines)
+
+
+def machine_stored(config_dir: Path, configs: Sequence[ProfileConfig]) -> bool:
+    """Whether the active profile has machine credentials stored for its tenant (``login --machine``)."""
+    from auth0link.usecases.profiles import machine_entries
+
+    return bool(machine_entries(config_dir, [c for c in configs if c.active]))

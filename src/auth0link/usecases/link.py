@@ -11,7 +11,7 @@ What is particular to a user's link, around the shared sequence:
    the rules (:func:`user_check`): the ``--login-hint`` account, a verified email (or phone, for
    an SMS account), and a second account with another email only after a person said yes on a
    terminal (or ``--allow-different-email``);
-4. the link itself posts the absorbed account's ID token as ``link_with``;
+4. the link itself posts the secondary account's ID token as ``link_with``;
 5. with ``primary="secondary"`` the stored session is switched to the newly logged-in account.
 """
 
@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from auth0link.models import Identity, LinkPlan, PrimaryChoice, User
     from auth0link.tokens import TokenSet
     from auth0link.usecases.backups import BackupSink
-    from auth0link.usecases.second_login import LoginRequest, SecondLogin
+    from auth0link.usecases.second_login import SecondLogin, SecondLoginRequest
 
 #: ``auth_time`` may be this many seconds older than the moment the second login started
 #: (clock skew between this machine and the tenant).
@@ -60,8 +60,11 @@ FRESH_AUTH_SKEW: Final = 60.0
 
 
 @dataclasses.dataclass(frozen=True)
-class Primary:
-    """The logged-in primary: its user ID, access token and (if stored) ID token."""
+class SignedInUser:
+    """The signed-in user (the session's): its user ID, access token and (if stored) ID token.
+
+    The primary of the link by default; the secondary with ``--primary secondary``.
+    """
 
     user_id: str
     access_token: str = dataclasses.field(repr=False)
@@ -99,9 +102,9 @@ def require_user_session(user_id: str, *, command: str = "link") -> None:
         )
 
 
-def check_link_preconditions(primary: Primary, options: LinkOptions, *, now: float) -> None:
+def check_link_preconditions(signed_in: SignedInUser, options: LinkOptions, *, now: float) -> None:
     """Refuse impossible combinations before anyone logs in again (exit 2, nothing changed)."""
-    require_user_session(primary.user_id)
+    require_user_session(signed_in.user_id)
     if options.id_token_from_stdin and options.merge_metadata:
         raise UsageError(
             "With --id-token - there is no access token for the secondary account, so its "
@@ -117,13 +120,13 @@ def check_link_preconditions(primary: Primary, options: LinkOptions, *, now: flo
         )
     if options.primary != "secondary":
         return
-    if not primary.id_token:
+    if not signed_in.id_token:
         raise UsageError(
             "--primary secondary links the current account *into* the new one, which needs the "
             "current account's ID token; this session has none (AUTH0LINK_ACCESS_TOKEN?). " + NOTHING_CHANGED,
             hint="unset AUTH0LINK_ACCESS_TOKEN and " + LOGIN,
         )
-    exp = unverified_claims(primary.id_token).get("exp")
+    exp = unverified_claims(signed_in.id_token).get("exp")
     if not isinstance(exp, int | float) or exp <= now + 30:
         raise LoginRequired(
             "The stored ID token of the current account has expired, and Auth0 refuses an "
@@ -132,12 +135,12 @@ def check_link_preconditions(primary: Primary, options: LinkOptions, *, now: flo
         )
 
 
-def check_second_login(primary: Primary, login: SecondLogin) -> None:
+def check_second_login(signed_in: SignedInUser, login: SecondLogin) -> None:
     """The second login is another account, freshly authenticated (before anything is read)."""
     sub = login.sub
     if not sub:
         raise IdTokenError(f"The second login's ID token has no 'sub'. {NOTHING_CHANGED}")
-    if sub == primary.user_id:
+    if sub == signed_in.user_id:
         raise Conflict(
             f"The second login returned the primary account itself ({sub}): the browser reused a "
             "session, or the account you chose is already linked (Auth0 logs a linked identity "
@@ -167,13 +170,13 @@ def _shown(user: User) -> str:
 def user_check(options: LinkOptions) -> Callable[[User, User], tuple[str, str] | None]:
     """The rules of a user's link, on both users as the tenant shows them (see the module)."""
 
-    def check(kept: User, absorbed: User) -> tuple[str, str] | None:
-        current, second = (kept, absorbed) if options.primary == "current" else (absorbed, kept)
+    def check(primary: User, secondary: User) -> tuple[str, str] | None:
+        signed_in, second = (primary, secondary) if options.primary == "current" else (secondary, primary)
         contact = (second.contact or "").strip().lower()
         if options.login_hint and options.login_hint.strip().lower() != contact:
             raise Refused(
                 f"You logged in as {_shown(second)}, not as {options.login_hint} (--login-hint); "
-                f"refusing to link {second.user_id} and {current.user_id}. {NOTHING_CHANGED}",
+                f"refusing to link {second.user_id} and {signed_in.user_id}. {NOTHING_CHANGED}",
                 hint=Fix.run("link", lead="run ", note=" again and sign in as the account you meant"),
             )
         if not options.allow_unverified and not second.contact_verified:
@@ -185,9 +188,9 @@ def user_check(options: LinkOptions) -> Callable[[User, User], tuple[str, str] |
                 hint="verify it with that provider first, or pass --allow-unverified if you are "
                 "certain you own it",
             )
-        if options.login_hint or (contact and contact == (current.contact or "").strip().lower()):
+        if options.login_hint or (contact and contact == (signed_in.contact or "").strip().lower()):
             return None  # the same person, or the account named by --login-hint
-        pair = (_shown(current), _shown(second))
+        pair = (_shown(signed_in), _shown(second))
         if options.allow_different_email or options.interactive:
             return pair
         raise Refused(
@@ -208,34 +211,34 @@ def user_check(options: LinkOptions) -> Callable[[User, User], tuple[str, str] |
 class UserTenant:
     """Each account read with its own access token; the link posts ``link_with``."""
 
-    kept: Auth0Client
-    absorbed: Auth0Client | None
+    primary: Auth0Client
+    secondary: Auth0Client | None
 
     def read_pair(self, subject: LinkSubject) -> tuple[User, User | None]:
-        """Both users, each with its own token (no token for the absorbed one: None)."""
-        kept = self.kept.get_user(subject.kept_id)
-        return kept, self.absorbed.get_user(subject.absorbed_id) if self.absorbed else None
+        """Both users, each with its own token (no token for the secondary one: None)."""
+        primary = self.primary.get_user(subject.primary_id)
+        return primary, self.secondary.get_user(subject.secondary_id) if self.secondary else None
 
     def read_user(self, user_id: str) -> User:
-        """The kept user again."""
-        return self.kept.get_user(user_id)
+        """The primary user again."""
+        return self.primary.get_user(user_id)
 
     def patch_metadata(self, user_id: str, patch: Mapping[str, Any]) -> User:
-        """PATCH the kept user's ``user_metadata`` with its own token."""
-        return self.kept.patch_user_metadata(user_id, patch)
+        """PATCH the primary user's ``user_metadata`` with its own token."""
+        return self.primary.patch_user_metadata(user_id, patch)
 
     def link(self, subject: LinkSubject, provider: str, user_id: str) -> list[Identity]:
-        """POST ``link_with`` (the absorbed account's ID token)."""
+        """POST ``link_with`` (the secondary account's ID token)."""
         del provider, user_id  # the ID token names the account
         assert subject.link_with is not None
-        return self.kept.link_identity(subject.kept_id, link_with=subject.link_with)
+        return self.primary.link_identity(subject.primary_id, link_with=subject.link_with)
 
 
 def link_account(
     *,
-    primary: Primary,
+    signed_in: SignedInUser,
     options: LinkOptions,
-    second_login: Callable[[LoginRequest], SecondLogin],
+    second_login: Callable[[SecondLoginRequest], SecondLogin],
     client_for: Callable[[str], Auth0Client],
     backup: BackupSink,
     confirm: Callable[[LinkPlan], bool],
@@ -245,15 +248,15 @@ def link_account(
     sleep: Callable[[float], None] = time.sleep,
 ) -> LinkResult:
     """Log the other account in, then run :func:`.safe_link.safe_link`; switch the session if asked."""
-    from auth0link.usecases.second_login import LoginRequest
+    from auth0link.usecases.second_login import SecondLoginRequest
 
-    check_link_preconditions(primary, options, now=clock())
+    check_link_preconditions(signed_in, options, now=clock())
     try:
-        login = second_login(LoginRequest(connection=options.connection, login_hint=options.login_hint))
+        login = second_login(SecondLoginRequest(connection=options.connection, login_hint=options.login_hint))
     except Auth0LinkError as exc:
         raise with_suffix(exc, NOTHING_CHANGED) from None
-    check_second_login(primary, login)
-    subject, kept_token, absorbed_token = _who_is_kept(primary, login, options.primary)
+    check_second_login(signed_in, login)
+    subject, kept_token, absorbed_token = _who_is_kept(signed_in, login, options.primary)
     outcome = safe_link(
         subject,
         tenant=UserTenant(client_for(kept_token), client_for(absorbed_token) if absorbed_token else None),
@@ -271,15 +274,15 @@ def link_account(
             login,
             save_session=save_session,
             backup=outcome.plan.backup,
-            kept_id=subject.kept_id,
-            absorbed_id=subject.absorbed_id,
+            primary_id=subject.primary_id,
+            secondary_id=subject.secondary_id,
             clock=clock,
         )
         switched = True
-        report(f"Switched the stored session to {subject.kept_id}")
+        report(f"Switched the stored session to {subject.primary_id}")
     return LinkResult(
         user=outcome.user,
-        absorbed_id=subject.absorbed_id,
+        secondary_id=subject.secondary_id,
         backup=outcome.plan.backup,
         metadata_patched=outcome.patched,
         direction=options.primary,
@@ -289,22 +292,22 @@ def link_account(
 
 
 def _who_is_kept(
-    primary: Primary, login: SecondLogin, direction: PrimaryChoice
+    signed_in: SignedInUser, login: SecondLogin, direction: PrimaryChoice
 ) -> tuple[LinkSubject, str, str | None]:
-    """The link's subject, the kept account's token and the absorbed one's (None: unreadable)."""
+    """The link's subject, the primary account's token and the secondary one's (None: unreadable)."""
     if direction == "secondary":
-        if login.access_token is None or primary.id_token is None:  # see check_link_preconditions
+        if login.access_token is None or signed_in.id_token is None:  # see check_link_preconditions
             raise UsageError(f"--primary secondary needs both accounts' tokens. {NOTHING_CHANGED}")
-        subject = LinkSubject(login.sub, primary.user_id, link_with=primary.id_token, direction=direction)
-        return subject, login.access_token, primary.access_token
+        subject = LinkSubject(login.sub, signed_in.user_id, link_with=signed_in.id_token, direction=direction)
+        return subject, login.access_token, signed_in.access_token
     subject = LinkSubject(
-        primary.user_id,
+        signed_in.user_id,
         login.sub,
         link_with=login.id_token,
         direction=direction,
-        absorbed_claims=login.claims,
+        secondary_claims=login.claims,
     )
-    return subject, primary.access_token, login.access_token
+    return subject, signed_in.access_token, login.access_token
 
 
 def _switch_session(
@@ -312,8 +315,8 @@ def _switch_session(
     *,
     save_session: Callable[[TokenSet], None],
     backup: str,
-    kept_id: str,
-    absorbed_id: str,
+    primary_id: str,
+    secondary_id: str,
     clock: Callable[[], float],
 ) -> None:
     """Store the new primary's session; say exactly what happened when that fails."""
@@ -323,15 +326,15 @@ def _switch_session(
         save_session(session_from_login(login, now=clock()))
     except LoginRequired as exc:  # a logout (or another login) happened meanwhile: it wins
         raise LinkAborted(
-            f"Linked {absorbed_id} into {kept_id}, but the new session was not saved: "
+            f"Linked {secondary_id} into {primary_id}, but the new session was not saved: "
             f"{sentence(exc.message)} Backup: {backup}",
             hint=Fix.run("login", note=" (sign in as any of the linked accounts)"),
             cause=exc,
         ) from None
     except Auth0LinkError as exc:
         raise LinkAborted(
-            f"Linked {absorbed_id} into {kept_id}, but saving the new session failed: "
-            f"{sentence(exc.message)} The stored session still belongs to {absorbed_id}, which is no "
+            f"Linked {secondary_id} into {primary_id}, but saving the new session failed: "
+            f"{sentence(exc.message)} The stored session still belongs to {secondary_id}, which is no "
             f"longer a separate user. Backup: {backup}",
             hint=Fix.run("login", note=" (sign in as any of the linked accounts)"),
             cause=exc,

@@ -36,8 +36,8 @@ if TYPE_CHECKING:
 class Ledger:
     """What the sequence has done so far, for the failure message."""
 
-    kept_id: str
-    absorbed_id: str
+    primary_id: str
+    secondary_id: str
     backup: str
     patched: tuple[str, ...] = ()
     patch_unknown: bool = False
@@ -48,19 +48,19 @@ class Ledger:
         linked = (
             "unknown (interrupted while the request was in flight)"
             if self.stage == "linking"
-            else f"not attempted; {self.absorbed_id} is still a separate user"
+            else f"not attempted; {self.secondary_id} is still a separate user"
         )
         return f"Interrupted while {self.stage}. " + self.describe(linked=linked)
 
     def describe(self, *, linked: str) -> str:
-        """``Changed: …. Link: …. Backup of both profiles: …``."""
+        """``Changed: …. Link: …. Backup of both users: …``."""
         changed: list[str] = []
         if self.patched:
             keys = ", ".join(self.patched)
             verb = "may have been merged" if self.patch_unknown else "were merged"
-            changed.append(f"user_metadata keys {keys} {verb} into {self.kept_id}")
+            changed.append(f"user_metadata keys {keys} {verb} into {self.primary_id}")
         text = f"Changed: {'; '.join(changed)}." if changed else "Changed: nothing."
-        return text + f" Link: {linked}. Backup of both profiles: {self.backup}"
+        return text + f" Link: {linked}. Backup of both users: {self.backup}"
 
 
 def after_failed_link(
@@ -76,18 +76,18 @@ def after_failed_link(
     if maybe_applied(error):
         identities = read_back_link(subject, tenant, ledger, error, sleep)
         observer.report(
-            f"The link response was lost; read back {subject.kept_id}: {subject.absorbed_id} is linked."
+            f"The link response was lost; read back {subject.primary_id}: {subject.secondary_id} is linked."
         )
         return identities
     if isinstance(error, Conflict):
-        provider, raw_id = split_user_id(subject.absorbed_id)
+        provider, raw_id = split_user_id(subject.secondary_id)
         try:
-            now_linked = tenant.read_user(subject.kept_id).find_identity(provider, raw_id) is not None
+            now_linked = tenant.read_user(subject.primary_id).find_identity(provider, raw_id) is not None
         except Auth0LinkError:
             now_linked = False
         if now_linked:
             raise AlreadyLinked(
-                f"{subject.absorbed_id} was linked to {subject.kept_id} meanwhile (by someone else). "
+                f"{subject.secondary_id} was linked to {subject.primary_id} meanwhile (by someone else). "
                 + ledger.describe(linked="done, but not by this command"),
                 status_code=409,
                 hint=LISTS_LINKED,
@@ -95,8 +95,8 @@ def after_failed_link(
     hint = error.hint if isinstance(error, ApiError | LoginRequired) else None
     raise LinkAborted(
         join_sentences(
-            f"Linking {subject.absorbed_id} into {subject.kept_id} failed: {clause(error.message)}",
-            ledger.describe(linked=f"not done; {subject.absorbed_id} is still a separate user"),
+            f"Linking {subject.secondary_id} into {subject.primary_id} failed: {clause(error.message)}",
+            ledger.describe(linked=f"not done; {subject.secondary_id} is still a separate user"),
         ),
         hint=hint or "fix the cause and run the same command again",
         cause=error,
@@ -110,12 +110,12 @@ def read_back_link(
     lost: Auth0LinkError,
     sleep: Callable[[float], None],
 ) -> list[Identity]:
-    """The link's answer was lost: read the kept user back until the link shows, or say unknown."""
-    provider, raw_id = split_user_id(subject.absorbed_id)
+    """The link's answer was lost: read the primary user back until the link shows, or say unknown."""
+    provider, raw_id = split_user_id(subject.secondary_id)
     seen: list[Identity] = []
 
     def linked() -> bool:
-        user = tenant.read_user(subject.kept_id)
+        user = tenant.read_user(subject.primary_id)
         seen[:] = user.identities
         return user.find_identity(provider, raw_id) is not None
 
@@ -123,19 +123,19 @@ def read_back_link(
     if applied:
         return seen
     why = (
-        f"reading {subject.kept_id} back failed ({clause(read_error.message)})"
+        f"reading {subject.primary_id} back failed ({clause(read_error.message)})"
         if read_error is not None
-        else f"reading {subject.kept_id} back for {sum(DELAYS):g} s does not show it yet, but the tenant "
+        else f"reading {subject.primary_id} back for {sum(DELAYS):g} s does not show it yet, but the tenant "
         "may still apply the request"
     )
     raise LinkAborted(
-        f"The answer to linking {subject.absorbed_id} into {subject.kept_id} was lost "
+        f"The answer to linking {subject.secondary_id} into {subject.primary_id} was lost "
         f"({clause(lost.message)}); {why}, so whether it was linked is unknown. "
         + ledger.describe(linked="unknown"),
         hint=Fix(
             "check in a minute with: ",
             cmd("identities"),
-            f" (link again only if {subject.absorbed_id} is not listed)",
+            f" (link again only if {subject.secondary_id} is not listed)",
         ),
         cause=read_error or lost,
     )

@@ -198,24 +198,27 @@ def _browser_flow(
     opener: Callable[[str], bool] | None,
 ) -> tuple[TokenResponse, dict[str, Any]]:
     """The browser (PKCE) flow, with the URL shown (and a spinner with the time left)."""
-    from auth0link.auth.pkce import run_pkce_login
+    from auth0link.auth.pkce import PkceRequest, run_pkce_login
 
+    pkce = PkceRequest(
+        endpoints=endpoints,
+        jwks_provider=jwks_provider,
+        client_id=request.client_id,
+        scope=request.scope,
+        audience=request.audience,
+        callback_ports=request.callback_ports,
+        connection=request.connection,
+        timeout=request.timeout,
+    )
     with LazySpinner(ui.waiting, "Waiting for the browser login") as spinner:
         deadline = time.monotonic() + request.timeout
         result = run_pkce_login(
             client,
-            endpoints=endpoints,
-            jwks_provider=jwks_provider,
-            client_id=request.client_id,
-            scope=request.scope,
-            audience=request.audience,
-            callback_ports=request.callback_ports,
-            connection=request.connection,
+            pkce,
             open_browser=opener or (lambda _url: False),
             on_url=lambda url: ui.login_url(
                 url, browser=opener is not None, first_port=next(iter(request.callback_ports), None)
             ),
-            timeout=request.timeout,
             clock=ticking_clock(spinner.tick, deadline),
         )
     return result.tokens, result.claims

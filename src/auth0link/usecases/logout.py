@@ -13,9 +13,9 @@ if TYPE_CHECKING:
 
     from auth0link.auth.discovery import Endpoints
     from auth0link.client import Auth0Client
+    from auth0link.infra.session_index import IndexEntry, SessionIndex
     from auth0link.session import SessionLock
     from auth0link.tokens import TokenStore
-    from auth0link.usecases.session_index import IndexEntry, SessionIndex
 
 
 def logout(

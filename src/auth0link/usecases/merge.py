@@ -1,6 +1,6 @@
-"""The ``user_metadata`` merge before a link: Auth0 discards the absorbed account's metadata.
+"""The ``user_metadata`` merge before a link: Auth0 discards the secondary account's metadata.
 
-The kept account's value wins on a conflicting key unless ``absorbed_wins``; the PATCH body holds
+The primary account's value wins on a conflicting key unless ``prefer_secondary``; the PATCH body holds
 only the keys that change (Auth0 merges ``user_metadata`` at the top level), and never a null
 (which would delete the key).
 """
@@ -16,25 +16,25 @@ if TYPE_CHECKING:
 
 
 def merge_metadata(
-    kept: Mapping[str, Any], absorbed: Mapping[str, Any], *, absorbed_wins: bool
+    primary: Mapping[str, Any], secondary: Mapping[str, Any], *, prefer_secondary: bool
 ) -> MetadataMerge:
     """Merge top-level ``user_metadata`` keys; the PATCH body holds only the keys that change."""
     patch: dict[str, Any] = {}
     conflicts: dict[str, tuple[Any, Any]] = {}
-    for key, value in absorbed.items():
+    for key, value in secondary.items():
         if value is None:  # a null in a PATCH would *delete* the key: never send one
             continue
-        if key not in kept:
+        if key not in primary:
             patch[key] = value
-        elif kept[key] != value:
-            conflicts[key] = (kept[key], value)
-            if absorbed_wins:
+        elif primary[key] != value:
+            conflicts[key] = (primary[key], value)
+            if prefer_secondary:
                 patch[key] = value
     return MetadataMerge(
-        kept=dict(kept),
-        absorbed=dict(absorbed),
+        primary=dict(primary),
+        secondary=dict(secondary),
         patch=patch,
-        merged={**kept, **patch},
+        merged={**primary, **patch},
         conflicts=conflicts,
-        absorbed_wins=absorbed_wins,
+        prefer_secondary=prefer_secondary,
     )

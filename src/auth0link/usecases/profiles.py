@@ -21,10 +21,10 @@ from auth0link._constants import DEFAULT_PROFILE
 from auth0link._profile_file import validate_profile
 from auth0link.config import ProfileFile
 from auth0link.errors import ConfigurationError, Fix, TokenStorageError, UsageError, cmd
+from auth0link.infra.session_index import IndexEntry, SessionIndex
 from auth0link.machine import MachineProfile
 from auth0link.models import ProfileInfo
 from auth0link.tokens import store_key
-from auth0link.usecases.session_index import IndexEntry, SessionIndex
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from auth0link.client import Auth0Client
     from auth0link.models import Identity, TenantMark, UnlinkResult, User
     from auth0link.usecases.backups import BackupEntry
-    from auth0link.usecases.second_login import LoginRequest, SecondLogin
+    from auth0link.usecases.second_login import SecondLogin, SecondLoginRequest
 
 
 def restore_command(secondary_id: str) -> Command:
@@ -89,24 +89,24 @@ def newest_backup(
 
 
 def _absorbed(entry: BackupEntry) -> dict[str, Any]:
-    absorbed = entry.record.get("absorbed")
-    return absorbed if isinstance(absorbed, dict) else {}
+    secondary = entry.record.get("absorbed")
+    return secondary if isinstance(secondary, dict) else {}
 
 
-def login_request(entry: BackupEntry) -> LoginRequest:
+def login_request(entry: BackupEntry) -> SecondLoginRequest:
     """A fresh login of the backed-up account: its connection, its email (or phone) pre-filled."""
-    from auth0link.usecases.second_login import LoginRequest
+    from auth0link.usecases.second_login import SecondLoginRequest
 
-    absorbed = _absorbed(entry)
-    identities = absorbed.get("identities")
+    secondary = _absorbed(entry)
+    identities = secondary.get("identities")
     first = (
         identities[0]
         if isinstance(identities, list) and identities and isinstance(identities[0], dict)
         else {}
     )
     connection = first.get("connection")
-    hint = absorbed.get("email") or absorbed.get("phone_number")
-    return LoginRequest(
+    hint = secondary.get("email") or secondary.get("phone_number")
+    return SecondLoginRequest(
         connection=connection if isinstance(connection, str) and connection else None,
         login_hint=hint if isinstance(hint, str) and hint else None,
     )
@@ -116,13 +116,13 @@ def restore_as_user(
     secondary_id: str,
     *,
     entry: BackupEntry,
-    second_login: Callable[[LoginRequest], SecondLogin],
+    second_login: Callable[[SecondLoginRequest], SecondLogin],
     client_for: Callable[[str], Auth0Client],
 ) -> Restored:
     """Sign in as ``secondary_id`` and PATCH its own ``user_metadata`` from ``entry`` (module docstring)."""
-    absorbed = _absorbed(entry)
-    user_metadata = absorbed.get("user_metadata")
-    app_metadata = absorbed.get("app_metadata")
+    secondary = _absorbed(entry)
+    user_metadata = secondary.get("user_metadata")
+    app_metadata = secondary.get("app_metadata")
     login = second_login(login_request(entry))
     if login.sub != secondary_id:
         raise Refused(
@@ -156,7 +156,7 @@ def unlink_and_restore(
     *,
     backup_dir: Path,
     confirm: Callable[[User, Sequence[Identity]], bool],
-    second_login: Callable[[LoginRequest], SecondLogin],
+    second_login: Callable[[SecondLoginRequest], SecondLogin],
     client_for: Callable[[str], Auth0Client],
     report: Callable[[str], None] = lambda _msg: None,
     instruct: Callable[[str], None] | None = None,

@@ -2,27 +2,28 @@
 
     read both users ─► check ─► back up ─► plan + confirm ─► merge user_metadata ─► link ─► verify
 
-1. **read** the kept user (the primary after the link) and the absorbed one through a
+1. **read** the primary user (the one that stays after the link) and the secondary one through a
    :class:`Tenant` (how differs: each account with its own token for a user's link, one
-   machine token for admin, paced and one request for both for batch). An absorbed user that
-   no longer exists while the kept one holds its identity is :class:`AlreadyLinked`;
+   machine token for admin, paced and one request for both for batch). A secondary user that
+   no longer exists while the primary holds its identity is :class:`AlreadyLinked`;
 2. **check**, before anything is written: not the same user, not already linked (exit 7), and
    the caller's own rules (``check``): verified emails, the same person, the login hint —
    refusals are :class:`~auth0link.errors.Refused` (exit 8);
 3. **back up** both users as the tenant returned them (IdP tokens stripped) to a
    :class:`~auth0link.usecases.backups.BackupSink`; nothing changes before it is written;
-4. **plan**: the ``user_metadata`` merge (the kept account wins on a conflicting key unless
+4. **plan**: the ``user_metadata`` merge (the primary account wins on a conflicting key unless
    ``prefer_secondary``), shown and confirmed through the :class:`Observer` (no: exit 9);
 5. **merge**: PATCH only the keys that change (nothing to add: no request);
-6. **link**: ``link_with`` (the absorbed account's ID token) or ``provider``/``user_id``;
+6. **link**: ``link_with`` (the secondary account's ID token) or ``provider``/``user_id``;
 7. **verify** from the POST's answer; a lost, late or unreadable answer is read back
    (:mod:`.readback`) and reported as unknown when the tenant does not show it.
 
 Every failure after the backup raises :class:`~auth0link.errors.LinkAborted` saying what was
 changed, what was not, and where the backup is.
 
-Terms: the **kept** account stays a user; the **absorbed** one becomes an identity of it and
-loses its own ``user_metadata``/``app_metadata`` (Auth0 discards them).
+Terms (Auth0's, see the glossary in docs/ARCHITECTURE.md): the **primary** account stays a user;
+the **secondary** one becomes an identity of it and loses its own ``user_metadata``/``app_metadata``
+(Auth0 discards them).
 """
 
 from __future__ import annotations
@@ -63,15 +64,15 @@ NOTHING_CHANGED: Final = "Nothing was changed."
 
 @dataclasses.dataclass(frozen=True)
 class LinkSubject:
-    """Which account is kept, which is absorbed, and how the link is asked for."""
+    """Which account is the primary, which the secondary, and how the link is asked for."""
 
-    kept_id: str
-    absorbed_id: str
-    link_with: str | None = None  # the absorbed account's ID token (a user's link), else provider form
+    primary_id: str
+    secondary_id: str
+    link_with: str | None = None  # the secondary account's ID token (a user's link), else provider form
     connection_id: str | None = None
     direction: PrimaryChoice = "current"
-    #: the absorbed account's ID token claims: its profile when it cannot be read (``--id-token -``)
-    absorbed_claims: Mapping[str, Any] | None = None
+    #: the secondary account's ID token claims: its user profile data when unreadable (``--id-token -``)
+    secondary_claims: Mapping[str, Any] | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,7 +88,7 @@ class Tenant(Protocol):
     """What the sequence needs from the tenant; each command reads and writes its own way."""
 
     def read_pair(self, subject: LinkSubject) -> tuple[User, User | None]:
-        """The kept and absorbed users (absorbed None: these credentials cannot read it)."""
+        """The primary and secondary users (secondary None: these credentials cannot read it)."""
         ...
 
     def read_user(self, user_id: str) -> User:
@@ -99,7 +100,7 @@ class Tenant(Protocol):
         ...
 
     def link(self, subject: LinkSubject, provider: str, user_id: str) -> list[Identity]:
-        """POST the link; the kept user's identities afterwards."""
+        """POST the link; the primary user's identities afterwards."""
         ...
 
 
@@ -115,7 +116,7 @@ class Observer:
 
 @dataclasses.dataclass(frozen=True)
 class LinkOutcome:
-    """The kept user after the link and what the sequence did."""
+    """The primary user after the link and what the sequence did."""
 
     user: User
     plan: LinkPlan
@@ -153,25 +154,25 @@ def safe_link(
     written: it raises :class:`~auth0link.errors.Refused`, or returns the two accounts to show
     side by side (``id (email)``) when their emails differ.
     """
-    kept, absorbed = _read(subject, tenant)
-    profile = absorbed or backups.claims_user(subject.absorbed_claims, subject.absorbed_id)
-    different = check(kept, profile)
+    primary, secondary = _read(subject, tenant)
+    secondary_user = secondary or backups.claims_user(subject.secondary_claims, subject.secondary_id)
+    different = check(primary, secondary_user)
     record = backups.record(
-        kept,
-        absorbed,
-        claims=subject.absorbed_claims,
+        primary,
+        secondary,
+        claims=subject.secondary_claims,
         direction=subject.direction,
         source=source,
         clock=clock,
     )
     location = backup.write(record)
     observer.record("backup", location=location)
-    observer.report(f"Backed up both profiles to {location}")
+    observer.report(f"Backed up both users to {location}")
     plan = _plan(
         subject,
-        kept=kept,
-        absorbed=absorbed,
-        profile=profile,
+        primary=primary,
+        secondary=secondary,
+        secondary_user=secondary_user,
         merge=merge,
         location=location,
         different=different,
@@ -181,46 +182,48 @@ def safe_link(
             f"Cancelled. {NOTHING_CHANGED} (The backup {location} was written.)",
             hint="run the same command again when ready",
         )
-    ledger = Ledger(kept_id=subject.kept_id, absorbed_id=subject.absorbed_id, backup=location)
+    ledger = Ledger(primary_id=subject.primary_id, secondary_id=subject.secondary_id, backup=location)
     try:
         identities, by_readback = _merge_and_link(
             subject, plan, tenant=tenant, ledger=ledger, observer=observer, sleep=sleep
         )
     except KeyboardInterrupt:
         raise Interrupted(ledger.interrupted(), hint=CHECK_IDENTITIES) from None
-    merged = plan.merge.merged if ledger.patched and plan.merge is not None else kept.user_metadata
-    user = dataclasses.replace(kept, identities=tuple(identities) or kept.identities, user_metadata=merged)
+    merged = plan.merge.merged if ledger.patched and plan.merge is not None else primary.user_metadata
+    user = dataclasses.replace(
+        primary, identities=tuple(identities) or primary.identities, user_metadata=merged
+    )
     return LinkOutcome(user=user, plan=plan, patched=ledger.patched, verified_by_readback=by_readback)
 
 
 def _read(subject: LinkSubject, tenant: Tenant) -> tuple[User, User | None]:
-    """Both users, before anything is written; a gone absorbed user may mean "linked already"."""
-    if subject.kept_id == subject.absorbed_id:
+    """Both users, before anything is written; a gone secondary user may mean "linked already"."""
+    if subject.primary_id == subject.secondary_id:
         raise UsageError(f"The primary and the secondary are the same user. {NOTHING_CHANGED}")
     try:
-        kept, absorbed = tenant.read_pair(subject)
+        primary, secondary = tenant.read_pair(subject)
     except NotFound as exc:
         raise _gone(subject, tenant, exc) from None
     except Auth0LinkError as exc:
         raise with_suffix(exc, NOTHING_CHANGED, context="while reading the profiles") from None
-    provider, raw_id = split_user_id(subject.absorbed_id)
-    if kept.find_identity(provider, raw_id) is not None:
+    provider, raw_id = split_user_id(subject.secondary_id)
+    if primary.find_identity(provider, raw_id) is not None:
         raise AlreadyLinked(
-            f"{subject.absorbed_id} is already linked to {subject.kept_id}. {NOTHING_CHANGED}",
+            f"{subject.secondary_id} is already linked to {subject.primary_id}. {NOTHING_CHANGED}",
             status_code=409,
             hint=LISTS_LINKED,
         )
-    return kept, absorbed
+    return primary, secondary
 
 
 def _gone(subject: LinkSubject, tenant: Tenant, missing: NotFound) -> Auth0LinkError:
-    """An unreadable user: the absorbed one is linked already when the kept one holds it."""
+    """An unreadable user: the secondary is linked already when the primary holds it."""
     try:
-        kept = tenant.read_user(subject.kept_id)
+        primary = tenant.read_user(subject.primary_id)
     except NotFound:
         return NotFound(
             join_sentences(
-                f"Neither {subject.kept_id} nor {subject.absorbed_id} could be read: "
+                f"Neither {subject.primary_id} nor {subject.secondary_id} could be read: "
                 + clause(missing.message),
                 NOTHING_CHANGED,
             ),
@@ -229,15 +232,15 @@ def _gone(subject: LinkSubject, tenant: Tenant, missing: NotFound) -> Auth0LinkE
         )
     except Auth0LinkError as exc:
         return with_suffix(exc, NOTHING_CHANGED, context="while reading the profiles")
-    provider, raw_id = split_user_id(subject.absorbed_id)
-    if kept.find_identity(provider, raw_id) is not None:
+    provider, raw_id = split_user_id(subject.secondary_id)
+    if primary.find_identity(provider, raw_id) is not None:
         return AlreadyLinked(
-            f"{subject.absorbed_id} is already linked to {subject.kept_id}. {NOTHING_CHANGED}",
+            f"{subject.secondary_id} is already linked to {subject.primary_id}. {NOTHING_CHANGED}",
             status_code=409,
             hint=LISTS_LINKED,
         )
     return NotFound(
-        f"{subject.absorbed_id} does not exist. {NOTHING_CHANGED}",
+        f"{subject.secondary_id} does not exist. {NOTHING_CHANGED}",
         status_code=404,
         hint="check the user ID (it may be linked to another user)",
     )
@@ -246,9 +249,9 @@ def _gone(subject: LinkSubject, tenant: Tenant, missing: NotFound) -> Auth0LinkE
 def _plan(
     subject: LinkSubject,
     *,
-    kept: User,
-    absorbed: User | None,
-    profile: User,
+    primary: User,
+    secondary: User | None,
+    secondary_user: User,
     merge: MergeOptions,
     location: str,
     different: tuple[str, str] | None,
@@ -257,23 +260,23 @@ def _plan(
     metadata: MetadataMerge | None = None
     if not merge.merge:
         skipped = merge.skipped_reason
-    elif absorbed is None:
+    elif secondary is None:
         skipped = "no access token for the secondary account"
     else:
         metadata = merge_metadata(
-            kept.user_metadata, absorbed.user_metadata, absorbed_wins=merge.prefer_secondary
+            primary.user_metadata, secondary.user_metadata, prefer_secondary=merge.prefer_secondary
         )
     return LinkPlan(
-        kept=kept,
-        absorbed_id=subject.absorbed_id,
-        absorbed_contact=profile.contact,
+        primary=primary,
+        secondary_id=subject.secondary_id,
+        secondary_contact=secondary_user.contact,
         merge=metadata,
         backup=location,
         direction=subject.direction,
         merge_skipped_reason=skipped,
         different_accounts=different,
-        emails_compared=bool(kept.email and profile.email),
-        absorbed_app_metadata=dict(absorbed.app_metadata) if absorbed is not None else {},
+        emails_compared=bool(primary.email and secondary_user.email),
+        secondary_app_metadata=dict(secondary.app_metadata) if secondary is not None else {},
     )
 
 
@@ -289,10 +292,10 @@ def _merge_and_link(
     """PATCH the merged ``user_metadata`` (when a key changes), then POST the link and verify it."""
     if plan.merge is not None and plan.merge.changes:
         _merge(subject, plan.merge, tenant, ledger)
-        observer.report(f"Merged user_metadata keys into {subject.kept_id}: {', '.join(ledger.patched)}")
+        observer.report(f"Merged user_metadata keys into {subject.primary_id}: {', '.join(ledger.patched)}")
     observer.record("merged", keys=sorted(ledger.patched))
     ledger.stage = "linking"
-    provider, raw_id = split_user_id(subject.absorbed_id)
+    provider, raw_id = split_user_id(subject.secondary_id)
     try:
         identities = tenant.link(subject, provider, raw_id)
     except Auth0LinkError as exc:
@@ -313,15 +316,15 @@ def _merge(subject: LinkSubject, merge: MetadataMerge, tenant: Tenant, ledger: L
     ledger.stage = "merging user_metadata"
     ledger.patched, ledger.patch_unknown = tuple(merge.patch), True
     try:
-        merged = tenant.patch_metadata(subject.kept_id, merge.patch)
+        merged = tenant.patch_metadata(subject.primary_id, merge.patch)
     except Auth0LinkError as exc:
         ledger.patch_unknown = maybe_applied(exc)
         if not ledger.patch_unknown:
             ledger.patched = ()
         raise LinkAborted(
             join_sentences(
-                f"Merging user_metadata into {subject.kept_id} failed: {clause(exc.message)}",
-                ledger.describe(linked=f"not attempted; {subject.absorbed_id} is still a separate user"),
+                f"Merging user_metadata into {subject.primary_id} failed: {clause(exc.message)}",
+                ledger.describe(linked=f"not attempted; {subject.secondary_id} is still a separate user"),
             ),
             hint="run the same command again (merging the same keys twice is harmless)"
             if ledger.patch_unknown
@@ -334,6 +337,6 @@ def _merge(subject: LinkSubject, merge: MetadataMerge, tenant: Tenant, ledger: L
         ledger.patched = ()
         raise LinkAborted(
             f"The tenant did not apply the user_metadata merge for keys {', '.join(lost)}. "
-            + ledger.describe(linked=f"not attempted; {subject.absorbed_id} is still a separate user"),
+            + ledger.describe(linked=f"not attempted; {subject.secondary_id} is still a separate user"),
             hint=Fix("check the user with: ", cmd("identities"), ", then run the same command again"),
         )

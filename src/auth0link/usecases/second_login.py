@@ -1,6 +1,6 @@
 """The second login of ``link``: the browser (PKCE, forced fresh) or an ID token from stdin.
 
-:func:`pkce_second_login` runs :func:`~auth0link.auth.pkce.run_pkce_login` with
+:class:`BrowserSecondLogin` runs :func:`~auth0link.auth.pkce.run_pkce_login` with
 ``prompt=login``, ``max_age=0`` and ``require_fresh_auth`` (``auth_time`` must not predate the
 start of the login); :func:`stdin_second_login` validates a token read from stdin like a login's
 (signature, ``iss``, ``aud``, ``exp``), though ``nonce`` and ``auth_time`` cannot be checked
@@ -17,18 +17,17 @@ from auth0link.errors import Fix, IdTokenError, UsageError, clause, cmd
 from auth0link.tokens import TokenSet
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
+    from collections.abc import Callable, Mapping
     from contextlib import AbstractContextManager
 
     from auth0link.auth.accepted_callbacks import AcceptedCallbacks
-    from auth0link.auth.discovery import Endpoints
-    from auth0link.auth.pkce import PkceResult
+    from auth0link.auth.pkce import PkceRequest, PkceResult
     from auth0link.client import Auth0Client
     from auth0link.models import TokenResponse
 
 
 @dataclasses.dataclass(frozen=True)
-class LoginRequest:
+class SecondLoginRequest:
     """What the second login must ask the authorization server for."""
 
     connection: str | None
@@ -87,65 +86,48 @@ LINK_RETRY_HINT: Final = Fix(
 )
 
 
-def pkce_second_login(
-    client: Auth0Client,
-    *,
-    endpoints: Endpoints,
-    jwks_provider: Callable[[], dict[str, Any]],
-    client_id: str,
-    scope: str,
-    audience: str | None,
-    callback_ports: Sequence[int],
-    open_browser: Callable[[str], bool],
-    on_url: Callable[[str], None],
-    timeout: float = 300.0,
-    timeout_hint: Fix | str | None = None,
-    retry_hint: Fix | str = LINK_RETRY_HINT,
-    accepted: AcceptedCallbacks | None = None,
-    waiting: Callable[[str], AbstractContextManager[Callable[[float], None]]] | None = None,
-) -> Callable[[LoginRequest], SecondLogin]:
+@dataclasses.dataclass(frozen=True)
+class BrowserSecondLogin:
     """The browser second login: PKCE with the request's ``prompt``/``max_age``/``connection``.
 
-    ``run_pkce_login`` makes its own ``state`` and ``nonce`` and, with ``require_fresh_auth``,
-    checks ``auth_time`` against the moment it started. The hints (what to do when no login
-    comes back in time, or after a refused one) default to ``link``'s. ``accepted`` caches the
-    provider's yes to the callback URL (one request fewer on every later login); ``waiting``
-    shows a spinner with the time left once the URL is out, as ``login`` does.
+    ``pkce`` names the application (endpoints, client, scope, audience, callback ports, timeout
+    and hints); each call adds what the :class:`SecondLoginRequest` asks for. ``run_pkce_login``
+    makes its own ``state`` and ``nonce`` and, with ``require_fresh_auth``, checks ``auth_time``
+    against the moment it started. ``accepted`` caches the provider's yes to the callback URL
+    (one request fewer on every later login); ``waiting`` shows a spinner with the time left once
+    the URL is out, as ``login`` does.
     """
 
-    def _pkce(request: LoginRequest, *, clock: Callable[[], float]) -> PkceResult:
+    client: Auth0Client
+    pkce: PkceRequest
+    open_browser: Callable[[str], bool]
+    on_url: Callable[[str], None]
+    accepted: AcceptedCallbacks | None = None
+    waiting: Callable[[str], AbstractContextManager[Callable[[float], None]]] | None = None
+
+    def __call__(self, request: SecondLoginRequest) -> SecondLogin:
+        """Sign the account in (forced fresh) and validate its ID token."""
         from auth0link.auth.pkce import run_pkce_login
-
-        return run_pkce_login(
-            client,
-            endpoints=endpoints,
-            jwks_provider=jwks_provider,
-            client_id=client_id,
-            scope=scope,
-            audience=audience,
-            callback_ports=callback_ports,
-            connection=request.connection,
-            prompt=request.prompt,
-            max_age=request.max_age,
-            login_hint=request.login_hint,
-            open_browser=open_browser,
-            on_url=on_url,
-            timeout=timeout,
-            clock=clock,
-            require_fresh_auth=request.require_fresh_auth,
-            timeout_hint=timeout_hint or link_timeout_hint(callback_ports[0] if callback_ports else 8484),
-            retry_hint=retry_hint,
-            accepted=accepted,
-        )
-
-    def login(request: LoginRequest) -> SecondLogin:
         from auth0link.usecases.login import LazySpinner, no_spinner, ticking_clock
 
-        with LazySpinner(waiting or no_spinner, "Waiting for the sign-in in the browser") as spinner:
-            result = _pkce(request, clock=ticking_clock(spinner.tick, time.monotonic() + timeout))
+        pkce = dataclasses.replace(
+            self.pkce,
+            connection=request.connection,
+            login_hint=request.login_hint,
+            prompt=request.prompt,
+            max_age=request.max_age,
+            require_fresh_auth=request.require_fresh_auth,
+        )
+        with LazySpinner(self.waiting or no_spinner, "Waiting for the sign-in in the browser") as spinner:
+            result = run_pkce_login(
+                self.client,
+                pkce,
+                open_browser=self.open_browser,
+                on_url=self.on_url,
+                clock=ticking_clock(spinner.tick, time.monotonic() + pkce.timeout),
+                accepted=self.accepted,
+            )
         return _second_login_of(result)
-
-    return login
 
 
 def _second_login_of(result: PkceResult) -> SecondLogin:
@@ -176,7 +158,7 @@ def stdin_second_login(
     issuer: str,
     client_id: str,
     clock: Callable[[], float] = time.time,
-) -> Callable[[LoginRequest], SecondLogin]:
+) -> Callable[[SecondLoginRequest], SecondLogin]:
     """``--id-token -``: validate the token like a login's (signature, ``iss``, ``aud``, ``exp``).
 
     ``nonce`` and ``auth_time`` cannot be checked (we did not start that login), and there is
@@ -184,7 +166,7 @@ def stdin_second_login(
     """
     token = id_token.strip()
 
-    def login(_request: LoginRequest) -> SecondLogin:
+    def login(_request: SecondLoginRequest) -> SecondLogin:
         from auth0link.auth.oidc import validate_with_provider
 
         if not token:

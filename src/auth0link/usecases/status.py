@@ -35,9 +35,9 @@ from auth0link.errors import (
     cmd,
     sentence,
 )
+from auth0link.infra.session_index import IndexEntry
 from auth0link.models import MachineStatus, Problem, SessionStatus
 from auth0link.usecases.profiles import machine_entries, session_entries
-from auth0link.usecases.session_index import IndexEntry
 from auth0link.usecases.status_check import check_machine, check_session
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from auth0link.client import Auth0Client
-    from auth0link.machine import AdminSession
+    from auth0link.machine import MachineSession
     from auth0link.models import User
     from auth0link.session import Access, SessionManager
     from auth0link.tokens import TokenSet, TokenStore
@@ -179,7 +179,7 @@ class StatusWorld(Protocol):
         """The manager that loads and refreshes that session."""
         ...
 
-    def admin_for(self, profile: str, domain: str, client_id: str, *, storage: str) -> AdminSession:
+    def machine_for(self, profile: str, domain: str, client_id: str, *, storage: str) -> MachineSession:
         """The machine credentials of that profile and tenant."""
         ...
 
@@ -277,7 +277,7 @@ def _machine(
 ) -> MachineStatus:
     from auth0link.machine import machine_key, secret_key
 
-    admin = world.admin_for(config.name, domain, client_id, storage=config.storage)
+    admin = world.machine_for(config.name, domain, client_id, storage=config.storage)
     active = config.active and domain == config.domain
     try:
         token = admin.store.load(machine_key(config.name, domain, client_id))

@@ -21,20 +21,20 @@ unless ``include_unverified``; such pairs say so in their ``reason``.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Protocol
 
-from auth0link.usecases.email_index import EmailIndex
+from auth0link.infra.email_index import EmailIndex
+from auth0link.infra.pipe_format import Suggestion
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
     from pathlib import Path
 
     from auth0link.client import Auth0Client
-    from auth0link.models import User
-    from auth0link.usecases.export_file import ExportReader, ReadStats, UserRow
-
-SUGGEST_COLUMNS: Final = ("primary_id", "secondary_id", "email", "reason")
+    from auth0link.infra.export_file import ExportReader, ReadStats, UserRow
+    from auth0link.models import ExportJob, User
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -69,24 +69,6 @@ class Candidate:
     def is_database(self) -> bool:
         """A database (username/password) account."""
         return self.user_id.startswith("auth0|")
-
-
-@dataclasses.dataclass(frozen=True)
-class Suggestion:
-    """One suggested pair."""
-
-    primary_id: str
-    secondary_id: str
-    email: str
-    reason: str
-
-    def to_json(self) -> dict[str, Any]:
-        """Stable ``--json`` keys (also what ``batch-link`` reads)."""
-        return dataclasses.asdict(self)
-
-    def row(self) -> tuple[str, str, str, str]:
-        """The TSV/table row, in :data:`SUGGEST_COLUMNS` order."""
-        return (self.primary_id, self.secondary_id, self.email, self.reason)
 
 
 def _rank(candidate: Candidate, prefer_connection: str | None) -> tuple[int, int, int, str, str]:
@@ -166,3 +148,119 @@ def suggest_from_export(
         for email, rows in index.groups():
             members = [Candidate.from_row(row) for row in rows]
             yield from suggest_group(email, members, prefer_connection=prefer_connection)
+
+
+@dataclasses.dataclass(frozen=True)
+class SuggestRequest:
+    """One ``suggest`` run: exactly one source of users (an email, ``--all``, or an export file)."""
+
+    email: str | None = None
+    scan_all: bool = False
+    from_export: Path | None = None
+    save_export: Path | None = None  # with scan_all: keep the export there
+    include_unverified: bool = False
+    prefer_connection: str | None = None
+
+
+class SuggestWorld(Protocol):
+    """What a run needs of the application (:class:`~auth0link.application.Application` is one)."""
+
+    sleep: Callable[[float], None]
+
+    def machine_client(self, *, max_connections: int = 10) -> Auth0Client:
+        """A client with a machine token."""
+        ...
+
+
+class SuggestReporter(Protocol):
+    """Where a run reports its phases (export job, download, scan)."""
+
+    def phase(self, phase: str, done: int, total: int | None, status: str) -> None:
+        """Progress of ``phase``."""
+
+    def downloaded(self, job: ExportJob, saved_to: Path | None) -> None:
+        """The export job's file is here (kept at ``saved_to`` with ``--save-export``)."""
+
+    def read(self, stats: ReadStats) -> None:
+        """The whole export is read (before the first pair)."""
+
+
+@contextlib.contextmanager
+def suggest_pairs(
+    request: SuggestRequest, world: SuggestWorld, reporter: SuggestReporter
+) -> Iterator[Iterator[Suggestion]]:
+    """``suggest``'s one entry point: the pairs, streamed, while the run's temporary folder lives.
+
+    It owns the wiring: the client, the export job (paced; the client's own 429 retries off), the
+    export reader and a private temporary folder (0700) for the export and the e-mail index.
+    """
+    from auth0link._files import work_dir
+
+    _check_sources(request)
+    if request.email:
+        yield iter(
+            suggest_for_email(
+                world.machine_client(),
+                request.email,
+                include_unverified=request.include_unverified,
+                prefer_connection=request.prefer_connection,
+            )
+        )
+        return
+    with work_dir("auth0link-suggest-") as work:  # the next run removes it after a kill -9
+        source = request.from_export or _fetch(
+            world, request.save_export or work / "export.json.gz", reporter, keep=request.save_export
+        )
+        yield suggest_from_export(
+            _reader(source, from_tenant=request.from_export is None),
+            include_unverified=request.include_unverified,
+            prefer_connection=request.prefer_connection,
+            workdir=work,
+            on_progress=reporter.phase,
+            on_read=reporter.read,
+        )
+
+
+def _check_sources(request: SuggestRequest) -> None:
+    """Exactly one source of users; --save-export only with --all."""
+    from auth0link.errors import Fix, UsageError, cmd
+
+    if [bool(request.email), request.scan_all, request.from_export is not None].count(True) != 1:
+        raise UsageError(
+            "Pass --email EMAIL or --all, or --from-export FILE (one of them).",
+            hint=Fix("e.g. ", cmd("suggest", "--all")),
+        )
+    if request.save_export is not None and not request.scan_all:
+        raise UsageError(
+            "--save-export goes with --all.",
+            hint=Fix("e.g. ", cmd("suggest", "--all", "--save-export", "users.json.gz")),
+        )
+
+
+def _fetch(world: SuggestWorld, dest: Path, reporter: SuggestReporter, *, keep: Path | None) -> Path:
+    """Run the users-export job into ``dest`` (paced; progress through ``reporter``)."""
+    from auth0link.errors import UsageError
+    from auth0link.infra.export_job import COPY_FIELDS, FIELDS, ExportRun
+    from auth0link.infra.pacer import Pacer
+
+    if keep is not None and not keep.parent.is_dir():
+        raise UsageError(
+            f"No such folder for --save-export: {keep.parent}.", hint="create it, or pass another path"
+        )
+    client = world.machine_client()
+    client.max_rate_limit_retries = 0  # the pacer waits for the bucket on a 429
+    run = ExportRun(client, Pacer(), sleep=world.sleep, on_progress=reporter.phase)
+    job = run.fetch(dest, fields=COPY_FIELDS if keep is not None else FIELDS)
+    reporter.downloaded(job, keep)
+    return dest
+
+
+def _reader(path: Path, *, from_tenant: bool) -> ExportReader:
+    from auth0link.errors import UsageError
+    from auth0link.infra.export_file import ExportReader
+
+    if not from_tenant and not path.is_file():
+        raise UsageError(
+            f"No such export file: {path}.", hint="pass the path of a users export (.json.gz, .csv …)"
+        )
+    return ExportReader(path, name="the tenant's export" if from_tenant else str(path))

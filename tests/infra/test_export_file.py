@@ -10,7 +10,7 @@ import pytest
 
 from auth0link.emulator.mgmt.export_file import csv_header, csv_line, parse_fields
 from auth0link.errors import UsageError
-from auth0link.usecases.export_file import ExportReader, UserRow
+from auth0link.infra.export_file import ExportReader, UserRow
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -154,7 +154,7 @@ def test_a_record_over_the_limit_is_one_error_naming_it_in_bounded_memory(
     """A gzip holding a 40 MiB line (JSON or commas): UsageError naming the record; memory stays small."""
     import tracemalloc
 
-    from auth0link.usecases.export_file import MAX_RECORD_CHARS
+    from auth0link.infra.export_file import MAX_RECORD_CHARS
 
     path = tmp_path / name
     first = b"" if name.endswith(".json.gz") else b"user_id,email\n'auth0|0,'a@example.com\n"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from auth0link.usecases.batch_input import InvalidLine, Pair, parse_line, read_pairs
-from auth0link.usecases.journal import pair_key
+from auth0link.infra.journal import pair_key
+from auth0link.infra.pipe_format import InvalidLine, Pair, parse_line, read_pairs
 
 
 def test_parse_tsv_json_header_and_comments() -> None:

@@ -29,15 +29,15 @@ from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Final
 
 from auth0link.errors import ExportFailed, Fix, NetworkError, UsageError
-from auth0link.usecases.pacer import paced
+from auth0link.infra.pacer import paced
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
     from pathlib import Path
 
     from auth0link.client import Auth0Client
+    from auth0link.infra.pacer import Pacer
     from auth0link.models import ExportJob
-    from auth0link.usecases.pacer import Pacer
 
 FIELDS: Final = ("user_id", "email", "email_verified", "created_at", "identities")
 COPY_FIELDS: Final = (*FIELDS, "name", "user_metadata", "app_metadata")

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from auth0link.errors import Refused
+from auth0link.infra.journal import open_run_files
 from auth0link.models import TenantMark
-from auth0link.usecases.journal import open_run_files
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -12,8 +12,8 @@ import pytest
 
 from auth0link.client import Auth0Client
 from auth0link.errors import ExportFailed
-from auth0link.usecases.export_job import DOWNLOAD_ATTEMPTS, FIELDS, ExportRun
-from auth0link.usecases.pacer import Pacer
+from auth0link.infra.export_job import DOWNLOAD_ATTEMPTS, FIELDS, ExportRun
+from auth0link.infra.pacer import Pacer
 from tests.support.tenant import BASE, LocalTenant
 from tests.support.tenants import duplicate_pairs
 
@@ -178,7 +178,7 @@ def test_a_dropped_download_starts_over_from_a_fresh_location(tenant: LocalTenan
 
 def test_a_download_that_keeps_failing_is_export_failed(tenant: LocalTenant, tmp_path: Path) -> None:
     """After DOWNLOAD_ATTEMPTS broken downloads (each with a fresh location): ExportFailed, no file left."""
-    tenant.faults.fail("GET", "/user-exports/*", "drop", count=DOWNLOAD_ATTEMPTS)
+    tenant.faults.fail("GET", "/user-exports/*", "unsent", count=DOWNLOAD_ATTEMPTS)
     run, recording, _ = run_for(tenant)
     with pytest.raises(ExportFailed) as caught:
         run.fetch(tmp_path / "users.json.gz")

@@ -14,8 +14,8 @@ import pytest
 
 from auth0link.cli import exit_code_for
 from auth0link.errors import Conflict, ExitCode, UsageError
+from auth0link.infra.journal import Journal, open_run_files, pair_key
 from auth0link.usecases.backups import find_backups
-from auth0link.usecases.journal import Journal, open_run_files, pair_key
 from tests.support.batch import BatchTenant, Recorder, lines_for, path_of
 from tests.support.tenant import Crash
 from tests.support.tenants import duplicate_pairs, primary_id, secondary_id
@@ -209,7 +209,7 @@ def test_backup_records_after_a_torn_backup_line_stay_readable(tenant: BatchTena
         handle.write('{"format": "auth0link-link-backup/1", "kept": {"user_id": "auth0|x"')
     resumed = tenant.run(lines_for(range(3)), tmp_path, resume=True)
     assert resumed.backup == first.backup
-    found = [(e.kept_id, e.absorbed_id) for e in find_backups(first.backup.parent)]
+    found = [(e.primary_id, e.secondary_id) for e in find_backups(first.backup.parent)]
     assert found == [(primary_id(i), secondary_id(i)) for i in range(3)]
 
 

@@ -1,4 +1,7 @@
-"""``batch-link`` input: pairs streamed one a line, TSV or JSON lines.
+"""The suggest/batch-link pipe format, its one owner: what ``suggest`` writes and ``batch-link`` reads.
+
+Written: :data:`COLUMNS`, one :class:`Suggestion` a line (TSV, or JSON lines with those keys).
+Read: pairs streamed one a line, TSV or JSON lines.
 
 TSV is ``primary_id<TAB>secondary_id[<TAB>email<TAB>reason]`` (what ``auth0link suggest`` prints
 when piped; a ``primary_id…`` header line and ``#`` comments are ignored); JSON lines are
@@ -10,15 +13,37 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from auth0link.usecases.journal import pair_key
+from auth0link.infra.journal import pair_key
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
+    from pathlib import Path
 
-HEADER_PREFIX: Final = "primary_id"
+#: the TSV columns (and JSON keys) ``suggest`` writes, in order
+COLUMNS: Final = ("primary_id", "secondary_id", "email", "reason")
+#: a TSV line that starts so is the header
+HEADER_PREFIX: Final = COLUMNS[0]
 MAX_ID_LENGTH: Final = 512
+
+
+@dataclasses.dataclass(frozen=True)
+class Suggestion:
+    """One suggested pair: one line of the format."""
+
+    primary_id: str
+    secondary_id: str
+    email: str
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        """Stable ``--json`` keys (also what ``batch-link`` reads)."""
+        return dataclasses.asdict(self)
+
+    def row(self) -> tuple[str, str, str, str]:
+        """The TSV/table row, in :data:`COLUMNS` order."""
+        return (self.primary_id, self.secondary_id, self.email, self.reason)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -93,3 +118,17 @@ def read_pairs(lines: Iterable[str | bytes]) -> Iterator[Pair | InvalidLine]:
         parsed = parse_line(text, number)
         if parsed is not None:
             yield parsed
+
+
+def is_pair_line(line: bytes) -> bool:
+    """A line that may hold a pair: not blank, not a ``#`` comment, not the header."""
+    return bool(line.strip()) and not line.startswith((b"#", HEADER_PREFIX.encode()))
+
+
+def count_pairs(path: Path) -> int | None:
+    """Pairs in a file, for the ETA (one streaming pass; header, comments and blanks not counted)."""
+    try:
+        with path.open("rb") as handle:
+            return sum(1 for line in handle if is_pair_line(line))
+    except OSError:
+        return None

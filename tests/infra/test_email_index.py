@@ -5,8 +5,8 @@ from __future__ import annotations
 import stat
 from typing import TYPE_CHECKING
 
-from auth0link.usecases.email_index import EmailIndex
-from auth0link.usecases.export_file import UserRow
+from auth0link.infra.email_index import EmailIndex
+from auth0link.infra.export_file import UserRow
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -22,7 +22,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Self
 
-from auth0link.usecases.export_file import UserRow
+from auth0link.infra.export_file import UserRow
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator

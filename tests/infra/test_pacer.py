@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from auth0link.errors import ApiError
+from auth0link.infra.pacer import MAX_429_RETRIES, Pacer, paced
 from auth0link.models import RateLimit
-from auth0link.usecases.pacer import MAX_429_RETRIES, Pacer, paced
 
 
 class FakeTime:

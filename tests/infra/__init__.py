@@ -1,0 +1,1 @@
+"""Tests of the infrastructure (``auth0link.infra``), one module per module."""
