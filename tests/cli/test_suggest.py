@@ -110,7 +110,7 @@ def test_from_export_reads_csv_too(cli: Runner, tmp_path: Path) -> None:
 def test_save_export_keeps_a_private_copy_the_emulator_loads(
     cli: Runner, tenant: LocalTenant, tmp_path: Path
 ) -> None:
-    """--all --save-export FILE keeps the export (0600, with metadata): `emulator --users FILE` loads it."""
+    """--all --save-export FILE keeps the export (0600, with metadata; FILE.tenant.json names its tenant): the emulator loads it."""
     saved = tmp_path / "copy.json.gz"
     result = suggest(cli, tenant, "--all", "--save-export", str(saved))
     assert result.exit_code == 0, result.stderr
@@ -119,6 +119,9 @@ def test_save_export_keeps_a_private_copy_the_emulator_loads(
     with gzip.open(saved, "rt") as handle:
         first: dict[str, Any] = json.loads(handle.readline())
     assert first["user_metadata"] == {"theme": "light", "n": 0}
+    named = saved.with_name("copy.json.gz.tenant.json")  # the export names its tenant beside it
+    assert stat.S_IMODE(named.stat().st_mode) == 0o600
+    assert json.loads(named.read_text())["tenant"] == {"domain": BASE, "issuer": BASE + "/"}
     copy = build_tenant(BASE, users=UsersFile.open(saved))
     assert len(copy.users) == 2 * PAIRS
     assert copy.users[secondary_id(7)].to_json()["user_metadata"]["g"] == 7

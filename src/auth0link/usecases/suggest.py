@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
     from auth0link.client import Auth0Client
     from auth0link.infra.export_file import ExportReader, ReadStats, UserRow
-    from auth0link.models import ExportJob, User
+    from auth0link.models import ExportJob, TenantMark, User
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -167,6 +167,11 @@ class SuggestWorld(Protocol):
 
     sleep: Callable[[float], None]
 
+    @property
+    def tenant_mark(self) -> TenantMark:
+        """The tenant (domain and issuer) a saved export names."""
+        ...
+
     def machine_client(self, *, max_connections: int = 10) -> Auth0Client:
         """A client with a machine token."""
         ...
@@ -251,8 +256,29 @@ def _fetch(world: SuggestWorld, dest: Path, reporter: SuggestReporter, *, keep: 
     client.max_rate_limit_retries = 0  # the pacer waits for the bucket on a 429
     run = ExportRun(client, Pacer(), sleep=world.sleep, on_progress=reporter.phase)
     job = run.fetch(dest, fields=COPY_FIELDS if keep is not None else FIELDS)
+    if keep is not None:
+        _name_tenant(keep, world.tenant_mark, job)
     reporter.downloaded(job, keep)
     return dest
+
+
+def tenant_file_of(export: Path) -> Path:
+    """Where a saved export names the tenant it came from: ``FILE.tenant.json`` beside it.
+
+    The export itself stays in Auth0's own format (what ``--from-export`` and ``auth0link
+    emulator --users`` read), so its tenant goes beside it.
+    """
+    return export.with_name(export.name + ".tenant.json")
+
+
+def _name_tenant(export: Path, tenant: TenantMark, job: ExportJob) -> None:
+    """Write ``FILE.tenant.json`` (0600, replacing whatever link is there, never following it)."""
+    import json
+
+    from auth0link._files import atomic_write_text
+
+    record = {"export": export.name, "job": job.id, "tenant": tenant.to_json()}
+    atomic_write_text(tenant_file_of(export), json.dumps(record, indent=2) + "\n")
 
 
 def _reader(path: Path, *, from_tenant: bool) -> ExportReader:
