@@ -19,11 +19,9 @@ origins (401 ``access_denied`` otherwise, see :mod:`.cors`).
 
 from __future__ import annotations
 
-import json
 import logging
 import secrets
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl
 
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -33,7 +31,7 @@ from ..protocol.grants import authenticate_client
 from ..state import accounts
 from ..state.applications import PASSWORDLESS_STRATEGIES, Client
 from ..state.model import USER_FIELDS
-from ..web.shared import cross_origin, json_reply, tenant_of
+from ..web.shared import cross_origin, json_reply, read_json_or_form, tenant_of
 from . import signup_identifiers
 
 if TYPE_CHECKING:
@@ -43,18 +41,6 @@ if TYPE_CHECKING:
 
 LOG = logging.getLogger("auth0link.emulator")
 _PROFILE = ("username", "given_name", "family_name", "name", "nickname", "picture")
-
-
-async def _body(request: Request) -> dict[str, Any] | None:
-    """A JSON object or a form (``None`` for anything else); nested JSON values are kept."""
-    raw = await request.body()
-    if request.headers.get("content-type", "").split(";")[0].strip().lower() == "application/json":
-        try:
-            data = json.loads(raw or b"{}")
-        except ValueError:
-            return None
-        return data if isinstance(data, dict) else None
-    return dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
 
 
 def _signup_error(code: str, description: Any, name: str = "BadRequestError", **extra: Any) -> Response:
@@ -92,7 +78,7 @@ def _signup_connection(request: Request, client: Client, body: dict[str, Any]) -
 
 async def signup(request: Request) -> Response:  # noqa: PLR0911 - one return per check, in order
     """``POST /dbconnections/signup``."""
-    body = await _body(request)
+    body = await read_json_or_form(request)
     if body is None:
         return _signup_error("invalid_body", "Invalid request payload JSON format")
     client = _client(request, body, secret=False)
@@ -151,7 +137,7 @@ def _field(conn: Connection) -> str:
 
 async def passwordless_start(request: Request) -> Response:
     """``POST /passwordless/start``: send a one-time code by email or SMS (to the outbox)."""
-    body = await _body(request)
+    body = await read_json_or_form(request)
     if body is None:
         return json_reply(400, {"error": "bad.request", "error_description": "Invalid request body"})
     client = _client(request, body)

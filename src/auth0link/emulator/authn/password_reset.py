@@ -13,31 +13,18 @@ is not a database enabled for it. A browser's ``Origin`` must be one of the clie
 
 from __future__ import annotations
 
-import json
-from typing import TYPE_CHECKING, Any, Final
-from urllib.parse import parse_qsl
+from typing import TYPE_CHECKING, Final
 
 from starlette.responses import Response
 from starlette.routing import Route
 
 from ..state import accounts
-from ..web.shared import cross_origin, json_reply, tenant_of
+from ..web.shared import cross_origin, json_reply, read_json_or_form, tenant_of
 
 if TYPE_CHECKING:
     from starlette.requests import Request
 
 SENT: Final = "We've just sent you an email to reset your password."
-
-
-async def _body(request: Request) -> dict[str, Any] | None:
-    raw = await request.body()
-    if request.headers.get("content-type", "").split(";")[0].strip().lower() == "application/json":
-        try:
-            data = json.loads(raw or b"{}")
-        except ValueError:
-            return None
-        return data if isinstance(data, dict) else None
-    return dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
 
 
 def _bad(description: str) -> Response:
@@ -46,7 +33,7 @@ def _bad(description: str) -> Response:
 
 async def change_password(request: Request) -> Response:
     """``POST /dbconnections/change_password``."""
-    body = await _body(request)
+    body = await read_json_or_form(request)
     if body is None:
         return _bad("Invalid request payload JSON format")
     tenant = tenant_of(request)

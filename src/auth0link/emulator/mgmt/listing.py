@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from ..state.model import ManagementError
-from .user_search import project
+from .user_search import project, query_integer
 
 MAX_PER_PAGE: Final = 100
 DEFAULT_PER_PAGE: Final = 50
@@ -27,18 +27,7 @@ def _bad(message: str, name: str) -> ManagementError:
 
 
 def _number(query: dict[str, list[str]], name: str, default: int, low: int, high: int) -> int:
-    raw = query.get(name, [""])[0]
-    if raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise _bad("Expected type integer but found type string", name) from None
-    if value < low:
-        raise _bad(f"Value {value} is less than minimum {low}", name)
-    if value > high:
-        raise _bad(f"Value {value} is greater than maximum {high}", name)
-    return value
+    return query_integer(query, name, default=default, low=low, high=high, bad=_bad)
 
 
 def page(

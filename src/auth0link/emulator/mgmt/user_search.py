@@ -31,7 +31,7 @@ from ..state.model import ManagementError
 from .search_query import bad_query, compile_query, sort_key
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
     from ..state.model import User
 
@@ -75,25 +75,36 @@ def project(user: dict[str, Any], query: dict[str, list[str]], kept: tuple[str, 
     return {k: v for k, v in user.items() if (k in fields) == include or k in kept}
 
 
-def _integer(query: dict[str, list[str]], name: str, default: int, maximum: int | None) -> int:
+def query_integer(
+    query: dict[str, list[str]],
+    name: str,
+    *,
+    default: int,
+    low: int,
+    high: int | None,
+    bad: Callable[[str, str], ManagementError],
+) -> int:
+    """An integer query parameter between ``low`` and ``high``, refused as Auth0's validator words it."""
     raw = query.get(name, [""])[0]
     if raw == "":
         return default
     try:
         value = int(raw)
     except ValueError:
-        raise _bad_property("Expected type integer but found type string", name) from None
-    if value < 0:
-        raise _bad_property(f"Value {value} is less than minimum 0", name)
-    if maximum is not None and value > maximum:
-        raise _bad_property(f"Value {value} is greater than maximum {maximum}", name)
+        raise bad("Expected type integer but found type string", name) from None
+    if value < low:
+        raise bad(f"Value {value} is less than minimum {low}", name)
+    if high is not None and value > high:
+        raise bad(f"Value {value} is greater than maximum {high}", name)
     return value
 
 
 def paging(query: dict[str, list[str]]) -> tuple[int, int]:
     """``(page, per_page)`` of a search, checked as Auth0 checks them (module docstring)."""
-    page = _integer(query, "page", 0, None)
-    per_page = _integer(query, "per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE)
+    page = query_integer(query, "page", default=0, low=0, high=None, bad=_bad_property)
+    per_page = query_integer(
+        query, "per_page", default=DEFAULT_PER_PAGE, low=0, high=MAX_PER_PAGE, bad=_bad_property
+    )
     if query.get("page", [""])[0] == "":
         per_page = min(per_page, DEFAULT_PER_PAGE)
     if (page + 1) * per_page > SEARCH_WINDOW:

@@ -29,6 +29,7 @@ from urllib.parse import parse_qsl
 from starlette.datastructures import MutableHeaders
 
 from ..pages import hosted
+from .limits import read_body, replay
 from .shared import html
 
 if TYPE_CHECKING:
@@ -95,16 +96,16 @@ class CsrfMiddleware:
             return
         cookie = _cookie_of(scope)
         if scope["method"] == "POST" and scope["path"].startswith(PROTECTED_PREFIXES):
-            body = await _read(receive)
+            body = await read_body(receive)  # already read and bounded by .limits, replayed
             if not self._allowed(scope, cookie, body):
                 await html(
                     hosted.error(
                         "access_denied", "The form came from another site or has expired; reload the page."
                     ),
                     403,
-                )(scope, _replay(b"", receive), send)
+                )(scope, replay(b"", receive), send)
                 return
-            receive = _replay(body, receive)
+            receive = replay(body, receive)
         await self.app(scope, receive, self._injecting(send, cookie))
 
     def _allowed(self, scope: Scope, cookie: str | None, body: bytes) -> bool:
@@ -152,28 +153,3 @@ class CsrfMiddleware:
             await send({"type": "http.response.body", "body": raw})
 
         return injecting
-
-
-async def _read(receive: Receive) -> bytes:
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def replayed() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()  # after the body: the disconnect, when it comes
-
-    return replayed

@@ -104,7 +104,7 @@ class LimitsMiddleware:
             await _send_json(send, 413, _answer(path, 413, _TOO_LARGE))
             return
         try:
-            body = await _read_body(receive)
+            body = await read_body(receive)
         except _TooLarge:
             await _send_json(send, 413, _answer(path, 413, _TOO_LARGE))
             return
@@ -114,10 +114,14 @@ class LimitsMiddleware:
         if body.lstrip()[:1] in (b"{", b"[") and json_depth(body) > MAX_DEPTH:
             await _send_json(send, 400, _answer(path, 400, _BAD_JSON))
             return
-        await self.app(scope, _replay(body, receive), send)
+        await self.app(scope, replay(body, receive), send)
 
 
-async def _read_body(receive: Receive) -> bytes:
+async def read_body(receive: Receive) -> bytes:
+    """The whole request body, at most :data:`MAX_BODY` bytes arriving within :data:`BODY_TIMEOUT`.
+
+    Behind :class:`LimitsMiddleware` (which has read and replayed it) it is one message.
+    """
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -138,7 +142,8 @@ async def _read_body(receive: Receive) -> bytes:
     return b"".join(chunks)
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
+def replay(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that gives the already read ``body`` once, then the real messages."""
     sent = False
 
     async def replayed() -> Message:

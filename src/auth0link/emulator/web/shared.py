@@ -99,6 +99,23 @@ async def read_form(request: Request) -> dict[str, str]:
     return dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
 
 
+async def read_json_or_form(request: Request) -> dict[str, Any] | None:
+    """A JSON object (``application/json``) or a urlencoded form; ``None`` for anything else.
+
+    Nested JSON values are kept (``user_metadata``), as the Authentication API's JSON endpoints do.
+    """
+    import json
+
+    raw = await request.body()
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() == "application/json":
+        try:
+            data = json.loads(raw or b"{}")
+        except ValueError:
+            return None
+        return data if isinstance(data, dict) else None
+    return dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+
+
 def expired_page() -> Response:
     """The page for a login transaction that is unknown, expired, or past this step."""
     return html(hosted.error("invalid_request", "The login transaction is unknown or has expired."), 400)
