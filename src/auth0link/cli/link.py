@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 @click.option(
     "--prefer-secondary-metadata",
     is_flag=True,
-    help="On conflicting user_metadata keys, take the absorbed account's value (default: the "
+    help="On conflicting user_metadata keys, take the secondary's value (default: the "
     "primary's value wins).",
 )
 @click.option(
