@@ -47,8 +47,7 @@ if TYPE_CHECKING:
 @click.option(
     "--prefer-secondary-metadata",
     is_flag=True,
-    help="On conflicting user_metadata keys, take the secondary's value (default: the "
-    "primary's value wins).",
+    help="On conflicting user_metadata keys, take the secondary's value (default: the primary's value wins).",
 )
 @click.option(
     "--allow-unverified",
