@@ -235,14 +235,8 @@ class Journal:
                     header = header or record
                     continue
                 key, step = record.get("pair"), record.get("step")
-                if not isinstance(key, str):
-                    continue
-                digest = _digest(key)
-                if step in TERMINAL_STEPS:
-                    self._done.add(digest)
-                    self._started.discard(digest)
-                elif step in STARTED_STEPS:
-                    self._started.add(digest)
+                if isinstance(key, str):
+                    self._note(key, step)
         self._started_earlier = set(self._started)
         self.done_before = len(self._done)
         return header
@@ -258,6 +252,10 @@ class Journal:
     def record(self, key: str, step: str, **fields: Any) -> None:
         """Append one step (fsync'd) and update the in-memory sets."""
         self._file.append({"pair": key, "step": step, "t": round(time.time(), 3), **fields})
+        self._note(key, step)
+
+    def _note(self, key: str, step: object) -> None:
+        """Update the done and started sets for one step of ``key`` (read back or just written)."""
         digest = _digest(key)
         if step in TERMINAL_STEPS:
             self._done.add(digest)
