@@ -36,41 +36,11 @@ def emu() -> Iterator[RunningEmulator]:
         yield running
 
 
-def test_six_profiles_refreshing_at_once_all_keep_their_sessions(emu: RunningEmulator) -> None:
-    """Six profiles in one tokens.json refresh in parallel, twice: every session survives."""
-    env = cli_env(emu)
-    profiles = [f"p{i}" for i in range(6)]
-    browser = agent_browser(connection=DATABASE, password=ALICE_PASSWORD)
-    for group in (profiles[:3], profiles[3:]):  # three logins at once: one callback port each
-        logins = [
-            subprocess.Popen(
-                [sys.executable, "-m", "auth0link", "--profile", profile, "login"],
-                env={**env, "BROWSER": browser},
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            for profile in group
-        ]
-        ended = [proc.communicate(timeout=120) for proc in logins]
-        assert [proc.returncode for proc in logins] == [0] * 3, [err for _, err in ended]
-    for _ in range(2):
-        procs = [
-            subprocess.Popen(
-                [sys.executable, "-m", "auth0link", "--profile", profile, "token"],
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            for profile in profiles
-        ]
-        outcomes = [proc.communicate(timeout=120) for proc in procs]
-        assert [proc.returncode for proc in procs] == [0] * 6, [err for _, err in outcomes]
-    emu.advance_clock(10)  # past the reuse leeway: a stale refresh token written back now revokes its family
-    again = [
+def _at_once(env: dict[str, str], profiles: list[str], *command: str) -> None:
+    """Run ``auth0link --profile P COMMAND`` for every profile at the same time; each must exit 0."""
+    procs = [
         subprocess.Popen(
-            [sys.executable, "-m", "auth0link", "--profile", profile, "token"],
+            [sys.executable, "-m", "auth0link", "--profile", profile, *command],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -78,8 +48,21 @@ def test_six_profiles_refreshing_at_once_all_keep_their_sessions(emu: RunningEmu
         )
         for profile in profiles
     ]
-    ended = [proc.communicate(timeout=120) for proc in again]
-    assert [proc.returncode for proc in again] == [0] * 6, [err for _, err in ended]
+    ended = [proc.communicate(timeout=120) for proc in procs]
+    assert [proc.returncode for proc in procs] == [0] * len(profiles), [err for _, err in ended]
+
+
+def test_six_profiles_refreshing_at_once_all_keep_their_sessions(emu: RunningEmulator) -> None:
+    """Six profiles in one tokens.json refresh in parallel, twice: every session survives."""
+    env = cli_env(emu)
+    profiles = [f"p{i}" for i in range(6)]
+    browser = agent_browser(connection=DATABASE, password=ALICE_PASSWORD)
+    for group in (profiles[:3], profiles[3:]):  # three logins at once: one callback port each
+        _at_once({**env, "BROWSER": browser}, group, "login")
+    for _ in range(2):
+        _at_once(env, profiles, "token")
+    emu.advance_clock(10)  # past the reuse leeway: a stale refresh token written back now revokes its family
+    _at_once(env, profiles, "token")
     status = run(["--profile", "p0", "status", "--json"], env)
     assert status.returncode == 0, status.stderr
     sessions = {s["profile"]: s for s in json.loads(status.stdout)["sessions"]}
