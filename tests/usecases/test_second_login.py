@@ -107,30 +107,42 @@ def never(_request: SecondLoginRequest) -> SecondLogin:
 
 
 @pytest.mark.callback_ports
+def _pkce_request(local: LocalTenant) -> PkceRequest:
+    """The native client's PKCE login against the in-process tenant (30 s to come back)."""
+    return PkceRequest(
+        endpoints=Endpoints.auth0_defaults(BASE),
+        jwks_provider=jwks(local),
+        client_id=NATIVE,
+        scope=USER_SCOPES,
+        audience=f"{BASE}/api/v2/",
+        callback_ports=DEFAULT_CALLBACK_PORTS,
+        timeout=30,
+    )
+
+
+def _alice_browser(local: LocalTenant, *, pause: float = 0.0) -> Callable[[str], bool]:
+    """A browser where Alice signs in (after ``pause`` s) and is sent back to the loopback listener."""
+
+    def browser(url: str) -> bool:
+        time.sleep(pause)
+        with httpx.Client(transport=SyncASGITransport(local.emulator), base_url=BASE) as pages:
+            callback = LoginAgent(client=pages).complete_authorize(
+                url, email="alice@example.com", deliver=False
+            )
+        httpx.get(callback)
+        return True
+
+    return browser
+
+
 def test_browser_second_login_forces_a_fresh_sign_in(tenant: LocalTenant) -> None:
     """PKCE with prompt=login, max_age=0, the connection and hint; the result is that fresh login."""
     urls: list[str] = []
 
-    def browser(url: str) -> bool:
-        with httpx.Client(transport=SyncASGITransport(tenant.emulator), base_url=BASE) as pages:
-            callback = LoginAgent(client=pages).complete_authorize(
-                url, email="alice@example.com", deliver=False
-            )
-        httpx.get(callback)  # the browser is sent back to the loopback listener
-        return True
-
     login = BrowserSecondLogin(
         tenant.client(),
-        PkceRequest(
-            endpoints=Endpoints.auth0_defaults(BASE),
-            jwks_provider=jwks(tenant),
-            client_id=NATIVE,
-            scope=USER_SCOPES,
-            audience=f"{BASE}/api/v2/",
-            callback_ports=DEFAULT_CALLBACK_PORTS,
-            timeout=30,
-        ),
-        open_browser=browser,
+        _pkce_request(tenant),
+        open_browser=_alice_browser(tenant),
         on_url=urls.append,
     )
     started = time.time()
@@ -157,27 +169,10 @@ def test_the_browser_second_login_shows_a_spinner_with_the_time_left_after_the_u
         yield remaining.append
         events.append("spinner closed")
 
-    def browser(url: str) -> bool:
-        time.sleep(0.3)  # a person takes a moment: the spinner ticks meanwhile
-        with httpx.Client(transport=SyncASGITransport(tenant.emulator), base_url=BASE) as pages:
-            callback = LoginAgent(client=pages).complete_authorize(
-                url, email="alice@example.com", deliver=False
-            )
-        httpx.get(callback)
-        return True
-
     login = BrowserSecondLogin(
         tenant.client(),
-        PkceRequest(
-            endpoints=Endpoints.auth0_defaults(BASE),
-            jwks_provider=jwks(tenant),
-            client_id=NATIVE,
-            scope=USER_SCOPES,
-            audience=f"{BASE}/api/v2/",
-            callback_ports=DEFAULT_CALLBACK_PORTS,
-            timeout=30,
-        ),
-        open_browser=browser,
+        _pkce_request(tenant),
+        open_browser=_alice_browser(tenant, pause=0.3),  # a person takes a moment: the spinner ticks
         on_url=lambda _url: events.append("url"),
         waiting=waiting,
     )
