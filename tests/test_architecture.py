@@ -282,7 +282,7 @@ def test_help_and_version_load_no_command_and_nothing_heavy(flag: str) -> None:
         f"try:\n    main([{flag!r}])\nexcept SystemExit:\n    pass\n"
         "loaded = [m for m in sys.modules if m.split('.')[0] in "
         "('httpx', 'rich', 'keyring', 'jwt', 'cryptography', 'starlette', 'ssl', 'truststore')\n"
-        "          or (m.startswith('auth0link.cli.') and m != 'auth0link.cli._globals')\n"
+        "          or (m.startswith('auth0link.cli.') and m not in ('auth0link.cli._globals', 'auth0link.cli._help'))\n"
         "          or m.startswith(('auth0link.usecases', 'auth0link.application', 'auth0link.client'))]\n"
         "print('LOADED:' + ','.join(sorted(loaded)))\n"
     )
@@ -315,6 +315,14 @@ def test_python_m_help_and_version_import_nothing_heavy(flag: str) -> None:
     assert result.returncode == 0, result.stderr[-500:]
     assert "auth0link.cli" in names
     assert sorted(n for n in names if n.split(".")[0] in HEAVY) == []
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["identities", "--help"], ["config", "--help"]])
+def test_help_pages_import_no_locale(argv: list[str]) -> None:
+    """A help page looks up no click message catalogue (gettext imports locale, ~1 ms)."""
+    names, result = imported_by(["-m", "auth0link", *argv])
+    assert "Usage: " in result.stdout + result.stderr, result.stderr[-500:]
+    assert "locale" not in names
 
 
 @pytest.mark.parametrize("admin", [True, False], ids=["--user ID", "signed-in user"])

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Final, NoReturn
 import click
 
 from auth0link.cli import _globals
+from auth0link.cli._help import HelpGroup
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -98,7 +99,7 @@ def _report(error: Auth0LinkError, *, profile: str | None = None) -> None:
     write_error(sys.stderr, error.message, render_fix(fix, profile=profile) if fix else None)
 
 
-class RootGroup(click.Group):
+class RootGroup(HelpGroup):
     """Commands loaded on demand, and every error turned into one line and a documented code."""
 
     def main(self, args: Sequence[str] | None = None, *pos: Any, **kw: Any) -> Any:

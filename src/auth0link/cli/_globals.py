@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 import click
 
 from auth0link import _constants as names
+from auth0link.cli._help import HelpCommand
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -114,7 +115,7 @@ class GlobalOption(click.Option):
     """An option every command takes (listed apart in a command's help)."""
 
 
-class Command(click.Command):
+class Command(HelpCommand):
     """A command whose help lists its own options first, then the global ones."""
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from auth0link.cli._globals import command, pass_app
+from auth0link.cli._help import HelpGroup
 from auth0link.cli._prompts import allow_unknown_tenant, confirm, require_yes_or_tty
 from auth0link.cli._second_login import browser_second_login
 
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
     from auth0link.application import Application
 
 
-@click.group()
+@click.group(cls=HelpGroup)
 def backups() -> None:
     """Find the backups written before each link.
 

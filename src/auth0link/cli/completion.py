@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import click
 
+from auth0link.cli._help import HelpCommand
 
-@click.command()
+
+@click.command(cls=HelpCommand)
 @click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
 def completion(shell: str) -> None:
     """Print the shell completion script.

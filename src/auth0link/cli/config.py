@@ -9,13 +9,14 @@ import click
 from auth0link import _constants as names
 from auth0link.cli import _globals
 from auth0link.cli._globals import command, pass_app
+from auth0link.cli._help import HelpGroup
 
 if TYPE_CHECKING:
     from auth0link.application import Application
     from auth0link.config import ProfileFile
 
 
-@click.group(name="config")
+@click.group(name="config", cls=HelpGroup)
 def config_group() -> None:
     """Read and write the profile's settings file."""
 

@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING
 import click
 
 from auth0link.cli._globals import command, complete_profile_names, pass_app
+from auth0link.cli._help import HelpGroup
 
 if TYPE_CHECKING:
     from auth0link.application import Application
 
 
-@click.group(name="profiles")
+@click.group(name="profiles", cls=HelpGroup)
 def profiles() -> None:
     """List the profiles and switch the active one."""
 
