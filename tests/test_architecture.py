@@ -375,25 +375,53 @@ def test_the_layer_table_in_the_docs_is_the_one_checked_here() -> None:
     assert set(checked) == on_disk
 
 
-#: command modules that call more than one use case, each with the reason (an exact set, kept tight)
-MANY_USE_CASES: dict[str, set[str]] = {
-    # two forms: the signed-in user's link, and the admin form (machine credentials)
-    "cli/link.py": {"admin", "link"},
-    # the same two forms, and --restore-metadata, which signs the unlinked account in to restore it
-    "cli/unlink.py": {"admin", "restore", "unlink"},
-    # `backups list` and `backups restore`: two subcommands, two use cases
-    "cli/backups.py": {"backups", "restore"},
-}
-
-
-def _use_cases_of(path: Path) -> set[str]:
-    """The ``auth0link.usecases.*`` modules ``path`` imports (type-only imports included)."""
+def _use_cases_under(path: Path, nodes: list[ast.stmt]) -> set[str]:
+    """The ``auth0link.usecases.*`` modules imported anywhere under ``nodes`` (type-only ones too)."""
     found = set()
-    for name in imports(path):
-        parts = name.split(".")
-        if parts[:2] == ["auth0link", "usecases"] and len(parts) > 2 and ".".join(parts[:3]) in MODULES:
-            found.add(parts[2])
+    for node in (inner for top in nodes for inner in ast.walk(top)):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            module = _resolve(path, node)
+            names = [module, *(f"{module}.{alias.name}" for alias in node.names)]
+        else:
+            continue
+        for name in names:
+            parts = name.split(".")
+            if parts[:2] == ["auth0link", "usecases"] and len(parts) > 2 and ".".join(parts[:3]) in MODULES:
+                found.add(parts[2])
     return found
+
+
+def _is_command(decorator: ast.expr) -> bool:
+    """``@command(…)``, ``@click.command(…)``, ``@click.group(…)``, ``@config_group.command(…)``."""
+    func = decorator.func if isinstance(decorator, ast.Call) else decorator
+    name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+    return name in {"command", "group"}
+
+
+def use_cases_per_command(path: Path) -> dict[str, set[str]]:
+    """Each click command of ``path`` → the use-case modules it reaches.
+
+    What the module imports at its top level counts for every command; then each command's own
+    function and the module's functions and classes it names, transitively.
+    """
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    kinds = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+    defs = {node.name: node for node in tree.body if isinstance(node, kinds)}
+    shared = _use_cases_under(path, [node for node in tree.body if not isinstance(node, kinds)])
+    result = {}
+    for name, node in defs.items():
+        if not isinstance(node, ast.FunctionDef) or not any(_is_command(d) for d in node.decorator_list):
+            continue
+        reached, todo = {name}, [name]
+        while todo:
+            for inner in ast.walk(defs[todo.pop()]):
+                if isinstance(inner, ast.Name) and inner.id in defs and inner.id not in reached:
+                    reached.add(inner.id)
+                    todo.append(inner.id)
+        result[name] = shared | _use_cases_under(path, [defs[n] for n in reached])
+    return result
 
 
 @pytest.mark.parametrize(
@@ -402,10 +430,27 @@ def _use_cases_of(path: Path) -> set[str]:
     ids=lambda p: p.name,
 )
 def test_a_command_calls_one_use_case(path: Path) -> None:
-    """Each cli/<command>.py imports at most one auth0link.usecases module (listed exceptions aside)."""
-    used = _use_cases_of(path)
-    expected = MANY_USE_CASES.get(relative(path))
-    if expected is None:
-        assert len(used) <= 1, f"{relative(path)} imports the use cases {sorted(used)}"
-    else:
-        assert used == expected, f"{relative(path)}: update MANY_USE_CASES (or drop its entry)"
+    """Each command (and each subcommand) of cli/<command>.py reaches at most one auth0link.usecases module."""
+    commands = use_cases_per_command(path)
+    assert commands, f"{relative(path)} defines no command"
+    many = {name: sorted(used) for name, used in commands.items() if len(used) > 1}
+    assert many == {}, f"{relative(path)}: commands calling more than one use case"
+
+
+def test_the_use_case_count_sees_helpers_and_subcommands(tmp_path: Path) -> None:
+    """A use case imported in a helper a command calls counts for that command; each subcommand is its own."""
+    module = tmp_path / "probe.py"
+    module.write_text(
+        "import click\n"
+        "from auth0link.usecases import status\n"
+        "@click.group()\n"
+        "def group() -> None:\n    pass\n"
+        "@group.command()\n"
+        "def one() -> None:\n    from auth0link.usecases.link import link_as_user\n    _helper()\n"
+        "def _helper() -> None:\n    from auth0link.usecases.unlink import unlink_as_user\n"
+        "@group.command()\n"
+        "def two() -> None:\n    from auth0link.usecases.restore import restore_backup\n",
+        encoding="utf-8",
+    )
+    found = use_cases_per_command(module)
+    assert found == {"group": {"status"}, "one": {"link", "status", "unlink"}, "two": {"restore", "status"}}

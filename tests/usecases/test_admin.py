@@ -1,4 +1,4 @@
-"""Admin link and unlink by user ID (``auth0link.usecases.admin``) with a machine token, in process.
+"""Admin link and unlink by user ID (``usecases.admin.admin_link``, ``usecases.unlink.admin_unlink``) with a machine token, in process.
 
 Admin link runs the shared safe-link sequence (its steps and failures are in test_safe_link and
 test_link_outcome); here: its own rules (verified and equal emails, a secondary without linked
@@ -18,8 +18,9 @@ from auth0link.cli import exit_code_for
 from auth0link.emulator.state import demo
 from auth0link.errors import AlreadyLinked, Conflict, ExitCode, LinkAborted, NotFound, Refused
 from auth0link.models import LinkResult, split_user_id
-from auth0link.usecases.admin import admin_link, admin_unlink
+from auth0link.usecases.admin import admin_link
 from auth0link.usecases.backups import BackupFiles
+from auth0link.usecases.unlink import admin_unlink
 from tests.support.demo_ids import ALICE, BOB, GITHUB, GOOGLE
 
 if TYPE_CHECKING:

@@ -26,7 +26,8 @@ from auth0link.errors import (
 )
 from auth0link.models import LinkResult, User, split_user_id
 from auth0link.usecases.backups import BackupFiles
-from auth0link.usecases.link import LinkOptions, SignedInUser, link_account, user_check
+from auth0link.usecases.link import LinkOptions, SignedInUser, link_account
+from auth0link.usecases.link_checks import user_check
 from auth0link.usecases.second_login import SecondLogin, SecondLoginRequest
 from tests.support.demo_ids import ALICE, BOB, GITHUB, GOOGLE, SMS_USER
 

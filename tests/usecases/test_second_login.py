@@ -237,7 +237,7 @@ def test_id_token_from_stdin_of_an_unverified_account_is_refused(tenant: LocalTe
 
 def test_id_token_from_stdin_with_primary_secondary_is_refused(tenant: LocalTenant, tmp_path: Path) -> None:
     """--primary secondary needs the secondary's access token, which stdin does not give (exit 2)."""
-    options = LinkOptions(id_token_from_stdin=True, merge_metadata=False, primary="secondary")
+    options = LinkOptions(id_token_from_stdin=True, merge_metadata=False, direction="secondary")
     with pytest.raises(UsageError, match="--primary secondary"):
         run_link(tenant, tmp_path, options, login=never)
 
@@ -258,7 +258,7 @@ def test_primary_secondary_links_current_into_new_and_switches_session(
         return logins[-1]
 
     result = run_link(
-        tenant, tmp_path, LinkOptions(primary="secondary"), login=second, save_session=saved.append
+        tenant, tmp_path, LinkOptions(direction="secondary"), login=second, save_session=saved.append
     )
     google_path = f"/api/v2/users/{GOOGLE}"
     assert tenant.faults.writes() == [("PATCH", google_path), ("POST", f"{google_path}/identities")]
@@ -283,12 +283,12 @@ def test_primary_secondary_needs_the_current_id_token(tenant: LocalTenant, tmp_p
     tokens = tenant.tokens()
     primary = SignedInUser(user_id=ALICE, access_token=tokens.access_token)
     with pytest.raises(UsageError, match="ID token"):
-        run_link(tenant, tmp_path, LinkOptions(primary="secondary"), login=never, primary=primary)
+        run_link(tenant, tmp_path, LinkOptions(direction="secondary"), login=never, primary=primary)
 
 
 def test_primary_secondary_refuses_an_expired_current_id_token(tenant: LocalTenant, tmp_path: Path) -> None:
     """An expired stored ID token cannot be link_with: log in again (exit 3), before any login."""
-    options = LinkOptions(primary="secondary")
+    options = LinkOptions(direction="secondary")
     with pytest.raises(LoginRequired, match="expired") as info:
         run_link(tenant, tmp_path, options, login=never, clock=lambda: time.time() + 2 * 86400)
     assert exit_code_for(info.value) == ExitCode.LOGIN_REQUIRED
@@ -311,7 +311,7 @@ def test_primary_secondary_session_not_saved_says_linked(
         raise failure
 
     with pytest.raises(LinkAborted, match=f"Linked {ALICE} into {GOOGLE}".replace("|", r"\|")) as info:
-        run_link(tenant, tmp_path, LinkOptions(primary="secondary"), save_session=broken)
+        run_link(tenant, tmp_path, LinkOptions(direction="secondary"), save_session=broken)
     assert says in info.value.message
     assert info.value.hint == "run: auth0link login (sign in as any of the linked accounts)"
     assert tenant.user(ALICE) is None

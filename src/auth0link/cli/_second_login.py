@@ -14,20 +14,22 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from auth0link.application import Application
-    from auth0link.errors import Fix
-    from auth0link.usecases.second_login import SecondLogin, SecondLoginRequest
+    from auth0link.usecases.second_login import SecondLogin, SecondLoginRequest, SignIn, SignInPurpose
+
+
+def browser_sign_in(app: Application, *, no_browser: bool, timeout: float) -> SignIn:
+    """The browser sign-in a use case asks for with its purpose (restoring an unlinked account)."""
+
+    def sign_in(purpose: SignInPurpose) -> Callable[[SecondLoginRequest], SecondLogin]:
+        return browser_second_login(app, no_browser=no_browser, timeout=timeout, purpose=purpose)
+
+    return sign_in
 
 
 def browser_second_login(
-    app: Application,
-    *,
-    no_browser: bool,
-    timeout: float,
-    purpose: str,
-    timeout_hint: Fix | str | None = None,
-    retry_hint: Fix | str | None = None,
+    app: Application, *, no_browser: bool, timeout: float, purpose: SignInPurpose
 ) -> Callable[[SecondLoginRequest], SecondLogin]:
-    """A forced-fresh browser login; ``purpose`` is the line above the URL ("Sign in to …")."""
+    """A forced-fresh browser login; ``purpose.text`` is the line above the URL ("Sign in to …")."""
     from auth0link.auth.accepted_callbacks import AcceptedCallbacks
     from auth0link.auth.pkce import DEFAULT_CALLBACK_PORTS, PkceRequest
     from auth0link.usecases import second_login
@@ -43,7 +45,7 @@ def browser_second_login(
             app.output.callback_port_note(url, first_port=settings.callback_ports[0])
         if unavailable is not None:
             app.output.info(f"No browser can be opened here ({unavailable}); open the URL elsewhere.")
-        app.output.info(f"{purpose} (a fresh login is required):")
+        app.output.info(f"{purpose.text} (a fresh login is required):")
         app.output.info(f"  {url}")
         if print_only:
             app.output.ssh_hint(url, default_port=settings.callback_ports[0])
@@ -57,8 +59,8 @@ def browser_second_login(
         audience=settings.api_audience,
         callback_ports=settings.callback_ports,
         timeout=timeout,
-        timeout_hint=timeout_hint or second_login.link_timeout_hint(first_port),
-        retry_hint=retry_hint or second_login.LINK_RETRY_HINT,
+        timeout_hint=purpose.timeout_hint or second_login.link_timeout_hint(first_port),
+        retry_hint=purpose.retry_hint or second_login.LINK_RETRY_HINT,
     )
     return second_login.BrowserSecondLogin(
         app.client(),
@@ -70,30 +72,34 @@ def browser_second_login(
     )
 
 
-def second_login_for_link(
-    app: Application, *, from_stdin: bool, no_browser: bool, timeout: float
-) -> Callable[[SecondLoginRequest], SecondLogin]:
+def link_sign_in(app: Application, *, from_stdin: bool, no_browser: bool, timeout: float) -> SignIn:
     """``link``'s second login: the ID token on stdin, or the browser (PKCE, URL on stderr; injectable)."""
+
+    def sign_in(purpose: SignInPurpose) -> Callable[[SecondLoginRequest], SecondLogin]:
+        if from_stdin:
+            return _stdin_second_login(app)
+        return browser_second_login(app, no_browser=no_browser, timeout=timeout, purpose=purpose)
+
+    return sign_in
+
+
+def _stdin_second_login(app: Application) -> Callable[[SecondLoginRequest], SecondLogin]:
+    """``link --id-token -``: the secondary account's ID token, read (and checked) now."""
     import sys
 
     from auth0link import _stdin
     from auth0link.errors import Fix, cmd
     from auth0link.usecases import second_login
 
-    settings = app.settings
-    if from_stdin:  # read first: a closed or binary stdin fails before any request
-        hint = Fix(
-            "pipe the secondary account's ID token in: … | ",
-            cmd("link", "--id-token", "-", "--no-merge-metadata"),
-        )
-        token = _stdin.read_text(sys.stdin, what="an ID token", hint=hint)
-        return second_login.stdin_second_login(
-            token,
-            jwks_provider=app.jwks,
-            issuer=app.endpoints.issuer,
-            client_id=settings.require_client_id,
-            clock=app.clock,
-        )
-    return browser_second_login(
-        app, no_browser=no_browser, timeout=timeout, purpose="Sign in to the account to link"
+    hint = Fix(
+        "pipe the secondary account's ID token in: … | ",
+        cmd("link", "--id-token", "-", "--no-merge-metadata"),
+    )
+    token = _stdin.read_text(sys.stdin, what="an ID token", hint=hint)
+    return second_login.stdin_second_login(
+        token,
+        jwks_provider=app.jwks,
+        issuer=app.endpoints.issuer,
+        client_id=app.settings.require_client_id,
+        clock=app.clock,
     )

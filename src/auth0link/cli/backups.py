@@ -9,7 +9,7 @@ import click
 from auth0link.cli._globals import command, pass_app
 from auth0link.cli._help import HelpGroup
 from auth0link.cli._prompts import allow_unknown_tenant, confirm, require_yes_or_tty
-from auth0link.cli._second_login import browser_second_login
+from auth0link.cli._second_login import browser_sign_in
 
 if TYPE_CHECKING:
     from auth0link.application import Application
@@ -101,36 +101,21 @@ def backups_restore(
     Only a backup of this profile's tenant is used; what will be written is
     shown first and needs a yes (--yes for scripts).
     """
-    from auth0link.errors import Cancelled
-    from auth0link.models import Restored
-    from auth0link.usecases import backups as use_case
-    from auth0link.usecases.restore import newest_backup, restore_as_user
+    from auth0link.usecases.restore import RestorePlan, RestoreRequest, RestoreUi, restore_backup
 
     require_yes_or_tty(app, yes=yes, what="backups restore")
-    tenant = app.tenant_mark
-    entry = newest_backup(app.backups_dir, user_id, tenant=tenant, allow_unknown=allow_unknown_tenant)
-    body = use_case.restore_body(entry)
-    app.output.restore_plan(entry.location, user_id, tenant=str(tenant), body=body, machine=machine)
-    if not confirm("Restore now?", yes=yes):
-        raise Cancelled("Nothing was restored.")
-    if machine:
-        user = use_case.apply_backup(app.machine_client(), entry)
-        restored = Restored(user=user, backup=entry.location, restored=tuple(body))
-    else:
-        restored = restore_as_user(
-            user_id,
-            entry=entry,
-            second_login=browser_second_login(
-                app,
-                no_browser=no_browser,
-                timeout=timeout,
-                purpose=f"Sign in to {user_id} to restore its user_metadata",
-                timeout_hint="run the same command again with a longer --timeout SECONDS "
-                "(over SSH add --no-browser)",
-                retry_hint="run the same command again and sign in to that account",
-            ),
-            client_for=lambda token: app.client(access_token=token),
+
+    def show_and_confirm(plan: RestorePlan) -> bool:
+        app.output.restore_plan(
+            plan.location, plan.user_id, tenant=plan.tenant, body=plan.body, machine=plan.machine
         )
+        return confirm("Restore now?", yes=yes)
+
+    request = RestoreRequest(user_id=user_id, machine=machine, allow_unknown_tenant=allow_unknown_tenant)
+    ui = RestoreUi(
+        confirm=show_and_confirm, sign_in=browser_sign_in(app, no_browser=no_browser, timeout=timeout)
+    )
+    restored = restore_backup(request, app, ui)
     app.output.restored(restored)
     if as_json:
         app.output.json(restored.to_json())

@@ -9,12 +9,11 @@ import click
 
 from auth0link.cli._globals import command, pass_app
 from auth0link.cli._prompts import confirm, require_yes_or_tty
-from auth0link.cli._second_login import second_login_for_link
+from auth0link.cli._second_login import link_sign_in
 
 if TYPE_CHECKING:
     from auth0link.application import Application
     from auth0link.models import LinkPlan, LinkResult
-    from auth0link.tokens import TokenSet
     from auth0link.usecases.link import LinkOptions
 
 
@@ -149,7 +148,7 @@ class LinkFlags:
 def _admin_link(app: Application, opts: LinkFlags) -> LinkResult:
     """``link --user PRIMARY --provider P --user-id U``: the same sequence with machine credentials."""
     from auth0link.errors import Fix, UsageError, cmd
-    from auth0link.usecases.admin import AdminLinkRequest, link_as_admin
+    from auth0link.usecases.link import AdminLinkRequest, link_as_admin
 
     if not (opts.admin_user and opts.admin_provider and opts.admin_user_id):
         raise UsageError(
@@ -186,7 +185,7 @@ def _link_options(app: Application, opts: LinkFlags) -> LinkOptions:
         allow_unverified=opts.allow_unverified,
         merge_metadata=not opts.no_merge_metadata,
         prefer_secondary=opts.prefer_secondary_metadata,
-        primary="secondary" if opts.primary_choice == "secondary" else "current",
+        direction="secondary" if opts.primary_choice == "secondary" else "current",
         id_token_from_stdin=opts.id_token_source == "-",  # noqa: S105 - '-' means stdin, not a secret
         allow_different_email=opts.allow_different_email,
         interactive=not opts.yes and not app.settings.no_input,
@@ -195,41 +194,20 @@ def _link_options(app: Application, opts: LinkFlags) -> LinkOptions:
 
 def _user_link(app: Application, opts: LinkFlags) -> LinkResult:
     """The user's own link: a second login, then the safe-link sequence."""
-    from auth0link.usecases.link import SignedInUser, link_account
+    from auth0link.usecases.link import LinkUi, link_as_user
 
     options = _link_options(app, opts)
     yes = opts.yes
     require_yes_or_tty(app, yes=yes, what="link")
-    access = app.access()
-    primary = SignedInUser(
-        user_id=access.user_id,
-        access_token=access.token,
-        id_token=access.tokens.id_token if access.tokens else None,
-    )
 
     def show_and_confirm(plan: LinkPlan) -> bool:
         app.output.link_plan(plan)
         merging = plan.merge is not None and bool(plan.merge.changes)
         return confirm("Merge and link now?" if merging else "Link now?", yes=yes)
 
-    def save_session(tokens: TokenSet) -> None:
-        app.sessions.save(tokens)
-
-    login = second_login_for_link(
+    sign_in = link_sign_in(
         app, from_stdin=options.id_token_from_stdin, no_browser=opts.no_browser, timeout=opts.timeout
     )
-    return link_account(
-        signed_in=primary,
-        options=options,
-        second_login=login,
-        # the primary's own session renews its token on a 401; the second login's is fresh
-        client_for=lambda token: (
-            app.user_client(access) if token == access.token else app.client(access_token=token)
-        ),
-        backup=app.backup_files(),
-        confirm=show_and_confirm,
-        report=app.output.info,
-        save_session=save_session if access.source == "store" else None,
-        clock=app.clock,
-        sleep=app.sleep,
+    return link_as_user(
+        options, app, LinkUi(sign_in=sign_in, confirm=show_and_confirm, report=app.output.info)
     )

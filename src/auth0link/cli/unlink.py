@@ -10,7 +10,7 @@ import click
 
 from auth0link.cli._globals import command, pass_app
 from auth0link.cli._prompts import allow_unknown_tenant, confirm, require_yes_or_tty
-from auth0link.cli._second_login import browser_second_login
+from auth0link.cli._second_login import browser_sign_in
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -130,22 +130,13 @@ def _user_unlink(app: Application, opts: UnlinkFlags, provider: str, user_id: st
         )
         return
     pairs = _stdin_pairs() if provider == "-" else [(provider, user_id or "")]
-    from auth0link.usecases.unlink import unlink_identities
-
-    access = app.access()
+    from auth0link.usecases.unlink import UnlinkUi, unlink_as_user
 
     def show_and_confirm(user: User, targets: Sequence[Identity]) -> bool:
         app.output.unlink_plan(user, targets)
         return confirm("Unlink now?", yes=opts.yes)
 
-    result = unlink_identities(
-        app.user_client(access),
-        access.user_id,
-        pairs,
-        confirm=show_and_confirm,
-        report=app.output.success,
-        sleep=app.sleep,
-    )
+    result = unlink_as_user(pairs, app, UnlinkUi(confirm=show_and_confirm, report=app.output.success))
     app.output.identities(result.user, as_json=opts.as_json, header=not opts.no_header)
 
 
@@ -160,42 +151,19 @@ def _unlink_and_restore(
     allow_unknown: bool,
 ) -> None:
     """``unlink P U --restore-metadata`` as the user: unlink, then sign in as that account and restore it."""
-    from auth0link.errors import Command, Fix
-    from auth0link.usecases.restore import restore_command, unlink_and_restore
-
-    secondary_id = "|".join(pair)
-    later = restore_command(secondary_id)
-    access = app.access()
+    from auth0link.usecases.unlink import UnlinkUi, unlink_and_restore
 
     def show_and_confirm(user: User, targets: Sequence[Identity]) -> bool:
         app.output.unlink_plan(user, targets, restoring=True)
         return confirm("Unlink now?", yes=yes)
 
-    result, restored = unlink_and_restore(
-        app.user_client(access),
-        access.user_id,
-        pair,
-        backup_dir=app.backups_dir,
-        tenant=app.tenant_mark,
-        allow_unknown=allow_unknown,
+    ui = UnlinkUi(
         confirm=show_and_confirm,
-        second_login=browser_second_login(
-            app,
-            no_browser=no_browser,
-            timeout=timeout,
-            purpose=f"Sign in to {secondary_id} to restore its user_metadata",
-            timeout_hint=Fix(
-                "finish it, waiting longer: ",
-                Command((*later.args, "--timeout", "SECONDS")),
-                " (over SSH add --no-browser)",
-            ),
-            retry_hint=Fix("run: ", later),
-        ),
-        client_for=lambda token: app.client(access_token=token),
         report=app.output.success,
         instruct=app.output.info,
-        sleep=app.sleep,
+        sign_in=browser_sign_in(app, no_browser=no_browser, timeout=timeout),
     )
+    result, restored = unlink_and_restore(pair, app, ui, allow_unknown=allow_unknown)
     app.output.restored(restored)
     app.output.identities(result.user, as_json=as_json)
 
@@ -225,7 +193,7 @@ def _admin_unlink(
 ) -> None:
     """``unlink --user PRIMARY P U [--restore-metadata]``."""
     from auth0link.errors import UsageError
-    from auth0link.usecases.admin import AdminUnlinkRequest, unlink_as_admin
+    from auth0link.usecases.unlink import AdminUnlinkRequest, unlink_as_admin
 
     if not primary_id or not user_id or provider == "-":
         raise UsageError(

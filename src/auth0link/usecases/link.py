@@ -1,41 +1,33 @@
-"""``auth0link link``: a user links another of their accounts, through :mod:`.safe_link`.
+"""``auth0link link``: a user links another of their accounts, or an administrator any two users.
 
-What is particular to a user's link, around the shared sequence:
+The command calls one of two entry points, each owning its wiring:
 
-1. a **second, forced-fresh login** of the account to attach (:mod:`.second_login`: PKCE with
-   ``prompt=login``, ``max_age=0``, the chosen ``connection``, its own ``state``/``nonce``; or an
-   ID token read from stdin);
-2. checks of that login, before anything is read: a ``sub``, not the primary itself (a reused
-   SSO session, or an identity already linked, logs in *as the primary*), a fresh ``auth_time``;
-3. each account is read with its own access token (a user token may only read its own user);
-   the rules (:func:`user_check`): the ``--login-hint`` account, a verified email (or phone, for
-   an SMS account), and a second account with another email only after a person said yes on a
-   terminal (or ``--allow-different-email``);
-4. the link itself posts the secondary account's ID token as ``link_with``;
-5. with ``primary="secondary"`` the stored session is switched to the newly logged-in account.
+* :func:`link_as_user`, the signed-in user's link (:func:`link_account`), around the sequence
+  shared with the admin form and ``batch-link`` (:mod:`.safe_link`):
+
+  1. a **second, forced-fresh login** of the account to attach (:mod:`.second_login`: PKCE with
+     ``prompt=login``, ``max_age=0``, the chosen ``connection``, its own ``state``/``nonce``; or
+     an ID token read from stdin);
+  2. the checks of :mod:`.link_checks`: the flags, that login (another account, freshly signed
+     in), then both users (the ``--login-hint`` account, verified, the same email or a yes);
+  3. each account is read with its own access token (a user token may only read its own user);
+  4. the link itself posts the secondary account's ID token as ``link_with``;
+  5. with ``direction="secondary"`` (``--primary secondary``) the stored session is switched to
+     the newly logged-in account.
+
+* :func:`link_as_admin`, ``link --user PRIMARY --provider P --user-id U`` with machine
+  credentials (:func:`.admin.admin_link`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import time
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
-from auth0link._jwt import unverified_claims
-from auth0link.errors import (
-    LOGIN,
-    Auth0LinkError,
-    Conflict,
-    Fix,
-    IdTokenError,
-    LinkAborted,
-    LoginRequired,
-    Refused,
-    UsageError,
-    cmd,
-    sentence,
-)
+from auth0link.errors import Auth0LinkError, Fix, LinkAborted, LoginRequired, UsageError, sentence
 from auth0link.models import LinkResult
+from auth0link.usecases.link_checks import check_link_preconditions, check_second_login, user_check
 from auth0link.usecases.safe_link import (
     NOTHING_CHANGED,
     LinkSubject,
@@ -52,11 +44,8 @@ if TYPE_CHECKING:
     from auth0link.models import Identity, LinkPlan, PrimaryChoice, User
     from auth0link.tokens import TokenSet
     from auth0link.usecases.backups import BackupSink
-    from auth0link.usecases.second_login import SecondLogin, SecondLoginRequest
-
-#: ``auth_time`` may be this many seconds older than the moment the second login started
-#: (clock skew between this machine and the tenant).
-FRESH_AUTH_SKEW: Final = 60.0
+    from auth0link.usecases.second_login import SecondLogin, SecondLoginRequest, SignIn
+    from auth0link.usecases.world import World
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,131 +69,12 @@ class LinkOptions:
     allow_unverified: bool = False
     merge_metadata: bool = True
     prefer_secondary: bool = False
-    primary: PrimaryChoice = "current"
+    #: which account stays the primary user: the signed-in user ("current") or the second login
+    direction: PrimaryChoice = "current"
     id_token_from_stdin: bool = False
     allow_different_email: bool = False
     #: True when ``confirm`` will really ask a person (a terminal and no ``--yes``)
     interactive: bool = False
-
-
-def require_user_session(user_id: str, *, command: str = "link") -> None:
-    """Refuse a machine (client-credentials) token: link and unlink act for a signed-in user."""
-    if user_id.endswith("@clients"):
-        admin_form = (
-            Fix(cmd("link", "--user", "PRIMARY_ID", "…"), ", or batch-link")
-            if command == "link"
-            else Fix(cmd("unlink", "--user", "PRIMARY_ID", "PROVIDER", "USER_ID"))
-        )
-        raise UsageError(
-            f"The access token belongs to an application ({user_id}), not to a user: link and "
-            f"unlink act on the signed-in user's own account. {NOTHING_CHANGED}",
-            hint="unset AUTH0LINK_ACCESS_TOKEN and " + LOGIN + " (administrators: " + admin_form + ")",
-        )
-
-
-def check_link_preconditions(signed_in: SignedInUser, options: LinkOptions, *, now: float) -> None:
-    """Refuse impossible combinations before anyone logs in again (exit 2, nothing changed)."""
-    require_user_session(signed_in.user_id)
-    if options.id_token_from_stdin and options.merge_metadata:
-        raise UsageError(
-            "With --id-token - there is no access token for the secondary account, so its "
-            f"user_metadata cannot be read and would be lost by the link. {NOTHING_CHANGED}",
-            hint="pass --no-merge-metadata to link anyway (the backup keeps the ID token's profile "
-            "claims), or link through the browser (use --no-browser over SSH)",
-        )
-    if options.id_token_from_stdin and options.primary == "secondary":
-        raise UsageError(
-            "--primary secondary needs the secondary account's access token, which --id-token - "
-            f"does not provide. {NOTHING_CHANGED}",
-            hint="link through the browser instead (use --no-browser over SSH)",
-        )
-    if options.primary != "secondary":
-        return
-    if not signed_in.id_token:
-        raise UsageError(
-            "--primary secondary links the current account *into* the new one, which needs the "
-            "current account's ID token; this session has none (AUTH0LINK_ACCESS_TOKEN?). " + NOTHING_CHANGED,
-            hint="unset AUTH0LINK_ACCESS_TOKEN and " + LOGIN,
-        )
-    exp = unverified_claims(signed_in.id_token).get("exp")
-    if not isinstance(exp, int | float) or exp <= now + 30:
-        raise LoginRequired(
-            "The stored ID token of the current account has expired, and Auth0 refuses an "
-            f"expired ID token as link_with. {NOTHING_CHANGED}",
-            hint=LOGIN + " (then " + Fix(cmd("link", "--primary", "secondary"), " again)"),
-        )
-
-
-def check_second_login(signed_in: SignedInUser, login: SecondLogin) -> None:
-    """The second login is another account, freshly authenticated (before anything is read)."""
-    sub = login.sub
-    if not sub:
-        raise IdTokenError(f"The second login's ID token has no 'sub'. {NOTHING_CHANGED}")
-    if sub == signed_in.user_id:
-        raise Conflict(
-            f"The second login returned the primary account itself ({sub}): the browser reused a "
-            "session, or the account you chose is already linked (Auth0 logs a linked identity "
-            f"in as its primary). {NOTHING_CHANGED}",
-            status_code=409,  # no HTTP call was made; 409 is the nearest API meaning
-            hint=Fix(
-                "sign in to the *other* account when the login page opens (",
-                cmd("identities"),
-                " lists what is already linked)",
-            ),
-        )
-    if login.started_at is not None:
-        auth_time = login.claims.get("auth_time")
-        if not isinstance(auth_time, int | float) or auth_time < login.started_at - FRESH_AUTH_SKEW:
-            raise IdTokenError(
-                f"The second login of {sub} was not a fresh sign-in (auth_time "
-                f"{auth_time if auth_time is not None else 'missing'}): an existing session was reused "
-                f"although prompt=login and max_age=0 were sent. {NOTHING_CHANGED}",
-                hint="sign out of the provider in the browser (or use a private window) and try again",
-            )
-
-
-def _shown(user: User) -> str:
-    return f"{user.user_id} ({user.contact or 'no email'})"
-
-
-def user_check(options: LinkOptions) -> Callable[[User, User], tuple[str, str] | None]:
-    """The rules of a user's link, on both users as the tenant shows them (see the module)."""
-
-    def check(primary: User, secondary: User) -> tuple[str, str] | None:
-        signed_in, second = (primary, secondary) if options.primary == "current" else (secondary, primary)
-        contact = (second.contact or "").strip().lower()
-        if options.login_hint and options.login_hint.strip().lower() != contact:
-            raise Refused(
-                f"You logged in as {_shown(second)}, not as {options.login_hint} (--login-hint); "
-                f"refusing to link {second.user_id} and {signed_in.user_id}. {NOTHING_CHANGED}",
-                hint=Fix.run("link", lead="run ", note=" again and sign in as the account you meant"),
-            )
-        if not options.allow_unverified and not second.contact_verified:
-            unverified = second.contact or "its email (or phone number)"
-            raise Refused(
-                f"Refusing to link {second.user_id}: {unverified} is not verified. "
-                "Linking an account whose email is unverified lets whoever registered that address "
-                f"take over this account (Auth0's own guidance). {NOTHING_CHANGED}",
-                hint="verify it with that provider first, or pass --allow-unverified if you are "
-                "certain you own it",
-            )
-        if options.login_hint or (contact and contact == (signed_in.contact or "").strip().lower()):
-            return None  # the same person, or the account named by --login-hint
-        pair = (_shown(signed_in), _shown(second))
-        if options.allow_different_email or options.interactive:
-            return pair
-        raise Refused(
-            f"The account you signed in to, {pair[1]}, does not have the email of the logged-in account "
-            f"{pair[0]}; refusing to link it without a person confirming on a terminal. {NOTHING_CHANGED}",
-            hint=Fix.run(
-                "link",
-                lead="run ",
-                note=" again without --yes on a terminal, name the account with --login-hint EMAIL, or pass "
-                "--allow-different-email if both accounts are yours",
-            ),
-        )
-
-    return check
 
 
 @dataclasses.dataclass(frozen=True)
@@ -256,10 +126,12 @@ def link_account(
     except Auth0LinkError as exc:
         raise with_suffix(exc, NOTHING_CHANGED) from None
     check_second_login(signed_in, login)
-    subject, kept_token, absorbed_token = _who_is_kept(signed_in, login, options.primary)
+    subject, primary_token, secondary_token = _primary_and_secondary(signed_in, login, options.direction)
     outcome = safe_link(
         subject,
-        tenant=UserTenant(client_for(kept_token), client_for(absorbed_token) if absorbed_token else None),
+        tenant=UserTenant(
+            client_for(primary_token), client_for(secondary_token) if secondary_token else None
+        ),
         check=user_check(options),
         merge=MergeOptions(merge=options.merge_metadata, prefer_secondary=options.prefer_secondary),
         backup=backup,
@@ -269,7 +141,7 @@ def link_account(
         sleep=sleep,
     )
     switched = False
-    if options.primary == "secondary" and save_session is not None:
+    if options.direction == "secondary" and save_session is not None:
         _switch_session(
             login,
             save_session=save_session,
@@ -285,13 +157,13 @@ def link_account(
         secondary_id=subject.secondary_id,
         backup=outcome.plan.backup,
         metadata_patched=outcome.patched,
-        direction=options.primary,
+        direction=options.direction,
         session_switched=switched,
         verified_by_readback=outcome.verified_by_readback,
     )
 
 
-def _who_is_kept(
+def _primary_and_secondary(
     signed_in: SignedInUser, login: SecondLogin, direction: PrimaryChoice
 ) -> tuple[LinkSubject, str, str | None]:
     """The link's subject, the primary account's token and the secondary one's (None: unreadable)."""
@@ -339,3 +211,74 @@ def _switch_session(
             hint=Fix.run("login", note=" (sign in as any of the linked accounts)"),
             cause=exc,
         ) from None
+
+
+@dataclasses.dataclass(frozen=True)
+class LinkUi:
+    """What the command brings to a user's link: the sign-in of the other account, a yes, messages."""
+
+    sign_in: SignIn
+    confirm: Callable[[LinkPlan], bool]
+    report: Callable[[str], None]
+
+
+def link_as_user(options: LinkOptions, world: World, ui: LinkUi) -> LinkResult:
+    """The user's ``link``: the signed-in user and its clients, the second login, :func:`link_account`."""
+    from auth0link.usecases.second_login import SignInPurpose
+
+    access = world.access()
+    signed_in = SignedInUser(
+        user_id=access.user_id,
+        access_token=access.token,
+        id_token=access.tokens.id_token if access.tokens else None,
+    )
+    second_login = ui.sign_in(SignInPurpose("Sign in to the account to link"))
+
+    def save_session(tokens: TokenSet) -> None:
+        world.sessions.save(tokens)
+
+    return link_account(
+        signed_in=signed_in,
+        options=options,
+        second_login=second_login,
+        # the primary's own session renews its token on a 401; the second login's is fresh
+        client_for=lambda token: (
+            world.user_client(access) if token == access.token else world.client(access_token=token)
+        ),
+        backup=world.backup_files(),
+        confirm=ui.confirm,
+        report=ui.report,
+        save_session=save_session if access.source == "store" else None,
+        clock=world.clock,
+        sleep=world.sleep,
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class AdminLinkRequest:
+    """``link --user PRIMARY --provider P --user-id U``: the secondary ``P|U`` goes into the primary."""
+
+    primary_id: str
+    provider: str
+    user_id: str
+    connection_id: str | None = None
+    prefer_secondary: bool = False
+    allow_unverified: bool = False
+
+
+def link_as_admin(request: AdminLinkRequest, world: World) -> LinkResult:
+    """The admin ``link``: a machine client, the backup files, then :func:`.admin.admin_link`."""
+    from auth0link.usecases.admin import admin_link
+
+    return admin_link(
+        world.machine_client(),
+        primary_id=request.primary_id,
+        provider=request.provider,
+        user_id=request.user_id,
+        connection_id=request.connection_id,
+        backup=world.backup_files(),
+        prefer_secondary=request.prefer_secondary,
+        allow_unverified=request.allow_unverified,
+        clock=world.clock,
+        sleep=world.sleep,
+    )

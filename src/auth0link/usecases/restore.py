@@ -13,38 +13,29 @@ only, and the recreated account is another user). Who can:
   :func:`auth0link.usecases.backups.restore_metadata` (``unlink --user … --restore-metadata``,
   ``backups restore ID --machine``).
 
-:func:`unlink_and_restore` is ``unlink --restore-metadata`` for a user: the backup is found before
-anything changes (none: exit 6, nothing changed), then the unlink, then the restore; when the
-restore fails after the unlink, the error says so and names the command that finishes it.
+:func:`auth0link.usecases.unlink.unlink_and_restore` is ``unlink --restore-metadata`` for a user,
+built from :func:`newest_backup` and :func:`restore_as_user`; :func:`restore_backup` is
+``backups restore``.
 """
 
 from __future__ import annotations
 
-import time
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
-from auth0link.errors import (
-    Auth0LinkError,
-    Command,
-    Fix,
-    LinkAborted,
-    NotFound,
-    Refused,
-    clause,
-    cmd,
-    join_sentences,
-)
+from auth0link.errors import Cancelled, Command, Fix, NotFound, Refused, cmd, join_sentences
 from auth0link.models import Restored
 from auth0link.usecases.safe_link import NOTHING_CHANGED
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable
     from pathlib import Path
 
     from auth0link.client import Auth0Client
-    from auth0link.models import Identity, TenantMark, UnlinkResult, User
+    from auth0link.models import TenantMark
     from auth0link.usecases.backups import BackupEntry
-    from auth0link.usecases.second_login import SecondLogin, SecondLoginRequest
+    from auth0link.usecases.second_login import SecondLogin, SecondLoginRequest, SignIn
+    from auth0link.usecases.world import World
 
 
 def restore_command(secondary_id: str) -> Command:
@@ -149,51 +140,63 @@ def restore_as_user(
     return Restored(user=user, backup=entry.location, restored=restored, needs_admin=needs_admin)
 
 
-def unlink_and_restore(
-    client: Auth0Client,
-    user_id: str,
-    pair: tuple[str, str],
-    *,
-    backup_dir: Path,
-    confirm: Callable[[User, Sequence[Identity]], bool],
-    second_login: Callable[[SecondLoginRequest], SecondLogin],
-    client_for: Callable[[str], Auth0Client],
-    report: Callable[[str], None] = lambda _msg: None,
-    instruct: Callable[[str], None] | None = None,
-    sleep: Callable[[float], None] = time.sleep,
-    tenant: TenantMark | None = None,
-    allow_unknown: bool = False,
-) -> tuple[UnlinkResult, Restored]:
-    """``unlink --restore-metadata`` as the user: find the backup, unlink, then restore as that account.
+@dataclasses.dataclass(frozen=True)
+class RestoreRequest:
+    """``backups restore USER_ID [--machine]``: which account, by whom, from which tenant's backups."""
 
-    ``report`` gets what was done (a ✓ on a terminal), ``instruct`` what the person must do next
-    (no ✓: it is not done yet); without ``instruct`` both go to ``report``.
+    user_id: str
+    machine: bool = False
+    allow_unknown_tenant: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class RestorePlan:
+    """What ``backups restore`` will write, shown before a person says yes."""
+
+    location: str
+    user_id: str
+    tenant: str
+    body: dict[str, Any]
+    machine: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class RestoreUi:
+    """What the command brings: a yes to the plan, and the sign-in of the account (without --machine)."""
+
+    confirm: Callable[[RestorePlan], bool]
+    sign_in: SignIn
+
+
+def restore_backup(request: RestoreRequest, world: World, ui: RestoreUi) -> Restored:
+    """``backups restore``: the newest backup of this tenant, the plan and a yes, then the restore.
+
+    With ``machine``, both metadata with a machine token
+    (:func:`auth0link.usecases.backups.apply_backup`); otherwise the account signs in and restores
+    its own ``user_metadata`` (:func:`restore_as_user`).
     """
-    from auth0link.usecases.unlink import unlink_identities
+    from auth0link.usecases.backups import apply_backup, restore_body
+    from auth0link.usecases.second_login import SignInPurpose
 
-    secondary_id = f"{pair[0]}|{pair[1]}"
+    tenant = world.tenant_mark
     entry = newest_backup(
-        backup_dir,
-        secondary_id,
-        primary_id=user_id,
-        before_unlink=True,
-        tenant=tenant,
-        allow_unknown=allow_unknown,
+        world.backups_dir, request.user_id, tenant=tenant, allow_unknown=request.allow_unknown_tenant
     )
-    result = unlink_identities(client, user_id, [pair], confirm=confirm, report=report, sleep=sleep)
-    (instruct or report)(f"Now sign in to {secondary_id} to restore its user_metadata from {entry.location}")
-    try:
-        restored = restore_as_user(
-            secondary_id, entry=entry, second_login=second_login, client_for=client_for
-        )
-    except Auth0LinkError as exc:
-        raise LinkAborted(
-            join_sentences(
-                f"Unlinked {secondary_id}, but restoring its user_metadata failed: {clause(exc.message)}",
-                f"The backup is {entry.location}",
-            ),
-            hint=(exc.fix + "; then " if exc.fix and exc.hint else Fix())
-            + Fix("finish it with: ", restore_command(secondary_id)),
-            cause=exc,
-        ) from None
-    return result, restored
+    body = restore_body(entry)
+    plan = RestorePlan(entry.location, request.user_id, str(tenant), body, request.machine)
+    if not ui.confirm(plan):
+        raise Cancelled("Nothing was restored.")
+    if request.machine:
+        user = apply_backup(world.machine_client(), entry)
+        return Restored(user=user, backup=entry.location, restored=tuple(body))
+    purpose = SignInPurpose(
+        f"Sign in to {request.user_id} to restore its user_metadata",
+        timeout_hint="run the same command again with a longer --timeout SECONDS (over SSH add --no-browser)",
+        retry_hint="run the same command again and sign in to that account",
+    )
+    return restore_as_user(
+        request.user_id,
+        entry=entry,
+        second_login=ui.sign_in(purpose),
+        client_for=lambda token: world.client(access_token=token),
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from auth0link.errors import Fix, IdTokenError, UsageError, clause, cmd
 from auth0link.tokens import TokenSet
@@ -61,6 +61,26 @@ class SecondLogin:
     def access_token(self) -> str | None:
         """The secondary's own access token (None for ``--id-token -``)."""
         return self.tokens.access_token if self.tokens else None
+
+
+@dataclasses.dataclass(frozen=True)
+class SignInPurpose:
+    """Why an account signs in again: the line above the URL, and what to run when that fails.
+
+    A hint left None is the link's own (:func:`link_timeout_hint`, :data:`LINK_RETRY_HINT`).
+    """
+
+    text: str
+    timeout_hint: Fix | str | None = None
+    retry_hint: Fix | str | None = None
+
+
+class SignIn(Protocol):
+    """What a command gives a use case to sign an account in again (the browser; for link, stdin too)."""
+
+    def __call__(self, purpose: SignInPurpose) -> Callable[[SecondLoginRequest], SecondLogin]:
+        """The second login for ``purpose``, ready to be called with what it must ask for."""
+        ...
 
 
 def session_from_login(login: SecondLogin, *, now: float) -> TokenSet:

@@ -4,6 +4,13 @@ The primary identity itself is refused (exit 2) and an identity that is not link
 (exit 7), before anything is deleted. A DELETE whose answer was lost, late or unreadable is read
 back (:mod:`.readback`) and reported as unknown when the tenant does not show the change.
 Admin unlink (``--user``) runs the same checks with a machine token (:func:`unlink_checked`).
+
+The command calls one of three entry points, each owning its wiring: :func:`unlink_as_user`,
+:func:`unlink_and_restore` (``--restore-metadata``: the backup is found before anything changes,
+then the unlink, then the account signs in again and restores its own ``user_metadata``; when
+that fails after the unlink, the error says so and names the command that finishes it) and
+:func:`unlink_as_admin` (``--user PRIMARY``, machine credentials: :func:`admin_unlink`, which with
+``--restore-metadata`` puts both metadata back from the newest backup).
 """
 
 from __future__ import annotations
@@ -16,10 +23,12 @@ from auth0link.errors import (
     CHECK_IDENTITIES,
     Auth0LinkError,
     Cancelled,
+    Command,
     Conflict,
     Fix,
     Interrupted,
     LinkAborted,
+    NotFound,
     UsageError,
     clause,
     cmd,
@@ -27,14 +36,19 @@ from auth0link.errors import (
 )
 from auth0link.models import UnlinkResult
 from auth0link.usecases.identities import read_own_user
-from auth0link.usecases.link import require_user_session
+from auth0link.usecases.link_checks import require_user_session
 from auth0link.usecases.readback import DELAYS, maybe_applied, read_back
+from auth0link.usecases.safe_link import NOTHING_CHANGED
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
+    from pathlib import Path
 
     from auth0link.client import Auth0Client
-    from auth0link.models import Identity, User
+    from auth0link.models import Identity, Restored, TenantMark, User
+    from auth0link.usecases.backups import BackupEntry
+    from auth0link.usecases.second_login import SignIn
+    from auth0link.usecases.world import World
 
 
 def parse_identity_lines(lines: Iterable[str]) -> list[tuple[str, str]]:
@@ -202,3 +216,158 @@ def _read_back_unlink(
         hint=Fix("check in a minute with: ", cmd("identities")),
         cause=read_error or lost,
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class UnlinkUi:
+    """What the command brings to a user's unlink: a yes (after showing the plan) and messages.
+
+    ``report`` gets what was done (a ✓ on a terminal), ``instruct`` what the person must do next
+    (no ✓: it is not done yet); ``sign_in`` signs the unlinked account in again to restore it.
+    """
+
+    confirm: Callable[[User, Sequence[Identity]], bool]
+    report: Callable[[str], None]
+    instruct: Callable[[str], None] | None = None
+    sign_in: SignIn | None = None
+
+
+def unlink_as_user(pairs: Sequence[tuple[str, str]], world: World, ui: UnlinkUi) -> UnlinkResult:
+    """The user's ``unlink``: the signed-in user's client, then :func:`unlink_identities`."""
+    access = world.access()
+    return unlink_identities(
+        world.user_client(access),
+        access.user_id,
+        pairs,
+        confirm=ui.confirm,
+        report=ui.report,
+        sleep=world.sleep,
+    )
+
+
+def unlink_and_restore(
+    pair: tuple[str, str], world: World, ui: UnlinkUi, *, allow_unknown: bool = False
+) -> tuple[UnlinkResult, Restored]:
+    """``unlink P U --restore-metadata`` as the user: find the backup, unlink, restore as that account."""
+    from auth0link.usecases.restore import newest_backup, restore_as_user, restore_command
+    from auth0link.usecases.second_login import SignInPurpose
+
+    assert ui.sign_in is not None, "restoring signs the account in again"
+    secondary_id = f"{pair[0]}|{pair[1]}"
+    later = restore_command(secondary_id)
+    access = world.access()
+    second_login = ui.sign_in(
+        SignInPurpose(
+            f"Sign in to {secondary_id} to restore its user_metadata",
+            timeout_hint=Fix(
+                "finish it, waiting longer: ",
+                Command((*later.args, "--timeout", "SECONDS")),
+                " (over SSH add --no-browser)",
+            ),
+            retry_hint=Fix("run: ", later),
+        )
+    )
+    entry = newest_backup(
+        world.backups_dir,
+        secondary_id,
+        primary_id=access.user_id,
+        before_unlink=True,
+        tenant=world.tenant_mark,
+        allow_unknown=allow_unknown,
+    )
+    result = unlink_identities(
+        world.user_client(access),
+        access.user_id,
+        [pair],
+        confirm=ui.confirm,
+        report=ui.report,
+        sleep=world.sleep,
+    )
+    (ui.instruct or ui.report)(
+        f"Now sign in to {secondary_id} to restore its user_metadata from {entry.location}"
+    )
+    try:
+        restored = restore_as_user(
+            secondary_id,
+            entry=entry,
+            second_login=second_login,
+            client_for=lambda token: world.client(access_token=token),
+        )
+    except Auth0LinkError as exc:
+        raise LinkAborted(
+            join_sentences(
+                f"Unlinked {secondary_id}, but restoring its user_metadata failed: {clause(exc.message)}",
+                f"The backup is {entry.location}",
+            ),
+            hint=(exc.fix + "; then " if exc.fix and exc.hint else Fix()) + Fix("finish it with: ", later),
+            cause=exc,
+        ) from None
+    return result, restored
+
+
+@dataclasses.dataclass(frozen=True)
+class AdminUnlinkRequest:
+    """``unlink --user PRIMARY P U [--restore-metadata]``."""
+
+    primary_id: str
+    provider: str
+    user_id: str
+    restore_metadata: bool = False
+    allow_unknown_tenant: bool = False
+
+
+def unlink_as_admin(
+    request: AdminUnlinkRequest, world: World
+) -> tuple[User, User | None, BackupEntry | None]:
+    """The admin ``unlink``: a machine client, then :func:`.admin.admin_unlink`."""
+    return admin_unlink(
+        world.machine_client(),
+        primary_id=request.primary_id,
+        provider=request.provider,
+        user_id=request.user_id,
+        backup_dir=world.backups_dir,
+        restore_metadata=request.restore_metadata,
+        sleep=world.sleep,
+        tenant=world.tenant_mark if request.restore_metadata else None,
+        allow_unknown=request.allow_unknown_tenant,
+    )
+
+
+def admin_unlink(
+    client: Auth0Client,
+    *,
+    primary_id: str,
+    provider: str,
+    user_id: str,
+    backup_dir: Path,
+    restore_metadata: bool = False,
+    sleep: Callable[[float], None] = time.sleep,
+    tenant: TenantMark | None = None,
+    allow_unknown: bool = False,
+) -> tuple[User, User | None, BackupEntry | None]:
+    """Unlink; optionally restore the recreated user's metadata. Returns (primary, restored, backup).
+
+    The backup is chosen (and checked to be ``tenant``'s) before anything changes.
+    """
+    from auth0link.usecases import backups
+
+    secondary_id = f"{provider}|{user_id}"
+    entry = None
+    if restore_metadata:
+        entry = backups.select_backup(
+            backup_dir, secondary_id, primary_id=primary_id, tenant=tenant, allow_unknown=allow_unknown
+        )
+    if restore_metadata and entry is None:
+        raise NotFound(
+            f"No backup of {secondary_id} in {backup_dir}: its metadata could not be restored. "
+            + NOTHING_CHANGED,
+            status_code=404,
+            hint="unlink without --restore-metadata, or copy the backup into that directory first",
+        )
+    # Check the identity is linked to that user before deleting anything (as user unlink does).
+    primary = unlink_checked(
+        client, primary_id, [(provider, user_id)], confirm=lambda _u, _t: True, sleep=sleep
+    ).user
+    if entry is None:
+        return primary, None, None
+    return primary, backups.apply_backup(client, entry), entry
