@@ -54,7 +54,7 @@ def test_record_keeps_both_users_without_identity_provider_tokens() -> None:
 
 
 def test_record_of_an_unreadable_account_keeps_its_id_token_claims() -> None:
-    """With no profile to read (--id-token -) the record keeps the ID token's claims instead."""
+    """With no user record to read (--id-token -) the record keeps the ID token's claims instead."""
     primary = User.from_api({"user_id": ALICE})
     claims: dict[str, Any] = {"sub": GOOGLE, "email": "alice@example.com"}
     doc = record(primary, None, claims=claims, direction="current", source="link", clock=time.time)

@@ -299,7 +299,7 @@ def test_unverified_email_is_refused_with_the_reason(tenant: LocalTenant, tmp_pa
 
 
 def test_unverified_in_the_tenant_profile_is_refused(tenant: LocalTenant, tmp_path: Path) -> None:
-    """The tenant's profile decides: verified in the ID token but not in the tenant is refused."""
+    """The user record on the tenant decides: verified in the ID token but not in the tenant is refused."""
     google = tenant.second_login()
 
     def then_unverified(request: SecondLoginRequest) -> SecondLogin:

@@ -228,7 +228,7 @@ def test_id_token_from_stdin_links_and_backs_up_its_claims(tenant: LocalTenant, 
 
 
 def test_id_token_from_stdin_of_an_unverified_account_is_refused(tenant: LocalTenant, tmp_path: Path) -> None:
-    """Without a readable profile the ID token's claims decide: GitHub's unverified email is refused."""
+    """Without a readable secondary user the ID token's claims decide: GitHub's unverified email is refused."""
     options = LinkOptions(id_token_from_stdin=True, merge_metadata=False)
     with pytest.raises(Refused, match="not verified"):
         run_link(tenant, tmp_path, options, login=from_stdin(tenant, id_token_of(tenant, "github")))

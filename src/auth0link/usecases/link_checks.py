@@ -52,8 +52,8 @@ def check_link_preconditions(signed_in: SignedInUser, options: LinkOptions, *, n
         raise UsageError(
             "With --id-token - there is no access token for the secondary account, so its "
             f"user_metadata cannot be read and would be lost by the link. {NOTHING_CHANGED}",
-            hint="pass --no-merge-metadata to link anyway (the backup keeps the ID token's profile "
-            "claims), or link through the browser (use --no-browser over SSH)",
+            hint="pass --no-merge-metadata to link anyway (the backup keeps the ID token's user "
+            "profile claims), or link through the browser (use --no-browser over SSH)",
         )
     if options.id_token_from_stdin and options.direction == "secondary":
         raise UsageError(

@@ -12,7 +12,7 @@ is, in this order:
 
 1. a user of ``--prefer-connection`` when given;
 2. a user that already has linked identities (it is someone's primary already);
-3. a database account (``auth0|…``): its password and profile are usually the "real" account;
+3. a database account (``auth0|…``): its password and user profile data are usually the "real" account;
 4. the oldest account (``created_at``), then the smallest user ID (a stable tie-break).
 
 Every other member becomes one pair with that primary. Only verified emails are considered
