@@ -106,7 +106,6 @@ def never(_request: SecondLoginRequest) -> SecondLogin:
 # -- the browser ---------------------------------------------------------------------------------
 
 
-@pytest.mark.callback_ports
 def _pkce_request(local: LocalTenant) -> PkceRequest:
     """The native client's PKCE login against the in-process tenant (30 s to come back)."""
     return PkceRequest(
@@ -135,6 +134,7 @@ def _alice_browser(local: LocalTenant, *, pause: float = 0.0) -> Callable[[str],
     return browser
 
 
+@pytest.mark.callback_ports
 def test_browser_second_login_forces_a_fresh_sign_in(tenant: LocalTenant) -> None:
     """PKCE with prompt=login, max_age=0, the connection and hint; the result is that fresh login."""
     urls: list[str] = []
@@ -156,6 +156,7 @@ def test_browser_second_login_forces_a_fresh_sign_in(tenant: LocalTenant) -> Non
     assert started - 1 <= result.started_at <= result.claims["auth_time"] + 1
 
 
+@pytest.mark.callback_ports
 def test_the_browser_second_login_shows_a_spinner_with_the_time_left_after_the_url(
     tenant: LocalTenant,
 ) -> None:
@@ -362,6 +363,7 @@ def _cached_login(tenant: LocalTenant, cache: Path) -> Callable[[SecondLoginRequ
     )
 
 
+@pytest.mark.callback_ports
 def test_link_asks_about_the_callback_url_once_then_makes_five_requests(
     tenant: LocalTenant, tmp_path: Path
 ) -> None:
@@ -382,6 +384,7 @@ def test_link_asks_about_the_callback_url_once_then_makes_five_requests(
     ]
 
 
+@pytest.mark.callback_ports
 def test_a_login_that_does_not_come_back_forgets_the_cached_callback_check(
     tenant: LocalTenant, tmp_path: Path
 ) -> None:
