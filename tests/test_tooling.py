@@ -1,4 +1,4 @@
-"""The developer tooling: make targets, the pre-commit hooks, and a run that collects no test."""
+"""The developer tooling: make targets, the pre-commit hooks, a run that collects no test, test markers."""
 
 from __future__ import annotations
 
@@ -72,3 +72,19 @@ def test_a_test_over_the_time_budget_fails_naming_its_time(tmp_path: Path) -> No
     assert "1 failed, 1 passed" in ran.stdout
     assert "over the 0.2 s budget of a test" in ran.stdout
     assert "benchmarks/ (make bench)" in ran.stdout
+
+
+def test_callback_port_markers_sit_on_tests() -> None:
+    """`@pytest.mark.callback_ports` decorates test functions only (on a helper pytest ignores it: no lock)."""
+    import ast
+
+    misplaced = []
+    for path in sorted((ROOT / "tests").rglob("test_*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                continue
+            marked = any("callback_ports" in ast.unparse(d) for d in node.decorator_list)
+            if marked and not node.name.startswith(("test_", "Test")):
+                misplaced.append(f"{path.relative_to(ROOT)}::{node.name}")
+    assert misplaced == []
