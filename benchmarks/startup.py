@@ -17,7 +17,10 @@ Last, with a SecretService (``make bench`` runs this script under ``scripts/with
 ``auth0link identities --json`` with a session stored in the OS keyring against a minimal keyring
 read + one httpx GET (target <= 1.3 x); without a keyring that part is skipped with a note.
 
-Usage: python benchmarks/startup.py [--runs N]
+Every measured command runs on one CPU (``--cpu``, default 0; the emulator is not pinned), so
+that a process moving between CPUs, or landing on one the host shares, does not decide a ratio.
+
+Usage: python benchmarks/startup.py [--runs N] [--cpu N]
 """
 
 from __future__ import annotations
@@ -43,19 +46,30 @@ class Samples(NamedTuple):
     cpu: list[float]
 
 
+#: the CPU every measured command runs on (``--cpu``); None: wherever the scheduler puts it
+PINNED: set[int] | None = None
+
+
+def _pin() -> None:
+    """In the child before it runs: stay on the chosen CPU (both sides alike, see --cpu)."""
+    if PINNED is not None:
+        os.sched_setaffinity(0, PINNED)
+
+
 def measure(
     commands: dict[str, list[str]], runs: int, env: dict[str, str] | None = None
 ) -> dict[str, Samples]:
     """Wall and CPU times (ms) per command, interleaving the commands run by run."""
     samples = {name: Samples([], []) for name in commands}
+    quiet: dict[str, Any] = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "env": env}
     for argv in commands.values():  # warm-up: page cache, .pyc files
         for _ in range(3):
-            subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, env=env)
+            subprocess.run(argv, check=True, preexec_fn=_pin, **quiet)
     for _ in range(runs):
         for name, argv in commands.items():
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.perf_counter()
-            subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, env=env)
+            subprocess.run(argv, check=True, preexec_fn=_pin, **quiet)
             samples[name].wall.append((time.perf_counter() - started) * 1000)
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             used = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
@@ -84,6 +98,9 @@ def show(title: str, samples: dict[str, Samples], baseline: str, targets: dict[s
         verdict = "OK" if ratios[0] <= target else "OVER TARGET"
         shown = " / ".join(f"{ratio:.2f}x" for ratio in ratios)
         print(f"  ratio {name} / {baseline} = {shown} (target <= {target:.2f}x) {verdict}")
+    if BARE_CLICK in samples:
+        shown = " / ".join(f"{which[BARE_CLICK] / which[baseline]:.2f}x" for which in (median, fastest, cpu))
+        print(f"  ratio {BARE_CLICK} / {baseline} = {shown} (reference: click printing that page)")
 
 
 TARGETS = {"--help": 1.10, "--version": 1.05}
@@ -111,16 +128,64 @@ def regular_install(python: str, where: Path, *, extras: str = "") -> tuple[str,
     return venv_python, str(bin_dir / "auth0link")
 
 
+BARE_CLICK = "a bare click group, same help page"
+
+
+def bare_click_app(where: Path) -> Path:
+    """A click app with nothing but auth0link's root help page: its options, text and command rows.
+
+    A reference for ``auth0link --help``: what click itself costs to print that page.
+    """
+    import click
+
+    from auth0link.cli import COMMANDS, main
+
+    options = [
+        (list(param.opts), param.metavar, param.help, getattr(param, "is_flag", False))
+        for param in main.params
+        if isinstance(param, click.Option)
+    ]
+    rows = [(name, short) for name, (_, short) in COMMANDS.items()]
+    script = where / "bare_click_help.py"
+    script.write_text(
+        "import click\n"
+        "class Group(click.Group):\n"
+        "    def list_commands(self, ctx):\n"
+        "        return list(self.commands)\n"
+        f"group = Group('auth0link', help={main.help!r}, context_settings={main.context_settings!r})\n"
+        f"for decls, metavar, text, flag in {options!r}:\n"
+        "    group.params.append(click.Option(decls, metavar=metavar, help=text, is_flag=flag or None))\n"
+        f"for name, short in {rows!r}:\n"
+        "    group.add_command(click.Command(name, short_help=short))\n"
+        "group(prog_name='auth0link')\n",
+        encoding="utf-8",
+    )
+    return script
+
+
 def report(label: str, python: str, launcher: list[str], env: dict[str, str] | None, runs: int) -> None:
     """Median start-up of --help and --version against import click, for one install."""
-    commands = {
-        "python -c pass": [python, "-c", "pass"],
-        'python -c "import click"': [python, "-c", "import click"],
-        "auth0link --help": [*launcher, "--help"],
-        "auth0link --version": [*launcher, "--version"],
-    }
-    targets = {f"auth0link {flag}": target for flag, target in TARGETS.items()}
-    show(f"start-up, {label} install", measure(commands, runs, env=env), 'python -c "import click"', targets)
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="auth0link-bare-") as tmp:
+        module = bare_click_app(Path(tmp))  # imported, so that it runs from its .pyc as auth0link does
+        code = f"import sys; sys.path.insert(0, {tmp!r}); import {module.stem}"
+        bare = [python, "-c", code, "--help"]
+        same = subprocess.run(bare, capture_output=True, text=True, check=True).stdout
+        ours = subprocess.run([*launcher, "--help"], capture_output=True, text=True, check=True).stdout
+        commands = {
+            "python -c pass": [python, "-c", "pass"],
+            'python -c "import click"': [python, "-c", "import click"],
+            "auth0link --help": [*launcher, "--help"],
+            "auth0link --version": [*launcher, "--version"],
+        }
+        if same == ours:  # the same page, so the same work for click
+            commands[BARE_CLICK] = bare
+        else:
+            print(f"(the reference app printed another page; {BARE_CLICK!r} is left out)")
+        targets = {f"auth0link {flag}": target for flag, target in TARGETS.items()}
+        samples = measure(commands, runs, env=env)
+    show(f"start-up, {label} install", samples, 'python -c "import click"', targets)
 
 
 def main() -> None:
@@ -129,7 +194,18 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument(
+        "--cpu",
+        type=int,
+        default=0,
+        help="run every measured command on this CPU (-1: anywhere). On a small VM a process that "
+        "migrates between CPUs, or lands on one shared with the host, varies by 20 %% from run to run",
+    )
     args = parser.parse_args()
+    global PINNED  # noqa: PLW0603 - one setting for the whole run, read in the children
+    usable = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set()
+    PINNED = {args.cpu} if args.cpu >= 0 and args.cpu in usable else None
+    print(f"measured commands run on CPU {args.cpu}" if PINNED else "measured commands run on any CPU")
     python = sys.executable
     script = shutil.which("auth0link", path=str(Path(python).parent)) or "auth0link"
     # Measure an installed tool as pip leaves it: byte-compiled. In an editable checkout with

@@ -1,5 +1,32 @@
-"""``python -m auth0link``."""
+"""The process entry point: the ``auth0link`` console script and ``python -m auth0link``.
 
-from auth0link.cli import main
+A bare ``auth0link --version`` answers here, before click (most of the start-up time) is
+imported; everything else, shell completion included, goes to the click group
+(:data:`auth0link.cli.main`).
+"""
 
-main()
+from __future__ import annotations
+
+import os
+import sys
+
+
+def run() -> None:
+    """Run the command line (``[project.scripts]`` points here)."""
+    completing = any(name.endswith("_COMPLETE") for name in os.environ)
+    if sys.argv[1:] == ["--version"] and not completing:
+        from auth0link._version import __version__
+
+        try:
+            sys.stdout.write(f"auth0link {__version__}\n")
+            sys.stdout.flush()
+        except BrokenPipeError:  # `auth0link --version | true`: the reader left
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return
+    from auth0link.cli import main
+
+    main()
+
+
+if __name__ == "__main__":
+    run()

@@ -2,7 +2,8 @@ r"""The command line: the only package that imports click.
 
 * The root group (:data:`main`) loads each command's module only when that command runs (click's
   lazy-group pattern): ``auth0link --help`` lists the commands from :data:`COMMANDS` without
-  importing any of them, and ``--version`` answers before anything else is loaded.
+  importing any of them (a bare ``auth0link --version`` is answered earlier still, by
+  :mod:`auth0link.__main__`, before click is imported).
 * Global options (``--profile``, ``--domain``, ``--client-id``, ``--debug``, ``--no-input``) work
   before or after the subcommand, as gh users expect (``auth0link identities --debug``):
   :mod:`._globals` adds them to every command and records them for the application.
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING, Any, Final, NoReturn
+from typing import TYPE_CHECKING, Any, Final
 
 import click
 
@@ -25,8 +26,6 @@ from auth0link.cli import _globals
 from auth0link.cli._help import HelpGroup
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
     from auth0link.errors import Auth0LinkError, ExitCode
 
 #: name → (``module:attribute``, the one-line help ``auth0link --help`` shows without importing it).
@@ -101,15 +100,6 @@ def _report(error: Auth0LinkError, *, profile: str | None = None) -> None:
 
 class RootGroup(HelpGroup):
     """Commands loaded on demand, and every error turned into one line and a documented code."""
-
-    def main(self, args: Sequence[str] | None = None, *pos: Any, **kw: Any) -> Any:
-        """Run the CLI; a bare ``--version`` answers before click builds a context (start-up time)."""
-        argv = sys.argv[1:] if args is None else list(args)
-        completing = any(name.endswith("_COMPLETE") for name in os.environ)
-        if argv == ["--version"] and not pos and kw.get("standalone_mode", True) and not completing:
-            click.echo(_version_line())
-            sys.exit(0)
-        return super().main(args, *pos, **kw)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         """The command names, in the order of :data:`COMMANDS` (help and completion)."""
@@ -222,9 +212,3 @@ def main(ctx: click.Context) -> None:
     9 cancelled, 130 interrupted.
     """
     _globals.start(ctx)
-
-
-def run(argv: Sequence[str] | None = None) -> NoReturn:  # pragma: no cover - thin wrapper for `python -m`
-    """Entry point for ``python -m auth0link``."""
-    main(args=argv)
-    raise SystemExit(0)
