@@ -38,11 +38,22 @@ if TYPE_CHECKING:
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240), pytest.mark.callback_ports]
 
 
-@pytest.fixture
-def emu() -> Iterator[RunningEmulator]:
-    """A fresh demo tenant with short-lived tokens off (refresh tests use their own)."""
+@pytest.fixture(scope="module")
+def shared_emu() -> Iterator[RunningEmulator]:
+    """One emulator process for the module (a start is about 0.8 s); each test resets it."""
     with start_emulator("--skip-callback-confirmation") as running:
         yield running
+
+
+@pytest.fixture
+def emu(shared_emu: RunningEmulator) -> RunningEmulator:
+    """The demo tenant as a fresh start leaves it (users, sessions, codes, faults, clock, rate limit).
+
+    A request a ``hang`` fault still holds is processed after the reset: a token exchange then
+    finds no code, a read reads; neither changes the next test's tenant.
+    """
+    shared_emu.reset()
+    return shared_emu
 
 
 @pytest.fixture
