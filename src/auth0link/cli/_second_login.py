@@ -21,12 +21,12 @@ def browser_sign_in(app: Application, *, no_browser: bool, timeout: float) -> Si
     """The browser sign-in a use case asks for with its purpose (restoring an unlinked account)."""
 
     def sign_in(purpose: SignInPurpose) -> Callable[[SecondLoginRequest], SecondLogin]:
-        return browser_second_login(app, no_browser=no_browser, timeout=timeout, purpose=purpose)
+        return _browser_second_login(app, no_browser=no_browser, timeout=timeout, purpose=purpose)
 
     return sign_in
 
 
-def browser_second_login(
+def _browser_second_login(
     app: Application, *, no_browser: bool, timeout: float, purpose: SignInPurpose
 ) -> Callable[[SecondLoginRequest], SecondLogin]:
     """A forced-fresh browser login; ``purpose.text`` is the line above the URL ("Sign in to …")."""
@@ -78,7 +78,7 @@ def link_sign_in(app: Application, *, from_stdin: bool, no_browser: bool, timeou
     def sign_in(purpose: SignInPurpose) -> Callable[[SecondLoginRequest], SecondLogin]:
         if from_stdin:
             return _stdin_second_login(app)
-        return browser_second_login(app, no_browser=no_browser, timeout=timeout, purpose=purpose)
+        return _browser_second_login(app, no_browser=no_browser, timeout=timeout, purpose=purpose)
 
     return sign_in
 
