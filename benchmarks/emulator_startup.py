@@ -140,7 +140,11 @@ def first_answer_warmup(argv: list[str], env: dict[str, str], tls: Path) -> None
 def report(wall: dict[str, float], cpu: dict[str, float], runs: int) -> None:
     """Print each median (wall clock and CPU) and the emulator's ratios to the baselines."""
     width = max(len(name) for name in wall)
-    print(f"emulator start-up, launch -> first answered HTTPS request, median of {runs} interleaved runs:")
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(
+        f"emulator start-up, launch -> first answered HTTPS request, median of {runs} interleaved runs "
+        f"(load average {load}):"
+    )
     print(f"  {'':<{width}}  {'wall':>8}  {'CPU':>8}")
     for name, seconds in wall.items():
         print(f"  {name:<{width}}  {seconds * 1000:5.0f} ms  {cpu[name] * 1000:5.0f} ms")
@@ -152,9 +156,11 @@ def report(wall: dict[str, float], cpu: dict[str, float], runs: int) -> None:
             for label, base in (("the imports", imports), ("the uvicorn hello app", hello))
         }
         text = ", ".join(f"{w:.2f}x (CPU {c:.2f}x) {label}" for label, (w, c) in ratios.items())
-        # Wall clock grows with the machine's load; the CPU time a start needs does not.
-        verdict = "OK" if cpu[name] <= TARGET_SECONDS * 1.1 else "OVER TARGET"
-        print(f"  {name}: {text}; CPU {cpu[name]:.2f} s (target about {TARGET_SECONDS:.1f} s) {verdict}")
+        # The target is what a test suite waits: wall clock (the signing key is made on a second
+        # core meanwhile, so CPU time is more than that). Wall clock grows with the machine's load:
+        # compare it with the baselines' on the same run, and read the load average.
+        verdict = "OK" if wall[name] <= TARGET_SECONDS * 1.1 else "OVER TARGET"
+        print(f"  {name}: {text}; wall {wall[name]:.2f} s (target about {TARGET_SECONDS:.1f} s) {verdict}")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import jwt
+import pytest
 
 from auth0link.emulator.protocol.keys import SigningKey
 
@@ -23,3 +24,24 @@ def test_pem_round_trip_keeps_kid_and_jwk() -> None:
     again = SigningKey.from_pem(key.to_pem())
     assert again.kid == key.kid
     assert again.jwk == key.jwk
+
+
+def test_a_key_made_in_the_background_is_a_working_key() -> None:
+    """generate_in_background hands over a key made on another thread (the emulator's start-up)."""
+    from auth0link.emulator.protocol.keys import generate_in_background
+
+    key = generate_in_background()()
+    assert key.verify(key.sign({"sub": "x"})) == {"sub": "x"}
+
+
+def test_an_error_making_the_key_is_raised_by_the_waiting_side(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failure on the key's thread is raised where the key is asked for, not lost on the thread."""
+    from auth0link.emulator.protocol.keys import generate_in_background
+
+    def broken(_cls: type[SigningKey]) -> SigningKey:
+        raise MemoryError("no memory for a prime")
+
+    monkeypatch.setattr(SigningKey, "generate", classmethod(broken))
+    result = generate_in_background()
+    with pytest.raises(MemoryError, match="prime"):
+        result()

@@ -15,13 +15,16 @@ import datetime
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jwt
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 _CACHE_LIMIT = 10_000
 
@@ -151,3 +154,32 @@ class SigningKey:
             self._verified.clear()
         self._verified[token] = claims
         return claims
+
+
+def generate_in_background() -> Callable[[], SigningKey]:
+    """Start making a fresh key on another thread; the function returned waits for it.
+
+    RSA key generation releases the GIL, so while it runs the emulator imports and builds
+    everything else (on two cores, most of the key's 40 ms leave the start-up). An error
+    raised there is raised by the function returned.
+    """
+    import threading
+
+    made: list[SigningKey | BaseException] = []
+
+    def work() -> None:
+        try:
+            made.append(SigningKey.generate())
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller, raised there
+            made.append(exc)
+
+    thread = threading.Thread(target=work, name="signing-key", daemon=True)
+    thread.start()
+
+    def result() -> SigningKey:
+        thread.join()
+        if isinstance(made[0], BaseException):
+            raise made[0]
+        return made[0]
+
+    return result

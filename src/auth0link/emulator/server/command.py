@@ -23,6 +23,11 @@ def main(argv: list[str] | None = None) -> int:
         options = parse_options(argv)
     except SystemExit as exc:  # --help (0) or a usage error (2), already printed by argparse
         return exc.code if isinstance(exc.code, int) else USAGE_ERROR
+    fresh_key = None
+    if options.state_file is None:  # made while the server is imported (see generate_in_background)
+        from ..protocol.keys import generate_in_background
+
+        fresh_key = generate_in_background()
     try:
         from . import serve
     except ImportError as exc:
@@ -32,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return USAGE_ERROR
     try:
-        serve.run(options)
+        serve.run(options, fresh_key=fresh_key)
     except EmulatorError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return USAGE_ERROR

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from pathlib import Path
     from types import FrameType
 
+    from ..protocol.keys import SigningKey
     from ..state.applications import Client
 
 LOG = logging.getLogger("auth0link.emulator")
@@ -109,8 +110,11 @@ def _tls_for(options: EmulatorOptions, address: str) -> ServerTls | None:
     return prepare_tls(default_folder(os.environ), address, own_folder=True)
 
 
-def prepare(options: EmulatorOptions) -> _Prepared:
-    """Validate the options, bind the socket, build the tenant, make the TLS files and the app."""
+def prepare(options: EmulatorOptions, *, fresh_key: Callable[[], SigningKey] | None = None) -> _Prepared:
+    """Validate the options, bind the socket, build the tenant, make the TLS files and the app.
+
+    ``fresh_key`` makes the signing key when ``--state`` holds none (default: now).
+    """
     address, rate, faults = _validate(options)
     sweep_stale_exports()  # a killed emulator's export files (personal data) go now, not later
     users = (
@@ -143,6 +147,7 @@ def prepare(options: EmulatorOptions) -> _Prepared:
             users=users,
             state=state,
             tenant_file=options.tenant_file,
+            fresh_key=fresh_key,
             token_ttl=options.token_ttl,
             device_interval=options.device_interval,
             skip_callback_confirmation=options.skip_callback_confirmation,
@@ -292,7 +297,12 @@ def _uvicorn_config(prepared: _Prepared) -> uvicorn.Config:
     )
 
 
-def run(options: EmulatorOptions, *, stdout: TextIO | None = None) -> None:
+def run(
+    options: EmulatorOptions,
+    *,
+    stdout: TextIO | None = None,
+    fresh_key: Callable[[], SigningKey] | None = None,
+) -> None:
     """Serve until SIGINT/SIGTERM, then stop cleanly (saving ``--state`` if given).
 
     Raises :class:`~auth0link.emulator.EmulatorError` for invalid options, before anything
@@ -301,7 +311,7 @@ def run(options: EmulatorOptions, *, stdout: TextIO | None = None) -> None:
     _configure_logging()
     ready = ReadyFiles(options.ready_file, options.pid_file)
     ready.clear_stale()
-    prepared = prepare(options)
+    prepared = prepare(options, fresh_key=fresh_key)
     server = _Server(_uvicorn_config(prepared))
     main_thread = threading.current_thread() is threading.main_thread()
     original = {sig: signal.signal(sig, server.remember) for sig in _SIGNALS} if main_thread else {}

@@ -15,7 +15,7 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import UnsupportedAlgorithm
 
@@ -26,6 +26,9 @@ from . import tenant_file as tenant_files
 from .model import RefreshToken, User
 from .tenant import Tenant
 from .user_files import UsersFile
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 STATE_VERSION = 1
 # What decoding a malformed-but-valid-JSON state raises (a garbage key: ValueError or
@@ -161,10 +164,15 @@ def build_tenant(
     users: list[dict[str, Any]] | UsersFile | None = None,
     state: SavedState | None = None,
     tenant_file: Path | None = None,
+    fresh_key: Callable[[], SigningKey] | None = None,
     **settings: Any,
 ) -> Tenant:
-    """Make a tenant: demo clients plus ``--tenant``; key and users from ``state``, else fresh/demo."""
-    key = state.key if state is not None and state.key is not None else SigningKey.generate()
+    """Make a tenant: demo clients plus ``--tenant``; key and users from ``state``, else fresh/demo.
+
+    ``fresh_key`` makes the key when ``state`` has none (the command line starts it early:
+    :func:`~..protocol.keys.generate_in_background`).
+    """
+    key = state.key if state is not None and state.key is not None else (fresh_key or SigningKey.generate)()
     tenant = Tenant(base_url, key, **settings)
     if tenant_file is not None:
         tenant_files.load(tenant, tenant_file)
