@@ -110,3 +110,23 @@ def test_oidc_logout_finds_the_client_from_the_id_token_hint(ctx: Ctx) -> None:
         "/oidc/logout", params={**params, "post_logout_redirect_uri": "http://localhost:9999/"}
     )
     assert refused.status_code == 400
+
+
+def test_logout_without_a_client_uses_the_tenants_allowed_logout_urls(ctx: Ctx) -> None:
+    """No client_id: returnTo must be in the tenant-level list (none on a fresh tenant), as on Auth0."""
+    browser = ctx.browser()
+    fresh = browser.client.get("/v2/logout", params={"returnTo": "http://127.0.0.1:8484/"})
+    assert fresh.status_code == 400
+    assert "Allowed Logout URLs" in fresh.text
+    ctx.tenant.config.settings["allowed_logout_urls"] = ["https://app.example.com/bye"]
+    listed = browser.client.get("/v2/logout", params={"returnTo": "https://app.example.com/bye"})
+    assert (listed.status_code, listed.headers["location"]) == (302, "https://app.example.com/bye")
+    other = browser.client.get("/oidc/logout", params={"post_logout_redirect_uri": "http://127.0.0.1:8484/"})
+    assert other.status_code == 400
+
+
+def test_logout_naming_a_client_without_return_to_goes_to_its_first_logout_url(ctx: Ctx) -> None:
+    """/v2/logout?client_id=SPA with no returnTo redirects to the SPA's first Allowed Logout URL."""
+    out = ctx.browser().client.get("/v2/logout", params={"client_id": demo.SPA_CLIENT_ID})
+    assert out.status_code == 302
+    assert out.headers["location"] == ctx.tenant.clients[demo.SPA_CLIENT_ID].allowed_logout_urls[0]

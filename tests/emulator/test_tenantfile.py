@@ -159,6 +159,16 @@ def test_web_origin_with_a_trailing_slash_does_not_match(tmp_path: Path) -> None
     client.close()
 
 
+def test_the_tenant_level_allowed_logout_urls_come_from_the_file(tmp_path: Path) -> None:
+    """`tenant: {allowed_logout_urls}` is where a logout naming no client may return, and nowhere else."""
+    path = write(tmp_path, "tenant:\n  allowed_logout_urls: [http://localhost:5173/signed-out]\n")
+    client = new_client(create_app(build_tenant(BASE, tenant_file=path)))
+    listed = client.get("/v2/logout", params={"returnTo": "http://localhost:5173/signed-out"})
+    assert (listed.status_code, listed.headers["location"]) == (302, "http://localhost:5173/signed-out")
+    assert client.get("/v2/logout", params={"returnTo": "http://localhost:5173/"}).status_code == 400
+    client.close()
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [

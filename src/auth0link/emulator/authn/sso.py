@@ -7,8 +7,11 @@ as Auth0 sets it (a silent-auth iframe on an app's origin must be able to send i
 cookie jars drop ``Secure`` cookies on plain HTTP): logins and popups work, silent
 authentication from another site does not.
 
-Logout honours the client's Allowed Logout URLs (exact match), as Auth0: ``returnTo`` (or
-``post_logout_redirect_uri``) elsewhere is an error page.
+Logout honours the Allowed Logout URLs (exact match), as Auth0: the client's when the request
+names one (``client_id``, or for ``/oidc/logout`` the audience of ``id_token_hint``), else the
+tenant's (``allowed_logout_urls`` of the tenant settings, ``tenant:`` in ``--tenant FILE``; none
+on a fresh tenant). ``returnTo`` (or ``post_logout_redirect_uri``) elsewhere is an error page; a
+``/v2/logout`` naming a client but no ``returnTo`` goes to the client's first Allowed Logout URL.
 """
 
 from __future__ import annotations
@@ -52,18 +55,25 @@ def set_session_cookie(request: Request, response: Response, session: SsoSession
 
 
 def _allowed_target(request: Request, client_id: str | None, target: str) -> bool:
-    """Whether ``target`` may follow a logout.
+    """Whether ``target`` may follow a logout (see the module).
 
-    A client with Allowed Logout URLs allows exactly those. The native demo client has none,
-    and the emulator has no tenant-level list: there (undocumented for the demo) any loopback
-    http(s) URL is allowed.
+    The native demo client has no Allowed Logout URLs; for it (and a ``client_id`` the tenant
+    does not know) any loopback http(s) URL is allowed, a choice of the emulator's.
     """
     if not is_plain(target):  # user info, backslashes, controls: never a redirect target
         return False
-    client = tenant_of(request).clients.get(client_id or "")
+    if not client_id:
+        return target in _tenant_logout_urls(request)
+    client = tenant_of(request).clients.get(client_id)
     if client is not None and client.allowed_logout_urls:
         return target in client.allowed_logout_urls
     return is_loopback_web_url(target)
+
+
+def _tenant_logout_urls(request: Request) -> tuple[str, ...]:
+    """The tenant-level Allowed Logout URLs (Tenant Settings > Advanced)."""
+    urls = tenant_of(request).config.settings.get("allowed_logout_urls")
+    return tuple(url for url in urls if isinstance(url, str)) if isinstance(urls, list) else ()
 
 
 def _end_session(request: Request, target: str | None, *, allowed: bool) -> Response:
@@ -87,8 +97,13 @@ def _end_session(request: Request, target: str | None, *, allowed: bool) -> Resp
 
 async def logout_v2(request: Request) -> Response:
     """``GET /v2/logout?client_id=…&returnTo=…``."""
+    client_id = request.query_params.get("client_id")
     target = request.query_params.get("returnTo")
-    allowed = bool(target) and _allowed_target(request, request.query_params.get("client_id"), target or "")
+    if not target and client_id:  # Auth0: back to the client's first Allowed Logout URL
+        client = tenant_of(request).clients.get(client_id)
+        if client is not None and client.allowed_logout_urls:
+            return _end_session(request, client.allowed_logout_urls[0], allowed=True)
+    allowed = bool(target) and _allowed_target(request, client_id, target or "")
     return _end_session(request, target, allowed=allowed)
 
 
