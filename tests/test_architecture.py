@@ -52,7 +52,7 @@ LAYERS: dict[str, int] = {
     "application": 6,
     "other_profiles": 6,
     "cli": 7,
-    "__init__": 0,  # the package itself: only a lazy __version__
+    "__init__": 0,  # the package itself: a lazy __version__ and the --version line
     "__main__": 7,
 }
 
@@ -155,6 +155,8 @@ def layer_of(name: str) -> int | None:
     if parts[0] != "auth0link":
         return None
     top = parts[1] if len(parts) > 1 else "__init__"
+    if ".".join(parts[:2]) not in MODULES and not (SRC / top).is_dir():
+        top = "__init__"  # a name the package itself defines (``from auth0link import version_line``)
     return None if top == "emulator" else LAYERS[top]
 
 

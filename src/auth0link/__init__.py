@@ -7,7 +7,7 @@ httpx, rich, keyring nor jwt), so the CLI starts fast.
 
 from __future__ import annotations
 
-__all__ = ["__version__"]
+__all__ = ["__version__", "version_line"]
 
 
 def __getattr__(name: str) -> str:
@@ -16,3 +16,10 @@ def __getattr__(name: str) -> str:
 
         return __version__
     raise AttributeError(name)
+
+
+def version_line() -> str:
+    """``auth0link X.Y.Z``: what ``--version`` prints (the console script's entry and the click group)."""
+    from auth0link._version import __version__
+
+    return f"auth0link {__version__}"

@@ -15,10 +15,10 @@ def run() -> None:
     """Run the command line (``[project.scripts]`` points here)."""
     completing = any(name.endswith("_COMPLETE") for name in os.environ)
     if sys.argv[1:] == ["--version"] and not completing:
-        from auth0link._version import __version__
+        from auth0link import version_line
 
         try:
-            sys.stdout.write(f"auth0link {__version__}\n")
+            sys.stdout.write(version_line() + "\n")
             sys.stdout.flush()
         except BrokenPipeError:  # `auth0link --version | true`: the reader left
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -165,14 +165,10 @@ class RootGroup(HelpGroup):
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     if not value or ctx.resilient_parsing:
         return
-    click.echo(_version_line())
+    from auth0link import version_line
+
+    click.echo(version_line())
     ctx.exit()
-
-
-def _version_line() -> str:
-    from auth0link._version import __version__
-
-    return f"auth0link {__version__}"
 
 
 def _terminal_width() -> int:
