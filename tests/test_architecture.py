@@ -104,8 +104,8 @@ def _resolve(path: Path, node: ast.ImportFrom) -> str:
     return ".".join([*base, node.module] if node.module else base)
 
 
-def all_imports(path: Path) -> list[Import]:
-    """Every import of ``path``: module level, in functions, relative, type-only: all of them."""
+def all_imports(path: Path, nodes: list[ast.stmt] | None = None) -> list[Import]:
+    """Every import of ``path`` (or only under its ``nodes``): module level, in functions, relative, type-only."""
     found: list[Import] = []
 
     def visit(node: ast.AST, type_only: bool) -> None:
@@ -124,7 +124,8 @@ def all_imports(path: Path) -> list[Import]:
         for child in ast.iter_child_nodes(node):
             visit(child, type_only)
 
-    visit(ast.parse(path.read_text(encoding="utf-8")), False)
+    for node in ast.parse(path.read_text(encoding="utf-8")).body if nodes is None else nodes:
+        visit(node, False)
     return found
 
 
@@ -380,18 +381,10 @@ def test_the_layer_table_in_the_docs_is_the_one_checked_here() -> None:
 def _use_cases_under(path: Path, nodes: list[ast.stmt]) -> set[str]:
     """The ``auth0link.usecases.*`` modules imported anywhere under ``nodes`` (type-only ones too)."""
     found = set()
-    for node in (inner for top in nodes for inner in ast.walk(top)):
-        if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            module = _resolve(path, node)
-            names = [module, *(f"{module}.{alias.name}" for alias in node.names)]
-        else:
-            continue
-        for name in names:
-            parts = name.split(".")
-            if parts[:2] == ["auth0link", "usecases"] and len(parts) > 2 and ".".join(parts[:3]) in MODULES:
-                found.add(parts[2])
+    for item in all_imports(path, nodes):
+        parts = item.name.split(".")
+        if parts[:2] == ["auth0link", "usecases"] and len(parts) > 2 and ".".join(parts[:3]) in MODULES:
+            found.add(parts[2])
     return found
 
 
