@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Literal
 
 import httpx
 import pytest
@@ -164,19 +165,24 @@ def test_usage_errors_are_returned_not_raised(capsys: pytest.CaptureFixture[str]
     assert "usage: auth0link emulator" in capsys.readouterr().out
 
 
+def _log_of_one_request(*flags: str, via: Literal["cli", "module"] = "cli", access_log: bool = True) -> str:
+    """Start the emulator, send it one health check, stop it (exit 0 checked): its stderr."""
+    emu = launch(*flags, via=via, access_log=access_log)
+    try:
+        assert httpx.get(emu.base_url + "/__emulator/health", verify=emu.verify).status_code == 200
+    finally:
+        code = emu.stop()
+        log = emu.stderr_text()
+        emu.stderr_path.unlink()
+    assert code == 0
+    return log
+
+
 @pytest.mark.e2e
-def test_no_access_log_silences_the_request_log() -> None:
+@pytest.mark.parametrize("via", ["cli", "module"])
+def test_no_access_log_silences_the_request_log(via: Literal["cli", "module"]) -> None:
     """--no-access-log (now on both command lines) leaves no request lines on stderr."""
-    for via in ("cli", "module"):
-        emu = launch("--no-access-log", via="cli" if via == "cli" else "module")
-        try:
-            assert httpx.get(emu.base_url + "/__emulator/health", verify=emu.verify).status_code == 200
-        finally:
-            code = emu.stop()
-            log = emu.stderr_text()
-            emu.stderr_path.unlink()
-        assert code == 0
-        assert "/__emulator/health" not in log
+    assert "/__emulator/health" not in _log_of_one_request("--no-access-log", via=via)
 
 
 @pytest.mark.e2e
@@ -185,14 +191,7 @@ def test_the_access_log_is_off_unless_asked_for_when_stderr_is_not_a_foreground_
     flags: tuple[str, ...], logged: bool
 ) -> None:
     """stderr to a file (or `emulator &`): no per-request lines by default; --access-log turns them on."""
-    emu = launch(*flags, access_log=False)
-    try:
-        assert httpx.get(emu.base_url + "/__emulator/health", verify=emu.verify).status_code == 200
-    finally:
-        code = emu.stop()
-        log = emu.stderr_text()
-        emu.stderr_path.unlink()
-    assert code == 0
+    log = _log_of_one_request(*flags, access_log=False)
     assert ("GET /__emulator/health 200" in log) is logged
 
 

@@ -69,13 +69,18 @@ def test_resume_needs_an_existing_journal(tmp_path: Path) -> None:
         Journal(tmp_path / "missing.jsonl", backup_path=None, resume=True)
 
 
-def test_torn_last_line_is_ignored_on_resume(tmp_path: Path) -> None:
-    """A half-written last record (power loss) does not break resuming."""
-    journal = Journal(tmp_path / "j.jsonl", backup_path=None, resume=False)
+def _torn_journal(path: Path) -> None:
+    """A journal with github|1 linked, then a half-written record of github|2 (power loss)."""
+    journal = Journal(path, backup_path=None, resume=False)
     journal.record(pair_key("auth0|p", "github|1"), "linked")
     journal.close()
-    with (tmp_path / "j.jsonl").open("a") as handle:
+    with path.open("a") as handle:
         handle.write('{"pair": "auth0|p\\tgithub|2", "st')
+
+
+def test_torn_last_line_is_ignored_on_resume(tmp_path: Path) -> None:
+    """A half-written last record (power loss) does not break resuming."""
+    _torn_journal(tmp_path / "j.jsonl")
     resumed = Journal(tmp_path / "j.jsonl", backup_path=None, resume=True)
     resumed.record(pair_key("auth0|p", "github|3"), "linked")
     resumed.close()
@@ -89,11 +94,7 @@ def test_torn_last_line_is_ignored_on_resume(tmp_path: Path) -> None:
 
 def test_dry_run_resume_leaves_a_torn_journal_as_it_is(tmp_path: Path) -> None:
     """Opening a journal for a dry run writes nothing, not even the newline that ends a torn line."""
-    journal = Journal(tmp_path / "j.jsonl", backup_path=None, resume=False)
-    journal.record(pair_key("auth0|p", "github|1"), "linked")
-    journal.close()
-    with (tmp_path / "j.jsonl").open("a") as handle:
-        handle.write('{"pair": "auth0|p\\tgithub|2", "st')
+    _torn_journal(tmp_path / "j.jsonl")
     before = (tmp_path / "j.jsonl").read_bytes()
     open_run_files(
         tmp_path, journal_path=None, resume_path=tmp_path / "j.jsonl", dry_run=True, now=1e9
