@@ -28,7 +28,6 @@ from auth0link.errors import (
     Fix,
     Interrupted,
     LinkAborted,
-    NotFound,
     UsageError,
     clause,
     cmd,
@@ -38,7 +37,6 @@ from auth0link.models import UnlinkResult
 from auth0link.usecases.identities import read_own_user
 from auth0link.usecases.link_checks import require_user_session
 from auth0link.usecases.readback import DELAYS, maybe_applied, read_back
-from auth0link.usecases.safe_link import NOTHING_CHANGED
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
@@ -319,7 +317,7 @@ class AdminUnlinkRequest:
 def unlink_as_admin(
     request: AdminUnlinkRequest, world: World
 ) -> tuple[User, User | None, BackupEntry | None]:
-    """The admin ``unlink``: a machine client, then :func:`.admin.admin_unlink`."""
+    """The admin ``unlink``: a machine client, then :func:`admin_unlink`."""
     return admin_unlink(
         world.machine_client(),
         primary_id=request.primary_id,
@@ -349,20 +347,19 @@ def admin_unlink(
 
     The backup is chosen (and checked to be ``tenant``'s) before anything changes.
     """
-    from auth0link.usecases import backups
+    from auth0link.usecases.backups import apply_backup
+    from auth0link.usecases.restore import newest_backup
 
     secondary_id = f"{provider}|{user_id}"
     entry = None
-    if restore_metadata:
-        entry = backups.select_backup(
-            backup_dir, secondary_id, primary_id=primary_id, tenant=tenant, allow_unknown=allow_unknown
-        )
-    if restore_metadata and entry is None:
-        raise NotFound(
-            f"No backup of {secondary_id} in {backup_dir}: its metadata could not be restored. "
-            + NOTHING_CHANGED,
-            status_code=404,
-            hint="unlink without --restore-metadata, or copy the backup into that directory first",
+    if restore_metadata:  # none: NotFound, nothing changed (as the user's --restore-metadata)
+        entry = newest_backup(
+            backup_dir,
+            secondary_id,
+            primary_id=primary_id,
+            before_unlink=True,
+            tenant=tenant,
+            allow_unknown=allow_unknown,
         )
     # Check the identity is linked to that user before deleting anything (as user unlink does).
     primary = unlink_checked(
@@ -370,4 +367,4 @@ def admin_unlink(
     ).user
     if entry is None:
         return primary, None, None
-    return primary, backups.apply_backup(client, entry), entry
+    return primary, apply_backup(client, entry), entry
