@@ -32,7 +32,6 @@ import logging
 import os
 import ssl
 import stat
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -43,7 +42,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from .. import EmulatorError
-from ..state.persistence import write_private
+from ..state.persistence import private_temp_file, write_private
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -230,19 +229,14 @@ def _create_ca(path: Path, *, replace: bool) -> tuple[ec.EllipticCurvePrivateKey
     if replace:
         write_private(path, text)
         return key, cert
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = private_temp_file(path, text)
     try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
         os.link(tmp, path)  # fails if the file exists: first one wins, never a half-written CA
     except FileExistsError:
         return _decode_ca(path.read_bytes(), path)
     finally:
         with contextlib.suppress(OSError):
-            Path(tmp).unlink()
+            tmp.unlink()
     LOG.info("made a local CA in %s; clients trust %s", path.parent, path.parent / CA_FILE)
     return key, cert
 

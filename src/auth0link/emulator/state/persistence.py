@@ -123,6 +123,25 @@ def save_state(path: Path, tenant: Tenant) -> None:
     write_private(path, json.dumps(state_json(tenant), indent=1, sort_keys=True))
 
 
+def private_temp_file(path: Path, text: str) -> Path:
+    """A temporary file beside ``path`` holding ``text``, mode 0600 from the start and on disk.
+
+    The caller moves it into place (a rename replaces, a link does not) or removes it.
+    """
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        with contextlib.suppress(OSError):
+            Path(name).unlink()
+        raise
+    return Path(name)
+
+
 def write_private(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` atomically with mode 0600, creating a missing folder (0700).
 
@@ -130,17 +149,12 @@ def write_private(path: Path, text: str) -> None:
     old content or the new one, never half of either.
     """
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = private_temp_file(path, text)
     try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(tmp).replace(path)
+        tmp.replace(path)
     except BaseException:
         with contextlib.suppress(OSError):
-            Path(tmp).unlink()
+            tmp.unlink()
         raise
     with contextlib.suppress(OSError):  # make the rename durable too
         dir_fd = os.open(path.parent, os.O_RDONLY)
