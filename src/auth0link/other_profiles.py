@@ -41,22 +41,23 @@ class OtherProfiles:
         )
         return profile_configs(settings.config_dir, active=active)
 
+    def _is_own(self, entry: IndexEntry) -> bool:
+        """Whether ``entry`` is this profile's own session (not when the profile names no tenant)."""
+        try:
+            return entry.key == self.app.store_key
+        except ConfigurationError:
+            return False
+
     def store_for(self, entry: IndexEntry) -> TokenStore:
         """The store an indexed session lives in (this profile's own store for its own session)."""
-        try:
-            if entry.key == self.app.store_key:
-                return self.app.store
-        except ConfigurationError:
-            pass
+        if self._is_own(entry):
+            return self.app.store
         return self.app.open_store(entry.storage)
 
     def sessions_for(self, entry: IndexEntry) -> SessionManager:
         """The session manager of any indexed session (this profile's own for its own)."""
-        try:
-            if entry.key == self.app.store_key:
-                return self.app.sessions
-        except ConfigurationError:
-            pass
+        if self._is_own(entry):
+            return self.app.sessions
         from auth0link.auth.discovery import discover
         from auth0link.session import SessionManager
 
